@@ -1,0 +1,89 @@
+// The runtime interfaces every connector implements. A Source produces batches for one
+// stream (one reader per partition); a Sink consumes them (one writer per partition,
+// after a single leader has prepared the destination). Nothing here knows oneTBB.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/batch.h"
+#include "graph/config.h"
+#include "graph/status.h"
+
+namespace rbc {
+
+enum class SyncMode { full_refresh, incremental, cdc };
+enum class WriteMode { append, replace, upsert };
+enum class OnDataError { fail, skip, dlq };
+enum class PartitionMode { mod, range };
+
+// What the runtime asks of a source for one stream.
+struct StreamRequest {
+  std::string pipeline;              // pipeline name (state key)
+  std::string stream;                // stream name as written ("public.orders", "events")
+  Config config;                     // the source block's config
+  std::vector<std::string> columns;  // projection; empty = all columns
+  std::optional<Schema> declared_schema;  // columns with types declared in the pipeline
+  SyncMode sync_mode = SyncMode::full_refresh;
+  std::string cursor_field, tie_breaker_field, partition_key;
+  PartitionMode partition_mode = PartitionMode::mod;
+  int partition_count = 1;
+  size_t max_batch_bytes = 8 << 20;
+  size_t max_batch_rows = 65536;
+  OnDataError on_data_error = OnDataError::fail;
+  std::string dlq_path;  // where rejected records go under on_data_error: dlq
+};
+
+// Reads one partition of a stream. next() returns a batch, or std::nullopt at the end.
+class PartitionReader {
+ public:
+  virtual ~PartitionReader() = default;
+  virtual Result<std::optional<Batch>> next() = 0;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Called once per stream before any reader opens (the "leader" step: snapshot, schema).
+  virtual Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) = 0;
+  // One reader for partition `index` of request.partition_count.
+  virtual Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) = 0;
+};
+
+// What the runtime asks of a sink for one stream.
+struct SinkRequest {
+  std::string pipeline;
+  std::string stream;      // destination table / file name
+  Config config;           // the destination block's config
+  std::shared_ptr<const Schema> schema;  // the schema of the batches that arrive
+  WriteMode write_mode = WriteMode::append;
+  std::vector<std::string> primary_key;
+  OnDataError on_data_error = OnDataError::fail;
+  int partition_count = 1;
+};
+
+// Writes the batches of one partition. commit() makes them durable; abort() discards.
+class PartitionWriter {
+ public:
+  virtual ~PartitionWriter() = default;
+  virtual Status write(const Batch& batch) = 0;
+  virtual Status commit() = 0;
+  virtual void abort() = 0;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // The leader step: all DDL and preparation, before any writer opens.
+  virtual Status prepare(const SinkRequest& request) = 0;
+  virtual Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest& request, int index) = 0;
+  // After every writer committed: publish (rename a file, swap a replace table).
+  virtual Status finish(const SinkRequest& request) = 0;
+  // After a failure: remove anything half-written.
+  virtual void abandon(const SinkRequest& request) = 0;
+};
+
+}  // namespace rbc

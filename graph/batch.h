@@ -1,0 +1,101 @@
+// Columnar batches: the unit of data that flows along every edge of a running graph.
+// Columns are typed arrays with a validity bitmap; variable-width values are
+// offsets into one byte buffer, so appending a row never allocates per value.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "graph/types.h"
+
+namespace rbc {
+
+class Column {
+ public:
+  Column() = default;
+  explicit Column(DataType type) : type_(type) {
+    if (type_.is_variable_width()) offsets_.push_back(0);
+  }
+
+  const DataType& type() const { return type_; }
+  size_t size() const { return size_; }
+
+  // Validity: bit i set means row i is not NULL. An empty bitmap means "all valid".
+  bool is_null(size_t row) const {
+    return !validity_.empty() && !(validity_[row >> 3] & (1u << (row & 7)));
+  }
+  size_t null_count() const;
+
+  // Fixed-width access. T must match the type's layout (see graph/types.h).
+  template <typename T>
+  std::span<const T> values() const {
+    return {reinterpret_cast<const T*>(data_.data()), size_};
+  }
+  template <typename T>
+  std::span<T> mutable_values() {
+    return {reinterpret_cast<T*>(data_.data()), size_};
+  }
+  template <typename T>
+  T value(size_t row) const {
+    T v;
+    std::memcpy(&v, data_.data() + row * sizeof(T), sizeof(T));
+    return v;
+  }
+
+  // Variable-width access (text, bytes, json).
+  std::string_view string_at(size_t row) const {
+    return {reinterpret_cast<const char*>(data_.data()) + offsets_[row], offsets_[row + 1] - offsets_[row]};
+  }
+  const std::vector<uint32_t>& offsets() const { return offsets_; }
+
+  // Raw bytes: fixed-width values back to back, or the variable-width byte buffer.
+  const std::vector<uint8_t>& data() const { return data_; }
+  const std::vector<uint8_t>& validity() const { return validity_; }
+
+  void reserve(size_t rows, size_t bytes = 0);
+  template <typename T>
+  void append(T value) {
+    size_t at = data_.size();
+    data_.resize(at + sizeof(T));
+    std::memcpy(data_.data() + at, &value, sizeof(T));
+    mark_valid();
+  }
+  void append_bytes(const void* bytes, size_t length);  // fixed-width raw value (uuid, ...)
+  void append_string(std::string_view value);           // variable-width value
+  void append_null();
+  // Copies row `row` of `other` (same type) to the end of this column.
+  void append_from(const Column& other, size_t row);
+
+  size_t memory_bytes() const {
+    return data_.capacity() + validity_.capacity() + offsets_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  void mark_valid() {
+    if (!validity_.empty()) set_valid_bit(size_, true);
+    ++size_;
+    if (type_.is_variable_width()) offsets_.push_back(static_cast<uint32_t>(data_.size()));
+  }
+  void set_valid_bit(size_t row, bool valid);
+
+  DataType type_;
+  size_t size_ = 0;
+  std::vector<uint8_t> data_;
+  std::vector<uint8_t> validity_;
+  std::vector<uint32_t> offsets_;
+};
+
+struct Batch {
+  std::shared_ptr<const Schema> schema;
+  std::vector<Column> columns;
+  size_t num_rows = 0;
+
+  static Batch empty(std::shared_ptr<const Schema> schema);
+  size_t memory_bytes() const;
+};
+
+}  // namespace rbc
