@@ -11,14 +11,10 @@
 
 #include "graph/batch.h"
 #include "graph/config.h"
+#include "graph/pipeline_model.h"
 #include "graph/status.h"
 
 namespace rbc {
-
-enum class SyncMode { full_refresh, incremental, cdc };
-enum class WriteMode { append, replace, upsert };
-enum class OnDataError { fail, skip, dlq };
-enum class PartitionMode { mod, range };
 
 // What the runtime asks of a source for one stream.
 struct StreamRequest {
@@ -29,6 +25,9 @@ struct StreamRequest {
   std::optional<Schema> declared_schema;  // columns with types declared in the pipeline
   SyncMode sync_mode = SyncMode::full_refresh;
   std::string cursor_field, tie_breaker_field, partition_key;
+  // Incremental: the cursor (and tie-breaker) value of the last row already delivered,
+  // as text; unset = read from the beginning. Only rows after it are read, in cursor order.
+  std::optional<std::string> cursor_value, tie_breaker_value;
   PartitionMode partition_mode = PartitionMode::mod;
   int partition_count = 1;
   size_t max_batch_bytes = 8 << 20;
@@ -42,6 +41,8 @@ class PartitionReader {
  public:
   virtual ~PartitionReader() = default;
   virtual Result<std::optional<Batch>> next() = 0;
+  // Records dropped so far under on_data_error skip or dlq (for run reports).
+  virtual size_t rejected_rows() const { return 0; }
 };
 
 class Source {

@@ -68,6 +68,19 @@ void Column::append_from(const Column& other, size_t row) {
   }
 }
 
+void Column::truncate(size_t rows) {
+  if (rows >= size_) return;
+  if (type_.is_variable_width()) {
+    data_.resize(offsets_[rows]);
+    offsets_.resize(rows + 1);
+  } else {
+    data_.resize(rows * type_.fixed_width());
+  }
+  // Bits past `rows` may stay stale: every later append sets or clears its own bit.
+  if (!validity_.empty()) validity_.resize(rows / 8 + 1);
+  size_ = rows;
+}
+
 Batch Batch::empty(std::shared_ptr<const Schema> schema) {
   Batch batch;
   for (const auto& field : schema->fields()) batch.columns.emplace_back(field.type);

@@ -69,6 +69,9 @@ class Column {
   void append_null();
   // Copies row `row` of `other` (same type) to the end of this column.
   void append_from(const Column& other, size_t row);
+  // Drops every row from `rows` on, keeping capacity: lets a reader undo a half-appended
+  // record when a later field of it turns out to be malformed.
+  void truncate(size_t rows);
 
   size_t memory_bytes() const {
     return data_.capacity() + validity_.capacity() + offsets_.capacity() * sizeof(uint32_t);

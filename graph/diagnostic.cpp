@@ -11,6 +11,13 @@ void DiagnosticEngine::add_source(const std::string& file_name, std::string text
 }
 
 void DiagnosticEngine::error(SourceRange where, std::string message, std::string hint) {
+  // A shared block (one source for many streams) is checked once per stream: say it once.
+  for (const auto& d : diagnostics_) {
+    if (d.message == message && d.where.line == where.line && d.where.column == where.column &&
+        d.where.file_name() == where.file_name()) {
+      return;
+    }
+  }
   diagnostics_.push_back({Severity::error, std::move(where), std::move(message), std::move(hint)});
   ++error_count_;
 }

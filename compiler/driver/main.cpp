@@ -1,1 +1,20 @@
-int main() { return 0; }
+// rbc: the command-line driver. `rbc compile` shows plans; see docs/architecture.md.
+#include <iostream>
+
+#include "compiler/driver/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rbc: a declarative dataflow-graph framework and pipeline compiler"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "rbc 0.1.0");
+  std::vector<std::pair<CLI::App*, rbc::driver::Command>> commands;
+  rbc::driver::Command compile = rbc::driver::add_compile_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : rbc::driver::kExitUserError;
+  }
+  if (app.got_subcommand("compile")) return compile();
+  return rbc::driver::kExitUserError;
+}

@@ -1,0 +1,19 @@
+// The `rbc` subcommands. Each registers its options on the CLI11 app and returns the
+// process exit code when run: 0 success, 1 run failure, 2 errors in the pipeline.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace rbc::driver {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUserError = 2;
+
+using Command = std::function<int()>;
+
+Command add_compile_command(CLI::App& app);
+
+}  // namespace rbc::driver

@@ -1,0 +1,120 @@
+// `rbc compile PIPELINE [--emit text|json|dot]`: print the plan rbc would run.
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "compiler/compile.h"
+#include "compiler/driver/commands.h"
+#include "graph/plan_printer.h"
+
+namespace rbc::driver {
+
+namespace {
+
+struct CompileArguments {
+  std::string pipeline;
+  std::string emit = "text";
+  std::string output;
+  int cores = 0;
+  std::vector<std::string> print_after;
+  bool list_passes = false;
+  bool time_passes = false;
+};
+
+std::string pass_list_text() {
+  std::ostringstream out;
+  for (const auto& pass : registered_passes()) out << "  " << std::left << std::setw(20) << pass.name << pass.summary << '\n';
+  return out.str();
+}
+
+int run_compile(const CompileArguments& args) {
+  if (args.list_passes) {
+    std::cout << "passes, in run order:\n" << pass_list_text();
+    return kExitOk;
+  }
+  if (args.pipeline.empty()) {
+    std::cerr << "rbc compile: a PIPELINE file is required\n";
+    return kExitUserError;
+  }
+  for (const auto& name : args.print_after) {
+    bool known = name == "all";
+    for (const auto& pass : registered_passes()) known = known || pass.name == name;
+    if (!known) {
+      std::cerr << "rbc compile: unknown pass '" << name << "' in --print-after; passes:\n" << pass_list_text();
+      return kExitUserError;
+    }
+  }
+
+  CompileRequest request;
+  request.path = args.pipeline;
+  request.options.available_cores = args.cores;
+  request.instrumentation.print_after = {args.print_after.begin(), args.print_after.end()};
+  request.instrumentation.print_stream = &std::cout;
+  request.instrumentation.time_passes = args.time_passes;
+  Compilation compilation = compile_pipeline(request);
+
+  if (compilation.diagnostics.has_errors() || !compilation.diagnostics.diagnostics().empty()) {
+    std::cerr << compilation.diagnostics.render();
+  }
+  if (!compilation.internal_error.is_ok()) {
+    std::cerr << "rbc: internal error: " << compilation.internal_error.message() << '\n';
+    return kExitFailure;
+  }
+  if (compilation.diagnostics.has_errors()) {
+    size_t n = compilation.diagnostics.error_count();
+    std::cerr << n << (n == 1 ? " error" : " errors") << " in " << args.pipeline << '\n';
+    return kExitUserError;
+  }
+
+  const PhysicalPlan& plan = *compilation.plan;
+  std::string rendered;
+  if (args.emit == "json") {
+    rendered = plan_to_json(plan).dump(2) + "\n";
+  } else if (args.emit == "dot") {
+    rendered = print_plan_dot(plan);
+  } else {
+    rendered = print_plan_text(plan);
+  }
+  if (args.output.empty()) {
+    std::cout << rendered;
+  } else {
+    std::ofstream out(args.output, std::ios::binary);
+    out << rendered;
+    if (!out) {
+      std::cerr << "rbc compile: cannot write " << args.output << '\n';
+      return kExitFailure;
+    }
+  }
+  if (args.time_passes) {
+    std::cerr << "pass timings:\n";
+    double total = 0;
+    for (const auto& timing : compilation.timings) {
+      std::cerr << "  " << std::left << std::setw(20) << timing.name << std::fixed << std::setprecision(3)
+                << timing.milliseconds << " ms\n";
+      total += timing.milliseconds;
+    }
+    std::cerr << "  " << std::left << std::setw(20) << "total" << total << " ms\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_compile_command(CLI::App& app) {
+  auto args = std::make_shared<CompileArguments>();
+  CLI::App* command = app.add_subcommand("compile", "Show the plan for a pipeline: every node, its concurrency and why");
+  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml)");
+  command->add_option("--emit", args->emit, "output format")->check(CLI::IsMember({"text", "json", "dot"}));
+  command->add_option("-o,--output", args->output, "write the plan to this file instead of stdout");
+  command->add_option("--cores", args->cores, "plan for a machine with N cores (default: this machine)")
+      ->check(CLI::Range(1, 4096));
+  command->add_option("--print-after", args->print_after,
+                      "print the plan after pass NAME ('all' for every pass); passes:\n" + pass_list_text())
+      ->delimiter(',');
+  command->add_flag("--list-passes", args->list_passes, "list the compiler passes in run order");
+  command->add_flag("--time-passes", args->time_passes, "print how long each pass took (to stderr)");
+  return [args] { return run_compile(*args); };
+}
+
+}  // namespace rbc::driver

@@ -1,0 +1,40 @@
+// The compiler pass interface and the context every pass receives.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/diagnostic.h"
+#include "graph/physical_plan.h"
+#include "graph/status.h"
+
+namespace rbc {
+
+struct CompileOptions {
+  int available_cores = 0;  // 0 = this machine's hardware concurrency
+};
+
+struct PassContext {
+  const CompileOptions& options;
+  DiagnosticEngine& diagnostics;
+};
+
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  // Refines `plan`; user errors go to context.diagnostics, a false Status means a bug.
+  virtual Status run(PhysicalPlan& plan, PassContext& context) = 0;
+};
+
+struct PassInfo {
+  std::string name;
+  std::string summary;
+};
+
+// Every registered pass, in run order (from compiler/passes.def).
+const std::vector<PassInfo>& registered_passes();
+std::unique_ptr<Pass> create_pass(const std::string& name);
+
+}  // namespace rbc

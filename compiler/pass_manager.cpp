@@ -1,0 +1,62 @@
+// The pass manager and the plan verifier.
+#include "compiler/pass_manager.h"
+
+#include <chrono>
+
+#include "graph/plan_printer.h"
+
+namespace rbc {
+
+PassManager::PassManager(PassInstrumentation instrumentation) : instrumentation_(std::move(instrumentation)) {}
+
+bool PassManager::should_print(const std::string& pass) const {
+  return instrumentation_.print_stream != nullptr &&
+         (instrumentation_.print_after.count("all") > 0 || instrumentation_.print_after.count(pass) > 0);
+}
+
+Status PassManager::run(PhysicalPlan& plan, PassContext& context) {
+  if (plan.nodes.size() != plan.graph.node_count()) plan.nodes.resize(plan.graph.node_count());
+  for (const PassInfo& info : registered_passes()) {
+    std::unique_ptr<Pass> pass = create_pass(info.name);
+    if (!pass) return Status::internal("pass '" + info.name + "' is listed but not constructible");
+    bool printing = should_print(info.name);
+    std::string before = printing ? print_plan_text(plan) : std::string();
+
+    auto start = std::chrono::steady_clock::now();
+    RBC_RETURN_NOT_OK(pass->run(plan, context));
+    auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+    timings_.push_back({info.name, elapsed.count()});
+
+    if (context.diagnostics.has_errors()) return Status::ok();
+    RBC_RETURN_NOT_OK(verify_plan(plan, info.name));
+    if (printing) {
+      std::string after = print_plan_text(plan);
+      *instrumentation_.print_stream << "// ----- after pass '" << info.name << "'"
+                                     << (after == before ? " (unchanged)" : " (changed)") << " -----\n"
+                                     << after;
+    }
+  }
+  return Status::ok();
+}
+
+Status verify_plan(const PhysicalPlan& plan, const std::string& after_pass) {
+  auto broken = [&](const std::string& what) {
+    return Status::internal("plan verification failed after pass '" + after_pass + "': " + what);
+  };
+  const LogicalGraph& graph = plan.graph;
+  if (plan.nodes.size() != graph.node_count()) return broken("node plans do not match the graph");
+  if (graph.node_count() > 0 && graph.topological_order().empty()) return broken("the graph has a cycle");
+  for (NodeId id : graph.node_ids()) {
+    const LogicalNode& node = graph.node(id);
+    if (node.id != id) return broken("node ids are not stable");
+    if (node.kind == NodeKind::source && !graph.predecessors(id).empty()) return broken("a source has an input");
+    if (node.kind == NodeKind::sink && !graph.successors(id).empty()) return broken("a sink has an output");
+    const NodePlan& node_plan = plan.at(id);
+    if (node_plan.concurrency < 0 || node_plan.partitions < 0) return broken("negative concurrency");
+    if (node_plan.concurrency > 0 && node_plan.concurrency_reason.empty()) return broken("concurrency without a reason");
+  }
+  if (plan.parallelism && plan.parallelism->effective < 1) return broken("effective parallelism below 1");
+  return Status::ok();
+}
+
+}  // namespace rbc

@@ -1,0 +1,38 @@
+// eligibility: a stream is partition-eligible iff its source supports partitioned reads,
+// its sync_mode is full_refresh and no sink it feeds writes with write_mode replace.
+#include "compiler/passes/passes.h"
+#include "connectors/specs/connector_specs.h"
+
+namespace rbc {
+
+// The first rule a stream breaks, or "" when it is eligible.
+static std::string ineligibility_reason(const LogicalGraph& graph, NodeId source_id) {
+  const SourceNode& source = graph.node(source_id).source();
+  const ConnectorSpec* spec = find_connector_spec(source.connector.use.value);
+  if (spec == nullptr || !spec->partitioned_reads) {
+    return "source '" + source.connector.use.value + "' does not support partitioned reads";
+  }
+  if (source.stream.sync_mode.value != SyncMode::full_refresh) {
+    return std::string("sync_mode is ") + to_string(source.stream.sync_mode.value);
+  }
+  for (NodeId id : graph.reachable_from(source_id)) {
+    const LogicalNode& node = graph.node(id);
+    if (node.kind == NodeKind::sink && node.sink().destination.write_mode.value == WriteMode::replace) {
+      return "write_mode is replace";
+    }
+  }
+  return {};
+}
+
+Status EligibilityPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
+    std::string reason = ineligibility_reason(plan.graph, id);
+    NodePlan& node_plan = plan.at(id);
+    node_plan.partition_eligible = reason.empty();
+    node_plan.eligibility_reason = reason;
+    if (!reason.empty()) plan.graph.node(id).remarks.push_back("not partition-eligible: " + reason);
+  }
+  return Status::ok();
+}
+
+}  // namespace rbc

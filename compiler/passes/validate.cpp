@@ -1,0 +1,179 @@
+// validate: the rules of SPEC section 1 that need the whole typed model. Structural
+// and type errors were already reported by the front-end; all errors are collected.
+#include <map>
+#include <set>
+
+#include "compiler/passes/passes.h"
+#include "connectors/specs/connector_specs.h"
+#include "operators/operator_specs.h"
+
+namespace rbc {
+namespace {
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string match = closest_match(word, candidates);
+  return match.empty() ? "expected one of: " + list_names(candidates) : "did you mean '" + match + "'?";
+}
+
+void check_config_keys(const Config& config, const std::vector<std::string>& known, const std::string& owner,
+                       DiagnosticEngine& diagnostics) {
+  for (const auto& [key, value] : config.values.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    SourceRange where = config.range_of(key);
+    diagnostics.error(where, "unknown config key '" + key + "' for " + owner, did_you_mean(key, known));
+  }
+}
+
+const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading, DiagnosticEngine& diagnostics) {
+  if (!connector.use.present) return nullptr;
+  const std::string& name = connector.use.value;
+  const ConnectorSpec* spec = find_connector_spec(name);
+  if (spec == nullptr) {
+    diagnostics.error(connector.use.where, "unknown connector '" + name + "'", did_you_mean(name, connector_names()));
+    return nullptr;
+  }
+  if (reading && !spec->can_read) {
+    diagnostics.error(connector.use.where, "connector '" + name + "' cannot be a source");
+  }
+  if (!reading && !spec->can_write) {
+    diagnostics.error(connector.use.where, "connector '" + name + "' cannot be a destination");
+  }
+  check_config_keys(connector.config, spec->config_keys, "connector '" + name + "'", diagnostics);
+  return spec;
+}
+
+void check_range(const Located<int64_t>& value, const char* what, int64_t low, int64_t high, const std::string& unit,
+                 DiagnosticEngine& diagnostics) {
+  if (!value.present || (value.value >= low && value.value <= high)) return;
+  diagnostics.error(value.where, std::string(what) + " must be between " + std::to_string(low) + " and " +
+                                     std::to_string(high) + unit + ", got " + std::to_string(value.value));
+}
+
+void validate_pipeline_info(const PipelineInfo& info, DiagnosticEngine& diagnostics) {
+  if (info.version.present && info.version.value != "1.0") {
+    diagnostics.error(info.version.where, "unsupported version \"" + info.version.value + "\"",
+                      "this rbc reads pipelines of version \"1.0\"");
+  }
+  if (info.name.present && info.name.value.empty()) {
+    diagnostics.error(info.name.where, "the pipeline name must not be empty");
+  }
+  const ResourcesSpec& resources = info.resources;
+  if (resources.parallelism.present && resources.parallelism.value < 1) {
+    diagnostics.error(resources.parallelism.where, "parallelism must be 'auto' or an integer >= 1, got " +
+                                                       std::to_string(resources.parallelism.value));
+  }
+  check_range(resources.autotune.pin_parallelism, "pin_parallelism", 1, kMaxPinParallelism, "", diagnostics);
+  check_range(resources.autotune.pin_copy_flush_bytes, "pin_copy_flush_bytes", kMinCopyFlushBytes,
+              kMaxCopyFlushBytes, " bytes (1 MiB .. 32 MiB)", diagnostics);
+  check_range(resources.max_batch_bytes, "max_batch_bytes", int64_t{64} << 10, int64_t{1} << 30, " bytes",
+              diagnostics);
+  check_range(resources.max_inflight_batches, "max_inflight_batches", 1, 1024, "", diagnostics);
+  check_range(resources.checkpoint_interval_rows, "checkpoint_interval_rows", 1, int64_t{1} << 40, "",
+              diagnostics);
+  check_range(resources.checkpoint_interval_seconds, "checkpoint_interval_seconds", 1, 86400, " seconds",
+              diagnostics);
+  check_range(resources.max_retries, "max_retries", 0, 100, "", diagnostics);
+  const std::vector<std::string> backends = {"none", "file", "postgres"};
+  if (std::find(backends.begin(), backends.end(), info.state.backend.value) == backends.end()) {
+    diagnostics.error(info.state.backend.where, "unknown state backend '" + info.state.backend.value + "'",
+                      did_you_mean(info.state.backend.value, backends));
+  }
+}
+
+void validate_stream(const SourceNode& source, const ConnectorSpec* spec, DiagnosticEngine& diagnostics) {
+  const StreamSpec& stream = source.stream;
+  if (stream.name.present && stream.name.value.empty()) {
+    diagnostics.error(stream.name.where, "the stream name must not be empty");
+  }
+  SyncMode mode = stream.sync_mode.value;
+  SourceRange mode_where = stream.sync_mode.present ? stream.sync_mode.where : stream.where;
+  if (spec != nullptr && std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
+    diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support sync_mode " +
+                                      to_string(mode));
+  }
+  if (mode == SyncMode::incremental && !stream.cursor_field.present) {
+    diagnostics.error(mode_where, "incremental stream '" + stream.name.value + "' needs a cursor_field",
+                      "name the column whose growth marks new rows, e.g. cursor_field: updated_at");
+  }
+  if (stream.tie_breaker_field.present && !stream.cursor_field.present) {
+    diagnostics.error(stream.tie_breaker_field.where, "tie_breaker_field needs a cursor_field");
+  }
+}
+
+void validate_destination(const DestinationSpec& destination, const ConnectorSpec* spec,
+                          DiagnosticEngine& diagnostics) {
+  WriteMode mode = destination.write_mode.value;
+  SourceRange mode_where = destination.write_mode.present ? destination.write_mode.where : destination.where;
+  if (spec != nullptr && spec->can_write &&
+      std::find(spec->write_modes.begin(), spec->write_modes.end(), mode) == spec->write_modes.end()) {
+    diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support write_mode " +
+                                      to_string(mode));
+  }
+  if (mode == WriteMode::upsert && (!destination.primary_key.present || destination.primary_key.value.empty())) {
+    diagnostics.error(mode_where, "write_mode upsert needs a primary_key",
+                      "list the key columns, e.g. primary_key: [id]");
+  }
+}
+
+void validate_transform(const TransformSpec& transform, DiagnosticEngine& diagnostics) {
+  if (!transform.use.present) return;
+  const OperatorSpec* spec = find_operator_spec(transform.use.value);
+  if (spec == nullptr) {
+    diagnostics.error(transform.use.where, "unknown transform '" + transform.use.value + "'",
+                      did_you_mean(transform.use.value, operator_names()));
+    return;
+  }
+  check_config_keys(transform.config, spec->config_keys, "transform '" + spec->name + "'", diagnostics);
+  for (const auto& key : spec->required_keys) {
+    if (!transform.config.has(key)) {
+      diagnostics.error(transform.config.where, "transform '" + spec->name + "' needs config key '" + key + "'");
+    }
+  }
+}
+
+}  // namespace
+
+Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
+  DiagnosticEngine& diagnostics = context.diagnostics;
+  const LogicalGraph& graph = plan.graph;
+  validate_pipeline_info(graph.info, diagnostics);
+
+  std::map<std::string, SourceRange> first_definition;
+  for (NodeId id : graph.node_ids()) {
+    const LogicalNode& node = graph.node(id);
+    switch (node.kind) {
+      case NodeKind::source: {
+        const SourceNode& source = node.source();
+        validate_stream(source, check_connector(source.connector, /*reading=*/true, diagnostics), diagnostics);
+        const auto& name = source.stream.name;
+        if (!name.present) break;
+        auto [it, inserted] = first_definition.emplace(name.value, name.where);
+        if (!inserted) {
+          diagnostics.error(name.where, "duplicate stream name '" + name.value + "'",
+                            "first defined at line " + std::to_string(it->second.line));
+        }
+        break;
+      }
+      case NodeKind::transform: validate_transform(node.transform().spec, diagnostics); break;
+      case NodeKind::router: break;  // routers are checked by the front-end that builds them
+      case NodeKind::sink: {
+        const DestinationSpec& destination = node.sink().destination;
+        validate_destination(destination, check_connector(destination.connector, /*reading=*/false, diagnostics),
+                             diagnostics);
+        break;
+      }
+    }
+  }
+  if (graph.node_count() > 0 && graph.topological_order().empty()) {
+    diagnostics.error(SourceRange{}, "the pipeline graph has a cycle");
+  }
+  return Status::ok();
+}
+
+}  // namespace rbc

@@ -1,0 +1,120 @@
+// The typed pipeline model (SPEC section 1) that every front-end produces and the
+// compiler passes check: streams, destination, resources, state. Every value keeps
+// where it was written so that a pass can report a located error about it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/config.h"
+#include "graph/diagnostic.h"
+#include "graph/types.h"
+
+namespace rbc {
+
+enum class SyncMode { full_refresh, incremental, cdc };
+enum class WriteMode { append, replace, upsert };
+enum class OnDataError { fail, skip, dlq };
+enum class PartitionMode { mod, range };
+enum class SchemaEvolution { add_columns, ignore, fail };
+
+const char* to_string(SyncMode mode);
+const char* to_string(WriteMode mode);
+const char* to_string(OnDataError mode);
+const char* to_string(PartitionMode mode);
+const char* to_string(SchemaEvolution mode);
+
+// A value together with where the user wrote it; `present` is false for defaults.
+template <typename T>
+struct Located {
+  Located() = default;
+  Located(T default_value) : value(std::move(default_value)) {}  // NOLINT(google-explicit-constructor)
+
+  T value{};
+  SourceRange where;
+  bool present = false;
+
+  void set(T new_value, SourceRange at) {
+    value = std::move(new_value);
+    where = std::move(at);
+    present = true;
+  }
+};
+
+struct ConnectorRef {
+  Located<std::string> use;  // "postgres", "file", "generator"
+  Config config;
+};
+
+struct StreamSpec {
+  SourceRange where;
+  Located<std::string> name;
+  Located<SyncMode> sync_mode{SyncMode::full_refresh};
+  Located<std::string> cursor_field;
+  Located<std::string> tie_breaker_field;
+  Located<std::string> partition_key;
+  Located<std::vector<std::string>> columns;  // projection; empty = every column
+  std::optional<Schema> declared_schema;      // when every column also names its type
+};
+
+struct TransformSpec {
+  SourceRange where;
+  Located<std::string> use;  // "sql", "validate"
+  Config config;
+};
+
+struct DestinationSpec {
+  SourceRange where;
+  ConnectorRef connector;
+  Located<WriteMode> write_mode{WriteMode::append};
+  Located<std::vector<std::string>> primary_key;
+  Located<OnDataError> on_data_error{OnDataError::fail};
+  Located<SchemaEvolution> schema_evolution{SchemaEvolution::add_columns};
+  Located<std::string> dlq_path;
+};
+
+struct AutotuneSpec {
+  Located<bool> enabled{true};
+  Located<int64_t> pin_parallelism;
+  Located<PartitionMode> pin_source_partition_mode;
+  Located<int64_t> pin_copy_flush_bytes;
+};
+
+constexpr int64_t kMinCopyFlushBytes = int64_t{1} << 20;
+constexpr int64_t kMaxCopyFlushBytes = int64_t{32} << 20;
+constexpr int64_t kDefaultCopyFlushBytes = int64_t{4} << 20;
+constexpr int64_t kMaxPinParallelism = 256;
+
+struct ResourcesSpec {
+  // `auto` leaves `parallelism` not present; a number is kept as written so that the
+  // validate pass can reject 0 and negatives with their location.
+  Located<int64_t> parallelism;
+  AutotuneSpec autotune;
+  Located<int64_t> max_batch_bytes{int64_t{8} << 20};
+  Located<int64_t> max_inflight_batches{4};
+  Located<int64_t> checkpoint_interval_rows{1'000'000};
+  Located<int64_t> checkpoint_interval_seconds{60};
+  Located<int64_t> max_retries{3};
+};
+
+struct StateSpec {
+  Located<std::string> backend{"none"};  // none | file | postgres
+  Config config;
+};
+
+// Where a stream lands: "<schema>.<table>" when the destination config names a
+// schema (the stream's own schema prefix is replaced), else the stream name itself.
+std::string destination_target(const DestinationSpec& destination, const std::string& stream);
+
+// Pipeline-wide facts, carried by the LogicalGraph.
+struct PipelineInfo {
+  std::string file;  // the pipeline file as given on the command line
+  Located<std::string> version;
+  Located<std::string> name;
+  ResourcesSpec resources;
+  StateSpec state;
+};
+
+}  // namespace rbc
