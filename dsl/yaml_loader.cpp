@@ -203,8 +203,8 @@ nlohmann::json YamlReader::to_json(const YAML::Node& node) {
 
 Config YamlReader::read_config(const YAML::Node& node, const std::string& context) {
   Config config;
-  config.where = at(node);
   if (!node || node.IsNull()) return config;
+  config.where = at(node);
   if (!expect_map(node, context + " config")) return config;
   for (const auto& entry : node) {
     std::string key = entry.first.Scalar();
@@ -504,7 +504,16 @@ std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name
     return std::nullopt;
   }
   YamlReader reader(file_name, diagnostics, env);
-  return reader.read(root);
+  try {
+    return reader.read(root);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp throws on shapes the reader did not expect; report, never crash.
+    auto file = std::make_shared<const std::string>(file_name);
+    diagnostics.error(SourceRange{file, static_cast<uint32_t>(std::max(0, e.mark.line) + 1),
+                                  static_cast<uint32_t>(std::max(0, e.mark.column) + 1)},
+                      "unexpected YAML structure: " + e.msg);
+    return std::nullopt;
+  }
 }
 
 std::optional<LogicalGraph> load_yaml_pipeline(const std::string& path, DiagnosticEngine& diagnostics,

@@ -182,10 +182,11 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
           out << "      copy_flush_bytes " << format_bytes(node_plan.copy_flush_bytes) << '\n';
         }
       }
-      if (node_plan.autotune && !autotune_text(*node_plan.autotune).empty()) {
+      if (!node_plan.autotune_note.empty()) {
+        out << "      autotune: " << node_plan.autotune_note << '\n';
+      } else if (node_plan.autotune) {
         out << "      autotune: " << autotune_text(*node_plan.autotune) << '\n';
       }
-      if (!node_plan.autotune_note.empty()) out << "      autotune: " << node_plan.autotune_note << '\n';
     }
     for (const auto& remark : node.remarks) out << "      remark: " << remark << '\n';
     if (overlay) {

@@ -28,7 +28,8 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
   if (node.partition_eligible.value_or(false)) {
     if (autotune.pin_parallelism.present) {
       node.partitions = static_cast<int>(autotune.pin_parallelism.value);
-      node.concurrency_reason = "pinned by autotune.pin_parallelism";
+      node.concurrency_reason = "pinned by autotune.pin_parallelism; at most effective_parallelism " +
+                                std::to_string(decision.effective) + " run at once";
     } else {
       node.partitions = std::min(decision.per_stream_target, decision.effective);
       node.concurrency_reason = "partition-eligible: min(per_stream_target " +
@@ -94,7 +95,7 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
   const AutotuneSpec& autotune = plan.graph.info.resources.autotune;
   NodePlan& node = plan.at(id);
   if (!autotune.enabled.value) {
-    node.autotune_note = "autotune disabled (autotune.enabled: false): baseline values";
+    node.autotune_note = "disabled (autotune.enabled: false): baseline values";
     return;
   }
   AutotuneCandidates candidates;

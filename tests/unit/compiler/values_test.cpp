@@ -1,0 +1,58 @@
+// Byte sizes, durations, ${VAR} substitution and secret redaction.
+#include <gtest/gtest.h>
+
+#include "dsl/values.h"
+#include "graph/redact.h"
+
+namespace rbc {
+namespace {
+
+TEST(Values, ByteSizes) {
+  EXPECT_EQ(parse_byte_size("4096"), 4096);
+  EXPECT_EQ(parse_byte_size("64mb"), int64_t{64} << 20);
+  EXPECT_EQ(parse_byte_size("1gb"), int64_t{1} << 30);
+  EXPECT_EQ(parse_byte_size("8MiB"), int64_t{8} << 20);
+  EXPECT_EQ(parse_byte_size("512kb"), int64_t{512} << 10);
+  EXPECT_FALSE(parse_byte_size("fast"));
+  EXPECT_FALSE(parse_byte_size("-1mb"));
+  EXPECT_FALSE(parse_byte_size("12tb"));
+  EXPECT_FALSE(parse_byte_size("99999999999999gb"));
+}
+
+TEST(Values, Durations) {
+  EXPECT_EQ(parse_duration_seconds("90"), 90);
+  EXPECT_EQ(parse_duration_seconds("90s"), 90);
+  EXPECT_EQ(parse_duration_seconds("5m"), 300);
+  EXPECT_EQ(parse_duration_seconds("1h"), 3600);
+  EXPECT_FALSE(parse_duration_seconds("soon"));
+}
+
+TEST(Values, Substitution) {
+  EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "HOST") return "db.local";
+    if (name == "EMPTY") return "";
+    return std::nullopt;
+  };
+  EXPECT_EQ(substitute_variables("postgresql://${HOST}/x", env).text, "postgresql://db.local/x");
+  EXPECT_EQ(substitute_variables("${PORT:-5432}", env).text, "5432");
+  EXPECT_EQ(substitute_variables("${EMPTY:-fallback}", env).text, "fallback");
+  EXPECT_EQ(substitute_variables("$${HOST}", env).text, "${HOST}");
+  Substitution missing = substitute_variables("url=${NOPE}", env);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_EQ(missing.missing_variable, "NOPE");
+  EXPECT_EQ(missing.missing_offset, 4u);
+}
+
+TEST(Redact, UrlsConninfoAndKeys) {
+  EXPECT_EQ(redact_secrets("postgresql://rbc:s3cret@127.0.0.1:5432/db"), "postgresql://rbc:***@127.0.0.1:5432/db");
+  EXPECT_EQ(redact_secrets("host=h user=u password=s3cret dbname=d"), "host=h user=u password=*** dbname=d");
+  EXPECT_EQ(redact_secrets("host=h password='a b' dbname=d"), "host=h password=*** dbname=d");
+  EXPECT_EQ(redact_secrets("postgresql://h/db?user=u&password=x&sslmode=off"),
+            "postgresql://h/db?user=u&password=***&sslmode=off");
+  EXPECT_EQ(redact_secrets("postgresql://rbc@h/db"), "postgresql://rbc@h/db");
+  nlohmann::json config = {{"password", "pw"}, {"url", "postgresql://a:b@h/d"}, {"port", 5432}};
+  EXPECT_EQ(redact_config(config).dump(), R"({"password":"***","port":5432,"url":"postgresql://a:***@h/d"})");
+}
+
+}  // namespace
+}  // namespace rbc
