@@ -15,5 +15,6 @@ constexpr int kExitUserError = 2;
 using Command = std::function<int()>;
 
 Command add_compile_command(CLI::App& app);
+Command add_exec_command(CLI::App& app);
 
 }  // namespace rbc::driver

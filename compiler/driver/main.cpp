@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "rbc 0.1.0");
   std::vector<std::pair<CLI::App*, rbc::driver::Command>> commands;
   rbc::driver::Command compile = rbc::driver::add_compile_command(app);
+  rbc::driver::Command exec = rbc::driver::add_exec_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -16,5 +17,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : rbc::driver::kExitUserError;
   }
   if (app.got_subcommand("compile")) return compile();
+  if (app.got_subcommand("exec")) return exec();
   return rbc::driver::kExitUserError;
 }

@@ -1,0 +1,35 @@
+// What a source does with a record it cannot read, under the stream's on_data_error:
+// fail stops the stream with `where: reason`; skip drops the record and counts it; dlq
+// also appends it, as one JSON line, to the dead-letter file. Any connector may use it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "connectors/connector.h"
+
+namespace rbc {
+
+class DataErrorPolicy {
+ public:
+  // `origin` names the data in messages and dead letters (a file path, a table name).
+  DataErrorPolicy(OnDataError mode, std::string origin, std::string stream, std::string dlq_path);
+  DataErrorPolicy(const DataErrorPolicy&) = delete;
+  DataErrorPolicy& operator=(const DataErrorPolicy&) = delete;
+  ~DataErrorPolicy();
+
+  // Handles one bad record found at `line` (0 = no line). Not ok only under fail, with the
+  // message `origin:line: reason`, or when the dead-letter file cannot be written.
+  Status reject(uint64_t line, std::string_view raw, std::string_view reason);
+  size_t rejected() const { return rejected_; }
+
+ private:
+  OnDataError mode_;
+  std::string origin_, stream_, dlq_path_;
+  int dlq_fd_ = -1;
+  size_t rejected_ = 0;
+  std::string record_;  // reused for each dead letter
+};
+
+}  // namespace rbc

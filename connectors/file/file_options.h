@@ -1,0 +1,36 @@
+// Configuration of the file connector, shared by its source and sink: which file a
+// stream maps to, its format, and the CSV dialect.
+//
+// `path` names either a file, or a directory (an existing one, or any path ending in
+// '/') in which stream S lives in `<dir>/S.csv` or `<dir>/S.jsonl`.
+//   format   csv | jsonl. Default: from the file's extension (.csv, .tsv, .jsonl,
+//            .ndjson); in a directory a source takes whichever of the two files exists,
+//            a sink writes csv.
+//   delimiter  one character, default "," ("\t" for .tsv)
+//   header     CSV has a header line, default true
+//   null       unquoted text that means NULL, default "" (an unquoted empty field)
+#pragma once
+
+#include <string>
+
+#include "graph/config.h"
+#include "graph/status.h"
+
+namespace rbc::file {
+
+enum class FileFormat { csv, jsonl };
+
+struct FileOptions {
+  std::string path;  // the resolved file
+  FileFormat format = FileFormat::csv;
+  char delimiter = ',';
+  bool header = true;
+  std::string null_text;
+};
+
+enum class FileRole { source, sink };
+
+// Resolves the config of one stream into the file it reads or writes.
+Result<FileOptions> resolve_file_options(const Config& config, const std::string& stream, FileRole role);
+
+}  // namespace rbc::file

@@ -1,0 +1,26 @@
+// The `file` destination: writes each stream to one CSV or JSON-lines file (see
+// file_options.h for `path` and the format keys; connectors/file/record_format.h for
+// how rows print).
+//
+// Writers never touch the destination: partition i writes `<file>.rbc-tmp-<pid>` (i = 0)
+// or `<file>.rbc-tmp-<pid>-<i>`, and finish() publishes them in partition order:
+//   replace  the parts are joined and renamed over the file (atomic for readers);
+//   append   the parts are appended to the file; a CSV header is written only when
+//            the file is missing or empty.
+// abandon() removes the temporary parts and leaves the destination as it was.
+// upsert is not supported.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "connectors/connector.h"
+
+namespace rbc::file {
+
+std::unique_ptr<Sink> make_file_sink();
+
+// The temporary file that partition `index` of a write to `target` fills.
+std::string temporary_path(const std::string& target, int index);
+
+}  // namespace rbc::file

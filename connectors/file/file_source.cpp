@@ -1,0 +1,531 @@
+// The file source: schema resolution (declared or inferred), projection, and the CSV
+// and JSONL readers that parse records straight into column appends.
+#include "connectors/file/file_source.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "connectors/data_error_policy.h"
+#include "connectors/file/record_scanner.h"
+#include "graph/value_format.h"
+
+namespace rbc::file {
+
+namespace {
+
+constexpr size_t kInferenceRecords = 10000;
+constexpr size_t kQuotedValueLimit = 80;  // longer values are cut in error messages
+
+// Types whose empty text is a value; for every other type an empty field is NULL.
+bool empty_is_value(TypeId id) { return id == TypeId::text || id == TypeId::json; }
+
+bool equals_ignore_case(std::string_view text, std::string_view lower_word) {
+  if (text.size() != lower_word.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower_word[i]) return false;
+  }
+  return true;
+}
+
+// "007" is an identifier more often than a number: keep it text.
+bool looks_numeric(std::string_view text) {
+  if (!text.empty() && text[0] == '-') text.remove_prefix(1);
+  if (text.empty()) return false;
+  if (text == "NaN" || text == "Infinity") return true;
+  if (text[0] < '0' || text[0] > '9') return false;
+  return !(text.size() > 1 && text[0] == '0' && text[1] >= '0' && text[1] <= '9');
+}
+
+// Which types every value seen so far in a column reads as.
+struct TypeVotes {
+  bool seen = false, can_bool = true, can_int = true, can_float = true;
+  bool can_date = true, can_timestamp = true, can_timestamptz = true;
+
+  void add(std::string_view text) {
+    seen = true;
+    if (can_bool) can_bool = equals_ignore_case(text, "true") || equals_ignore_case(text, "false");
+    bool numeric = (can_int || can_float) && looks_numeric(text);
+    if (can_int) can_int = numeric && text_parses_as(TypeId::int64, text);
+    if (can_float) can_float = numeric && text_parses_as(TypeId::float64, text);
+    if (can_date) can_date = text_parses_as(TypeId::date, text);
+    if (can_timestamp) can_timestamp = text_parses_as(TypeId::timestamp, text);
+    if (can_timestamptz) can_timestamptz = text_parses_as(TypeId::timestamptz, text);
+  }
+  TypeId result() const {
+    if (!seen) return TypeId::text;
+    if (can_bool) return TypeId::boolean;
+    if (can_int) return TypeId::int64;
+    if (can_float) return TypeId::float64;
+    if (can_date) return TypeId::date;
+    if (can_timestamp) return TypeId::timestamp;
+    if (can_timestamptz) return TypeId::timestamptz;
+    return TypeId::text;
+  }
+};
+
+std::string quoted_value(std::string_view text) {
+  std::string out = "\"";
+  out.append(text.substr(0, kQuotedValueLimit));
+  if (text.size() > kQuotedValueLimit) out += "...";
+  out += "\"";
+  return out;
+}
+
+std::string cannot_read(const Field& field, std::string_view text) {
+  return "column \"" + field.name + "\": cannot read " + quoted_value(text) + " as " + field.type.to_string();
+}
+
+// The header names, or column1..columnN, of a CSV file.
+struct CsvLayout {
+  std::vector<std::string> names;
+  bool empty_file = false;
+};
+
+Result<CsvLayout> read_csv_layout(const FileOptions& options, size_t declared_count) {
+  CsvScanner scanner(options.delimiter);
+  RBC_RETURN_NOT_OK(scanner.open(options.path));
+  CsvLayout layout;
+  size_t count = declared_count;
+  if (options.header || declared_count == 0) {
+    RBC_ASSIGN_OR_RETURN(ScanResult first, scanner.next());
+    if (first == ScanResult::end) {
+      layout.empty_file = true;
+      return layout;
+    }
+    if (first == ScanResult::malformed) {
+      return Status::invalid(options.path + ":" + std::to_string(scanner.line()) + ": " + scanner.error());
+    }
+    count = scanner.fields().size();
+    if (options.header) {
+      std::string scratch;
+      for (const auto& field : scanner.fields()) {
+        std::string name(CsvScanner::text(field, scratch));
+        if (name.empty()) name = "column" + std::to_string(layout.names.size() + 1);
+        if (std::find(layout.names.begin(), layout.names.end(), name) != layout.names.end()) {
+          return Status::invalid(options.path + ":" + std::to_string(scanner.line()) + ": column \"" + name +
+                                 "\" appears twice in the header");
+        }
+        layout.names.push_back(std::move(name));
+      }
+      return layout;
+    }
+  }
+  for (size_t i = 0; i < count; ++i) layout.names.push_back("column" + std::to_string(i + 1));
+  return layout;
+}
+
+Result<Schema> infer_csv_schema(const FileOptions& options) {
+  RBC_ASSIGN_OR_RETURN(CsvLayout layout, read_csv_layout(options, 0));
+  std::vector<TypeVotes> votes(layout.names.size());
+  CsvScanner scanner(options.delimiter);
+  RBC_RETURN_NOT_OK(scanner.open(options.path));
+  bool skip_header = options.header;
+  std::string scratch;
+  for (size_t records = 0; records < kInferenceRecords;) {
+    RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner.next());
+    if (scanned == ScanResult::end) break;
+    if (scanned == ScanResult::malformed) continue;
+    if (skip_header) {
+      skip_header = false;
+      continue;
+    }
+    const auto& fields = scanner.fields();
+    if (fields.size() != votes.size()) continue;  // the reader will reject it
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const CsvField& field = fields[i];
+      std::string_view text = CsvScanner::text(field, scratch);
+      if (text.empty() || (!field.quoted && text == options.null_text)) continue;
+      votes[i].add(text);
+    }
+    ++records;
+  }
+  Schema schema;
+  for (size_t i = 0; i < votes.size(); ++i) schema.add(Field{layout.names[i], DataType{votes[i].result()}});
+  return schema;
+}
+
+// Which kinds of JSON value a key held in the sample.
+struct JsonVotes {
+  std::string name;
+  bool saw_bool = false, saw_int = false, saw_float = false, saw_string = false, saw_nested = false;
+  TypeVotes strings;
+
+  TypeId result() const {
+    int kinds = saw_bool + (saw_int || saw_float) + saw_string + saw_nested;
+    if (kinds == 0) return TypeId::text;
+    if (kinds > 1 || saw_nested) return TypeId::json;
+    if (saw_bool) return TypeId::boolean;
+    if (saw_float) return TypeId::float64;
+    if (saw_int) return TypeId::int64;
+    if (strings.can_date) return TypeId::date;
+    if (strings.can_timestamp) return TypeId::timestamp;
+    if (strings.can_timestamptz) return TypeId::timestamptz;
+    return TypeId::text;
+  }
+};
+
+Result<Schema> infer_jsonl_schema(const FileOptions& options) {
+  JsonlScanner scanner;
+  RBC_RETURN_NOT_OK(scanner.open(options.path));
+  std::vector<JsonVotes> votes;
+  for (size_t records = 0; records < kInferenceRecords; ++records) {
+    RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner.next());
+    if (scanned == ScanResult::end) break;
+    size_t guess = 0;
+    (void)scanner.parse([&](std::string_view key, const JsonValue& value) {
+      size_t at = guess < votes.size() && votes[guess].name == key ? guess : votes.size();
+      if (at == votes.size()) {
+        for (at = 0; at < votes.size() && votes[at].name != key; ++at) {
+        }
+        if (at == votes.size()) {
+          votes.emplace_back();
+          votes.back().name = std::string(key);
+        }
+      }
+      guess = at + 1;
+      JsonVotes& vote = votes[at];
+      switch (value.kind) {
+        case JsonKind::absent:
+        case JsonKind::null: break;
+        case JsonKind::true_value:
+        case JsonKind::false_value: vote.saw_bool = true; break;
+        case JsonKind::number: {
+          bool integral = value.text.find_first_of(".eE") == std::string_view::npos &&
+                          text_parses_as(TypeId::int64, value.text);
+          (integral ? vote.saw_int : vote.saw_float) = true;
+          break;
+        }
+        case JsonKind::string:
+          vote.saw_string = true;
+          vote.strings.add(value.text);
+          break;
+        case JsonKind::nested: vote.saw_nested = true; break;
+      }
+    });
+  }
+  Schema schema;
+  for (const auto& vote : votes) schema.add(Field{vote.name, DataType{vote.result()}});
+  return schema;
+}
+
+// What a reader needs: the file, its output schema and where each output column comes from.
+struct ReadPlan {
+  FileOptions options;
+  std::shared_ptr<const Schema> output;
+  std::vector<size_t> source_index;  // CSV: output column j reads field source_index[j]
+  size_t field_count = 0;            // CSV: fields per record
+  bool empty_file = false;
+};
+
+Result<ReadPlan> plan_read(const StreamRequest& request) {
+  if (request.sync_mode != SyncMode::full_refresh) {
+    return Status::invalid("file source: stream \"" + request.stream +
+                           "\" must use sync_mode full_refresh (a file is read whole)");
+  }
+  if (request.on_data_error == OnDataError::dlq && request.dlq_path.empty()) {
+    return Status::invalid("file source: on_data_error dlq needs a dead-letter path");
+  }
+  ReadPlan plan;
+  RBC_ASSIGN_OR_RETURN(plan.options, resolve_file_options(request.config, request.stream, FileRole::source));
+  const FileOptions& options = plan.options;
+
+  // The full schema, and for CSV which field each of its columns reads.
+  Schema full;
+  std::vector<size_t> full_index;
+  if (options.format == FileFormat::csv) {
+    const size_t declared_count = request.declared_schema ? request.declared_schema->size() : 0;
+    RBC_ASSIGN_OR_RETURN(CsvLayout layout, read_csv_layout(options, declared_count));
+    plan.empty_file = layout.empty_file;
+    plan.field_count = layout.names.size();
+    if (request.declared_schema) {
+      full = *request.declared_schema;
+      for (const auto& field : full.fields()) {
+        if (!options.header || layout.empty_file) {
+          full_index.push_back(full_index.size());
+          continue;
+        }
+        auto it = std::find(layout.names.begin(), layout.names.end(), field.name);
+        if (it == layout.names.end()) {
+          return Status::invalid("file source: " + options.path + " has no column \"" + field.name +
+                                 "\" in its header");
+        }
+        full_index.push_back(static_cast<size_t>(it - layout.names.begin()));
+      }
+      if (!options.header) plan.field_count = full.size();
+    } else {
+      RBC_ASSIGN_OR_RETURN(full, infer_csv_schema(options));
+      for (size_t i = 0; i < full.size(); ++i) full_index.push_back(i);
+    }
+  } else if (request.declared_schema) {
+    full = *request.declared_schema;
+  } else {
+    RBC_ASSIGN_OR_RETURN(full, infer_jsonl_schema(options));
+  }
+
+  Schema output;
+  if (request.columns.empty()) {
+    output = full;
+    plan.source_index = full_index;
+  } else {
+    for (const auto& name : request.columns) {
+      int at = full.index_of(name);
+      if (at < 0) {
+        std::string known;
+        for (const auto& field : full.fields()) known += (known.empty() ? "" : ", ") + field.name;
+        return Status::invalid("file source: stream \"" + request.stream + "\" has no column \"" + name +
+                               "\" (columns: " + known + ")");
+      }
+      output.add(full.field(static_cast<size_t>(at)));
+      if (!full_index.empty()) plan.source_index.push_back(full_index[static_cast<size_t>(at)]);
+    }
+  }
+  plan.output = std::make_shared<const Schema>(std::move(output));
+  return plan;
+}
+
+// Shared batch bookkeeping of the two readers.
+class FileReader : public PartitionReader {
+ public:
+  FileReader(ReadPlan plan, const StreamRequest& request)
+      : plan_(std::move(plan)),
+        policy_(request.on_data_error, plan_.options.path, request.stream, request.dlq_path),
+        max_rows_(std::max<size_t>(1, request.max_batch_rows)),
+        max_bytes_(std::max<size_t>(1, request.max_batch_bytes)) {}
+
+  size_t rejected_rows() const override { return policy_.rejected(); }
+
+ protected:
+  Batch start_batch() const {
+    Batch batch = Batch::empty(plan_.output);
+    size_t rows = std::min<size_t>(max_rows_, 8192);  // columns grow past this on demand
+    for (auto& column : batch.columns) column.reserve(rows, column.type().is_variable_width() ? rows * 16 : 0);
+    return batch;
+  }
+  bool batch_full(size_t rows, size_t bytes) const { return rows >= max_rows_ || bytes >= max_bytes_; }
+  // Undoes the columns [0, appended) of a record that failed part-way.
+  static void drop_partial_row(Batch& batch, size_t rows, size_t appended) {
+    for (size_t i = 0; i < appended && i < batch.columns.size(); ++i) batch.columns[i].truncate(rows);
+  }
+
+  ReadPlan plan_;
+  DataErrorPolicy policy_;
+  size_t max_rows_, max_bytes_;
+  bool done_ = false;
+  std::string value_scratch_;
+};
+
+class CsvReader final : public FileReader {
+ public:
+  CsvReader(ReadPlan plan, const StreamRequest& request)
+      : FileReader(std::move(plan), request), scanner_(plan_.options.delimiter) {}
+
+  Status open() {
+    skip_header_ = plan_.options.header;
+    done_ = plan_.empty_file;
+    return done_ ? Status::ok() : scanner_.open(plan_.options.path);
+  }
+
+  Result<std::optional<Batch>> next() override {
+    if (done_) return std::optional<Batch>();
+    Batch batch = start_batch();
+    const Schema& schema = *plan_.output;
+    const size_t column_count = batch.columns.size();
+    const std::string& null_text = plan_.options.null_text;
+    size_t rows = 0, bytes = 0;
+    while (!batch_full(rows, bytes)) {
+      RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner_.next());
+      if (scanned == ScanResult::end) {
+        done_ = true;
+        break;
+      }
+      if (scanned == ScanResult::malformed) {
+        RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(), scanner_.error()));
+        continue;
+      }
+      if (skip_header_) {
+        skip_header_ = false;
+        continue;
+      }
+      const auto& fields = scanner_.fields();
+      if (fields.size() != plan_.field_count) {
+        RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(),
+                                         "expected " + std::to_string(plan_.field_count) + " fields, found " +
+                                             std::to_string(fields.size())));
+        continue;
+      }
+      size_t j = 0;
+      std::string_view text;
+      for (; j < column_count; ++j) {
+        const CsvField& field = fields[plan_.source_index[j]];
+        Column& column = batch.columns[j];
+        const TypeId id = column.type().id;
+        // NULL: the unquoted null text, or an empty field of a type whose empty text is no value.
+        const bool is_null =
+            field.size == 0 ? (!field.quoted && null_text.empty()) || !empty_is_value(id)
+                            : !field.quoted && field.size == null_text.size() &&
+                                  std::memcmp(field.data, null_text.data(), field.size) == 0;
+        if (is_null) {
+          column.append_null();
+          continue;
+        }
+        text = CsvScanner::text(field, unquote_scratch_);
+        if (id == TypeId::text) {
+          column.append_string(text);
+        } else if (!append_parsed_value(column, text, value_scratch_)) {
+          break;
+        }
+      }
+      if (j < column_count) {
+        drop_partial_row(batch, rows, j);
+        RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(), cannot_read(schema.field(j), text)));
+        continue;
+      }
+      ++rows;
+      bytes += scanner_.raw().size() + 1;
+    }
+    if (rows == 0 && done_) return std::optional<Batch>();
+    batch.num_rows = rows;
+    return std::optional<Batch>(std::move(batch));
+  }
+
+ private:
+  CsvScanner scanner_;
+  bool skip_header_ = false;
+  std::string unquote_scratch_;
+};
+
+// Appends one JSON member value to a column; false when it does not fit the type.
+bool append_json_value(Column& column, const JsonValue& value, std::string& scratch) {
+  if (value.kind == JsonKind::absent || value.kind == JsonKind::null) {
+    column.append_null();
+    return true;
+  }
+  switch (column.type().id) {
+    case TypeId::json:
+      // Nested values were only checked for balance; strings and scalars are complete.
+      if (value.kind == JsonKind::nested && !text_parses_as(TypeId::json, value.raw)) return false;
+      column.append_string(value.raw);
+      return true;
+    case TypeId::text:
+      column.append_string(value.kind == JsonKind::string ? value.text : value.raw);
+      return true;
+    case TypeId::boolean:
+      if (value.kind == JsonKind::true_value || value.kind == JsonKind::false_value) {
+        column.append<uint8_t>(value.kind == JsonKind::true_value ? 1 : 0);
+        return true;
+      }
+      return value.kind == JsonKind::string && append_parsed_value(column, value.text, scratch);
+    case TypeId::int16:
+    case TypeId::int32:
+    case TypeId::int64:
+    case TypeId::float32:
+    case TypeId::float64:
+    case TypeId::decimal:
+      return (value.kind == JsonKind::number || value.kind == JsonKind::string) &&
+             append_parsed_value(column, value.text, scratch);
+    case TypeId::bytes:
+    case TypeId::date:
+    case TypeId::timestamp:
+    case TypeId::timestamptz:
+    case TypeId::uuid: return value.kind == JsonKind::string && append_parsed_value(column, value.text, scratch);
+  }
+  return false;
+}
+
+class JsonlReader final : public FileReader {
+ public:
+  JsonlReader(ReadPlan plan, const StreamRequest& request) : FileReader(std::move(plan), request) {
+    for (const auto& field : plan_.output->fields()) names_.push_back(field.name);
+    slots_.resize(names_.size());
+  }
+
+  Status open() { return scanner_.open(plan_.options.path); }
+
+  Result<std::optional<Batch>> next() override {
+    if (done_) return std::optional<Batch>();
+    Batch batch = start_batch();
+    const Schema& schema = *plan_.output;
+    const size_t column_count = batch.columns.size();
+    size_t rows = 0, bytes = 0;
+    while (!batch_full(rows, bytes)) {
+      RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner_.next());
+      if (scanned == ScanResult::end) {
+        done_ = true;
+        break;
+      }
+      for (auto& slot : slots_) slot.kind = JsonKind::absent;
+      size_t guess = 0;
+      bool parsed = scanner_.parse([&](std::string_view key, const JsonValue& value) {
+        // Keys usually come in the same order on every line: try the next one first.
+        size_t at = guess;
+        if (at >= names_.size() || names_[at] != key) {
+          for (at = 0; at < names_.size() && names_[at] != key; ++at) {
+          }
+        }
+        if (at == names_.size()) return;  // a key the stream does not read
+        slots_[at] = value;
+        guess = at + 1;
+      });
+      if (!parsed) {
+        RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(), scanner_.error()));
+        continue;
+      }
+      size_t j = 0;
+      for (; j < column_count; ++j) {
+        if (!append_json_value(batch.columns[j], slots_[j], value_scratch_)) break;
+      }
+      if (j < column_count) {
+        drop_partial_row(batch, rows, j);
+        RBC_RETURN_NOT_OK(
+            policy_.reject(scanner_.line(), scanner_.raw(), cannot_read(schema.field(j), slots_[j].raw)));
+        continue;
+      }
+      ++rows;
+      bytes += scanner_.raw().size() + 1;
+    }
+    if (rows == 0 && done_) return std::optional<Batch>();
+    batch.num_rows = rows;
+    return std::optional<Batch>(std::move(batch));
+  }
+
+ private:
+  JsonlScanner scanner_;
+  std::vector<std::string> names_;
+  std::vector<JsonValue> slots_;
+};
+
+class FileSource final : public Source {
+ public:
+  Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
+    RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
+    return plan.output;
+  }
+
+  Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) override {
+    if (request.partition_count != 1 || index != 0) {
+      return Status::invalid("file source: stream \"" + request.stream +
+                             "\" cannot be read in partitions (one reader per file)");
+    }
+    RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
+    if (plan.options.format == FileFormat::csv) {
+      auto reader = std::make_unique<CsvReader>(std::move(plan), request);
+      RBC_RETURN_NOT_OK(reader->open());
+      return std::unique_ptr<PartitionReader>(std::move(reader));
+    }
+    auto reader = std::make_unique<JsonlReader>(std::move(plan), request);
+    RBC_RETURN_NOT_OK(reader->open());
+    return std::unique_ptr<PartitionReader>(std::move(reader));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Source> make_file_source() { return std::make_unique<FileSource>(); }
+
+Result<Schema> infer_file_schema(const FileOptions& options) {
+  return options.format == FileFormat::csv ? infer_csv_schema(options) : infer_jsonl_schema(options);
+}
+
+}  // namespace rbc::file

@@ -1,0 +1,25 @@
+// The `file` source: reads one CSV or JSON-lines file per stream into batches.
+// Not partitionable (one reader per stream). See file_options.h for the config keys and
+// graph/value_format.h for how each type reads as text.
+//
+// Schema: StreamRequest::declared_schema when given (CSV with a header and JSONL match
+// its columns by name; CSV without a header by position), else inferred from the
+// header (or JSON keys in order of first appearance) and the first 10,000 records:
+// bool (true/false only), int64, float64, date, timestamp, timestamptz, else text;
+// JSONL also infers json for nested or mixed-kind values. Numbers with a leading zero
+// ("007") stay text. A column with no values in the sample is text.
+#pragma once
+
+#include <memory>
+
+#include "connectors/connector.h"
+#include "connectors/file/file_options.h"
+
+namespace rbc::file {
+
+std::unique_ptr<Source> make_file_source();
+
+// The schema the file source would use for `options` with no declared schema.
+Result<Schema> infer_file_schema(const FileOptions& options);
+
+}  // namespace rbc::file

@@ -1,0 +1,138 @@
+// Catalog queries and the PostgreSQL ↔ rbc type mapping.
+#include "connectors/postgres/pg_catalog.h"
+
+#include <cstdlib>
+
+namespace rbc::pg {
+
+const PgColumn* PgTable::column(std::string_view name) const {
+  for (const auto& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+void map_pg_type(PgColumn& c) {
+  auto set = [&](TypeId id, WireKind wire) {
+    c.type = DataType{id};
+    c.wire = wire;
+  };
+  switch (c.type_oid) {
+    case oid::kBool: return set(TypeId::boolean, WireKind::boolean);
+    case oid::kInt2: return set(TypeId::int16, WireKind::int2);
+    case oid::kInt4: return set(TypeId::int32, WireKind::int4);
+    case oid::kInt8: return set(TypeId::int64, WireKind::int8);
+    case oid::kFloat4: return set(TypeId::float32, WireKind::float4);
+    case oid::kFloat8: return set(TypeId::float64, WireKind::float8);
+    case oid::kText:
+    case oid::kVarchar:
+    case oid::kName: return set(TypeId::text, WireKind::text);
+    // char(n) pads with spaces that PostgreSQL itself treats as insignificant; the ::text
+    // cast drops them, so a text destination does not inherit them.
+    case oid::kBpchar: return set(TypeId::text, WireKind::as_text);
+    case oid::kBytea: return set(TypeId::bytes, WireKind::bytea);
+    case oid::kDate: return set(TypeId::date, WireKind::date);
+    case oid::kTimestamp: return set(TypeId::timestamp, WireKind::timestamp);
+    case oid::kTimestamptz: return set(TypeId::timestamptz, WireKind::timestamptz);
+    case oid::kUuid: return set(TypeId::uuid, WireKind::uuid);
+    case oid::kJson: return set(TypeId::json, WireKind::json);
+    case oid::kJsonb: return set(TypeId::json, WireKind::jsonb);
+    case oid::kNumeric:
+      if (c.typmod >= 4) {
+        // typmod = ((precision << 16) | (scale & 0x7ff)) + 4; PG 15 allows negative scales.
+        int precision = ((c.typmod - 4) >> 16) & 0xffff;
+        int scale = (c.typmod - 4) & 0x7ff;
+        if (scale & 0x400) scale -= 0x800;
+        if (precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision) {
+          c.type = DataType{TypeId::decimal, static_cast<uint8_t>(precision), static_cast<uint8_t>(scale)};
+          c.wire = WireKind::numeric;
+          return;
+        }
+      }
+      return set(TypeId::text, WireKind::as_text);
+    default: return set(TypeId::text, WireKind::as_text);
+  }
+}
+
+std::string pg_type_sql(const DataType& type) {
+  switch (type.id) {
+    case TypeId::boolean: return "boolean";
+    case TypeId::int16: return "smallint";
+    case TypeId::int32: return "integer";
+    case TypeId::int64: return "bigint";
+    case TypeId::float32: return "real";
+    case TypeId::float64: return "double precision";
+    case TypeId::decimal:
+      if (type.precision == 0) return "numeric";
+      return "numeric(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
+    case TypeId::text: return "text";
+    case TypeId::bytes: return "bytea";
+    case TypeId::date: return "date";
+    case TypeId::timestamp: return "timestamp";
+    case TypeId::timestamptz: return "timestamptz";
+    case TypeId::uuid: return "uuid";
+    case TypeId::json: return "jsonb";
+  }
+  return "text";
+}
+
+Result<std::vector<PgTableSummary>> list_tables(PgConn& conn, const std::string& schema) {
+  RBC_ASSIGN_OR_RETURN(auto result,
+                       conn.query("SELECT c.relname, c.reltuples::bigint FROM pg_catalog.pg_class c "
+                                  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE n.nspname = " +
+                                  quote_literal(schema) +
+                                  " AND c.relkind IN ('r','p','v','m','f') "
+                                  "AND NOT c.relispartition ORDER BY c.relname"));
+  std::vector<PgTableSummary> tables;
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    tables.push_back({{schema, PQgetvalue(result.get(), row, 0)},
+                      std::strtoll(PQgetvalue(result.get(), row, 1), nullptr, 10)});
+  }
+  return tables;
+}
+
+Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& ref) {
+  std::string regclass = "to_regclass(" + quote_literal(ref.quoted()) + ")";
+  RBC_ASSIGN_OR_RETURN(
+      auto rel,
+      conn.query("SELECT c.oid, c.reltuples::bigint FROM pg_catalog.pg_class c WHERE c.oid = " + regclass));
+  if (PQntuples(rel.get()) == 0) return std::optional<PgTable>();
+  PgTable table;
+  table.ref = ref;
+  std::string rel_oid = PQgetvalue(rel.get(), 0, 0);
+  table.row_estimate = std::strtoll(PQgetvalue(rel.get(), 0, 1), nullptr, 10);
+
+  RBC_ASSIGN_OR_RETURN(
+      auto cols,
+      conn.query(
+          "SELECT a.attname, a.atttypid, a.atttypmod, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+          "NOT a.attnotnull, a.attgenerated <> '' FROM pg_catalog.pg_attribute a "
+          "WHERE a.attrelid = " +
+          rel_oid + " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"));
+  for (int row = 0; row < PQntuples(cols.get()); ++row) {
+    PgColumn c;
+    c.name = PQgetvalue(cols.get(), row, 0);
+    c.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(cols.get(), row, 1), nullptr, 10));
+    c.typmod = static_cast<int32_t>(std::strtol(PQgetvalue(cols.get(), row, 2), nullptr, 10));
+    c.type_sql = PQgetvalue(cols.get(), row, 3);
+    c.nullable = PQgetvalue(cols.get(), row, 4)[0] == 't';
+    c.generated = PQgetvalue(cols.get(), row, 5)[0] == 't';
+    map_pg_type(c);
+    table.columns.push_back(std::move(c));
+  }
+
+  RBC_ASSIGN_OR_RETURN(
+      auto pk,
+      conn.query("SELECT a.attname FROM pg_catalog.pg_index i "
+                 "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+                 "WHERE i.indrelid = " +
+                 rel_oid +
+                 " AND i.indisprimary "
+                 "ORDER BY array_position(i.indkey::int2[], a.attnum)"));
+  for (int row = 0; row < PQntuples(pk.get()); ++row)
+    table.primary_key.push_back(PQgetvalue(pk.get(), row, 0));
+  return std::optional<PgTable>(std::move(table));
+}
+
+}  // namespace rbc::pg

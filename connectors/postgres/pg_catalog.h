@@ -1,0 +1,86 @@
+// Catalog discovery (tables, columns, primary keys, row estimates) and the mapping
+// between PostgreSQL types and rbc DataTypes, including how each column travels in
+// binary COPY.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/postgres/pg_connection.h"
+#include "graph/types.h"
+
+namespace rbc::pg {
+
+// Well-known type OIDs (pg_type.dat; stable across releases).
+namespace oid {
+inline constexpr uint32_t kBool = 16, kBytea = 17, kName = 19, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
+                          kJson = 114, kFloat4 = 700, kFloat8 = 701, kBpchar = 1042, kVarchar = 1043,
+                          kDate = 1082, kTimestamp = 1114, kTimestamptz = 1184, kNumeric = 1700, kUuid = 2950,
+                          kJsonb = 3802;
+}  // namespace oid
+
+// The binary COPY representation of a column. `as_text` columns are selected with a
+// `::text` cast (reading) or staged as text and cast on insert (writing).
+enum class WireKind : uint8_t {
+  boolean,
+  int2,
+  int4,
+  int8,
+  float4,
+  float8,
+  numeric,
+  text,
+  bytea,
+  date,
+  timestamp,
+  timestamptz,
+  uuid,
+  json,
+  jsonb,
+  as_text,
+};
+
+struct PgColumn {
+  std::string name;
+  uint32_t type_oid = 0;
+  int32_t typmod = -1;
+  std::string type_sql;  // format_type(): "numeric(12,2)", "integer[]", ...
+  bool nullable = true;
+  bool generated = false;  // GENERATED ALWAYS AS (...) STORED: readable, never written
+  DataType type;           // the rbc type it maps to
+  WireKind wire = WireKind::as_text;
+};
+
+struct PgTable {
+  TableRef ref;
+  std::vector<PgColumn> columns;
+  std::vector<std::string> primary_key;  // in key order; empty when none
+  int64_t row_estimate = -1;             // pg_class.reltuples; -1 when never analyzed
+
+  const PgColumn* column(std::string_view name) const;
+};
+
+struct PgTableSummary {
+  TableRef ref;
+  int64_t row_estimate = -1;
+};
+
+// Maps a PostgreSQL column type to rbc. int2/4/8, float4/8, bool, bytea, date, timestamp,
+// timestamptz, uuid map natively; text/varchar/name → text; char(n) → text without
+// its insignificant padding (read through ::text); json/jsonb → json;
+// numeric(p,s) with 0 <= s <= p <= 38 → decimal(p,s). Unconstrained numeric (any scale) and
+// numeric wider than 38 digits, interval, arrays, enums, domains and every other type → text,
+// read through a `::text` cast so nothing is lost.
+void map_pg_type(PgColumn& column);
+
+// The PostgreSQL type used when rbc creates a column of `type` (jsonb for json).
+std::string pg_type_sql(const DataType& type);
+
+// Ordinary, partitioned, foreign tables, views and materialized views of `schema`.
+Result<std::vector<PgTableSummary>> list_tables(PgConn& conn, const std::string& schema);
+// The table's columns, primary key and estimate; std::nullopt when it does not exist.
+Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& table);
+
+}  // namespace rbc::pg

@@ -1,0 +1,236 @@
+// Connection settings, connecting, running statements and turning libpq errors into
+// one-line, redacted, classified errors.
+#include "connectors/postgres/pg_connection.h"
+
+#include <cstring>
+
+#include "graph/redact.h"
+
+namespace rbc::pg {
+
+namespace {
+
+std::string json_to_string(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_integer()) return std::to_string(value.get<long long>());
+  return value.dump();
+}
+
+// Collapses newlines and runs of spaces ("FATAL:  password ...\n") onto one line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+void set_keyword(std::vector<std::pair<std::string, std::string>>& keywords, const std::string& key,
+                 std::string value) {
+  for (auto& [k, v] : keywords) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  keywords.emplace_back(key, std::move(value));
+}
+
+const std::string* find_keyword(const std::vector<std::pair<std::string, std::string>>& keywords,
+                                const std::string& key) {
+  for (const auto& [k, v] : keywords) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+// Removes the user:password part of anything that looks like a URI in `text`, for the
+// case where the password could not be extracted (an unparsable url).
+std::string strip_uri_credentials(std::string text) {
+  for (size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at + 3)) {
+    size_t end = text.find_first_of("/ \"'", at + 3);
+    size_t amp = text.rfind('@', end == std::string::npos ? text.size() : end);
+    if (amp != std::string::npos && amp > at) text.replace(at + 3, amp - at - 3, "***");
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string ConnParams::redact(std::string text) const {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+  return one_line(redact_secrets(text));
+}
+
+Result<ConnParams> conn_params_from_config(const Config& config) {
+  ConnParams params;
+  const auto& values = config.values;
+  if (auto it = values.find("url"); it != values.end()) {
+    if (!it->is_string()) return Status::invalid("postgres: `url` must be a string");
+    std::string url = it->get<std::string>();
+    char* err = nullptr;
+    PQconninfoOption* options = PQconninfoParse(url.c_str(), &err);
+    if (options == nullptr) {
+      std::string message = err ? err : "out of memory";
+      PQfreemem(err);
+      return Status::invalid("postgres: invalid `url`: " + strip_uri_credentials(one_line(message)));
+    }
+    for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+      if (o->val == nullptr) continue;
+      set_keyword(params.keywords, o->keyword, o->val);
+      if (std::strcmp(o->keyword, "password") == 0) params.secrets.push_back(o->val);
+    }
+    PQconninfoFree(options);
+  }
+  static const std::pair<const char*, const char*> kOverrides[] = {
+      {"host", "host"},       {"port", "port"},
+      {"user", "user"},       {"password", "password"},
+      {"database", "dbname"}, {"dbname", "dbname"},
+      {"sslmode", "sslmode"}, {"connect_timeout", "connect_timeout"}};
+  for (const auto& [key, keyword] : kOverrides) {
+    auto it = values.find(key);
+    if (it == values.end() || it->is_null()) continue;
+    std::string value = json_to_string(*it);
+    if (std::strcmp(key, "password") == 0) params.secrets.push_back(value);
+    set_keyword(params.keywords, keyword, std::move(value));
+  }
+  if (!find_keyword(params.keywords, "connect_timeout"))
+    set_keyword(params.keywords, "connect_timeout", "10");
+  if (!find_keyword(params.keywords, "application_name"))
+    set_keyword(params.keywords, "application_name", "rbc");
+  params.schema = config.string_or("schema", "public");
+
+  auto part = [&](const char* key, const char* fallback) {
+    const std::string* v = find_keyword(params.keywords, key);
+    return v ? *v : std::string(fallback);
+  };
+  params.describe = part("user", "") + "@" + part("host", "localhost") + ":" + part("port", "5432") + "/" +
+                    part("dbname", "");
+  if (params.describe.front() == '@') params.describe.erase(0, 1);
+  return params;
+}
+
+PgConn& PgConn::operator=(PgConn&& other) noexcept {
+  if (this != &other) {
+    close();
+    conn_ = std::exchange(other.conn_, nullptr);
+    params_ = std::move(other.params_);
+  }
+  return *this;
+}
+
+void PgConn::close() {
+  if (conn_ != nullptr) PQfinish(conn_);
+  conn_ = nullptr;
+}
+
+Result<PgConn> PgConn::connect(const ConnParams& params) {
+  std::vector<const char*> keys, vals;
+  for (const auto& [k, v] : params.keywords) {
+    keys.push_back(k.c_str());
+    vals.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  vals.push_back(nullptr);
+  PgConn conn;
+  conn.params_ = std::make_shared<const ConnParams>(params);
+  conn.conn_ = PQconnectdbParams(keys.data(), vals.data(), 0);
+  if (conn.conn_ == nullptr) return Status::io_error("postgres: out of memory while connecting");
+  if (PQstatus(conn.conn_) != CONNECTION_OK) {
+    PgError error;
+    std::string message = PQerrorMessage(conn.conn_);
+    // libpq reports connection-time server errors as text only; recover the SQLSTATE of
+    // the ones that a retry cannot fix, so that they are not retried.
+    if (message.find("password authentication failed") != std::string::npos ||
+        message.find("no password supplied") != std::string::npos) {
+      error.sqlstate = "28P01";
+    } else if (message.find("role \"") != std::string::npos &&
+               message.find("does not exist") != std::string::npos) {
+      error.sqlstate = "28000";
+    } else if (message.find("database \"") != std::string::npos &&
+               message.find("does not exist") != std::string::npos) {
+      error.sqlstate = "3D000";
+    } else {
+      error.sqlstate = "08001";
+    }
+    error.category = classify_sqlstate(error.sqlstate);
+    error.message = params.redact("cannot connect to " + params.describe + ": " + message);
+    return error.to_status();
+  }
+  // Server NOTICEs ("table does not exist, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(
+      conn.conn_, [](void*, const char*) {}, nullptr);
+  return conn;
+}
+
+PgError PgConn::error(const PGresult* result, std::string_view context, CommitState state) const {
+  PgError error;
+  error.commit_state = state;
+  std::string text;
+  const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  if (sqlstate != nullptr) error.sqlstate = sqlstate;
+  if (primary != nullptr) {
+    text = primary;
+    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL))
+      text += " (" + std::string(detail) + ")";
+  } else if (result != nullptr && *PQresultErrorMessage(result) != '\0') {
+    text = PQresultErrorMessage(result);
+  } else if (conn_ != nullptr) {
+    text = PQerrorMessage(conn_);
+  }
+  if (text.empty()) text = "unknown error";
+  error.category = classify_sqlstate(error.sqlstate);
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_BAD) error.category = PgErrorCategory::connection;
+  std::string full = context.empty() ? text : std::string(context) + ": " + text;
+  error.message = params_ ? params_->redact(full) : one_line(full);
+  return error;
+}
+
+Status PgConn::exec(const std::string& sql, CommitState state) {
+  PgResult result(PQexec(conn_, sql.c_str()));
+  ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::ok();
+  return error_status(result.get(), {}, state);
+}
+
+Result<PgResult> PgConn::query(const std::string& sql) {
+  PgResult result(PQexec(conn_, sql.c_str()));
+  if (result && PQresultStatus(result.get()) == PGRES_TUPLES_OK) return result;
+  return error_status(result.get());
+}
+
+std::string quote_ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+TableRef parse_table_name(std::string_view stream, std::string_view default_schema) {
+  size_t dot = stream.find('.');
+  if (dot == std::string_view::npos) return {std::string(default_schema), std::string(stream)};
+  return {std::string(stream.substr(0, dot)), std::string(stream.substr(dot + 1))};
+}
+
+}  // namespace rbc::pg

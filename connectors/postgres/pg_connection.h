@@ -1,0 +1,90 @@
+// libpq connection helper: connection settings from a connector Config, a move-only
+// connection with one-line, password-redacted errors, and SQL quoting helpers.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "connectors/postgres/pg_error.h"
+#include "graph/config.h"
+#include "graph/status.h"
+
+namespace rbc::pg {
+
+// Connection settings. Config keys: `url` (a libpq conninfo string "host=... dbname=..."
+// or a URI "postgresql://user:pass@host:port/db"), or `host`, `port`, `user`, `password`,
+// `database` (which also override the matching parts of `url`); `connect_timeout`
+// (seconds, default 10); `schema` (default "public").
+struct ConnParams {
+  std::vector<std::pair<std::string, std::string>> keywords;  // libpq keyword → value
+  std::vector<std::string> secrets;                           // values never to print (passwords)
+  std::string schema = "public";
+  std::string describe;  // "user@host:port/db", for messages
+
+  // Replaces every secret in `text` by "***" and folds it onto one line.
+  std::string redact(std::string text) const;
+};
+
+Result<ConnParams> conn_params_from_config(const Config& config);
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+class PgConn {
+ public:
+  PgConn() = default;
+  PgConn(PgConn&& other) noexcept
+      : conn_(std::exchange(other.conn_, nullptr)), params_(std::move(other.params_)) {}
+  PgConn& operator=(PgConn&& other) noexcept;
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+  ~PgConn() { close(); }
+
+  static Result<PgConn> connect(const ConnParams& params);
+
+  PGconn* get() const { return conn_; }
+  bool is_open() const { return conn_ != nullptr; }
+  void close();
+  const ConnParams& params() const { return *params_; }
+
+  // Runs a statement that returns no rows (or whose rows are ignored).
+  Status exec(const std::string& sql, CommitState state = CommitState::before_commit);
+  // Runs a query and returns its tuples.
+  Result<PgResult> query(const std::string& sql);
+
+  // The error of `result` (or of the connection when null), classified.
+  PgError error(const PGresult* result, std::string_view context = {},
+                CommitState state = CommitState::before_commit) const;
+  Status error_status(const PGresult* result, std::string_view context = {},
+                      CommitState state = CommitState::before_commit) const {
+    return error(result, context, state).to_status();
+  }
+
+ private:
+  PGconn* conn_ = nullptr;
+  std::shared_ptr<const ConnParams> params_;
+};
+
+// "name" with embedded quotes doubled.
+std::string quote_ident(std::string_view name);
+// 'text' with embedded quotes doubled (standard_conforming_strings is on since PG 9.1).
+std::string quote_literal(std::string_view text);
+
+struct TableRef {
+  std::string schema;
+  std::string name;
+  std::string quoted() const { return quote_ident(schema) + "." + quote_ident(name); }
+  std::string display() const { return schema + "." + name; }
+};
+
+// "orders" → {default_schema, orders}; "sales.orders" → {sales, orders}.
+TableRef parse_table_name(std::string_view stream, std::string_view default_schema);
+
+}  // namespace rbc::pg

@@ -1,0 +1,372 @@
+// PostgresSink: the leader creates the schema and table (and, for replace, a staging
+// table) before any writer opens; writers only COPY. Each writer works in one
+// transaction that commit() ends:
+//   append  — COPY into the table;
+//   replace — COPY into the staging table; finish() swaps it in (drop old, rename,
+//             recreate primary key and indexes) in one transaction, so readers see the old
+//             table or the new one;
+//   upsert  — COPY into a per-writer temporary table, then INSERT ... ON CONFLICT (pk) DO
+//             UPDATE (last row per key wins), so running it twice changes nothing.
+// Columns whose destination type binary COPY cannot feed directly (an rbc text value into
+// an interval column, ...) are staged in a temporary table and cast on insert.
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_connection.h"
+#include "connectors/postgres/pg_copy.h"
+#include "connectors/postgres/postgres.h"
+
+namespace rbc {
+namespace {
+
+using namespace rbc::pg;
+
+constexpr size_t kDefaultFlushBytes = 4 << 20;
+
+struct TableState {
+  ConnParams params;
+  TableRef target;
+  TableRef staging;  // replace only
+  PgTable dest;      // the table writers COPY into (staging for replace), as described
+  std::vector<std::string> primary_key;
+  size_t flush_bytes = kDefaultFlushBytes;
+};
+
+std::string stream_key(const SinkRequest& request) { return request.pipeline + "\x1f" + request.stream; }
+
+std::string join_idents(const std::vector<std::string>& names, std::string_view prefix = {}) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::string(prefix) + quote_ident(names[i]);
+  }
+  return out;
+}
+
+TableRef staging_of(const TableRef& target) {
+  std::string name = "_rbc_stage_" + target.name;
+  if (name.size() > 63) name.resize(63);  // NAMEDATALEN - 1
+  return {target.schema, name};
+}
+
+size_t flush_bytes_of(const Config& config) {
+  auto it = config.values.find("copy_flush_bytes");
+  if (it == config.values.end() || !it->is_number()) return kDefaultFlushBytes;
+  double v = it->get<double>();
+  return static_cast<size_t>(std::clamp(v, 4096.0, 32.0 * (1 << 20)));
+}
+
+class PostgresWriter final : public PartitionWriter {
+ public:
+  PostgresWriter(PgConn conn, std::shared_ptr<const TableState> state, const SinkRequest& request)
+      : conn_(std::move(conn)), state_(std::move(state)), mode_(request.write_mode) {}
+  ~PostgresWriter() override {
+    if (conn_.is_open()) abort();
+  }
+
+  // Opens the transaction, the staging table if one is needed, and the COPY.
+  Status start(const Schema& schema) {
+    const PgTable& dest = state_->dest;
+    std::vector<WireKind> wires;
+    bool need_stage = mode_ == WriteMode::upsert;
+    for (const auto& field : schema.fields()) {
+      const PgColumn* column = dest.column(field.name);
+      WireKind wire = direct_wire(field.type, *column);
+      need_stage = need_stage || wire == WireKind::as_text;
+      wires.push_back(wire);
+      names_.push_back(field.name);
+    }
+    RBC_RETURN_NOT_OK(conn_.exec("BEGIN"));
+    std::string copy_target = dest.ref.quoted();
+    if (need_stage) {
+      // A temporary table is private to this session, not WAL-logged, and dropped at commit.
+      std::string ddl = "CREATE TEMP TABLE _rbc_write (";
+      for (size_t i = 0; i < schema.size(); ++i) {
+        const Field& field = schema.field(i);
+        const PgColumn* column = dest.column(field.name);
+        bool cast = wires[i] == WireKind::as_text;
+        if (cast) {
+          wires[i] = natural_wire(field.type);
+          cast_.push_back(column->type_sql);
+        } else {
+          cast_.emplace_back();
+        }
+        ddl += quote_ident(field.name) + " " + (cast ? pg_type_sql(field.type) : column->type_sql) + ", ";
+      }
+      ddl += "_rbc_seq bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP";
+      RBC_RETURN_NOT_OK(conn_.exec(ddl));
+      copy_target = "_rbc_write";
+      staged_ = true;
+    }
+    encoder_.emplace(std::move(wires), names_);
+    std::string sql = "COPY " + copy_target + " (" + join_idents(names_) + ") FROM STDIN (FORMAT binary)";
+    PgResult result(PQexec(conn_.get(), sql.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) {
+      return conn_.error_status(result.get(), "writing " + state_->target.display());
+    }
+    in_copy_ = true;
+    buffer_.reserve(state_->flush_bytes + (64 << 10));
+    CopyEncoder::append_header(buffer_);
+    return Status::ok();
+  }
+
+  Status write(const Batch& batch) override {
+    if (!in_copy_) return Status::internal("postgres: write() on a closed writer");
+    constexpr size_t kChunkRows = 1024;  // check the flush threshold this often
+    for (size_t begin = 0; begin < batch.num_rows; begin += kChunkRows) {
+      size_t end = std::min(batch.num_rows, begin + kChunkRows);
+      RBC_RETURN_NOT_OK(encoder_->append_rows(batch, begin, end, buffer_));
+      if (buffer_.size() >= state_->flush_bytes) RBC_RETURN_NOT_OK(flush());
+    }
+    return Status::ok();
+  }
+
+  Status commit() override {
+    if (!in_copy_) return Status::internal("postgres: commit() on a closed writer");
+    CopyEncoder::append_trailer(buffer_);
+    RBC_RETURN_NOT_OK(flush());
+    in_copy_ = false;
+    if (PQputCopyEnd(conn_.get(), nullptr) != 1) return conn_.error_status(nullptr, context());
+    PgResult result(PQgetResult(conn_.get()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return conn_.error_status(result.get(), context());
+    }
+    while (PgResult extra{PQgetResult(conn_.get())}) {
+    }
+    if (staged_) RBC_RETURN_NOT_OK(conn_.exec(merge_sql()));
+    PgResult done(PQexec(conn_.get(), "COMMIT"));
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+      // A broken connection during COMMIT leaves its outcome unknown; a server error
+      // means it rolled back.
+      bool lost = PQstatus(conn_.get()) == CONNECTION_BAD;
+      return conn_.error_status(done.get(), context(),
+                                lost ? CommitState::after_commit_unknown : CommitState::before_commit);
+    }
+    conn_.close();
+    return Status::ok();
+  }
+
+  void abort() override {
+    if (!conn_.is_open()) return;
+    if (in_copy_) {
+      PQputCopyEnd(conn_.get(), "aborted by rbc");
+      while (PgResult extra{PQgetResult(conn_.get())}) {
+      }
+      in_copy_ = false;
+    }
+    (void)conn_.exec("ROLLBACK");
+    conn_.close();
+  }
+
+ private:
+  std::string context() const { return "writing " + state_->target.display(); }
+
+  Status flush() {
+    if (buffer_.empty()) return Status::ok();
+    if (PQputCopyData(conn_.get(), buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+      return conn_.error_status(nullptr, context());
+    }
+    buffer_.clear();
+    return Status::ok();
+  }
+
+  // Moves the staged rows into the table: cast where needed, and for upsert one row per
+  // key (the last written) merged with ON CONFLICT.
+  std::string merge_sql() const {
+    std::string select;
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (i > 0) select += ", ";
+      select += quote_ident(names_[i]);
+      if (!cast_[i].empty()) select += "::" + cast_[i] + " AS " + quote_ident(names_[i]);
+    }
+    std::string target = state_->dest.ref.quoted();
+    if (mode_ != WriteMode::upsert) {
+      return "INSERT INTO " + target + " (" + join_idents(names_) + ") SELECT " + select +
+             " FROM _rbc_write ORDER BY _rbc_seq";
+    }
+    const auto& pk = state_->primary_key;
+    std::string sql = "INSERT INTO " + target + " (" + join_idents(names_) + ") SELECT DISTINCT ON (" +
+                      join_idents(pk) + ") " + select + " FROM _rbc_write ORDER BY " + join_idents(pk) +
+                      ", _rbc_seq DESC ON CONFLICT (" + join_idents(pk) + ") DO ";
+    std::string sets;
+    for (const auto& name : names_) {
+      if (std::find(pk.begin(), pk.end(), name) != pk.end()) continue;
+      if (!sets.empty()) sets += ", ";
+      sets += quote_ident(name) + " = EXCLUDED." + quote_ident(name);
+    }
+    return sql + (sets.empty() ? "NOTHING" : "UPDATE SET " + sets);
+  }
+
+  PgConn conn_;
+  std::shared_ptr<const TableState> state_;
+  WriteMode mode_;
+  std::vector<std::string> names_;
+  std::vector<std::string> cast_;  // per column: the destination type to cast to, or ""
+  std::optional<CopyEncoder> encoder_;
+  std::string buffer_;
+  bool staged_ = false;
+  bool in_copy_ = false;
+};
+
+class PostgresSink final : public Sink {
+ public:
+  Status prepare(const SinkRequest& request) override {
+    if (!request.schema) return Status::internal("postgres: sink request without a schema");
+    auto state = std::make_shared<TableState>();
+    RBC_ASSIGN_OR_RETURN(state->params, conn_params_from_config(request.config));
+    state->target = parse_table_name(request.config.string_or("table", request.stream), state->params.schema);
+    state->flush_bytes = flush_bytes_of(request.config);
+    const TableRef& target = state->target;
+    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+
+    // Check before CREATE SCHEMA IF NOT EXISTS: it needs CREATE on the database even when
+    // the schema exists.
+    RBC_ASSIGN_OR_RETURN(auto ns, conn.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = " +
+                                             quote_literal(target.schema)));
+    if (PQntuples(ns.get()) == 0) {
+      RBC_RETURN_NOT_OK(conn.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(target.schema)));
+    }
+    RBC_ASSIGN_OR_RETURN(auto existing, describe_table(conn, target));
+    if (!existing) {
+      RBC_RETURN_NOT_OK(conn.exec(create_table_sql(target, *request.schema, request.primary_key)));
+      RBC_ASSIGN_OR_RETURN(existing, describe_table(conn, target));
+      if (!existing) return Status::internal("postgres: created " + target.display() + " but cannot see it");
+    }
+    for (const auto& field : request.schema->fields()) {
+      const PgColumn* column = existing->column(field.name);
+      if (column == nullptr) {
+        return Status::invalid("postgres: column \"" + field.name + "\" does not exist in " +
+                               target.display());
+      }
+      if (column->generated) {
+        return Status::invalid("postgres: column \"" + field.name + "\" of " + target.display() +
+                               " is generated and cannot be written");
+      }
+    }
+    state->primary_key = request.primary_key.empty() ? existing->primary_key : request.primary_key;
+    if (request.write_mode == WriteMode::upsert) {
+      if (state->primary_key.empty()) {
+        return Status::invalid("postgres: upsert into " + target.display() + " needs a primary key");
+      }
+      for (const auto& key : state->primary_key) {
+        if (request.schema->index_of(key) < 0) {
+          return Status::invalid("postgres: primary key column \"" + key + "\" is not in the stream");
+        }
+      }
+    }
+    state->dest = std::move(*existing);
+
+    if (request.write_mode == WriteMode::replace) {
+      // The staging table has the destination's columns and defaults but no indexes:
+      // loading is faster, and finish() builds them once.
+      state->staging = staging_of(target);
+      RBC_RETURN_NOT_OK(conn.exec("DROP TABLE IF EXISTS " + state->staging.quoted()));
+      RBC_RETURN_NOT_OK(conn.exec("CREATE TABLE " + state->staging.quoted() + " (LIKE " + target.quoted() +
+                                  " INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY"
+                                  " INCLUDING CONSTRAINTS INCLUDING COMMENTS)"));
+      state->dest.ref = state->staging;
+    }
+    std::lock_guard lock(mu_);
+    tables_[stream_key(request)] = state;
+    return Status::ok();
+  }
+
+  Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest& request, int index) override {
+    std::shared_ptr<const TableState> state;
+    {
+      std::lock_guard lock(mu_);
+      auto it = tables_.find(stream_key(request));
+      if (it == tables_.end())
+        return Status::internal("postgres: open() of " + request.stream + " before prepare()");
+      state = it->second;
+    }
+    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    auto writer = std::make_unique<PostgresWriter>(std::move(conn), state, request);
+    RBC_RETURN_NOT_OK(writer->start(*request.schema));
+    return std::unique_ptr<PartitionWriter>(std::move(writer));
+  }
+
+  Status finish(const SinkRequest& request) override {
+    if (request.write_mode != WriteMode::replace) return Status::ok();
+    RBC_ASSIGN_OR_RETURN(auto state, find(request));
+    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    const TableRef& target = state->target;
+    RBC_RETURN_NOT_OK(conn.exec("BEGIN"));
+    // Take the old table's constraints and indexes before dropping it, to rebuild them on
+    // the new one under the same names.
+    RBC_ASSIGN_OR_RETURN(
+        auto defs,
+        conn.query(
+            "SELECT 'ALTER TABLE ' || " + quote_literal(target.quoted()) +
+            " || ' ADD CONSTRAINT ' || "
+            "quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c "
+            "WHERE c.conrelid = to_regclass(" +
+            quote_literal(target.quoted()) +
+            ") AND c.contype IN ('p','u','x') "
+            "UNION ALL SELECT pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i "
+            "WHERE i.indrelid = to_regclass(" +
+            quote_literal(target.quoted()) +
+            ") AND NOT EXISTS ("
+            "SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = "
+            "i.indrelid)"));
+    std::vector<std::string> rebuild;
+    for (int row = 0; row < PQntuples(defs.get()); ++row) rebuild.push_back(PQgetvalue(defs.get(), row, 0));
+    if (rebuild.empty() && !state->primary_key.empty()) {
+      rebuild.push_back("ALTER TABLE " + target.quoted() + " ADD PRIMARY KEY (" +
+                        join_idents(state->primary_key) + ")");
+    }
+    Status status = conn.exec("DROP TABLE " + target.quoted());
+    if (status.is_ok()) {
+      status = conn.exec("ALTER TABLE " + state->staging.quoted() + " RENAME TO " + quote_ident(target.name));
+    }
+    for (size_t i = 0; status.is_ok() && i < rebuild.size(); ++i) status = conn.exec(rebuild[i]);
+    if (!status.is_ok()) {
+      (void)conn.exec("ROLLBACK");
+      return status;
+    }
+    PgResult done(PQexec(conn.get(), "COMMIT"));
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+      bool lost = PQstatus(conn.get()) == CONNECTION_BAD;
+      return conn.error_status(done.get(), "replacing " + target.display(),
+                               lost ? CommitState::after_commit_unknown : CommitState::before_commit);
+    }
+    return Status::ok();
+  }
+
+  void abandon(const SinkRequest& request) override {
+    auto state = find(request);
+    if (!state.is_ok() || request.write_mode != WriteMode::replace) return;
+    auto conn = PgConn::connect(state.value()->params);
+    if (conn.is_ok()) (void)conn->exec("DROP TABLE IF EXISTS " + state.value()->staging.quoted());
+  }
+
+ private:
+  Result<std::shared_ptr<const TableState>> find(const SinkRequest& request) {
+    std::lock_guard lock(mu_);
+    auto it = tables_.find(stream_key(request));
+    if (it == tables_.end()) return Status::internal("postgres: " + request.stream + " was not prepared");
+    return std::shared_ptr<const TableState>(it->second);
+  }
+
+  static std::string create_table_sql(const TableRef& target, const Schema& schema,
+                                      const std::vector<std::string>& primary_key) {
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + target.quoted() + " (";
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (i > 0) sql += ", ";
+      sql += quote_ident(schema.field(i).name) + " " + pg_type_sql(schema.field(i).type);
+    }
+    if (!primary_key.empty()) sql += ", PRIMARY KEY (" + join_idents(primary_key) + ")";
+    return sql + ")";
+  }
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<TableState>> tables_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_postgres_sink() { return std::make_unique<PostgresSink>(); }
+
+}  // namespace rbc

@@ -1,0 +1,287 @@
+// PostgresSource: reads one table per stream with binary COPY. With N > 1 partitions a
+// leader transaction exports a snapshot that every partition reader imports, so all
+// partitions see one consistent state; each partition reads a disjoint slice (mod or
+// range of an integer key). Incremental streams read rows after the saved cursor.
+#include <map>
+#include <mutex>
+
+#include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_connection.h"
+#include "connectors/postgres/pg_copy.h"
+#include "connectors/postgres/postgres.h"
+
+namespace rbc {
+namespace {
+
+using namespace rbc::pg;
+
+// What prepare() learned about a stream, shared by its partition readers.
+struct StreamState {
+  ConnParams params;
+  PgTable table;
+  std::vector<const PgColumn*> columns;  // the projection, in output order
+  std::shared_ptr<const Schema> schema;
+  std::string snapshot;  // exported by the leader when partitioned
+  PgConn leader;         // holds the snapshot open until every partition finished reading
+  bool range_empty = true;
+  int64_t range_min = 0, range_max = 0;
+  int finished = 0;        // partitions that read to the end
+  int leader_holders = 0;  // partitions that must finish before the leader lets go
+  std::mutex mu;
+};
+
+std::string stream_key(const StreamRequest& request) { return request.pipeline + "\x1f" + request.stream; }
+
+bool is_integer_oid(uint32_t type_oid) {
+  return type_oid == oid::kInt2 || type_oid == oid::kInt4 || type_oid == oid::kInt8;
+}
+
+// The WHERE predicate selecting partition `index` of `count`; rows with a NULL key go to
+// partition 0 so that no row is lost.
+std::string partition_predicate(const StreamRequest& request, const StreamState& state, int index) {
+  int count = request.partition_count;
+  std::string key = quote_ident(request.partition_key);
+  std::string null_clause = index == 0 ? " OR " + key + " IS NULL" : "";
+  if (request.partition_mode == PartitionMode::mod) {
+    // abs(): mod() keeps the dividend's sign, so negative keys land in 0..N-1 too.
+    return "(abs(mod(" + key + ", " + std::to_string(count) + ")) = " + std::to_string(index) + null_clause +
+           ")";
+  }
+  if (state.range_empty) return index == 0 ? "true" : "false";
+  __int128 span = static_cast<__int128>(state.range_max) - state.range_min + 1;
+  auto bound = [&](int i) {
+    return std::to_string(static_cast<int64_t>(state.range_min + span * i / count));
+  };
+  // The first range is open below and the last open above: contiguous and covering.
+  std::string lower = index == 0 ? "" : key + " >= " + bound(index);
+  std::string upper = index == count - 1 ? "" : key + " < " + bound(index + 1);
+  std::string both = lower.empty() ? upper : upper.empty() ? lower : lower + " AND " + upper;
+  if (both.empty()) both = "true";
+  return "(" + both + null_clause + ")";
+}
+
+class PostgresReader final : public PartitionReader {
+ public:
+  PostgresReader(PgConn conn, std::shared_ptr<StreamState> state, const StreamRequest& request,
+                 bool in_transaction)
+      : conn_(std::move(conn)),
+        state_(std::move(state)),
+        in_transaction_(in_transaction),
+        max_rows_(std::max<size_t>(1, request.max_batch_rows)),
+        max_bytes_(std::max<size_t>(1, request.max_batch_bytes)),
+        decoder_(wires(*state_), types(*state_), names(*state_)) {
+    decoder_.set_skip_bad_rows(request.on_data_error == OnDataError::skip);
+  }
+
+  Result<std::optional<Batch>> next() override {
+    if (done_) return std::optional<Batch>();
+    Batch batch = Batch::empty(state_->schema);
+    uint64_t start_bytes = decoder_.bytes_decoded();
+    while (batch.num_rows < max_rows_ && decoder_.bytes_decoded() - start_bytes < max_bytes_) {
+      char* buffer = nullptr;
+      int length = PQgetCopyData(conn_.get(), &buffer, 0);
+      if (length > 0) {
+        Status status = decoder_.feed(buffer, static_cast<size_t>(length), batch);
+        PQfreemem(buffer);
+        RBC_RETURN_NOT_OK(status);
+        continue;
+      }
+      if (length == -2) return conn_.error_status(nullptr, "reading " + state_->table.ref.display());
+      // -1: the COPY is complete; its final result says whether it succeeded.
+      RBC_RETURN_NOT_OK(finish_copy());
+      break;
+    }
+    if (batch.num_rows == 0 && done_) return std::optional<Batch>();
+    return std::optional<Batch>(std::move(batch));
+  }
+
+  size_t rejected_rows() const override { return decoder_.rejected_rows(); }
+
+ private:
+  static std::vector<WireKind> wires(const StreamState& s) {
+    std::vector<WireKind> out;
+    for (const auto* c : s.columns) out.push_back(c->wire);
+    return out;
+  }
+  static std::vector<DataType> types(const StreamState& s) {
+    std::vector<DataType> out;
+    for (const auto* c : s.columns) out.push_back(c->type);
+    return out;
+  }
+  static std::vector<std::string> names(const StreamState& s) {
+    std::vector<std::string> out;
+    for (const auto* c : s.columns) out.push_back(c->name);
+    return out;
+  }
+
+  Status finish_copy() {
+    done_ = true;
+    PgResult result(PQgetResult(conn_.get()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return conn_.error_status(result.get(), "reading " + state_->table.ref.display());
+    }
+    while (PgResult extra{PQgetResult(conn_.get())}) {
+    }
+    if (in_transaction_) RBC_RETURN_NOT_OK(conn_.exec("COMMIT"));
+    conn_.close();
+    // The last partition to finish releases the leader's snapshot.
+    std::lock_guard lock(state_->mu);
+    if (state_->leader.is_open() && ++state_->finished >= state_->leader_holders) {
+      (void)state_->leader.exec("COMMIT");
+      state_->leader.close();
+    }
+    return Status::ok();
+  }
+
+  PgConn conn_;
+  std::shared_ptr<StreamState> state_;
+  bool in_transaction_;
+  size_t max_rows_, max_bytes_;
+  CopyDecoder decoder_;
+  bool done_ = false;
+};
+
+class PostgresSource final : public Source {
+ public:
+  Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
+    auto state = std::make_shared<StreamState>();
+    RBC_ASSIGN_OR_RETURN(state->params, conn_params_from_config(request.config));
+    TableRef ref = parse_table_name(request.config.string_or("table", request.stream), state->params.schema);
+    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    RBC_ASSIGN_OR_RETURN(auto table, describe_table(conn, ref));
+    if (!table) {
+      return Status::not_found("postgres: table " + ref.display() + " does not exist in " +
+                               state->params.describe);
+    }
+    state->table = std::move(*table);
+
+    if (request.columns.empty()) {
+      for (const auto& c : state->table.columns) state->columns.push_back(&c);
+    } else {
+      for (const auto& name : request.columns) {
+        const PgColumn* c = state->table.column(name);
+        if (c == nullptr) return missing_column(state->table, name, "selected");
+        state->columns.push_back(c);
+      }
+    }
+    auto schema = std::make_shared<Schema>();
+    for (const auto* c : state->columns) schema->add(Field{c->name, c->type, c->nullable});
+    state->schema = schema;
+
+    if (request.sync_mode == SyncMode::incremental) {
+      if (request.cursor_field.empty())
+        return Status::invalid("postgres: incremental stream needs a cursor_field");
+      if (!state->table.column(request.cursor_field)) {
+        return missing_column(state->table, request.cursor_field, "cursor");
+      }
+      if (!request.tie_breaker_field.empty() && !state->table.column(request.tie_breaker_field)) {
+        return missing_column(state->table, request.tie_breaker_field, "tie-breaker");
+      }
+    }
+
+    if (request.partition_count > 1) {
+      const PgColumn* key = state->table.column(request.partition_key);
+      if (key == nullptr) return missing_column(state->table, request.partition_key, "partition key");
+      if (!is_integer_oid(key->type_oid)) {
+        return Status::invalid("postgres: partition key " + request.partition_key + " of " + ref.display() +
+                               " is " + key->type_sql + ", not an integer");
+      }
+      // The leader's transaction pins one snapshot for all partitions (SPEC §3).
+      RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+      RBC_ASSIGN_OR_RETURN(auto snap, conn.query("SELECT pg_export_snapshot()"));
+      state->snapshot = PQgetvalue(snap.get(), 0, 0);
+      if (request.partition_mode == PartitionMode::range) {
+        std::string k = quote_ident(request.partition_key);
+        RBC_ASSIGN_OR_RETURN(auto bounds, conn.query("SELECT min(" + k + ")::int8, max(" + k +
+                                                     ")::int8 FROM " + ref.quoted()));
+        state->range_empty = PQgetisnull(bounds.get(), 0, 0);
+        if (!state->range_empty) {
+          state->range_min = std::stoll(PQgetvalue(bounds.get(), 0, 0));
+          state->range_max = std::stoll(PQgetvalue(bounds.get(), 0, 1));
+        }
+      }
+      state->leader = std::move(conn);
+      state->leader_holders = request.partition_count;
+    }
+    std::lock_guard lock(mu_);
+    streams_[stream_key(request)] = state;
+    return std::shared_ptr<const Schema>(schema);
+  }
+
+  Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) override {
+    std::shared_ptr<StreamState> state;
+    {
+      std::lock_guard lock(mu_);
+      auto it = streams_.find(stream_key(request));
+      if (it == streams_.end())
+        return Status::internal("postgres: open() of " + request.stream + " before prepare()");
+      state = it->second;
+    }
+    if (index < 0 || index >= std::max(1, request.partition_count)) {
+      return Status::internal("postgres: partition index out of range");
+    }
+    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    bool in_transaction = !state->snapshot.empty();
+    if (in_transaction) {
+      RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+      RBC_RETURN_NOT_OK(conn.exec("SET TRANSACTION SNAPSHOT " + quote_literal(state->snapshot)));
+    }
+    std::string sql = "COPY (" + select_sql(request, *state, index) + ") TO STDOUT (FORMAT binary)";
+    PgResult result(PQexec(conn.get(), sql.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
+      return conn.error_status(result.get(), "reading " + state->table.ref.display());
+    }
+    return std::unique_ptr<PartitionReader>(
+        std::make_unique<PostgresReader>(std::move(conn), state, request, in_transaction));
+  }
+
+ private:
+  static Status missing_column(const PgTable& table, const std::string& name, const char* role) {
+    return Status::not_found("postgres: " + std::string(role) + " column \"" + name +
+                             "\" does not exist in " + table.ref.display());
+  }
+
+  static std::string select_sql(const StreamRequest& request, const StreamState& state, int index) {
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < state.columns.size(); ++i) {
+      const PgColumn* c = state.columns[i];
+      if (i > 0) sql += ", ";
+      sql += quote_ident(c->name);
+      // Types rbc carries as text are converted by the server's output function.
+      if (c->wire == WireKind::as_text) sql += "::text AS " + quote_ident(c->name);
+    }
+    if (state.columns.empty()) sql += "NULL";  // a table with no columns still has rows
+    sql += " FROM " + state.table.ref.quoted();
+    std::vector<std::string> where;
+    if (request.partition_count > 1) where.push_back(partition_predicate(request, state, index));
+    bool incremental = request.sync_mode == SyncMode::incremental;
+    const PgColumn* cursor = incremental ? state.table.column(request.cursor_field) : nullptr;
+    const PgColumn* tie = incremental && !request.tie_breaker_field.empty()
+                              ? state.table.column(request.tie_breaker_field)
+                              : nullptr;
+    if (cursor && request.cursor_value) {
+      std::string lhs = quote_ident(cursor->name);
+      std::string rhs = quote_literal(*request.cursor_value) + "::" + cursor->type_sql;
+      if (tie && request.tie_breaker_value) {
+        lhs = "(" + lhs + ", " + quote_ident(tie->name) + ")";
+        rhs = "(" + rhs + ", " + quote_literal(*request.tie_breaker_value) + "::" + tie->type_sql + ")";
+      }
+      where.push_back(lhs + " > " + rhs);
+    }
+    for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+    if (cursor) {
+      sql += " ORDER BY " + quote_ident(cursor->name);
+      if (tie) sql += ", " + quote_ident(tie->name);
+    }
+    return sql;
+  }
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<StreamState>> streams_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> make_postgres_source() { return std::make_unique<PostgresSource>(); }
+
+}  // namespace rbc

@@ -1,0 +1,1072 @@
+// The executor: leader step, lowering to a oneTBB flow graph, run, commit or abandon.
+//
+// Shape of the graph, per logical node (lanes are the parallel slices of a stream: the
+// source partitions, or a hash router's outputs):
+//
+//   source, per partition p:   input_node (tokens) -> limiter_node(max_inflight_batches)
+//                              -> function_node(1) "reader p" calling PartitionReader::next()
+//   transform (stateless):     function_node(NodePlan::concurrency)
+//   transform (stateful):      sequencer_node -> function_node(1)      (one per lane after
+//                              a hash router, where each lane owns its keys)
+//   router:                    function_node(NodePlan::concurrency) that puts each fragment
+//                              straight into the receiver of its lane or named output
+//                              (a multifunction_node's ports are fixed at compile time,
+//                              a router's fan-out is not)
+//   sink, one writer:          sequencer_node -> function_node(1) writer
+//   sink, P writers:           P x function_node(1), lane l -> writer l % P
+//
+// Backpressure: a batch exists only while it holds a token that passed its partition's
+// limiter_node; the token's ticket decrements the limiter when the last fragment of the
+// batch is destroyed (after the sink wrote it). So every partition has at most
+// max_inflight_batches batches anywhere in the graph, a slow sink stalls the readers,
+// and memory does not grow with the input.
+//
+// Order: every batch carries a sequence number, contiguous per connected part of the
+// graph (assigned when read; a hash router's fragment k of batch s gets s*N+k). A
+// sequencer_node before a single writer or a stateful operator restores read order, so
+// a file written with one reader is byte-identical whatever the concurrency.
+//
+// Errors: node bodies never throw out; a failure records a RunError and cancels the
+// graph. Of the errors recorded before the graph stopped, the one with the lowest
+// (node id, partition) is reported, so a run that fails the same way names the same node.
+#include "operators/runtime/executor.h"
+
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "connectors/registry.h"
+#include "graph/plan_printer.h"
+#include "operators/runtime/operator.h"
+#include "operators/sql/sql.h"
+
+namespace rbc {
+
+namespace {
+
+namespace flow = tbb::flow;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t batch_bytes(const Batch& batch) {
+  uint64_t bytes = 0;
+  for (const auto& column : batch.columns) bytes += column.data().size();
+  return bytes;
+}
+
+struct Envelope;
+using Msg = std::shared_ptr<Envelope>;
+using Limiter = flow::limiter_node<Msg>;
+
+// Closed before the graph's nodes are destroyed, so that tickets still buffered in a
+// cancelled graph do not decrement a limiter that is gone.
+struct Gate {
+  std::atomic<bool> open{true};
+};
+
+// One admission through a partition's limiter; returned when the last fragment of the
+// batch it admitted is gone.
+struct Ticket {
+  Ticket(Limiter* limiter, std::shared_ptr<Gate> gate) : limiter(limiter), gate(std::move(gate)) {}
+  Ticket(const Ticket&) = delete;
+  Ticket& operator=(const Ticket&) = delete;
+  ~Ticket() {
+    if (gate->open.load()) limiter->decrementer().try_put(flow::continue_msg());
+  }
+  Limiter* limiter;
+  std::shared_ptr<Gate> gate;
+};
+
+struct Envelope {
+  Batch batch;
+  uint64_t seq = 0;
+  int lane = 0;
+  int64_t ready_ns = 0;  // when it was put into the next node, for waiting time
+  std::shared_ptr<Ticket> ticket;
+};
+
+struct Counters {
+  std::atomic<uint64_t> batches_in{0}, batches_out{0}, rows_in{0}, rows_out{0}, bytes_in{0}, bytes_out{0};
+  std::atomic<int64_t> busy_ns{0}, waiting_ns{0};
+  std::atomic<uint64_t> puts{0};  // batches put into this node (checked against batches_in)
+
+  void in(const Batch& batch) {
+    batches_in.fetch_add(1, std::memory_order_relaxed);
+    rows_in.fetch_add(batch.num_rows, std::memory_order_relaxed);
+    bytes_in.fetch_add(batch_bytes(batch), std::memory_order_relaxed);
+  }
+  void out(const Batch& batch) {
+    batches_out.fetch_add(1, std::memory_order_relaxed);
+    rows_out.fetch_add(batch.num_rows, std::memory_order_relaxed);
+    bytes_out.fetch_add(batch_bytes(batch), std::memory_order_relaxed);
+  }
+};
+
+struct ReaderState {
+  std::unique_ptr<PartitionReader> reader;
+  std::atomic<bool> exhausted{false};
+  int64_t last_read_end_ns = 0;
+  uint64_t rows = 0;
+};
+
+struct RuntimeNode;
+struct Successor {
+  RuntimeNode* node;
+  std::string label;
+};
+
+struct RuntimeNode {
+  NodeId id = 0;
+  const LogicalNode* logical = nullptr;
+  const NodePlan* plan = nullptr;
+  std::string description;
+  int lanes = 1;              // lanes arriving (source: its partitions)
+  bool hashed_lanes = false;  // the lanes come from a hash router: each owns its keys
+  int out_lanes = 1;
+  std::shared_ptr<const Schema> input_schema, output_schema;
+  Counters counters;
+  std::vector<Successor> successors;
+  std::vector<flow::receiver<Msg>*> receivers;  // lane l goes to receivers[l % size]
+  std::atomic<uint64_t>* sequence = nullptr;    // source: counter of its connected part
+
+  // source
+  std::unique_ptr<Source> source;
+  StreamRequest stream_request;
+  std::vector<std::unique_ptr<ReaderState>> readers;
+  // transform: one operator, or one per lane for a stateful operator after a hash router
+  std::vector<std::unique_ptr<Operator>> operators;
+  bool stateful = false;
+  // router
+  std::vector<int> key_columns;
+  std::vector<std::pair<std::string, CompiledQuery>> predicates;
+  // sink
+  std::unique_ptr<Sink> sink;
+  SinkRequest sink_request;
+  bool sink_prepared = false;
+  std::vector<std::unique_ptr<PartitionWriter>> writers;
+  std::vector<bool> committed;
+  DryRunOutput* dry_run_output = nullptr;
+  std::mutex dry_run_mutex;
+
+  flow::receiver<Msg>& receiver(int lane) { return *receivers[static_cast<size_t>(lane) % receivers.size()]; }
+};
+
+std::string describe(const LogicalNode& node) {
+  switch (node.kind) {
+    case NodeKind::source: return "source " + node.source().connector.use.value + " \"" + node.stream + "\"";
+    case NodeKind::transform: return "transform " + node.transform().spec.use.value;
+    case NodeKind::router: {
+      const RouterNode& router = node.router();
+      if (router.mode == RouterNode::Mode::predicate) return "router predicate";
+      std::string keys;
+      for (const auto& key : router.keys) keys += (keys.empty() ? "" : ", ") + key;
+      return "router hash(" + keys + ") x" + std::to_string(router.partitions);
+    }
+    case NodeKind::sink:
+      return "sink " + node.sink().destination.connector.use.value + " \"" + node.sink().target + "\"";
+  }
+  return "node";
+}
+
+// Hash of one row's key columns over their stored bytes (stable across runs).
+uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t row) {
+  uint64_t hash = 1469598103934665603ull;
+  auto mix = [&hash](const void* data, size_t size) {
+    const auto* bytes = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
+  };
+  for (int c : columns) {
+    const Column& column = batch.columns[c];
+    if (column.is_null(row)) {
+      uint8_t marker = 0xff;
+      mix(&marker, 1);
+    } else if (column.type().is_variable_width()) {
+      std::string_view text = column.string_at(row);
+      mix(text.data(), text.size());
+    } else {
+      size_t width = column.type().fixed_width();
+      mix(column.data().data() + row * width, width);
+    }
+    uint8_t separator = 0;
+    mix(&separator, 1);
+  }
+  return hash;
+}
+
+Batch take_rows(const Batch& batch, const std::vector<uint32_t>& rows) {
+  Batch out = Batch::empty(batch.schema);
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    out.columns[c].reserve(rows.size());
+    for (uint32_t row : rows) out.columns[c].append_from(batch.columns[c], row);
+  }
+  out.num_rows = rows.size();
+  return out;
+}
+
+void truncate_batch(Batch& batch, size_t rows) {
+  if (rows >= batch.num_rows) return;
+  for (auto& column : batch.columns) column.truncate(rows);
+  batch.num_rows = rows;
+}
+
+class FirstError {
+ public:
+  // True for the first error of the run.
+  bool record(RunError error) {
+    std::lock_guard lock(mutex_);
+    bool first = !best_.has_value();
+    auto rank = [](const RunError& e) {
+      return std::make_pair(e.node.value_or(std::numeric_limits<NodeId>::max()), e.partition);
+    };
+    if (first || rank(error) < rank(*best_)) best_ = std::move(error);
+    return first;
+  }
+  std::optional<RunError> get() const {
+    std::lock_guard lock(mutex_);
+    return best_;
+  }
+  bool any() const {
+    std::lock_guard lock(mutex_);
+    return best_.has_value();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<RunError> best_;
+};
+
+class Execution {
+ public:
+  Execution(const PhysicalPlan& plan, const RunOptions& options) : plan_(plan), options_(options) {
+    if (!options_.make_source) options_.make_source = [](const std::string& use) { return make_source(use); };
+    if (!options_.make_sink) options_.make_sink = [](const std::string& use) { return make_sink(use); };
+  }
+
+  RunReport run();
+
+ private:
+  const LogicalGraph& graph() const { return plan_.graph; }
+  void fail(const RuntimeNode& node, int partition, std::string message);
+  bool stopped() const { return stop_.load(std::memory_order_relaxed); }
+
+  bool build_nodes();
+  bool prepare();
+  bool open_readers_and_writers();
+  void lower(flow::graph& g, std::vector<std::unique_ptr<flow::graph_node>>& owned,
+             std::vector<flow::input_node<Msg>*>& inputs, const std::shared_ptr<Gate>& gate);
+  void lower_source(flow::graph& g, RuntimeNode& node, std::vector<std::unique_ptr<flow::graph_node>>& owned,
+                    std::vector<flow::input_node<Msg>*>& inputs, const std::shared_ptr<Gate>& gate);
+  flow::receiver<Msg>* serial_in_order(flow::graph& g, std::vector<std::unique_ptr<flow::graph_node>>& owned,
+                                       std::function<void(Msg)> body);
+  void emit(RuntimeNode& from, Msg envelope);
+  void put(RuntimeNode& to, Msg envelope);
+  void run_transform(RuntimeNode& node, Operator& op, const Msg& envelope);
+  void run_router(RuntimeNode& node, const Msg& envelope);
+  void run_writer(RuntimeNode& node, int partition, const Msg& envelope);
+  void collect_dry_run(RuntimeNode& node, const Msg& envelope);
+  void finish_sinks();
+  void monitor_loop();
+  RunProgress progress() const;
+  void log_start();
+  RunReport make_report(double seconds);
+
+  const PhysicalPlan& plan_;
+  RunOptions options_;
+  std::vector<std::unique_ptr<RuntimeNode>> nodes_;  // by node id
+  std::vector<std::unique_ptr<std::atomic<uint64_t>>> sequences_;
+  std::vector<std::unique_ptr<DryRunOutput>> dry_run_outputs_;
+  std::vector<AutotuneEvent> autotune_;
+  FirstError first_error_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> cancelled_by_signal_{false};
+  flow::graph* graph_ = nullptr;
+  std::mutex graph_mutex_;  // guards graph_ against the monitor thread
+  int64_t started_ns_ = 0;
+  // monitor thread
+  std::mutex monitor_mutex_;
+  std::condition_variable monitor_wake_;
+  bool monitor_done_ = false;
+};
+
+void Execution::fail(const RuntimeNode& node, int partition, std::string message) {
+  RunError error;
+  error.node = node.id;
+  error.kind = node.logical->kind;
+  error.description = node.description;
+  error.stream = node.logical->stream;
+  error.partition = partition;
+  error.message = std::move(message);
+  first_error_.record(std::move(error));
+  stop_.store(true);
+  std::lock_guard lock(graph_mutex_);
+  if (graph_ != nullptr) graph_->cancel();
+}
+
+// Creates one RuntimeNode per logical node with its lanes, successors and connectors.
+bool Execution::build_nodes() {
+  const LogicalGraph& g = graph();
+  nodes_.resize(g.node_count());
+  // Sequence numbers are shared by every node connected to each other, so that a node
+  // fed by several sources still sees one contiguous range.
+  std::vector<NodeId> component(g.node_count());
+  for (NodeId id = 0; id < g.node_count(); ++id) component[id] = id;
+  std::function<NodeId(NodeId)> find = [&](NodeId id) {
+    return component[id] == id ? id : component[id] = find(component[id]);
+  };
+  for (const auto& edge : g.edges()) component[find(edge.from)] = find(edge.to);
+  std::map<NodeId, std::atomic<uint64_t>*> counters;
+
+  for (NodeId id : g.topological_order()) {
+    auto node = std::make_unique<RuntimeNode>();
+    node->id = id;
+    node->logical = &g.node(id);
+    node->plan = &plan_.at(id);
+    node->description = describe(*node->logical);
+    int lanes = 1;
+    bool hashed = false;
+    for (NodeId pred : g.predecessors(id)) {
+      lanes = std::max(lanes, nodes_[pred]->out_lanes);
+      hashed = hashed || (nodes_[pred]->logical->kind == NodeKind::router &&
+                          nodes_[pred]->logical->router().mode == RouterNode::Mode::hash);
+    }
+    if (node->logical->kind == NodeKind::source) lanes = std::max(1, node->plan->partitions);
+    node->lanes = lanes;
+    node->hashed_lanes = hashed;
+    node->out_lanes = lanes;
+    if (node->logical->kind == NodeKind::router && node->logical->router().mode == RouterNode::Mode::hash) {
+      node->out_lanes = std::max(1, node->logical->router().partitions);
+    }
+    if (node->logical->kind == NodeKind::source) {
+      auto& counter = counters[find(id)];
+      if (counter == nullptr) {
+        sequences_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
+        counter = sequences_.back().get();
+      }
+      node->sequence = counter;
+    }
+    nodes_[id] = std::move(node);
+  }
+  for (const auto& edge : g.edges())
+    nodes_[edge.from]->successors.push_back({nodes_[edge.to].get(), edge.label});
+  return true;
+}
+
+// The destination options a source and the operators of its stream work under.
+const SinkNode* first_sink_after(const LogicalGraph& graph, NodeId id) {
+  for (NodeId next : graph.reachable_from(id)) {
+    if (graph.node(next).kind == NodeKind::sink) return &graph.node(next).sink();
+  }
+  return nullptr;
+}
+
+std::string dlq_path_for(const PipelineInfo& info, const DestinationSpec& destination) {
+  if (destination.dlq_path.present && !destination.dlq_path.value.empty()) return destination.dlq_path.value;
+  return info.name.value + ".dlq.jsonl";
+}
+
+// The leader step: every Source::prepare (which fixes the schema) and Sink::prepare,
+// once per stream, before any reader or writer opens. The first failure stops here.
+bool Execution::prepare() {
+  const LogicalGraph& g = graph();
+  const PipelineInfo& info = g.info;
+  for (NodeId id : g.topological_order()) {
+    RuntimeNode& node = *nodes_[id];
+    const LogicalNode& logical = *node.logical;
+    for (NodeId pred : g.predecessors(id)) {
+      if (!node.input_schema) node.input_schema = nodes_[pred]->output_schema;
+    }
+    switch (logical.kind) {
+      case NodeKind::source: {
+        const SourceNode& source = logical.source();
+        node.source = options_.make_source(source.connector.use.value);
+        if (!node.source) {
+          fail(node, 0, "unknown source connector '" + source.connector.use.value + "'");
+          return false;
+        }
+        StreamRequest& request = node.stream_request;
+        request.pipeline = info.name.value;
+        request.stream = source.stream.name.value;
+        request.config = source.connector.config;
+        request.columns = source.stream.columns.value;
+        request.declared_schema = source.stream.declared_schema;
+        request.sync_mode = source.stream.sync_mode.value;
+        request.cursor_field = source.stream.cursor_field.value;
+        request.tie_breaker_field = source.stream.tie_breaker_field.value;
+        request.partition_key = source.stream.partition_key.value;
+        request.partition_mode = node.plan->partition_mode;
+        request.partition_count = node.lanes;
+        request.max_batch_bytes =
+            static_cast<size_t>(std::max<int64_t>(1, info.resources.max_batch_bytes.value));
+        if (options_.max_batch_rows > 0) request.max_batch_rows = options_.max_batch_rows;
+        if (options_.dry_run)
+          request.max_batch_rows = std::max<size_t>(1, std::min(request.max_batch_rows, options_.limit));
+        if (const SinkNode* sink = first_sink_after(g, id)) {
+          request.on_data_error = sink->destination.on_data_error.value;
+          request.dlq_path = dlq_path_for(info, sink->destination);
+        }
+        Result<std::shared_ptr<const Schema>> schema = node.source->prepare(request);
+        if (!schema.is_ok()) {
+          fail(node, 0, "prepare: " + schema.status().message());
+          return false;
+        }
+        node.output_schema = *schema;
+        break;
+      }
+      case NodeKind::transform: {
+        OperatorContext context;
+        context.pipeline = info.name.value;
+        context.stream = logical.stream;
+        if (const SinkNode* sink = first_sink_after(g, id)) {
+          context.on_data_error = sink->destination.on_data_error.value;
+          context.dlq_path = dlq_path_for(info, sink->destination);
+        } else {
+          context.dlq_path = info.name.value + ".dlq.jsonl";
+        }
+        auto op = make_operator(logical.transform().spec, node.input_schema, context);
+        if (!op.is_ok()) {
+          fail(node, 0, op.status().message());
+          return false;
+        }
+        node.stateful = (*op)->stateful();
+        node.output_schema = (*op)->output_schema();
+        node.operators.push_back(std::move(op).value());
+        if (node.stateful && node.hashed_lanes) {
+          for (int lane = 1; lane < node.lanes; ++lane) {
+            auto copy = make_operator(logical.transform().spec, node.input_schema, context);
+            if (!copy.is_ok()) {
+              fail(node, lane, copy.status().message());
+              return false;
+            }
+            node.operators.push_back(std::move(copy).value());
+          }
+        }
+        break;
+      }
+      case NodeKind::router: {
+        const RouterNode& router = logical.router();
+        node.output_schema = node.input_schema;
+        if (router.mode == RouterNode::Mode::hash) {
+          for (const auto& key : router.keys) {
+            int index = node.input_schema->index_of(key);
+            if (index < 0) {
+              fail(node, 0, "no key column '" + key + "' in the input");
+              return false;
+            }
+            node.key_columns.push_back(index);
+          }
+        } else {
+          for (const auto& [output, condition] : router.predicates) {
+            std::string query = "SELECT * FROM input WHERE " + condition;
+            SqlCompileResult compiled = compile_sql(query, *node.input_schema);
+            if (auto* errors = std::get_if<std::vector<SqlError>>(&compiled)) {
+              fail(node, 0, "output '" + output + "': " + format_sql_error(query, errors->front()));
+              return false;
+            }
+            node.predicates.emplace_back(output, std::get<CompiledQuery>(std::move(compiled)));
+          }
+        }
+        break;
+      }
+      case NodeKind::sink: {
+        node.output_schema = node.input_schema;
+        if (options_.dry_run) {
+          dry_run_outputs_.push_back(std::make_unique<DryRunOutput>());
+          node.dry_run_output = dry_run_outputs_.back().get();
+          node.dry_run_output->stream = logical.stream;
+          node.dry_run_output->sink = id;
+          node.dry_run_output->schema = node.input_schema;
+          break;
+        }
+        const SinkNode& sink = logical.sink();
+        node.sink = options_.make_sink(sink.destination.connector.use.value);
+        if (!node.sink) {
+          fail(node, 0, "unknown destination connector '" + sink.destination.connector.use.value + "'");
+          return false;
+        }
+        SinkRequest& request = node.sink_request;
+        request.pipeline = info.name.value;
+        request.stream = sink.target;
+        request.config = sink.destination.connector.config;
+        request.schema = node.input_schema;
+        request.write_mode = sink.destination.write_mode.value;
+        request.primary_key = sink.destination.primary_key.value;
+        request.on_data_error = sink.destination.on_data_error.value;
+        request.partition_count = std::max(1, node.plan->partitions);
+        Status status = node.sink->prepare(request);
+        // abandon() is due even after a failed prepare: it may have created something.
+        node.sink_prepared = true;
+        if (!status.is_ok()) {
+          fail(node, 0, "prepare: " + status.message());
+          return false;
+        }
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+bool Execution::open_readers_and_writers() {
+  for (auto& node_ptr : nodes_) {
+    RuntimeNode& node = *node_ptr;
+    if (node.logical->kind == NodeKind::source) {
+      for (int p = 0; p < node.lanes; ++p) {
+        auto reader = node.source->open(node.stream_request, p);
+        if (!reader.is_ok()) {
+          fail(node, p, "open: " + reader.status().message());
+          return false;
+        }
+        node.readers.push_back(std::make_unique<ReaderState>());
+        node.readers.back()->reader = std::move(reader).value();
+      }
+    } else if (node.logical->kind == NodeKind::sink && node.sink) {
+      for (int p = 0; p < node.sink_request.partition_count; ++p) {
+        auto writer = node.sink->open(node.sink_request, p);
+        if (!writer.is_ok()) {
+          fail(node, p, "open: " + writer.status().message());
+          return false;
+        }
+        node.writers.push_back(std::move(writer).value());
+        node.committed.push_back(false);
+      }
+    }
+  }
+  return true;
+}
+
+void Execution::put(RuntimeNode& to, Msg envelope) {
+  envelope->ready_ns = now_ns();
+  to.counters.puts.fetch_add(1, std::memory_order_relaxed);
+  flow::receiver<Msg>& receiver = to.receiver(envelope->lane);
+  receiver.try_put(std::move(envelope));
+}
+
+// Hands a batch to every successor; a second successor gets its own copy.
+void Execution::emit(RuntimeNode& from, Msg envelope) {
+  from.counters.out(envelope->batch);
+  for (size_t i = 0; i < from.successors.size(); ++i) {
+    Msg message =
+        i + 1 == from.successors.size() ? std::move(envelope) : std::make_shared<Envelope>(*envelope);
+    put(*from.successors[i].node, std::move(message));
+  }
+}
+
+void Execution::run_transform(RuntimeNode& node, Operator& op, const Msg& envelope) {
+  if (stopped()) return;
+  int64_t start = now_ns();
+  node.counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
+  node.counters.in(envelope->batch);
+  try {
+    Result<Batch> out = op.process(envelope->batch, BatchInfo{envelope->seq, envelope->lane});
+    node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+    if (!out.is_ok()) return fail(node, envelope->lane, out.status().message());
+    envelope->batch = std::move(out).value();
+  } catch (const std::exception& e) {
+    return fail(node, envelope->lane, std::string("unexpected exception: ") + e.what());
+  }
+  emit(node, envelope);
+}
+
+void Execution::run_router(RuntimeNode& node, const Msg& envelope) {
+  if (stopped()) return;
+  int64_t start = now_ns();
+  node.counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
+  node.counters.in(envelope->batch);
+  const Batch& batch = envelope->batch;
+  try {
+    if (node.logical->router().mode == RouterNode::Mode::hash) {
+      const int n = node.out_lanes;
+      std::vector<std::vector<uint32_t>> rows(n);
+      for (size_t row = 0; row < batch.num_rows; ++row) {
+        rows[hash_row(batch, node.key_columns, row) % n].push_back(static_cast<uint32_t>(row));
+      }
+      // Every lane gets a fragment, empty or not, so that sequence numbers stay contiguous.
+      std::vector<Msg> fragments;
+      for (int lane = 0; lane < n; ++lane) {
+        auto fragment = std::make_shared<Envelope>();
+        fragment->batch = take_rows(batch, rows[lane]);
+        fragment->seq = envelope->seq * n + lane;
+        fragment->lane = lane;
+        fragment->ticket = envelope->ticket;
+        fragments.push_back(std::move(fragment));
+      }
+      node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+      for (auto& fragment : fragments) emit(node, std::move(fragment));
+      return;
+    }
+    // Predicate mode: each named output gets the rows its condition holds for (an empty
+    // batch when none), with the input's sequence number; rows no condition holds for
+    // are dropped; unlabelled edges get every row.
+    std::vector<std::pair<const std::string*, Msg>> outputs;
+    for (const auto& [name, query] : node.predicates) {
+      Result<Batch> selected = query.evaluate(batch);
+      if (!selected.is_ok())
+        return fail(node, envelope->lane, "output '" + name + "': " + selected.status().message());
+      auto fragment = std::make_shared<Envelope>();
+      fragment->batch = std::move(selected).value();
+      fragment->seq = envelope->seq;
+      fragment->lane = envelope->lane;
+      fragment->ticket = envelope->ticket;
+      outputs.emplace_back(&name, std::move(fragment));
+    }
+    node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+    for (const auto& successor : node.successors) {
+      const Envelope* source = envelope.get();
+      for (const auto& [name, fragment] : outputs) {
+        if (*name == successor.label) source = fragment.get();
+      }
+      node.counters.out(source->batch);
+      put(*successor.node, std::make_shared<Envelope>(*source));
+    }
+  } catch (const std::exception& e) {
+    fail(node, envelope->lane, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+void Execution::run_writer(RuntimeNode& node, int partition, const Msg& envelope) {
+  if (stopped()) return;
+  int64_t start = now_ns();
+  node.counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
+  node.counters.in(envelope->batch);
+  if (envelope->batch.num_rows == 0) return;
+  try {
+    Status status = node.writers[partition]->write(envelope->batch);
+    node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+    if (!status.is_ok()) return fail(node, partition, status.message());
+  } catch (const std::exception& e) {
+    fail(node, partition, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+void Execution::collect_dry_run(RuntimeNode& node, const Msg& envelope) {
+  if (stopped()) return;
+  node.counters.in(envelope->batch);
+  std::lock_guard lock(node.dry_run_mutex);
+  node.dry_run_output->batches.push_back(envelope->batch);
+}
+
+// A sequencer in front of a serial body: batches reach the body in sequence order.
+flow::receiver<Msg>* Execution::serial_in_order(flow::graph& g,
+                                                std::vector<std::unique_ptr<flow::graph_node>>& owned,
+                                                std::function<void(Msg)> body) {
+  auto sequencer = std::make_unique<flow::sequencer_node<Msg>>(g, [](const Msg& m) { return m->seq; });
+  auto serial = std::make_unique<flow::function_node<Msg, flow::continue_msg>>(
+      g, flow::serial, [body = std::move(body)](Msg m) {
+        body(std::move(m));
+        return flow::continue_msg();
+      });
+  flow::make_edge(*sequencer, *serial);
+  flow::receiver<Msg>* entry = sequencer.get();
+  owned.push_back(std::move(sequencer));
+  owned.push_back(std::move(serial));
+  return entry;
+}
+
+void Execution::lower_source(flow::graph& g, RuntimeNode& node,
+                             std::vector<std::unique_ptr<flow::graph_node>>& owned,
+                             std::vector<flow::input_node<Msg>*>& inputs, const std::shared_ptr<Gate>& gate) {
+  const size_t max_inflight =
+      static_cast<size_t>(std::max<int64_t>(1, graph().info.resources.max_inflight_batches.value));
+  for (int p = 0; p < node.lanes; ++p) {
+    ReaderState* state = node.readers[p].get();
+    auto limiter = std::make_unique<Limiter>(g, max_inflight);
+    Limiter* limiter_ptr = limiter.get();
+    // The input node only hands out admission tokens; the read itself happens after the
+    // limiter, so a batch is never read before there is room for it.
+    auto input = std::make_unique<flow::input_node<Msg>>(
+        g, [this, state, limiter_ptr, gate](tbb::flow_control& control) {
+          if (stopped() || state->exhausted.load()) {
+            control.stop();
+            return Msg();
+          }
+          auto token = std::make_shared<Envelope>();
+          token->ticket = std::make_shared<Ticket>(limiter_ptr, gate);
+          return token;
+        });
+    auto reader = std::make_unique<flow::function_node<Msg, flow::continue_msg>>(
+        g, flow::serial, [this, &node, state, p](Msg token) {
+          if (stopped() || state->exhausted.load()) return flow::continue_msg();
+          int64_t start = now_ns();
+          if (state->last_read_end_ns != 0) {
+            node.counters.waiting_ns.fetch_add(start - state->last_read_end_ns, std::memory_order_relaxed);
+          }
+          std::optional<Batch> batch;
+          try {
+            Result<std::optional<Batch>> next = state->reader->next();
+            if (!next.is_ok()) {
+              state->exhausted.store(true);
+              fail(node, p, next.status().message());
+              return flow::continue_msg();
+            }
+            batch = std::move(next).value();
+          } catch (const std::exception& e) {
+            state->exhausted.store(true);
+            fail(node, p, std::string("unexpected exception: ") + e.what());
+            return flow::continue_msg();
+          }
+          state->last_read_end_ns = now_ns();
+          node.counters.busy_ns.fetch_add(state->last_read_end_ns - start, std::memory_order_relaxed);
+          if (!batch) {
+            state->exhausted.store(true);
+            return flow::continue_msg();
+          }
+          if (options_.dry_run) {
+            truncate_batch(*batch, options_.limit - std::min<size_t>(options_.limit, state->rows));
+            if (state->rows + batch->num_rows >= options_.limit) state->exhausted.store(true);
+          }
+          state->rows += batch->num_rows;
+          token->batch = std::move(*batch);
+          token->seq = node.sequence->fetch_add(1);
+          token->lane = p;
+          emit(node, std::move(token));
+          return flow::continue_msg();
+        });
+    flow::make_edge(*input, *limiter);
+    flow::make_edge(*limiter, *reader);
+    inputs.push_back(input.get());
+    owned.push_back(std::move(input));
+    owned.push_back(std::move(limiter));
+    owned.push_back(std::move(reader));
+  }
+}
+
+void Execution::lower(flow::graph& g, std::vector<std::unique_ptr<flow::graph_node>>& owned,
+                      std::vector<flow::input_node<Msg>*>& inputs, const std::shared_ptr<Gate>& gate) {
+  for (auto& node_ptr : nodes_) {
+    RuntimeNode& node = *node_ptr;
+    const size_t concurrency = static_cast<size_t>(std::max(1, node.plan->concurrency));
+    switch (node.logical->kind) {
+      case NodeKind::source: lower_source(g, node, owned, inputs, gate); break;
+      case NodeKind::transform: {
+        if (node.stateful && node.operators.size() > 1) {
+          // One copy per hash lane, each owning its keys' state.
+          for (auto& op : node.operators) {
+            auto copy = std::make_unique<flow::function_node<Msg, flow::continue_msg>>(
+                g, flow::serial, [this, &node, op = op.get()](Msg m) {
+                  run_transform(node, *op, m);
+                  return flow::continue_msg();
+                });
+            node.receivers.push_back(copy.get());
+            owned.push_back(std::move(copy));
+          }
+        } else if (node.stateful) {
+          Operator* op = node.operators.front().get();
+          node.receivers.push_back(
+              serial_in_order(g, owned, [this, &node, op](Msg m) { run_transform(node, *op, m); }));
+        } else {
+          Operator* op = node.operators.front().get();
+          auto body = std::make_unique<flow::function_node<Msg, flow::continue_msg>>(
+              g, concurrency, [this, &node, op](Msg m) {
+                run_transform(node, *op, m);
+                return flow::continue_msg();
+              });
+          node.receivers.push_back(body.get());
+          owned.push_back(std::move(body));
+        }
+        break;
+      }
+      case NodeKind::router: {
+        auto body = std::make_unique<flow::function_node<Msg, flow::continue_msg>>(
+            g, concurrency, [this, &node](Msg m) {
+              run_router(node, m);
+              return flow::continue_msg();
+            });
+        node.receivers.push_back(body.get());
+        owned.push_back(std::move(body));
+        break;
+      }
+      case NodeKind::sink: {
+        if (node.dry_run_output != nullptr) {
+          node.receivers.push_back(
+              serial_in_order(g, owned, [this, &node](Msg m) { collect_dry_run(node, m); }));
+        } else if (node.writers.size() == 1) {
+          node.receivers.push_back(
+              serial_in_order(g, owned, [this, &node](Msg m) { run_writer(node, 0, m); }));
+        } else {
+          for (size_t p = 0; p < node.writers.size(); ++p) {
+            auto writer = std::make_unique<flow::function_node<Msg, flow::continue_msg>>(
+                g, flow::serial, [this, &node, p](Msg m) {
+                  run_writer(node, static_cast<int>(p), m);
+                  return flow::continue_msg();
+                });
+            node.receivers.push_back(writer.get());
+            owned.push_back(std::move(writer));
+          }
+        }
+        break;
+      }
+    }
+  }
+}
+
+// Commits every writer, then publishes every sink; on any error (before or here),
+// aborts the writers that did not commit and abandons every prepared sink.
+void Execution::finish_sinks() {
+  if (!first_error_.any()) {
+    for (auto& node : nodes_) {
+      for (size_t p = 0; p < node->writers.size() && !first_error_.any(); ++p) {
+        Status status = node->writers[p]->commit();
+        if (!status.is_ok()) {
+          fail(*node, static_cast<int>(p), "commit: " + status.message());
+        } else {
+          node->committed[p] = true;
+        }
+      }
+    }
+    for (auto& node : nodes_) {
+      if (!node->sink || first_error_.any()) continue;
+      Status status = node->sink->finish(node->sink_request);
+      if (!status.is_ok()) fail(*node, 0, "finish: " + status.message());
+    }
+  }
+  if (!first_error_.any()) return;
+  for (auto& node : nodes_) {
+    for (size_t p = 0; p < node->writers.size(); ++p) {
+      if (!node->committed[p]) node->writers[p]->abort();
+    }
+    node->writers.clear();
+    if (node->sink && node->sink_prepared) node->sink->abandon(node->sink_request);
+  }
+}
+
+RunProgress Execution::progress() const {
+  RunProgress progress;
+  progress.elapsed_seconds = static_cast<double>(now_ns() - started_ns_) / 1e9;
+  std::map<std::string, size_t> index;
+  for (const auto& node : nodes_) {
+    const std::string& stream = node->logical->stream;
+    auto [it, added] = index.emplace(stream, progress.streams.size());
+    if (added) progress.streams.push_back({stream});
+    StreamProgress& s = progress.streams[it->second];
+    if (node->logical->kind == NodeKind::source) {
+      s.rows_read += node->counters.rows_out.load();
+      s.bytes_read += node->counters.bytes_out.load();
+    } else if (node->logical->kind == NodeKind::sink) {
+      s.rows_written += node->counters.rows_in.load();
+      s.bytes_written += node->counters.bytes_in.load();
+    }
+  }
+  return progress;
+}
+
+void Execution::monitor_loop() {
+  auto next_progress = std::chrono::steady_clock::now() + options_.progress_interval;
+  std::unique_lock lock(monitor_mutex_);
+  while (!monitor_done_) {
+    monitor_wake_.wait_for(lock, std::chrono::milliseconds(50));
+    if (monitor_done_) break;
+    if (options_.cancel_requested != nullptr && options_.cancel_requested->load() &&
+        !cancelled_by_signal_.load()) {
+      cancelled_by_signal_.store(true);
+      RunError error;
+      error.message = "cancelled by signal";
+      first_error_.record(std::move(error));
+      stop_.store(true);
+      std::lock_guard graph_lock(graph_mutex_);
+      if (graph_ != nullptr) graph_->cancel();
+    }
+    if (options_.on_progress && std::chrono::steady_clock::now() >= next_progress) {
+      next_progress += options_.progress_interval;
+      lock.unlock();
+      options_.on_progress(progress());
+      lock.lock();
+    }
+  }
+}
+
+void Execution::log_start() {
+  const PipelineInfo& info = graph().info;
+  if (plan_.parallelism) {
+    spdlog::info("run start: pipeline={} {}", info.name.value, describe_decision(*plan_.parallelism));
+  } else {
+    spdlog::info("run start: pipeline={} (no parallelism decision) tag={}", info.name.value, kParallelismTag);
+  }
+  spdlog::info("runtime: arena_concurrency={} max_inflight_batches={} per partition{}",
+               arena_concurrency(plan_), info.resources.max_inflight_batches.value,
+               options_.dry_run ? " (dry run)" : "");
+  // No probe/steady controller runs yet: every stream keeps its baseline knobs, and says so.
+  for (const auto& node : nodes_) {
+    if (node->logical->kind != NodeKind::source) continue;
+    AutotuneEvent event;
+    event.stream = node->logical->stream;
+    const NodePlan& plan = *node->plan;
+    if (!plan.autotune_note.empty()) {
+      event.reason = plan.autotune_note;
+    } else {
+      event.reason = "no autotune controller in this runtime: baseline values";
+    }
+    if (plan.autotune) event.pinned = plan.autotune->pinned;
+    event.parallelism = node->lanes;
+    event.partition_mode = plan.partition_mode;
+    if (plan.autotune && !plan.autotune->copy_flush_bytes.empty()) {
+      for (NodeId next : graph().reachable_from(node->id)) {
+        if (graph().node(next).kind == NodeKind::sink)
+          event.copy_flush_bytes = plan_.at(next).copy_flush_bytes;
+      }
+    }
+    std::string pinned;
+    for (const auto& knob : event.pinned) pinned += (pinned.empty() ? "" : ",") + knob;
+    spdlog::info(
+        "autotune-skipped stream=\"{}\" reason=\"{}\" pinned=[{}] baseline: parallelism={} "
+        "partition_mode={}{}",
+        event.stream, event.reason, pinned, event.parallelism, to_string(event.partition_mode),
+        event.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*event.copy_flush_bytes) : "");
+    autotune_.push_back(std::move(event));
+  }
+}
+
+RunReport Execution::make_report(double seconds) {
+  RunReport report;
+  report.pipeline = graph().info.name.value;
+  report.dry_run = options_.dry_run;
+  report.cancelled_by_signal = cancelled_by_signal_.load();
+  report.error = first_error_.get();
+  report.seconds = seconds;
+  report.arena_concurrency = arena_concurrency(plan_);
+  report.max_inflight_batches = graph().info.resources.max_inflight_batches.value;
+  report.parallelism = plan_.parallelism;
+  report.autotune = autotune_;
+  std::map<std::string, size_t> stream_index;
+  for (NodeId id = 0; id < graph().node_count(); ++id) {
+    const LogicalNode& logical = graph().node(id);
+    auto [it, added] = stream_index.emplace(logical.stream, report.streams.size());
+    if (added) {
+      report.streams.push_back({logical.stream});
+      report.streams.back().seconds = seconds;
+    }
+    StreamStats& stream = report.streams[it->second];
+    NodeStats stats;
+    stats.id = id;
+    stats.kind = logical.kind;
+    stats.description = describe(logical);
+    stats.stream = logical.stream;
+    stats.concurrency = std::max(1, plan_.at(id).concurrency);
+    if (id < nodes_.size() && nodes_[id]) {
+      RuntimeNode& node = *nodes_[id];
+      stats.copies = std::max<int>(1, static_cast<int>(node.receivers.size()));
+      if (logical.kind == NodeKind::source) stats.copies = static_cast<int>(node.readers.size());
+      const Counters& c = node.counters;
+      stats.batches_in = c.batches_in;
+      stats.batches_out = c.batches_out;
+      stats.rows_in = c.rows_in;
+      stats.rows_out = c.rows_out;
+      stats.bytes_in = c.bytes_in;
+      stats.bytes_out = c.bytes_out;
+      stats.busy_seconds = static_cast<double>(c.busy_ns.load()) / 1e9;
+      stats.waiting_seconds = static_cast<double>(c.waiting_ns.load()) / 1e9;
+      for (const auto& reader : node.readers) stats.rejected_rows += reader->reader->rejected_rows();
+      for (const auto& op : node.operators) stats.rejected_rows += op->rejected_rows();
+    }
+    if (logical.kind == NodeKind::source) {
+      stream.rows_read += stats.rows_out;
+      stream.bytes_read += stats.bytes_out;
+    } else if (logical.kind == NodeKind::sink) {
+      stream.rows_written += stats.rows_in;
+      stream.bytes_written += stats.bytes_in;
+    }
+    stream.rejected_rows += stats.rejected_rows;
+    report.nodes.push_back(std::move(stats));
+  }
+  if (report.ok()) {
+    for (auto& output : dry_run_outputs_) report.dry_run_outputs.push_back(std::move(*output));
+  }
+  return report;
+}
+
+RunReport Execution::run() {
+  started_ns_ = now_ns();
+  build_nodes();
+  log_start();
+  std::thread monitor([this] { monitor_loop(); });
+
+  bool ready = prepare() && open_readers_and_writers();
+  if (ready && !stopped()) {
+    // The arena asks for more threads than there may be cores (readers and writers block
+    // in I/O); without raising the global limit oneTBB would cap it at the core count.
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                                static_cast<size_t>(arena_concurrency(plan_)));
+    tbb::task_arena arena(arena_concurrency(plan_));
+    arena.execute([&] {
+      tbb::task_group_context context;
+      flow::graph g(context);
+      auto gate = std::make_shared<Gate>();
+      std::vector<flow::input_node<Msg>*> inputs;
+      {
+        std::vector<std::unique_ptr<flow::graph_node>> owned;
+        lower(g, owned, inputs, gate);
+        {
+          std::lock_guard lock(graph_mutex_);
+          graph_ = &g;
+          // A signal may have arrived while the graph was built.
+          if (stopped()) g.cancel();
+        }
+        for (auto* input : inputs) input->activate();
+        g.wait_for_all();
+        {
+          std::lock_guard lock(graph_mutex_);
+          graph_ = nullptr;
+        }
+        gate->open.store(false);
+        // Tickets and batches still buffered in a cancelled graph go with its nodes.
+        owned.clear();
+      }
+    });
+    // A sequencer that still holds batches would mean lost rows; never report success then.
+    if (!first_error_.any()) {
+      for (auto& node : nodes_) {
+        uint64_t put = node->counters.puts.load(), processed = node->counters.batches_in.load();
+        if (node->logical->kind != NodeKind::source && put != processed) {
+          fail(*node, 0,
+               "internal: " + std::to_string(put - processed) + " of " + std::to_string(put) +
+                   " batches never reached the node (sequence gap)");
+        }
+      }
+    }
+  }
+  finish_sinks();
+  {
+    std::lock_guard lock(monitor_mutex_);
+    monitor_done_ = true;
+  }
+  monitor_wake_.notify_all();
+  monitor.join();
+  double seconds = static_cast<double>(now_ns() - started_ns_) / 1e9;
+  if (options_.on_progress) {
+    RunProgress last = progress();
+    for (auto& stream : last.streams) stream.done = true;
+    options_.on_progress(last);
+  }
+  return make_report(seconds);
+}
+
+}  // namespace
+
+int arena_concurrency(const PhysicalPlan& plan) {
+  int compute = plan.parallelism ? std::max(1, plan.parallelism->effective) : 1;
+  int io = 0;
+  for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
+    NodeKind kind = plan.graph.node(id).kind;
+    if (kind == NodeKind::source || kind == NodeKind::sink) io += std::max(1, plan.at(id).partitions);
+  }
+  return std::clamp(compute + io, 2, 512);
+}
+
+RunReport run_plan(const PhysicalPlan& plan, const RunOptions& options) {
+  Execution execution(plan, options);
+  return execution.run();
+}
+
+}  // namespace rbc

@@ -1,0 +1,56 @@
+// Runs a PhysicalPlan: prepares every destination and source once (the leader step),
+// lowers the plan to a oneTBB flow graph, runs it inside a task_arena sized by the plan,
+// and commits or abandons the sinks. See executor.cpp for the shape of the graph.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "graph/physical_plan.h"
+#include "operators/runtime/run_report.h"
+
+namespace rbc {
+
+// A live view of the run, handed to RunOptions::on_progress.
+struct StreamProgress {
+  std::string stream;
+  uint64_t rows_read = 0, rows_written = 0;
+  uint64_t bytes_read = 0, bytes_written = 0;
+  bool done = false;
+};
+struct RunProgress {
+  double elapsed_seconds = 0;
+  std::vector<StreamProgress> streams;
+};
+
+struct RunOptions {
+  // Runs sources and transforms only, on the first `limit` rows of each source
+  // partition, and keeps what would have reached each sink; nothing is written.
+  bool dry_run = false;
+  size_t limit = 10;
+  // Set from outside (a signal handler) to cancel the run; may be null.
+  const std::atomic<bool>* cancel_requested = nullptr;
+  // Called from a monitor thread every `progress_interval`, and once at the end.
+  std::function<void(const RunProgress&)> on_progress;
+  std::chrono::milliseconds progress_interval{1000};
+  // Connector factories; default: the registry (connectors/registry.h). Tests pass doubles.
+  std::function<std::unique_ptr<Source>(const std::string& use)> make_source;
+  std::function<std::unique_ptr<Sink>(const std::string& use)> make_sink;
+  // Batch size asked of sources (rows); 0 keeps the StreamRequest default.
+  size_t max_batch_rows = 0;
+};
+
+// Never throws; every failure is in RunReport::error.
+RunReport run_plan(const PhysicalPlan& plan, const RunOptions& options = {});
+
+// Concurrency of the task_arena a plan runs in: the compute workers
+// (effective_parallelism) plus one thread per reader and writer, since those block in
+// I/O and must not take compute workers away.
+int arena_concurrency(const PhysicalPlan& plan);
+
+}  // namespace rbc

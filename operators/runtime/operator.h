@@ -1,0 +1,54 @@
+// The runtime face of a transform: the flow-graph builder only knows Operator, and the
+// factory below is the one place that maps a TransformSpec's `use:` to an implementation
+// (the SQL engine in operators/sql, the rule checker in operators/validate).
+//
+// Adding an operator:
+//   1. implement it in its own operators/<name>/ folder over Batches, returning Status;
+//   2. add its entry (config keys) to operators/operator_specs.cpp;
+//   3. wrap it in an Operator in operators/runtime/operator.cpp and add one line to make_operator;
+//   4. if it keeps state across batches, say so in stateful() and in the concurrency pass;
+//   5. add a unit test and an end-to-end tests/cli/exec_*.sh run.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "graph/batch.h"
+#include "graph/pipeline_model.h"
+#include "graph/status.h"
+
+namespace rbc {
+
+// Where a batch came from, for error messages.
+struct BatchInfo {
+  uint64_t seq = 0;  // the batch's position in its stream
+  int partition = 0;
+};
+
+class Operator {
+ public:
+  virtual ~Operator() = default;
+  virtual const std::shared_ptr<const Schema>& output_schema() const = 0;
+  // Called from several threads at once unless stateful().
+  virtual Result<Batch> process(const Batch& batch, const BatchInfo& info) = 0;
+  // Keeps state across batches: must see its stream's rows serially, in order.
+  virtual bool stateful() const = 0;
+  // Rows dropped under on_data_error skip or dlq (for run reports).
+  virtual size_t rejected_rows() const { return 0; }
+};
+
+struct OperatorContext {
+  std::string pipeline;
+  std::string stream;
+  OnDataError on_data_error = OnDataError::fail;
+  std::string dlq_path;  // resolved: destination.dlq_path or "<pipeline>.dlq.jsonl"
+};
+
+// Builds the operator for `spec` over batches of schema `input`; an unknown `use`, a
+// query that does not compile or a bad rule is an error naming the problem.
+Result<std::unique_ptr<Operator>> make_operator(const TransformSpec& spec,
+                                                std::shared_ptr<const Schema> input,
+                                                const OperatorContext& context);
+
+}  // namespace rbc

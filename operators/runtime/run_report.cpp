@@ -1,0 +1,216 @@
+// Printing a RunReport: JSON for machines, a summary and dry-run tables for people.
+#include "operators/runtime/run_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "graph/plan_printer.h"
+#include "graph/value_format.h"
+
+namespace rbc {
+
+namespace {
+
+std::string fixed(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
+  return buffer;
+}
+
+double per_second(uint64_t count, double seconds) {
+  return seconds > 0 ? static_cast<double>(count) / seconds : 0;
+}
+
+}  // namespace
+
+std::string RunError::to_string() const {
+  if (!node) return message;
+  return "node %" + std::to_string(*node) + " (" + description + ") partition " + std::to_string(partition) +
+         ": " + message;
+}
+
+uint64_t RunReport::rows_read() const {
+  uint64_t n = 0;
+  for (const auto& s : streams) n += s.rows_read;
+  return n;
+}
+uint64_t RunReport::rows_written() const {
+  uint64_t n = 0;
+  for (const auto& s : streams) n += s.rows_written;
+  return n;
+}
+uint64_t RunReport::bytes_read() const {
+  uint64_t n = 0;
+  for (const auto& s : streams) n += s.bytes_read;
+  return n;
+}
+uint64_t RunReport::bytes_written() const {
+  uint64_t n = 0;
+  for (const auto& s : streams) n += s.bytes_written;
+  return n;
+}
+
+std::string format_byte_count(uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? std::to_string(bytes) + " B" : fixed(value, 1) + " " + units[unit];
+}
+
+nlohmann::json report_to_json(const RunReport& report) {
+  nlohmann::json out;
+  out["pipeline"] = report.pipeline;
+  out["status"] = report.ok() ? "ok" : (report.cancelled_by_signal ? "cancelled" : "failed");
+  out["dry_run"] = report.dry_run;
+  if (report.error) {
+    nlohmann::json error = {{"message", report.error->message}, {"text", report.error->to_string()}};
+    if (report.error->node) {
+      error["node"] = *report.error->node;
+      error["kind"] = to_string(report.error->kind);
+      error["description"] = report.error->description;
+      error["stream"] = report.error->stream;
+      error["partition"] = report.error->partition;
+    }
+    out["error"] = error;
+  } else {
+    out["error"] = nullptr;
+  }
+  if (report.parallelism) out.update(parallelism_telemetry(*report.parallelism));
+  out["duration_seconds"] = report.seconds;
+  out["rows_read"] = report.rows_read();
+  out["rows_written"] = report.rows_written();
+  out["bytes_read"] = report.bytes_read();
+  out["bytes_written"] = report.bytes_written();
+  out["rows_per_second"] = per_second(report.rows_written(), report.seconds);
+  out["bytes_per_second"] = per_second(report.bytes_written(), report.seconds);
+  out["runtime"] = {{"arena_concurrency", report.arena_concurrency},
+                    {"max_inflight_batches", report.max_inflight_batches}};
+  nlohmann::json streams = nlohmann::json::array();
+  for (const auto& s : report.streams) {
+    streams.push_back({{"stream", s.stream},
+                       {"rows_read", s.rows_read},
+                       {"rows_written", s.rows_written},
+                       {"bytes_read", s.bytes_read},
+                       {"bytes_written", s.bytes_written},
+                       {"rejected_rows", s.rejected_rows},
+                       {"seconds", s.seconds},
+                       {"rows_per_second", s.rows_per_second()}});
+  }
+  out["streams"] = streams;
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : report.nodes) {
+    nodes.push_back({{"id", n.id},
+                     {"kind", to_string(n.kind)},
+                     {"description", n.description},
+                     {"stream", n.stream},
+                     {"concurrency", n.concurrency},
+                     {"copies", n.copies},
+                     {"batches_in", n.batches_in},
+                     {"batches_out", n.batches_out},
+                     {"rows_in", n.rows_in},
+                     {"rows_out", n.rows_out},
+                     {"bytes_in", n.bytes_in},
+                     {"bytes_out", n.bytes_out},
+                     {"rejected_rows", n.rejected_rows},
+                     {"busy_seconds", n.busy_seconds},
+                     {"waiting_seconds", n.waiting_seconds}});
+  }
+  out["nodes"] = nodes;
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& e : report.autotune) {
+    nlohmann::json baseline = {{"parallelism", e.parallelism},
+                               {"partition_mode", to_string(e.partition_mode)}};
+    if (e.copy_flush_bytes) baseline["copy_flush_bytes"] = *e.copy_flush_bytes;
+    events.push_back({{"event", "autotune-skipped"},
+                      {"stream", e.stream},
+                      {"reason", e.reason},
+                      {"pinned", e.pinned},
+                      {"baseline", baseline}});
+  }
+  out["autotune"] = events;
+  return out;
+}
+
+std::string format_summary(const RunReport& report) {
+  std::ostringstream out;
+  out << (report.dry_run ? "dry run" : "run") << " of pipeline \"" << report.pipeline
+      << "\": " << (report.ok() ? "ok" : (report.cancelled_by_signal ? "cancelled" : "failed")) << " in "
+      << fixed(report.seconds, 3) << " s\n";
+  out << "  rows read " << report.rows_read() << ", written " << report.rows_written() << "; bytes read "
+      << format_byte_count(report.bytes_read()) << ", written " << format_byte_count(report.bytes_written())
+      << "; throughput " << fixed(per_second(report.rows_written(), report.seconds), 0) << " rows/s, "
+      << format_byte_count(static_cast<uint64_t>(per_second(report.bytes_written(), report.seconds)))
+      << "/s\n";
+  for (const auto& s : report.streams) {
+    out << "  stream \"" << s.stream << "\": read " << s.rows_read << " rows ("
+        << format_byte_count(s.bytes_read) << "), wrote " << s.rows_written << " rows ("
+        << format_byte_count(s.bytes_written) << ")";
+    if (s.rejected_rows > 0) out << ", rejected " << s.rejected_rows;
+    out << ", " << fixed(s.rows_per_second(), 0) << " rows/s\n";
+  }
+  out << "  nodes:\n";
+  for (const auto& n : report.nodes) {
+    out << "    %" << n.id << " " << n.description << " x" << n.concurrency << ": rows in " << n.rows_in
+        << ", out " << n.rows_out << ", busy " << fixed(n.busy_seconds, 3) << " s, waiting "
+        << fixed(n.waiting_seconds, 3) << " s";
+    if (n.rejected_rows > 0) out << ", rejected " << n.rejected_rows;
+    out << '\n';
+  }
+  if (report.parallelism) out << "  parallelism: " << describe_decision(*report.parallelism) << '\n';
+  out << "  runtime: arena_concurrency=" << report.arena_concurrency
+      << " max_inflight_batches=" << report.max_inflight_batches << '\n';
+  return out.str();
+}
+
+std::string format_table(const Schema& schema, const std::vector<Batch>& batches) {
+  std::vector<std::vector<std::string>> cells;
+  std::vector<size_t> widths;
+  for (const auto& field : schema.fields()) widths.push_back(field.name.size());
+  for (const auto& batch : batches) {
+    for (size_t row = 0; row < batch.num_rows; ++row) {
+      std::vector<std::string> line;
+      for (size_t c = 0; c < batch.columns.size(); ++c) {
+        std::string text;
+        if (batch.columns[c].is_null(row)) {
+          text = "NULL";
+        } else {
+          append_formatted_value(text, batch.columns[c], row);
+        }
+        // One line per row: control characters would break the alignment.
+        for (char& ch : text) {
+          if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+        }
+        if (c < widths.size()) widths[c] = std::max(widths[c], text.size());
+        line.push_back(std::move(text));
+      }
+      cells.push_back(std::move(line));
+    }
+  }
+  // Numbers read better right-aligned.
+  std::vector<bool> right;
+  for (const auto& field : schema.fields()) right.push_back(field.type.is_numeric());
+  std::ostringstream out;
+  auto print_line = [&](const std::vector<std::string>& line, bool header) {
+    std::string text;
+    for (size_t c = 0; c < line.size(); ++c) {
+      if (c > 0) text += " | ";
+      std::string pad(widths[c] > line[c].size() ? widths[c] - line[c].size() : 0, ' ');
+      text += right[c] ? pad + line[c] : line[c] + pad;
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+  };
+  print_line(schema.names(), true);
+  std::string rule;
+  for (size_t c = 0; c < widths.size(); ++c) rule += (c > 0 ? "-+-" : "") + std::string(widths[c], '-');
+  out << rule << '\n';
+  for (const auto& line : cells) print_line(line, false);
+  return out.str();
+}
+
+}  // namespace rbc

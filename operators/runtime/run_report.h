@@ -1,0 +1,105 @@
+// What a run did: the first error (naming its node), per-node and per-stream statistics,
+// the parallelism decision and the autotune events. `rbc exec` prints it as a summary
+// and writes it as JSON (--report); tests inspect it directly.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/batch.h"
+#include "graph/logical_graph.h"
+#include "graph/physical_plan.h"
+
+namespace rbc {
+
+// The error a run stopped on. `node` is unset for errors that belong to no node
+// (a signal, an internal check).
+struct RunError {
+  std::optional<NodeId> node;
+  NodeKind kind = NodeKind::source;
+  std::string description;  // `sink file "out"`, `transform validate`, ...
+  std::string stream;
+  int partition = 0;
+  std::string message;
+
+  // `node %3 (sink file "out") partition 0: <message>`, or the bare message.
+  std::string to_string() const;
+};
+
+struct NodeStats {
+  NodeId id = 0;
+  NodeKind kind = NodeKind::source;
+  std::string description;
+  std::string stream;
+  int concurrency = 1;  // what the plan asked for and the runtime used
+  int copies = 1;       // flow-graph nodes built for it (readers, writers, lanes)
+  uint64_t batches_in = 0, batches_out = 0;
+  uint64_t rows_in = 0, rows_out = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;
+  uint64_t rejected_rows = 0;
+  // Time inside the node's body, summed over copies; and time its batches waited
+  // before a body picked them up (for sources: time between reads, i.e. backpressure).
+  double busy_seconds = 0, waiting_seconds = 0;
+};
+
+struct StreamStats {
+  std::string stream;
+  uint64_t rows_read = 0, rows_written = 0;
+  uint64_t bytes_read = 0, bytes_written = 0;
+  uint64_t rejected_rows = 0;
+  double seconds = 0;
+  double rows_per_second() const { return seconds > 0 ? static_cast<double>(rows_written) / seconds : 0; }
+};
+
+// One `autotune-skipped` event: this runtime runs every stream on its baseline knobs.
+struct AutotuneEvent {
+  std::string stream;
+  std::string reason;
+  std::vector<std::string> pinned;
+  int parallelism = 1;
+  PartitionMode partition_mode = PartitionMode::mod;
+  std::optional<int64_t> copy_flush_bytes;  // when the stream feeds a parallel writer
+};
+
+// Dry runs: the rows a stream's sink would have received.
+struct DryRunOutput {
+  std::string stream;
+  NodeId sink = 0;
+  std::shared_ptr<const Schema> schema;
+  std::vector<Batch> batches;
+};
+
+struct RunReport {
+  std::string pipeline;
+  bool dry_run = false;
+  bool cancelled_by_signal = false;
+  std::optional<RunError> error;  // unset on success
+  double seconds = 0;
+  int arena_concurrency = 0;
+  int64_t max_inflight_batches = 0;
+  std::optional<ParallelismDecision> parallelism;
+  std::vector<NodeStats> nodes;      // by node id
+  std::vector<StreamStats> streams;  // in order of first appearance
+  std::vector<AutotuneEvent> autotune;
+  std::vector<DryRunOutput> dry_run_outputs;
+
+  bool ok() const { return !error.has_value(); }
+  uint64_t rows_read() const;
+  uint64_t rows_written() const;
+  uint64_t bytes_read() const;
+  uint64_t bytes_written() const;
+};
+
+nlohmann::json report_to_json(const RunReport& report);
+// The end-of-run summary for people: totals, throughput, per-stream and per-node lines,
+// the parallelism decision.
+std::string format_summary(const RunReport& report);
+// The rows of a dry run as an aligned table with a header line; NULL prints as NULL.
+std::string format_table(const Schema& schema, const std::vector<Batch>& batches);
+// 1536 -> "1.5 KiB"
+std::string format_byte_count(uint64_t bytes);
+
+}  // namespace rbc

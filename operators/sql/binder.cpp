@@ -1,0 +1,811 @@
+// Binder: resolves column names, decides every expression's type (PostgreSQL's
+// promotion int16 < int32 < int64 < decimal < float64), makes implicit conversions
+// explicit casts, gives 'string' literals the type their context needs, and folds
+// constant sub-expressions (so `'2024-13-01'::date` fails at compile time, at its offset).
+#include "operators/sql/binder.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "graph/diagnostic.h"
+#include "operators/sql/value_text.h"
+
+namespace rbc::sql {
+
+namespace {
+
+namespace x3 = boost::spirit::x3;
+
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+int numeric_rank(TypeId id) {
+  switch (id) {
+    case TypeId::int16: return 1;
+    case TypeId::int32: return 2;
+    case TypeId::int64: return 3;
+    case TypeId::decimal: return 4;
+    case TypeId::float32: return 5;
+    case TypeId::float64: return 6;
+    default: return 0;
+  }
+}
+
+bool is_temporal(TypeId id) {
+  return id == TypeId::date || id == TypeId::timestamp || id == TypeId::timestamptz;
+}
+bool is_textual(TypeId id) { return id == TypeId::text || id == TypeId::json || id == TypeId::bytes; }
+
+// The type both sides of a comparison or arithmetic are converted to, if any.
+std::optional<DataType> common_type(const DataType& a, const DataType& b) {
+  int ra = numeric_rank(a.id), rb = numeric_rank(b.id);
+  if (ra && rb) {
+    if (a.id == TypeId::float32 && b.id == TypeId::float32) return a;
+    if (ra >= 5 || rb >= 5) return DataType{TypeId::float64};
+    if (a.id == TypeId::decimal || b.id == TypeId::decimal) {
+      uint8_t scale = std::max(a.id == TypeId::decimal ? a.scale : 0, b.id == TypeId::decimal ? b.scale : 0);
+      return DataType{TypeId::decimal, 0, scale};
+    }
+    return ra >= rb ? a : b;
+  }
+  if (is_temporal(a.id) && is_temporal(b.id)) {
+    if (a.id == b.id) return a;
+    if (a.id == TypeId::timestamptz || b.id == TypeId::timestamptz) return DataType{TypeId::timestamptz};
+    return DataType{TypeId::timestamp};
+  }
+  if (a.id == b.id) return a;
+  return std::nullopt;
+}
+
+bool can_cast(const DataType& from, const DataType& to) {
+  if (from == to || is_textual(to.id) || is_textual(from.id)) return true;
+  if (numeric_rank(from.id) && numeric_rank(to.id)) return true;
+  if (from.id == TypeId::boolean &&
+      (to.id == TypeId::int16 || to.id == TypeId::int32 || to.id == TypeId::int64)) {
+    return true;
+  }
+  if (to.id == TypeId::boolean &&
+      (from.id == TypeId::int16 || from.id == TypeId::int32 || from.id == TypeId::int64)) {
+    return true;
+  }
+  return is_temporal(from.id) && is_temporal(to.id);
+}
+
+class Binder {
+ public:
+  Binder(std::string_view text, const parser::ErrorHandler& positions, const Schema& input,
+         std::vector<SqlError>& errors)
+      : text_(text), positions_(positions), input_(input), errors_(errors) {}
+
+  BoundQuery bind(const ast::Query& query) {
+    BoundQuery bound;
+    if (lower(query.table.name) != "input" || (query.table.quoted && query.table.name != "input")) {
+      error(offset(query.table),
+            "unknown table '" + query.table.name + "'; a sql transform reads FROM input");
+    }
+    for (size_t i = 0; i < query.items.size(); ++i) {
+      const auto& item = query.items[i];
+      if (item.value.get().type() == typeid(ast::Star)) {
+        for (size_t c = 0; c < input_.size(); ++c) {
+          bound.projections.push_back(column_ref(static_cast<int>(c), offset(item), input_.field(c).name));
+          bound.names.push_back(input_.field(c).name);
+        }
+        continue;
+      }
+      ExprPtr expr = bind(item.value);
+      if (!expr) continue;
+      if (expr->untyped_string || expr->null_literal) expr = coerce(expr, DataType{TypeId::text});
+      if (!expr) continue;
+      std::string name;
+      if (item.alias) {
+        name = item.alias->name;
+      } else if (expr->kind == ExprKind::column && is_bare_column(item.value)) {
+        name = input_.field(expr->column).name;
+      } else {
+        name = "col_" + std::to_string(i + 1);
+      }
+      bound.projections.push_back(expr);
+      bound.names.push_back(name);
+    }
+    if (query.where) {
+      ExprPtr where = bind_node(*query.where);
+      if (where) bound.where = require_bool(where, "WHERE");
+    }
+    return bound;
+  }
+
+ private:
+  // ---- positions and errors ----------------------------------------------------
+
+  size_t offset(const x3::position_tagged& node) const { return positions_.offset_of(node); }
+
+  Span span(const x3::position_tagged& node) const {
+    return {positions_.offset_of(node), positions_.end_of(node)};
+  }
+
+  Span span(const ast::Operand& operand) const {
+    Span result;
+    boost::apply_visitor(
+        [&](const auto& node) {
+          using T = std::decay_t<decltype(node)>;
+          if constexpr (std::is_same_v<T, ast::Nil> || std::is_same_v<T, ast::Star>) {
+          } else if constexpr (std::is_base_of_v<x3::position_tagged, T>) {
+            result = span(static_cast<const x3::position_tagged&>(node));
+          } else {
+            result = span(static_cast<const x3::position_tagged&>(node.get()));
+          }
+        },
+        operand);
+    return result;
+  }
+
+  std::string text_of(Span s) const {
+    if (s.end < s.begin || s.end > text_.size()) return {};
+    return std::string(text_.substr(s.begin, s.end - s.begin));
+  }
+
+  ExprPtr error(size_t at, std::string message) {
+    errors_.push_back(SqlError{at, std::move(message)});
+    return nullptr;
+  }
+
+  bool is_bare_column(const ast::Operand& operand) const {
+    const auto& v = operand.get();
+    if (v.type() == typeid(ast::Identifier)) return true;
+    if (auto* chain = boost::get<x3::forward_ast<ast::Chain>>(&v)) {
+      return chain->get().rest.empty() && is_bare_column(chain->get().first);
+    }
+    if (auto* predicate = boost::get<x3::forward_ast<ast::Predicate>>(&v)) {
+      return !predicate->get().suffix && is_bare_column(predicate->get().left);
+    }
+    if (auto* postfix = boost::get<x3::forward_ast<ast::PostfixCast>>(&v)) {
+      return postfix->get().types.empty() && is_bare_column(postfix->get().value);
+    }
+    return false;
+  }
+
+  // ---- node construction ------------------------------------------------------------
+
+  static std::shared_ptr<Expr> node(ExprKind kind, DataType type, size_t at, std::string text,
+                                    std::vector<ExprPtr> children = {}) {
+    auto e = std::make_shared<Expr>();
+    e->kind = kind;
+    e->type = type;
+    e->offset = at;
+    e->text = std::move(text);
+    e->nullable = std::any_of(children.begin(), children.end(), [](const ExprPtr& c) { return c->nullable; });
+    e->children = std::move(children);
+    return e;
+  }
+
+  ExprPtr column_ref(int index, size_t at, const std::string& text) {
+    auto e = node(ExprKind::column, input_.field(index).type, at, text);
+    e->column = index;
+    e->nullable = input_.field(index).nullable;
+    return e;
+  }
+
+  static std::shared_ptr<Expr> constant(DataType type, size_t at, std::string text) {
+    auto e = node(ExprKind::constant, type, at, std::move(text));
+    e->value.type = type;
+    e->value.constant = true;
+    e->value.allocate(1);
+    e->nullable = false;
+    return e;
+  }
+
+  // Evaluates a sub-expression that reads no column once, now.
+  ExprPtr fold(std::shared_ptr<Expr> e) {
+    if (!e) return nullptr;
+    if (e->kind == ExprKind::constant || e->kind == ExprKind::column) return e;
+    for (const auto& child : e->children) {
+      if (child->kind != ExprKind::constant) return e;
+    }
+    Batch empty;
+    EvalContext context{&empty, nullptr, 1};
+    auto value = evaluate(*e, context);
+    if (!value.is_ok()) {
+      // Report the message without the "in '...'" suffix: the offset already locates it.
+      std::string message = value.status().message();
+      if (auto in = message.rfind(" in '"); in != std::string::npos) message.resize(in);
+      return error(e->offset, message);
+    }
+    auto folded = std::make_shared<Expr>(*e);
+    folded->kind = ExprKind::constant;
+    folded->children.clear();
+    folded->value = std::move(value).value();
+    folded->value.constant = true;
+    folded->value.size = 1;
+    folded->nullable = !folded->value.is_valid(0);
+    return folded;
+  }
+
+  // Converts `e` to `to`: NULL literals simply take the type, 'string' literals are
+  // parsed now, anything else gets a cast node.
+  ExprPtr coerce(const ExprPtr& e, const DataType& to) {
+    if (e->type == to && !e->untyped_string) return e;
+    if (e->null_literal) {
+      auto typed = constant(to, e->offset, e->text);
+      typed->value.valid.assign(1, 0);
+      typed->null_literal = true;
+      typed->nullable = true;
+      return typed;
+    }
+    return fold(node(ExprKind::cast, to, e->offset, e->text, {e}));
+  }
+
+  ExprPtr require_bool(const ExprPtr& e, const std::string& context) {
+    if (e->type.id == TypeId::boolean || e->null_literal || e->untyped_string) {
+      return coerce(e, DataType{TypeId::boolean});
+    }
+    return error(e->offset, "argument of " + context + " must be bool, not " + e->type.to_string());
+  }
+
+  ExprPtr require_text(const ExprPtr& e, const std::string& context) {
+    if (is_textual(e->type.id) || e->null_literal || e->untyped_string)
+      return coerce(e, DataType{TypeId::text});
+    return error(e->offset, context + " needs text, not " + e->type.to_string());
+  }
+
+  ExprPtr require_integer(const ExprPtr& e, const std::string& context) {
+    if (DataType{e->type}.is_integer() || e->null_literal || e->untyped_string) {
+      return coerce(e, DataType{TypeId::int64});
+    }
+    return error(e->offset, context + " needs an integer, not " + e->type.to_string());
+  }
+
+  // The type two operands are brought to, resolving NULL and 'string' literals
+  // against the other side; nullopt when the types do not mix.
+  std::optional<DataType> pair_type(const ExprPtr& a, const ExprPtr& b) {
+    bool a_open = a->null_literal || a->untyped_string;
+    bool b_open = b->null_literal || b->untyped_string;
+    if (a_open && b_open) return DataType{TypeId::text};
+    if (a_open) return b->type;
+    if (b_open) return a->type;
+    return common_type(a->type, b->type);
+  }
+
+  // ---- expressions -----------------------------------------------------------------
+
+  ExprPtr bind(const ast::Operand& operand) {
+    return boost::apply_visitor(
+        [&](const auto& n) -> ExprPtr {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, ast::Nil> || std::is_same_v<T, ast::Star>) {
+            return error(span(operand).begin, "'*' is only allowed as a select item");
+          } else if constexpr (std::is_base_of_v<x3::position_tagged, T>) {
+            return bind_node(n);
+          } else {
+            return bind_node(n.get());
+          }
+        },
+        operand);
+  }
+
+  ExprPtr bind_node(const ast::Literal& literal) {
+    size_t at = offset(literal);
+    std::string text = text_of(span(literal));
+    switch (literal.kind) {
+      case ast::LiteralKind::null: {
+        auto e = constant(DataType{TypeId::text}, at, "NULL");
+        e->value.valid.assign(1, 0);
+        e->null_literal = true;
+        e->nullable = true;
+        return e;
+      }
+      case ast::LiteralKind::boolean_true:
+      case ast::LiteralKind::boolean_false: {
+        auto e = constant(DataType{TypeId::boolean}, at, text);
+        e->value.bools[0] = literal.kind == ast::LiteralKind::boolean_true;
+        return e;
+      }
+      case ast::LiteralKind::string: {
+        auto e = constant(DataType{TypeId::text}, at, text);
+        auto arena = std::make_shared<std::string>(literal.text);
+        e->value.strings[0] = *arena;
+        e->value.arenas.push_back(std::move(arena));
+        e->untyped_string = true;
+        return e;
+      }
+      case ast::LiteralKind::number: break;
+    }
+    const std::string& digits = literal.text;
+    if (digits.find_first_of("eE") != std::string::npos) {
+      auto value = parse_double(digits);
+      if (!value) return error(at, "invalid number '" + digits + "'");
+      auto e = constant(DataType{TypeId::float64}, at, text);
+      e->value.floats[0] = *value;
+      return e;
+    }
+    if (auto point = digits.find('.'); point != std::string::npos) {
+      int scale = static_cast<int>(digits.size() - point - 1);
+      auto value = scale <= 38 ? parse_decimal(digits, scale) : std::nullopt;
+      if (!value) return error(at, "numeric literal '" + digits + "' is too long");
+      auto e = constant(DataType{TypeId::decimal, 0, static_cast<uint8_t>(scale)}, at, text);
+      e->value.decimals[0] = *value;
+      return e;
+    }
+    if (auto value = parse_int(digits)) {
+      bool small = *value <= INT32_MAX;
+      auto e = constant(DataType{small ? TypeId::int32 : TypeId::int64}, at, text);
+      e->value.ints[0] = *value;
+      return e;
+    }
+    auto value = parse_decimal(digits, 0);
+    if (!value) return error(at, "numeric literal '" + digits + "' is too long");
+    auto e = constant(DataType{TypeId::decimal, 0, 0}, at, text);
+    e->value.decimals[0] = *value;
+    return e;
+  }
+
+  ExprPtr bind_node(const ast::Identifier& identifier) {
+    size_t at = offset(identifier);
+    int index = input_.index_of(identifier.name);
+    if (index < 0 && !identifier.quoted) {
+      // Unquoted names also match case-insensitively, when that is unambiguous.
+      std::string wanted = lower(identifier.name);
+      int matches = 0;
+      for (size_t i = 0; i < input_.size(); ++i) {
+        if (lower(input_.field(i).name) == wanted) {
+          index = static_cast<int>(i);
+          ++matches;
+        }
+      }
+      if (matches > 1) return error(at, "column reference '" + identifier.name + "' is ambiguous");
+    }
+    if (index < 0) {
+      std::string message = "unknown column '" + identifier.name + "'";
+      std::string suggestion;
+      for (const auto& name : input_.names()) {
+        if (lower(name) == lower(identifier.name)) suggestion = name;  // "NAME" quoted, `name` exists
+      }
+      if (suggestion.empty()) suggestion = closest_match(identifier.name, input_.names());
+      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+      return error(at, message);
+    }
+    return column_ref(index, at, text_of(span(identifier)));
+  }
+
+  ExprPtr bind_node(const ast::Unary& unary) {
+    ExprPtr operand = bind(unary.operand);
+    if (!operand) return nullptr;
+    size_t at = offset(unary);
+    std::string text = text_of(span(unary));
+    if (unary.op == ast::UnaryOp::logical_not) {
+      ExprPtr b = require_bool(operand, "NOT");
+      return b ? fold(node(ExprKind::logical_not, DataType{TypeId::boolean}, at, text, {b})) : nullptr;
+    }
+    if (operand->null_literal || operand->untyped_string)
+      operand = coerce(operand, DataType{TypeId::float64});
+    if (!operand) return nullptr;
+    if (!operand->type.is_numeric()) {
+      return error(at, "cannot apply unary '" + std::string(unary.op == ast::UnaryOp::negate ? "-" : "+") +
+                           "' to " + operand->type.to_string());
+    }
+    if (unary.op == ast::UnaryOp::plus) return operand;
+    return fold(node(ExprKind::negate, operand->type, at, text, {operand}));
+  }
+
+  ExprPtr bind_node(const ast::Chain& chain) {
+    ExprPtr left = bind(chain.first);
+    if (!left) return nullptr;
+    size_t begin = span(chain.first).begin;
+    for (const auto& operation : chain.rest) {
+      ExprPtr right = bind(operation.operand);
+      if (!right) return nullptr;
+      std::string text = text_of({begin, positions_.end_of(operation)});
+      left = combine(operation.op, left, right, offset(operation), begin, text);
+      if (!left) return nullptr;
+    }
+    return left;
+  }
+
+  static const char* op_name(ast::BinaryOp op) {
+    switch (op) {
+      case ast::BinaryOp::logical_or: return "OR";
+      case ast::BinaryOp::logical_and: return "AND";
+      case ast::BinaryOp::concat: return "||";
+      case ast::BinaryOp::add: return "+";
+      case ast::BinaryOp::subtract: return "-";
+      case ast::BinaryOp::multiply: return "*";
+      case ast::BinaryOp::divide: return "/";
+      case ast::BinaryOp::modulo: return "%";
+    }
+    return "?";
+  }
+
+  ExprPtr combine(ast::BinaryOp op, ExprPtr left, ExprPtr right, size_t op_at, size_t begin,
+                  const std::string& text) {
+    switch (op) {
+      case ast::BinaryOp::logical_or:
+      case ast::BinaryOp::logical_and: {
+        left = require_bool(left, op_name(op));
+        right = left ? require_bool(right, op_name(op)) : nullptr;
+        if (!left || !right) return nullptr;
+        auto kind = op == ast::BinaryOp::logical_and ? ExprKind::logical_and : ExprKind::logical_or;
+        return fold(node(kind, DataType{TypeId::boolean}, begin, text, {left, right}));
+      }
+      case ast::BinaryOp::concat: {
+        for (auto* side : {&left, &right}) {
+          if ((*side)->type.id != TypeId::text) *side = coerce(*side, DataType{TypeId::text});
+          if (!*side) return nullptr;
+        }
+        return fold(node(ExprKind::concat_op, DataType{TypeId::text}, begin, text, {left, right}));
+      }
+      case ast::BinaryOp::add:
+      case ast::BinaryOp::subtract:
+      case ast::BinaryOp::multiply:
+      case ast::BinaryOp::divide:
+      case ast::BinaryOp::modulo: break;
+    }
+    auto type = pair_type(left, right);
+    if (type && !type->is_numeric()) {
+      // 'string' or NULL against a number took the number's type; two open literals do not add.
+      type = std::nullopt;
+    }
+    if (!type) {
+      return error(op_at, std::string("cannot apply '") + op_name(op) + "' to " + left->type.to_string() +
+                              " and " + right->type.to_string());
+    }
+    ArithOp arith = op == ast::BinaryOp::add        ? ArithOp::add
+                    : op == ast::BinaryOp::subtract ? ArithOp::subtract
+                    : op == ast::BinaryOp::multiply ? ArithOp::multiply
+                    : op == ast::BinaryOp::divide   ? ArithOp::divide
+                                                    : ArithOp::modulo;
+    DataType result = *type;
+    if (type->id == TypeId::decimal) {
+      // Multiplication and division keep each side's own scale; the kernel accounts for them.
+      auto scale_of = [](const ExprPtr& e) { return e->type.id == TypeId::decimal ? e->type.scale : 0; };
+      uint8_t sa = scale_of(left), sb = scale_of(right);
+      if (arith == ArithOp::multiply || arith == ArithOp::divide) {
+        left = coerce(left, DataType{TypeId::decimal, 0, left->null_literal ? uint8_t(0) : sa});
+        right = left ? coerce(right, DataType{TypeId::decimal, 0, right->null_literal ? uint8_t(0) : sb})
+                     : nullptr;
+        if (!left || !right) return nullptr;
+        sa = left->type.scale;
+        sb = right->type.scale;
+        result.scale = arith == ArithOp::multiply ? static_cast<uint8_t>(std::min(sa + sb, 38))
+                                                  : std::max<uint8_t>({6, sa, sb});
+        auto e = node(ExprKind::arithmetic, result, begin, text, {left, right});
+        e->arith = arith;
+        return fold(e);
+      }
+    }
+    left = coerce(left, *type);
+    right = left ? coerce(right, *type) : nullptr;
+    if (!left || !right) return nullptr;
+    auto e = node(ExprKind::arithmetic, result, begin, text, {left, right});
+    e->arith = arith;
+    return fold(e);
+  }
+
+  // Brings `subject` and `others` to one type; the error names the first misfit.
+  bool unify(ExprPtr& subject, std::vector<ExprPtr>& others, size_t op_at, const char* what) {
+    DataType type = subject->type;
+    bool open = subject->null_literal || subject->untyped_string;
+    for (auto& other : others) {
+      bool other_open = other->null_literal || other->untyped_string;
+      if (other_open) continue;
+      if (open) {
+        type = other->type;
+        open = false;
+        continue;
+      }
+      auto common = common_type(type, other->type);
+      if (!common) {
+        error(op_at,
+              std::string("cannot ") + what + " " + type.to_string() + " with " + other->type.to_string());
+        return false;
+      }
+      type = *common;
+    }
+    if (open) type = DataType{TypeId::text};
+    subject = coerce(subject, type);
+    if (!subject) return false;
+    for (auto& other : others) {
+      other = coerce(other, type);
+      if (!other) return false;
+    }
+    return true;
+  }
+
+  ExprPtr bind_node(const ast::Predicate& predicate) {
+    ExprPtr left = bind(predicate.left);
+    if (!left || !predicate.suffix) return left;
+    const ast::Suffix& suffix = *predicate.suffix;
+    size_t begin = span(predicate.left).begin;
+    size_t at = offset(suffix);
+    std::string text = text_of({begin, positions_.end_of(suffix)});
+    const DataType boolean{TypeId::boolean};
+    switch (suffix.kind) {
+      case ast::SuffixKind::is_null: {
+        auto e = node(ExprKind::is_null, boolean, begin, text, {left});
+        e->negated = suffix.negated;
+        e->nullable = false;
+        return fold(e);
+      }
+      case ast::SuffixKind::like: {
+        ExprPtr pattern = bind(suffix.first);
+        if (!pattern) return nullptr;
+        left = require_text(left, "LIKE");
+        pattern = left ? require_text(pattern, "LIKE") : nullptr;
+        if (!left || !pattern) return nullptr;
+        auto e = node(ExprKind::like, boolean, begin, text, {left, pattern});
+        e->negated = suffix.negated;
+        return fold(e);
+      }
+      case ast::SuffixKind::in_list:
+      case ast::SuffixKind::between: {
+        std::vector<ExprPtr> others;
+        for (const ast::Operand* operand : operands(suffix)) {
+          ExprPtr item = bind(*operand);
+          if (!item) return nullptr;
+          others.push_back(item);
+        }
+        if (!unify(left, others, at, "compare")) return nullptr;
+        std::vector<ExprPtr> children{left};
+        children.insert(children.end(), others.begin(), others.end());
+        auto kind = suffix.kind == ast::SuffixKind::in_list ? ExprKind::in_list : ExprKind::between;
+        auto e = node(kind, boolean, begin, text, std::move(children));
+        e->negated = suffix.negated;
+        return fold(e);
+      }
+      default: break;
+    }
+    ExprPtr right = bind(suffix.first);
+    if (!right) return nullptr;
+    std::vector<ExprPtr> others{right};
+    if (!unify(left, others, at, "compare")) return nullptr;
+    auto e = node(ExprKind::compare, boolean, begin, text, {left, others[0]});
+    e->compare = suffix.kind == ast::SuffixKind::equal        ? CompareOp::equal
+                 : suffix.kind == ast::SuffixKind::not_equal  ? CompareOp::not_equal
+                 : suffix.kind == ast::SuffixKind::less       ? CompareOp::less
+                 : suffix.kind == ast::SuffixKind::less_equal ? CompareOp::less_equal
+                 : suffix.kind == ast::SuffixKind::greater    ? CompareOp::greater
+                                                              : CompareOp::greater_equal;
+    return fold(e);
+  }
+
+  static std::vector<const ast::Operand*> operands(const ast::Suffix& suffix) {
+    std::vector<const ast::Operand*> out{&suffix.first};
+    for (const auto& operand : suffix.rest) out.push_back(&operand);
+    return out;
+  }
+
+  ExprPtr bind_cast(ExprPtr value, const ast::TypeName& type_name, size_t begin, size_t end) {
+    std::string spelled = lower(type_name.name);
+    if (spelled == "double") spelled = "float64";
+    if (!type_name.params.empty()) {
+      spelled += "(";
+      for (size_t i = 0; i < type_name.params.size(); ++i) {
+        spelled += (i ? "," : "") + std::to_string(type_name.params[i]);
+      }
+      spelled += ")";
+    }
+    auto type = parse_data_type(spelled);
+    if (!type) return error(offset(type_name), "unknown type '" + text_of(span(type_name)) + "'");
+    if (value->null_literal || value->untyped_string) return coerce(value, *type);
+    if (!can_cast(value->type, *type)) {
+      return error(offset(type_name), "cannot cast " + value->type.to_string() + " to " + type->to_string());
+    }
+    return fold(node(ExprKind::cast, *type, begin, text_of({begin, end}), {value}));
+  }
+
+  ExprPtr bind_node(const ast::PostfixCast& postfix) {
+    ExprPtr value = bind(postfix.value);
+    size_t begin = span(postfix.value).begin;
+    for (const auto& type : postfix.types) {
+      if (!value) return nullptr;
+      value = bind_cast(value, type, begin, positions_.end_of(type));
+    }
+    return value;
+  }
+
+  ExprPtr bind_node(const ast::CastExpr& cast) {
+    ExprPtr value = bind(cast.value);
+    if (!value) return nullptr;
+    Span s = span(cast);
+    return bind_cast(value, cast.type, s.begin, s.end);
+  }
+
+  ExprPtr bind_node(const ast::ExtractExpr& extract) {
+    ExprPtr value = bind(extract.value);
+    if (!value) return nullptr;
+    if (lower(extract.field.name) != "epoch") {
+      return error(offset(extract.field),
+                   "unsupported EXTRACT field '" + extract.field.name + "'; only EPOCH is supported");
+    }
+    if (value->null_literal || value->untyped_string) value = coerce(value, DataType{TypeId::timestamp});
+    if (!value) return nullptr;
+    if (!is_temporal(value->type.id)) {
+      return error(span(extract.value).begin,
+                   "EXTRACT needs a date or timestamp, not " + value->type.to_string());
+    }
+    return fold(node(ExprKind::extract_epoch, DataType{TypeId::float64}, offset(extract),
+                     text_of(span(extract)), {value}));
+  }
+
+  ExprPtr bind_node(const ast::CaseExpr& case_expr) {
+    size_t at = offset(case_expr);
+    std::string text = text_of(span(case_expr));
+    ExprPtr subject;
+    if (case_expr.subject) {
+      subject = bind_node(*case_expr.subject);
+      if (!subject) return nullptr;
+    }
+    std::vector<ExprPtr> conditions, results;
+    for (const auto& when : case_expr.whens) {
+      ExprPtr condition = bind(when.condition);
+      if (!condition) return nullptr;
+      if (subject) {
+        // Simple CASE: `CASE x WHEN v` means `x = v`.
+        ExprPtr left = subject;
+        std::vector<ExprPtr> others{condition};
+        if (!unify(left, others, span(when.condition).begin, "compare")) return nullptr;
+        auto e = node(ExprKind::compare, DataType{TypeId::boolean}, offset(when), text_of(span(when)),
+                      {left, others[0]});
+        e->compare = CompareOp::equal;
+        condition = fold(e);
+      } else {
+        condition = require_bool(condition, "CASE WHEN");
+      }
+      if (!condition) return nullptr;
+      conditions.push_back(condition);
+      ExprPtr result = bind(when.result);
+      if (!result) return nullptr;
+      results.push_back(result);
+    }
+    if (case_expr.otherwise) {
+      ExprPtr otherwise = bind_node(*case_expr.otherwise);
+      if (!otherwise) return nullptr;
+      results.push_back(otherwise);
+    }
+    ExprPtr first = results[0];
+    std::vector<ExprPtr> rest(results.begin() + 1, results.end());
+    if (!unify(first, rest, at, "match CASE result")) return nullptr;
+    results[0] = first;
+    std::copy(rest.begin(), rest.end(), results.begin() + 1);
+    std::vector<ExprPtr> children;
+    for (size_t i = 0; i < conditions.size(); ++i) {
+      children.push_back(conditions[i]);
+      children.push_back(results[i]);
+    }
+    if (case_expr.otherwise) children.push_back(results.back());
+    auto e = node(ExprKind::case_when, results[0]->type, at, text, children);
+    e->has_else = case_expr.otherwise.has_value();
+    e->nullable =
+        !e->has_else || std::any_of(results.begin(), results.end(), [](auto& r) { return r->nullable; });
+    return fold(e);
+  }
+
+  ExprPtr bind_node(const ast::FunctionCall& call) {
+    static const std::vector<std::string> known = {"coalesce",  "upper",  "lower", "length", "substr",
+                                                   "substring", "concat", "abs",   "round"};
+    size_t at = offset(call.name);
+    std::string name = lower(call.name.name);
+    std::string text = text_of(span(call));
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string message = "unknown function '" + call.name.name + "'";
+      std::string suggestion = closest_match(name, known);
+      if (!suggestion.empty()) message += "; did you mean '" + upper(suggestion) + "'?";
+      return error(at, message);
+    }
+    std::vector<ExprPtr> args;
+    for (const auto& operand : call.args) {
+      ExprPtr arg = bind(operand);
+      if (!arg) return nullptr;
+      args.push_back(arg);
+    }
+    auto arity = [&](size_t low, size_t high) -> bool {
+      if (args.size() >= low && args.size() <= high) return true;
+      std::string expected = low == high        ? std::to_string(low)
+                             : high == SIZE_MAX ? "at least " + std::to_string(low)
+                                                : std::to_string(low) + " or " + std::to_string(high);
+      error(at, upper(name) + " expects " + expected + " argument" + (high == 1 ? "" : "s") + ", got " +
+                    std::to_string(args.size()));
+      return false;
+    };
+    const std::string display = upper(name);
+    if (name == "coalesce") {
+      if (!arity(1, SIZE_MAX)) return nullptr;
+      ExprPtr first = args[0];
+      std::vector<ExprPtr> rest(args.begin() + 1, args.end());
+      if (!unify(first, rest, at, "mix COALESCE argument")) return nullptr;
+      std::vector<ExprPtr> children{first};
+      children.insert(children.end(), rest.begin(), rest.end());
+      auto e = node(ExprKind::coalesce, first->type, at, text, children);
+      e->nullable = std::all_of(children.begin(), children.end(), [](auto& c) { return c->nullable; });
+      return fold(e);
+    }
+    if (name == "upper" || name == "lower" || name == "length") {
+      if (!arity(1, 1)) return nullptr;
+      ExprPtr arg = require_text(args[0], display);
+      if (!arg) return nullptr;
+      auto kind = name == "upper" ? ExprKind::upper : name == "lower" ? ExprKind::lower : ExprKind::length;
+      DataType type{kind == ExprKind::length ? TypeId::int32 : TypeId::text};
+      return fold(node(kind, type, at, text, {arg}));
+    }
+    if (name == "substr" || name == "substring") {
+      if (!arity(2, 3)) return nullptr;
+      std::vector<ExprPtr> children{require_text(args[0], display)};
+      for (size_t i = 1; i < args.size() && children.back(); ++i)
+        children.push_back(require_integer(args[i], display));
+      if (!children.back()) return nullptr;
+      return fold(node(ExprKind::substr, DataType{TypeId::text}, at, text, children));
+    }
+    if (name == "concat") {
+      if (!arity(1, SIZE_MAX)) return nullptr;
+      for (auto& arg : args) {
+        if (arg->type.id != TypeId::text || arg->untyped_string) arg = coerce(arg, DataType{TypeId::text});
+        if (!arg) return nullptr;
+      }
+      auto e = node(ExprKind::concat, DataType{TypeId::text}, at, text, args);
+      e->nullable = false;
+      return fold(e);
+    }
+    if (name == "abs") {
+      if (!arity(1, 1)) return nullptr;
+      ExprPtr arg = args[0];
+      if (arg->null_literal || arg->untyped_string) arg = coerce(arg, DataType{TypeId::float64});
+      if (!arg) return nullptr;
+      if (!arg->type.is_numeric())
+        return error(arg->offset, "ABS needs a number, not " + arg->type.to_string());
+      return fold(node(ExprKind::abs, arg->type, at, text, {arg}));
+    }
+    // round
+    if (!arity(1, 2)) return nullptr;
+    ExprPtr arg = args[0];
+    if (arg->null_literal || arg->untyped_string) arg = coerce(arg, DataType{TypeId::decimal, 0, 0});
+    if (!arg) return nullptr;
+    if (!arg->type.is_numeric())
+      return error(arg->offset, "ROUND needs a number, not " + arg->type.to_string());
+    int digits = 0;
+    if (args.size() == 2) {
+      ExprPtr d = args[1];
+      if (d->kind != ExprKind::constant || !d->type.is_integer() || !d->value.is_valid(0) ||
+          d->value.ints[0] < -38 || d->value.ints[0] > 38) {
+        return error(d->offset, "ROUND digits must be a constant integer between -38 and 38");
+      }
+      digits = static_cast<int>(d->value.ints[0]);
+      // Rounding an integer to digits works on its decimal form.
+      if (arg->type.is_integer()) arg = coerce(arg, DataType{TypeId::decimal, 0, 0});
+      if (!arg) return nullptr;
+    }
+    DataType type = arg->type;
+    if (type.id == TypeId::decimal)
+      type = DataType{TypeId::decimal, 0, static_cast<uint8_t>(std::max(digits, 0))};
+    auto e = node(ExprKind::round, type, at, text, {arg});
+    e->digits = digits;
+    e->has_digits = args.size() == 2;
+    return fold(e);
+  }
+
+  std::string_view text_;
+  const parser::ErrorHandler& positions_;
+  const Schema& input_;
+  std::vector<SqlError>& errors_;
+};
+
+}  // namespace
+
+BoundQuery bind_query(std::string_view text, const ParsedQuery& parsed, const Schema& input,
+                      std::vector<SqlError>& errors) {
+  Binder binder(text, *parsed.positions, input, errors);
+  return binder.bind(parsed.query);
+}
+
+}  // namespace rbc::sql

@@ -1,0 +1,1181 @@
+// Column-at-a-time evaluation of bound expressions. Each node turns whole input
+// vectors into a whole output vector with one tight loop per (kind, physical type);
+// constants stay single values and are broadcast inside the loops. CASE evaluates
+// each branch only on the rows that reach it, so `CASE WHEN b <> 0 THEN a / b END`
+// never divides by zero.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "operators/sql/expr.h"
+#include "operators/sql/like.h"
+#include "operators/sql/value_text.h"
+
+namespace rbc::sql {
+
+namespace {
+
+Status runtime_error(const std::string& what, const Expr& expr) {
+  return Status::invalid(what + " in '" + expr.text + "'");
+}
+
+size_t row_at(const EvalContext& context, size_t k) { return context.selection ? context.selection[k] : k; }
+
+// ---- loading input columns ---------------------------------------------------
+
+template <typename Source, typename Target>
+void gather(const Column& column, Target* out, const EvalContext& context) {
+  auto values = column.values<Source>();
+  const size_t n = context.count;
+  if (const uint32_t* sel = context.selection) {
+    for (size_t k = 0; k < n; ++k) out[k] = static_cast<Target>(values[sel[k]]);
+  } else {
+    for (size_t k = 0; k < n; ++k) out[k] = static_cast<Target>(values[k]);
+  }
+}
+
+Vec load_column(const Column& column, const EvalContext& context) {
+  Vec out;
+  out.type = column.type();
+  out.allocate(context.count);
+  const size_t n = context.count;
+  switch (column.type().id) {
+    case TypeId::boolean: gather<uint8_t>(column, out.bools.data(), context); break;
+    case TypeId::int16: gather<int16_t>(column, out.ints.data(), context); break;
+    case TypeId::int32:
+    case TypeId::date: gather<int32_t>(column, out.ints.data(), context); break;
+    case TypeId::int64:
+    case TypeId::timestamp:
+    case TypeId::timestamptz: gather<int64_t>(column, out.ints.data(), context); break;
+    case TypeId::float32: gather<float>(column, out.floats.data(), context); break;
+    case TypeId::float64: gather<double>(column, out.floats.data(), context); break;
+    case TypeId::decimal: gather<__int128>(column, out.decimals.data(), context); break;
+    case TypeId::text:
+    case TypeId::bytes:
+    case TypeId::json: {
+      const uint32_t* offsets = column.offsets().data();
+      const char* bytes = reinterpret_cast<const char*>(column.data().data());
+      for (size_t k = 0; k < n; ++k) {
+        size_t row = row_at(context, k);
+        out.strings[k] = std::string_view(bytes + offsets[row], offsets[row + 1] - offsets[row]);
+      }
+      break;
+    }
+    case TypeId::uuid: {
+      const char* bytes = reinterpret_cast<const char*>(column.data().data());
+      for (size_t k = 0; k < n; ++k) out.strings[k] = std::string_view(bytes + row_at(context, k) * 16, 16);
+      break;
+    }
+  }
+  if (!column.validity().empty()) {
+    out.valid.resize(n);
+    for (size_t k = 0; k < n; ++k) out.valid[k] = column.is_null(row_at(context, k)) ? 0 : 1;
+  }
+  return out;
+}
+
+// ---- shared loop shapes --------------------------------------------------------
+
+// out[i] = f(a[i], b[i]) with either side possibly a broadcast constant.
+template <typename A, typename B, typename R, typename F>
+void binary_loop(const A* a, bool a_constant, const B* b, bool b_constant, R* out, size_t n, F f) {
+  if (!a_constant && !b_constant) {
+    for (size_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+  } else if (a_constant && !b_constant) {
+    const A x = a[0];
+    for (size_t i = 0; i < n; ++i) out[i] = f(x, b[i]);
+  } else if (!a_constant) {
+    const B y = b[0];
+    for (size_t i = 0; i < n; ++i) out[i] = f(a[i], y);
+  } else {
+    out[0] = f(a[0], b[0]);
+  }
+}
+
+// The shape of a binary result: constant only when both inputs are.
+Vec binary_result(const Vec& a, const Vec& b, DataType type, size_t n) {
+  Vec out;
+  out.type = type;
+  out.constant = a.constant && b.constant;
+  out.allocate(out.constant ? 1 : n);
+  return out;
+}
+
+// NULL where either input is NULL.
+void propagate_nulls(const Vec& a, const Vec& b, Vec& out) {
+  if (a.all_valid() && b.all_valid()) return;
+  const size_t m = out.size;
+  out.valid.assign(m, 1);
+  for (const Vec* in : {&a, &b}) {
+    if (in->all_valid()) continue;
+    if (in->constant) {
+      if (!in->valid[0]) std::fill(out.valid.begin(), out.valid.end(), 0);
+    } else {
+      for (size_t i = 0; i < m; ++i) out.valid[i] &= in->valid[i];
+    }
+  }
+}
+
+// ---- arithmetic -------------------------------------------------------------
+
+Status check_int_range(const Vec& out, const Expr& expr) {
+  int64_t low, high;
+  if (expr.type.id == TypeId::int16) {
+    low = std::numeric_limits<int16_t>::min();
+    high = std::numeric_limits<int16_t>::max();
+  } else if (expr.type.id == TypeId::int32) {
+    low = std::numeric_limits<int32_t>::min();
+    high = std::numeric_limits<int32_t>::max();
+  } else {
+    return Status::ok();
+  }
+  for (size_t i = 0; i < out.size; ++i) {
+    if (out.is_valid(i) && (out.ints[i] < low || out.ints[i] > high)) {
+      return runtime_error(expr.type.to_string() + " out of range", expr);
+    }
+  }
+  return Status::ok();
+}
+
+// Divisors are checked up front, on non-NULL rows only, so the loops stay branch-free.
+template <typename T>
+bool has_zero_divisor(const Vec& b, const std::vector<T>& values) {
+  for (size_t i = 0; i < b.size; ++i) {
+    if (values[i] == 0 && b.is_valid(i)) return true;
+  }
+  return false;
+}
+
+__int128 divide_rounded(__int128 numerator, __int128 divisor) {
+  __int128 quotient = numerator / divisor;
+  __int128 remainder = numerator % divisor;
+  if (remainder < 0) remainder = -remainder;
+  __int128 magnitude = divisor < 0 ? -divisor : divisor;
+  if (remainder * 2 >= magnitude) quotient += (numerator < 0) != (divisor < 0) ? -1 : 1;
+  return quotient;
+}
+
+Result<Vec> arithmetic(const Expr& expr, const Vec& a, const Vec& b, size_t n) {
+  Vec out = binary_result(a, b, expr.type, n);
+  propagate_nulls(a, b, out);
+  const size_t m = out.size;
+  bool overflow = false;
+  switch (physical_of(expr.type)) {
+    case Physical::int64: {
+      const int64_t* x = a.ints.data();
+      const int64_t* y = b.ints.data();
+      int64_t* r = out.ints.data();
+      switch (expr.arith) {
+        case ArithOp::add:
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
+            int64_t s;
+            overflow |= __builtin_add_overflow(p, q, &s);
+            return s;
+          });
+          break;
+        case ArithOp::subtract:
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
+            int64_t s;
+            overflow |= __builtin_sub_overflow(p, q, &s);
+            return s;
+          });
+          break;
+        case ArithOp::multiply:
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
+            int64_t s;
+            overflow |= __builtin_mul_overflow(p, q, &s);
+            return s;
+          });
+          break;
+        case ArithOp::divide:
+        case ArithOp::modulo: {
+          if (has_zero_divisor(b, b.ints)) return runtime_error("division by zero", expr);
+          const bool divide = expr.arith == ArithOp::divide;
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
+            if (q == 0) return int64_t{0};  // a NULL row
+            if (q == -1) {                  // INT64_MIN / -1 overflows
+              overflow |= divide && p == std::numeric_limits<int64_t>::min();
+              return divide ? -p : int64_t{0};
+            }
+            return divide ? p / q : p % q;
+          });
+          break;
+        }
+      }
+      if (overflow) return runtime_error(expr.type.to_string() + " out of range", expr);
+      RBC_RETURN_NOT_OK(check_int_range(out, expr));
+      return out;
+    }
+    case Physical::float64: {
+      const double* x = a.floats.data();
+      const double* y = b.floats.data();
+      double* r = out.floats.data();
+      switch (expr.arith) {
+        case ArithOp::add: binary_loop(x, a.constant, y, b.constant, r, m, std::plus<>()); break;
+        case ArithOp::subtract: binary_loop(x, a.constant, y, b.constant, r, m, std::minus<>()); break;
+        case ArithOp::multiply: binary_loop(x, a.constant, y, b.constant, r, m, std::multiplies<>()); break;
+        case ArithOp::divide:
+          if (has_zero_divisor(b, b.floats)) return runtime_error("division by zero", expr);
+          binary_loop(x, a.constant, y, b.constant, r, m, std::divides<>());
+          break;
+        case ArithOp::modulo:
+          if (has_zero_divisor(b, b.floats)) return runtime_error("division by zero", expr);
+          binary_loop(x, a.constant, y, b.constant, r, m, [](double p, double q) { return std::fmod(p, q); });
+          break;
+      }
+      return out;
+    }
+    case Physical::decimal: {
+      const __int128* x = a.decimals.data();
+      const __int128* y = b.decimals.data();
+      __int128* r = out.decimals.data();
+      switch (expr.arith) {
+        case ArithOp::add:
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
+            __int128 s;
+            overflow |= __builtin_add_overflow(p, q, &s);
+            return s;
+          });
+          break;
+        case ArithOp::subtract:
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
+            __int128 s;
+            overflow |= __builtin_sub_overflow(p, q, &s);
+            return s;
+          });
+          break;
+        case ArithOp::multiply:
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
+            __int128 s;
+            overflow |= __builtin_mul_overflow(p, q, &s);
+            return s;
+          });
+          break;
+        case ArithOp::divide: {
+          if (has_zero_divisor(b, b.decimals)) return runtime_error("division by zero", expr);
+          const __int128 factor = pow10_i128(expr.type.scale - a.type.scale + b.type.scale);
+          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
+            if (q == 0) return __int128{0};
+            __int128 scaled;
+            overflow |= __builtin_mul_overflow(p, factor, &scaled);
+            return divide_rounded(scaled, q);
+          });
+          break;
+        }
+        case ArithOp::modulo:
+          if (has_zero_divisor(b, b.decimals)) return runtime_error("division by zero", expr);
+          binary_loop(x, a.constant, y, b.constant, r, m,
+                      [](__int128 p, __int128 q) { return q == 0 ? __int128{0} : p % q; });
+          break;
+      }
+      if (overflow) return runtime_error("numeric value out of range", expr);
+      return out;
+    }
+    case Physical::boolean:
+    case Physical::string: break;
+  }
+  return Status::internal("arithmetic on " + expr.type.to_string());
+}
+
+// ---- comparison and logic ----------------------------------------------------
+
+template <typename T>
+void compare_values(CompareOp op, const T* x, bool xc, const T* y, bool yc, uint8_t* r, size_t m) {
+  switch (op) {
+    case CompareOp::equal:
+      binary_loop(x, xc, y, yc, r, m, [](const T& p, const T& q) { return uint8_t(p == q); });
+      break;
+    case CompareOp::not_equal:
+      binary_loop(x, xc, y, yc, r, m, [](const T& p, const T& q) { return uint8_t(p != q); });
+      break;
+    case CompareOp::less:
+      binary_loop(x, xc, y, yc, r, m, [](const T& p, const T& q) { return uint8_t(p < q); });
+      break;
+    case CompareOp::less_equal:
+      binary_loop(x, xc, y, yc, r, m, [](const T& p, const T& q) { return uint8_t(p <= q); });
+      break;
+    case CompareOp::greater:
+      binary_loop(x, xc, y, yc, r, m, [](const T& p, const T& q) { return uint8_t(p > q); });
+      break;
+    case CompareOp::greater_equal:
+      binary_loop(x, xc, y, yc, r, m, [](const T& p, const T& q) { return uint8_t(p >= q); });
+      break;
+  }
+}
+
+// Operands have one common type (the binder inserted the casts).
+Vec compare(CompareOp op, const Vec& a, const Vec& b, size_t n) {
+  Vec out = binary_result(a, b, DataType{TypeId::boolean}, n);
+  propagate_nulls(a, b, out);
+  uint8_t* r = out.bools.data();
+  switch (a.physical()) {
+    case Physical::boolean:
+      compare_values(op, a.bools.data(), a.constant, b.bools.data(), b.constant, r, out.size);
+      break;
+    case Physical::int64:
+      compare_values(op, a.ints.data(), a.constant, b.ints.data(), b.constant, r, out.size);
+      break;
+    case Physical::float64:
+      compare_values(op, a.floats.data(), a.constant, b.floats.data(), b.constant, r, out.size);
+      break;
+    case Physical::decimal:
+      compare_values(op, a.decimals.data(), a.constant, b.decimals.data(), b.constant, r, out.size);
+      break;
+    case Physical::string:
+      compare_values(op, a.strings.data(), a.constant, b.strings.data(), b.constant, r, out.size);
+      break;
+  }
+  // Keep NULL slots false so that later logic never reads garbage.
+  if (!out.valid.empty()) {
+    for (size_t i = 0; i < out.size; ++i) r[i] &= out.valid[i];
+  }
+  return out;
+}
+
+// Three-valued AND / OR: a definite FALSE (AND) or TRUE (OR) wins over NULL.
+Vec logical(bool is_and, const Vec& a, const Vec& b, size_t n) {
+  Vec out = binary_result(a, b, DataType{TypeId::boolean}, n);
+  const size_t m = out.size;
+  uint8_t* r = out.bools.data();
+  if (a.all_valid() && b.all_valid()) {
+    if (is_and) {
+      binary_loop(a.bools.data(), a.constant, b.bools.data(), b.constant, r, m,
+                  [](uint8_t p, uint8_t q) { return uint8_t(p & q); });
+    } else {
+      binary_loop(a.bools.data(), a.constant, b.bools.data(), b.constant, r, m,
+                  [](uint8_t p, uint8_t q) { return uint8_t(p | q); });
+    }
+    return out;
+  }
+  out.valid.assign(m, 1);
+  const uint8_t decisive = is_and ? 0 : 1;
+  for (size_t i = 0; i < m; ++i) {
+    size_t ia = a.constant ? 0 : i, ib = b.constant ? 0 : i;
+    bool va = a.is_valid(ia), vb = b.is_valid(ib);
+    uint8_t x = a.bools[ia], y = b.bools[ib];
+    if ((va && x == decisive) || (vb && y == decisive)) {
+      r[i] = decisive;
+    } else if (va && vb) {
+      r[i] = static_cast<uint8_t>(1 - decisive);
+    } else {
+      r[i] = 0;
+      out.valid[i] = 0;
+    }
+  }
+  return out;
+}
+
+Vec logical_not(Vec in) {
+  for (auto& b : in.bools) b ^= 1;
+  if (!in.valid.empty()) {
+    for (size_t i = 0; i < in.size; ++i) in.bools[i] &= in.valid[i];
+  }
+  return in;
+}
+
+Vec broadcast_bool(bool value, const Vec& shape_of, size_t n) {
+  Vec out;
+  out.type = DataType{TypeId::boolean};
+  out.constant = shape_of.constant;
+  out.allocate(out.constant ? 1 : n);
+  std::fill(out.bools.begin(), out.bools.end(), value ? 1 : 0);
+  return out;
+}
+
+// ---- text -----------------------------------------------------------------------
+
+// Builds a string vector whose bytes live in one arena owned by the result.
+class TextBuilder {
+ public:
+  explicit TextBuilder(size_t rows) : ends_(rows, 0), arena_(std::make_shared<std::string>()) {}
+  std::string& buffer() { return *arena_; }
+  void finish_row(size_t i) { ends_[i] = arena_->size(); }
+  void finish(Vec& out) {
+    size_t begin = 0;
+    const char* base = arena_->data();
+    for (size_t i = 0; i < ends_.size(); ++i) {
+      out.strings[i] = std::string_view(base + begin, ends_[i] - begin);
+      begin = ends_[i];
+    }
+    out.arenas.push_back(std::move(arena_));
+  }
+
+ private:
+  std::vector<size_t> ends_;
+  std::shared_ptr<std::string> arena_;
+};
+
+Vec change_case(const Vec& in, bool upper) {
+  Vec out;
+  out.type = DataType{TypeId::text};
+  out.constant = in.constant;
+  out.allocate(in.size);
+  out.valid = in.valid;
+  size_t total = 0;
+  for (const auto& s : in.strings) total += s.size();
+  auto arena = std::make_shared<std::string>(total, '\0');
+  char* p = arena->data();
+  // ASCII only; other bytes (UTF-8 sequences) pass through unchanged.
+  const char low = upper ? 'a' : 'A';
+  const char high = upper ? 'z' : 'Z';
+  for (size_t i = 0; i < in.size; ++i) {
+    std::string_view s = in.strings[i];
+    for (size_t j = 0; j < s.size(); ++j) {
+      char c = s[j];
+      p[j] = static_cast<char>(c ^ ((c >= low && c <= high) ? 0x20 : 0));
+    }
+    out.strings[i] = std::string_view(p, s.size());
+    p += s.size();
+  }
+  out.arenas.push_back(std::move(arena));
+  return out;
+}
+
+int64_t character_count(std::string_view s) {
+  int64_t count = 0;
+  for (char c : s) count += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return count;
+}
+
+// Byte offset of the `chars`-th character (0-based), clamped to the end.
+size_t byte_offset(std::string_view s, int64_t chars) {
+  if (chars <= 0) return 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80) {
+      if (chars == 0) return i;
+      --chars;
+    }
+    ++i;
+  }
+  return s.size();
+}
+
+// ---- helpers for n-ary nodes ---------------------------------------------------------
+
+Vec make_vec(const DataType& type, size_t n) {
+  Vec out;
+  out.type = type;
+  out.allocate(n);
+  return out;
+}
+
+// Copies `from` (one value per entry of `positions`, or a constant) into `to`.
+void scatter(const Vec& from, const std::vector<uint32_t>& positions, Vec& to) {
+  for (size_t k = 0; k < positions.size(); ++k) {
+    size_t src = from.constant ? 0 : k;
+    size_t dst = positions[k];
+    to.valid[dst] = from.is_valid(src) ? 1 : 0;
+    switch (to.physical()) {
+      case Physical::boolean: to.bools[dst] = from.bools[src]; break;
+      case Physical::int64: to.ints[dst] = from.ints[src]; break;
+      case Physical::float64: to.floats[dst] = from.floats[src]; break;
+      case Physical::decimal: to.decimals[dst] = from.decimals[src]; break;
+      case Physical::string: to.strings[dst] = from.strings[src]; break;
+    }
+  }
+  to.arenas.insert(to.arenas.end(), from.arenas.begin(), from.arenas.end());
+}
+
+Result<Vec> evaluate_case(const Expr& expr, const EvalContext& context) {
+  const size_t n = context.count;
+  Vec out = make_vec(expr.type, n);
+  out.valid.assign(n, 0);
+  std::vector<uint32_t> rows(n), positions(n);
+  for (size_t k = 0; k < n; ++k) {
+    rows[k] = static_cast<uint32_t>(row_at(context, k));
+    positions[k] = static_cast<uint32_t>(k);
+  }
+  const size_t pairs = (expr.children.size() - (expr.has_else ? 1 : 0)) / 2;
+  for (size_t p = 0; p < pairs && !rows.empty(); ++p) {
+    EvalContext here{context.input, rows.data(), rows.size()};
+    RBC_ASSIGN_OR_RETURN(Vec condition, evaluate(*expr.children[2 * p], here));
+    std::vector<uint32_t> taken_rows, taken_positions, rest_rows, rest_positions;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      size_t c = condition.constant ? 0 : k;
+      bool taken = condition.is_valid(c) && condition.bools[c];
+      (taken ? taken_rows : rest_rows).push_back(rows[k]);
+      (taken ? taken_positions : rest_positions).push_back(positions[k]);
+    }
+    if (!taken_rows.empty()) {
+      EvalContext branch{context.input, taken_rows.data(), taken_rows.size()};
+      RBC_ASSIGN_OR_RETURN(Vec result, evaluate(*expr.children[2 * p + 1], branch));
+      scatter(result, taken_positions, out);
+    }
+    rows = std::move(rest_rows);
+    positions = std::move(rest_positions);
+  }
+  if (expr.has_else && !rows.empty()) {
+    EvalContext branch{context.input, rows.data(), rows.size()};
+    RBC_ASSIGN_OR_RETURN(Vec result, evaluate(*expr.children.back(), branch));
+    scatter(result, positions, out);
+  }
+  return out;
+}
+
+Result<Vec> evaluate_coalesce(const Expr& expr, const EvalContext& context) {
+  const size_t n = context.count;
+  Vec out = make_vec(expr.type, n);
+  out.valid.assign(n, 0);
+  std::vector<uint32_t> rows(n), positions(n);
+  for (size_t k = 0; k < n; ++k) {
+    rows[k] = static_cast<uint32_t>(row_at(context, k));
+    positions[k] = static_cast<uint32_t>(k);
+  }
+  // Like CASE, each argument is evaluated only for the rows still NULL.
+  for (const auto& child : expr.children) {
+    if (rows.empty()) break;
+    EvalContext here{context.input, rows.data(), rows.size()};
+    RBC_ASSIGN_OR_RETURN(Vec value, evaluate(*child, here));
+    scatter(value, positions, out);
+    std::vector<uint32_t> rest_rows, rest_positions;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (!value.is_valid(value.constant ? 0 : k)) {
+        rest_rows.push_back(rows[k]);
+        rest_positions.push_back(positions[k]);
+      }
+    }
+    rows = std::move(rest_rows);
+    positions = std::move(rest_positions);
+  }
+  return out;
+}
+
+Result<Vec> evaluate_children(const Expr& expr, const EvalContext& context, std::vector<Vec>& values) {
+  for (const auto& child : expr.children) {
+    RBC_ASSIGN_OR_RETURN(Vec value, evaluate(*child, context));
+    values.push_back(std::move(value));
+  }
+  return Vec{};
+}
+
+bool all_constant(const std::vector<Vec>& values) {
+  return std::all_of(values.begin(), values.end(), [](const Vec& v) { return v.constant; });
+}
+
+Result<Vec> evaluate_substr(const Expr& expr, std::vector<Vec>& args, size_t n) {
+  const bool constant = all_constant(args);
+  const size_t m = constant ? 1 : n;
+  Vec out = make_vec(expr.type, m);
+  out.constant = constant;
+  out.valid.assign(m, 1);
+  out.arenas = args[0].arenas;  // results are slices of the input strings
+  for (size_t i = 0; i < m; ++i) {
+    bool valid = true;
+    for (const auto& arg : args) valid = valid && arg.is_valid(arg.constant ? 0 : i);
+    if (!valid) {
+      out.valid[i] = 0;
+      continue;
+    }
+    std::string_view s = args[0].strings[args[0].constant ? 0 : i];
+    int64_t start = args[1].ints[args[1].constant ? 0 : i];
+    int64_t from = std::max<int64_t>(start, 1);
+    size_t begin = byte_offset(s, from - 1), end = s.size();
+    if (args.size() == 3) {
+      int64_t length = args[2].ints[args[2].constant ? 0 : i];
+      if (length < 0) return runtime_error("negative substring length not allowed", expr);
+      int64_t stop = start > std::numeric_limits<int64_t>::max() - length
+                         ? std::numeric_limits<int64_t>::max()
+                         : start + length;
+      end = stop <= from ? begin : byte_offset(s, stop - 1);
+    }
+    out.strings[i] = s.substr(begin, end - begin);
+  }
+  return out;
+}
+
+Vec evaluate_concat(const Expr& expr, const std::vector<Vec>& args, size_t n, bool strict) {
+  const bool constant = all_constant(args);
+  const size_t m = constant ? 1 : n;
+  Vec out = make_vec(expr.type, m);
+  out.constant = constant;
+  if (strict) out.valid.assign(m, 1);
+  TextBuilder builder(m);
+  for (size_t i = 0; i < m; ++i) {
+    const size_t row_start = builder.buffer().size();
+    bool any_null = false;
+    for (const auto& arg : args) {
+      size_t j = arg.constant ? 0 : i;
+      if (arg.is_valid(j)) {
+        builder.buffer().append(arg.strings[j]);
+      } else {
+        any_null = true;
+      }
+    }
+    if (strict && any_null) {
+      out.valid[i] = 0;
+      builder.buffer().resize(row_start);
+    }
+    builder.finish_row(i);
+  }
+  builder.finish(out);
+  if (strict && std::all_of(out.valid.begin(), out.valid.end(), [](uint8_t v) { return v; }))
+    out.valid.clear();
+  return out;
+}
+
+Result<Vec> evaluate_round(const Expr& expr, Vec in) {
+  const int digits = expr.digits;
+  switch (in.physical()) {
+    case Physical::int64: return in;
+    case Physical::float64: {
+      if (!expr.has_digits) {
+        for (auto& v : in.floats) v = std::nearbyint(v);  // PostgreSQL rounds float8 half-to-even
+      } else {
+        double factor = std::pow(10.0, digits);
+        for (auto& v : in.floats) v = std::round(v * factor) / factor;
+      }
+      return in;
+    }
+    case Physical::decimal: {
+      const int scale = in.type.scale;
+      Vec out = in;
+      out.type = expr.type;
+      for (auto& v : out.decimals) {
+        if (digits >= scale) {
+          v *= pow10_i128(digits - scale);
+        } else {
+          v = divide_rounded(v, pow10_i128(scale - std::max(digits, -38)));
+          if (digits < 0) v *= pow10_i128(-digits);
+        }
+      }
+      return out;
+    }
+    case Physical::boolean:
+    case Physical::string: break;
+  }
+  return Status::internal("ROUND of " + in.type.to_string());
+}
+
+Result<Vec> evaluate_abs(const Expr& expr, Vec in) {
+  switch (in.physical()) {
+    case Physical::int64:
+      for (auto& v : in.ints) {
+        if (v == std::numeric_limits<int64_t>::min()) return runtime_error("integer out of range", expr);
+        v = v < 0 ? -v : v;
+      }
+      return in;
+    case Physical::float64:
+      for (auto& v : in.floats) v = std::fabs(v);
+      return in;
+    case Physical::decimal:
+      for (auto& v : in.decimals) v = v < 0 ? -v : v;
+      return in;
+    case Physical::boolean:
+    case Physical::string: break;
+  }
+  return Status::internal("ABS of " + in.type.to_string());
+}
+
+Result<Vec> evaluate_negate(const Expr& expr, Vec in) {
+  switch (in.physical()) {
+    case Physical::int64:
+      for (auto& v : in.ints) {
+        if (v == std::numeric_limits<int64_t>::min()) return runtime_error("integer out of range", expr);
+        v = -v;
+      }
+      RBC_RETURN_NOT_OK(check_int_range(in, expr));
+      return in;
+    case Physical::float64:
+      for (auto& v : in.floats) v = -v;
+      return in;
+    case Physical::decimal:
+      for (auto& v : in.decimals) v = -v;
+      return in;
+    case Physical::boolean:
+    case Physical::string: break;
+  }
+  return Status::internal("negation of " + in.type.to_string());
+}
+
+}  // namespace
+
+Result<Vec> evaluate(const Expr& expr, const EvalContext& context) {
+  const size_t n = context.count;
+  switch (expr.kind) {
+    case ExprKind::column: return load_column(context.input->columns[expr.column], context);
+    case ExprKind::constant: return expr.value;
+    case ExprKind::negate: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      return evaluate_negate(expr, std::move(in));
+    }
+    case ExprKind::arithmetic: {
+      RBC_ASSIGN_OR_RETURN(Vec a, evaluate(*expr.children[0], context));
+      RBC_ASSIGN_OR_RETURN(Vec b, evaluate(*expr.children[1], context));
+      return arithmetic(expr, a, b, n);
+    }
+    case ExprKind::compare: {
+      RBC_ASSIGN_OR_RETURN(Vec a, evaluate(*expr.children[0], context));
+      RBC_ASSIGN_OR_RETURN(Vec b, evaluate(*expr.children[1], context));
+      return compare(expr.compare, a, b, n);
+    }
+    case ExprKind::logical_and:
+    case ExprKind::logical_or: {
+      RBC_ASSIGN_OR_RETURN(Vec a, evaluate(*expr.children[0], context));
+      RBC_ASSIGN_OR_RETURN(Vec b, evaluate(*expr.children[1], context));
+      return logical(expr.kind == ExprKind::logical_and, a, b, n);
+    }
+    case ExprKind::logical_not: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      return logical_not(std::move(in));
+    }
+    case ExprKind::is_null: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      Vec out = broadcast_bool(false, in, n);
+      for (size_t i = 0; i < out.size; ++i)
+        out.bools[i] = static_cast<uint8_t>(in.is_valid(i) == expr.negated);
+      return out;
+    }
+    case ExprKind::in_list: {
+      RBC_ASSIGN_OR_RETURN(Vec subject, evaluate(*expr.children[0], context));
+      std::optional<Vec> any;
+      for (size_t i = 1; i < expr.children.size(); ++i) {
+        RBC_ASSIGN_OR_RETURN(Vec item, evaluate(*expr.children[i], context));
+        Vec equal = compare(CompareOp::equal, subject, item, n);
+        any = any ? logical(false, *any, equal, n) : std::move(equal);
+      }
+      return expr.negated ? logical_not(std::move(*any)) : std::move(*any);
+    }
+    case ExprKind::between: {
+      RBC_ASSIGN_OR_RETURN(Vec subject, evaluate(*expr.children[0], context));
+      RBC_ASSIGN_OR_RETURN(Vec low, evaluate(*expr.children[1], context));
+      RBC_ASSIGN_OR_RETURN(Vec high, evaluate(*expr.children[2], context));
+      Vec inside = logical(true, compare(CompareOp::greater_equal, subject, low, n),
+                           compare(CompareOp::less_equal, subject, high, n), n);
+      return expr.negated ? logical_not(std::move(inside)) : inside;
+    }
+    case ExprKind::like: {
+      RBC_ASSIGN_OR_RETURN(Vec text, evaluate(*expr.children[0], context));
+      RBC_ASSIGN_OR_RETURN(Vec pattern, evaluate(*expr.children[1], context));
+      Vec out = binary_result(text, pattern, expr.type, n);
+      propagate_nulls(text, pattern, out);
+      const uint8_t flip = expr.negated ? 1 : 0;
+      if (pattern.constant) {
+        LikeMatcher matcher(pattern.strings[0]);
+        for (size_t i = 0; i < out.size; ++i)
+          out.bools[i] = static_cast<uint8_t>(matcher.matches(text.strings[i]) ^ flip);
+      } else {
+        for (size_t i = 0; i < out.size; ++i) {
+          std::string_view s = text.strings[text.constant ? 0 : i];
+          out.bools[i] = static_cast<uint8_t>(like_match(s, pattern.strings[i]) ^ flip);
+        }
+      }
+      if (!out.valid.empty()) {
+        for (size_t i = 0; i < out.size; ++i) out.bools[i] &= out.valid[i];
+      }
+      return out;
+    }
+    case ExprKind::case_when: return evaluate_case(expr, context);
+    case ExprKind::coalesce: return evaluate_coalesce(expr, context);
+    case ExprKind::cast: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      return cast_vec(in, expr.type, expr);
+    }
+    case ExprKind::upper:
+    case ExprKind::lower: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      return change_case(in, expr.kind == ExprKind::upper);
+    }
+    case ExprKind::length: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      Vec out;
+      out.type = expr.type;
+      out.constant = in.constant;
+      out.allocate(in.size);
+      out.valid = in.valid;
+      for (size_t i = 0; i < in.size; ++i) out.ints[i] = character_count(in.strings[i]);
+      return out;
+    }
+    case ExprKind::substr:
+    case ExprKind::concat:
+    case ExprKind::concat_op: {
+      std::vector<Vec> args;
+      RBC_RETURN_NOT_OK(evaluate_children(expr, context, args).status());
+      if (expr.kind == ExprKind::substr) return evaluate_substr(expr, args, n);
+      return evaluate_concat(expr, args, n, expr.kind == ExprKind::concat_op);
+    }
+    case ExprKind::abs: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      return evaluate_abs(expr, std::move(in));
+    }
+    case ExprKind::round: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      return evaluate_round(expr, std::move(in));
+    }
+    case ExprKind::extract_epoch: {
+      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
+      Vec out;
+      out.type = expr.type;
+      out.constant = in.constant;
+      out.allocate(in.size);
+      out.valid = in.valid;
+      const double unit = in.type.id == TypeId::date ? 86400.0 : 1e-6;
+      for (size_t i = 0; i < in.size; ++i) out.floats[i] = static_cast<double>(in.ints[i]) * unit;
+      return out;
+    }
+  }
+  return Status::internal("unknown expression kind");
+}
+
+// ---- CAST ------------------------------------------------------------------------
+
+namespace {
+
+Status invalid_text(const DataType& to, std::string_view text, const Expr& expr) {
+  return runtime_error("invalid input syntax for type " + to.to_string() + ": \"" + std::string(text) + "\"",
+                       expr);
+}
+
+bool fits(const DataType& to, int64_t v) {
+  if (to.id == TypeId::int16) return v >= INT16_MIN && v <= INT16_MAX;
+  if (to.id == TypeId::int32) return v >= INT32_MIN && v <= INT32_MAX;
+  return true;
+}
+
+bool decimal_fits(const DataType& to, __int128 v) {
+  if (to.precision == 0) return true;
+  __int128 limit = pow10_i128(to.precision);
+  return v < limit && v > -limit;
+}
+
+void append_uuid(std::string& out, std::string_view bytes) {
+  static const char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    auto b = static_cast<unsigned char>(bytes[i]);
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+}
+
+bool parse_uuid(std::string_view text, std::string& out) {
+  out.clear();
+  int nibble = -1;
+  for (char c : text) {
+    if (c == '-') continue;
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (v < 0) return false;
+    if (nibble < 0) {
+      nibble = v;
+    } else {
+      out += static_cast<char>(nibble * 16 + v);
+      nibble = -1;
+    }
+  }
+  return out.size() == 16 && nibble < 0;
+}
+
+Result<Vec> format_as_text(const Vec& in, const DataType& to) {
+  Vec out;
+  out.type = to;
+  out.constant = in.constant;
+  out.allocate(in.size);
+  out.valid = in.valid;
+  TextBuilder builder(in.size);
+  std::string& buffer = builder.buffer();
+  for (size_t i = 0; i < in.size; ++i) {
+    if (in.is_valid(i)) {
+      switch (in.type.id) {
+        case TypeId::boolean: buffer += in.bools[i] ? "true" : "false"; break;
+        case TypeId::int16:
+        case TypeId::int32:
+        case TypeId::int64: append_int(buffer, in.ints[i]); break;
+        case TypeId::float32: {
+          char digits[32];
+          auto result = std::to_chars(digits, digits + sizeof digits, static_cast<float>(in.floats[i]));
+          if (std::isfinite(in.floats[i])) {
+            buffer.append(digits, result.ptr);
+          } else {
+            append_double(buffer, in.floats[i]);
+          }
+          break;
+        }
+        case TypeId::float64: append_double(buffer, in.floats[i]); break;
+        case TypeId::decimal: append_decimal(buffer, in.decimals[i], in.type.scale); break;
+        case TypeId::date: append_date(buffer, static_cast<int32_t>(in.ints[i])); break;
+        case TypeId::timestamp: append_timestamp(buffer, in.ints[i], false); break;
+        case TypeId::timestamptz: append_timestamp(buffer, in.ints[i], true); break;
+        case TypeId::uuid: append_uuid(buffer, in.strings[i]); break;
+        case TypeId::text:
+        case TypeId::bytes:
+        case TypeId::json: buffer.append(in.strings[i]); break;
+      }
+    }
+    builder.finish_row(i);
+  }
+  builder.finish(out);
+  return out;
+}
+
+Result<Vec> parse_from_text(const Vec& in, const DataType& to, const Expr& expr) {
+  Vec out;
+  out.type = to;
+  out.constant = in.constant;
+  out.allocate(in.size);
+  out.valid = in.valid;
+  std::shared_ptr<std::string> uuids;
+  if (to.id == TypeId::uuid) {
+    uuids = std::make_shared<std::string>();
+    uuids->reserve(in.size * 16);
+  }
+  std::string scratch;
+  for (size_t i = 0; i < in.size; ++i) {
+    if (!in.is_valid(i)) continue;
+    std::string_view s = in.strings[i];
+    bool ok = true;
+    switch (to.id) {
+      case TypeId::boolean: {
+        auto v = parse_bool(s);
+        ok = v.has_value();
+        out.bools[i] = v.value_or(false);
+        break;
+      }
+      case TypeId::int16:
+      case TypeId::int32:
+      case TypeId::int64: {
+        auto v = parse_int(s);
+        if (v && !fits(to, *v))
+          return runtime_error("value \"" + std::string(s) + "\" is out of range for type " + to.to_string(),
+                               expr);
+        ok = v.has_value();
+        out.ints[i] = v.value_or(0);
+        break;
+      }
+      case TypeId::float32:
+      case TypeId::float64: {
+        auto v = parse_double(s);
+        ok = v.has_value();
+        out.floats[i] = to.id == TypeId::float32 ? static_cast<float>(v.value_or(0)) : v.value_or(0);
+        break;
+      }
+      case TypeId::decimal: {
+        auto v = parse_decimal(s, to.scale);
+        if (v && !decimal_fits(to, *v)) return runtime_error("numeric field overflow", expr);
+        ok = v.has_value();
+        out.decimals[i] = v.value_or(0);
+        break;
+      }
+      case TypeId::date: {
+        auto v = parse_date(s);
+        ok = v.has_value();
+        out.ints[i] = v.value_or(0);
+        break;
+      }
+      case TypeId::timestamp:
+      case TypeId::timestamptz: {
+        auto v = parse_timestamp(s, to.id == TypeId::timestamptz);
+        ok = v.has_value();
+        out.ints[i] = v.value_or(0);
+        break;
+      }
+      case TypeId::uuid: {
+        ok = parse_uuid(s, scratch);
+        if (ok) uuids->append(scratch);
+        break;
+      }
+      case TypeId::text:
+      case TypeId::bytes:
+      case TypeId::json: out.strings[i] = s; break;
+    }
+    if (!ok) return invalid_text(to, s, expr);
+  }
+  if (uuids) {
+    size_t at = 0;
+    for (size_t i = 0; i < in.size; ++i) {
+      if (!in.is_valid(i)) continue;
+      out.strings[i] = std::string_view(uuids->data() + at, 16);
+      at += 16;
+    }
+    out.arenas.push_back(std::move(uuids));
+  } else {
+    out.arenas = in.arenas;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Vec> cast_vec(const Vec& in, const DataType& to, const Expr& expr) {
+  if (in.type == to) return in;
+  const Physical from = in.physical();
+  const Physical target = physical_of(to);
+  if (to.id == TypeId::text || to.id == TypeId::json || to.id == TypeId::bytes) {
+    if (from == Physical::string && in.type.id != TypeId::uuid) {
+      Vec out = in;
+      out.type = to;
+      return out;
+    }
+    return format_as_text(in, to);
+  }
+  if (from == Physical::string) return parse_from_text(in, to, expr);
+
+  Vec out;
+  out.type = to;
+  out.constant = in.constant;
+  out.allocate(in.size);
+  out.valid = in.valid;
+  const size_t m = in.size;
+  auto out_of_range = [&] { return runtime_error(to.to_string() + " out of range", expr); };
+  switch (target) {
+    case Physical::boolean:
+      if (from == Physical::int64) {
+        for (size_t i = 0; i < m; ++i) out.bools[i] = in.ints[i] != 0;
+        return out;
+      }
+      break;
+    case Physical::int64:
+      if (from == Physical::boolean) {
+        for (size_t i = 0; i < m; ++i) out.ints[i] = in.bools[i];
+        return out;
+      }
+      if (from == Physical::int64) {
+        const bool from_date = in.type.id == TypeId::date;
+        const bool from_time = in.type.id == TypeId::timestamp || in.type.id == TypeId::timestamptz;
+        for (size_t i = 0; i < m; ++i) {
+          int64_t v = in.ints[i];
+          if (to.id == TypeId::timestamp || to.id == TypeId::timestamptz) {
+            if (from_date) v *= 86'400'000'000;
+          } else if (to.id == TypeId::date) {
+            if (from_time) v = v >= 0 ? v / 86'400'000'000 : -((-v + 86'399'999'999) / 86'400'000'000);
+          } else if (in.is_valid(i) && !fits(to, v)) {
+            return out_of_range();
+          }
+          out.ints[i] = v;
+        }
+        return out;
+      }
+      if (from == Physical::float64) {
+        for (size_t i = 0; i < m; ++i) {
+          double v = std::nearbyint(in.floats[i]);
+          if (in.is_valid(i) && !(v >= -9.223372036854775808e18 && v < 9.223372036854775808e18 &&
+                                  fits(to, static_cast<int64_t>(v)))) {
+            return out_of_range();
+          }
+          out.ints[i] = in.is_valid(i) ? static_cast<int64_t>(v) : 0;
+        }
+        return out;
+      }
+      if (from == Physical::decimal) {
+        const __int128 factor = pow10_i128(in.type.scale);
+        for (size_t i = 0; i < m; ++i) {
+          __int128 v = divide_rounded(in.decimals[i], factor);
+          if (in.is_valid(i) && (v < INT64_MIN || v > INT64_MAX || !fits(to, static_cast<int64_t>(v)))) {
+            return out_of_range();
+          }
+          out.ints[i] = static_cast<int64_t>(v);
+        }
+        return out;
+      }
+      break;
+    case Physical::float64: {
+      const bool narrow = to.id == TypeId::float32;
+      auto store = [&](size_t i, double v) { out.floats[i] = narrow ? static_cast<float>(v) : v; };
+      if (from == Physical::int64) {
+        for (size_t i = 0; i < m; ++i) store(i, static_cast<double>(in.ints[i]));
+        return out;
+      }
+      if (from == Physical::float64) {
+        for (size_t i = 0; i < m; ++i) store(i, in.floats[i]);
+        return out;
+      }
+      if (from == Physical::decimal) {
+        const double factor = static_cast<double>(pow10_i128(in.type.scale));
+        for (size_t i = 0; i < m; ++i) store(i, static_cast<double>(in.decimals[i]) / factor);
+        return out;
+      }
+      break;
+    }
+    case Physical::decimal: {
+      const int scale = to.scale;
+      if (from == Physical::int64) {
+        const __int128 factor = pow10_i128(scale);
+        for (size_t i = 0; i < m; ++i) out.decimals[i] = in.ints[i] * factor;
+      } else if (from == Physical::float64) {
+        const double factor = std::pow(10.0, scale);
+        for (size_t i = 0; i < m; ++i) {
+          double v = std::round(in.floats[i] * factor);
+          if (in.is_valid(i) && !(std::fabs(v) < 1.7e38))
+            return runtime_error("numeric field overflow", expr);
+          out.decimals[i] = in.is_valid(i) ? static_cast<__int128>(v) : 0;
+        }
+      } else if (from == Physical::decimal) {
+        const int from_scale = in.type.scale;
+        for (size_t i = 0; i < m; ++i) {
+          __int128 v = in.decimals[i];
+          if (scale >= from_scale) {
+            if (__builtin_mul_overflow(v, pow10_i128(scale - from_scale), &v)) {
+              return runtime_error("numeric field overflow", expr);
+            }
+          } else {
+            v = divide_rounded(v, pow10_i128(from_scale - scale));
+          }
+          out.decimals[i] = v;
+        }
+      } else {
+        break;
+      }
+      for (size_t i = 0; i < m; ++i) {
+        if (in.is_valid(i) && !decimal_fits(to, out.decimals[i]))
+          return runtime_error("numeric field overflow", expr);
+      }
+      return out;
+    }
+    case Physical::string: break;
+  }
+  return runtime_error("cannot cast " + in.type.to_string() + " to " + to.to_string(), expr);
+}
+
+// ---- output ------------------------------------------------------------------------
+
+Column to_column(const Vec& vec, const DataType& type, size_t count) {
+  Column column(type);
+  size_t bytes = 0;
+  if (type.is_variable_width()) {
+    for (size_t i = 0; i < vec.size; ++i) bytes += vec.strings[i].size();
+    if (vec.constant) bytes *= count;
+  }
+  column.reserve(count, bytes);
+  auto emit = [&](auto&& append_value) {
+    if (vec.all_valid()) {
+      for (size_t i = 0; i < count; ++i) append_value(vec.constant ? 0 : i);
+    } else {
+      for (size_t i = 0; i < count; ++i) {
+        size_t j = vec.constant ? 0 : i;
+        if (vec.valid[j]) {
+          append_value(j);
+        } else {
+          column.append_null();
+        }
+      }
+    }
+  };
+  switch (type.id) {
+    case TypeId::boolean: emit([&](size_t j) { column.append<uint8_t>(vec.bools[j]); }); break;
+    case TypeId::int16:
+      emit([&](size_t j) { column.append<int16_t>(static_cast<int16_t>(vec.ints[j])); });
+      break;
+    case TypeId::int32:
+    case TypeId::date:
+      emit([&](size_t j) { column.append<int32_t>(static_cast<int32_t>(vec.ints[j])); });
+      break;
+    case TypeId::int64:
+    case TypeId::timestamp:
+    case TypeId::timestamptz: emit([&](size_t j) { column.append<int64_t>(vec.ints[j]); }); break;
+    case TypeId::float32:
+      emit([&](size_t j) { column.append<float>(static_cast<float>(vec.floats[j])); });
+      break;
+    case TypeId::float64: emit([&](size_t j) { column.append<double>(vec.floats[j]); }); break;
+    case TypeId::decimal: emit([&](size_t j) { column.append<__int128>(vec.decimals[j]); }); break;
+    case TypeId::uuid: emit([&](size_t j) { column.append_bytes(vec.strings[j].data(), 16); }); break;
+    case TypeId::text:
+    case TypeId::bytes:
+    case TypeId::json: emit([&](size_t j) { column.append_string(vec.strings[j]); }); break;
+  }
+  return column;
+}
+
+}  // namespace rbc::sql

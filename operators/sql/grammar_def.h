@@ -1,0 +1,232 @@
+// Definition of the query grammar. Included only by grammar.cpp, which instantiates
+// it once for the iterator and context of grammar_config.h.
+//
+// Precedence, loosest first (PostgreSQL's order): OR, AND, NOT, comparison /
+// IS / IN / BETWEEN / LIKE (non-associative), ||, + -, * / %, unary + -, ::, primary.
+// `>` marks the points where a parse is committed: after them a mismatch is a
+// syntax error ("expected FROM") rather than a backtrack.
+#pragma once
+
+#include <boost/spirit/home/x3.hpp>
+#include <boost/spirit/home/x3/support/utility/annotate_on_success.hpp>
+
+#include "operators/sql/ast.h"
+#include "operators/sql/grammar.h"
+#include "operators/sql/grammar_config.h"
+
+namespace rbc::sql::parser {
+
+namespace x3 = boost::spirit::x3;
+using x3::alnum;
+using x3::alpha;
+using x3::attr;
+using x3::char_;
+using x3::digit;
+using x3::lexeme;
+using x3::lit;
+using x3::matches;
+using x3::no_case;
+using x3::raw;
+using x3::uint_;
+
+// Reports the failed expectation of any rule below as "expected <rule name>".
+struct ErrorReporting {
+  template <typename Iterator, typename Exception, typename Context>
+  x3::error_handler_result on_error(Iterator&, Iterator const&, Exception const& failure,
+                                    Context const& context) {
+    auto& handler = x3::get<x3::error_handler_tag>(context).get();
+    handler.fail(failure.where(), "expected " + failure.which());
+    return x3::error_handler_result::fail;
+  }
+};
+
+struct query_class : x3::annotate_on_success, ErrorReporting {};
+
+// ---- tokens -------------------------------------------------------------------
+
+inline auto keyword(char const* word) { return lexeme[no_case[lit(word)] >> !(alnum | '_')]; }
+
+// Named so that expectation failures read "expected FROM" rather than a parser dump.
+#define RBC_SQL_KEYWORD(name, text, spelling) \
+  auto const name = x3::rule<class name##_class>{text} = keyword(spelling);
+RBC_SQL_KEYWORD(kw_select, "SELECT", "select")
+RBC_SQL_KEYWORD(kw_from, "FROM", "from")
+RBC_SQL_KEYWORD(kw_where, "WHERE", "where")
+RBC_SQL_KEYWORD(kw_and, "AND", "and")
+RBC_SQL_KEYWORD(kw_or, "OR", "or")
+RBC_SQL_KEYWORD(kw_not, "NOT", "not")
+RBC_SQL_KEYWORD(kw_is, "IS", "is")
+RBC_SQL_KEYWORD(kw_null, "NULL", "null")
+RBC_SQL_KEYWORD(kw_in, "IN", "in")
+RBC_SQL_KEYWORD(kw_between, "BETWEEN", "between")
+RBC_SQL_KEYWORD(kw_like, "LIKE", "like")
+RBC_SQL_KEYWORD(kw_case, "CASE", "case")
+RBC_SQL_KEYWORD(kw_when, "WHEN", "when")
+RBC_SQL_KEYWORD(kw_then, "THEN", "then")
+RBC_SQL_KEYWORD(kw_else, "ELSE", "else")
+RBC_SQL_KEYWORD(kw_end, "END", "end")
+RBC_SQL_KEYWORD(kw_as, "AS", "as")
+RBC_SQL_KEYWORD(kw_cast, "CAST", "cast")
+RBC_SQL_KEYWORD(kw_true, "TRUE", "true")
+RBC_SQL_KEYWORD(kw_false, "FALSE", "false")
+RBC_SQL_KEYWORD(kw_extract, "EXTRACT", "extract")
+RBC_SQL_KEYWORD(kw_precision, "PRECISION", "precision")
+#undef RBC_SQL_KEYWORD
+
+// Words that cannot be unquoted column names or aliases.
+struct ReservedWords : x3::symbols<> {
+  ReservedWords() {
+    add("select")("from")("where")("and")("or")("not")("is")("null")("in")("between")("like")("case")("when")(
+        "then")("else")("end")("as")("cast")("true")("false")("extract");
+  }
+} const reserved_words;
+auto const reserved = lexeme[no_case[reserved_words] >> !(alnum | '_')];
+
+auto const closing_quote = x3::rule<class closing_quote_class>{"closing quote"} = lit('\'');
+auto const closing_double_quote = x3::rule<class closing_double_quote_class>{"closing double quote"} =
+    lit('"');
+auto const closing_paren = x3::rule<class closing_paren_class>{"')'"} = lit(')');
+auto const opening_paren = x3::rule<class opening_paren_class>{"'('"} = lit('(');
+auto const end_of_query = x3::rule<class end_of_query_class>{"end of query"} = x3::eoi;
+
+auto const plain_name = x3::rule<class plain_name_class, std::string>{"identifier"} =
+    lexeme[(alpha | char_('_')) >> *(alnum | char_('_'))] - reserved;
+auto const quoted_name = x3::rule<class quoted_name_class, std::string>{"identifier"} =
+    lexeme['"' >> *((lit("\"\"") >> attr('"')) | ~char_('"')) > closing_double_quote];
+auto const number_text = x3::rule<class number_text_class, std::string>{"number"} =
+    raw[lexeme[((+digit >> -('.' >> *digit)) | ('.' >> +digit)) >>
+               -(no_case['e'] >> -char_("+-") >> +digit)]];
+auto const string_text = x3::rule<class string_text_class, std::string>{"string"} =
+    lexeme['\'' >> *((lit("''") >> attr('\'')) | ~char_('\'')) > closing_quote];
+auto const type_word = x3::rule<class type_word_class, std::string>{"type name"} =
+    lexeme[alpha >> *(alnum | char_('_'))] >> -kw_precision;
+
+struct ComparisonOps : x3::symbols<ast::SuffixKind> {
+  ComparisonOps() {
+    add("=", ast::SuffixKind::equal)("<>", ast::SuffixKind::not_equal)("!=", ast::SuffixKind::not_equal)(
+        "<", ast::SuffixKind::less)("<=", ast::SuffixKind::less_equal)(">", ast::SuffixKind::greater)(
+        ">=", ast::SuffixKind::greater_equal);
+  }
+} const comparison_op;
+struct AdditiveOps : x3::symbols<ast::BinaryOp> {
+  AdditiveOps() { add("+", ast::BinaryOp::add)("-", ast::BinaryOp::subtract); }
+} const additive_op;
+struct MultiplicativeOps : x3::symbols<ast::BinaryOp> {
+  MultiplicativeOps() {
+    add("*", ast::BinaryOp::multiply)("/", ast::BinaryOp::divide)("%", ast::BinaryOp::modulo);
+  }
+} const multiplicative_op;
+struct SignOps : x3::symbols<ast::UnaryOp> {
+  SignOps() { add("-", ast::UnaryOp::negate)("+", ast::UnaryOp::plus); }
+} const sign_op;
+
+// ---- rules ------------------------------------------------------------------------
+
+// Every rule whose node carries a position has an ID deriving from annotate_on_success.
+#define RBC_SQL_RULE(name, type, text)              \
+  struct name##_class : x3::annotate_on_success {}; \
+  x3::rule<name##_class, type> const name = text;
+RBC_SQL_RULE(identifier, ast::Identifier, "identifier")
+RBC_SQL_RULE(type_name, ast::TypeName, "type name")
+RBC_SQL_RULE(literal, ast::Literal, "literal")
+RBC_SQL_RULE(expression, ast::Chain, "expression")
+RBC_SQL_RULE(or_operation, ast::Operation, "expression")
+RBC_SQL_RULE(and_expr, ast::Chain, "expression")
+RBC_SQL_RULE(and_operation, ast::Operation, "expression")
+RBC_SQL_RULE(not_expr, ast::Operand, "expression")
+RBC_SQL_RULE(logical_not, ast::Unary, "expression")
+RBC_SQL_RULE(predicate, ast::Predicate, "expression")
+RBC_SQL_RULE(suffix, ast::Suffix, "expression")
+RBC_SQL_RULE(comparison_suffix, ast::Suffix, "comparison")
+RBC_SQL_RULE(is_suffix, ast::Suffix, "IS")
+RBC_SQL_RULE(in_suffix, ast::Suffix, "IN")
+RBC_SQL_RULE(between_suffix, ast::Suffix, "BETWEEN")
+RBC_SQL_RULE(like_suffix, ast::Suffix, "LIKE")
+RBC_SQL_RULE(concat_expr, ast::Chain, "expression")
+RBC_SQL_RULE(concat_operation, ast::Operation, "expression")
+RBC_SQL_RULE(additive_expr, ast::Chain, "expression")
+RBC_SQL_RULE(additive_operation, ast::Operation, "expression")
+RBC_SQL_RULE(multiplicative_expr, ast::Chain, "expression")
+RBC_SQL_RULE(multiplicative_operation, ast::Operation, "expression")
+RBC_SQL_RULE(unary_expr, ast::Operand, "expression")
+RBC_SQL_RULE(sign, ast::Unary, "expression")
+RBC_SQL_RULE(postfix_expr, ast::PostfixCast, "expression")
+RBC_SQL_RULE(primary, ast::Operand, "expression")
+RBC_SQL_RULE(function_call, ast::FunctionCall, "function call")
+RBC_SQL_RULE(when_clause, ast::WhenClause, "WHEN")
+RBC_SQL_RULE(case_expr, ast::CaseExpr, "CASE")
+RBC_SQL_RULE(cast_expr, ast::CastExpr, "CAST")
+RBC_SQL_RULE(extract_expr, ast::ExtractExpr, "EXTRACT")
+RBC_SQL_RULE(select_value, ast::Operand, "expression")
+RBC_SQL_RULE(select_item, ast::SelectItem, "expression")
+RBC_SQL_RULE(alias, ast::Identifier, "alias")
+RBC_SQL_RULE(argument_list, std::vector<ast::Operand>, "expression")
+RBC_SQL_RULE(select_list, std::vector<ast::SelectItem>, "expression")
+RBC_SQL_RULE(when_clauses, std::vector<ast::WhenClause>, "WHEN")
+RBC_SQL_RULE(between_upper, std::vector<ast::Operand>, "expression")
+#undef RBC_SQL_RULE
+
+query_type const query = "query";
+
+auto const identifier_def = (quoted_name >> attr(true)) | (plain_name >> attr(false));
+auto const type_name_def = type_word >> -(opening_paren >> (uint_ % ',') > closing_paren);
+auto const literal_def = (attr(ast::LiteralKind::number) >> number_text) |
+                         (attr(ast::LiteralKind::string) >> string_text) |
+                         (kw_true >> attr(ast::LiteralKind::boolean_true) >> attr(std::string())) |
+                         (kw_false >> attr(ast::LiteralKind::boolean_false) >> attr(std::string())) |
+                         (kw_null >> attr(ast::LiteralKind::null) >> attr(std::string()));
+
+auto const expression_def = and_expr >> *or_operation;
+auto const or_operation_def = (kw_or >> attr(ast::BinaryOp::logical_or)) > and_expr;
+auto const and_expr_def = not_expr >> *and_operation;
+auto const and_operation_def = (kw_and >> attr(ast::BinaryOp::logical_and)) > not_expr;
+auto const not_expr_def = logical_not | predicate;
+auto const logical_not_def = (kw_not >> attr(ast::UnaryOp::logical_not)) > not_expr;
+auto const predicate_def = concat_expr >> -suffix;
+auto const suffix_def = comparison_suffix | is_suffix | in_suffix | between_suffix | like_suffix;
+auto const comparison_suffix_def = (attr(false) >> comparison_op > concat_expr) >>
+                                   attr(std::vector<ast::Operand>());
+auto const is_suffix_def = (kw_is >> matches[kw_not] >> attr(ast::SuffixKind::is_null) > kw_null) >>
+                           attr(ast::Operand()) >> attr(std::vector<ast::Operand>());
+auto const in_suffix_def = matches[kw_not] >> kw_in >> attr(ast::SuffixKind::in_list) > opening_paren
+                           > expression > *(',' > expression) > closing_paren;
+auto const between_suffix_def = matches[kw_not] >> kw_between >> attr(ast::SuffixKind::between) > concat_expr
+                                > kw_and > between_upper;
+auto const like_suffix_def = (matches[kw_not] >> kw_like >> attr(ast::SuffixKind::like) > concat_expr) >>
+                             attr(std::vector<ast::Operand>());
+auto const concat_expr_def = additive_expr >> *concat_operation;
+auto const concat_operation_def = (lit("||") >> attr(ast::BinaryOp::concat)) > additive_expr;
+auto const additive_expr_def = multiplicative_expr >> *additive_operation;
+auto const additive_operation_def = additive_op > multiplicative_expr;
+auto const multiplicative_expr_def = unary_expr >> *multiplicative_operation;
+auto const multiplicative_operation_def = multiplicative_op > unary_expr;
+auto const unary_expr_def = sign | postfix_expr;
+auto const sign_def = sign_op > unary_expr;
+auto const postfix_expr_def = primary >> *(lit("::") > type_name);
+auto const primary_def = literal | case_expr | cast_expr | extract_expr | function_call | identifier |
+                         (opening_paren > expression > closing_paren);
+auto const function_call_def = identifier >> opening_paren >> -argument_list > closing_paren;
+auto const argument_list_def = expression >> *(',' > expression);
+auto const when_clause_def = kw_when > expression > kw_then > expression;
+auto const case_expr_def = kw_case > -(!kw_when >> expression) > when_clauses >
+                           -(kw_else > expression) > kw_end;
+auto const when_clauses_def = +when_clause;
+auto const between_upper_def = x3::repeat(1)[concat_expr];
+auto const cast_expr_def = kw_cast > opening_paren > expression > kw_as > type_name > closing_paren;
+auto const extract_expr_def = kw_extract > opening_paren > identifier > kw_from > expression > closing_paren;
+auto const select_value_def = (lit('*') >> attr(ast::Star())) | expression;
+auto const alias_def = (kw_as > identifier) | identifier;
+auto const select_item_def = select_value >> -alias;
+auto const select_list_def = select_item >> *(',' > select_item);
+auto const query_def = kw_select > select_list > kw_from > identifier >
+                       -(kw_where > expression) > end_of_query;
+
+BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, and_expr, and_operation,
+                    not_expr, logical_not, predicate, suffix, comparison_suffix, is_suffix, in_suffix,
+                    between_suffix, like_suffix, concat_expr, concat_operation, additive_expr,
+                    additive_operation, multiplicative_expr, multiplicative_operation, unary_expr, sign,
+                    postfix_expr, primary, function_call, when_clause, case_expr, cast_expr, extract_expr,
+                    select_value, select_item, alias, argument_list, select_list, when_clauses, between_upper,
+                    query)
+
+}  // namespace rbc::sql::parser

@@ -1,0 +1,152 @@
+// Failures are one-line, classified, and never print a password: SQLSTATE classes map to
+// retry policy, and an unreachable server, a wrong password and a missing table each give
+// a clear error.
+#include "connectors/postgres/pg_connection.h"
+#include "connectors/postgres/pg_error.h"
+#include "tests/unit/postgres/pg_test_util.h"
+
+namespace rbc {
+namespace {
+
+using namespace rbc::pgtest;
+using pg::PgErrorCategory;
+
+TEST(PostgresErrors, SqlstateClassesMapToRetryPolicy) {
+  struct Case {
+    const char* sqlstate;
+    PgErrorCategory category;
+    bool retryable;
+  };
+  const Case cases[] = {
+      {"08006", PgErrorCategory::connection, true},  {"40001", PgErrorCategory::serialization, true},
+      {"40P01", PgErrorCategory::deadlock, true},    {"22003", PgErrorCategory::data, false},
+      {"23505", PgErrorCategory::constraint, false}, {"42501", PgErrorCategory::permission, false},
+      {"42P01", PgErrorCategory::undefined, false},  {"53300", PgErrorCategory::resources, true},
+      {"XX000", PgErrorCategory::other, false}};
+  for (const auto& c : cases) {
+    pg::PgError error;
+    error.sqlstate = c.sqlstate;
+    error.category = pg::classify_sqlstate(c.sqlstate);
+    EXPECT_EQ(error.category, c.category) << c.sqlstate;
+    EXPECT_EQ(error.should_retry(), c.retryable) << c.sqlstate;
+  }
+  // After a commit nothing is retried, whatever the cause.
+  pg::PgError lost{"08006", PgErrorCategory::connection, pg::CommitState::after_commit_unknown, "lost"};
+  EXPECT_TRUE(lost.is_retryable());
+  EXPECT_FALSE(lost.safe_to_retry());
+  EXPECT_FALSE(lost.should_retry());
+  EXPECT_NE(lost.to_status().message().find("not retryable"), std::string::npos);
+}
+
+TEST(PostgresErrors, ConfigKeysOverrideTheUrlAndSecretsAreRedacted) {
+  Config config;
+  config.values["url"] = "postgresql://alice:hunter2secret@db.example:6543/shop?sslmode=disable";
+  config.values["database"] = "other";
+  auto params = pg::conn_params_from_config(config);
+  ASSERT_TRUE(params.is_ok()) << params.status().message();
+  EXPECT_EQ(params->describe, "alice@db.example:6543/other");
+  EXPECT_EQ(params->redact("bad hunter2secret\nsecond line"), "bad *** second line");
+  Config bad;
+  bad.values["url"] = "postgresql://bob:pw-in-bad-url@host/db?no_such_option=1";
+  auto broken = pg::conn_params_from_config(bad);
+  ASSERT_FALSE(broken.is_ok());
+  EXPECT_EQ(broken.status().message().find("pw-in-bad-url"), std::string::npos) << broken.status().message();
+}
+
+void expect_one_line_without(const Status& status, const std::string& secret) {
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find(secret), std::string::npos) << status.message();
+}
+
+Result<std::shared_ptr<const Schema>> prepare_source(const std::string& url, const std::string& stream) {
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.stream = stream;
+  req.config = url_config(url);
+  return source->prepare(req);
+}
+
+TEST(PostgresErrors, UnreachableServerIsARetryableConnectionError) {
+  // Port 1 on localhost: nothing listens there; refused immediately.
+  auto result = prepare_source("postgresql://rbc:unreachable-pw@127.0.0.1:1/rbc_src?connect_timeout=2", "t");
+  expect_one_line_without(result.status(), "unreachable-pw");
+  EXPECT_EQ(result.status().code(), StatusCode::io_error);
+  EXPECT_NE(result.status().message().find("cannot connect to rbc@127.0.0.1:1/rbc_src"), std::string::npos)
+      << result.status().message();
+  EXPECT_NE(result.status().message().find(", retryable"), std::string::npos) << result.status().message();
+}
+
+TEST(PostgresErrors, WrongPasswordIsNotRetriedAndNotPrinted) {
+  RBC_REQUIRE_PG();
+  Config config = url_config(src_url());
+  config.values["password"] = "Wr0ng-Passw0rd";
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.stream = "anything";
+  req.config = config;
+  auto result = source->prepare(req);
+  expect_one_line_without(result.status(), "Wr0ng-Passw0rd");
+  EXPECT_NE(result.status().message().find("password authentication failed"), std::string::npos)
+      << result.status().message();
+  EXPECT_NE(result.status().message().find("not retryable"), std::string::npos) << result.status().message();
+
+  // The same through the sink.
+  auto sink = make_postgres_sink();
+  SinkRequest out;
+  out.stream = "anything";
+  out.config = config;
+  out.schema = std::make_shared<Schema>(std::vector<Field>{{"id", {TypeId::int32}}});
+  expect_one_line_without(sink->prepare(out), "Wr0ng-Passw0rd");
+}
+
+TEST(PostgresErrors, MissingTableIsNotFound) {
+  RBC_REQUIRE_PG();
+  auto result = prepare_source(src_url(), "public.no_such_table_here");
+  expect_one_line_without(result.status(), ":rbc@");
+  EXPECT_EQ(result.status().code(), StatusCode::not_found);
+  EXPECT_NE(result.status().message().find("public.no_such_table_here does not exist"), std::string::npos)
+      << result.status().message();
+}
+
+TEST(PostgresErrors, ConstraintViolationIsNotRetryable) {
+  RBC_REQUIRE_PG();
+  Sql src(src_url()), dst(dst_url());
+  src.exec("DROP TABLE IF EXISTS err_rows");
+  src.exec("CREATE TABLE err_rows (id int, v text)");
+  src.exec("INSERT INTO err_rows VALUES (1, 'a'), (1, 'b')");
+  dst.exec("DROP TABLE IF EXISTS err_rows");
+  dst.exec("CREATE TABLE err_rows (id int PRIMARY KEY, v text)");
+  Status status = copy_stream("err_rows", {});
+  expect_one_line_without(status, "rbc:rbc");
+  EXPECT_NE(status.message().find("SQLSTATE 23505, constraint, not retryable"), std::string::npos)
+      << status.message();
+  EXPECT_EQ(dst.scalar("SELECT count(*) FROM err_rows"), "0");  // the writer's transaction rolled back
+}
+
+TEST(PostgresErrors, ReadOnlyRoleGetsAPermissionError) {
+  RBC_REQUIRE_PG();
+  Sql dst(dst_url());
+  dst.exec("DROP TABLE IF EXISTS perm_rows");
+  dst.exec("CREATE TABLE perm_rows (id int)");
+  // rbc_reader is created by scripts/pg-test-server; skip against other servers.
+  if (dst.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'rbc_reader'") != "1") {
+    GTEST_SKIP() << "no rbc_reader role";
+  }
+  Config config = url_config(dst_url());
+  config.values["user"] = "rbc_reader";
+  config.values["password"] = "rbc_reader";
+  auto sink = make_postgres_sink();
+  SinkRequest out;
+  out.stream = "perm_rows";
+  out.config = config;
+  out.schema = std::make_shared<Schema>(std::vector<Field>{{"id", {TypeId::int32}}});
+  ASSERT_TRUE(sink->prepare(out).is_ok());
+  auto writer = sink->open(out, 0);
+  ASSERT_FALSE(writer.is_ok());
+  EXPECT_NE(writer.status().message().find("SQLSTATE 42501, permission"), std::string::npos)
+      << writer.status().message();
+}
+
+}  // namespace
+}  // namespace rbc

@@ -1,0 +1,161 @@
+// Partitioned reads: mod and range with 1, 2 and 4 partitions read the same multiset of
+// rows (negative and NULL keys included), and all partitions share the leader's snapshot.
+#include <algorithm>
+
+#include "tests/unit/postgres/pg_test_util.h"
+
+namespace rbc {
+namespace {
+
+using namespace rbc::pgtest;
+
+// Reads every partition of `stream` and returns the first column (int64 id) of every row.
+std::vector<int64_t> read_ids(const std::string& stream, int partitions, PartitionMode mode,
+                              std::vector<size_t>* per_partition = nullptr) {
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.pipeline = "partition-test";
+  req.stream = stream;
+  req.config = url_config(src_url());
+  req.columns = {"id", "k"};
+  req.partition_count = partitions;
+  req.partition_mode = mode;
+  req.partition_key = "k";
+  req.max_batch_rows = 1000;
+  auto schema = source->prepare(req);
+  EXPECT_TRUE(schema.is_ok()) << schema.status().message();
+  std::vector<int64_t> ids;
+  for (int p = 0; p < partitions; ++p) {
+    auto reader = source->open(req, p);
+    EXPECT_TRUE(reader.is_ok()) << reader.status().message();
+    if (!reader.is_ok()) return ids;
+    size_t before = ids.size();
+    while (true) {
+      auto batch = (*reader)->next();
+      EXPECT_TRUE(batch.is_ok()) << batch.status().message();
+      if (!batch.is_ok() || !batch->has_value()) break;
+      EXPECT_LE((*batch)->num_rows, 1000u);
+      for (size_t r = 0; r < (*batch)->num_rows; ++r) ids.push_back((*batch)->columns[0].value<int64_t>(r));
+    }
+    if (per_partition) per_partition->push_back(ids.size() - before);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+class PostgresPartition : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (!active_) return;
+    sql(src_url()).exec("DROP TABLE IF EXISTS part_rows");
+    sql(dst_url()).exec("DROP TABLE IF EXISTS part_rows");
+  }
+  // SQL naming part_rows reaches this process's own copy of the table.
+  Sql sql(const std::string& url) const { return Sql(url, {"part_rows", table_}); }
+  std::string table_ = "part_rows_" + std::to_string(getpid());
+  bool active_ = false;
+  void SetUp() override {
+    RBC_REQUIRE_PG();
+    active_ = true;
+    Sql src = sql(src_url());
+    src.exec("DROP TABLE IF EXISTS part_rows");
+    src.exec("CREATE TABLE part_rows (id bigint PRIMARY KEY, k int, payload text)");
+    // Keys span negatives, repeats and NULLs.
+    src.exec(
+        "INSERT INTO part_rows SELECT g, CASE WHEN g % 97 = 0 THEN NULL ELSE (g * 7919) % 20011 - 10000 END, "
+        "md5(g::text) FROM generate_series(1, 20000) g");
+    expected_ = read_sql_ids(src);
+  }
+  static std::vector<int64_t> read_sql_ids(Sql& sql) {
+    std::vector<int64_t> ids;
+    for (const auto& row : sql.rows("SELECT id FROM part_rows ORDER BY id"))
+      ids.push_back(std::stoll(row[0]));
+    return ids;
+  }
+  std::vector<int64_t> expected_;
+};
+
+TEST_F(PostgresPartition, ModAndRangeGiveIdenticalMultisets) {
+  ASSERT_EQ(expected_.size(), 20000u);
+  for (PartitionMode mode : {PartitionMode::mod, PartitionMode::range}) {
+    for (int n : {1, 2, 4}) {
+      std::vector<size_t> sizes;
+      EXPECT_EQ(read_ids(table_, n, mode, &sizes), expected_)
+          << (mode == PartitionMode::mod ? "mod " : "range ") << n;
+      // Every partition does real work (the keys are spread out).
+      for (size_t size : sizes) EXPECT_GT(size, 1000u);
+    }
+  }
+}
+
+TEST_F(PostgresPartition, EmptyTableAndSingleKeyRanges) {
+  Sql src = sql(src_url());
+  src.exec("DROP TABLE IF EXISTS part_small");
+  src.exec("CREATE TABLE part_small (id bigint, k smallint)");
+  EXPECT_TRUE(read_ids("part_small", 4, PartitionMode::range).empty());
+  src.exec("INSERT INTO part_small VALUES (1, 5), (2, 5), (3, NULL)");
+  EXPECT_EQ(read_ids("part_small", 4, PartitionMode::range), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(read_ids("part_small", 4, PartitionMode::mod), (std::vector<int64_t>{1, 2, 3}));
+}
+
+TEST_F(PostgresPartition, AllPartitionsReadTheLeadersSnapshot) {
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.pipeline = "snapshot-test";
+  req.stream = table_;
+  req.config = url_config(src_url());
+  req.columns = {"id"};
+  req.partition_count = 2;
+  req.partition_key = "k";
+  ASSERT_TRUE(source->prepare(req).is_ok());
+  // Changes committed after prepare() are invisible to every partition.
+  Sql src = sql(src_url());
+  src.exec("INSERT INTO part_rows VALUES (100001, 1, 'late'), (100002, 2, 'late')");
+  src.exec("DELETE FROM part_rows WHERE id <= 10");
+  size_t rows = 0;
+  for (int p = 0; p < 2; ++p) {
+    auto reader = source->open(req, p);
+    ASSERT_TRUE(reader.is_ok()) << reader.status().message();
+    while (true) {
+      auto batch = (*reader)->next();
+      ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+      if (!batch->has_value()) break;
+      rows += (*batch)->num_rows;
+    }
+  }
+  EXPECT_EQ(rows, expected_.size());
+}
+
+TEST_F(PostgresPartition, ANonIntegerKeyIsRejected) {
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.stream = table_;
+  req.config = url_config(src_url());
+  req.partition_count = 2;
+  req.partition_key = "payload";
+  auto schema = source->prepare(req);
+  ASSERT_FALSE(schema.is_ok());
+  EXPECT_NE(schema.status().message().find("not an integer"), std::string::npos) << schema.status().message();
+}
+
+TEST_F(PostgresPartition, PartitionedCopyToTheSinkWithSmallFlushes) {
+  Sql dst = sql(dst_url());
+  dst.exec("DROP TABLE IF EXISTS part_rows");
+  CopyOptions options;
+  options.partitions = 4;
+  options.partition_key = "k";
+  options.partition_mode = PartitionMode::range;
+  options.primary_key = {"id"};
+  options.dst_config = url_config(dst_url());
+  options.dst_config.values["copy_flush_bytes"] = 4096;
+  Status status = copy_stream(table_, options);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  Sql src = sql(src_url());
+  std::string digest =
+      "SELECT count(*), sum(id), md5(string_agg(payload || coalesce(k::text, '-'), ',' ORDER BY id)) "
+      "FROM part_rows";
+  EXPECT_EQ(dst.rows(digest), src.rows(digest));
+}
+
+}  // namespace
+}  // namespace rbc
