@@ -43,9 +43,10 @@ class DiagnosticEngine {
 
   // Diagnostics sorted by file, line and column, each with its source line and caret.
   std::string render() const;
+  // Line `line` (from 1) of a registered file, or "" if unknown.
+  std::string source_line(const std::string& file, uint32_t line) const;
 
  private:
-  std::string source_line(const std::string& file, uint32_t line) const;
 
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::pair<std::string, std::string>> sources_;  // file name, text

@@ -6,6 +6,8 @@
 #include "compiler/passes/passes.h"
 #include "connectors/specs/connector_specs.h"
 #include "operators/operator_specs.h"
+#include "operators/sql/parser.h"
+#include "operators/sql/sql.h"
 
 namespace rbc {
 namespace {
@@ -137,6 +139,63 @@ void validate_transform(const TransformSpec& transform, DiagnosticEngine& diagno
   }
 }
 
+// Where offset `offset` of a sql query written at `where` is in the pipeline file: exact
+// for a one-line scalar (quoted or plain), else the start of the value.
+SourceRange query_position(const SourceRange& where, const std::string& query, size_t offset,
+                           const DiagnosticEngine& diagnostics) {
+  SourceRange at = where;
+  if (!where.known() || query.find('\n') != std::string::npos) return at;
+  std::string line = diagnostics.source_line(where.file_name(), where.line);
+  if (where.column > line.size()) return at;
+  char first = line[where.column - 1];
+  bool quoted = first == '"' || first == '\'';
+  if (line.compare(where.column - 1 + (quoted ? 1 : 0), query.size(), query) != 0 && !quoted) return at;
+  at.column += static_cast<uint32_t>(offset) + (quoted ? 1 : 0);
+  return at;
+}
+
+// Checks every sql query at compile time: its syntax always, and its columns and types
+// when the stream's schema is declared in the pipeline (a catalog or file supplies it
+// otherwise, at run time).
+void check_sql_chain(const LogicalGraph& graph, NodeId source_id, DiagnosticEngine& diagnostics) {
+  std::optional<Schema> schema = graph.node(source_id).source().stream.declared_schema;
+  for (NodeId id = source_id;;) {
+    std::vector<NodeId> next = graph.successors(id);
+    if (next.size() != 1 || graph.node(next[0]).kind != NodeKind::transform) return;
+    id = next[0];
+    const TransformSpec& spec = graph.node(id).transform().spec;
+    if (spec.use.value != "sql") {
+      schema.reset();  // other operators may reshape rows; stop type-checking here
+      continue;
+    }
+    auto query_value = spec.config.values.find("query");
+    if (query_value == spec.config.values.end()) continue;
+    SourceRange where = spec.config.range_of("query");
+    if (!query_value->is_string()) {
+      diagnostics.error(where, "sql query must be a string");
+      return;
+    }
+    std::string query = query_value->get<std::string>();
+    std::vector<SqlError> errors;
+    if (schema) {
+      SqlCompileResult compiled = compile_sql(query, *schema);
+      if (auto* ok = std::get_if<CompiledQuery>(&compiled)) {
+        schema = ok->output_schema();
+      } else {
+        errors = std::get<std::vector<SqlError>>(compiled);
+      }
+    } else {
+      auto parsed = sql::parse_query(query);
+      if (auto* error = std::get_if<SqlError>(&parsed)) errors.push_back(*error);
+    }
+    for (const SqlError& error : errors) {
+      diagnostics.error(query_position(where, query, error.offset, diagnostics), "in sql query: " + error.message,
+                        "at offset " + std::to_string(error.offset) + " of the query");
+    }
+    if (!errors.empty()) return;
+  }
+}
+
 }  // namespace
 
 Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
@@ -151,6 +210,7 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
       case NodeKind::source: {
         const SourceNode& source = node.source();
         validate_stream(source, check_connector(source.connector, /*reading=*/true, diagnostics), diagnostics);
+        check_sql_chain(graph, id, diagnostics);
         const auto& name = source.stream.name;
         if (!name.present) break;
         auto [it, inserted] = first_definition.emplace(name.value, name.where);

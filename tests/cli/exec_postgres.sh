@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# rbc exec: PostgreSQL -> PostgreSQL full refresh against a real server. The destination
+# holds exactly the source rows with parallelism 1 and 4, in append and replace mode,
+# replace run twice leaves no duplicates, and a wrong password fails with a one-line
+# error that does not contain the password.
+#
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+set -euo pipefail
+: "${RBC:?path to the rbc binary}"
+if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
+  echo "skipped: no PostgreSQL"
+  exit 0
+fi
+SRC=$RBC_PG_SRC_URL
+DST=$RBC_PG_DST_URL
+table=rbc_e2e_$$
+work=$(mktemp -d)
+failures=0
+
+psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+cleanup() {
+  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
+  psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql_q "$SRC" "
+CREATE TABLE public.$table (
+  id bigint PRIMARY KEY,
+  n int,
+  s text,
+  amount numeric(12,2),
+  x float8,
+  flag bool,
+  at timestamptz
+);
+INSERT INTO public.$table
+SELECT g,
+       CASE WHEN g % 7 = 0 THEN NULL ELSE (g * 37) % 100000 - 50000 END,
+       CASE WHEN g % 11 = 0 THEN NULL WHEN g % 13 = 0 THEN '' ELSE 'row ' || g || E' \"q\",\\\\x' END,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE round(((g * 7919) % 1000000)::numeric / 100 - 5000, 2) END,
+       CASE WHEN g % 9 = 0 THEN NULL ELSE g / 3.0 - 1000.125 END,
+       CASE WHEN g % 4 = 0 THEN NULL ELSE g % 2 = 0 END,
+       CASE WHEN g % 6 = 0 THEN NULL ELSE timestamptz '2020-01-01 00:00:00+00' + g * interval '1 minute 1.5 second' END
+FROM generate_series(1, 5000) g;
+"
+digest_sql="SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM public.$table t"
+src_digest=$(psql_q "$SRC" "$digest_sql")
+
+write_pipeline() {  # $1 = parallelism, $2 = write mode, $3 = source url, $4 = file
+  local key=""
+  [[ $2 == replace ]] && key="
+  primary_key: [id]"
+  cat > "$4" <<YAML
+version: "1.0"
+pipeline: exec_postgres
+source:
+  use: postgres
+  config: {url: "$3"}
+  streams:
+    - name: public.$table
+      sync_mode: full_refresh
+      partition_key: id
+destination:
+  use: postgres
+  config: {url: "$DST"}
+  write_mode: $2$key
+resources: {parallelism: $1}
+YAML
+}
+
+run_and_check() {  # $1 = parallelism, $2 = write mode, $3 = label
+  write_pipeline "$1" "$2" "$SRC" "$work/p.yaml"
+  if ! "$RBC" exec "$work/p.yaml" > "$work/stdout" 2> "$work/stderr"; then
+    fail "$3: rbc exec exited non-zero"; cat "$work/stderr"; return
+  fi
+  local dst_digest
+  dst_digest=$(psql_q "$DST" "$digest_sql" 2>&1) || true
+  if [[ $dst_digest != "$src_digest" ]]; then
+    fail "$3: destination differs from source (src: $src_digest, dst: $dst_digest)"
+  fi
+}
+
+# Append into a fresh destination (rbc creates the table), with parallelism 1 and 4.
+run_and_check 1 append "append, parallelism 1"
+psql_q "$DST" "TRUNCATE public.$table" > /dev/null
+run_and_check 4 append "append, parallelism 4"
+
+# Replace twice: the second run swaps in a fresh copy, no duplicates, and the table
+# keeps the primary key declared on the destination.
+run_and_check 1 replace "replace, parallelism 1"
+run_and_check 4 replace "replace, parallelism 4 (second replace)"
+dups=$(psql_q "$DST" "SELECT count(*) - count(DISTINCT id) FROM public.$table")
+[[ $dups == 0 ]] || fail "replace run twice left $dups duplicate ids"
+pk=$(psql_q "$DST" "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = 'public.$table'::regclass AND contype = 'p'")
+[[ $pk == 1 ]] || fail "replace run twice: the destination has no primary key (id)"
+
+# A wrong password: non-zero exit, a one-line error, and the password is not echoed.
+bad_password=wrong-pw-$$-Zq9
+bad_url=$(sed -E "s#^(postgres(ql)?://[^:/@]+):[^@]*@#\\1:$bad_password@#" <<< "$SRC")
+if [[ $bad_url != *"$bad_password"* ]]; then
+  fail "cannot put a password into $SRC"
+else
+  write_pipeline 1 append "$bad_url" "$work/bad.yaml"
+  set +e
+  "$RBC" exec "$work/bad.yaml" > "$work/bad.stdout" 2> "$work/bad.stderr"
+  code=$?
+  set -e
+  errors=$(grep -ci 'error' "$work/bad.stderr" || true)
+  grep -q '^rbc: error: ' "$work/bad.stderr" || errors=0
+  if [[ $code == 0 ]]; then
+    fail "wrong password: rbc exec exited 0"
+  fi
+  if [[ $errors != 1 ]]; then
+    fail "wrong password: expected one error line, got $errors:"; cat "$work/bad.stderr"
+  fi
+  if grep -qF "$bad_password" "$work/bad.stdout" "$work/bad.stderr"; then
+    fail "wrong password: the password appears in rbc's output"
+  fi
+  if ! grep -qi 'password\|authentication' "$work/bad.stderr"; then
+    fail "wrong password: the error does not say what went wrong:"; cat "$work/bad.stderr"
+  fi
+fi
+
+if ((failures > 0)); then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo ok
