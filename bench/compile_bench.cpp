@@ -21,8 +21,8 @@ std::string write_large_pipeline() {
   }
   out << "transforms:\n";
   for (int t = 0; t < 20; ++t) {
-    out << "  - use: sql\n    config: {query: \"SELECT id, amount * " << t + 1 << " AS amount FROM input WHERE id > "
-        << t << "\"}\n";
+    out << "  - use: sql\n    config: {query: \"SELECT id, amount * " << t + 1
+        << " AS amount FROM input WHERE id > " << t << "\"}\n";
   }
   out << "destination:\n  use: postgres\n  config: {url: \"postgresql://rbc@127.0.0.1/dst\"}\n";
   return path;
@@ -39,7 +39,10 @@ void BM_Compile200Streams20Transforms(benchmark::State& state) {
     benchmark::DoNotOptimize(compilation.plan);
   }
 }
-BENCHMARK(BM_Compile200Streams20Transforms)->Unit(benchmark::kMillisecond)->Repetitions(9)->ReportAggregatesOnly(true);
+BENCHMARK(BM_Compile200Streams20Transforms)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(9)
+    ->ReportAggregatesOnly(true);
 
 }  // namespace
 

@@ -24,7 +24,8 @@ Compilation compile_pipeline(const CompileRequest& request) {
   // so that one run shows every error of the file; the manager stops after it.
   compilation.internal_error = manager.run(plan, context);
   compilation.timings = manager.timings();
-  if (compilation.internal_error.is_ok() && !compilation.diagnostics.has_errors()) compilation.plan = std::move(plan);
+  if (compilation.internal_error.is_ok() && !compilation.diagnostics.has_errors())
+    compilation.plan = std::move(plan);
   return compilation;
 }
 

@@ -29,6 +29,7 @@ struct Compilation {
 Compilation compile_pipeline(const CompileRequest& request);
 
 // Picks the front-end by file extension (.yaml/.yml) and builds the logical graph.
-std::optional<LogicalGraph> load_pipeline(const std::string& path, DiagnosticEngine& diagnostics, const EnvLookup& env);
+std::optional<LogicalGraph> load_pipeline(const std::string& path, DiagnosticEngine& diagnostics,
+                                          const EnvLookup& env);
 
 }  // namespace rbc

@@ -7,7 +7,8 @@
 
 namespace rbc {
 
-PassManager::PassManager(PassInstrumentation instrumentation) : instrumentation_(std::move(instrumentation)) {}
+PassManager::PassManager(PassInstrumentation instrumentation)
+    : instrumentation_(std::move(instrumentation)) {}
 
 bool PassManager::should_print(const std::string& pass) const {
   return instrumentation_.print_stream != nullptr &&
@@ -49,11 +50,13 @@ Status verify_plan(const PhysicalPlan& plan, const std::string& after_pass) {
   for (NodeId id : graph.node_ids()) {
     const LogicalNode& node = graph.node(id);
     if (node.id != id) return broken("node ids are not stable");
-    if (node.kind == NodeKind::source && !graph.predecessors(id).empty()) return broken("a source has an input");
+    if (node.kind == NodeKind::source && !graph.predecessors(id).empty())
+      return broken("a source has an input");
     if (node.kind == NodeKind::sink && !graph.successors(id).empty()) return broken("a sink has an output");
     const NodePlan& node_plan = plan.at(id);
     if (node_plan.concurrency < 0 || node_plan.partitions < 0) return broken("negative concurrency");
-    if (node_plan.concurrency > 0 && node_plan.concurrency_reason.empty()) return broken("concurrency without a reason");
+    if (node_plan.concurrency > 0 && node_plan.concurrency_reason.empty())
+      return broken("concurrency without a reason");
   }
   if (plan.parallelism && plan.parallelism->effective < 1) return broken("effective parallelism below 1");
   return Status::ok();

@@ -18,10 +18,10 @@ namespace rbc {
 
 // What the runtime asks of a source for one stream.
 struct StreamRequest {
-  std::string pipeline;              // pipeline name (state key)
-  std::string stream;                // stream name as written ("public.orders", "events")
-  Config config;                     // the source block's config
-  std::vector<std::string> columns;  // projection; empty = all columns
+  std::string pipeline;                   // pipeline name (state key)
+  std::string stream;                     // stream name as written ("public.orders", "events")
+  Config config;                          // the source block's config
+  std::vector<std::string> columns;       // projection; empty = all columns
   std::optional<Schema> declared_schema;  // columns with types declared in the pipeline
   SyncMode sync_mode = SyncMode::full_refresh;
   std::string cursor_field, tie_breaker_field, partition_key;
@@ -57,8 +57,8 @@ class Source {
 // What the runtime asks of a sink for one stream.
 struct SinkRequest {
   std::string pipeline;
-  std::string stream;      // destination table / file name
-  Config config;           // the destination block's config
+  std::string stream;                    // destination table / file name
+  Config config;                         // the destination block's config
   std::shared_ptr<const Schema> schema;  // the schema of the batches that arrive
   WriteMode write_mode = WriteMode::append;
   std::vector<std::string> primary_key;

@@ -11,7 +11,8 @@
 
 namespace rbc {
 
-DataErrorPolicy::DataErrorPolicy(OnDataError mode, std::string origin, std::string stream, std::string dlq_path)
+DataErrorPolicy::DataErrorPolicy(OnDataError mode, std::string origin, std::string stream,
+                                 std::string dlq_path)
     : mode_(mode), origin_(std::move(origin)), stream_(std::move(stream)), dlq_path_(std::move(dlq_path)) {}
 
 DataErrorPolicy::~DataErrorPolicy() {
@@ -27,9 +28,7 @@ Status DataErrorPolicy::reject(uint64_t line, std::string_view raw, std::string_
       message += reason;
       return Status::invalid(std::move(message));
     }
-    case OnDataError::skip:
-      ++rejected_;
-      return Status::ok();
+    case OnDataError::skip: ++rejected_; return Status::ok();
     case OnDataError::dlq: break;
   }
   if (dlq_path_.empty()) return Status::invalid("on_data_error: dlq needs a dead-letter path");

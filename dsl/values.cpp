@@ -29,11 +29,16 @@ std::optional<int64_t> parse_byte_size(std::string_view text) {
   if (!parsed) return std::nullopt;
   auto [number, unit] = *parsed;
   int64_t scale = 0;
-  if (unit.empty() || unit == "b") scale = 1;
-  else if (unit == "kb" || unit == "kib" || unit == "k") scale = int64_t{1} << 10;
-  else if (unit == "mb" || unit == "mib" || unit == "m") scale = int64_t{1} << 20;
-  else if (unit == "gb" || unit == "gib" || unit == "g") scale = int64_t{1} << 30;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "kb" || unit == "kib" || unit == "k")
+    scale = int64_t{1} << 10;
+  else if (unit == "mb" || unit == "mib" || unit == "m")
+    scale = int64_t{1} << 20;
+  else if (unit == "gb" || unit == "gib" || unit == "g")
+    scale = int64_t{1} << 30;
+  else
+    return std::nullopt;
   if (number > std::numeric_limits<int64_t>::max() / scale) return std::nullopt;
   return number * scale;
 }

@@ -2,13 +2,13 @@
 // need the whole model (duplicates, pins, upsert keys, ...) are the validate pass's.
 #include "dsl/yaml_loader.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 namespace rbc {
 namespace {
@@ -80,11 +80,12 @@ void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string suggestion = closest_match(key, allowed);
     error(at(entry.first), "unknown key '" + key + "' in " + context,
-          suggestion.empty() ? "expected one of: " + [&] {
-            std::string list;
-            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-            return list;
-          }()
+          suggestion.empty() ? "expected one of: " +
+                                   [&] {
+                                     std::string list;
+                                     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                                     return list;
+                                   }()
                              : "did you mean '" + suggestion + "'?");
   }
 }
@@ -122,7 +123,8 @@ std::optional<int64_t> YamlReader::byte_size_value(const YAML::Node& node, const
   auto text = string_value(node, what);
   if (!text) return std::nullopt;
   auto value = parse_byte_size(*text);
-  if (!value) error(at(node), what + " must be a byte size such as 4194304, 64mb or 1gb, got '" + *text + "'");
+  if (!value)
+    error(at(node), what + " must be a byte size such as 4194304, 64mb or 1gb, got '" + *text + "'");
   return value;
 }
 
@@ -135,7 +137,8 @@ std::optional<bool> YamlReader::bool_value(const YAML::Node& node, const std::st
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> YamlReader::string_list(const YAML::Node& node, const std::string& what) {
+std::optional<std::vector<std::string>> YamlReader::string_list(const YAML::Node& node,
+                                                                const std::string& what) {
   if (node.IsScalar()) {  // a single name is a list of one
     auto one = string_value(node, what);
     if (!one) return std::nullopt;
@@ -266,8 +269,7 @@ void YamlReader::read_columns(const YAML::Node& node, StreamSpec& stream) {
 
 std::optional<StreamSpec> YamlReader::read_stream(const YAML::Node& node) {
   if (!expect_map(node, "a stream")) return std::nullopt;
-  check_keys(node,
-             {"name", "sync_mode", "cursor_field", "tie_breaker_field", "partition_key", "columns"},
+  check_keys(node, {"name", "sync_mode", "cursor_field", "tie_breaker_field", "partition_key", "columns"},
              "stream");
   StreamSpec stream;
   stream.where = at(node);
@@ -311,21 +313,23 @@ DestinationSpec YamlReader::read_destination(const YAML::Node& node) {
   DestinationSpec destination;
   destination.where = at(node);
   if (!expect_map(node, "destination")) return destination;
-  check_keys(node, {"use", "config", "write_mode", "primary_key", "on_data_error", "schema_evolution", "dlq_path"},
+  check_keys(node,
+             {"use", "config", "write_mode", "primary_key", "on_data_error", "schema_evolution", "dlq_path"},
              "destination");
   destination.connector = read_connector(node, "destination");
   if (auto n = node["write_mode"]) {
-    read_into(destination.write_mode, n,
-              enum_value<WriteMode>(n, "write_mode",
-                                    {{"append", WriteMode::append},
-                                     {"replace", WriteMode::replace},
-                                     {"upsert", WriteMode::upsert}}));
+    read_into(
+        destination.write_mode, n,
+        enum_value<WriteMode>(
+            n, "write_mode",
+            {{"append", WriteMode::append}, {"replace", WriteMode::replace}, {"upsert", WriteMode::upsert}}));
   }
   if (auto n = node["primary_key"]) read_into(destination.primary_key, n, string_list(n, "primary_key"));
   if (auto n = node["on_data_error"]) {
     read_into(destination.on_data_error, n,
-              enum_value<OnDataError>(n, "on_data_error",
-                                      {{"fail", OnDataError::fail}, {"skip", OnDataError::skip}, {"dlq", OnDataError::dlq}}));
+              enum_value<OnDataError>(
+                  n, "on_data_error",
+                  {{"fail", OnDataError::fail}, {"skip", OnDataError::skip}, {"dlq", OnDataError::dlq}}));
   }
   if (auto n = node["schema_evolution"]) {
     read_into(destination.schema_evolution, n,
@@ -341,8 +345,8 @@ DestinationSpec YamlReader::read_destination(const YAML::Node& node) {
 void YamlReader::read_resources(const YAML::Node& node, ResourcesSpec& resources) {
   if (!expect_map(node, "resources")) return;
   check_keys(node,
-             {"parallelism", "autotune", "max_batch_bytes", "max_inflight_batches", "checkpoint_interval_rows",
-              "checkpoint_interval_seconds", "max_retries"},
+             {"parallelism", "autotune", "max_batch_bytes", "max_inflight_batches",
+              "checkpoint_interval_rows", "checkpoint_interval_seconds", "max_retries"},
              "resources");
   if (auto n = node["parallelism"]) {
     auto text = string_value(n, "parallelism");
@@ -373,7 +377,8 @@ void YamlReader::read_resources(const YAML::Node& node, ResourcesSpec& resources
       read_into(spec.pin_copy_flush_bytes, n, byte_size_value(n, "pin_copy_flush_bytes"));
     }
   }
-  if (auto n = node["max_batch_bytes"]) read_into(resources.max_batch_bytes, n, byte_size_value(n, "max_batch_bytes"));
+  if (auto n = node["max_batch_bytes"])
+    read_into(resources.max_batch_bytes, n, byte_size_value(n, "max_batch_bytes"));
   if (auto n = node["max_inflight_batches"]) {
     read_into(resources.max_inflight_batches, n, int_value(n, "max_inflight_batches"));
   }
@@ -383,7 +388,8 @@ void YamlReader::read_resources(const YAML::Node& node, ResourcesSpec& resources
   if (auto n = node["checkpoint_interval_seconds"]) {
     auto text = string_value(n, "checkpoint_interval_seconds");
     std::optional<int64_t> seconds = text ? parse_duration_seconds(*text) : std::nullopt;
-    if (text && !seconds) error(at(n), "checkpoint_interval_seconds must be a duration such as 60, 90s or 5m");
+    if (text && !seconds)
+      error(at(n), "checkpoint_interval_seconds must be a duration such as 60, 90s or 5m");
     read_into(resources.checkpoint_interval_seconds, n, seconds);
   }
   if (auto n = node["max_retries"]) read_into(resources.max_retries, n, int_value(n, "max_retries"));
@@ -398,10 +404,12 @@ void YamlReader::read_state(const YAML::Node& node, StateSpec& state) {
 
 std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
   if (!root.IsMap()) {
-    error(at(root, SourceRange{file_, 1, 1}), "a pipeline must be a YAML mapping with version, pipeline, source and destination");
+    error(at(root, SourceRange{file_, 1, 1}),
+          "a pipeline must be a YAML mapping with version, pipeline, source and destination");
     return std::nullopt;
   }
-  check_keys(root, {"version", "pipeline", "source", "transforms", "destination", "resources", "state"}, "pipeline");
+  check_keys(root, {"version", "pipeline", "source", "transforms", "destination", "resources", "state"},
+             "pipeline");
   LogicalGraph graph;
   PipelineInfo& info = graph.info;
   info.file = *file_;
@@ -412,7 +420,8 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
     return false;
   };
   if (required("version")) read_into(info.version, root["version"], string_value(root["version"], "version"));
-  if (required("pipeline")) read_into(info.name, root["pipeline"], string_value(root["pipeline"], "pipeline"));
+  if (required("pipeline"))
+    read_into(info.name, root["pipeline"], string_value(root["pipeline"], "pipeline"));
   if (auto n = root["resources"]) read_resources(n, info.resources);
   if (auto n = root["state"]) read_state(n, info.state);
 
@@ -449,7 +458,8 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
       previous = next;
     }
     if (destination) {
-      NodeId sink = graph.add_node(NodeKind::sink, name, SinkNode{*destination, destination_target(*destination, name)});
+      NodeId sink = graph.add_node(NodeKind::sink, name,
+                                   SinkNode{*destination, destination_target(*destination, name)});
       graph.add_edge(previous, sink);
     }
   }
@@ -467,7 +477,8 @@ std::optional<std::string> read_pipeline_file(const std::string& path, Diagnosti
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diagnostics.error(SourceRange{file}, "cannot read pipeline file: " + std::error_code(errno, std::generic_category()).message());
+    diagnostics.error(SourceRange{file}, "cannot read pipeline file: " +
+                                             std::error_code(errno, std::generic_category()).message());
     return std::nullopt;
   }
   std::ostringstream buffer;
@@ -484,8 +495,8 @@ std::optional<std::string> read_pipeline_file(const std::string& path, Diagnosti
         ++column;
       }
     }
-    diagnostics.error(SourceRange{file, line, column}, "not a text file: binary data (a NUL byte) at byte " +
-                                                           std::to_string(nul));
+    diagnostics.error(SourceRange{file, line, column},
+                      "not a text file: binary data (a NUL byte) at byte " + std::to_string(nul));
     return std::nullopt;
   }
   return text;
@@ -499,8 +510,9 @@ std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     auto file = std::make_shared<const std::string>(file_name);
-    diagnostics.error(SourceRange{file, static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)},
-                      "malformed YAML: " + e.msg);
+    diagnostics.error(
+        SourceRange{file, static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)},
+        "malformed YAML: " + e.msg);
     return std::nullopt;
   }
   YamlReader reader(file_name, diagnostics, env);

@@ -25,9 +25,7 @@ class Column {
   size_t size() const { return size_; }
 
   // Validity: bit i set means row i is not NULL. An empty bitmap means "all valid".
-  bool is_null(size_t row) const {
-    return !validity_.empty() && !(validity_[row >> 3] & (1u << (row & 7)));
-  }
+  bool is_null(size_t row) const { return !validity_.empty() && !(validity_[row >> 3] & (1u << (row & 7))); }
   size_t null_count() const;
 
   // Fixed-width access. T must match the type's layout (see graph/types.h).

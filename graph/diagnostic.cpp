@@ -52,7 +52,7 @@ std::string DiagnosticEngine::render() const {
   for (const Diagnostic* d : sorted) {
     const char* severity = d->severity == Severity::error     ? "error"
                            : d->severity == Severity::warning ? "warning"
-                                                               : "note";
+                                                              : "note";
     out << d->where.file_name();
     if (d->where.known()) out << ':' << d->where.line << ':' << d->where.column;
     out << ": " << severity << ": " << d->message << '\n';
@@ -60,7 +60,8 @@ std::string DiagnosticEngine::render() const {
       std::string line = source_line(d->where.file_name(), d->where.line);
       if (!line.empty()) {
         out << "  " << line << '\n' << "  ";
-        for (uint32_t i = 1; i < d->where.column && i <= line.size(); ++i) out << (line[i - 1] == '\t' ? '\t' : ' ');
+        for (uint32_t i = 1; i < d->where.column && i <= line.size(); ++i)
+          out << (line[i - 1] == '\t' ? '\t' : ' ');
         out << "^\n";
       }
     }

@@ -47,7 +47,6 @@ class DiagnosticEngine {
   std::string source_line(const std::string& file, uint32_t line) const;
 
  private:
-
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::pair<std::string, std::string>> sources_;  // file name, text
   size_t error_count_ = 0;

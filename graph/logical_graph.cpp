@@ -58,11 +58,12 @@ std::vector<NodeId> LogicalGraph::nodes_of_kind(NodeKind kind) const {
 std::vector<LogicalGraph::Edge> LogicalGraph::edges() const {
   std::vector<Edge> result;
   for (auto [it, end] = boost::edges(graph_); it != end; ++it) {
-    result.push_back({static_cast<NodeId>(boost::source(*it, graph_)), static_cast<NodeId>(boost::target(*it, graph_)),
-                      graph_[*it].label});
+    result.push_back({static_cast<NodeId>(boost::source(*it, graph_)),
+                      static_cast<NodeId>(boost::target(*it, graph_)), graph_[*it].label});
   }
-  std::sort(result.begin(), result.end(),
-            [](const Edge& a, const Edge& b) { return std::tie(a.from, a.to, a.label) < std::tie(b.from, b.to, b.label); });
+  std::sort(result.begin(), result.end(), [](const Edge& a, const Edge& b) {
+    return std::tie(a.from, a.to, a.label) < std::tie(b.from, b.to, b.label);
+  });
   return result;
 }
 

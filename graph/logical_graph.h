@@ -3,12 +3,11 @@
 // integers in insertion order, so every dump of a graph is byte-identical across runs.
 #pragma once
 
+#include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <boost/graph/adjacency_list.hpp>
 
 #include "graph/pipeline_model.h"
 
@@ -31,8 +30,8 @@ struct TransformNode {
 struct RouterNode {
   enum class Mode { hash, predicate };
   Mode mode = Mode::hash;
-  std::vector<std::string> keys;  // hash mode: key columns
-  int partitions = 1;             // hash mode: number of outputs
+  std::vector<std::string> keys;                                // hash mode: key columns
+  int partitions = 1;                                           // hash mode: number of outputs
   std::vector<std::pair<std::string, std::string>> predicates;  // predicate mode: (output, condition)
   SourceRange where;
 };
@@ -92,7 +91,8 @@ class LogicalGraph {
   std::vector<NodeId> topological_order() const;
 
  private:
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, LogicalNode, LogicalEdge>;
+  using Graph =
+      boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, LogicalNode, LogicalEdge>;
   Graph graph_;
 };
 

@@ -49,7 +49,8 @@ std::string describe_node(const LogicalNode& node) {
       if (stream.partition_key.present) out << " partition_key=" << stream.partition_key.value;
       if (stream.declared_schema) {
         std::vector<std::string> columns;
-        for (const auto& field : stream.declared_schema->fields()) columns.push_back(field.name + " " + field.type.to_string());
+        for (const auto& field : stream.declared_schema->fields())
+          columns.push_back(field.name + " " + field.type.to_string());
         out << " columns=[" << join(columns) << "]";
       } else if (stream.columns.present) {
         out << " columns=[" << join(stream.columns.value) << "]";
@@ -68,7 +69,8 @@ std::string describe_node(const LogicalNode& node) {
         out << "hash(" << join(router.keys) << ") x" << router.partitions;
       } else {
         std::vector<std::string> outputs;
-        for (const auto& [name, predicate] : router.predicates) outputs.push_back(name + ": " + quote_text(predicate));
+        for (const auto& [name, predicate] : router.predicates)
+          outputs.push_back(name + ": " + quote_text(predicate));
         out << "predicates {" << join(outputs) << "}";
       }
       break;
@@ -78,7 +80,8 @@ std::string describe_node(const LogicalNode& node) {
       const DestinationSpec& destination = sink.destination;
       out << destination.connector.use.value << " target " << quote_text(sink.target)
           << " write_mode=" << to_string(destination.write_mode.value);
-      if (destination.primary_key.present) out << " primary_key=[" << join(destination.primary_key.value) << "]";
+      if (destination.primary_key.present)
+        out << " primary_key=[" << join(destination.primary_key.value) << "]";
       out << " on_data_error=" << to_string(destination.on_data_error.value);
       if (destination.schema_evolution.present) {
         out << " schema_evolution=" << to_string(destination.schema_evolution.value);
@@ -97,7 +100,8 @@ std::string autotune_text(const AutotuneCandidates& candidates) {
     for (int64_t v : values) items.push_back(bytes ? format_bytes(v) : std::to_string(v));
     return "{" + join(items) + "}";
   };
-  if (!candidates.parallelism.empty()) knobs.push_back("parallelism " + numbers(candidates.parallelism, false));
+  if (!candidates.parallelism.empty())
+    knobs.push_back("parallelism " + numbers(candidates.parallelism, false));
   if (!candidates.partition_mode.empty()) {
     std::vector<std::string> modes;
     for (auto mode : candidates.partition_mode) modes.push_back(to_string(mode));
@@ -129,10 +133,11 @@ std::string format_bytes(int64_t bytes) {
 
 std::string describe_decision(const ParallelismDecision& d) {
   std::ostringstream out;
-  out << "mode=" << d.mode() << " effective=" << d.effective << " cap=" << d.cap << " cores=" << d.available_cores
-      << " eligible_streams=" << d.eligible_streams << " per_stream_target=" << d.per_stream_target
-      << " base_target=" << d.base_target << " transforms=" << d.transform_count
-      << " factor=" << format_factor(d.transform_factor) << " tag=" << kParallelismTag;
+  out << "mode=" << d.mode() << " effective=" << d.effective << " cap=" << d.cap
+      << " cores=" << d.available_cores << " eligible_streams=" << d.eligible_streams
+      << " per_stream_target=" << d.per_stream_target << " base_target=" << d.base_target
+      << " transforms=" << d.transform_count << " factor=" << format_factor(d.transform_factor)
+      << " tag=" << kParallelismTag;
   return out.str();
 }
 
@@ -149,7 +154,8 @@ nlohmann::json parallelism_telemetry(const ParallelismDecision& d) {
 std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay) {
   const LogicalGraph& graph = plan.graph;
   std::ostringstream out;
-  out << "pipeline " << quote_text(graph.info.name.value) << " version " << quote_text(graph.info.version.value) << '\n';
+  out << "pipeline " << quote_text(graph.info.name.value) << " version "
+      << quote_text(graph.info.version.value) << '\n';
   std::string current_stream;
   for (NodeId id : graph.node_ids()) {
     const LogicalNode& node = graph.node(id);
@@ -160,7 +166,8 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
     out << "  %" << id << " = " << describe_node(node);
     std::vector<std::string> inputs;
     for (const auto& edge : graph.edges()) {
-      if (edge.to == id) inputs.push_back("%" + std::to_string(edge.from) + (edge.label.empty() ? "" : "." + edge.label));
+      if (edge.to == id)
+        inputs.push_back("%" + std::to_string(edge.from) + (edge.label.empty() ? "" : "." + edge.label));
     }
     if (!inputs.empty()) out << " (" << join(inputs) << ")";
     out << '\n';
@@ -168,12 +175,13 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
       const NodePlan& node_plan = plan.at(id);
       if (node_plan.partition_eligible) {
         out << "      eligibility: "
-            << (*node_plan.partition_eligible ? "partition-eligible" : "not eligible (" + node_plan.eligibility_reason + ")")
+            << (*node_plan.partition_eligible ? "partition-eligible"
+                                              : "not eligible (" + node_plan.eligibility_reason + ")")
             << '\n';
       }
       if (node_plan.concurrency > 0) {
-        out << "      partitions " << node_plan.partitions << ", concurrency " << node_plan.concurrency << ": "
-            << node_plan.concurrency_reason << '\n';
+        out << "      partitions " << node_plan.partitions << ", concurrency " << node_plan.concurrency
+            << ": " << node_plan.concurrency_reason << '\n';
         if (node.kind == NodeKind::source && *node_plan.partition_eligible) {
           out << "      partition_mode " << to_string(node_plan.partition_mode) << '\n';
         }
@@ -217,7 +225,8 @@ nlohmann::json plan_to_json(const PhysicalPlan& plan) {
                       {"checkpoint_interval_seconds", resources.checkpoint_interval_seconds.value},
                       {"max_retries", resources.max_retries.value},
                       {"autotune_enabled", resources.autotune.enabled.value}};
-  out["state"] = {{"backend", graph.info.state.backend.value}, {"config", redact_config(graph.info.state.config.values)}};
+  out["state"] = {{"backend", graph.info.state.backend.value},
+                  {"config", redact_config(graph.info.state.config.values)}};
   nlohmann::json nodes = nlohmann::json::array();
   for (NodeId id : graph.node_ids()) {
     const LogicalNode& node = graph.node(id);
@@ -254,7 +263,8 @@ nlohmann::json plan_to_json(const PhysicalPlan& plan) {
           j["outputs"] = router.partitions;
         } else {
           nlohmann::json outputs = nlohmann::json::array();
-          for (const auto& [name, predicate] : router.predicates) outputs.push_back({{"name", name}, {"predicate", predicate}});
+          for (const auto& [name, predicate] : router.predicates)
+            outputs.push_back({{"name", name}, {"predicate", predicate}});
           j["outputs"] = outputs;
         }
         break;
@@ -325,10 +335,11 @@ std::string print_plan_dot(const PhysicalPlan& plan) {
   std::string title = "pipeline " + graph.info.name.value;
   if (plan.parallelism) {
     const ParallelismDecision& d = *plan.parallelism;
-    title += "\nparallelism " + std::string(d.mode()) + ": effective " + std::to_string(d.effective) + ", cap " +
-             std::to_string(d.cap) + ", cores " + std::to_string(d.available_cores) + ", eligible streams " +
-             std::to_string(d.eligible_streams) + ", transforms " + std::to_string(d.transform_count) + " (factor " +
-             format_factor(d.transform_factor) + ", " + kParallelismTag + ")";
+    title += "\nparallelism " + std::string(d.mode()) + ": effective " + std::to_string(d.effective) +
+             ", cap " + std::to_string(d.cap) + ", cores " + std::to_string(d.available_cores) +
+             ", eligible streams " + std::to_string(d.eligible_streams) + ", transforms " +
+             std::to_string(d.transform_count) + " (factor " + format_factor(d.transform_factor) + ", " +
+             kParallelismTag + ")";
   }
   out << "digraph rbc {\n"
       << "  graph [label=\"" << label(title) << "\", labelloc=t, fontname=\"Helvetica\", rankdir=LR];\n"
@@ -351,8 +362,8 @@ std::string print_plan_dot(const PhysicalPlan& plan) {
       const char* fill = "#e2e8f0";
       switch (node.kind) {
         case NodeKind::source:
-          text = "source " + node.source().connector.use.value + "\n" + node.source().stream.name.value + "\n" +
-                 to_string(node.source().stream.sync_mode.value);
+          text = "source " + node.source().connector.use.value + "\n" + node.source().stream.name.value +
+                 "\n" + to_string(node.source().stream.sync_mode.value);
           fill = "#dbeafe";
           break;
         case NodeKind::transform: {
@@ -364,7 +375,8 @@ std::string print_plan_dot(const PhysicalPlan& plan) {
         }
         case NodeKind::router:
           text = node.router().mode == RouterNode::Mode::hash
-                     ? "router hash(" + join(node.router().keys) + ") x" + std::to_string(node.router().partitions)
+                     ? "router hash(" + join(node.router().keys) + ") x" +
+                           std::to_string(node.router().partitions)
                      : "router predicates";
           fill = "#fce7f3";
           break;
@@ -380,7 +392,8 @@ std::string print_plan_dot(const PhysicalPlan& plan) {
         if (node_plan.partitions > 1) text += "\n× " + std::to_string(node_plan.partitions) + " partitions";
         text += "\nconcurrency " + std::to_string(node_plan.concurrency);
       }
-      out << "    n" << id << " [label=\"" << label(redact_secrets(text)) << "\", fillcolor=\"" << fill << "\"];\n";
+      out << "    n" << id << " [label=\"" << label(redact_secrets(text)) << "\", fillcolor=\"" << fill
+          << "\"];\n";
     }
     out << "  }\n";
   }

@@ -2,10 +2,9 @@
 // replaced by "***" in every plan, log line and report.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace rbc {
 

@@ -37,7 +37,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : value_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(value_).is_ok() && "a Result needs a value or an error");
   }
@@ -66,9 +66,9 @@ class [[nodiscard]] Result {
 #define RBC_CONCAT(a, b) RBC_CONCAT_INNER(a, b)
 
 // Returns early from the enclosing function when `expr` (a Status) is not ok.
-#define RBC_RETURN_NOT_OK(expr)              \
-  do {                                       \
-    ::rbc::Status rbc_status_ = (expr);      \
+#define RBC_RETURN_NOT_OK(expr)                   \
+  do {                                            \
+    ::rbc::Status rbc_status_ = (expr);           \
     if (!rbc_status_.is_ok()) return rbc_status_; \
   } while (false)
 

@@ -62,15 +62,15 @@ std::optional<DataType> parse_data_type(std::string_view name) {
     TypeId id;
   };
   static const Alias aliases[] = {
-      {"bool", TypeId::boolean},       {"boolean", TypeId::boolean},    {"int16", TypeId::int16},
-      {"smallint", TypeId::int16},     {"int32", TypeId::int32},        {"int", TypeId::int32},
-      {"integer", TypeId::int32},      {"int64", TypeId::int64},        {"bigint", TypeId::int64},
-      {"float32", TypeId::float32},    {"real", TypeId::float32},       {"float64", TypeId::float64},
-      {"double", TypeId::float64},     {"float", TypeId::float64},      {"decimal", TypeId::decimal},
-      {"numeric", TypeId::decimal},    {"text", TypeId::text},          {"string", TypeId::text},
-      {"varchar", TypeId::text},       {"bytes", TypeId::bytes},        {"bytea", TypeId::bytes},
-      {"date", TypeId::date},          {"timestamp", TypeId::timestamp}, {"timestamptz", TypeId::timestamptz},
-      {"uuid", TypeId::uuid},          {"json", TypeId::json},          {"jsonb", TypeId::json},
+      {"bool", TypeId::boolean},    {"boolean", TypeId::boolean},     {"int16", TypeId::int16},
+      {"smallint", TypeId::int16},  {"int32", TypeId::int32},         {"int", TypeId::int32},
+      {"integer", TypeId::int32},   {"int64", TypeId::int64},         {"bigint", TypeId::int64},
+      {"float32", TypeId::float32}, {"real", TypeId::float32},        {"float64", TypeId::float64},
+      {"double", TypeId::float64},  {"float", TypeId::float64},       {"decimal", TypeId::decimal},
+      {"numeric", TypeId::decimal}, {"text", TypeId::text},           {"string", TypeId::text},
+      {"varchar", TypeId::text},    {"bytes", TypeId::bytes},         {"bytea", TypeId::bytes},
+      {"date", TypeId::date},       {"timestamp", TypeId::timestamp}, {"timestamptz", TypeId::timestamptz},
+      {"uuid", TypeId::uuid},       {"json", TypeId::json},           {"jsonb", TypeId::json},
   };
   std::string_view base = lower;
   std::string_view arguments;

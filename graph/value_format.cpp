@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 namespace rbc {
@@ -161,8 +160,12 @@ void civil_from_days(int32_t days, int64_t* year, unsigned* month, unsigned* day
 bool parse_bool(std::string_view text, bool* out) {
   if (text.size() == 1) {
     switch (text[0]) {
-      case 't': case 'T': case '1': *out = true; return true;
-      case 'f': case 'F': case '0': *out = false; return true;
+      case 't':
+      case 'T':
+      case '1': *out = true; return true;
+      case 'f':
+      case 'F':
+      case '0': *out = false; return true;
       default: return false;
     }
   }
@@ -241,7 +244,9 @@ bool parse_decimal(std::string_view text, uint8_t precision, uint8_t scale, __in
   return true;
 }
 
-bool parse_date(std::string_view text, int32_t* days) { return text.size() == 10 && parse_date_prefix(text, days); }
+bool parse_date(std::string_view text, int32_t* days) {
+  return text.size() == 10 && parse_date_prefix(text, days);
+}
 
 bool parse_timestamp(std::string_view text, int64_t* micros) {
   std::string_view rest;
@@ -319,8 +324,8 @@ void append_float32(std::string& out, float value) { append_float(out, value); }
 void append_decimal(std::string& out, __int128 unscaled, uint8_t scale) {
   if (unscaled < 0) out.push_back('-');
   // Work on the magnitude as unsigned so that the most negative value still prints.
-  unsigned __int128 magnitude = unscaled < 0 ? -static_cast<unsigned __int128>(unscaled)
-                                             : static_cast<unsigned __int128>(unscaled);
+  unsigned __int128 magnitude =
+      unscaled < 0 ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled);
   char digits[48];
   int count = 0;
   do {
@@ -504,9 +509,7 @@ bool append_parsed_value(Column& column, std::string_view text, std::string& scr
       if (!nlohmann::json::accept(text)) return false;
       column.append_string(text);
       return true;
-    case TypeId::text:
-      column.append_string(text);
-      return true;
+    case TypeId::text: column.append_string(text); return true;
   }
   return false;
 }

@@ -2,9 +2,8 @@
 // process exit code when run: 0 success, 1 run failure, 2 errors in the pipeline.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace rbc::driver {
 

@@ -24,7 +24,8 @@ struct CompileArguments {
 
 std::string pass_list_text() {
   std::ostringstream out;
-  for (const auto& pass : registered_passes()) out << "  " << std::left << std::setw(20) << pass.name << pass.summary << '\n';
+  for (const auto& pass : registered_passes())
+    out << "  " << std::left << std::setw(20) << pass.name << pass.summary << '\n';
   return out.str();
 }
 
@@ -41,7 +42,8 @@ int run_compile(const CompileArguments& args) {
     bool known = name == "all";
     for (const auto& pass : registered_passes()) known = known || pass.name == name;
     if (!known) {
-      std::cerr << "rbc compile: unknown pass '" << name << "' in --print-after; passes:\n" << pass_list_text();
+      std::cerr << "rbc compile: unknown pass '" << name << "' in --print-after; passes:\n"
+                << pass_list_text();
       return kExitUserError;
     }
   }
@@ -103,14 +105,16 @@ int run_compile(const CompileArguments& args) {
 
 Command add_compile_command(CLI::App& app) {
   auto args = std::make_shared<CompileArguments>();
-  CLI::App* command = app.add_subcommand("compile", "Show the plan for a pipeline: every node, its concurrency and why");
+  CLI::App* command =
+      app.add_subcommand("compile", "Show the plan for a pipeline: every node, its concurrency and why");
   command->add_option("pipeline", args->pipeline, "pipeline file (.yaml)");
   command->add_option("--emit", args->emit, "output format")->check(CLI::IsMember({"text", "json", "dot"}));
   command->add_option("-o,--output", args->output, "write the plan to this file instead of stdout");
   command->add_option("--cores", args->cores, "plan for a machine with N cores (default: this machine)")
       ->check(CLI::Range(1, 4096));
-  command->add_option("--print-after", args->print_after,
-                      "print the plan after pass NAME ('all' for every pass); passes:\n" + pass_list_text())
+  command
+      ->add_option("--print-after", args->print_after,
+                   "print the plan after pass NAME ('all' for every pass); passes:\n" + pass_list_text())
       ->delimiter(',');
   command->add_flag("--list-passes", args->list_passes, "list the compiler passes in run order");
   command->add_flag("--time-passes", args->time_passes, "print how long each pass took (to stderr)");

@@ -11,14 +11,14 @@
 namespace rbc {
 namespace {
 
-
 // Keeps state across batches, so it must see every row of its stream in one place.
 bool is_stateful(const TransformSpec& spec) {
   if (spec.use.value != "validate") return false;
   const auto& rules = spec.config.values.find("rules");
   if (rules == spec.config.values.end() || !rules->is_array()) return false;
-  return std::any_of(rules->begin(), rules->end(),
-                     [](const nlohmann::json& rule) { return rule.is_object() && rule.contains("assert_unique"); });
+  return std::any_of(rules->begin(), rules->end(), [](const nlohmann::json& rule) {
+    return rule.is_object() && rule.contains("assert_unique");
+  });
 }
 
 void plan_source(PhysicalPlan& plan, NodeId id) {
@@ -41,7 +41,8 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
     node.concurrency_reason = "one reader: " + node.eligibility_reason;
   }
   node.concurrency = node.partitions;
-  if (autotune.pin_source_partition_mode.present) node.partition_mode = autotune.pin_source_partition_mode.value;
+  if (autotune.pin_source_partition_mode.present)
+    node.partition_mode = autotune.pin_source_partition_mode.value;
 }
 
 void plan_transform(PhysicalPlan& plan, NodeId id, int partitions) {
@@ -77,7 +78,8 @@ void plan_sink(PhysicalPlan& plan, NodeId id, int partitions) {
   } else {
     node.partitions = 1;
     node.concurrency = 1;
-    node.concurrency_reason = "one writer: a " + destination.connector.use.value + " destination is written in order";
+    node.concurrency_reason =
+        "one writer: a " + destination.connector.use.value + " destination is written in order";
   }
 }
 
@@ -128,12 +130,13 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
     }
   }
   bool something_to_tune = candidates.parallelism.size() > 1 || candidates.partition_mode.size() > 1 ||
-                            candidates.copy_flush_bytes.size() > 1;
+                           candidates.copy_flush_bytes.size() > 1;
   if (!something_to_tune) {
-    node.autotune_note = candidates.pinned.empty() ? "nothing to tune: " + (node.eligibility_reason.empty()
-                                                                               ? std::string("no knob applies")
-                                                                               : node.eligibility_reason)
-                                                   : "nothing to tune: every knob is pinned";
+    node.autotune_note =
+        candidates.pinned.empty()
+            ? "nothing to tune: " +
+                  (node.eligibility_reason.empty() ? std::string("no knob applies") : node.eligibility_reason)
+            : "nothing to tune: every knob is pinned";
   }
   node.autotune = std::move(candidates);
 }

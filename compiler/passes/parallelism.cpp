@@ -1,7 +1,8 @@
 // parallelism (static_heuristic_v1): cores, cap, per-stream target and base target.
+#include "compiler/parallelism.h"
+
 #include <thread>
 
-#include "compiler/parallelism.h"
 #include "compiler/passes/passes.h"
 
 namespace rbc {

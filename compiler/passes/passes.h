@@ -5,9 +5,9 @@
 
 namespace rbc {
 
-#define RBC_PASS(name, class_name, summary)                  \
-  class class_name final : public Pass {                     \
-   public:                                                   \
+#define RBC_PASS(name, class_name, summary)                        \
+  class class_name final : public Pass {                           \
+   public:                                                         \
     Status run(PhysicalPlan& plan, PassContext& context) override; \
   };
 #include "compiler/passes.def"

@@ -32,12 +32,14 @@ void check_config_keys(const Config& config, const std::vector<std::string>& kno
   }
 }
 
-const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading, DiagnosticEngine& diagnostics) {
+const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading,
+                                     DiagnosticEngine& diagnostics) {
   if (!connector.use.present) return nullptr;
   const std::string& name = connector.use.value;
   const ConnectorSpec* spec = find_connector_spec(name);
   if (spec == nullptr) {
-    diagnostics.error(connector.use.where, "unknown connector '" + name + "'", did_you_mean(name, connector_names()));
+    diagnostics.error(connector.use.where, "unknown connector '" + name + "'",
+                      did_you_mean(name, connector_names()));
     return nullptr;
   }
   if (reading && !spec->can_read) {
@@ -50,8 +52,8 @@ const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading
   return spec;
 }
 
-void check_range(const Located<int64_t>& value, const char* what, int64_t low, int64_t high, const std::string& unit,
-                 DiagnosticEngine& diagnostics) {
+void check_range(const Located<int64_t>& value, const char* what, int64_t low, int64_t high,
+                 const std::string& unit, DiagnosticEngine& diagnostics) {
   if (!value.present || (value.value >= low && value.value <= high)) return;
   diagnostics.error(value.where, std::string(what) + " must be between " + std::to_string(low) + " and " +
                                      std::to_string(high) + unit + ", got " + std::to_string(value.value));
@@ -95,7 +97,8 @@ void validate_stream(const SourceNode& source, const ConnectorSpec* spec, Diagno
   }
   SyncMode mode = stream.sync_mode.value;
   SourceRange mode_where = stream.sync_mode.present ? stream.sync_mode.where : stream.where;
-  if (spec != nullptr && std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
+  if (spec != nullptr &&
+      std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
     diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support sync_mode " +
                                       to_string(mode));
   }
@@ -117,7 +120,8 @@ void validate_destination(const DestinationSpec& destination, const ConnectorSpe
     diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support write_mode " +
                                       to_string(mode));
   }
-  if (mode == WriteMode::upsert && (!destination.primary_key.present || destination.primary_key.value.empty())) {
+  if (mode == WriteMode::upsert &&
+      (!destination.primary_key.present || destination.primary_key.value.empty())) {
     diagnostics.error(mode_where, "write_mode upsert needs a primary_key",
                       "list the key columns, e.g. primary_key: [id]");
   }
@@ -134,7 +138,8 @@ void validate_transform(const TransformSpec& transform, DiagnosticEngine& diagno
   check_config_keys(transform.config, spec->config_keys, "transform '" + spec->name + "'", diagnostics);
   for (const auto& key : spec->required_keys) {
     if (!transform.config.has(key)) {
-      diagnostics.error(transform.config.where, "transform '" + spec->name + "' needs config key '" + key + "'");
+      diagnostics.error(transform.config.where,
+                        "transform '" + spec->name + "' needs config key '" + key + "'");
     }
   }
 }
@@ -189,7 +194,8 @@ void check_sql_chain(const LogicalGraph& graph, NodeId source_id, DiagnosticEngi
       if (auto* error = std::get_if<SqlError>(&parsed)) errors.push_back(*error);
     }
     for (const SqlError& error : errors) {
-      diagnostics.error(query_position(where, query, error.offset, diagnostics), "in sql query: " + error.message,
+      diagnostics.error(query_position(where, query, error.offset, diagnostics),
+                        "in sql query: " + error.message,
                         "at offset " + std::to_string(error.offset) + " of the query");
     }
     if (!errors.empty()) return;
@@ -209,7 +215,8 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
     switch (node.kind) {
       case NodeKind::source: {
         const SourceNode& source = node.source();
-        validate_stream(source, check_connector(source.connector, /*reading=*/true, diagnostics), diagnostics);
+        validate_stream(source, check_connector(source.connector, /*reading=*/true, diagnostics),
+                        diagnostics);
         check_sql_chain(graph, id, diagnostics);
         const auto& name = source.stream.name;
         if (!name.present) break;
@@ -224,8 +231,8 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
       case NodeKind::router: break;  // routers are checked by the front-end that builds them
       case NodeKind::sink: {
         const DestinationSpec& destination = node.sink().destination;
-        validate_destination(destination, check_connector(destination.connector, /*reading=*/false, diagnostics),
-                             diagnostics);
+        validate_destination(
+            destination, check_connector(destination.connector, /*reading=*/false, diagnostics), diagnostics);
         break;
       }
     }

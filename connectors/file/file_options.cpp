@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 const char* extension_of(FileFormat format) { return format == FileFormat::csv ? "csv" : "jsonl"; }
 
 bool ends_with(const std::string& text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -57,8 +58,8 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
                                " exist; set `format` to choose");
       }
       if (!has_csv && !has_jsonl) {
-        return Status::not_found(std::string(who) + ": no file for stream \"" + stream + "\" (looked for " + csv +
-                                 " and " + jsonl + ")");
+        return Status::not_found(std::string(who) + ": no file for stream \"" + stream + "\" (looked for " +
+                                 csv + " and " + jsonl + ")");
       }
       options.path = has_csv ? csv : jsonl;
       options.format = has_csv ? FileFormat::csv : FileFormat::jsonl;
@@ -82,8 +83,10 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
     std::string delimiter = it->is_string() ? it->get<std::string>() : "";
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
     if (delimiter.size() != 1 || delimiter[0] == '"' || delimiter[0] == '\n' || delimiter[0] == '\r') {
-      return Status::invalid(std::string(who) + ": `delimiter` must be one character other than a quote or "
-                             "line break, not " + it->dump());
+      return Status::invalid(std::string(who) +
+                             ": `delimiter` must be one character other than a quote or "
+                             "line break, not " +
+                             it->dump());
     }
     options.delimiter = delimiter[0];
   }

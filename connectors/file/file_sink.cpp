@@ -143,7 +143,8 @@ class FileSink final : public Sink {
     std::error_code ec;
     auto parent = std::filesystem::path(options.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (ec) return Status::io_error("file destination: cannot create " + parent.string() + ": " + ec.message());
+    if (ec)
+      return Status::io_error("file destination: cannot create " + parent.string() + ": " + ec.message());
     return Status::ok();
   }
 
@@ -156,7 +157,8 @@ class FileSink final : public Sink {
     // Only the first part carries the header, and in append mode only onto an empty file.
     const bool header = options.format == FileFormat::csv && options.header && index == 0 &&
                         (request.write_mode == WriteMode::replace || file_is_empty_or_missing(options.path));
-    auto writer = std::make_unique<FileWriter>(temporary_path(options.path, index), options, *request.schema, header);
+    auto writer =
+        std::make_unique<FileWriter>(temporary_path(options.path, index), options, *request.schema, header);
     RBC_RETURN_NOT_OK(writer->open());
     return std::unique_ptr<PartitionWriter>(std::move(writer));
   }
@@ -173,7 +175,8 @@ class FileSink final : public Sink {
         RBC_RETURN_NOT_OK((*writer)->commit());
       }
       if (parts > 1) RBC_RETURN_NOT_OK(append_parts(first, options.path, 1, parts));
-      if (std::rename(first.c_str(), options.path.c_str()) != 0) return errno_status("rename to", options.path);
+      if (std::rename(first.c_str(), options.path.c_str()) != 0)
+        return errno_status("rename to", options.path);
       return Status::ok();
     }
     return append_parts(options.path, options.path, 0, parts);
@@ -192,7 +195,8 @@ class FileSink final : public Sink {
     if (request.write_mode == WriteMode::upsert) {
       return Status::invalid("file destination: write_mode upsert is not supported (use append or replace)");
     }
-    if (!request.schema) return Status::invalid("file destination: stream \"" + request.stream + "\" has no schema");
+    if (!request.schema)
+      return Status::invalid("file destination: stream \"" + request.stream + "\" has no schema");
     return resolve_file_options(request.config, request.stream, FileRole::sink);
   }
 

@@ -300,7 +300,8 @@ class FileReader : public PartitionReader {
   Batch start_batch() const {
     Batch batch = Batch::empty(plan_.output);
     size_t rows = std::min<size_t>(max_rows_, 8192);  // columns grow past this on demand
-    for (auto& column : batch.columns) column.reserve(rows, column.type().is_variable_width() ? rows * 16 : 0);
+    for (auto& column : batch.columns)
+      column.reserve(rows, column.type().is_variable_width() ? rows * 16 : 0);
     return batch;
   }
   bool batch_full(size_t rows, size_t bytes) const { return rows >= max_rows_ || bytes >= max_bytes_; }
@@ -362,10 +363,9 @@ class CsvReader final : public FileReader {
         Column& column = batch.columns[j];
         const TypeId id = column.type().id;
         // NULL: the unquoted null text, or an empty field of a type whose empty text is no value.
-        const bool is_null =
-            field.size == 0 ? (!field.quoted && null_text.empty()) || !empty_is_value(id)
-                            : !field.quoted && field.size == null_text.size() &&
-                                  std::memcmp(field.data, null_text.data(), field.size) == 0;
+        const bool is_null = field.size == 0 ? (!field.quoted && null_text.empty()) || !empty_is_value(id)
+                                             : !field.quoted && field.size == null_text.size() &&
+                                                   std::memcmp(field.data, null_text.data(), field.size) == 0;
         if (is_null) {
           column.append_null();
           continue;
@@ -379,7 +379,8 @@ class CsvReader final : public FileReader {
       }
       if (j < column_count) {
         drop_partial_row(batch, rows, j);
-        RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(), cannot_read(schema.field(j), text)));
+        RBC_RETURN_NOT_OK(
+            policy_.reject(scanner_.line(), scanner_.raw(), cannot_read(schema.field(j), text)));
         continue;
       }
       ++rows;
@@ -429,7 +430,8 @@ bool append_json_value(Column& column, const JsonValue& value, std::string& scra
     case TypeId::date:
     case TypeId::timestamp:
     case TypeId::timestamptz:
-    case TypeId::uuid: return value.kind == JsonKind::string && append_parsed_value(column, value.text, scratch);
+    case TypeId::uuid:
+      return value.kind == JsonKind::string && append_parsed_value(column, value.text, scratch);
   }
   return false;
 }

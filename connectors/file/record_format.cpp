@@ -80,7 +80,8 @@ void JsonlFormatter::append_row(std::string& out, const Batch& batch, size_t row
       case TypeId::decimal: append_formatted_value(out, column, row); break;
       case TypeId::float32:
       case TypeId::float64: {
-        double value = column.type().id == TypeId::float32 ? column.value<float>(row) : column.value<double>(row);
+        double value =
+            column.type().id == TypeId::float32 ? column.value<float>(row) : column.value<double>(row);
         bool finite = std::isfinite(value);
         if (!finite) out.push_back('"');
         append_formatted_value(out, column, row);

@@ -143,7 +143,8 @@ CsvScanner::Scan CsvScanner::scan(const char* p, const char* end, bool eof, cons
     if (content_end > p && content_end[-1] == '\r') --content_end;
     const char* s = p;
     for (;;) {
-      const auto* d = static_cast<const char*>(std::memchr(s, delimiter, static_cast<size_t>(content_end - s)));
+      const auto* d =
+          static_cast<const char*>(std::memchr(s, delimiter, static_cast<size_t>(content_end - s)));
       if (d == nullptr) {
         fields_.push_back({s, static_cast<uint32_t>(content_end - s)});
         break;

@@ -10,8 +10,8 @@ namespace rbc::generator {
 namespace {
 
 constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
-constexpr int32_t kDaysAt2000 = 10957;                 // 2000-01-01
-constexpr int64_t kMicrosAt2020 = 1577836800000000;    // 2020-01-01 00:00:00 UTC
+constexpr int32_t kDaysAt2000 = 10957;               // 2000-01-01
+constexpr int64_t kMicrosAt2020 = 1577836800000000;  // 2020-01-01 00:00:00 UTC
 constexpr uint64_t kMicrosIn5Years = 1826ull * 86400 * 1000000;
 
 uint64_t splitmix64(uint64_t x) {
@@ -22,9 +22,9 @@ uint64_t splitmix64(uint64_t x) {
 }
 
 struct ColumnRecipe {
-  bool sequential = false;  // an integer `id`: row + 1
-  uint64_t salt = 0;        // distinguishes the columns' hash streams
-  uint64_t cardinality = 0; // 0 = the type's default spread
+  bool sequential = false;   // an integer `id`: row + 1
+  uint64_t salt = 0;         // distinguishes the columns' hash streams
+  uint64_t cardinality = 0;  // 0 = the type's default spread
   std::string name;
 };
 
@@ -39,8 +39,8 @@ Result<uint64_t> non_negative(const Config& config, const char* key, uint64_t fa
   auto it = config.values.find(key);
   if (it == config.values.end()) return fallback;
   if (!it->is_number_integer() || it->get<int64_t>() < 0) {
-    return Status::invalid(std::string("generator source: `") + key + "` must be a non-negative integer, not " +
-                           it->dump());
+    return Status::invalid(std::string("generator source: `") + key +
+                           "` must be a non-negative integer, not " + it->dump());
   }
   return it->get<uint64_t>();
 }
@@ -54,7 +54,9 @@ Result<Schema> schema_from_config(const Config& config) {
   Schema schema;
   auto add = [&](const std::string& name, const nlohmann::json& type_name) -> Status {
     auto type = type_name.is_string() ? parse_data_type(type_name.get<std::string>()) : std::nullopt;
-    if (!type) return Status::invalid("generator source: column \"" + name + "\" has unknown type " + type_name.dump());
+    if (!type)
+      return Status::invalid("generator source: column \"" + name + "\" has unknown type " +
+                             type_name.dump());
     schema.add(Field{name, *type});
     return Status::ok();
   };
@@ -62,7 +64,8 @@ Result<Schema> schema_from_config(const Config& config) {
   if (it->is_array()) {
     for (const auto& entry : *it) {
       if (!entry.is_object() || entry.size() != 1) {
-        return Status::invalid("generator source: each entry of `columns` must be {name: type}, not " + entry.dump());
+        return Status::invalid("generator source: each entry of `columns` must be {name: type}, not " +
+                               entry.dump());
       }
       RBC_RETURN_NOT_OK(add(entry.begin().key(), entry.begin().value()));
     }
@@ -84,14 +87,17 @@ Result<GeneratorPlan> plan_generation(const StreamRequest& request) {
   }
   const nlohmann::json* cardinality = nullptr;
   if (auto it = request.config.values.find("cardinality"); it != request.config.values.end()) {
-    if (!it->is_object()) return Status::invalid("generator source: `cardinality` must be a map {column: count}");
+    if (!it->is_object())
+      return Status::invalid("generator source: `cardinality` must be a map {column: count}");
     cardinality = &*it;
   }
   std::vector<std::string> names = request.columns.empty() ? full.names() : request.columns;
   Schema output;
   for (const auto& name : names) {
     int at = full.index_of(name);
-    if (at < 0) return Status::invalid("generator source: stream \"" + request.stream + "\" has no column \"" + name + "\"");
+    if (at < 0)
+      return Status::invalid("generator source: stream \"" + request.stream + "\" has no column \"" + name +
+                             "\"");
     const Field& field = full.field(static_cast<size_t>(at));
     ColumnRecipe recipe;
     recipe.name = field.name;
@@ -101,7 +107,8 @@ Result<GeneratorPlan> plan_generation(const StreamRequest& request) {
     if (cardinality != nullptr && cardinality->contains(name)) {
       const auto& count = (*cardinality)[name];
       if (!count.is_number_integer() || count.get<int64_t>() < 1) {
-        return Status::invalid("generator source: cardinality of \"" + name + "\" must be a positive integer");
+        return Status::invalid("generator source: cardinality of \"" + name +
+                               "\" must be a positive integer");
       }
       recipe.cardinality = count.get<uint64_t>();
     }
@@ -246,7 +253,8 @@ class GeneratorSource final : public Source {
                              std::to_string(request.partition_count));
     }
     RBC_ASSIGN_OR_RETURN(GeneratorPlan plan, plan_generation(request));
-    return std::unique_ptr<PartitionReader>(std::make_unique<GeneratorReader>(std::move(plan), request, index));
+    return std::unique_ptr<PartitionReader>(
+        std::make_unique<GeneratorReader>(std::move(plan), request, index));
   }
 };
 

@@ -1,7 +1,8 @@
 // Byte sizes, durations, ${VAR} substitution and secret redaction.
+#include "dsl/values.h"
+
 #include <gtest/gtest.h>
 
-#include "dsl/values.h"
 #include "graph/redact.h"
 
 namespace rbc {
@@ -44,7 +45,8 @@ TEST(Values, Substitution) {
 }
 
 TEST(Redact, UrlsConninfoAndKeys) {
-  EXPECT_EQ(redact_secrets("postgresql://rbc:s3cret@127.0.0.1:5432/db"), "postgresql://rbc:***@127.0.0.1:5432/db");
+  EXPECT_EQ(redact_secrets("postgresql://rbc:s3cret@127.0.0.1:5432/db"),
+            "postgresql://rbc:***@127.0.0.1:5432/db");
   EXPECT_EQ(redact_secrets("host=h user=u password=s3cret dbname=d"), "host=h user=u password=*** dbname=d");
   EXPECT_EQ(redact_secrets("host=h password='a b' dbname=d"), "host=h password=*** dbname=d");
   EXPECT_EQ(redact_secrets("postgresql://h/db?user=u&password=x&sslmode=off"),

@@ -2,6 +2,7 @@
 // writes, and driving a Source or Sink the way the runtime does.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,8 +10,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "connectors/connector.h"
 #include "graph/value_format.h"
@@ -30,7 +29,8 @@ class TempDir {
   // Names of the entries in the directory, sorted.
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename());
+    for (const auto& entry : std::filesystem::directory_iterator(path_))
+      names.push_back(entry.path().filename());
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -73,7 +73,8 @@ inline Result<ReadResult> read_all(Source& source, const StreamRequest& request)
     for (;;) {
       RBC_ASSIGN_OR_RETURN(auto batch, reader->next());
       if (!batch) break;
-      if (!(*batch->schema == *result.schema)) return Status::internal("batch schema differs from prepare()'s");
+      if (!(*batch->schema == *result.schema))
+        return Status::internal("batch schema differs from prepare()'s");
       result.rows += batch->num_rows;
       result.batches.push_back(std::move(*batch));
     }
@@ -83,7 +84,8 @@ inline Result<ReadResult> read_all(Source& source, const StreamRequest& request)
 }
 
 // prepare + one writer per batch list + commit + finish.
-inline Status write_all(Sink& sink, const SinkRequest& request, const std::vector<std::vector<Batch>>& parts) {
+inline Status write_all(Sink& sink, const SinkRequest& request,
+                        const std::vector<std::vector<Batch>>& parts) {
   RBC_RETURN_NOT_OK(sink.prepare(request));
   for (size_t i = 0; i < parts.size(); ++i) {
     RBC_ASSIGN_OR_RETURN(auto writer, sink.open(request, static_cast<int>(i)));

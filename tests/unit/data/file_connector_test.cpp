@@ -46,7 +46,8 @@ StreamRequest read_request(const std::string& path, std::optional<Schema> schema
 }
 
 SinkRequest write_request(const std::string& path, std::shared_ptr<const Schema> schema,
-                          WriteMode mode = WriteMode::replace, nlohmann::json extra = nlohmann::json::object()) {
+                          WriteMode mode = WriteMode::replace,
+                          nlohmann::json extra = nlohmann::json::object()) {
   SinkRequest request;
   request.pipeline = "p";
   request.stream = "s";
@@ -74,8 +75,8 @@ std::string round_trip(const TempDir& dir, const std::string& extension, const s
   EXPECT_TRUE(read.is_ok()) << read.status().message();
   if (!read.is_ok()) return "";
   auto sink = file::make_file_sink();
-  Status written = test::write_all(*sink, write_request(out, read->schema, WriteMode::replace, options),
-                                   {read->batches});
+  Status written =
+      test::write_all(*sink, write_request(out, read->schema, WriteMode::replace, options), {read->batches});
   EXPECT_TRUE(written.is_ok()) << written.message();
   return read_file(out);
 }
@@ -123,8 +124,7 @@ TEST(FileConnector, CsvNullTextAndQuotedEmptyString) {
   auto source = file::make_file_source();
   auto read = test::read_all(*source, read_request(in, schema, {{"null", "\\N"}}));
   ASSERT_TRUE(read.is_ok()) << read.status().message();
-  EXPECT_EQ(test::rows_as_text(read->batches),
-            (std::vector<std::string>{"NULL|NULL|\\N", "|1|x", "|NULL|"}));
+  EXPECT_EQ(test::rows_as_text(read->batches), (std::vector<std::string>{"NULL|NULL|\\N", "|1|x", "|NULL|"}));
   EXPECT_EQ(round_trip(dir, "csv", csv, schema, {{"null", "\\N"}}), "a,b,c\n\\N,\\N,\"\\N\"\n,1,x\n,\\N,\n");
 
   // Default null "": unquoted empty is NULL, quoted "" is the empty string.
@@ -164,8 +164,8 @@ TEST(FileConnector, CsvOtherDelimiterWithoutHeader) {
   const std::string in = dir.file("weather.txt");
   write_file(in, "Hamburg;12.0\nBulawayo;8.9\n\"Semi;colon\";-3.5\n");
   auto source = file::make_file_source();
-  auto read = test::read_all(*source, read_request(in, std::nullopt,
-                                                   {{"format", "csv"}, {"delimiter", ";"}, {"header", false}}));
+  auto read = test::read_all(
+      *source, read_request(in, std::nullopt, {{"format", "csv"}, {"delimiter", ";"}, {"header", false}}));
   ASSERT_TRUE(read.is_ok()) << read.status().message();
   EXPECT_EQ(*read->schema, schema_of({{"column1", "text"}, {"column2", "float64"}}));
   EXPECT_EQ(test::rows_as_text(read->batches),
@@ -219,8 +219,8 @@ TEST(FileConnector, MalformedRowsGoToTheDeadLetterFile) {
             "{\"stream\":\"s\",\"origin\":\"" + in +
                 "\",\"line\":3,\"reason\":\"column \\\"a\\\": cannot read \\\"bad\\\" as int64\","
                 "\"raw\":\"\\\"bad\\\",\\\"q\\\"\\\"uote\\\"\"}\n"
-                "{\"stream\":\"s\",\"origin\":\"" + in +
-                "\",\"line\":4,\"reason\":\"expected 2 fields, found 3\",\"raw\":\"2,y,extra\"}\n");
+                "{\"stream\":\"s\",\"origin\":\"" +
+                in + "\",\"line\":4,\"reason\":\"expected 2 fields, found 3\",\"raw\":\"2,y,extra\"}\n");
 }
 
 TEST(FileConnector, MalformedJsonlLines) {
@@ -243,7 +243,8 @@ TEST(FileConnector, MalformedJsonlLines) {
   EXPECT_NE(dlq.find("\"line\":4,\"reason\":\"expected a member name\",\"raw\":\"{\\\"a\\\":2,}\""),
             std::string::npos)
       << dlq;
-  EXPECT_NE(dlq.find("\"line\":5,\"reason\":\"expected a JSON object\",\"raw\":\"[1]\""), std::string::npos) << dlq;
+  EXPECT_NE(dlq.find("\"line\":5,\"reason\":\"expected a JSON object\",\"raw\":\"[1]\""), std::string::npos)
+      << dlq;
 }
 
 TEST(FileConnector, ProjectionSelectsAndOrdersColumns) {
@@ -312,7 +313,8 @@ TEST(FileConnector, InfersJsonlTypesFromKeys) {
   auto read = test::read_all(*source, read_request(in));
   ASSERT_TRUE(read.is_ok()) << read.status().message();
   EXPECT_EQ(test::rows_as_text(read->batches),
-            (std::vector<std::string>{"1|1.5|true|2024-01-01|[1]|1|NULL|NULL", "2|2|NULL|NULL|NULL|\"one\"|bo|NULL"}));
+            (std::vector<std::string>{"1|1.5|true|2024-01-01|[1]|1|NULL|NULL",
+                                      "2|2|NULL|NULL|NULL|\"one\"|bo|NULL"}));
 }
 
 TEST(FileConnector, BatchesRespectMaxRowsAndLargeFilesCrossBlockBoundaries) {
@@ -350,8 +352,8 @@ TEST(FileConnector, BatchesRespectMaxRowsAndLargeFilesCrossBlockBoundaries) {
   write_file(in, csv + "oops,x\n");
   auto failed = test::read_all(*source, read_request(in));
   ASSERT_FALSE(failed.is_ok());
-  EXPECT_EQ(failed.status().message(),
-            in + ":" + std::to_string(1 + 2 * rows + 1 + 1) + ": column \"id\": cannot read \"oops\" as int64");
+  EXPECT_EQ(failed.status().message(), in + ":" + std::to_string(1 + 2 * rows + 1 + 1) +
+                                           ": column \"id\": cannot read \"oops\" as int64");
 }
 
 TEST(FileConnector, DirectoryPathSelectsTheStreamsFile) {
@@ -373,7 +375,8 @@ TEST(FileConnector, DirectoryPathSelectsTheStreamsFile) {
 
   // The sink mirrors the rule: <dir>/<stream>.<format>.
   auto sink = file::make_file_sink();
-  auto sink_request = write_request(dir.path() + "/out/", users->schema, WriteMode::replace, {{"format", "jsonl"}});
+  auto sink_request =
+      write_request(dir.path() + "/out/", users->schema, WriteMode::replace, {{"format", "jsonl"}});
   sink_request.stream = "users";
   ASSERT_TRUE(test::write_all(*sink, sink_request, {users->batches}).is_ok());
   EXPECT_EQ(read_file(dir.file("out/users.jsonl")), "{\"id\":7}\n");
@@ -405,7 +408,8 @@ TEST(FileConnector, ReplaceReplacesAtomicallyAndLeavesNoTemporaryFile) {
   ASSERT_TRUE((*writer)->commit().is_ok());
   // Until finish() the destination is untouched.
   EXPECT_EQ(read_file(out), "old,content\nthat,is\nlonger,than the new file\n");
-  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"in.csv", "out.csv", file::temporary_path("out.csv", 0)}));
+  EXPECT_EQ(dir.entries(),
+            (std::vector<std::string>{"in.csv", "out.csv", file::temporary_path("out.csv", 0)}));
   ASSERT_TRUE(sink->finish(request).is_ok());
   EXPECT_EQ(read_file(out), "id,name\n1,a\n2,b\n");
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"in.csv", "out.csv"}));
@@ -441,7 +445,8 @@ TEST(FileConnector, PartitionedWritersArePublishedInPartitionOrder) {
   auto sink = file::make_file_sink();
   auto write = write_request(dir.file("out.csv"), read->schema);
   write.partition_count = 3;
-  ASSERT_TRUE(test::write_all(*sink, write, {{read->batches[0]}, {read->batches[1]}, {read->batches[2]}}).is_ok());
+  ASSERT_TRUE(
+      test::write_all(*sink, write, {{read->batches[0]}, {read->batches[1]}, {read->batches[2]}}).is_ok());
   EXPECT_EQ(read_file(dir.file("out.csv")), "id\n1\n2\n3\n");
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"in.csv", "out.csv"}));
 }
@@ -481,8 +486,9 @@ TEST(FileConnector, SinkRejectsUpsertAndBadConfig) {
   ASSERT_FALSE(bad.is_ok());
   EXPECT_EQ(bad.message(), "file destination: cannot tell the format of " + dir.file("out.txt") +
                                " from its name; set `format: csv` or `format: jsonl`");
-  EXPECT_FALSE(sink->prepare(write_request(dir.file("o.csv"), schema, WriteMode::replace, {{"delimiter", ";;"}}))
-                   .is_ok());
+  EXPECT_FALSE(
+      sink->prepare(write_request(dir.file("o.csv"), schema, WriteMode::replace, {{"delimiter", ";;"}}))
+          .is_ok());
 }
 
 TEST(ConnectorRegistry, KnowsFileAndGenerator) {

@@ -1,9 +1,9 @@
 // The generator source: deterministic rows, any type, and partitions whose union is the
 // single-partition output.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "connectors/generator/generator_source.h"
 #include "data_test_support.h"
@@ -125,8 +125,10 @@ TEST(Generator, ProjectionKeepsValuesAndCardinalityLimitsDistinctValues) {
   }
 
   StreamRequest keyed;
-  keyed.config = config_of({{"rows", 10000}, {"columns", nlohmann::json::array({{{"station", "text"}}, {{"temperature", "float64"}}})},
-                            {"cardinality", {{"station", 40}}}});
+  keyed.config =
+      config_of({{"rows", 10000},
+                 {"columns", nlohmann::json::array({{{"station", "text"}}, {{"temperature", "float64"}}})},
+                 {"cardinality", {{"station", 40}}}});
   auto rows = generate(keyed);
   std::set<std::string> stations;
   for (const auto& row : rows) stations.insert(row.substr(0, row.find('|')));

@@ -2,10 +2,10 @@
 // accepted alternative spellings read as documented in graph/value_format.h.
 #include "graph/value_format.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace rbc {
 namespace {
@@ -76,13 +76,25 @@ TEST(ValueFormat, AlternativeSpellings) {
 
 TEST(ValueFormat, RejectsMalformedText) {
   const std::pair<const char*, const char*> cases[] = {
-      {"bool", "yes"},          {"int16", "32768"},           {"int32", "1.0"},
-      {"int64", ""},            {"int64", "12a"},             {"float64", "1e999"},
-      {"float64", "abc"},       {"decimal(12,2)", "1.234"},   {"decimal(4,2)", "123.4"},
-      {"decimal(12,2)", "."},   {"date", "2023-02-29"},       {"date", "2024-1-02"},
-      {"timestamp", "2024-01-02 25:00:00"}, {"timestamp", "2024-01-02 03:04:05+00"},
-      {"timestamptz", "2024-01-02 03:04:05+2"}, {"uuid", "123e4567-e89b-12d3-a456-42661417400"},
-      {"bytes", "00ff"},        {"bytes", "\\x0"},            {"json", "{\"a\":"},
+      {"bool", "yes"},
+      {"int16", "32768"},
+      {"int32", "1.0"},
+      {"int64", ""},
+      {"int64", "12a"},
+      {"float64", "1e999"},
+      {"float64", "abc"},
+      {"decimal(12,2)", "1.234"},
+      {"decimal(4,2)", "123.4"},
+      {"decimal(12,2)", "."},
+      {"date", "2023-02-29"},
+      {"date", "2024-1-02"},
+      {"timestamp", "2024-01-02 25:00:00"},
+      {"timestamp", "2024-01-02 03:04:05+00"},
+      {"timestamptz", "2024-01-02 03:04:05+2"},
+      {"uuid", "123e4567-e89b-12d3-a456-42661417400"},
+      {"bytes", "00ff"},
+      {"bytes", "\\x0"},
+      {"json", "{\"a\":"},
   };
   for (const auto& [type, text] : cases) EXPECT_EQ(reprint(type, text), "<error>") << type << " " << text;
 }
