@@ -8,7 +8,7 @@
 #include <cctype>
 
 #include "graph/diagnostic.h"
-#include "operators/sql/value_text.h"
+#include "graph/value_format.h"
 
 namespace rbc::sql {
 
@@ -325,30 +325,32 @@ class Binder {
     }
     const std::string& digits = literal.text;
     if (digits.find_first_of("eE") != std::string::npos) {
-      auto value = parse_double(digits);
-      if (!value) return error(at, "invalid number '" + digits + "'");
+      double value = 0;
+      if (!parse_float64(digits, &value)) return error(at, "invalid number '" + digits + "'");
       auto e = constant(DataType{TypeId::float64}, at, text);
-      e->value.floats[0] = *value;
+      e->value.floats[0] = value;
       return e;
     }
     if (auto point = digits.find('.'); point != std::string::npos) {
       int scale = static_cast<int>(digits.size() - point - 1);
-      auto value = scale <= 38 ? parse_decimal(digits, scale) : std::nullopt;
-      if (!value) return error(at, "numeric literal '" + digits + "' is too long");
+      __int128 value = 0;
+      if (scale > 38 || !parse_decimal(digits, 0, static_cast<uint8_t>(scale), &value))
+        return error(at, "numeric literal '" + digits + "' is too long");
       auto e = constant(DataType{TypeId::decimal, 0, static_cast<uint8_t>(scale)}, at, text);
-      e->value.decimals[0] = *value;
+      e->value.decimals[0] = value;
       return e;
     }
-    if (auto value = parse_int(digits)) {
-      bool small = *value <= INT32_MAX;
+    if (int64_t value = 0; parse_int64(digits, &value)) {
+      bool small = value <= INT32_MAX;
       auto e = constant(DataType{small ? TypeId::int32 : TypeId::int64}, at, text);
-      e->value.ints[0] = *value;
+      e->value.ints[0] = value;
       return e;
     }
-    auto value = parse_decimal(digits, 0);
-    if (!value) return error(at, "numeric literal '" + digits + "' is too long");
+    __int128 value = 0;
+    if (!parse_decimal(digits, 0, 0, &value))
+      return error(at, "numeric literal '" + digits + "' is too long");
     auto e = constant(DataType{TypeId::decimal, 0, 0}, at, text);
-    e->value.decimals[0] = *value;
+    e->value.decimals[0] = value;
     return e;
   }
 

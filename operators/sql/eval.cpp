@@ -8,9 +8,10 @@
 #include <cmath>
 #include <limits>
 
+#include "graph/value_format.h"
 #include "operators/sql/expr.h"
 #include "operators/sql/like.h"
-#include "operators/sql/value_text.h"
+#include "operators/sql/pow10.h"
 
 namespace rbc::sql {
 
@@ -839,34 +840,116 @@ bool decimal_fits(const DataType& to, __int128 v) {
   return v < limit && v > -limit;
 }
 
-void append_uuid(std::string& out, std::string_view bytes) {
-  static const char hex[] = "0123456789abcdef";
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    auto b = static_cast<unsigned char>(bytes[i]);
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
+// CAST from text reads the shared codecs' forms (graph/value_format.h) plus what
+// PostgreSQL also accepts there: surrounding whitespace, the boolean words
+// yes/no/on/off/y/n, decimals with more fractional digits than the target scale
+// (rounded half away from zero) or with an exponent, and an offset on a timestamp
+// without time zone (ignored).
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n'))
+    text.remove_suffix(1);
+  return text;
 }
 
-bool parse_uuid(std::string_view text, std::string& out) {
-  out.clear();
-  int nibble = -1;
-  for (char c : text) {
-    if (c == '-') continue;
-    int v = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
-    if (v < 0) return false;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out += static_cast<char>(nibble * 16 + v);
-      nibble = -1;
-    }
+bool equals_lower(std::string_view text, std::string_view word) {
+  if (text.size() != word.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] + 32) : text[i];
+    if (c != word[i]) return false;
   }
-  return out.size() == 16 && nibble < 0;
+  return true;
+}
+
+bool text_to_bool(std::string_view text, bool* out) {
+  text = trim_blanks(text);
+  if (parse_bool(text, out)) return true;
+  for (const char* word : {"y", "yes", "on"}) {
+    if (equals_lower(text, word)) return *out = true;
+  }
+  for (const char* word : {"n", "no", "off"}) {
+    if (equals_lower(text, word)) return !(*out = false);
+  }
+  return false;
+}
+
+// Rewrites `text` as plain digits with at most `scale` fractional digits (the exponent
+// applied), into `scratch` when it has to change; `round_up` says whether the first
+// dropped digit is 5 or more. False when the text is malformed.
+bool plain_decimal_text(std::string_view& text, int scale, std::string& scratch, bool& round_up) {
+  round_up = false;
+  int exponent = 0;
+  std::string_view mantissa = text;
+  if (auto e = text.find_first_of("eE"); e != std::string_view::npos) {
+    std::string_view exponent_text = text.substr(e + 1);
+    if (!exponent_text.empty() && exponent_text.front() == '+') exponent_text.remove_prefix(1);
+    auto result =
+        std::from_chars(exponent_text.data(), exponent_text.data() + exponent_text.size(), exponent);
+    if (exponent_text.empty() || result.ec != std::errc{} ||
+        result.ptr != exponent_text.data() + exponent_text.size() || exponent > 38 || exponent < -38) {
+      return false;
+    }
+    mantissa = text.substr(0, e);
+  }
+  size_t point = mantissa.find('.');
+  size_t fraction_digits = point == std::string_view::npos ? 0 : mantissa.size() - point - 1;
+  if (exponent == 0 && fraction_digits <= static_cast<size_t>(scale)) {
+    text = mantissa;
+    return true;
+  }
+  std::string_view sign;
+  if (!mantissa.empty() && (mantissa.front() == '-' || mantissa.front() == '+')) {
+    sign = mantissa.substr(0, 1);
+    mantissa.remove_prefix(1);
+  }
+  std::string digits;
+  point = mantissa.find('.');
+  if (point == std::string_view::npos) {
+    digits = mantissa;
+  } else {
+    digits.append(mantissa.substr(0, point)).append(mantissa.substr(point + 1));
+  }
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.empty()) return false;
+  // The point sits after `integer` digits of `digits` once the exponent is applied.
+  int64_t integer = static_cast<int64_t>(digits.size() - fraction_digits) + exponent;
+  if (integer < 0) {
+    digits.insert(0, static_cast<size_t>(-integer), '0');
+    integer = 0;
+  }
+  if (integer > static_cast<int64_t>(digits.size())) digits.append(integer - digits.size(), '0');
+  size_t keep = static_cast<size_t>(integer) + static_cast<size_t>(scale);
+  if (keep < digits.size()) {
+    round_up = digits[keep] >= '5';
+    digits.resize(keep);
+  }
+  scratch.assign(sign);
+  scratch.append(digits, 0, static_cast<size_t>(integer));
+  if (digits.size() > static_cast<size_t>(integer))
+    scratch.append(".").append(digits, static_cast<size_t>(integer));
+  if (integer == 0 && digits.empty()) scratch.append("0");
+  text = scratch;
+  return true;
+}
+
+bool text_to_decimal(std::string_view text, int scale, std::string& scratch, __int128* out) {
+  text = trim_blanks(text);
+  bool round_up = false;
+  if (!plain_decimal_text(text, scale, scratch, round_up)) return false;
+  if (!parse_decimal(text, 0, static_cast<uint8_t>(scale), out)) return false;
+  if (round_up) *out += !text.empty() && text.front() == '-' ? -1 : 1;
+  return true;
+}
+
+bool text_to_timestamp(std::string_view text, bool with_zone, int64_t* out) {
+  text = trim_blanks(text);
+  if (with_zone) return parse_timestamptz(text, out);
+  if (parse_timestamp(text, out)) return true;
+  // An offset is checked and then ignored, as PostgreSQL does for timestamp.
+  int64_t ignored = 0;
+  size_t offset = text.find_last_of("+-Zz");
+  if (offset == std::string_view::npos || offset < 10 || !parse_timestamptz(text, &ignored)) return false;
+  return parse_timestamp(trim_blanks(text.substr(0, offset)), out);
 }
 
 Result<Vec> format_as_text(const Vec& in, const DataType& to) {
@@ -880,26 +963,17 @@ Result<Vec> format_as_text(const Vec& in, const DataType& to) {
   for (size_t i = 0; i < in.size; ++i) {
     if (in.is_valid(i)) {
       switch (in.type.id) {
-        case TypeId::boolean: buffer += in.bools[i] ? "true" : "false"; break;
+        case TypeId::boolean: append_bool(buffer, in.bools[i]); break;
         case TypeId::int16:
         case TypeId::int32:
-        case TypeId::int64: append_int(buffer, in.ints[i]); break;
-        case TypeId::float32: {
-          char digits[32];
-          auto result = std::to_chars(digits, digits + sizeof digits, static_cast<float>(in.floats[i]));
-          if (std::isfinite(in.floats[i])) {
-            buffer.append(digits, result.ptr);
-          } else {
-            append_double(buffer, in.floats[i]);
-          }
-          break;
-        }
-        case TypeId::float64: append_double(buffer, in.floats[i]); break;
+        case TypeId::int64: append_int64(buffer, in.ints[i]); break;
+        case TypeId::float32: append_float32(buffer, static_cast<float>(in.floats[i])); break;
+        case TypeId::float64: append_float64(buffer, in.floats[i]); break;
         case TypeId::decimal: append_decimal(buffer, in.decimals[i], in.type.scale); break;
         case TypeId::date: append_date(buffer, static_cast<int32_t>(in.ints[i])); break;
-        case TypeId::timestamp: append_timestamp(buffer, in.ints[i], false); break;
-        case TypeId::timestamptz: append_timestamp(buffer, in.ints[i], true); break;
-        case TypeId::uuid: append_uuid(buffer, in.strings[i]); break;
+        case TypeId::timestamp: append_timestamp(buffer, in.ints[i]); break;
+        case TypeId::timestamptz: append_timestamptz(buffer, in.ints[i]); break;
+        case TypeId::uuid: append_uuid(buffer, reinterpret_cast<const uint8_t*>(in.strings[i].data())); break;
         case TypeId::text:
         case TypeId::bytes:
         case TypeId::json: buffer.append(in.strings[i]); break;
@@ -929,52 +1003,54 @@ Result<Vec> parse_from_text(const Vec& in, const DataType& to, const Expr& expr)
     bool ok = true;
     switch (to.id) {
       case TypeId::boolean: {
-        auto v = parse_bool(s);
-        ok = v.has_value();
-        out.bools[i] = v.value_or(false);
+        bool v = false;
+        ok = text_to_bool(s, &v);
+        out.bools[i] = v;
         break;
       }
       case TypeId::int16:
       case TypeId::int32:
       case TypeId::int64: {
-        auto v = parse_int(s);
-        if (v && !fits(to, *v))
+        int64_t v = 0;
+        ok = parse_int64(trim_blanks(s), &v);
+        if (ok && !fits(to, v))
           return runtime_error("value \"" + std::string(s) + "\" is out of range for type " + to.to_string(),
                                expr);
-        ok = v.has_value();
-        out.ints[i] = v.value_or(0);
+        out.ints[i] = ok ? v : 0;
         break;
       }
       case TypeId::float32:
       case TypeId::float64: {
-        auto v = parse_double(s);
-        ok = v.has_value();
-        out.floats[i] = to.id == TypeId::float32 ? static_cast<float>(v.value_or(0)) : v.value_or(0);
+        double v = 0;
+        ok = parse_float64(trim_blanks(s), &v);
+        if (!ok) v = 0;
+        out.floats[i] = to.id == TypeId::float32 ? static_cast<float>(v) : v;
         break;
       }
       case TypeId::decimal: {
-        auto v = parse_decimal(s, to.scale);
-        if (v && !decimal_fits(to, *v)) return runtime_error("numeric field overflow", expr);
-        ok = v.has_value();
-        out.decimals[i] = v.value_or(0);
+        __int128 v = 0;
+        ok = text_to_decimal(s, to.scale, scratch, &v);
+        if (ok && !decimal_fits(to, v)) return runtime_error("numeric field overflow", expr);
+        out.decimals[i] = ok ? v : 0;
         break;
       }
       case TypeId::date: {
-        auto v = parse_date(s);
-        ok = v.has_value();
-        out.ints[i] = v.value_or(0);
+        int32_t v = 0;
+        ok = parse_date(trim_blanks(s), &v);
+        out.ints[i] = ok ? v : 0;
         break;
       }
       case TypeId::timestamp:
       case TypeId::timestamptz: {
-        auto v = parse_timestamp(s, to.id == TypeId::timestamptz);
-        ok = v.has_value();
-        out.ints[i] = v.value_or(0);
+        int64_t v = 0;
+        ok = text_to_timestamp(s, to.id == TypeId::timestamptz, &v);
+        out.ints[i] = ok ? v : 0;
         break;
       }
       case TypeId::uuid: {
-        ok = parse_uuid(s, scratch);
-        if (ok) uuids->append(scratch);
+        uint8_t bytes[16];
+        ok = parse_uuid(trim_blanks(s), bytes);
+        if (ok) uuids->append(reinterpret_cast<const char*>(bytes), 16);
         break;
       }
       case TypeId::text:

@@ -251,8 +251,8 @@ TEST(SqlEval, Casts) {
             (Strings{"2024-01-15 10:30:00", "1970-01-01 00:00:01.5", "NULL", "2023-06-01 00:00:00",
                      "1999-12-31 23:59:59"}));
   EXPECT_EQ(eval_column("SELECT ts::timestamptz::text FROM input"),
-            (Strings{"2024-01-15 10:30:00+00", "1970-01-01 00:00:01.5+00", "NULL", "2023-06-01 00:00:00+00",
-                     "1999-12-31 23:59:59+00"}));
+            (Strings{"2024-01-15 10:30:00+00:00", "1970-01-01 00:00:01.5+00:00", "NULL",
+                     "2023-06-01 00:00:00+00:00", "1999-12-31 23:59:59+00:00"}));
   EXPECT_EQ(eval_column("SELECT ts::date FROM input"),
             (Strings{"2024-01-15", "1970-01-01", "NULL", "2023-06-01", "1999-12-31"}));
   EXPECT_EQ(eval_column("SELECT day::timestamp FROM input"),
@@ -271,7 +271,7 @@ TEST(SqlEval, Casts) {
             (Strings{"2024-02-29 12:00:00.25", "2024-02-29 12:00:00.25", "2024-02-29 12:00:00.25",
                      "2024-02-29 12:00:00.25", "2024-02-29 12:00:00.25"}));
   EXPECT_EQ(eval_column("SELECT CAST('2024-01-01 01:00:00+01' AS timestamptz)::text FROM input")[0],
-            "2024-01-01 00:00:00+00");
+            "2024-01-01 00:00:00+00:00");
   EXPECT_EQ(eval_column("SELECT CAST(' yes ' AS bool) FROM input")[0], "true");
   EXPECT_EQ(eval_column("SELECT CAST('12.345' AS decimal(5,2)) FROM input")[0], "12.35");
 }

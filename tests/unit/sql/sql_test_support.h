@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "graph/batch.h"
+#include "graph/value_format.h"
 #include "operators/sql/like.h"
 #include "operators/sql/sql.h"
-#include "operators/sql/value_text.h"
 
 namespace rbc::sql_test {
 
@@ -26,17 +26,39 @@ inline Column make_column(DataType type, const std::vector<Opt>& values) {
       column.append_null();
       continue;
     }
+    // Fixture text is in the shared codecs' forms; anything else fails the test.
+    auto read = [&](auto parse, auto value) {
+      EXPECT_TRUE(parse(*v, &value)) << *v;
+      return value;
+    };
+    auto read_int = [&](std::string_view text, int64_t* out) { return parse_int64(text, out); };
+    auto read_double = [&](std::string_view text, double* out) { return parse_float64(text, out); };
     switch (type.id) {
-      case TypeId::boolean: column.append<uint8_t>(*sql::parse_bool(*v)); break;
-      case TypeId::int16: column.append<int16_t>(static_cast<int16_t>(*sql::parse_int(*v))); break;
-      case TypeId::int32: column.append<int32_t>(static_cast<int32_t>(*sql::parse_int(*v))); break;
-      case TypeId::int64: column.append<int64_t>(*sql::parse_int(*v)); break;
-      case TypeId::float32: column.append<float>(static_cast<float>(*sql::parse_double(*v))); break;
-      case TypeId::float64: column.append<double>(*sql::parse_double(*v)); break;
-      case TypeId::decimal: column.append<__int128>(*sql::parse_decimal(*v, type.scale)); break;
-      case TypeId::date: column.append<int32_t>(*sql::parse_date(*v)); break;
-      case TypeId::timestamp: column.append<int64_t>(*sql::parse_timestamp(*v, false)); break;
-      case TypeId::timestamptz: column.append<int64_t>(*sql::parse_timestamp(*v, true)); break;
+      case TypeId::boolean:
+        column.append<uint8_t>(read([](std::string_view t, bool* o) { return parse_bool(t, o); }, false));
+        break;
+      case TypeId::int16: column.append<int16_t>(static_cast<int16_t>(read(read_int, int64_t{0}))); break;
+      case TypeId::int32: column.append<int32_t>(static_cast<int32_t>(read(read_int, int64_t{0}))); break;
+      case TypeId::int64: column.append<int64_t>(read(read_int, int64_t{0})); break;
+      case TypeId::float32: column.append<float>(static_cast<float>(read(read_double, 0.0))); break;
+      case TypeId::float64: column.append<double>(read(read_double, 0.0)); break;
+      case TypeId::decimal:
+        column.append<__int128>(
+            read([&](std::string_view t, __int128* o) { return parse_decimal(t, 0, type.scale, o); },
+                 __int128{0}));
+        break;
+      case TypeId::date:
+        column.append<int32_t>(
+            read([](std::string_view t, int32_t* o) { return parse_date(t, o); }, int32_t{0}));
+        break;
+      case TypeId::timestamp:
+        column.append<int64_t>(
+            read([](std::string_view t, int64_t* o) { return parse_timestamp(t, o); }, int64_t{0}));
+        break;
+      case TypeId::timestamptz:
+        column.append<int64_t>(
+            read([](std::string_view t, int64_t* o) { return parse_timestamptz(t, o); }, int64_t{0}));
+        break;
       default: column.append_string(*v); break;
     }
   }
@@ -48,15 +70,15 @@ inline std::string render(const Column& column, size_t row) {
   std::string out;
   switch (column.type().id) {
     case TypeId::boolean: return column.value<uint8_t>(row) ? "true" : "false";
-    case TypeId::int16: sql::append_int(out, column.value<int16_t>(row)); break;
-    case TypeId::int32: sql::append_int(out, column.value<int32_t>(row)); break;
-    case TypeId::int64: sql::append_int(out, column.value<int64_t>(row)); break;
-    case TypeId::float32: sql::append_double(out, column.value<float>(row)); break;
-    case TypeId::float64: sql::append_double(out, column.value<double>(row)); break;
-    case TypeId::decimal: sql::append_decimal(out, column.value<__int128>(row), column.type().scale); break;
-    case TypeId::date: sql::append_date(out, column.value<int32_t>(row)); break;
-    case TypeId::timestamp: sql::append_timestamp(out, column.value<int64_t>(row), false); break;
-    case TypeId::timestamptz: sql::append_timestamp(out, column.value<int64_t>(row), true); break;
+    case TypeId::int16: append_int64(out, column.value<int16_t>(row)); break;
+    case TypeId::int32: append_int64(out, column.value<int32_t>(row)); break;
+    case TypeId::int64: append_int64(out, column.value<int64_t>(row)); break;
+    case TypeId::float32: append_float64(out, column.value<float>(row)); break;
+    case TypeId::float64: append_float64(out, column.value<double>(row)); break;
+    case TypeId::decimal: append_decimal(out, column.value<__int128>(row), column.type().scale); break;
+    case TypeId::date: append_date(out, column.value<int32_t>(row)); break;
+    case TypeId::timestamp: append_timestamp(out, column.value<int64_t>(row)); break;
+    case TypeId::timestamptz: append_timestamptz(out, column.value<int64_t>(row)); break;
     default: out = std::string(column.string_at(row)); break;
   }
   return out;
