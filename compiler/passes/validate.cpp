@@ -4,6 +4,8 @@
 #include <set>
 
 #include "compiler/passes/passes.h"
+#include "connectors/file/file_options.h"
+#include "connectors/file/file_source.h"
 #include "connectors/specs/connector_specs.h"
 #include "operators/operator_specs.h"
 #include "operators/sql/parser.h"
@@ -159,11 +161,29 @@ SourceRange query_position(const SourceRange& where, const std::string& query, s
   return at;
 }
 
+// The stream's schema if it is known without a database: declared in the pipeline, or
+// inferred from the header and a sample of a file source's file.
+std::optional<Schema> known_schema(const SourceNode& source) {
+  if (source.stream.declared_schema) return source.stream.declared_schema;
+  if (source.connector.use.value != "file") return std::nullopt;
+  auto options = file::resolve_file_options(source.connector.config, source.stream.name.value, file::FileRole::source);
+  if (!options.is_ok()) return std::nullopt;  // the run reports a missing file with its reason
+  auto schema = file::infer_file_schema(*options);
+  if (!schema.is_ok()) return std::nullopt;
+  if (!source.stream.columns.present || source.stream.columns.value.empty()) return *schema;
+  Schema projected;
+  for (const auto& name : source.stream.columns.value) {
+    int index = schema->index_of(name);
+    if (index < 0) return std::nullopt;
+    projected.add(schema->field(static_cast<size_t>(index)));
+  }
+  return projected;
+}
+
 // Checks every sql query at compile time: its syntax always, and its columns and types
-// when the stream's schema is declared in the pipeline (a catalog or file supplies it
-// otherwise, at run time).
+// when the stream's schema is known without a database (declared, or from a file).
 void check_sql_chain(const LogicalGraph& graph, NodeId source_id, DiagnosticEngine& diagnostics) {
-  std::optional<Schema> schema = graph.node(source_id).source().stream.declared_schema;
+  std::optional<Schema> schema = known_schema(graph.node(source_id).source());
   for (NodeId id = source_id;;) {
     std::vector<NodeId> next = graph.successors(id);
     if (next.size() != 1 || graph.node(next[0]).kind != NodeKind::transform) return;

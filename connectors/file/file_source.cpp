@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "connectors/data_error_policy.h"
+#include "connectors/file/data_error_policy.h"
 #include "connectors/file/record_scanner.h"
 #include "graph/value_format.h"
 

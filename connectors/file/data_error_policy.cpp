@@ -1,5 +1,5 @@
 // Rejected records: fail, skip or dead-letter (see data_error_policy.h).
-#include "connectors/data_error_policy.h"
+#include "connectors/file/data_error_policy.h"
 
 #include <fcntl.h>
 #include <unistd.h>
