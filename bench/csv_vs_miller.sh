@@ -27,13 +27,15 @@ source:
         - {name: quantity, type: int32}
         - {name: paid, type: bool}
         - {name: created_at, type: timestamp}
-        - {name: note, type: text}
+        # the generator writes text as "<column>_<n>": a long name gives ~140 B rows
+        - {name: order_note_free_text_written_by_the_customer_at_checkout, type: text}
 destination:
   use: file
   config: {path: $work/in/, format: csv}
   write_mode: replace
 YAML
 "$rbc" exec "$work/make.yaml" >/dev/null 2>&1
+sync  # let the input reach the disk so that its writeback does not land inside a timed run
 bytes=$(stat -c %s "$work/in/events.csv")
 echo "input: $rows rows, $bytes bytes ($((bytes / rows)) B/row)"
 
