@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
+#include <string>
+
+#include "compiler/compile.h"
 
 namespace rbc::driver {
 
@@ -12,6 +16,10 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUserError = 2;
 
 using Command = std::function<int()>;
+
+// Prints a compilation's diagnostics to stderr; returns the exit code when it failed
+// (2 for errors in the pipeline, 1 for an internal error), or nothing when a plan is ready.
+std::optional<int> report_compilation_problems(const Compilation& compilation, const std::string& pipeline);
 
 Command add_compile_command(CLI::App& app);
 Command add_exec_command(CLI::App& app);

@@ -56,18 +56,7 @@ int run_compile(const CompileArguments& args) {
   request.instrumentation.time_passes = args.time_passes;
   Compilation compilation = compile_pipeline(request);
 
-  if (compilation.diagnostics.has_errors() || !compilation.diagnostics.diagnostics().empty()) {
-    std::cerr << compilation.diagnostics.render();
-  }
-  if (!compilation.internal_error.is_ok()) {
-    std::cerr << "rbc: internal error: " << compilation.internal_error.message() << '\n';
-    return kExitFailure;
-  }
-  if (compilation.diagnostics.has_errors()) {
-    size_t n = compilation.diagnostics.error_count();
-    std::cerr << n << (n == 1 ? " error" : " errors") << " in " << args.pipeline << '\n';
-    return kExitUserError;
-  }
+  if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
 
   const PhysicalPlan& plan = *compilation.plan;
   std::string rendered;
@@ -102,6 +91,20 @@ int run_compile(const CompileArguments& args) {
 }
 
 }  // namespace
+
+std::optional<int> report_compilation_problems(const Compilation& compilation, const std::string& pipeline) {
+  if (!compilation.diagnostics.diagnostics().empty()) std::cerr << compilation.diagnostics.render();
+  if (!compilation.internal_error.is_ok()) {
+    std::cerr << "rbc: internal error: " << compilation.internal_error.message() << '\n';
+    return kExitFailure;
+  }
+  if (compilation.diagnostics.has_errors()) {
+    size_t n = compilation.diagnostics.error_count();
+    std::cerr << n << (n == 1 ? " error" : " errors") << " in " << pipeline << '\n';
+    return kExitUserError;
+  }
+  return std::nullopt;
+}
 
 Command add_compile_command(CLI::App& app) {
   auto args = std::make_shared<CompileArguments>();

@@ -4,9 +4,9 @@
 // Output: the summary and dry-run tables go to stdout; logs (spdlog), the live progress
 // line and errors go to stderr. On a terminal the progress line is redrawn in place
 // every 200 ms; elsewhere a progress log line is written every 2 s.
+#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -93,16 +93,7 @@ int run_exec(const ExecArguments& args) {
   request.path = args.pipeline;
   request.options.available_cores = args.cores;
   Compilation compilation = compile_pipeline(request);
-  if (!compilation.diagnostics.diagnostics().empty()) std::cerr << compilation.diagnostics.render();
-  if (!compilation.internal_error.is_ok()) {
-    std::cerr << "rbc: internal error: " << compilation.internal_error.message() << '\n';
-    return kExitFailure;
-  }
-  if (compilation.diagnostics.has_errors()) {
-    size_t n = compilation.diagnostics.error_count();
-    std::cerr << n << (n == 1 ? " error" : " errors") << " in " << args.pipeline << '\n';
-    return kExitUserError;
-  }
+  if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
   const PhysicalPlan& plan = *compilation.plan;
 
   install_signal_handlers();

@@ -166,7 +166,8 @@ SourceRange query_position(const SourceRange& where, const std::string& query, s
 std::optional<Schema> known_schema(const SourceNode& source) {
   if (source.stream.declared_schema) return source.stream.declared_schema;
   if (source.connector.use.value != "file") return std::nullopt;
-  auto options = file::resolve_file_options(source.connector.config, source.stream.name.value, file::FileRole::source);
+  auto options =
+      file::resolve_file_options(source.connector.config, source.stream.name.value, file::FileRole::source);
   if (!options.is_ok()) return std::nullopt;  // the run reports a missing file with its reason
   auto schema = file::infer_file_schema(*options);
   if (!schema.is_ok()) return std::nullopt;
