@@ -1,12 +1,30 @@
 // compile_pipeline: front-end, then every pass, then the finished plan.
 #include "compiler/compile.h"
 
+#include "connectors/specs/connector_specs.h"
+#include "dsl/lang/lower.h"
 #include "dsl/yaml_loader.h"
+#include "operators/operator_specs.h"
 
 namespace rbc {
 
+lang::Vocabulary pipeline_vocabulary() {
+  lang::Vocabulary vocabulary;
+  vocabulary.connectors = connector_names();
+  for (const auto& spec : operator_specs()) {
+    vocabulary.transforms.emplace_back(spec.name,
+                                       spec.required_keys.empty() ? "" : spec.required_keys.front());
+  }
+  return vocabulary;
+}
+
+bool is_rbc_program(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".rbc") == 0;
+}
+
 std::optional<LogicalGraph> load_pipeline(const std::string& path, DiagnosticEngine& diagnostics,
                                           const EnvLookup& env) {
+  if (is_rbc_program(path)) return lang::load_rbc_pipeline(path, pipeline_vocabulary(), diagnostics, env);
   return load_yaml_pipeline(path, diagnostics, env);
 }
 

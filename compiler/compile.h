@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "compiler/pass_manager.h"
+#include "dsl/lang/lower.h"
 #include "dsl/values.h"
 #include "graph/diagnostic.h"
 #include "graph/physical_plan.h"
@@ -28,7 +29,12 @@ struct Compilation {
 
 Compilation compile_pipeline(const CompileRequest& request);
 
-// Picks the front-end by file extension (.yaml/.yml) and builds the logical graph.
+// The functions an .rbc program may call: the connectors and transforms rbc has.
+lang::Vocabulary pipeline_vocabulary();
+bool is_rbc_program(const std::string& path);
+
+// Picks the front-end by file extension (.rbc: the pipeline language, else YAML) and
+// builds the logical graph.
 std::optional<LogicalGraph> load_pipeline(const std::string& path, DiagnosticEngine& diagnostics,
                                           const EnvLookup& env);
 

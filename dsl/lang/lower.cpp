@@ -1,0 +1,918 @@
+// Lowering of .rbc programs: statements are evaluated in order; a `let` binds a name to
+// a connector (a configuration) or to a node; `a |> b` adds the edge a -> b. Streams
+// and default sink targets are propagated along the edges once the graph is complete.
+#include "dsl/lang/lower.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "dsl/yaml_loader.h"
+
+namespace rbc::lang {
+namespace {
+
+namespace x3 = boost::spirit::x3;
+
+std::string join(const std::vector<std::string>& names, const char* separator = ", ") {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : separator) + name;
+  return out;
+}
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string match = closest_match(word, candidates);
+  if (!match.empty()) return "did you mean '" + match + "'?";
+  return candidates.empty() ? "" : "expected one of: " + join(candidates);
+}
+
+bool is_integer(const std::string& text) {
+  size_t digits = text.size() > 0 && text[0] == '-' ? 1 : 0;
+  return text.size() > digits && text.find_first_not_of("0123456789", digits) == std::string::npos;
+}
+
+// What a name or an expression stands for while the graph is being built.
+struct Entity {
+  enum class Kind { connector, node, output };
+  Kind kind = Kind::node;
+  ConnectorRef connector;  // connector: the configuration, not a node yet
+  NodeId node = 0;         // node, output
+  std::string output;      // output: the router output's name
+  SourceRange where;
+};
+
+struct Binding {
+  Entity entity;
+  SourceRange where;
+};
+
+class Lowerer {
+ public:
+  Lowerer(const ParsedProgram& parsed, const Vocabulary& vocabulary, DiagnosticEngine& diagnostics,
+          const EnvLookup& env)
+      : parsed_(parsed), vocabulary_(vocabulary), diagnostics_(diagnostics), env_(env) {}
+
+  std::optional<LogicalGraph> lower();
+
+ private:
+  SourceRange at(const x3::position_tagged& node) const { return parsed_.range_of(node); }
+  SourceRange at_value(const ast::Value& value) const {
+    return boost::apply_visitor([&](const auto& v) { return at(unwrap(v)); }, value);
+  }
+  template <typename T>
+  static const T& unwrap(const x3::forward_ast<T>& node) {
+    return node.get();
+  }
+  template <typename T>
+  static const T& unwrap(const T& node) {
+    return node;
+  }
+  void error(const SourceRange& where, std::string message, std::string hint = {}) {
+    diagnostics_.error(where, std::move(message), std::move(hint));
+  }
+
+  // ---- values
+  std::optional<std::string> substituted(const ast::String& string);
+  std::optional<std::string> env_call(const ast::Call& call);
+  std::optional<nlohmann::json> json_of(const ast::Value& value);
+  std::optional<std::string> text_of(const ast::Value& value, const std::string& what);
+  std::optional<int64_t> int_of(const ast::Value& value, const std::string& what);
+  std::optional<int64_t> bytes_of(const ast::Value& value, const std::string& what);
+  std::optional<int64_t> seconds_of(const ast::Value& value, const std::string& what);
+  std::optional<bool> bool_of(const ast::Value& value, const std::string& what);
+  std::optional<std::vector<std::string>> names_of(const ast::Value& value, const std::string& what);
+  template <typename Enum>
+  std::optional<Enum> enum_of(const ast::Value& value, const std::string& what,
+                              const std::vector<std::pair<std::string, Enum>>& names);
+  template <typename T, typename Value>
+  void set(Located<T>& target, const ast::Value& at_value_of, std::optional<Value> value) {
+    if (value) target.set(std::move(*value), at_value(at_value_of));
+  }
+
+  // ---- arguments
+  struct Arguments {
+    std::vector<std::pair<std::string, const ast::Argument*>> named;  // in written order
+    std::vector<const ast::Argument*> positional;
+    const ast::Argument* find(const std::string& key) const {
+      for (const auto& [name, argument] : named) {
+        if (name == key) return argument;
+      }
+      return nullptr;
+    }
+  };
+  // Checks option names against `allowed` (empty: any) and the positional count.
+  Arguments arguments(const std::vector<ast::Argument>& args, const std::string& owner,
+                      const std::vector<std::string>& allowed, size_t max_positional);
+  Config config_of(const std::vector<ast::Argument>& args, const std::string& owner, const SourceRange& where,
+                   const std::string& positional_key = {});
+
+  // ---- nodes
+  std::optional<Entity> evaluate(const ast::Step& step);
+  std::optional<Entity> call(const ast::Step& step);
+  std::optional<Entity> member(const Entity& entity, const ast::Member& member);
+  NodeId add_source(const ConnectorRef& connector, const ast::Member& member);
+  NodeId add_sink(const ConnectorRef& connector, const ast::Member* table, const SourceRange& where);
+  void read_columns(const ast::Value& value, StreamSpec& stream);
+  std::optional<NodeId> add_router(const ast::Step& step);
+  void connect(const Entity& from, Entity& to, const SourceRange& where);
+  void lower_chain(const ast::Chain& chain, const ast::Name* let_name);
+  void lower_resources(const ast::Block& block);
+  void lower_state(const ast::Block& block);
+  void check_entries(const ast::Block& block, const std::string& owner,
+                     const std::vector<std::string>& allowed);
+  const ast::Block* block_of(const ast::Value& value, const std::string& what);
+  void finish();
+
+  const ParsedProgram& parsed_;
+  const Vocabulary& vocabulary_;
+  DiagnosticEngine& diagnostics_;
+  const EnvLookup& env_;
+  LogicalGraph graph_;
+  std::map<std::string, Binding> names_;
+  std::set<NodeId> explicit_target_;                                            // sinks with .table("target")
+  std::map<NodeId, std::vector<std::pair<std::string, SourceRange>>> outputs_;  // predicate routers
+  std::set<std::pair<NodeId, std::string>> consumed_outputs_;
+  std::set<std::string> sections_;
+};
+
+// ---- values -------------------------------------------------------------------------
+
+std::optional<std::string> Lowerer::substituted(const ast::String& string) {
+  Substitution result = substitute_variables(string.text, env_);
+  if (result.ok()) return result.text;
+  SourceRange where = at(string);
+  if (!string.triple && string.text.find('\\') == std::string::npos &&
+      string.text.find('\n') == std::string::npos)
+    where.column += static_cast<uint32_t>(result.missing_offset) + 1;
+  error(where, "environment variable '" + result.missing_variable + "' is not set",
+        "set it, or give a default with ${" + result.missing_variable + ":-value}");
+  return std::nullopt;
+}
+
+std::optional<std::string> Lowerer::env_call(const ast::Call& call) {
+  Arguments args = arguments(call.args, "env()", {"default"}, 1);
+  if (args.positional.empty()) {
+    error(at(call), "env() needs the variable's name: env(\"NAME\")");
+    return std::nullopt;
+  }
+  auto name = text_of(args.positional[0]->value, "env()'s variable name");
+  if (!name) return std::nullopt;
+  std::optional<std::string> value = env_(*name);
+  if (const ast::Argument* fallback = args.find("default")) {
+    if (!value || value->empty()) return text_of(fallback->value, "env()'s default");
+  }
+  if (!value) {
+    error(at(call), "environment variable '" + *name + "' is not set",
+          "set it, or give a default: env(\"" + *name + "\", default: \"...\")");
+  }
+  return value;
+}
+
+std::optional<nlohmann::json> Lowerer::json_of(const ast::Value& value) {
+  if (auto* string = boost::get<ast::String>(&value)) {
+    auto text = substituted(*string);
+    if (!text) return std::nullopt;
+    return nlohmann::json(*text);
+  }
+  if (auto* number = boost::get<ast::Number>(&value)) {
+    const std::string& text = number->text;
+    if (is_integer(text)) {
+      int64_t integer = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+      if (ec == std::errc{} && end == text.data() + text.size()) return nlohmann::json(integer);
+      error(at(*number), "number out of range: " + text);
+      return std::nullopt;
+    }
+    if (text.find_first_not_of("-0123456789.") == std::string::npos) return nlohmann::json(std::stod(text));
+    return nlohmann::json(text);  // with a unit (8mb, 90s): the option reads it as text
+  }
+  if (auto* word = boost::get<ast::Word>(&value)) {
+    if (word->text == "true" || word->text == "false") return nlohmann::json(word->text == "true");
+    if (word->text == "null") return nlohmann::json(nullptr);
+    return nlohmann::json(word->text);
+  }
+  if (auto* call = boost::get<x3::forward_ast<ast::Call>>(&value)) {
+    if (call->get().callee.text == "env") {
+      auto text = env_call(call->get());
+      if (!text) return std::nullopt;
+      return nlohmann::json(*text);
+    }
+    error(at(call->get().callee), "'" + call->get().callee.text + "()' is not a value here",
+          "the function for values is env(\"NAME\")");
+    return std::nullopt;
+  }
+  if (auto* list = boost::get<x3::forward_ast<ast::List>>(&value)) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& item : list->get().items) {
+      auto element = json_of(item.value);
+      if (!element) return std::nullopt;
+      if (item.key) {
+        array.push_back(nlohmann::json{{item.key->text, *element}});
+      } else {
+        array.push_back(*element);
+      }
+    }
+    return array;
+  }
+  const ast::Block& block = boost::get<x3::forward_ast<ast::Block>>(value).get();
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& entry : block.entries) {
+    if (object.contains(entry.key.text)) {
+      error(at(entry.key), "duplicate key '" + entry.key.text + "'");
+      return std::nullopt;
+    }
+    auto element = json_of(entry.value);
+    if (!element) return std::nullopt;
+    object[entry.key.text] = *element;
+  }
+  return object;
+}
+
+// A short description of a value's kind for "must be ..., got ..." messages.
+std::string kind_of(const ast::Value& value) {
+  if (auto* number = boost::get<ast::Number>(&value)) return "the number " + number->text;
+  if (auto* word = boost::get<ast::Word>(&value)) return "'" + word->text + "'";
+  if (boost::get<ast::String>(&value)) return "a string";
+  if (auto* call = boost::get<x3::forward_ast<ast::Call>>(&value))
+    return "a call of " + call->get().callee.text + "()";
+  if (boost::get<x3::forward_ast<ast::List>>(&value)) return "a list";
+  return "a block";
+}
+
+std::optional<std::string> Lowerer::text_of(const ast::Value& value, const std::string& what) {
+  if (auto* string = boost::get<ast::String>(&value)) return substituted(*string);
+  if (auto* word = boost::get<ast::Word>(&value)) return word->text;
+  if (auto* call = boost::get<x3::forward_ast<ast::Call>>(&value); call && call->get().callee.text == "env")
+    return env_call(call->get());
+  error(at_value(value), what + " must be a string or a name, got " + kind_of(value));
+  return std::nullopt;
+}
+
+std::optional<int64_t> Lowerer::int_of(const ast::Value& value, const std::string& what) {
+  if (auto* number = boost::get<ast::Number>(&value); number && is_integer(number->text)) {
+    auto json = json_of(value);
+    if (!json) return std::nullopt;
+    return json->get<int64_t>();
+  }
+  error(at_value(value), what + " must be an integer, got " + kind_of(value));
+  return std::nullopt;
+}
+
+std::optional<int64_t> Lowerer::bytes_of(const ast::Value& value, const std::string& what) {
+  std::optional<std::string> text;
+  if (auto* number = boost::get<ast::Number>(&value)) text = number->text;
+  if (auto* string = boost::get<ast::String>(&value)) text = substituted(*string);
+  std::optional<int64_t> bytes = text ? parse_byte_size(*text) : std::nullopt;
+  if (!bytes)
+    error(at_value(value), what + " must be a byte size such as 4194304, 64mb or 1gb, got " + kind_of(value));
+  return bytes;
+}
+
+std::optional<int64_t> Lowerer::seconds_of(const ast::Value& value, const std::string& what) {
+  std::optional<std::string> text;
+  if (auto* number = boost::get<ast::Number>(&value)) text = number->text;
+  if (auto* string = boost::get<ast::String>(&value)) text = substituted(*string);
+  std::optional<int64_t> seconds = text ? parse_duration_seconds(*text) : std::nullopt;
+  if (!seconds)
+    error(at_value(value), what + " must be a duration such as 60, 90s or 5m, got " + kind_of(value));
+  return seconds;
+}
+
+std::optional<bool> Lowerer::bool_of(const ast::Value& value, const std::string& what) {
+  if (auto* word = boost::get<ast::Word>(&value); word && (word->text == "true" || word->text == "false"))
+    return word->text == "true";
+  error(at_value(value), what + " must be true or false, got " + kind_of(value));
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> Lowerer::names_of(const ast::Value& value, const std::string& what) {
+  auto* list = boost::get<x3::forward_ast<ast::List>>(&value);
+  if (list == nullptr) {  // a single name is a list of one
+    auto one = text_of(value, what);
+    if (!one) return std::nullopt;
+    return std::vector<std::string>{*one};
+  }
+  std::vector<std::string> names;
+  for (const auto& item : list->get().items) {
+    auto name = text_of(item.value, what + " entry");
+    if (!name) return std::nullopt;
+    names.push_back(*name);
+  }
+  return names;
+}
+
+template <typename Enum>
+std::optional<Enum> Lowerer::enum_of(const ast::Value& value, const std::string& what,
+                                     const std::vector<std::pair<std::string, Enum>>& names) {
+  auto text = text_of(value, what);
+  if (!text) return std::nullopt;
+  std::vector<std::string> spelled;
+  for (const auto& [name, option] : names) {
+    if (name == *text) return option;
+    spelled.push_back(name);
+  }
+  std::string match = closest_match(*text, spelled);
+  error(at_value(value), what + " must be " + join(spelled, " | ") + ", got '" + *text + "'",
+        match.empty() ? "" : "did you mean '" + match + "'?");
+  return std::nullopt;
+}
+
+// ---- arguments ----------------------------------------------------------------------
+
+Lowerer::Arguments Lowerer::arguments(const std::vector<ast::Argument>& args, const std::string& owner,
+                                      const std::vector<std::string>& allowed, size_t max_positional) {
+  Arguments result;
+  for (const auto& argument : args) {
+    if (!argument.key) {
+      if (!result.named.empty()) {
+        error(at(argument), "a positional argument must come before the named ones in " + owner);
+      } else if (result.positional.size() >= max_positional) {
+        error(at(argument), max_positional == 0
+                                ? owner + " takes named options only (name: value)"
+                                : owner + " takes at most " + std::to_string(max_positional) +
+                                      " positional argument" + (max_positional == 1 ? "" : "s"));
+      } else {
+        result.positional.push_back(&argument);
+      }
+      continue;
+    }
+    const std::string& key = argument.key->text;
+    if (result.find(key) != nullptr) {
+      error(at(*argument.key), "duplicate option '" + key + "' in " + owner);
+      continue;
+    }
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      error(at(*argument.key), "unknown option '" + key + "' for " + owner, suggestion(key, allowed));
+      continue;
+    }
+    result.named.emplace_back(key, &argument);
+  }
+  return result;
+}
+
+Config Lowerer::config_of(const std::vector<ast::Argument>& args, const std::string& owner,
+                          const SourceRange& where, const std::string& positional_key) {
+  Config config;
+  config.where = where;
+  Arguments parsed = arguments(args, owner, {}, positional_key.empty() ? 0 : 1);
+  auto add = [&](const std::string& key, const ast::Argument& argument) {
+    if (config.values.contains(key)) {
+      error(at(argument), "option '" + key + "' given twice in " + owner);
+      return;
+    }
+    if (auto json = json_of(argument.value)) {
+      config.values[key] = *json;
+      config.ranges[key] = at_value(argument.value);
+    }
+  };
+  if (!parsed.positional.empty()) add(positional_key, *parsed.positional[0]);
+  for (const auto& [key, argument] : parsed.named) add(key, *argument);
+  return config;
+}
+
+// ---- nodes ----------------------------------------------------------------------------
+
+std::optional<Entity> Lowerer::call(const ast::Step& step) {
+  const std::string& name = step.head.text;
+  const std::vector<ast::Argument>& args = *step.args;
+  Entity entity;
+  entity.where = at(step.head);
+  if (vocabulary_.is_connector(name)) {
+    entity.kind = Entity::Kind::connector;
+    entity.connector.use.set(name, at(step.head));
+    entity.connector.config = config_of(args, name + "()", at(step.head));
+    return entity;
+  }
+  if (const auto* spec = vocabulary_.transform(name)) {
+    TransformSpec transform;
+    transform.where = at(step.head);
+    transform.use.set(name, at(step.head));
+    transform.config = config_of(args, name + "()", at(step.head), spec->second);
+    entity.node = graph_.add_node(NodeKind::transform, "", TransformNode{transform});
+    return entity;
+  }
+  if (name == "route") {
+    auto router = add_router(step);
+    if (!router) return std::nullopt;
+    entity.node = *router;
+    return entity;
+  }
+  error(at(step.head), "unknown function '" + name + "'", suggestion(name, vocabulary_.function_names()));
+  return std::nullopt;
+}
+
+std::optional<NodeId> Lowerer::add_router(const ast::Step& step) {
+  RouterNode router;
+  router.where = at(step.head);
+  Arguments args = arguments(*step.args, "route()", {}, 0);
+  const ast::Argument* by = args.find("by");
+  const ast::Argument* into = args.find("into");
+  if (by != nullptr || into != nullptr) {
+    router.mode = RouterNode::Mode::hash;
+    for (const auto& [key, argument] : args.named) {
+      if (key != "by" && key != "into")
+        error(at(*argument->key), "unknown option '" + key + "' for a hash route()", "expected: by, into");
+    }
+    if (by == nullptr || into == nullptr) {
+      error(at(step.head), "a hash route() needs both by: hash(column, ...) and into: N");
+      return std::nullopt;
+    }
+    auto* hash = boost::get<x3::forward_ast<ast::Call>>(&by->value);
+    if (hash == nullptr || hash->get().callee.text != "hash" || hash->get().args.empty()) {
+      error(at_value(by->value), "by must be hash(column, ...), got " + kind_of(by->value));
+      return std::nullopt;
+    }
+    for (const auto& key : hash->get().args) {
+      if (key.key) error(at(*key.key), "hash() takes column names only");
+      if (auto column = text_of(key.value, "a hash key")) router.keys.push_back(*column);
+    }
+    auto partitions = int_of(into->value, "into");
+    if (!partitions) return std::nullopt;
+    if (*partitions < 1 || *partitions > kMaxPinParallelism) {
+      error(at_value(into->value), "into must be between 1 and " + std::to_string(kMaxPinParallelism) +
+                                       ", got " + std::to_string(*partitions));
+      return std::nullopt;
+    }
+    router.partitions = static_cast<int>(*partitions);
+  } else {
+    router.mode = RouterNode::Mode::predicate;
+    if (args.named.empty()) {
+      error(at(step.head), "route() needs outputs",
+            "split by key: route(by: hash(user_id), into: 4), or by predicates: "
+            "route(big: \"amount > 100\", small: \"amount <= 100\")");
+      return std::nullopt;
+    }
+    std::vector<std::pair<std::string, SourceRange>> outputs;
+    for (const auto& [key, argument] : args.named) {
+      auto condition = text_of(argument->value, "the condition of output '" + key + "'");
+      if (!condition) continue;
+      router.predicates.emplace_back(key, *condition);
+      outputs.emplace_back(key, at(*argument->key));
+    }
+    NodeId id = graph_.add_node(NodeKind::router, "", router);
+    outputs_[id] = outputs;
+    return id;
+  }
+  return graph_.add_node(NodeKind::router, "", router);
+}
+
+void Lowerer::read_columns(const ast::Value& value, StreamSpec& stream) {
+  auto* list = boost::get<x3::forward_ast<ast::List>>(&value);
+  if (list == nullptr) {
+    error(at_value(value), "columns must be a list: [id, name] or [id: int64, name: text]");
+    return;
+  }
+  std::vector<std::string> names;
+  Schema schema;
+  bool all_typed = !list->get().items.empty();
+  for (const auto& item : list->get().items) {
+    std::optional<std::string> name;
+    std::optional<std::string> type_text;
+    const ast::Value* type_value = &item.value;
+    bool nullable = true;
+    if (item.key) {  // id: int64
+      name = item.key->text;
+      type_text = text_of(item.value, "a column type");
+    } else if (auto* block =
+                   boost::get<x3::forward_ast<ast::Block>>(&item.value)) {  // {name: id, type: int64}
+      check_entries(block->get(), "a column", {"name", "type", "nullable"});
+      for (const auto& entry : block->get().entries) {
+        if (entry.key.text == "name") name = text_of(entry.value, "a column name");
+        if (entry.key.text == "type") {
+          type_text = text_of(entry.value, "a column type");
+          type_value = &entry.value;
+        }
+        if (entry.key.text == "nullable") nullable = bool_of(entry.value, "nullable").value_or(true);
+      }
+      if (!name) error(at(block->get()), "a column needs a name: {name: id, type: int64}");
+    } else {
+      name = text_of(item.value, "a column name");
+    }
+    if (!name) continue;
+    names.push_back(*name);
+    if (!type_text) {
+      all_typed = false;
+      continue;
+    }
+    std::optional<DataType> type = parse_data_type(*type_text);
+    if (!type) {
+      error(at_value(*type_value), "unknown column type '" + *type_text + "'");
+      all_typed = false;
+      continue;
+    }
+    schema.add(Field{*name, *type, nullable});
+  }
+  stream.columns.set(names, at_value(value));
+  if (all_typed && schema.size() == names.size()) stream.declared_schema = schema;
+}
+
+NodeId Lowerer::add_source(const ConnectorRef& connector, const ast::Member& member) {
+  StreamSpec stream;
+  stream.where = at(member.name);
+  Arguments args =
+      arguments(*member.args, "stream()",
+                {"name", "sync_mode", "cursor_field", "tie_breaker_field", "partition_key", "columns"}, 1);
+  const ast::Argument* name = args.positional.empty() ? args.find("name") : args.positional[0];
+  if (name == nullptr) {
+    error(at(member.name), "stream() needs the stream's name: .stream(\"public.orders\")");
+  } else {
+    set(stream.name, name->value, text_of(name->value, "the stream name"));
+  }
+  for (const auto& [key, argument] : args.named) {
+    const ast::Value& value = argument->value;
+    if (key == "sync_mode") {
+      set(stream.sync_mode, value,
+          enum_of<SyncMode>(value, "sync_mode",
+                            {{"full_refresh", SyncMode::full_refresh},
+                             {"incremental", SyncMode::incremental},
+                             {"cdc", SyncMode::cdc}}));
+    } else if (key == "cursor_field") {
+      set(stream.cursor_field, value, text_of(value, "cursor_field"));
+    } else if (key == "tie_breaker_field") {
+      set(stream.tie_breaker_field, value, text_of(value, "tie_breaker_field"));
+    } else if (key == "partition_key") {
+      set(stream.partition_key, value, text_of(value, "partition_key"));
+    } else if (key == "columns") {
+      read_columns(value, stream);
+    }
+  }
+  return graph_.add_node(NodeKind::source, stream.name.value, SourceNode{connector, stream});
+}
+
+NodeId Lowerer::add_sink(const ConnectorRef& connector, const ast::Member* table, const SourceRange& where) {
+  DestinationSpec destination;
+  destination.where = where;
+  destination.connector = connector;
+  std::string target;
+  bool explicit_target = false;
+  if (table != nullptr && table->args) {
+    Arguments args =
+        arguments(*table->args, "table()",
+                  {"name", "write_mode", "primary_key", "on_data_error", "schema_evolution", "dlq_path"}, 1);
+    const ast::Argument* name = args.positional.empty() ? args.find("name") : args.positional[0];
+    if (name != nullptr) {
+      if (auto text = text_of(name->value, "the table name")) {
+        target = *text;
+        explicit_target = true;
+      }
+    }
+    for (const auto& [key, argument] : args.named) {
+      const ast::Value& value = argument->value;
+      if (key == "write_mode") {
+        set(destination.write_mode, value,
+            enum_of<WriteMode>(value, "write_mode",
+                               {{"append", WriteMode::append},
+                                {"replace", WriteMode::replace},
+                                {"upsert", WriteMode::upsert}}));
+      } else if (key == "primary_key") {
+        set(destination.primary_key, value, names_of(value, "primary_key"));
+      } else if (key == "on_data_error") {
+        set(destination.on_data_error, value,
+            enum_of<OnDataError>(
+                value, "on_data_error",
+                {{"fail", OnDataError::fail}, {"skip", OnDataError::skip}, {"dlq", OnDataError::dlq}}));
+      } else if (key == "schema_evolution") {
+        set(destination.schema_evolution, value,
+            enum_of<SchemaEvolution>(value, "schema_evolution",
+                                     {{"add_columns", SchemaEvolution::add_columns},
+                                      {"ignore", SchemaEvolution::ignore},
+                                      {"fail", SchemaEvolution::fail}}));
+      } else if (key == "dlq_path") {
+        set(destination.dlq_path, value, text_of(value, "dlq_path"));
+      }
+    }
+  }
+  NodeId id = graph_.add_node(NodeKind::sink, "", SinkNode{destination, target});
+  if (explicit_target) explicit_target_.insert(id);
+  return id;
+}
+
+std::optional<Entity> Lowerer::member(const Entity& entity, const ast::Member& member) {
+  const std::string& name = member.name.text;
+  Entity result;
+  result.where = at(member.name);
+  if (entity.kind == Entity::Kind::connector) {
+    if (name == "stream" && member.args) {
+      result.node = add_source(entity.connector, member);
+      return result;
+    }
+    if (name == "table") {
+      result.node = add_sink(entity.connector, &member, at(member.name));
+      return result;
+    }
+    if (name == "stream") {
+      error(at(member.name), "stream needs the stream's name: .stream(\"public.orders\")");
+    } else {
+      error(at(member.name), "a connector has no member '" + name + "'",
+            suggestion(name, {"stream", "table"}));
+    }
+    return std::nullopt;
+  }
+  if (entity.kind == Entity::Kind::node && outputs_.count(entity.node) && !member.args) {
+    std::vector<std::string> outputs;
+    for (const auto& output : outputs_[entity.node]) outputs.push_back(output.first);
+    if (std::find(outputs.begin(), outputs.end(), name) == outputs.end()) {
+      error(at(member.name), "the router has no output '" + name + "'", suggestion(name, outputs));
+      return std::nullopt;
+    }
+    result.kind = Entity::Kind::output;
+    result.node = entity.node;
+    result.output = name;
+    return result;
+  }
+  error(
+      at(member.name),
+      std::string("'") + name + "' is not a member of a " +
+          (entity.kind == Entity::Kind::output ? "router output" : to_string(graph_.node(entity.node).kind)),
+      entity.kind == Entity::Kind::node && graph_.node(entity.node).kind == NodeKind::router
+          ? "a hash router's outputs are its partitions: pipe the router itself into the next node"
+          : "");
+  return std::nullopt;
+}
+
+std::optional<Entity> Lowerer::evaluate(const ast::Step& step) {
+  std::optional<Entity> entity;
+  if (step.args) {
+    entity = call(step);
+  } else if (auto it = names_.find(step.head.text); it != names_.end()) {
+    entity = it->second.entity;
+    entity->where = at(step.head);
+  } else {
+    const std::string& name = step.head.text;
+    std::vector<std::string> bound;
+    for (const auto& [bound_name, binding] : names_) bound.push_back(bound_name);
+    std::string hint =
+        closest_match(name, bound).empty() ? "" : "did you mean '" + closest_match(name, bound) + "'?";
+    if (hint.empty() && (vocabulary_.is_connector(name) || vocabulary_.transform(name) || name == "route"))
+      hint = "call it: " + name + "(...)";
+    error(at(step.head), "undefined name '" + name + "'", hint);
+    return std::nullopt;
+  }
+  for (const auto& m : step.members) {
+    if (!entity) return std::nullopt;
+    entity = member(*entity, m);
+  }
+  return entity;
+}
+
+void Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) {
+  if (from.kind == Entity::Kind::connector) {
+    error(from.where, "a connector is not a stream of rows", "read a stream from it: NAME.stream(\"table\")");
+    return;
+  }
+  const LogicalNode& producer = graph_.node(from.node);
+  if (from.kind == Entity::Kind::node && producer.kind == NodeKind::sink) {
+    error(from.where, "a sink cannot be used as input: it produces no rows");
+    return;
+  }
+  if (from.kind == Entity::Kind::node && outputs_.count(from.node)) {
+    error(from.where, "take one of the router's named outputs",
+          "e.g. NAME." + outputs_[from.node].front().first + " |> ...");
+    return;
+  }
+  if (to.kind == Entity::Kind::connector) {  // `... |> file(path: "out/")`: a sink with defaults
+    to.node = add_sink(to.connector, nullptr, to.where);
+    to.kind = Entity::Kind::node;
+  }
+  if (to.kind == Entity::Kind::output) {
+    error(to.where, "a router output cannot take input");
+    return;
+  }
+  const LogicalNode& consumer = graph_.node(to.node);
+  if (consumer.kind == NodeKind::source) {
+    error(to.where, "a source cannot take input");
+    return;
+  }
+  if (!graph_.predecessors(to.node).empty()) {
+    error(where, "this node already has an input",
+          "merging several inputs into one node is not supported; give each input its own chain");
+    return;
+  }
+  std::vector<NodeId> downstream = graph_.reachable_from(to.node);
+  if (from.node == to.node ||
+      std::find(downstream.begin(), downstream.end(), from.node) != downstream.end()) {
+    error(where, "this edge would make a cycle: the node feeds itself");
+    return;
+  }
+  graph_.add_edge(from.node, to.node, from.kind == Entity::Kind::output ? from.output : std::string());
+  if (from.kind == Entity::Kind::output) consumed_outputs_.emplace(from.node, from.output);
+}
+
+void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
+  std::vector<std::optional<Entity>> entities;
+  for (const auto& step : chain.steps) entities.push_back(evaluate(step));
+  for (size_t i = 1; i < entities.size(); ++i) {
+    if (entities[i - 1] && entities[i]) connect(*entities[i - 1], *entities[i], at(chain.steps[i].head));
+  }
+  if (let_name != nullptr) {
+    if (auto it = names_.find(let_name->text); it != names_.end()) {
+      error(at(*let_name), "'" + let_name->text + "' is already defined",
+            "first defined at line " + std::to_string(it->second.where.line));
+      return;
+    }
+    if (entities.back()) names_[let_name->text] = Binding{*entities.back(), at(*let_name)};
+    return;
+  }
+  const ast::Step& only = chain.steps.front();
+  if (chain.steps.size() == 1 && !only.args && only.members.empty() && entities.front()) {
+    error(at(only.head), "this statement does nothing", "pipe it somewhere: " + only.head.text + " |> ...");
+  }
+}
+
+void Lowerer::check_entries(const ast::Block& block, const std::string& owner,
+                            const std::vector<std::string>& allowed) {
+  std::set<std::string> seen;
+  for (const auto& entry : block.entries) {
+    if (!seen.insert(entry.key.text).second) {
+      error(at(entry.key), "duplicate key '" + entry.key.text + "' in " + owner);
+    } else if (std::find(allowed.begin(), allowed.end(), entry.key.text) == allowed.end()) {
+      error(at(entry.key), "unknown key '" + entry.key.text + "' in " + owner,
+            suggestion(entry.key.text, allowed));
+    }
+  }
+}
+
+const ast::Block* Lowerer::block_of(const ast::Value& value, const std::string& what) {
+  if (auto* block = boost::get<x3::forward_ast<ast::Block>>(&value)) return &block->get();
+  error(at_value(value), what + " must be a block: " + what + " { ... }");
+  return nullptr;
+}
+
+void Lowerer::lower_resources(const ast::Block& block) {
+  ResourcesSpec& resources = graph_.info.resources;
+  check_entries(block, "resources",
+                {"parallelism", "autotune", "max_batch_bytes", "max_inflight_batches",
+                 "checkpoint_interval_rows", "checkpoint_interval_seconds", "max_retries"});
+  for (const auto& entry : block.entries) {
+    const std::string& key = entry.key.text;
+    const ast::Value& value = entry.value;
+    if (key == "parallelism") {
+      auto* word = boost::get<ast::Word>(&value);
+      if (word != nullptr && word->text == "auto") continue;
+      auto* number = boost::get<ast::Number>(&value);
+      if (number == nullptr || !is_integer(number->text)) {
+        error(at_value(value), "parallelism must be 'auto' or an integer >= 1, got " + kind_of(value));
+        continue;
+      }
+      set(resources.parallelism, value, int_of(value, "parallelism"));
+    } else if (key == "autotune") {
+      const ast::Block* autotune = block_of(value, "autotune");
+      if (autotune == nullptr) continue;
+      check_entries(*autotune, "autotune",
+                    {"enabled", "pin_parallelism", "pin_source_partition_mode", "pin_copy_flush_bytes"});
+      AutotuneSpec& spec = resources.autotune;
+      for (const auto& pin : autotune->entries) {
+        const ast::Value& v = pin.value;
+        if (pin.key.text == "enabled") set(spec.enabled, v, bool_of(v, "autotune.enabled"));
+        if (pin.key.text == "pin_parallelism") set(spec.pin_parallelism, v, int_of(v, "pin_parallelism"));
+        if (pin.key.text == "pin_source_partition_mode") {
+          set(spec.pin_source_partition_mode, v,
+              enum_of<PartitionMode>(v, "pin_source_partition_mode",
+                                     {{"mod", PartitionMode::mod}, {"range", PartitionMode::range}}));
+        }
+        if (pin.key.text == "pin_copy_flush_bytes")
+          set(spec.pin_copy_flush_bytes, v, bytes_of(v, "pin_copy_flush_bytes"));
+      }
+    } else if (key == "max_batch_bytes") {
+      set(resources.max_batch_bytes, value, bytes_of(value, key));
+    } else if (key == "max_inflight_batches") {
+      set(resources.max_inflight_batches, value, int_of(value, key));
+    } else if (key == "checkpoint_interval_rows") {
+      set(resources.checkpoint_interval_rows, value, int_of(value, key));
+    } else if (key == "checkpoint_interval_seconds") {
+      set(resources.checkpoint_interval_seconds, value, seconds_of(value, key));
+    } else if (key == "max_retries") {
+      set(resources.max_retries, value, int_of(value, key));
+    }
+  }
+}
+
+void Lowerer::lower_state(const ast::Block& block) {
+  StateSpec& state = graph_.info.state;
+  state.config.where = at(block);
+  for (const auto& entry : block.entries) {
+    if (entry.key.text == "backend") {
+      set(state.backend, entry.value, text_of(entry.value, "state backend"));
+    } else if (state.config.values.contains(entry.key.text)) {
+      error(at(entry.key), "duplicate key '" + entry.key.text + "' in state");
+    } else if (auto json = json_of(entry.value)) {
+      state.config.values[entry.key.text] = *json;
+      state.config.ranges[entry.key.text] = at_value(entry.value);
+    }
+  }
+}
+
+// Streams and default sink targets follow the edges; then every node must be connected.
+void Lowerer::finish() {
+  for (NodeId id : graph_.topological_order()) {
+    LogicalNode& node = graph_.node(id);
+    std::vector<NodeId> inputs = graph_.predecessors(id);
+    if (node.kind != NodeKind::source && !inputs.empty()) node.stream = graph_.node(inputs.front()).stream;
+    if (node.kind == NodeKind::sink && !explicit_target_.count(id)) {
+      auto& sink = std::get<SinkNode>(node.body);
+      sink.target = destination_target(sink.destination, node.stream);
+    }
+  }
+  for (NodeId id : graph_.node_ids()) {
+    const LogicalNode& node = graph_.node(id);
+    bool has_input = !graph_.predecessors(id).empty();
+    bool has_output = !graph_.successors(id).empty();
+    SourceRange where = node.where();
+    switch (node.kind) {
+      case NodeKind::source:
+        if (!has_output)
+          error(where, "the rows of stream '" + node.stream + "' go nowhere",
+                "pipe it into a transform or a sink: ... |> file(path: \"out/\")");
+        break;
+      case NodeKind::transform:
+      case NodeKind::router:
+        if (!has_input)
+          error(where, std::string("this ") + to_string(node.kind) + " has no input",
+                "pipe a stream into it: events |> ...");
+        if (outputs_.count(id)) {
+          for (const auto& [output, at_output] : outputs_[id]) {
+            if (!consumed_outputs_.count({id, output}))
+              error(at_output, "router output '" + output + "' is never consumed",
+                    "pipe it somewhere: NAME." + output + " |> file(path: \"" + output + ".csv\")");
+          }
+        } else if (!has_output) {
+          error(where, std::string("the output of this ") + to_string(node.kind) + " goes nowhere",
+                "pipe it into a sink: ... |> file(path: \"out/\")");
+        }
+        break;
+      case NodeKind::sink:
+        if (!has_input) error(where, "this sink has no input", "pipe a stream into it: events |> ...");
+        break;
+    }
+  }
+}
+
+std::optional<LogicalGraph> Lowerer::lower() {
+  const ast::Program& program = parsed_.program;
+  PipelineInfo& info = graph_.info;
+  info.file = *parsed_.file;
+  info.version.value = "1.0";
+  info.name.set(program.header.name.text, at(program.header.name));
+  for (const auto& statement : program.statements) {
+    if (auto* let = boost::get<ast::Let>(&statement)) {
+      lower_chain(let->chain, &let->name);
+    } else if (auto* chain = boost::get<ast::Chain>(&statement)) {
+      lower_chain(*chain, nullptr);
+    } else {
+      const auto& section = boost::get<ast::Section>(statement);
+      if (!sections_.insert(section.keyword.text).second) {
+        error(at(section.keyword), "duplicate '" + section.keyword.text + "' section");
+      } else if (section.keyword.text == "resources") {
+        lower_resources(section.block);
+      } else {
+        lower_state(section.block);
+      }
+    }
+  }
+  finish();
+  if (graph_.nodes_of_kind(NodeKind::source).empty() && !diagnostics_.has_errors()) {
+    error(at(program.header.name), "the pipeline reads nothing",
+          "add a source: file(path: \"data/\").stream(\"orders\") |> ...");
+  }
+  return std::move(graph_);
+}
+
+}  // namespace
+
+bool Vocabulary::is_connector(const std::string& name) const {
+  return std::find(connectors.begin(), connectors.end(), name) != connectors.end();
+}
+
+const std::pair<std::string, std::string>* Vocabulary::transform(const std::string& name) const {
+  for (const auto& entry : transforms) {
+    if (entry.first == name) return &entry;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Vocabulary::function_names() const {
+  std::vector<std::string> names = connectors;
+  for (const auto& entry : transforms) names.push_back(entry.first);
+  names.push_back("route");
+  return names;
+}
+
+std::optional<LogicalGraph> lower_program(const ParsedProgram& parsed, const Vocabulary& vocabulary,
+                                          DiagnosticEngine& diagnostics, const EnvLookup& env) {
+  return Lowerer(parsed, vocabulary, diagnostics, env).lower();
+}
+
+std::optional<LogicalGraph> load_rbc_pipeline(const std::string& path, const Vocabulary& vocabulary,
+                                              DiagnosticEngine& diagnostics, const EnvLookup& env) {
+  std::optional<std::string> text = read_pipeline_file(path, diagnostics);
+  if (!text) return std::nullopt;
+  auto parsed = parse_program(path, std::move(*text), diagnostics);
+  // After a syntax error the program is incomplete, and lowering it would report names
+  // and edges of the broken statements as missing: every syntax error is reported, the
+  // rest once they are fixed.
+  if (diagnostics.has_errors()) return std::nullopt;
+  return lower_program(*parsed, vocabulary, diagnostics, env);
+}
+
+}  // namespace rbc::lang
