@@ -2,6 +2,7 @@
 #include "compiler/compile.h"
 
 #include "connectors/specs/connector_specs.h"
+#include "dsl/lang/format.h"
 #include "dsl/lang/lower.h"
 #include "dsl/yaml_loader.h"
 #include "operators/operator_specs.h"
@@ -26,6 +27,19 @@ std::optional<LogicalGraph> load_pipeline(const std::string& path, DiagnosticEng
                                           const EnvLookup& env) {
   if (is_rbc_program(path)) return lang::load_rbc_pipeline(path, pipeline_vocabulary(), diagnostics, env);
   return load_yaml_pipeline(path, diagnostics, env);
+}
+
+std::optional<std::string> pipeline_as_rbc(const std::string& path, DiagnosticEngine& diagnostics) {
+  if (is_rbc_program(path)) {
+    std::optional<std::string> text = read_pipeline_file(path, diagnostics);
+    if (!text) return std::nullopt;
+    auto parsed = lang::parse_program(path, std::move(*text), diagnostics);
+    if (diagnostics.has_errors()) return std::nullopt;
+    return lang::format_program(parsed->program, parsed.get());
+  }
+  std::optional<LogicalGraph> graph = load_yaml_pipeline(path, diagnostics, EnvLookup{});
+  if (!graph || diagnostics.has_errors()) return std::nullopt;
+  return lang::format_program(lang::program_of(*graph, pipeline_vocabulary()));
 }
 
 Compilation compile_pipeline(const CompileRequest& request) {

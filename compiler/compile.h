@@ -29,6 +29,11 @@ struct Compilation {
 
 Compilation compile_pipeline(const CompileRequest& request);
 
+// The pipeline written in the .rbc language: a YAML pipeline translated (with its
+// `${VAR}` references kept), an .rbc program in its canonical layout (`rbc fmt`).
+// Errors of the file go to `diagnostics`.
+std::optional<std::string> pipeline_as_rbc(const std::string& path, DiagnosticEngine& diagnostics);
+
 // The functions an .rbc program may call: the connectors and transforms rbc has.
 lang::Vocabulary pipeline_vocabulary();
 bool is_rbc_program(const std::string& path);

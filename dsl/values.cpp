@@ -63,6 +63,10 @@ EnvLookup process_environment() {
 
 Substitution substitute_variables(std::string_view text, const EnvLookup& env) {
   Substitution result;
+  if (!env) {  // no environment: keep every reference as written (translating, not running)
+    result.text = text;
+    return result;
+  }
   for (size_t i = 0; i < text.size(); ++i) {
     if (text.compare(i, 3, "$${") == 0) {
       result.text += "${";

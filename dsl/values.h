@@ -25,7 +25,8 @@ struct Substitution {
   size_t missing_offset = 0;
   bool ok() const { return missing_variable.empty(); }
 };
-// Replaces `${VAR}` and `${VAR:-default}`; `$${` is a literal `${`.
+// Replaces `${VAR}` and `${VAR:-default}`; `$${` is a literal `${`. With an empty
+// `env` the text is returned unchanged.
 Substitution substitute_variables(std::string_view text, const EnvLookup& env);
 
 }  // namespace rbc

@@ -23,5 +23,6 @@ std::optional<int> report_compilation_problems(const Compilation& compilation, c
 
 Command add_compile_command(CLI::App& app);
 Command add_exec_command(CLI::App& app);
+Command add_fmt_command(CLI::App& app);
 
 }  // namespace rbc::driver

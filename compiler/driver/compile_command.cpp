@@ -48,6 +48,17 @@ int run_compile(const CompileArguments& args) {
     }
   }
 
+  if (args.emit == "rbc") {
+    DiagnosticEngine diagnostics;
+    std::optional<std::string> program = pipeline_as_rbc(args.pipeline, diagnostics);
+    if (!program) {
+      std::cerr << diagnostics.render();
+      return kExitUserError;
+    }
+    std::cout << *program;
+    return kExitOk;
+  }
+
   CompileRequest request;
   request.path = args.pipeline;
   request.options.available_cores = args.cores;
@@ -110,8 +121,9 @@ Command add_compile_command(CLI::App& app) {
   auto args = std::make_shared<CompileArguments>();
   CLI::App* command =
       app.add_subcommand("compile", "Show the plan for a pipeline: every node, its concurrency and why");
-  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml)");
-  command->add_option("--emit", args->emit, "output format")->check(CLI::IsMember({"text", "json", "dot"}));
+  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml or .rbc)");
+  command->add_option("--emit", args->emit, "output format; rbc: the pipeline in the .rbc language")
+      ->check(CLI::IsMember({"text", "json", "dot", "rbc"}));
   command->add_option("-o,--output", args->output, "write the plan to this file instead of stdout");
   command->add_option("--cores", args->cores, "plan for a machine with N cores (default: this machine)")
       ->check(CLI::Range(1, 4096));

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, rbc::driver::Command>> commands;
   rbc::driver::Command compile = rbc::driver::add_compile_command(app);
   rbc::driver::Command exec = rbc::driver::add_exec_command(app);
+  rbc::driver::Command fmt = rbc::driver::add_fmt_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -18,5 +19,6 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("compile")) return compile();
   if (app.got_subcommand("exec")) return exec();
+  if (app.got_subcommand("fmt")) return fmt();
   return rbc::driver::kExitUserError;
 }

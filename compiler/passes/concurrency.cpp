@@ -148,7 +148,12 @@ Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   const LogicalGraph& graph = plan.graph;
   for (NodeId id : graph.topological_order()) {
     int partitions = 1;
-    for (NodeId pred : graph.predecessors(id)) partitions = std::max(partitions, plan.at(pred).partitions);
+    for (NodeId pred : graph.predecessors(id)) {
+      // A hash router's outputs are its own lanes: each downstream partition owns its keys.
+      const LogicalNode& input = graph.node(pred);
+      bool hash_router = input.kind == NodeKind::router && input.router().mode == RouterNode::Mode::hash;
+      partitions = std::max(partitions, hash_router ? input.router().partitions : plan.at(pred).partitions);
+    }
     switch (graph.node(id).kind) {
       case NodeKind::source:
         plan_source(plan, id);

@@ -34,7 +34,8 @@ bool is_integer(const std::string& text) {
 
 // What a name or an expression stands for while the graph is being built.
 struct Entity {
-  enum class Kind { connector, node, output };
+  // invalid: a name whose definition had errors; using it reports nothing more.
+  enum class Kind { connector, node, output, invalid };
   Kind kind = Kind::node;
   ConnectorRef connector;  // connector: the configuration, not a node yet
   NodeId node = 0;         // node, output
@@ -115,7 +116,7 @@ class Lowerer {
   NodeId add_sink(const ConnectorRef& connector, const ast::Member* table, const SourceRange& where);
   void read_columns(const ast::Value& value, StreamSpec& stream);
   std::optional<NodeId> add_router(const ast::Step& step);
-  void connect(const Entity& from, Entity& to, const SourceRange& where);
+  bool connect(const Entity& from, Entity& to, const SourceRange& where);
   void lower_chain(const ast::Chain& chain, const ast::Name* let_name);
   void lower_resources(const ast::Block& block);
   void lower_state(const ast::Block& block);
@@ -134,6 +135,8 @@ class Lowerer {
   std::map<NodeId, std::vector<std::pair<std::string, SourceRange>>> outputs_;  // predicate routers
   std::set<std::pair<NodeId, std::string>> consumed_outputs_;
   std::set<std::string> sections_;
+  // Nodes of statements that had errors: not reported again as unconnected.
+  std::set<NodeId> excused_;
 };
 
 // ---- values -------------------------------------------------------------------------
@@ -613,6 +616,7 @@ std::optional<Entity> Lowerer::member(const Entity& entity, const ast::Member& m
     std::vector<std::string> outputs;
     for (const auto& output : outputs_[entity.node]) outputs.push_back(output.first);
     if (std::find(outputs.begin(), outputs.end(), name) == outputs.end()) {
+      excused_.insert(entity.node);
       error(at(member.name), "the router has no output '" + name + "'", suggestion(name, outputs));
       return std::nullopt;
     }
@@ -636,6 +640,7 @@ std::optional<Entity> Lowerer::evaluate(const ast::Step& step) {
   if (step.args) {
     entity = call(step);
   } else if (auto it = names_.find(step.head.text); it != names_.end()) {
+    if (it->second.entity.kind == Entity::Kind::invalid) return std::nullopt;
     entity = it->second.entity;
     entity->where = at(step.head);
   } else {
@@ -656,20 +661,20 @@ std::optional<Entity> Lowerer::evaluate(const ast::Step& step) {
   return entity;
 }
 
-void Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) {
+bool Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) {
   if (from.kind == Entity::Kind::connector) {
     error(from.where, "a connector is not a stream of rows", "read a stream from it: NAME.stream(\"table\")");
-    return;
+    return false;
   }
   const LogicalNode& producer = graph_.node(from.node);
   if (from.kind == Entity::Kind::node && producer.kind == NodeKind::sink) {
     error(from.where, "a sink cannot be used as input: it produces no rows");
-    return;
+    return false;
   }
   if (from.kind == Entity::Kind::node && outputs_.count(from.node)) {
     error(from.where, "take one of the router's named outputs",
           "e.g. NAME." + outputs_[from.node].front().first + " |> ...");
-    return;
+    return false;
   }
   if (to.kind == Entity::Kind::connector) {  // `... |> file(path: "out/")`: a sink with defaults
     to.node = add_sink(to.connector, nullptr, to.where);
@@ -677,33 +682,46 @@ void Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) 
   }
   if (to.kind == Entity::Kind::output) {
     error(to.where, "a router output cannot take input");
-    return;
+    return false;
   }
   const LogicalNode& consumer = graph_.node(to.node);
   if (consumer.kind == NodeKind::source) {
     error(to.where, "a source cannot take input");
-    return;
+    return false;
   }
   if (!graph_.predecessors(to.node).empty()) {
     error(where, "this node already has an input",
           "merging several inputs into one node is not supported; give each input its own chain");
-    return;
+    return false;
   }
   std::vector<NodeId> downstream = graph_.reachable_from(to.node);
   if (from.node == to.node ||
       std::find(downstream.begin(), downstream.end(), from.node) != downstream.end()) {
     error(where, "this edge would make a cycle: the node feeds itself");
-    return;
+    return false;
   }
   graph_.add_edge(from.node, to.node, from.kind == Entity::Kind::output ? from.output : std::string());
   if (from.kind == Entity::Kind::output) consumed_outputs_.emplace(from.node, from.output);
+  return true;
 }
 
 void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
+  const size_t errors_before = diagnostics_.error_count();
+  const NodeId first_new_node = static_cast<NodeId>(graph_.node_count());
   std::vector<std::optional<Entity>> entities;
   for (const auto& step : chain.steps) entities.push_back(evaluate(step));
+  bool failed = false;
   for (size_t i = 1; i < entities.size(); ++i) {
-    if (entities[i - 1] && entities[i]) connect(*entities[i - 1], *entities[i], at(chain.steps[i].head));
+    failed = failed || !entities[i - 1] || !entities[i] ||
+             !connect(*entities[i - 1], *entities[i], at(chain.steps[i].head));
+  }
+  failed = failed || !entities.front() || diagnostics_.error_count() > errors_before;
+  if (failed) {  // one error per mistake: the nodes this statement touched are not checked again
+    for (NodeId id = first_new_node; id < graph_.node_count(); ++id) excused_.insert(id);
+    for (const auto& entity : entities) {
+      if (entity && entity->kind != Entity::Kind::connector && entity->kind != Entity::Kind::invalid)
+        excused_.insert(entity->node);
+    }
   }
   if (let_name != nullptr) {
     if (auto it = names_.find(let_name->text); it != names_.end()) {
@@ -711,7 +729,10 @@ void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
             "first defined at line " + std::to_string(it->second.where.line));
       return;
     }
-    if (entities.back()) names_[let_name->text] = Binding{*entities.back(), at(*let_name)};
+    Entity bound;
+    bound.kind = Entity::Kind::invalid;
+    if (!failed && entities.back()) bound = *entities.back();
+    names_[let_name->text] = Binding{bound, at(*let_name)};
     return;
   }
   const ast::Step& only = chain.steps.front();
@@ -815,6 +836,7 @@ void Lowerer::finish() {
     }
   }
   for (NodeId id : graph_.node_ids()) {
+    if (excused_.count(id)) continue;
     const LogicalNode& node = graph_.node(id);
     bool has_input = !graph_.predecessors(id).empty();
     bool has_output = !graph_.successors(id).empty();
@@ -827,6 +849,11 @@ void Lowerer::finish() {
         break;
       case NodeKind::transform:
       case NodeKind::router:
+        if (!has_input && !has_output && !outputs_.count(id)) {
+          error(where, std::string("this ") + to_string(node.kind) + " is not connected",
+                "pipe a stream into it and its output into a sink: events |> ... |> file(path: \"out/\")");
+          break;
+        }
         if (!has_input)
           error(where, std::string("this ") + to_string(node.kind) + " has no input",
                 "pipe a stream into it: events |> ...");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Diagnostics: every tests/diagnostics/NAME.yaml must fail to compile with exit code 2
+# Diagnostics: every tests/diagnostics/NAME.yaml and NAME.rbc must fail to compile with exit code 2
 # and print exactly NAME.expected on stderr (message, file:line:col, source line, caret).
 # Missing files, directories and binary files are checked here too. Nothing may crash.
 # RBC_UPDATE_GOLDEN=1 rewrites the expected files instead.
@@ -18,7 +18,7 @@ check() {  # check NAME COMMAND...: exit code 2 and stderr equal to NAME.expecte
 }
 
 cd "$RBC_SOURCE_DIR/tests/diagnostics" || exit 1
-for pipeline in *.yaml; do check "${pipeline%.yaml}" "$RBC" compile "$pipeline"; done
+for pipeline in *.yaml *.rbc; do check "${pipeline%.*}" "$RBC" compile "$pipeline"; done
 
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 cd "$scratch" || exit 1

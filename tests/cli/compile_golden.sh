@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Golden plans: every tests/golden/NAME.yaml compiled for a 16-core machine must print
+# Golden plans: every tests/golden/NAME.yaml or NAME.rbc compiled for a 16-core machine must print
 # exactly NAME.txt (text), NAME.dot (DOT) and, where present, NAME.json.
 # RBC_UPDATE_GOLDEN=1 rewrites the expected files instead (review the diff!).
 set -u
 cd "$RBC_SOURCE_DIR/tests/golden" || exit 1
 failures=0
-for pipeline in *.yaml; do
-  name=${pipeline%.yaml}
+for pipeline in *.yaml *.rbc; do
+  name=${pipeline%.*}
   for format in txt dot json; do
     expected=$name.$format
     [ "$format" = json ] && [ ! -f "$expected" ] && [ -z "${RBC_UPDATE_GOLDEN:-}" ] && continue
