@@ -24,7 +24,8 @@ struct Compilation {
   std::optional<PhysicalPlan> plan;  // set when there were no errors
   DiagnosticEngine diagnostics;
   std::vector<PassTiming> timings;
-  Status internal_error;  // a bug in rbc, not in the pipeline
+  std::vector<std::string> notes;  // see PassContext::notes
+  Status internal_error;           // a bug in rbc, not in the pipeline
 };
 
 Compilation compile_pipeline(const CompileRequest& request);

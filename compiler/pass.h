@@ -12,13 +12,21 @@
 
 namespace rbc {
 
+class SourceCatalog;
+
 struct CompileOptions {
   int available_cores = 0;  // 0 = this machine's hardware concurrency
+  // When set, validate checks streams against their source's catalog (tables, columns,
+  // partition keys, sql types); when null, compiling needs no database.
+  SourceCatalog* catalog = nullptr;
 };
 
 struct PassContext {
   const CompileOptions& options;
   DiagnosticEngine& diagnostics;
+  // Facts about the compilation itself, not about a line of the pipeline
+  // ("catalog checks skipped: cannot connect ..."); the driver decides whether to show them.
+  std::vector<std::string>* notes = nullptr;
 };
 
 class Pass {

@@ -15,6 +15,12 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUserError = 2;
 
+// connect_timeout (seconds, at most) when a command only probes a database: catalog
+// checks during compile and exec, which must never hang on an unreachable server, and
+// `rbc check` / `rbc discover`, whose user waits for an answer.
+constexpr int kCatalogConnectTimeoutSeconds = 2;
+constexpr int kProbeConnectTimeoutSeconds = 5;
+
 using Command = std::function<int()>;
 
 // Prints a compilation's diagnostics to stderr; returns the exit code when it failed
@@ -24,5 +30,7 @@ std::optional<int> report_compilation_problems(const Compilation& compilation, c
 Command add_compile_command(CLI::App& app);
 Command add_exec_command(CLI::App& app);
 Command add_fmt_command(CLI::App& app);
+Command add_discover_command(CLI::App& app);
+Command add_check_command(CLI::App& app);
 
 }  // namespace rbc::driver

@@ -6,6 +6,7 @@
 
 #include "compiler/compile.h"
 #include "compiler/driver/commands.h"
+#include "connectors/postgres/pg_catalog.h"
 #include "graph/plan_printer.h"
 
 namespace rbc::driver {
@@ -20,6 +21,7 @@ struct CompileArguments {
   std::vector<std::string> print_after;
   bool list_passes = false;
   bool time_passes = false;
+  bool catalog = false;
 };
 
 std::string pass_list_text() {
@@ -65,7 +67,13 @@ int run_compile(const CompileArguments& args) {
   request.instrumentation.print_after = {args.print_after.begin(), args.print_after.end()};
   request.instrumentation.print_stream = &std::cout;
   request.instrumentation.time_passes = args.time_passes;
+  std::unique_ptr<SourceCatalog> catalog;
+  if (args.catalog) {
+    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds);
+    request.options.catalog = catalog.get();
+  }
   Compilation compilation = compile_pipeline(request);
+  for (const auto& note : compilation.notes) std::cerr << "note: " << note << '\n';
 
   if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
 
@@ -133,6 +141,9 @@ Command add_compile_command(CLI::App& app) {
       ->delimiter(',');
   command->add_flag("--list-passes", args->list_passes, "list the compiler passes in run order");
   command->add_flag("--time-passes", args->time_passes, "print how long each pass took (to stderr)");
+  command->add_flag("--catalog", args->catalog,
+                    "also check streams against the source database's catalog (tables, columns, partition "
+                    "keys, sql types); an unreachable database skips these checks with a note");
   return [args] { return run_compile(*args); };
 }
 

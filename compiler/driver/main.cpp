@@ -1,4 +1,5 @@
-// rbc: the command-line driver. `rbc compile` shows plans; see docs/architecture.md.
+// rbc: the command-line driver. `rbc compile` shows plans, `rbc exec` runs them, `rbc discover`
+// lists a source's tables, `rbc check` probes every connection; see docs/architecture.md.
 #include <iostream>
 
 #include "compiler/driver/commands.h"
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   rbc::driver::Command compile = rbc::driver::add_compile_command(app);
   rbc::driver::Command exec = rbc::driver::add_exec_command(app);
   rbc::driver::Command fmt = rbc::driver::add_fmt_command(app);
+  rbc::driver::Command discover = rbc::driver::add_discover_command(app);
+  rbc::driver::Command check = rbc::driver::add_check_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -20,5 +23,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("compile")) return compile();
   if (app.got_subcommand("exec")) return exec();
   if (app.got_subcommand("fmt")) return fmt();
+  if (app.got_subcommand("discover")) return discover();
+  if (app.got_subcommand("check")) return check();
   return rbc::driver::kExitUserError;
 }

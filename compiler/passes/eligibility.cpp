@@ -5,8 +5,7 @@
 
 namespace rbc {
 
-// The first rule a stream breaks, or "" when it is eligible.
-static std::string ineligibility_reason(const LogicalGraph& graph, NodeId source_id) {
+std::string partition_ineligibility_reason(const LogicalGraph& graph, NodeId source_id) {
   const SourceNode& source = graph.node(source_id).source();
   const ConnectorSpec* spec = find_connector_spec(source.connector.use.value);
   if (spec == nullptr || !spec->partitioned_reads) {
@@ -26,7 +25,7 @@ static std::string ineligibility_reason(const LogicalGraph& graph, NodeId source
 
 Status EligibilityPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
-    std::string reason = ineligibility_reason(plan.graph, id);
+    std::string reason = partition_ineligibility_reason(plan.graph, id);
     NodePlan& node_plan = plan.at(id);
     node_plan.partition_eligible = reason.empty();
     node_plan.eligibility_reason = reason;

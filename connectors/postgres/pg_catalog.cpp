@@ -2,6 +2,7 @@
 #include "connectors/postgres/pg_catalog.h"
 
 #include <cstdlib>
+#include <map>
 
 namespace rbc::pg {
 
@@ -133,6 +134,88 @@ Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& ref)
   for (int row = 0; row < PQntuples(pk.get()); ++row)
     table.primary_key.push_back(PQgetvalue(pk.get(), row, 0));
   return std::optional<PgTable>(std::move(table));
+}
+
+}  // namespace rbc::pg
+
+namespace rbc::pg {
+
+TableRef source_table(const Config& config, const ConnParams& params, const std::string& stream) {
+  return parse_table_name(config.string_or("table", stream), params.schema);
+}
+
+CatalogTable to_catalog_table(const PgTable& table) {
+  CatalogTable out;
+  out.name = table.ref.display();
+  out.primary_key = table.primary_key;
+  out.row_estimate = table.row_estimate;
+  for (const auto& c : table.columns) {
+    bool integer = c.type_oid == oid::kInt2 || c.type_oid == oid::kInt4 || c.type_oid == oid::kInt8;
+    out.columns.push_back({c.name, c.type, c.type_sql, c.nullable, integer});
+  }
+  return out;
+}
+
+void limit_connect_timeout(ConnParams& params, int seconds) {
+  for (auto& [keyword, value] : params.keywords) {
+    if (keyword != "connect_timeout") continue;
+    long current = std::strtol(value.c_str(), nullptr, 10);
+    // libpq reads 0 (and negatives) as "wait forever".
+    if (current <= 0 || current > seconds) value = std::to_string(seconds);
+    return;
+  }
+  params.keywords.emplace_back("connect_timeout", std::to_string(seconds));
+}
+
+namespace {
+
+class PostgresCatalog final : public SourceCatalog {
+ public:
+  explicit PostgresCatalog(int connect_timeout_seconds) : timeout_(connect_timeout_seconds) {}
+
+  Result<CatalogLookup> describe(const ConnectorRef& source, const std::string& stream) override {
+    RBC_ASSIGN_OR_RETURN(ConnParams params, conn_params_from_config(source.config));
+    limit_connect_timeout(params, timeout_);
+    Connection& connection = connections_[source.config.values.dump()];
+    if (!connection.tried) {
+      connection.tried = true;
+      auto conn = PgConn::connect(params);
+      if (conn.is_ok()) {
+        connection.conn = std::move(*conn);
+      } else {
+        connection.failure = conn.status();
+      }
+    }
+    if (!connection.failure.is_ok()) return connection.failure;
+
+    TableRef ref = source_table(source.config, params, stream);
+    CatalogLookup lookup;
+    lookup.table = ref.display();
+    lookup.database = params.describe;
+    RBC_ASSIGN_OR_RETURN(auto table, describe_table(connection.conn, ref));
+    if (table) {
+      lookup.found = to_catalog_table(*table);
+    } else {
+      RBC_ASSIGN_OR_RETURN(auto tables, list_tables(connection.conn, ref.schema));
+      for (const auto& t : tables) lookup.others.push_back(t.ref.display());
+    }
+    return lookup;
+  }
+
+ private:
+  struct Connection {
+    bool tried = false;
+    PgConn conn;
+    Status failure;
+  };
+  int timeout_;
+  std::map<std::string, Connection> connections_;  // by the source config, as JSON
+};
+
+}  // namespace
+
+std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds) {
+  return std::make_unique<PostgresCatalog>(connect_timeout_seconds);
 }
 
 }  // namespace rbc::pg

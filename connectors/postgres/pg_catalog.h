@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "connectors/postgres/pg_connection.h"
+#include "connectors/specs/catalog.h"
 #include "graph/types.h"
 
 namespace rbc::pg {
@@ -82,5 +84,22 @@ std::string pg_type_sql(const DataType& type);
 Result<std::vector<PgTableSummary>> list_tables(PgConn& conn, const std::string& schema);
 // The table's columns, primary key and estimate; std::nullopt when it does not exist.
 Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& table);
+
+// The table a source stream reads: the config's `table`, else the stream name, in the
+// config's schema unless the name carries one.
+TableRef source_table(const Config& config, const ConnParams& params, const std::string& stream);
+
+// The compiler's view of a table: rbc types, integer-ness, primary key.
+CatalogTable to_catalog_table(const PgTable& table);
+
+// Lowers the connection's connect_timeout to at most `seconds`, so that a probe of an
+// unreachable server (rbc check, rbc discover, catalog checks) fails fast.
+void limit_connect_timeout(ConnParams& params, int seconds);
+
+// A SourceCatalog over libpq for `rbc compile --catalog`, `rbc exec` and `rbc check`: one
+// connection per distinct source config, opened on first use with a connect_timeout of
+// at most `connect_timeout_seconds`. A failed connection is remembered, so an unreachable
+// server costs one timeout, not one per stream.
+std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds);
 
 }  // namespace rbc::pg

@@ -17,6 +17,7 @@ struct ConnectorSpec {
   bool can_write = false;
   bool partitioned_reads = false;  // can split one stream into disjoint slices
   bool parallel_writes = false;    // several writers can load one destination at once
+  bool catalog = false;            // can describe a stream's table (rbc discover, catalog checks)
   std::vector<SyncMode> sync_modes;
   std::vector<WriteMode> write_modes;
   std::vector<std::string> config_keys;  // every key its config block accepts

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# rbc check against a real server: every probe OK (exit 0), a missing table and a wrong
+# password (exact lines, exit 1, no password shown), a column the table lacks (the
+# catalog line fails, a located error on stderr, exit 2), and a file state backend.
+#
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+set -euo pipefail
+: "${RBC:?path to the rbc binary}"
+if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
+  echo "skipped: no PostgreSQL"
+  exit 0
+fi
+SRC=$RBC_PG_SRC_URL
+DST=$RBC_PG_DST_URL
+schema=rbc_check_$$
+work=$(mktemp -d)
+failures=0
+
+psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+cleanup() {
+  psql_q "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql_q "$SRC" "
+CREATE SCHEMA $schema;
+CREATE TABLE $schema.orders (id bigint PRIMARY KEY, customer text, amount numeric(12,2));
+"
+
+port=$(sed -E 's#.*:([0-9]+)/.*#\1#' <<< "$SRC")
+normalise() {
+  sed -e "s/:$port\\//:PORT\\//g" -e "s/port $port /port PORT /g" -e "s/$schema/SCHEMA/g" -e "s#$work#WORK#g"
+}
+
+write_pipeline() {  # $1 = file, $2 = source url, $3 = extra stream lines, $4 = state block
+  cat > "$1" <<YAML
+version: "1.0"
+pipeline: check_postgres
+source:
+  use: postgres
+  config: {url: "$2", schema: $schema}
+  streams:
+    - name: orders
+$3
+destination:
+  use: postgres
+  config: {url: "$DST", schema: $schema}
+${4:-state: {backend: postgres\}}
+YAML
+}
+
+expect() {  # expect LABEL CODE FILE: rbc check FILE exits CODE and prints exactly $work/expected
+  local label=$1 code=$2 file=$3 got
+  set +e
+  "$RBC" check "$file" > "$work/out" 2> "$work/err"
+  got=$?
+  set -e
+  [[ $got == "$code" ]] || { fail "$label: exit $got, expected $code"; cat "$work/err"; }
+  if ! diff -u "$work/expected" <(normalise < "$work/out"); then fail "$label: output differs"; fi
+  if grep -q 'wrong-pw' "$work/out" "$work/err"; then fail "$label: a password is shown"; fi
+}
+
+# Everything reachable and present.
+write_pipeline "$work/ok.yaml" "$SRC" ""
+cat > "$work/expected" <<'EOF'
+source postgres rbc@127.0.0.1:PORT/rbc_src ... OK
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+stream SCHEMA.orders ... OK
+columns, partition keys and sql against the catalog ... OK
+EOF
+expect "all OK" 0 "$work/ok.yaml"
+
+# A stream whose table does not exist.
+write_pipeline "$work/missing.yaml" "$SRC" "    - name: refunds"
+cat > "$work/expected" <<'EOF'
+source postgres rbc@127.0.0.1:PORT/rbc_src ... OK
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+stream SCHEMA.orders ... OK
+stream SCHEMA.refunds ... missing table
+EOF
+expect "missing table" 1 "$work/missing.yaml"
+
+# A wrong source password: the reason on the source's line; the other probes still run.
+bad_url=$(sed -E "s#^(postgres(ql)?://[^:/@]+):[^@]*@#\\1:wrong-pw-$$@#" <<< "$SRC")
+write_pipeline "$work/bad.yaml" "$bad_url" ""
+cat > "$work/expected" <<'EOF'
+source postgres rbc@127.0.0.1:PORT/rbc_src ... connection to server at "127.0.0.1", port PORT failed: FATAL: password authentication failed for user "rbc"
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+EOF
+expect "wrong password" 1 "$work/bad.yaml"
+
+# Reachable, but a projected column the table lacks: a located error, exit 2.
+write_pipeline "$work/column.yaml" "$SRC" "      columns: [id, custmer]"
+cat > "$work/expected" <<'EOF'
+source postgres rbc@127.0.0.1:PORT/rbc_src ... OK
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+stream SCHEMA.orders ... OK
+columns, partition keys and sql against the catalog ... 1 error (on stderr)
+EOF
+expect "missing column" 2 "$work/column.yaml"
+grep -qF "column.yaml:8:21: error: column 'custmer' does not exist in $schema.orders" "$work/err" ||
+  { fail "missing column: no located error"; cat "$work/err"; }
+
+# A file state backend: its directory must be writable.
+mkdir -p "$work/state"
+write_pipeline "$work/state.yaml" "$SRC" "" "state: {backend: file, config: {path: $work/state/}}"
+cat > "$work/expected" <<'EOF'
+source postgres rbc@127.0.0.1:PORT/rbc_src ... OK
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state file WORK/state/ ... OK
+stream SCHEMA.orders ... OK
+columns, partition keys and sql against the catalog ... OK
+EOF
+expect "file state" 0 "$work/state.yaml"
+
+if ((failures > 0)); then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo ok
