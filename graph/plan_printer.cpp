@@ -156,10 +156,14 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
   std::ostringstream out;
   out << "pipeline " << quote_text(graph.info.name.value) << " version "
       << quote_text(graph.info.version.value) << '\n';
+  // Dependency order (ties by id): inputs print before the nodes that use them, and a
+  // stream's nodes stay together under its header.
+  std::vector<NodeId> order = graph.topological_order();
+  if (order.size() != graph.node_count()) order = graph.node_ids();
   std::string current_stream;
-  for (NodeId id : graph.node_ids()) {
+  for (NodeId id : order) {
     const LogicalNode& node = graph.node(id);
-    if (node.kind == NodeKind::source && node.stream != current_stream) {
+    if (node.stream != current_stream) {
       current_stream = node.stream;
       out << "\nstream " << quote_text(node.stream) << '\n';
     }

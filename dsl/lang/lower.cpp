@@ -689,11 +689,6 @@ bool Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) 
     error(to.where, "a source cannot take input");
     return false;
   }
-  if (!graph_.predecessors(to.node).empty()) {
-    error(where, "this node already has an input",
-          "merging several inputs into one node is not supported; give each input its own chain");
-    return false;
-  }
   std::vector<NodeId> downstream = graph_.reachable_from(to.node);
   if (from.node == to.node ||
       std::find(downstream.begin(), downstream.end(), from.node) != downstream.end()) {

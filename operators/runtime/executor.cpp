@@ -364,6 +364,22 @@ bool Execution::build_nodes() {
   return true;
 }
 
+// Same names and types in the same order (nullability may differ between inputs).
+bool same_columns(const Schema& a, const Schema& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a.field(i).name != b.field(i).name || !(a.field(i).type == b.field(i).type)) return false;
+  }
+  return true;
+}
+
+std::string columns_text(const Schema& schema) {
+  std::string text;
+  for (const auto& field : schema.fields())
+    text += (text.empty() ? "" : ", ") + field.name + " " + field.type.to_string();
+  return text;
+}
+
 // The destination options a source and the operators of its stream work under.
 const SinkNode* first_sink_after(const LogicalGraph& graph, NodeId id) {
   for (NodeId next : graph.reachable_from(id)) {
@@ -385,8 +401,20 @@ bool Execution::prepare() {
   for (NodeId id : g.topological_order()) {
     RuntimeNode& node = *nodes_[id];
     const LogicalNode& logical = *node.logical;
+    // A node fed by several inputs (a merge) needs the same columns from each.
+    std::optional<NodeId> first_input;
     for (NodeId pred : g.predecessors(id)) {
-      if (!node.input_schema) node.input_schema = nodes_[pred]->output_schema;
+      const std::shared_ptr<const Schema>& schema = nodes_[pred]->output_schema;
+      if (!node.input_schema) {
+        node.input_schema = schema;
+        first_input = pred;
+      } else if (schema && !same_columns(*node.input_schema, *schema)) {
+        fail(node, 0,
+             "its inputs have different columns: %" + std::to_string(*first_input) + " gives (" +
+                 columns_text(*node.input_schema) + "), %" + std::to_string(pred) + " gives (" +
+                 columns_text(*schema) + ")");
+        return false;
+      }
     }
     switch (logical.kind) {
       case NodeKind::source: {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Routers end to end, from .rbc programs: a predicate router's named outputs each feed
-# their own transform and sink (exact bytes), a fan-out writes every row twice, and a
-# hash router's lanes together hold exactly the input rows (as a multiset) at
-# parallelism 1 and 4.
+# Graphs end to end, from .rbc programs: a predicate router's named outputs each feed
+# their own transform and sink (exact bytes), a fan-out writes every row twice, a hash
+# router's lanes together hold exactly the input rows (as a multiset) at parallelism 1
+# and 4, and two sources merged into one sink write both (inputs with different columns
+# fail the run before anything is written).
 set -euo pipefail
 : "${RBC:?path to the rbc binary}"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -47,4 +48,22 @@ for p in plain hashed1 hashed4; do "$RBC" exec "$p.rbc" > "$p.log" 2>&1 || { cat
 for p in hashed1 hashed4; do
   if ! cmp -s <(sort plain.csv) <(sort "$p.csv"); then echo "FAIL: $p.csv holds other rows than the run without a router"; exit 1; fi
 done
-echo "routers: predicate outputs exact, fan-out complete, hash lanes hold every row once"
+mkdir -p merge
+printf 'id,name\n1,a\n2,b\n' > merge/a.csv
+printf 'id,name\n3,c\n4,d\n' > merge/b.csv
+printf 'id,label\n5,e\n' > merge/c.csv
+cat > merge.rbc <<'RBC'
+pipeline merge {
+  let all = file(path: "merged.csv").table(write_mode: replace)
+  file(path: "merge/").stream("a") |> all
+  file(path: "merge/").stream("b") |> sql("SELECT id * 10 AS id, name FROM input") |> all
+}
+RBC
+"$RBC" exec merge.rbc > merge.log 2>&1 || { cat merge.log; exit 1; }
+diff -u <(printf '1,a\n2,b\n30,c\n40,d\nid,name\n') <(sort merged.csv)
+sed 's/stream("b")/stream("c")/; s/SELECT id \* 10 AS id, name/SELECT id, label/; s/merged.csv/mismatch.csv/' merge.rbc > mismatch.rbc
+if "$RBC" exec mismatch.rbc > mismatch.log 2>&1; then echo "FAIL: merging different columns ran"; exit 1; fi
+grep -q 'node %0 (sink file "a") partition 0: its inputs have different columns: %1 gives (id int64, name text), %3 gives (id int64, label text)' mismatch.log ||
+  { echo "FAIL: mismatch message"; cat mismatch.log; exit 1; }
+[ ! -e mismatch.csv ] || { echo "FAIL: a failed merge left a file"; exit 1; }
+echo "graphs: predicate outputs exact, fan-out complete, hash lanes hold every row once, merge writes both inputs"
