@@ -102,7 +102,7 @@ class ScriptedWriter final : public PartitionWriter {
     if (script_.source != nullptr) script_.source->in_flight.fetch_sub(1);
     return Status::ok();
   }
-  Status commit() override {
+  Status commit(const Checkpoint&) override {
     ++script_.committed;
     return Status::ok();
   }
