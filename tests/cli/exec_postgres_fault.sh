@@ -38,8 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Two million rows of ~100 bytes: the COPY into the destination lasts a few seconds.
-rows=2000000
+# A million rows of ~100 bytes: the COPY into the destination lasts a few seconds.
+rows=1000000
 psql_q "$SRC" "
 CREATE TABLE public.$src_table (id bigint PRIMARY KEY, k int, payload text, at timestamptz);
 INSERT INTO public.$src_table
@@ -68,7 +68,7 @@ destination:
   use: postgres
   config: {url: "$DST"}
   write_mode: $3$dest_extra
-resources: {parallelism: 1, checkpoint_interval_rows: 200000, max_retries: $4}
+resources: {parallelism: 1, checkpoint_interval_rows: 100000, max_retries: $4}
 state: {backend: postgres}
 YAML
 }
@@ -108,6 +108,7 @@ check_one_line_error() {  # $1 = label, $2 = stderr file
   local lines
   lines=$(grep -c '^rbc: error: ' "$2" || true)
   [[ $lines == 1 ]] || { fail "$1: expected one 'rbc: error:' line, got $lines"; cat "$2"; return; }
+  echo "$1: $(grep '^rbc: error: ' "$2")"
   grep '^rbc: error: ' "$2" | grep -Eq "stream \"public\.$src_table\" partition 0: .*SQLSTATE [0-9A-Z]{5}" \
     || { fail "$1: the error does not name the stream, partition and SQLSTATE:"; grep '^rbc: error: ' "$2"; }
 }
@@ -182,6 +183,7 @@ else
     || { fail "retried: no retry was logged"; cat "$work/retried.stderr"; }
   grep -q '"retry_count": 1' "$work/retried.json" || fail "retried: the report does not count one retry"
   grep -q 'retry after attempt 1' "$work/retried.stdout" || fail "retried: the summary does not show the retry"
+  echo "retried: $(grep -m1 'retry 1/2' "$work/retried.stderr")"
   dst_digest=$(psql_q "$DST" "$(digest_sql "$dst_table")")
   [[ $dst_digest == "$src_digest" ]] || fail "retried: destination differs (src: $src_digest, dst: $dst_digest)"
   status=$(psql_q "$DST" "SELECT status || ' ' || rows_committed || ' ' || retries FROM rbc_state.runs WHERE pipeline = '${pipeline}_retried'")

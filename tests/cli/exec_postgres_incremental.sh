@@ -140,7 +140,8 @@ grep -q '"status": "succeeded"' "$work/state.json" || fail "tie-breaker: state f
 
 # --- full-refresh upsert run twice after updating a source row -----------------------
 psql_q "$DST" "TRUNCATE public.$table" > /dev/null
-write_pipeline upsert "      sync_mode: full_refresh" upsert "{backend: none}"
+write_pipeline upsert "      sync_mode: full_refresh
+      partition_key: id" upsert "{backend: none}"
 run_rbc upsert "upsert, first run"
 psql_q "$SRC" "UPDATE public.$table SET v = 'updated again' WHERE id = 7"
 run_rbc upsert "upsert, second run"

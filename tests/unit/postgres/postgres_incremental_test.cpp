@@ -37,7 +37,6 @@ class PostgresIncremental : public ::testing::Test {
     sql(src_url()).exec("DROP TABLE IF EXISTS inc_rows");
     Sql dst = sql(dst_url());
     dst.exec("DROP TABLE IF EXISTS inc_rows");
-    dst.exec("DELETE FROM rbc_state_test.cursors WHERE pipeline = 'inc_rows'");
   }
   Sql sql(const std::string& url) const { return Sql(url, {"inc_rows", table_}); }
 
@@ -93,7 +92,9 @@ TEST_F(PostgresIncremental, BatchesNeverSplitACursorValueWithoutTieBreaker) {
       EXPECT_LE(previous, row.at) << "not in cursor order";
       previous = row.at;
     }
-    if (b + 1 < batches.size()) EXPECT_NE(batches[b].back().at, batches[b + 1].front().at) << "batch " << b;
+    if (b + 1 < batches.size()) {
+      EXPECT_NE(batches[b].back().at, batches[b + 1].front().at) << "batch " << b;
+    }
   }
   EXPECT_EQ(rows, 3000u - 60u);  // the 60 rows without a cursor are skipped
 }
@@ -126,7 +127,7 @@ TEST_F(PostgresIncremental, AbortAfterCheckpointKeepsRowsAndCursorTogether) {
   Config dst_config = url_config(dst_url());
   auto store = make_postgres_state_store(dst_config, true, "rbc_state_test");
   ASSERT_TRUE(store.is_ok());
-  RunRecord run = RunRecord::of("run-inc", "inc_rows", table_);
+  RunRecord run = RunRecord::of("run-inc", "inc-test", table_);
   ASSERT_TRUE((*store)->begin_run(run).is_ok());
 
   auto source = make_postgres_source();
@@ -137,7 +138,7 @@ TEST_F(PostgresIncremental, AbortAfterCheckpointKeepsRowsAndCursorTogether) {
   ASSERT_TRUE(reader.is_ok());
   auto sink = make_postgres_sink();
   SinkRequest out;
-  out.pipeline = "inc_rows";
+  out.pipeline = "inc-test";
   out.stream = table_;
   out.config = dst_config;
   out.schema = *schema;
@@ -170,10 +171,11 @@ TEST_F(PostgresIncremental, AbortAfterCheckpointKeepsRowsAndCursorTogether) {
   EXPECT_EQ(dst.scalar("SELECT count(*) FROM inc_rows"), "200");
   EXPECT_EQ(dst.scalar("SELECT max(id) FROM inc_rows"), tie);
   EXPECT_EQ(dst.scalar("SELECT cursor_value || '/' || tie_breaker_value FROM rbc_state_test.cursors "
-                       "WHERE pipeline = 'inc_rows'"),
+                       "WHERE pipeline = 'inc-test'"),
             cursor + "/" + tie);
   EXPECT_EQ(dst.scalar("SELECT rows_committed FROM rbc_state_test.runs WHERE run_id = 'run-inc'"), "200");
   dst.exec("DELETE FROM rbc_state_test.runs WHERE run_id = 'run-inc'");
+  dst.exec("DELETE FROM rbc_state_test.cursors WHERE pipeline = 'inc-test'");
 }
 
 TEST(PostgresRetryDetail, StatusCarriesRetryableAndCommitState) {
