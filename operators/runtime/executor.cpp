@@ -29,6 +29,12 @@
 // Errors: node bodies never throw out; a failure records a RunError and cancels the
 // graph. Of the errors recorded before the graph stopped, the one with the lowest
 // (node id, partition) is reported, so a run that fails the same way names the same node.
+//
+// State, checkpoints, retries (docs/architecture.md has the reasons): incremental sources
+// start after the position the StateStore saved; every batch carries the position of its
+// last row; a writer commits every checkpoint interval with the position of the last
+// batch it fully wrote; run_plan retries a failed attempt as a whole when its error is
+// retryable and safe and no commit would be repeated.
 #include "operators/runtime/executor.h"
 
 #include <oneapi/tbb/flow_graph.h>
