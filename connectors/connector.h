@@ -16,6 +16,14 @@
 
 namespace rbc {
 
+// Where an incremental stream stands: the cursor (and tie-breaker) of the last row
+// delivered, as text that parses back as the column's type.
+struct CursorPosition {
+  std::string cursor_value;
+  std::optional<std::string> tie_breaker_value;
+  bool operator==(const CursorPosition&) const = default;
+};
+
 // What the runtime asks of a source for one stream.
 struct StreamRequest {
   std::string pipeline;                   // pipeline name (state key)
@@ -64,14 +72,39 @@ struct SinkRequest {
   std::vector<std::string> primary_key;
   OnDataError on_data_error = OnDataError::fail;
   int partition_count = 1;
+  // Set when the state backend lives in the destination's own database (state: {backend:
+  // postgres} without a url): the sink then writes each checkpoint into the transaction
+  // that commits its rows, so the saved cursor can never be ahead of the data.
+  struct StateInSink {
+    std::string schema = "rbc_state";
+    std::string run_id;
+    std::string stream;  // the source stream: the state key, with `pipeline`
+  };
+  std::optional<StateInSink> state;
 };
 
-// Writes the batches of one partition. commit() makes them durable; abort() discards.
+// What a commit makes durable besides the rows: for an incremental stream read by one
+// reader into one writer, the position of the last row the commit contains; and the
+// rows the commit adds to this run's record.
+struct Checkpoint {
+  std::optional<CursorPosition> position;
+  uint64_t rows = 0;  // rows written since the previous commit of this writer
+};
+
+// Writes the batches of one partition. commit() makes them durable; abort() discards
+// what was not committed.
 class PartitionWriter {
  public:
   virtual ~PartitionWriter() = default;
   virtual Status write(const Batch& batch) = 0;
-  virtual Status commit() = 0;
+  // Called every checkpoint interval: commits the rows written so far (with `checkpoint`
+  // when SinkRequest::state is set) and carries on in a new transaction. Returns false
+  // when this writer does not commit before the end (a staging table, a temporary file),
+  // which is the default.
+  virtual Result<bool> checkpoint(const Checkpoint& checkpoint) { return false; }
+  // Commits what is left, with `checkpoint` when SinkRequest::state is set.
+  virtual Status commit(const Checkpoint& checkpoint) = 0;
+  Status commit() { return commit(Checkpoint{}); }
   virtual void abort() = 0;
 };
 
@@ -81,7 +114,8 @@ class Sink {
   // The leader step: all DDL and preparation, before any writer opens.
   virtual Status prepare(const SinkRequest& request) = 0;
   virtual Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest& request, int index) = 0;
-  // After every writer committed: publish (rename a file, swap a replace table).
+  // After every writer committed: publish (rename a file, swap a replace table; with
+  // SinkRequest::state, the replace swap also stores the last commit's checkpoint).
   virtual Status finish(const SinkRequest& request) = 0;
   // After a failure: remove anything half-written.
   virtual void abandon(const SinkRequest& request) = 0;

@@ -5,12 +5,23 @@
 #include <cassert>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 namespace rbc {
 
 enum class StatusCode { ok, invalid, not_found, io_error, type_error, cancelled, internal };
+
+// Whether the attempt that failed may be run again (SPEC section 3), for errors from an
+// external system that knows (PostgreSQL's SQLSTATE and commit state). A Status without
+// it is never retried.
+struct RetryDetail {
+  bool retryable = false;      // transient in nature: a new attempt may succeed
+  bool safe_to_retry = false;  // nothing the failed step did can have been committed
+  std::string category;        // "connection", "deadlock", ... (for messages and logs)
+  int base_backoff_ms = 0;     // the first wait; it doubles with every retry
+};
 
 class [[nodiscard]] Status {
  public:
@@ -27,11 +38,24 @@ class [[nodiscard]] Status {
   explicit operator bool() const { return is_ok(); }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  const std::optional<RetryDetail>& retry() const { return retry_; }
+  // The same error, carrying `detail`.
+  Status with_retry(RetryDetail detail) && {
+    retry_ = std::move(detail);
+    return std::move(*this);
+  }
+  // The same error with `prefix` before its message ("commit: ..."), keeping the detail.
+  Status prefixed(std::string_view prefix) const {
+    Status out = *this;
+    out.message_.insert(0, prefix);
+    return out;
+  }
 
  private:
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
   StatusCode code_ = StatusCode::ok;
   std::string message_;
+  std::optional<RetryDetail> retry_;
 };
 
 template <typename T>

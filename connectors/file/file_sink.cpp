@@ -105,7 +105,7 @@ class FileWriter final : public PartitionWriter {
     return Status::ok();
   }
 
-  Status commit() override {
+  Status commit(const Checkpoint&) override {
     if (fd_ < 0) return Status::internal("file destination: commit of " + path_ + " after abort");
     RBC_RETURN_NOT_OK(flush());
     if (::fsync(fd_) != 0) return errno_status("sync", path_);

@@ -189,6 +189,11 @@ PgError PgConn::error(const PGresult* result, std::string_view context, CommitSt
     text = PQerrorMessage(conn_);
   }
   if (text.empty()) text = "unknown error";
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_BAD && error.sqlstate.empty()) {
+    // libpq lost the connection without a server error to say why: report it as
+    // connection_failure so that every message names a SQLSTATE.
+    error.sqlstate = "08006";
+  }
   error.category = classify_sqlstate(error.sqlstate);
   if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_BAD) error.category = PgErrorCategory::connection;
   std::string full = context.empty() ? text : std::string(context) + ": " + text;

@@ -53,6 +53,16 @@ const char* commit_state_name(CommitState state) {
   return "?";
 }
 
+int base_backoff_ms(PgErrorCategory category) {
+  switch (category) {
+    case PgErrorCategory::serialization:
+    case PgErrorCategory::deadlock: return 100;  // the other transaction is usually done by then
+    case PgErrorCategory::connection: return 1000;
+    case PgErrorCategory::resources: return 2000;  // give a server short of connections or memory time
+    default: return 0;
+  }
+}
+
 Status PgError::to_status() const {
   std::string text = "postgres: " + message + " [";
   if (!sqlstate.empty()) text += "SQLSTATE " + sqlstate + ", ";
@@ -60,18 +70,19 @@ Status PgError::to_status() const {
   text += should_retry() ? ", retryable" : ", not retryable";
   if (commit_state != CommitState::before_commit) text += std::string(", ") + commit_state_name(commit_state);
   text += "]";
+  RetryDetail retry{is_retryable(), safe_to_retry(), category_name(category), base_backoff_ms(category)};
   switch (category) {
     case PgErrorCategory::connection:
     case PgErrorCategory::serialization:
     case PgErrorCategory::deadlock:
-    case PgErrorCategory::resources: return Status::io_error(std::move(text));
-    case PgErrorCategory::data: return Status::type_error(std::move(text));
-    case PgErrorCategory::undefined: return Status::not_found(std::move(text));
+    case PgErrorCategory::resources: return Status::io_error(std::move(text)).with_retry(retry);
+    case PgErrorCategory::data: return Status::type_error(std::move(text)).with_retry(retry);
+    case PgErrorCategory::undefined: return Status::not_found(std::move(text)).with_retry(retry);
     case PgErrorCategory::constraint:
-    case PgErrorCategory::permission: return Status::invalid(std::move(text));
-    case PgErrorCategory::other: return Status::internal(std::move(text));
+    case PgErrorCategory::permission: return Status::invalid(std::move(text)).with_retry(retry);
+    case PgErrorCategory::other: return Status::internal(std::move(text)).with_retry(retry);
   }
-  return Status::internal(std::move(text));
+  return Status::internal(std::move(text)).with_retry(retry);
 }
 
 }  // namespace rbc::pg

@@ -40,11 +40,14 @@ struct PgError {
   // Retrying cannot duplicate committed work.
   bool safe_to_retry() const { return commit_state == CommitState::before_commit; }
   bool should_retry() const { return is_retryable() && safe_to_retry(); }
-  // "postgres: <message> [SQLSTATE 23505, constraint, not retryable]" with a matching code.
+  // "postgres: <message> [SQLSTATE 23505, constraint, not retryable]" with a matching code
+  // and the RetryDetail the runtime decides on.
   Status to_status() const;
 };
 
 PgErrorCategory classify_sqlstate(std::string_view sqlstate);
+// The first retry's wait for a retryable category, in milliseconds (0 for the others).
+int base_backoff_ms(PgErrorCategory category);
 const char* category_name(PgErrorCategory category);
 const char* commit_state_name(CommitState state);
 

@@ -1,6 +1,6 @@
 // PostgresSink: the leader creates the schema and table (and, for replace, a staging
-// table) before any writer opens; writers only COPY. Each writer works in one
-// transaction that commit() ends:
+// table) before any writer opens; writers only COPY. Each writer works in a transaction
+// that checkpoint() commits and reopens (append, upsert) and commit() ends:
 //   append  — COPY into the table;
 //   replace — COPY into the staging table; finish() swaps it in (drop old, rename,
 //             recreate primary key and indexes) in one transaction, so readers see the old
@@ -9,6 +9,8 @@
 //             UPDATE (last row per key wins), so running it twice changes nothing.
 // Columns whose destination type binary COPY cannot feed directly (an rbc text value into
 // an interval column, ...) are staged in a temporary table and cast on insert.
+// With SinkRequest::state, every commit also records its checkpoint (cursor, rows) in the
+// state tables, in the same transaction; for replace that is the swap's transaction.
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -16,6 +18,7 @@
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_copy.h"
+#include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
 
 namespace rbc {
@@ -32,6 +35,9 @@ struct TableState {
   PgTable dest;      // the table writers COPY into (staging for replace), as described
   std::vector<std::string> primary_key;
   size_t flush_bytes = kDefaultFlushBytes;
+  // replace with SinkRequest::state: what the writers committed, for finish() to store.
+  std::mutex replace_mu;
+  Checkpoint replace_checkpoint;
 };
 
 std::string stream_key(const SinkRequest& request) { return request.pipeline + "\x1f" + request.stream; }
@@ -60,17 +66,18 @@ size_t flush_bytes_of(const Config& config) {
 
 class PostgresWriter final : public PartitionWriter {
  public:
-  PostgresWriter(PgConn conn, std::shared_ptr<const TableState> state, const SinkRequest& request)
-      : conn_(std::move(conn)), state_(std::move(state)), mode_(request.write_mode) {}
+  PostgresWriter(PgConn conn, std::shared_ptr<TableState> state, const SinkRequest& request)
+      : conn_(std::move(conn)), state_(std::move(state)), request_(request) {}
   ~PostgresWriter() override {
     if (conn_.is_open()) abort();
   }
 
-  // Opens the transaction, the staging table if one is needed, and the COPY.
+  // Works out how each column travels (directly, or staged and cast), then opens the
+  // first transaction.
   Status start(const Schema& schema) {
     const PgTable& dest = state_->dest;
     std::vector<WireKind> wires;
-    bool need_stage = mode_ == WriteMode::upsert;
+    bool need_stage = request_.write_mode == WriteMode::upsert;
     for (const auto& field : schema.fields()) {
       const PgColumn* column = dest.column(field.name);
       WireKind wire = direct_wire(field.type, *column);
@@ -78,11 +85,9 @@ class PostgresWriter final : public PartitionWriter {
       wires.push_back(wire);
       names_.push_back(field.name);
     }
-    RBC_RETURN_NOT_OK(conn_.exec("BEGIN"));
-    std::string copy_target = dest.ref.quoted();
     if (need_stage) {
       // A temporary table is private to this session, not WAL-logged, and dropped at commit.
-      std::string ddl = "CREATE TEMP TABLE _rbc_write (";
+      stage_ddl_ = "CREATE TEMP TABLE _rbc_write (";
       for (size_t i = 0; i < schema.size(); ++i) {
         const Field& field = schema.field(i);
         const PgColumn* column = dest.column(field.name);
@@ -93,23 +98,14 @@ class PostgresWriter final : public PartitionWriter {
         } else {
           cast_.emplace_back();
         }
-        ddl += quote_ident(field.name) + " " + (cast ? pg_type_sql(field.type) : column->type_sql) + ", ";
+        stage_ddl_ +=
+            quote_ident(field.name) + " " + (cast ? pg_type_sql(field.type) : column->type_sql) + ", ";
       }
-      ddl += "_rbc_seq bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP";
-      RBC_RETURN_NOT_OK(conn_.exec(ddl));
-      copy_target = "_rbc_write";
-      staged_ = true;
+      stage_ddl_ += "_rbc_seq bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP";
     }
     encoder_.emplace(std::move(wires), names_);
-    std::string sql = "COPY " + copy_target + " (" + join_idents(names_) + ") FROM STDIN (FORMAT binary)";
-    PgResult result(PQexec(conn_.get(), sql.c_str()));
-    if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) {
-      return conn_.error_status(result.get(), "writing " + state_->target.display());
-    }
-    in_copy_ = true;
     buffer_.reserve(state_->flush_bytes + (64 << 10));
-    CopyEncoder::append_header(buffer_);
-    return Status::ok();
+    return begin();
   }
 
   Status write(const Batch& batch) override {
@@ -123,26 +119,26 @@ class PostgresWriter final : public PartitionWriter {
     return Status::ok();
   }
 
-  Status commit() override {
-    if (!in_copy_) return Status::internal("postgres: commit() on a closed writer");
-    CopyEncoder::append_trailer(buffer_);
-    RBC_RETURN_NOT_OK(flush());
-    in_copy_ = false;
-    if (PQputCopyEnd(conn_.get(), nullptr) != 1) return conn_.error_status(nullptr, context());
-    PgResult result(PQgetResult(conn_.get()));
-    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      return conn_.error_status(result.get(), context());
-    }
-    while (PgResult extra{PQgetResult(conn_.get())}) {
-    }
-    if (staged_) RBC_RETURN_NOT_OK(conn_.exec(merge_sql()));
-    PgResult done(PQexec(conn_.get(), "COMMIT"));
-    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
-      // A broken connection during COMMIT leaves its outcome unknown; a server error
-      // means it rolled back.
-      bool lost = PQstatus(conn_.get()) == CONNECTION_BAD;
-      return conn_.error_status(done.get(), context(),
-                                lost ? CommitState::after_commit_unknown : CommitState::before_commit);
+  // append and upsert commit at every checkpoint; replace loads a staging table that
+  // only finish() makes visible, so it has nothing to commit early.
+  Result<bool> checkpoint(const Checkpoint& checkpoint) override {
+    if (request_.write_mode == WriteMode::replace) return false;
+    RBC_RETURN_NOT_OK(end_copy());
+    RBC_RETURN_NOT_OK(commit_transaction(&checkpoint));
+    RBC_RETURN_NOT_OK(begin());
+    return true;
+  }
+
+  Status commit(const Checkpoint& checkpoint) override {
+    RBC_RETURN_NOT_OK(end_copy());
+    if (request_.write_mode == WriteMode::replace) {
+      // The checkpoint goes into finish()'s swap, the transaction that publishes the rows.
+      std::lock_guard lock(state_->replace_mu);
+      state_->replace_checkpoint.rows += checkpoint.rows;
+      if (checkpoint.position) state_->replace_checkpoint.position = checkpoint.position;
+      RBC_RETURN_NOT_OK(commit_transaction(nullptr));
+    } else {
+      RBC_RETURN_NOT_OK(commit_transaction(&checkpoint));
     }
     conn_.close();
     return Status::ok();
@@ -163,6 +159,60 @@ class PostgresWriter final : public PartitionWriter {
  private:
   std::string context() const { return "writing " + state_->target.display(); }
 
+  // Opens a transaction, the staging table if one is needed, and the COPY.
+  Status begin() {
+    RBC_RETURN_NOT_OK(conn_.exec("BEGIN"));
+    std::string copy_target = state_->dest.ref.quoted();
+    if (!stage_ddl_.empty()) {
+      RBC_RETURN_NOT_OK(conn_.exec(stage_ddl_));
+      copy_target = "_rbc_write";
+    }
+    std::string sql = "COPY " + copy_target + " (" + join_idents(names_) + ") FROM STDIN (FORMAT binary)";
+    PgResult result(PQexec(conn_.get(), sql.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) {
+      return conn_.error_status(result.get(), context());
+    }
+    in_copy_ = true;
+    buffer_.clear();
+    CopyEncoder::append_header(buffer_);
+    return Status::ok();
+  }
+
+  // Ends the COPY and moves staged rows into the table; the transaction stays open.
+  Status end_copy() {
+    if (!in_copy_) return Status::internal("postgres: commit on a closed writer");
+    CopyEncoder::append_trailer(buffer_);
+    RBC_RETURN_NOT_OK(flush());
+    in_copy_ = false;
+    if (PQputCopyEnd(conn_.get(), nullptr) != 1) return conn_.error_status(nullptr, context());
+    PgResult result(PQgetResult(conn_.get()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return conn_.error_status(result.get(), context());
+    }
+    while (PgResult extra{PQgetResult(conn_.get())}) {
+    }
+    if (!stage_ddl_.empty()) RBC_RETURN_NOT_OK(conn_.exec(merge_sql()));
+    return Status::ok();
+  }
+
+  // Records `checkpoint` in the state tables (when the state lives here) and commits.
+  Status commit_transaction(const Checkpoint* checkpoint) {
+    if (checkpoint != nullptr && request_.state) {
+      const auto& st = *request_.state;
+      RBC_RETURN_NOT_OK(
+          conn_.exec(checkpoint_sql(st.schema, request_.pipeline, st.stream, st.run_id, *checkpoint)));
+    }
+    PgResult done(PQexec(conn_.get(), "COMMIT"));
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+      // A broken connection during COMMIT leaves its outcome unknown; a server error
+      // means it rolled back.
+      bool lost = PQstatus(conn_.get()) == CONNECTION_BAD;
+      return conn_.error_status(done.get(), context(),
+                                lost ? CommitState::after_commit_unknown : CommitState::before_commit);
+    }
+    return Status::ok();
+  }
+
   Status flush() {
     if (buffer_.empty()) return Status::ok();
     if (PQputCopyData(conn_.get(), buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
@@ -182,7 +232,7 @@ class PostgresWriter final : public PartitionWriter {
       if (!cast_[i].empty()) select += "::" + cast_[i] + " AS " + quote_ident(names_[i]);
     }
     std::string target = state_->dest.ref.quoted();
-    if (mode_ != WriteMode::upsert) {
+    if (request_.write_mode != WriteMode::upsert) {
       return "INSERT INTO " + target + " (" + join_idents(names_) + ") SELECT " + select +
              " FROM _rbc_write ORDER BY _rbc_seq";
     }
@@ -200,13 +250,13 @@ class PostgresWriter final : public PartitionWriter {
   }
 
   PgConn conn_;
-  std::shared_ptr<const TableState> state_;
-  WriteMode mode_;
+  std::shared_ptr<TableState> state_;
+  SinkRequest request_;
   std::vector<std::string> names_;
   std::vector<std::string> cast_;  // per column: the destination type to cast to, or ""
+  std::string stage_ddl_;          // the temporary staging table, when one is needed
   std::optional<CopyEncoder> encoder_;
   std::string buffer_;
-  bool staged_ = false;
   bool in_copy_ = false;
 };
 
@@ -274,7 +324,7 @@ class PostgresSink final : public Sink {
   }
 
   Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest& request, int index) override {
-    std::shared_ptr<const TableState> state;
+    std::shared_ptr<TableState> state;
     {
       std::lock_guard lock(mu_);
       auto it = tables_.find(stream_key(request));
@@ -322,6 +372,12 @@ class PostgresSink final : public Sink {
       status = conn.exec("ALTER TABLE " + state->staging.quoted() + " RENAME TO " + quote_ident(target.name));
     }
     for (size_t i = 0; status.is_ok() && i < rebuild.size(); ++i) status = conn.exec(rebuild[i]);
+    if (status.is_ok() && request.state) {
+      // The replaced rows and the state that describes them become visible together.
+      std::lock_guard lock(state->replace_mu);
+      status = conn.exec(checkpoint_sql(request.state->schema, request.pipeline, request.state->stream,
+                                        request.state->run_id, state->replace_checkpoint));
+    }
     if (!status.is_ok()) {
       (void)conn.exec("ROLLBACK");
       return status;
@@ -343,11 +399,11 @@ class PostgresSink final : public Sink {
   }
 
  private:
-  Result<std::shared_ptr<const TableState>> find(const SinkRequest& request) {
+  Result<std::shared_ptr<TableState>> find(const SinkRequest& request) {
     std::lock_guard lock(mu_);
     auto it = tables_.find(stream_key(request));
     if (it == tables_.end()) return Status::internal("postgres: " + request.stream + " was not prepared");
-    return std::shared_ptr<const TableState>(it->second);
+    return std::shared_ptr<TableState>(it->second);
   }
 
   static std::string create_table_sql(const TableRef& target, const Schema& schema,

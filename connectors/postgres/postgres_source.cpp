@@ -2,6 +2,7 @@
 // leader transaction exports a snapshot that every partition reader imports, so all
 // partitions see one consistent state; each partition reads a disjoint slice (mod or
 // range of an integer key). Incremental streams read rows after the saved cursor.
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -25,8 +26,9 @@ struct StreamState {
   PgConn leader;         // holds the snapshot open until every partition finished reading
   bool range_empty = true;
   int64_t range_min = 0, range_max = 0;
-  int finished = 0;        // partitions that read to the end
-  int leader_holders = 0;  // partitions that must finish before the leader lets go
+  int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
+  int finished = 0;                               // partitions that read to the end
+  int leader_holders = 0;                         // partitions that must finish before the leader lets go
   std::mutex mu;
 };
 
@@ -74,22 +76,15 @@ class PostgresReader final : public PartitionReader {
   }
 
   Result<std::optional<Batch>> next() override {
-    if (done_) return std::optional<Batch>();
-    Batch batch = Batch::empty(state_->schema);
+    if (done_ && !carry_) return std::optional<Batch>();
+    Batch batch = carry_ ? std::move(*carry_) : Batch::empty(state_->schema);
+    carry_.reset();
     uint64_t start_bytes = decoder_.bytes_decoded();
-    while (batch.num_rows < max_rows_ && decoder_.bytes_decoded() - start_bytes < max_bytes_) {
-      char* buffer = nullptr;
-      int length = PQgetCopyData(conn_.get(), &buffer, 0);
-      if (length > 0) {
-        Status status = decoder_.feed(buffer, static_cast<size_t>(length), batch);
-        PQfreemem(buffer);
-        RBC_RETURN_NOT_OK(status);
-        continue;
-      }
-      if (length == -2) return conn_.error_status(nullptr, "reading " + state_->table.ref.display());
-      // -1: the COPY is complete; its final result says whether it succeeded.
-      RBC_RETURN_NOT_OK(finish_copy());
-      break;
+    while (!done_ && batch.num_rows < max_rows_ && decoder_.bytes_decoded() - start_bytes < max_bytes_) {
+      RBC_RETURN_NOT_OK(read_row(batch));
+    }
+    if (!done_ && state_->cursor_index >= 0 && state_->tie_breaker_index < 0) {
+      RBC_RETURN_NOT_OK(end_at_cursor_change(batch));
     }
     if (batch.num_rows == 0 && done_) return std::optional<Batch>();
     return std::optional<Batch>(std::move(batch));
@@ -112,6 +107,50 @@ class PostgresReader final : public PartitionReader {
     std::vector<std::string> out;
     for (const auto* c : s.columns) out.push_back(c->name);
     return out;
+  }
+
+  // Decodes the next row into `batch`, or finishes the COPY at its end.
+  Status read_row(Batch& batch) {
+    char* buffer = nullptr;
+    int length = PQgetCopyData(conn_.get(), &buffer, 0);
+    if (length > 0) {
+      Status status = decoder_.feed(buffer, static_cast<size_t>(length), batch);
+      PQfreemem(buffer);
+      return status;
+    }
+    if (length == -2) return conn_.error_status(nullptr, "reading " + state_->table.ref.display());
+    // -1: the COPY is complete; its final result says whether it succeeded.
+    return finish_copy();
+  }
+
+  // Without a tie-breaker a saved cursor means "every row up to this value was
+  // delivered", so a batch (whose last row gives the checkpoint's cursor) must not end
+  // between two rows with the same cursor value: read on until the value changes and
+  // carry that row over to the next batch.
+  Status end_at_cursor_change(Batch& batch) {
+    const size_t c = static_cast<size_t>(state_->cursor_index);
+    while (batch.num_rows > 0 && !done_) {
+      size_t before = batch.num_rows;
+      RBC_RETURN_NOT_OK(read_row(batch));
+      if (batch.num_rows == before) continue;  // the end, or a skipped bad row
+      if (same_value(batch.columns[c], before - 1, before)) continue;
+      carry_ = Batch::empty(state_->schema);
+      for (size_t i = 0; i < batch.columns.size(); ++i) {
+        carry_->columns[i].append_from(batch.columns[i], before);
+        batch.columns[i].truncate(before);
+      }
+      carry_->num_rows = 1;
+      batch.num_rows = before;
+      return Status::ok();
+    }
+    return Status::ok();
+  }
+
+  static bool same_value(const Column& column, size_t a, size_t b) {
+    if (column.is_null(a) || column.is_null(b)) return column.is_null(a) && column.is_null(b);
+    if (column.type().is_variable_width()) return column.string_at(a) == column.string_at(b);
+    size_t width = column.type().fixed_width();
+    return std::memcmp(column.data().data() + a * width, column.data().data() + b * width, width) == 0;
   }
 
   Status finish_copy() {
@@ -138,6 +177,7 @@ class PostgresReader final : public PartitionReader {
   bool in_transaction_;
   size_t max_rows_, max_bytes_;
   CopyDecoder decoder_;
+  std::optional<Batch> carry_;  // the first row of the next batch (see end_at_cursor_change)
   bool done_ = false;
 };
 
@@ -171,11 +211,12 @@ class PostgresSource final : public Source {
     if (request.sync_mode == SyncMode::incremental) {
       if (request.cursor_field.empty())
         return Status::invalid("postgres: incremental stream needs a cursor_field");
-      if (!state->table.column(request.cursor_field)) {
-        return missing_column(state->table, request.cursor_field, "cursor");
-      }
-      if (!request.tie_breaker_field.empty() && !state->table.column(request.tie_breaker_field)) {
-        return missing_column(state->table, request.tie_breaker_field, "tie-breaker");
+      if (request.partition_count > 1)
+        return Status::invalid("postgres: an incremental stream is read by one reader, in cursor order");
+      RBC_ASSIGN_OR_RETURN(state->cursor_index, selected_index(*state, request.cursor_field, "cursor"));
+      if (!request.tie_breaker_field.empty()) {
+        RBC_ASSIGN_OR_RETURN(state->tie_breaker_index,
+                             selected_index(*state, request.tie_breaker_field, "tie-breaker"));
       }
     }
 
@@ -241,6 +282,17 @@ class PostgresSource final : public Source {
                              "\" does not exist in " + table.ref.display());
   }
 
+  // Where column `name` is among the selected columns: the runtime takes the saved
+  // position from the rows it reads, so the cursor must be read.
+  static Result<int> selected_index(const StreamState& state, const std::string& name, const char* role) {
+    if (!state.table.column(name)) return missing_column(state.table, name, role);
+    for (size_t i = 0; i < state.columns.size(); ++i) {
+      if (state.columns[i]->name == name) return static_cast<int>(i);
+    }
+    return Status::invalid("postgres: " + std::string(role) + " column \"" + name +
+                           "\" must be among the selected columns of " + state.table.ref.display());
+  }
+
   static std::string select_sql(const StreamRequest& request, const StreamState& state, int index) {
     std::string sql = "SELECT ";
     for (size_t i = 0; i < state.columns.size(); ++i) {
@@ -259,6 +311,10 @@ class PostgresSource final : public Source {
     const PgColumn* tie = incremental && !request.tie_breaker_field.empty()
                               ? state.table.column(request.tie_breaker_field)
                               : nullptr;
+    // A row without a cursor value cannot be placed after a saved position: incremental
+    // streams skip them (documented in docs/architecture.md).
+    if (cursor) where.push_back(quote_ident(cursor->name) + " IS NOT NULL");
+    if (tie) where.push_back(quote_ident(tie->name) + " IS NOT NULL");
     if (cursor && request.cursor_value) {
       std::string lhs = quote_ident(cursor->name);
       std::string rhs = quote_literal(*request.cursor_value) + "::" + cursor->type_sql;

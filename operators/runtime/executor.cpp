@@ -29,23 +29,34 @@
 // Errors: node bodies never throw out; a failure records a RunError and cancels the
 // graph. Of the errors recorded before the graph stopped, the one with the lowest
 // (node id, partition) is reported, so a run that fails the same way names the same node.
+//
+// State, checkpoints, retries (docs/architecture.md has the reasons): incremental sources
+// start after the position the StateStore saved; every batch carries the position of its
+// last row; a writer commits every checkpoint interval with the position of the last
+// batch it fully wrote; run_plan retries a failed attempt as a whole when its error is
+// retryable and safe and no commit would be repeated.
 #include "operators/runtime/executor.h"
 
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
 #include "connectors/registry.h"
+#include "connectors/state/state_store.h"
 #include "graph/plan_printer.h"
+#include "graph/value_format.h"
 #include "operators/runtime/operator.h"
 #include "operators/sql/sql.h"
 
@@ -96,6 +107,17 @@ struct Envelope {
   int lane = 0;
   int64_t ready_ns = 0;  // when it was put into the next node, for waiting time
   std::shared_ptr<Ticket> ticket;
+  // Incremental streams: the position of the source batch's last row, once every row of
+  // that batch is in this envelope (a hash router puts it on the batch's last fragment).
+  std::shared_ptr<const CursorPosition> position;
+};
+
+// A writer's rows since its last commit, and what that commit will carry.
+struct WriterProgress {
+  uint64_t rows = 0;
+  int64_t since_ns = 0;
+  bool commits_early = true;  // false once checkpoint() said it only commits at the end
+  std::shared_ptr<const CursorPosition> position;
 };
 
 struct Counters {
@@ -142,10 +164,14 @@ struct RuntimeNode {
   std::vector<flow::receiver<Msg>*> receivers;  // lane l goes to receivers[l % size]
   std::atomic<uint64_t>* sequence = nullptr;    // source: counter of its connected part
 
+  std::string state_stream;  // source and sink: the source stream, the key of its state
+
   // source
   std::unique_ptr<Source> source;
   StreamRequest stream_request;
   std::vector<std::unique_ptr<ReaderState>> readers;
+  int cursor_index = -1, tie_breaker_index = -1;        // incremental: columns of the position
+  std::shared_ptr<const CursorPosition> last_position;  // of the last row read
   // transform: one operator, or one per lane for a stateful operator after a hash router
   std::vector<std::unique_ptr<Operator>> operators;
   bool stateful = false;
@@ -158,6 +184,9 @@ struct RuntimeNode {
   bool sink_prepared = false;
   std::vector<std::unique_ptr<PartitionWriter>> writers;
   std::vector<bool> committed;
+  std::vector<WriterProgress> progress;  // per writer
+  bool tracks_cursor = false;            // its one writer commits the stream's cursor (see prepare())
+  bool redo_is_safe = true;              // running the stream again after a commit duplicates nothing
   DryRunOutput* dry_run_output = nullptr;
   std::mutex dry_run_mutex;
 
@@ -216,6 +245,20 @@ Batch take_rows(const Batch& batch, const std::vector<uint32_t>& rows) {
   return out;
 }
 
+// The position of an incremental batch: the cursor (and tie-breaker) of its last row, in
+// the text form PostgreSQL parses back (graph/value_format.h).
+std::shared_ptr<const CursorPosition> last_row_position(const Batch& batch, int cursor, int tie_breaker) {
+  size_t row = batch.num_rows - 1;
+  if (batch.columns[cursor].is_null(row)) return nullptr;
+  auto position = std::make_shared<CursorPosition>();
+  append_formatted_value(position->cursor_value, batch.columns[cursor], row);
+  if (tie_breaker >= 0 && !batch.columns[tie_breaker].is_null(row)) {
+    position->tie_breaker_value.emplace();
+    append_formatted_value(*position->tie_breaker_value, batch.columns[tie_breaker], row);
+  }
+  return position;
+}
+
 void truncate_batch(Batch& batch, size_t rows) {
   if (rows >= batch.num_rows) return;
   for (auto& column : batch.columns) column.truncate(rows);
@@ -250,16 +293,23 @@ class FirstError {
 
 class Execution {
  public:
-  Execution(const PhysicalPlan& plan, const RunOptions& options) : plan_(plan), options_(options) {
+  Execution(const PhysicalPlan& plan, const RunOptions& options, StateStore& state, std::string run_id)
+      : plan_(plan), options_(options), state_(state), run_id_(std::move(run_id)) {
     if (!options_.make_source) options_.make_source = [](const std::string& use) { return make_source(use); };
     if (!options_.make_sink) options_.make_sink = [](const std::string& use) { return make_sink(use); };
   }
 
   RunReport run();
+  // Something was committed that running the attempt again would duplicate.
+  bool committed_unsafe() const { return committed_unsafe_.load(); }
 
  private:
   const LogicalGraph& graph() const { return plan_.graph; }
-  void fail(const RuntimeNode& node, int partition, std::string message);
+  void fail(const RuntimeNode& node, int partition, std::string message,
+            std::optional<RetryDetail> retry = std::nullopt);
+  void fail(const RuntimeNode& node, int partition, const Status& status) {
+    fail(node, partition, status.message(), status.retry());
+  }
   bool stopped() const { return stop_.load(std::memory_order_relaxed); }
 
   bool build_nodes();
@@ -276,6 +326,13 @@ class Execution {
   void run_transform(RuntimeNode& node, Operator& op, const Msg& envelope);
   void run_router(RuntimeNode& node, const Msg& envelope);
   void run_writer(RuntimeNode& node, int partition, const Msg& envelope);
+  void checkpoint_writer(RuntimeNode& node, int partition);
+  Checkpoint pending_checkpoint(RuntimeNode& node, int partition);
+  void save_state(RuntimeNode& node, int partition, const Checkpoint& checkpoint);
+  void save_untracked_cursors();
+  RunRecord run_record(const std::string& stream) const {
+    return RunRecord::of(run_id_, graph().info.name.value, stream);
+  }
   void collect_dry_run(RuntimeNode& node, const Msg& envelope);
   void finish_sinks();
   void monitor_loop();
@@ -285,6 +342,9 @@ class Execution {
 
   const PhysicalPlan& plan_;
   RunOptions options_;
+  StateStore& state_;
+  std::string run_id_;
+  std::atomic<bool> committed_unsafe_{false};
   std::vector<std::unique_ptr<RuntimeNode>> nodes_;  // by node id
   std::vector<std::unique_ptr<std::atomic<uint64_t>>> sequences_;
   std::vector<std::unique_ptr<DryRunOutput>> dry_run_outputs_;
@@ -301,8 +361,10 @@ class Execution {
   bool monitor_done_ = false;
 };
 
-void Execution::fail(const RuntimeNode& node, int partition, std::string message) {
+void Execution::fail(const RuntimeNode& node, int partition, std::string message,
+                     std::optional<RetryDetail> retry) {
   RunError error;
+  error.retry = std::move(retry);
   error.node = node.id;
   error.kind = node.logical->kind;
   error.description = node.description;
@@ -445,12 +507,40 @@ bool Execution::prepare() {
           request.on_data_error = sink->destination.on_data_error.value;
           request.dlq_path = dlq_path_for(info, sink->destination);
         }
+        node.state_stream = request.stream;
+        if (request.sync_mode == SyncMode::incremental) {
+          auto saved = state_.load(info.name.value, request.stream);
+          if (!saved.is_ok()) {
+            fail(node, 0, saved.status().prefixed("state: "));
+            return false;
+          }
+          if (*saved) {
+            request.cursor_value = (*saved)->cursor_value;
+            request.tie_breaker_value = (*saved)->tie_breaker_value;
+          }
+          spdlog::info("incremental stream=\"{}\" reads {}{}", request.stream,
+                       *saved ? "after cursor " + request.cursor_field + "=" + (*saved)->cursor_value
+                              : std::string("from the beginning"),
+                       *saved && (*saved)->tie_breaker_value
+                           ? ", " + request.tie_breaker_field + "=" + *(*saved)->tie_breaker_value
+                           : std::string());
+        }
         Result<std::shared_ptr<const Schema>> schema = node.source->prepare(request);
         if (!schema.is_ok()) {
-          fail(node, 0, "prepare: " + schema.status().message());
+          fail(node, 0, schema.status().prefixed("prepare: "));
           return false;
         }
         node.output_schema = *schema;
+        if (request.sync_mode == SyncMode::incremental) {
+          // The position is taken from the rows read, so the source must deliver the columns.
+          node.cursor_index = node.output_schema->index_of(request.cursor_field);
+          if (!request.tie_breaker_field.empty())
+            node.tie_breaker_index = node.output_schema->index_of(request.tie_breaker_field);
+          if (node.cursor_index < 0 || (!request.tie_breaker_field.empty() && node.tie_breaker_index < 0)) {
+            fail(node, 0, "incremental: the stream's rows lack its cursor or tie-breaker column");
+            return false;
+          }
+        }
         break;
       }
       case NodeKind::transform: {
@@ -533,11 +623,36 @@ bool Execution::prepare() {
         request.primary_key = sink.destination.primary_key.value;
         request.on_data_error = sink.destination.on_data_error.value;
         request.partition_count = std::max(1, node.plan->partitions);
+        // Where the stream's position is committed (docs/architecture.md, "State"): with
+        // the rows, when one source reads in cursor order into this sink's one writer;
+        // otherwise once every sink of the stream has finished.
+        const RuntimeNode* feeding = nullptr;
+        int sources = 0;
+        for (NodeId other = 0; other < g.node_count(); ++other) {
+          const auto& reach = g.reachable_from(other);
+          if (nodes_[other]->logical->kind != NodeKind::source ||
+              std::find(reach.begin(), reach.end(), id) == reach.end())
+            continue;
+          ++sources;
+          if (feeding == nullptr) feeding = nodes_[other].get();
+        }
+        int sinks_of_source = 0;
+        if (feeding != nullptr) {
+          for (NodeId next : g.reachable_from(feeding->id))
+            sinks_of_source += g.node(next).kind == NodeKind::sink;
+          node.state_stream = feeding->state_stream;
+        }
+        node.tracks_cursor = sources == 1 && feeding->cursor_index >= 0 && sinks_of_source == 1 &&
+                             request.partition_count == 1;
+        if (state_.in_destination())
+          request.state = SinkRequest::StateInSink{state_.schema(), run_id_, node.state_stream};
+        // A commit that a new attempt would write again blocks retries (SPEC section 3).
+        node.redo_is_safe = request.write_mode != WriteMode::append || (node.tracks_cursor && request.state);
         Status status = node.sink->prepare(request);
         // abandon() is due even after a failed prepare: it may have created something.
         node.sink_prepared = true;
         if (!status.is_ok()) {
-          fail(node, 0, "prepare: " + status.message());
+          fail(node, 0, status.prefixed("prepare: "));
           return false;
         }
         break;
@@ -554,7 +669,7 @@ bool Execution::open_readers_and_writers() {
       for (int p = 0; p < node.lanes; ++p) {
         auto reader = node.source->open(node.stream_request, p);
         if (!reader.is_ok()) {
-          fail(node, p, "open: " + reader.status().message());
+          fail(node, p, reader.status().prefixed("open: "));
           return false;
         }
         node.readers.push_back(std::make_unique<ReaderState>());
@@ -564,11 +679,12 @@ bool Execution::open_readers_and_writers() {
       for (int p = 0; p < node.sink_request.partition_count; ++p) {
         auto writer = node.sink->open(node.sink_request, p);
         if (!writer.is_ok()) {
-          fail(node, p, "open: " + writer.status().message());
+          fail(node, p, writer.status().prefixed("open: "));
           return false;
         }
         node.writers.push_back(std::move(writer).value());
         node.committed.push_back(false);
+        node.progress.push_back(WriterProgress{0, now_ns(), true, nullptr});
       }
     }
   }
@@ -629,6 +745,7 @@ void Execution::run_router(RuntimeNode& node, const Msg& envelope) {
         fragment->seq = envelope->seq * n + lane;
         fragment->lane = lane;
         fragment->ticket = envelope->ticket;
+        if (lane == n - 1) fragment->position = envelope->position;
         fragments.push_back(std::move(fragment));
       }
       node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
@@ -648,6 +765,7 @@ void Execution::run_router(RuntimeNode& node, const Msg& envelope) {
       fragment->seq = envelope->seq;
       fragment->lane = envelope->lane;
       fragment->ticket = envelope->ticket;
+      fragment->position = envelope->position;
       outputs.emplace_back(&name, std::move(fragment));
     }
     node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
@@ -669,13 +787,77 @@ void Execution::run_writer(RuntimeNode& node, int partition, const Msg& envelope
   int64_t start = now_ns();
   node.counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
   node.counters.in(envelope->batch);
+  WriterProgress& progress = node.progress[partition];
+  // Batches arrive in read order (one writer has a sequencer in front), so the latest
+  // position is that of the last row read whose batch is fully written.
+  if (envelope->position) progress.position = envelope->position;
   if (envelope->batch.num_rows == 0) return;
   try {
     Status status = node.writers[partition]->write(envelope->batch);
     node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
-    if (!status.is_ok()) return fail(node, partition, status.message());
+    if (!status.is_ok()) return fail(node, partition, status);
+    progress.rows += envelope->batch.num_rows;
+    const ResourcesSpec& resources = graph().info.resources;
+    bool due = progress.rows >= static_cast<uint64_t>(resources.checkpoint_interval_rows.value) ||
+               now_ns() - progress.since_ns >= resources.checkpoint_interval_seconds.value * 1'000'000'000;
+    if (due && progress.commits_early) checkpoint_writer(node, partition);
   } catch (const std::exception& e) {
     fail(node, partition, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+// What the next commit of a writer carries: its rows since the last one and, when it
+// tracks the stream's cursor, the position of the last row it contains.
+Checkpoint Execution::pending_checkpoint(RuntimeNode& node, int partition) {
+  const WriterProgress& progress = node.progress[partition];
+  Checkpoint checkpoint;
+  checkpoint.rows = progress.rows;
+  if (node.tracks_cursor && progress.position) checkpoint.position = *progress.position;
+  return checkpoint;
+}
+
+// A checkpoint interval has passed: the writer commits what it has written so far.
+void Execution::checkpoint_writer(RuntimeNode& node, int partition) {
+  WriterProgress& progress = node.progress[partition];
+  Checkpoint checkpoint = pending_checkpoint(node, partition);
+  Result<bool> committed = node.writers[partition]->checkpoint(checkpoint);
+  if (!committed.is_ok()) return fail(node, partition, committed.status().prefixed("checkpoint: "));
+  progress.since_ns = now_ns();
+  if (!*committed) {
+    progress.commits_early = false;
+    return;
+  }
+  progress.rows = 0;
+  if (!node.redo_is_safe) committed_unsafe_.store(true);
+  spdlog::debug("checkpoint stream=\"{}\" partition={} rows={}{}", node.state_stream, partition,
+                checkpoint.rows,
+                checkpoint.position ? " cursor=" + checkpoint.position->cursor_value : std::string());
+  save_state(node, partition, checkpoint);
+}
+
+// After a commit that the sink did not record itself: save it in the state store.
+void Execution::save_state(RuntimeNode& node, int partition, const Checkpoint& checkpoint) {
+  if (node.sink_request.state) return;  // already in the commit's own transaction
+  Status saved = state_.save(run_record(node.state_stream), checkpoint);
+  if (saved.is_ok()) return;
+  // The rows are committed but their position is not saved: a new attempt would repeat them.
+  committed_unsafe_.store(true);
+  fail(node, partition, saved.prefixed("state: "));
+}
+
+// Incremental streams whose position no single writer carried (several sinks or
+// writers): saved once every sink finished, so it is never ahead of the rows.
+void Execution::save_untracked_cursors() {
+  for (auto& node : nodes_) {
+    if (first_error_.any()) return;
+    if (node->logical->kind != NodeKind::source || !node->last_position) continue;
+    bool tracked = false;
+    for (NodeId next : graph().reachable_from(node->id)) tracked = tracked || nodes_[next]->tracks_cursor;
+    if (tracked) continue;
+    Checkpoint checkpoint;
+    checkpoint.position = *node->last_position;
+    Status saved = state_.save(run_record(node->state_stream), checkpoint);
+    if (!saved.is_ok()) fail(*node, 0, saved.prefixed("state: "));
   }
 }
 
@@ -736,7 +918,7 @@ void Execution::lower_source(flow::graph& g, RuntimeNode& node,
             Result<std::optional<Batch>> next = state->reader->next();
             if (!next.is_ok()) {
               state->exhausted.store(true);
-              fail(node, p, next.status().message());
+              fail(node, p, next.status());
               return flow::continue_msg();
             }
             batch = std::move(next).value();
@@ -756,6 +938,10 @@ void Execution::lower_source(flow::graph& g, RuntimeNode& node,
             if (state->rows + batch->num_rows >= options_.limit) state->exhausted.store(true);
           }
           state->rows += batch->num_rows;
+          if (node.cursor_index >= 0 && batch->num_rows > 0) {
+            token->position = last_row_position(*batch, node.cursor_index, node.tie_breaker_index);
+            node.last_position = token->position;
+          }
           token->batch = std::move(*batch);
           token->seq = node.sequence->fetch_add(1);
           token->lane = p;
@@ -844,21 +1030,32 @@ void Execution::lower(flow::graph& g, std::vector<std::unique_ptr<flow::graph_no
 // aborts the writers that did not commit and abandons every prepared sink.
 void Execution::finish_sinks() {
   if (!first_error_.any()) {
+    std::vector<std::vector<Checkpoint>> final_checkpoints(nodes_.size());
     for (auto& node : nodes_) {
       for (size_t p = 0; p < node->writers.size() && !first_error_.any(); ++p) {
-        Status status = node->writers[p]->commit();
+        Checkpoint checkpoint = pending_checkpoint(*node, static_cast<int>(p));
+        Status status = node->writers[p]->commit(checkpoint);
         if (!status.is_ok()) {
-          fail(*node, static_cast<int>(p), "commit: " + status.message());
+          fail(*node, static_cast<int>(p), status.prefixed("commit: "));
         } else {
           node->committed[p] = true;
+          if (!node->redo_is_safe) committed_unsafe_.store(true);
+          final_checkpoints[node->id].push_back(checkpoint);
         }
       }
     }
     for (auto& node : nodes_) {
       if (!node->sink || first_error_.any()) continue;
       Status status = node->sink->finish(node->sink_request);
-      if (!status.is_ok()) fail(*node, 0, "finish: " + status.message());
+      if (!status.is_ok()) {
+        fail(*node, 0, status.prefixed("finish: "));
+        continue;
+      }
+      if (!node->redo_is_safe) committed_unsafe_.store(true);
+      // Saved after finish(): a replace or a file becomes visible only there.
+      for (const auto& checkpoint : final_checkpoints[node->id]) save_state(*node, 0, checkpoint);
     }
+    save_untracked_cursors();
   }
   if (!first_error_.any()) return;
   for (auto& node : nodes_) {
@@ -1092,9 +1289,118 @@ int arena_concurrency(const PhysicalPlan& plan) {
   return std::clamp(compute + io, 2, 512);
 }
 
+namespace {
+
+// "20240501T120000Z-1234-9f3a": sortable by time, unique across processes.
+std::string new_run_id() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(std::random_device{}() & 0xffff));
+  return std::string(stamp) + "-" + std::to_string(getpid()) + "-" + suffix;
+}
+
+RunReport failed_before_start(const PhysicalPlan& plan, const std::string& run_id, const Status& status) {
+  RunReport report;
+  report.pipeline = plan.graph.info.name.value;
+  report.run_id = run_id;
+  RunError error;
+  error.message = status.message();
+  error.retry = status.retry();
+  report.error = std::move(error);
+  return report;
+}
+
+// Waits `seconds`, or less when a signal asks to stop; false when it did.
+bool wait_unless_cancelled(double seconds, const std::atomic<bool>* cancel) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel != nullptr && cancel->load()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cancel == nullptr || !cancel->load();
+}
+
+}  // namespace
+
+// Runs attempts until one succeeds or a failure may not be retried (SPEC section 3): the
+// error must be retryable and safe (nothing committed in the failed step), no commit of
+// the attempt may be one that a new attempt would write again, and at most
+// resources.max_retries retries, waiting base * 2^(retry-1), at most 60 s. A new attempt
+// starts the whole run again: every source and sink is prepared anew and incremental
+// streams read after their saved cursor, i.e. from their last committed checkpoint.
 RunReport run_plan(const PhysicalPlan& plan, const RunOptions& options) {
-  Execution execution(plan, options);
-  return execution.run();
+  const PipelineInfo& info = plan.graph.info;
+  const std::string run_id = new_run_id();
+  const ConnectorRef* destination = nullptr;
+  for (NodeId id = 0; id < plan.graph.node_count() && destination == nullptr; ++id) {
+    if (plan.graph.node(id).kind == NodeKind::sink)
+      destination = &plan.graph.node(id).sink().destination.connector;
+  }
+  auto store = make_state_store(info.state, destination ? *destination : ConnectorRef{});
+  if (!store.is_ok()) return failed_before_start(plan, run_id, store.status());
+  StateStore& state = **store;
+
+  std::vector<RunRecord> records;
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
+    const SourceNode& source = plan.graph.node(id).source();
+    records.push_back(RunRecord::of(run_id, info.name.value, source.stream.name.value));
+    if (source.stream.sync_mode.value == SyncMode::incremental && info.state.backend.value == "none") {
+      spdlog::warn("incremental stream=\"{}\" has no state backend (state.backend: none): it reads every row",
+                   source.stream.name.value);
+    }
+  }
+  if (!options.dry_run) {
+    spdlog::info("state: run_id={} backend={}", run_id, state.describe());
+    for (const auto& record : records) {
+      Status begun = state.begin_run(record);
+      if (!begun.is_ok()) return failed_before_start(plan, run_id, begun.prefixed("state: "));
+    }
+  }
+
+  const int max_retries = static_cast<int>(std::max<int64_t>(0, info.resources.max_retries.value));
+  std::vector<RetryEvent> retries;
+  RunReport report;
+  for (int attempt = 1;; ++attempt) {
+    Execution execution(plan, options, state, run_id);
+    report = execution.run();
+    if (report.ok() || report.cancelled_by_signal || options.dry_run) break;
+    const RunError& error = *report.error;
+    std::string why_not;
+    if (!error.retry || !error.retry->retryable) {
+      break;  // a permanent error: nothing to say
+    } else if (!error.retry->safe_to_retry) {
+      why_not = "the failed step may have committed";
+    } else if (execution.committed_unsafe()) {
+      why_not = "rows were already committed that a new attempt would write again";
+    } else if (attempt > max_retries) {
+      why_not = "max_retries (" + std::to_string(max_retries) + ") reached";
+    }
+    if (!why_not.empty()) {
+      spdlog::error("not retried: {}", why_not);
+      break;
+    }
+    double wait = std::min(60.0, error.retry->base_backoff_ms / 1000.0 * std::pow(2.0, attempt - 1));
+    spdlog::warn("retry {}/{} in {:.1f} s after {} error: {}", attempt, max_retries, wait,
+                 error.retry->category, error.to_string());
+    retries.push_back({attempt, wait, error.to_string()});
+    if (!wait_unless_cancelled(wait, options.cancel_requested)) break;
+  }
+  report.run_id = run_id;
+  report.retries = std::move(retries);
+  if (!options.dry_run) {
+    for (auto& record : records) {
+      record.status = report.ok() ? "succeeded" : "failed";
+      record.retries = static_cast<int>(report.retries.size());
+      if (report.error) record.error = report.error->to_string();
+      Status ended = state.end_run(record);
+      if (!ended.is_ok()) spdlog::warn("state: cannot record the end of run {}: {}", run_id, ended.message());
+    }
+  }
+  return report;
 }
 
 }  // namespace rbc

@@ -26,8 +26,8 @@ double per_second(uint64_t count, double seconds) {
 
 std::string RunError::to_string() const {
   if (!node) return message;
-  return "node %" + std::to_string(*node) + " (" + description + ") partition " + std::to_string(partition) +
-         ": " + message;
+  return "node %" + std::to_string(*node) + " (" + description + ") stream \"" + stream + "\" partition " +
+         std::to_string(partition) + ": " + message;
 }
 
 uint64_t RunReport::rows_read() const {
@@ -65,6 +65,7 @@ std::string format_byte_count(uint64_t bytes) {
 nlohmann::json report_to_json(const RunReport& report) {
   nlohmann::json out;
   out["pipeline"] = report.pipeline;
+  if (!report.run_id.empty()) out["run_id"] = report.run_id;
   out["status"] = report.ok() ? "ok" : (report.cancelled_by_signal ? "cancelled" : "failed");
   out["dry_run"] = report.dry_run;
   if (report.error) {
@@ -75,6 +76,11 @@ nlohmann::json report_to_json(const RunReport& report) {
       error["description"] = report.error->description;
       error["stream"] = report.error->stream;
       error["partition"] = report.error->partition;
+    }
+    if (report.error->retry) {
+      error["category"] = report.error->retry->category;
+      error["retryable"] = report.error->retry->retryable;
+      error["safe_to_retry"] = report.error->retry->safe_to_retry;
     }
     out["error"] = error;
   } else {
@@ -133,6 +139,12 @@ nlohmann::json report_to_json(const RunReport& report) {
                       {"baseline", baseline}});
   }
   out["autotune"] = events;
+  nlohmann::json retries = nlohmann::json::array();
+  for (const auto& r : report.retries) {
+    retries.push_back({{"attempt", r.attempt}, {"wait_seconds", r.wait_seconds}, {"error", r.error}});
+  }
+  out["retry_count"] = report.retries.size();
+  out["retries"] = retries;
   return out;
 }
 
@@ -146,6 +158,10 @@ std::string format_summary(const RunReport& report) {
       << "; throughput " << fixed(per_second(report.rows_written(), report.seconds), 0) << " rows/s, "
       << format_byte_count(static_cast<uint64_t>(per_second(report.bytes_written(), report.seconds)))
       << "/s\n";
+  for (const auto& r : report.retries) {
+    out << "  retry after attempt " << r.attempt << " (waited " << fixed(r.wait_seconds, 1)
+        << " s): " << r.error << '\n';
+  }
   for (const auto& s : report.streams) {
     out << "  stream \"" << s.stream << "\": read " << s.rows_read << " rows ("
         << format_byte_count(s.bytes_read) << "), wrote " << s.rows_written << " rows ("

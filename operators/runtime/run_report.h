@@ -12,6 +12,7 @@
 #include "graph/batch.h"
 #include "graph/logical_graph.h"
 #include "graph/physical_plan.h"
+#include "graph/status.h"
 
 namespace rbc {
 
@@ -24,8 +25,9 @@ struct RunError {
   std::string stream;
   int partition = 0;
   std::string message;
+  std::optional<RetryDetail> retry;  // from errors that say whether a new attempt may help
 
-  // `node %3 (sink file "out") partition 0: <message>`, or the bare message.
+  // `node %3 (sink file "out") stream "users" partition 0: <message>`, or the bare message.
   std::string to_string() const;
 };
 
@@ -64,6 +66,13 @@ struct AutotuneEvent {
   std::optional<int64_t> copy_flush_bytes;  // when the stream feeds a parallel writer
 };
 
+// A failed attempt that was run again (SPEC section 3).
+struct RetryEvent {
+  int attempt = 1;          // the attempt that failed, from 1
+  double wait_seconds = 0;  // the backoff before the next attempt
+  std::string error;        // RunError::to_string() of the failure
+};
+
 // Dry runs: the rows a stream's sink would have received.
 struct DryRunOutput {
   std::string stream;
@@ -74,6 +83,7 @@ struct DryRunOutput {
 
 struct RunReport {
   std::string pipeline;
+  std::string run_id;  // the key of this run's records in the state backend
   bool dry_run = false;
   bool cancelled_by_signal = false;
   std::optional<RunError> error;  // unset on success
@@ -84,6 +94,7 @@ struct RunReport {
   std::vector<NodeStats> nodes;      // by node id
   std::vector<StreamStats> streams;  // in order of first appearance
   std::vector<AutotuneEvent> autotune;
+  std::vector<RetryEvent> retries;  // the attempts before the one reported here
   std::vector<DryRunOutput> dry_run_outputs;
 
   bool ok() const { return !error.has_value(); }

@@ -35,7 +35,7 @@ set +e
 code=$?
 set -e
 [[ $code == 1 ]] || { echo "exit code $code"; exit 1; }
-grep -qx 'rbc: error: node %1 (transform validate) partition 0: validate: assert_not_null(email) failed at batch 0 row 1: {"id":2,"email":null}' \
+grep -qx 'rbc: error: node %1 (transform validate) stream "users" partition 0: validate: assert_not_null(email) failed at batch 0 row 1: {"id":2,"email":null}' \
   "$work/stderr" || { cat "$work/stderr"; exit 1; }
 [[ -z $(ls -A "$work/out") ]] || { ls -A "$work/out"; exit 1; }
 

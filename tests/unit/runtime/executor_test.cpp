@@ -123,7 +123,7 @@ TEST(Executor, SourceErrorCancelsAndNamesTheNode) {
   ASSERT_TRUE(report.error->node.has_value());
   EXPECT_EQ(*report.error->node, 0u);
   EXPECT_EQ(report.error->to_string(),
-            "node %0 (source scripted \"events\") partition 0: scripted read failure");
+            "node %0 (source scripted \"events\") stream \"events\" partition 0: scripted read failure");
   EXPECT_TRUE(sink.abandoned);
   EXPECT_FALSE(sink.finished);
   EXPECT_EQ(sink.committed.load(), 0);
@@ -142,7 +142,7 @@ TEST(Executor, SinkWriteErrorNamesTheSinkAndAbandons) {
   RunReport report = run_plan(builder.plan, scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error->to_string(),
-            "node %1 (sink scripted \"events_out\") partition 0: scripted write failure");
+            "node %1 (sink scripted \"events_out\") stream \"events\" partition 0: scripted write failure");
   EXPECT_TRUE(sink.abandoned);
   EXPECT_FALSE(sink.finished);
 }

@@ -20,7 +20,8 @@ namespace rbc::testing {
 struct SourceScript {
   int64_t rows = 1000;
   size_t batch_rows = 10;
-  int fail_at_batch = -1;  // next() fails on this batch (of any partition)
+  int fail_at_batch = -1;                 // next() fails on this batch (of any partition)
+  std::optional<RetryDetail> fail_retry;  // what that failure says about retrying
   std::chrono::microseconds delay{0};
   bool fail_prepare = false;
   std::atomic<int> opened{0};
@@ -32,13 +33,14 @@ struct SourceScript {
 struct SinkScript {
   int fail_at_batch = -1;
   bool fail_prepare = false;
+  bool commits_at_checkpoints = false;  // checkpoint() commits (like postgres append)
   std::chrono::microseconds delay{0};
   SourceScript* source = nullptr;  // to decrement in_flight
   std::mutex mutex;
   std::vector<std::vector<int64_t>> ids;  // per partition, in write order
   int writes = 0;
   bool prepared = false, finished = false, abandoned = false;
-  std::atomic<int> opened{0}, committed{0}, aborted{0};
+  std::atomic<int> opened{0}, committed{0}, aborted{0}, checkpoints{0};
   std::shared_ptr<const Schema> schema;
 };
 
@@ -50,7 +52,10 @@ class ScriptedReader final : public PartitionReader {
     if (script_.delay.count() > 0) std::this_thread::sleep_for(script_.delay);
     if (next_row_ >= script_.rows) return std::optional<Batch>();
     int batch_number = script_.batches_read.fetch_add(1);
-    if (batch_number == script_.fail_at_batch) return Status::io_error("scripted read failure");
+    if (batch_number == script_.fail_at_batch) {
+      Status failure = Status::io_error("scripted read failure");
+      return script_.fail_retry ? std::move(failure).with_retry(*script_.fail_retry) : failure;
+    }
     Batch batch = Batch::empty(schema_);
     for (size_t i = 0; i < script_.batch_rows && next_row_ < script_.rows; ++i, next_row_ += step_) {
       batch.columns[0].append<int64_t>(next_row_ + 1);
@@ -102,7 +107,11 @@ class ScriptedWriter final : public PartitionWriter {
     if (script_.source != nullptr) script_.source->in_flight.fetch_sub(1);
     return Status::ok();
   }
-  Status commit() override {
+  Result<bool> checkpoint(const Checkpoint&) override {
+    ++script_.checkpoints;
+    return script_.commits_at_checkpoints;
+  }
+  Status commit(const Checkpoint&) override {
     ++script_.committed;
     return Status::ok();
   }

@@ -1,0 +1,139 @@
+// PostgresStateStore and the checkpoint SQL shared with the sink.
+#include "connectors/postgres/pg_state.h"
+
+#include <mutex>
+
+namespace rbc {
+namespace pg {
+
+std::string checkpoint_sql(const std::string& schema, const std::string& pipeline, const std::string& stream,
+                           const std::string& run_id, const Checkpoint& checkpoint) {
+  std::string s = quote_ident(schema);
+  std::string sql = "UPDATE " + s + ".runs SET rows_committed = rows_committed + " +
+                    std::to_string(checkpoint.rows) +
+                    ", checkpoints = checkpoints + 1 WHERE run_id = " + quote_literal(run_id) +
+                    " AND stream = " + quote_literal(stream) + ";";
+  if (checkpoint.position) {
+    const CursorPosition& p = *checkpoint.position;
+    std::string tie = p.tie_breaker_value ? quote_literal(*p.tie_breaker_value) : "NULL";
+    sql += "INSERT INTO " + s +
+           ".cursors (pipeline, stream, cursor_value, tie_breaker_value, run_id) VALUES (" +
+           quote_literal(pipeline) + ", " + quote_literal(stream) + ", " + quote_literal(p.cursor_value) +
+           ", " + tie + ", " + quote_literal(run_id) +
+           ") ON CONFLICT (pipeline, stream) DO UPDATE SET cursor_value = EXCLUDED.cursor_value, "
+           "tie_breaker_value = EXCLUDED.tie_breaker_value, run_id = EXCLUDED.run_id, updated_at = now();";
+  }
+  return sql;
+}
+
+}  // namespace pg
+
+namespace {
+
+using namespace rbc::pg;
+
+class PostgresStateStore final : public StateStore {
+ public:
+  PostgresStateStore(ConnParams params, bool in_destination, std::string schema)
+      : params_(std::move(params)), in_destination_(in_destination), schema_(std::move(schema)) {}
+
+  std::string describe() const override {
+    return "postgres " + schema_ + " in " + params_.describe + (in_destination_ ? " (the destination)" : "");
+  }
+  bool in_destination() const override { return in_destination_; }
+  std::string schema() const override { return schema_; }
+
+  Result<std::optional<CursorPosition>> load(const std::string& pipeline,
+                                             const std::string& stream) override {
+    std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(connect());
+    // A database that never saw a run has no state tables yet: no cursor.
+    RBC_ASSIGN_OR_RETURN(
+        auto exists, conn_.query("SELECT to_regclass(" + quote_literal(table("cursors")) + ") IS NOT NULL"));
+    if (std::string(PQgetvalue(exists.get(), 0, 0)) != "t") return std::optional<CursorPosition>();
+    RBC_ASSIGN_OR_RETURN(auto rows,
+                         conn_.query("SELECT cursor_value, tie_breaker_value FROM " + table("cursors") +
+                                     " WHERE pipeline = " + quote_literal(pipeline) +
+                                     " AND stream = " + quote_literal(stream)));
+    if (PQntuples(rows.get()) == 0 || PQgetisnull(rows.get(), 0, 0)) return std::optional<CursorPosition>();
+    CursorPosition position;
+    position.cursor_value = PQgetvalue(rows.get(), 0, 0);
+    if (!PQgetisnull(rows.get(), 0, 1)) position.tie_breaker_value = PQgetvalue(rows.get(), 0, 1);
+    return std::optional<CursorPosition>(std::move(position));
+  }
+
+  Status begin_run(const RunRecord& run) override {
+    std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(connect());
+    RBC_RETURN_NOT_OK(create_tables());
+    return conn_.exec("INSERT INTO " + table("runs") + " (run_id, pipeline, stream, status) VALUES (" +
+                      quote_literal(run.run_id) + ", " + quote_literal(run.pipeline) + ", " +
+                      quote_literal(run.stream) + ", " + quote_literal(run.status) +
+                      ") ON CONFLICT (run_id, stream) DO NOTHING");
+  }
+
+  Status save(const RunRecord& run, const Checkpoint& checkpoint) override {
+    std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(connect());
+    std::string sql =
+        "BEGIN;" + checkpoint_sql(schema_, run.pipeline, run.stream, run.run_id, checkpoint) + "COMMIT";
+    return conn_.exec(sql);
+  }
+
+  Status end_run(const RunRecord& run) override {
+    std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(connect());
+    return conn_.exec("UPDATE " + table("runs") + " SET status = " + quote_literal(run.status) +
+                      ", finished_at = now(), retries = " + std::to_string(run.retries) +
+                      ", error = " + (run.error.empty() ? std::string("NULL") : quote_literal(run.error)) +
+                      " WHERE run_id = " + quote_literal(run.run_id) +
+                      " AND stream = " + quote_literal(run.stream));
+  }
+
+ private:
+  std::string table(const char* name) const { return quote_ident(schema_) + "." + quote_ident(name); }
+
+  // (Re)connects when there is no usable connection, e.g. after a retried failure.
+  Status connect() {
+    if (conn_.is_open() && PQstatus(conn_.get()) == CONNECTION_OK) return Status::ok();
+    RBC_ASSIGN_OR_RETURN(conn_, PgConn::connect(params_));
+    return Status::ok();
+  }
+
+  Status create_tables() {
+    // Check first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+    // schema exists.
+    RBC_ASSIGN_OR_RETURN(auto ns, conn_.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = " +
+                                              quote_literal(schema_)));
+    if (PQntuples(ns.get()) == 0)
+      RBC_RETURN_NOT_OK(conn_.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema_)));
+    return conn_.exec(
+        "CREATE TABLE IF NOT EXISTS " + table("cursors") +
+        " (pipeline text NOT NULL, stream text NOT NULL, cursor_value text NOT NULL, tie_breaker_value text,"
+        " run_id text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, "
+        "stream));"
+        "CREATE TABLE IF NOT EXISTS " +
+        table("runs") +
+        " (run_id text NOT NULL, pipeline text NOT NULL, stream text NOT NULL,"
+        " started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, status text NOT NULL,"
+        " rows_committed bigint NOT NULL DEFAULT 0, checkpoints integer NOT NULL DEFAULT 0,"
+        " retries integer NOT NULL DEFAULT 0, error text, PRIMARY KEY (run_id, stream))");
+  }
+
+  ConnParams params_;
+  bool in_destination_;
+  std::string schema_;
+  PgConn conn_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> make_postgres_state_store(const Config& config, bool in_destination,
+                                                              std::string schema) {
+  RBC_ASSIGN_OR_RETURN(pg::ConnParams params, pg::conn_params_from_config(config));
+  return std::unique_ptr<StateStore>(
+      std::make_unique<PostgresStateStore>(std::move(params), in_destination, std::move(schema)));
+}
+
+}  // namespace rbc

@@ -1,0 +1,192 @@
+// The state backends that need no database (none, file) and the factory that picks one.
+#include "connectors/state/state_store.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "connectors/postgres/pg_state.h"
+
+namespace rbc {
+namespace {
+
+class NoStateStore final : public StateStore {
+ public:
+  std::string describe() const override { return "none (incremental streams read from the beginning)"; }
+  Result<std::optional<CursorPosition>> load(const std::string&, const std::string&) override {
+    return std::optional<CursorPosition>();
+  }
+  Status begin_run(const RunRecord&) override { return Status::ok(); }
+  Status save(const RunRecord&, const Checkpoint&) override { return Status::ok(); }
+  Status end_run(const RunRecord&) override { return Status::ok(); }
+};
+
+std::string utc_now() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+// {"pipelines": {NAME: {"cursors": {STREAM: {...}}, "runs": [{...}, ...]}}}; the file is
+// read and rewritten whole (temp file + rename) on every change, so a crash leaves the
+// old content or the new, never a torn file. Only the last kMaxRuns runs are kept.
+class FileStateStore final : public StateStore {
+ public:
+  explicit FileStateStore(std::string path) : path_(std::move(path)) {}
+
+  std::string describe() const override { return "file " + path_; }
+
+  Result<std::optional<CursorPosition>> load(const std::string& pipeline,
+                                             const std::string& stream) override {
+    std::lock_guard lock(mu_);
+    RBC_ASSIGN_OR_RETURN(nlohmann::json doc, read());
+    const nlohmann::json* cursor = find(doc, {"pipelines", pipeline, "cursors", stream});
+    if (cursor == nullptr || !cursor->contains("cursor_value")) return std::optional<CursorPosition>();
+    CursorPosition position;
+    position.cursor_value = (*cursor)["cursor_value"].get<std::string>();
+    if (cursor->contains("tie_breaker_value") && (*cursor)["tie_breaker_value"].is_string())
+      position.tie_breaker_value = (*cursor)["tie_breaker_value"].get<std::string>();
+    return std::optional<CursorPosition>(std::move(position));
+  }
+
+  Status begin_run(const RunRecord& run) override {
+    return update([&](nlohmann::json& doc) {
+      nlohmann::json& runs = doc["pipelines"][run.pipeline]["runs"];
+      if (!runs.is_array()) runs = nlohmann::json::array();
+      if (run_entry(runs, run) != nullptr) return;  // a retry of the same run
+      runs.push_back({{"run_id", run.run_id},
+                      {"stream", run.stream},
+                      {"started_at", utc_now()},
+                      {"status", run.status},
+                      {"rows", 0},
+                      {"checkpoints", 0},
+                      {"retries", 0}});
+      if (runs.size() > kMaxRuns) runs.erase(runs.begin(), runs.end() - kMaxRuns);
+    });
+  }
+
+  Status save(const RunRecord& run, const Checkpoint& checkpoint) override {
+    return update([&](nlohmann::json& doc) {
+      nlohmann::json& pipeline = doc["pipelines"][run.pipeline];
+      if (nlohmann::json* entry = run_entry(pipeline["runs"], run)) {
+        (*entry)["rows"] = (*entry)["rows"].get<uint64_t>() + checkpoint.rows;
+        (*entry)["checkpoints"] = (*entry)["checkpoints"].get<int>() + 1;
+      }
+      if (!checkpoint.position) return;
+      nlohmann::json cursor = {{"cursor_value", checkpoint.position->cursor_value},
+                               {"run_id", run.run_id},
+                               {"updated_at", utc_now()}};
+      if (checkpoint.position->tie_breaker_value)
+        cursor["tie_breaker_value"] = *checkpoint.position->tie_breaker_value;
+      pipeline["cursors"][run.stream] = std::move(cursor);
+    });
+  }
+
+  Status end_run(const RunRecord& run) override {
+    return update([&](nlohmann::json& doc) {
+      if (nlohmann::json* entry = run_entry(doc["pipelines"][run.pipeline]["runs"], run)) {
+        (*entry)["status"] = run.status;
+        (*entry)["finished_at"] = utc_now();
+        (*entry)["retries"] = run.retries;
+        if (!run.error.empty()) (*entry)["error"] = run.error;
+      }
+    });
+  }
+
+ private:
+  static constexpr size_t kMaxRuns = 100;
+
+  static const nlohmann::json* find(const nlohmann::json& doc, std::initializer_list<std::string> path) {
+    const nlohmann::json* at = &doc;
+    for (const auto& key : path) {
+      if (!at->is_object() || !at->contains(key)) return nullptr;
+      at = &(*at)[key];
+    }
+    return at;
+  }
+
+  static nlohmann::json* run_entry(nlohmann::json& runs, const RunRecord& run) {
+    if (!runs.is_array()) return nullptr;
+    for (auto& entry : runs) {
+      if (entry["run_id"] == run.run_id && entry["stream"] == run.stream) return &entry;
+    }
+    return nullptr;
+  }
+
+  Result<nlohmann::json> read() const {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) {
+      if (errno == ENOENT) return nlohmann::json::object();
+      return Status::io_error("state: cannot read " + path_ + ": " + std::strerror(errno));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+      return Status::invalid("state: " + path_ + " is not a JSON object");
+    return doc;
+  }
+
+  template <typename Change>
+  Status update(Change change) {
+    std::lock_guard lock(mu_);
+    RBC_ASSIGN_OR_RETURN(nlohmann::json doc, read());
+    change(doc);
+    std::string temporary = path_ + ".rbc-tmp-" + std::to_string(getpid());
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << doc.dump(2) << '\n';
+      out.flush();
+      if (!out) return Status::io_error("state: cannot write " + temporary + ": " + std::strerror(errno));
+    }
+    if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
+      std::remove(temporary.c_str());
+      return Status::io_error("state: cannot rename " + temporary + " to " + path_ + ": " +
+                              std::strerror(errno));
+    }
+    return Status::ok();
+  }
+
+  std::string path_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> make_file_state_store(std::string path) {
+  return std::make_unique<FileStateStore>(std::move(path));
+}
+
+Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state,
+                                                     const ConnectorRef& destination) {
+  const std::string& backend = state.backend.value;
+  if (backend == "none") return std::unique_ptr<StateStore>(std::make_unique<NoStateStore>());
+  if (backend == "file") {
+    std::string path = state.config.string_or("path", "");
+    if (path.empty()) return Status::invalid("state: backend file needs `state.config.path`");
+    return make_file_state_store(std::move(path));
+  }
+  if (backend == "postgres") {
+    bool own_url = state.config.values.contains("url") || state.config.values.contains("host");
+    if (!own_url && destination.use.value != "postgres") {
+      return Status::invalid("state: backend postgres needs `state.config.url` when the destination is " +
+                             destination.use.value);
+    }
+    return make_postgres_state_store(own_url ? state.config : destination.config, !own_url,
+                                     state.config.string_or("schema", "rbc_state"));
+  }
+  return Status::invalid("state: unknown backend '" + backend + "'");
+}
+
+}  // namespace rbc

@@ -1,0 +1,66 @@
+// Saved state of incremental streams and the history of runs (SPEC section 1, `state:`).
+// One StateStore per run, chosen by `state.backend`:
+//   none     — nothing is saved: an incremental stream reads from the beginning every run;
+//   file     — a JSON file at `state.config.path`, rewritten atomically (temp file + rename);
+//   postgres — tables `cursors` and `runs` in schema `rbc_state` (or `state.config.schema`)
+//              of the destination database, or of the database at `state.config.url`.
+// When the state lives in the destination database, the postgres sink writes each
+// checkpoint inside the transaction that commits its rows (SinkRequest::state); every
+// other combination saves a checkpoint here right after the sink's commit succeeded.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "connectors/connector.h"
+#include "graph/pipeline_model.h"
+
+namespace rbc {
+
+// One stream's entry in the run history.
+struct RunRecord {
+  std::string run_id;
+  std::string pipeline;
+  std::string stream;
+  std::string status = "running";  // running | succeeded | failed
+  int retries = 0;
+  std::string error;  // the run's error message when it failed
+
+  static RunRecord of(std::string run_id, std::string pipeline, std::string stream) {
+    RunRecord record;
+    record.run_id = std::move(run_id);
+    record.pipeline = std::move(pipeline);
+    record.stream = std::move(stream);
+    return record;
+  }
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // "postgres rbc_state in user@host:5432/db", for logs.
+  virtual std::string describe() const = 0;
+  // True when the state is kept in the destination's own database, so that the sink can
+  // write it in its own transactions (SinkRequest::state).
+  virtual bool in_destination() const { return false; }
+  virtual std::string schema() const { return {}; }
+  // The saved position of a stream; unset when there is none (or no store yet).
+  virtual Result<std::optional<CursorPosition>> load(const std::string& pipeline,
+                                                     const std::string& stream) = 0;
+  // Creates what is missing (schema, tables, file) and records the run as running.
+  virtual Status begin_run(const RunRecord& run) = 0;
+  // After the sink committed `checkpoint`: adds its rows to the run record and, when it
+  // has a position, saves it as the stream's cursor.
+  virtual Status save(const RunRecord& run, const Checkpoint& checkpoint) = 0;
+  // The run's outcome: status, end time, retries, error.
+  virtual Status end_run(const RunRecord& run) = 0;
+};
+
+// The store for `state`; `destination` is the pipeline's destination block (the postgres
+// backend uses its connection when `state.config.url` is not given).
+Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state, const ConnectorRef& destination);
+
+std::unique_ptr<StateStore> make_file_state_store(std::string path);
+
+}  // namespace rbc

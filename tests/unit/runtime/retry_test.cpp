@@ -1,0 +1,144 @@
+// Retries (SPEC section 3): an attempt is run again only when its error is retryable and
+// safe and nothing was committed that a new attempt would write again; max_retries is
+// honoured; every retry is in the report. Also the file state backend's round trip.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+
+#include "connectors/state/state_store.h"
+#include "operators/runtime/executor.h"
+#include "runtime_test_doubles.h"
+
+namespace rbc::testing {
+namespace {
+
+std::vector<int64_t> iota_ids(int64_t n) {
+  std::vector<int64_t> ids(n);
+  std::iota(ids.begin(), ids.end(), 1);
+  return ids;
+}
+
+RetryDetail transient(bool safe) { return RetryDetail{true, safe, "connection", 1}; }
+
+PlanBuilder simple_plan(int64_t max_retries) {
+  PlanBuilder builder(2);
+  builder.plan.graph.info.resources.max_retries.value = max_retries;
+  builder.source(1);
+  builder.sink(1);
+  return builder;
+}
+
+TEST(Retry, RetryableSafeErrorRunsTheAttemptAgain) {
+  PlanBuilder builder = simple_plan(3);
+  SourceScript source;
+  source.fail_at_batch = 5;
+  source.fail_retry = transient(true);
+  SinkScript sink;
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_TRUE(report.ok()) << report.error->to_string();
+  ASSERT_EQ(report.retries.size(), 1u);
+  EXPECT_EQ(report.retries[0].attempt, 1);
+  EXPECT_NEAR(report.retries[0].wait_seconds, 0.001, 1e-9);
+  EXPECT_NE(report.retries[0].error.find("scripted read failure"), std::string::npos);
+  // The new attempt prepared the sink again and wrote every row once.
+  EXPECT_EQ(sink.ids[0], iota_ids(1000));
+  EXPECT_EQ(report_to_json(report)["retry_count"], 1);
+}
+
+TEST(Retry, UnsafeErrorIsNotRetried) {
+  PlanBuilder builder = simple_plan(3);
+  SourceScript source;
+  source.fail_at_batch = 5;
+  source.fail_retry = transient(false);
+  SinkScript sink;
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(report.retries.empty());
+  ASSERT_TRUE(report.error->retry.has_value());
+  EXPECT_FALSE(report.error->retry->safe_to_retry);
+}
+
+TEST(Retry, ErrorWithoutDetailIsNotRetried) {
+  PlanBuilder builder = simple_plan(3);
+  SourceScript source;
+  source.fail_at_batch = 5;
+  SinkScript sink;
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(report.retries.empty());
+}
+
+TEST(Retry, MaxRetriesZeroMeansNoRetry) {
+  PlanBuilder builder = simple_plan(0);
+  SourceScript source;
+  source.fail_at_batch = 5;
+  source.fail_retry = transient(true);
+  SinkScript sink;
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(report.retries.empty());
+}
+
+TEST(Retry, NotRetriedAfterAnAppendCommittedRows) {
+  // A full-refresh append that committed a checkpoint would write those rows twice.
+  PlanBuilder builder = simple_plan(3);
+  builder.plan.graph.info.resources.checkpoint_interval_rows.value = 20;
+  SourceScript source;
+  source.fail_at_batch = 10;
+  source.fail_retry = transient(true);
+  SinkScript sink;
+  sink.commits_at_checkpoints = true;
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_FALSE(report.ok());
+  EXPECT_GT(sink.checkpoints.load(), 0);
+  EXPECT_TRUE(report.retries.empty());
+}
+
+TEST(Retry, CheckpointsAreAskedOnlyUntilTheWriterSaysItCommitsAtTheEnd) {
+  PlanBuilder builder = simple_plan(3);
+  builder.plan.graph.info.resources.checkpoint_interval_rows.value = 20;
+  SourceScript source;
+  SinkScript sink;  // checkpoint() returns false
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_TRUE(report.ok()) << report.error->to_string();
+  EXPECT_EQ(sink.checkpoints.load(), 1);
+  EXPECT_EQ(sink.committed.load(), 1);
+}
+
+TEST(FileStateStore, SavesCursorAndRunRecords) {
+  std::string path = ::testing::TempDir() + "rbc_state_" + std::to_string(getpid()) + ".json";
+  std::remove(path.c_str());
+  auto store = make_file_state_store(path);
+  auto none = store->load("p", "public.orders");
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+
+  RunRecord run = RunRecord::of("run-1", "p", "public.orders");
+  ASSERT_TRUE(store->begin_run(run).is_ok());
+  Checkpoint checkpoint;
+  checkpoint.rows = 10;
+  checkpoint.position = CursorPosition{"2024-01-01 00:00:00+00:00", "42"};
+  ASSERT_TRUE(store->save(run, checkpoint).is_ok());
+  checkpoint.rows = 5;
+  checkpoint.position = CursorPosition{"2024-01-02 00:00:00+00:00", "7"};
+  ASSERT_TRUE(store->save(run, checkpoint).is_ok());
+  run.status = "succeeded";
+  ASSERT_TRUE(store->end_run(run).is_ok());
+
+  // A new store (a later run) reads the last position back.
+  auto again = make_file_state_store(path)->load("p", "public.orders");
+  ASSERT_TRUE(again.is_ok());
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ(**again, (CursorPosition{"2024-01-02 00:00:00+00:00", "7"}));
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"rows\": 15"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"status\": \"succeeded\""), std::string::npos) << text;
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace rbc::testing
