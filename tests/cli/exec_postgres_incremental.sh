@@ -8,7 +8,8 @@
 #     updated row is updated, no duplicates;
 #   - by timestamp with a tie-breaker, state in a JSON file;
 #   - full-refresh upsert run twice after updating a source row;
-#   - an unreachable server and a missing table: one error line, non-zero exit.
+#   - an unreachable server and a missing table: one error line, non-zero exit (a missing
+#     table is a located error first, from the catalog check; one run line with --no-catalog).
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
 set -euo pipefail
@@ -149,9 +150,9 @@ same_as_source "upsert twice"
 [[ $(psql_q "$DST" "SELECT v FROM public.$table WHERE id = 7") == "updated again" ]] || fail "upsert: row 7 not updated"
 
 # --- one-line errors ------------------------------------------------------------------
-expect_error() {  # $1 = name, $2 = label, $3 = regex the error line must match
+expect_error() {  # $1 = name, $2 = label, $3 = regex the error line must match, then exec options
   set +e
-  "$RBC" exec "$work/$1.yaml" > "$work/$1.stdout" 2> "$work/$1.stderr"
+  "$RBC" exec "$work/$1.yaml" "${@:4}" > "$work/$1.stdout" 2> "$work/$1.stderr"
   local code=$?
   set -e
   [[ $code != 0 ]] || fail "$2: rbc exec exited 0"
@@ -162,7 +163,16 @@ expect_error() {  # $1 = name, $2 = label, $3 = regex the error line must match
 }
 write_pipeline missing "      sync_mode: full_refresh" append "{backend: none}"
 sed -i "s/public\.$table/public.${table}_missing/" "$work/missing.yaml"
-expect_error missing "missing table" "table public\.${table}_missing does not exist"
+# Checked against the catalog before the run: a located error in the pipeline (exit 2) ...
+set +e
+"$RBC" exec "$work/missing.yaml" > /dev/null 2> "$work/missing.located"
+code=$?
+set -e
+[[ $code == 2 ]] || fail "missing table: exit $code with the catalog check, expected 2"
+grep -Eq "missing\.yaml:7:13: error: table public\.${table}_missing does not exist" "$work/missing.located" ||
+  { fail "missing table: no located error"; cat "$work/missing.located"; }
+# ... and without it, the run's one error line.
+expect_error missing "missing table" "table public\.${table}_missing does not exist" --no-catalog
 unreachable=$(sed -E 's#@[^/:]+(:[0-9]+)?/#@127.0.0.1:1/#' <<< "$SRC")
 write_pipeline unreachable "      sync_mode: full_refresh" append "{backend: none}"
 sed -i "s#$SRC#$unreachable#; s/checkpoint_interval_rows: 300}/checkpoint_interval_rows: 300, max_retries: 1}/" "$work/unreachable.yaml"

@@ -63,7 +63,7 @@ RBC
 diff -u <(printf '1,a\n2,b\n30,c\n40,d\nid,name\n') <(sort merged.csv)
 sed 's/stream("b")/stream("c")/; s/SELECT id \* 10 AS id, name/SELECT id, label/; s/merged.csv/mismatch.csv/' merge.rbc > mismatch.rbc
 if "$RBC" exec mismatch.rbc > mismatch.log 2>&1; then echo "FAIL: merging different columns ran"; exit 1; fi
-grep -q 'node %0 (sink file "a") partition 0: its inputs have different columns: %1 gives (id int64, name text), %3 gives (id int64, label text)' mismatch.log ||
+grep -q 'node %0 (sink file "a") stream "a" partition 0: its inputs have different columns: %1 gives (id int64, name text), %3 gives (id int64, label text)' mismatch.log ||
   { echo "FAIL: mismatch message"; cat mismatch.log; exit 1; }
 [ ! -e mismatch.csv ] || { echo "FAIL: a failed merge left a file"; exit 1; }
 echo "graphs: predicate outputs exact, fan-out complete, hash lanes hold every row once, merge writes both inputs"
