@@ -2,6 +2,7 @@
 // one-line, redacted, classified errors.
 #include "connectors/postgres/pg_connection.h"
 
+#include <cctype>
 #include <cstring>
 
 #include "graph/redact.h"
@@ -62,9 +63,16 @@ std::string strip_uri_credentials(std::string text) {
 }  // namespace
 
 std::string ConnParams::redact(std::string text) const {
+  // A secret is replaced where it stands as a token of its own, not inside a longer
+  // name: a password "rbc" must not turn the table rbc_orders into ***_orders.
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   for (const auto& secret : secrets) {
     if (secret.empty()) continue;
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 1)) {
+      bool inside_word = (at > 0 && word_char(text[at - 1]) && word_char(secret.front())) ||
+                         (at + secret.size() < text.size() && word_char(text[at + secret.size()]) &&
+                          word_char(secret.back()));
+      if (inside_word) continue;
       text.replace(at, secret.size(), "***");
     }
   }

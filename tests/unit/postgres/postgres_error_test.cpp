@@ -46,6 +46,13 @@ TEST(PostgresErrors, ConfigKeysOverrideTheUrlAndSecretsAreRedacted) {
   ASSERT_TRUE(params.is_ok()) << params.status().message();
   EXPECT_EQ(params->describe, "alice@db.example:6543/other");
   EXPECT_EQ(params->redact("bad hunter2secret\nsecond line"), "bad *** second line");
+  // A short password is redacted where it stands alone, not inside a longer name.
+  Config short_secret;
+  short_secret.values["url"] = "postgresql://rbc:rbc@127.0.0.1:5432/rbc_src";
+  auto short_params = pg::conn_params_from_config(short_secret);
+  ASSERT_TRUE(short_params.is_ok());
+  EXPECT_EQ(short_params->redact("table public.rbc_orders: password \"rbc\" rejected"),
+            "table public.rbc_orders: password \"***\" rejected");
   Config bad;
   bad.values["url"] = "postgresql://bob:pw-in-bad-url@host/db?no_such_option=1";
   auto broken = pg::conn_params_from_config(bad);
