@@ -22,8 +22,9 @@ struct StreamState {
   PgTable table;
   std::vector<const PgColumn*> columns;  // the projection, in output order
   std::shared_ptr<const Schema> schema;
-  std::string snapshot;  // exported by the leader when partitioned
-  PgConn leader;         // holds the snapshot open until every partition finished reading
+  std::string partition_key;  // as configured, or the table's integer primary key
+  std::string snapshot;       // exported by the leader when partitioned
+  PgConn leader;              // holds the snapshot open until every partition finished reading
   bool range_empty = true;
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
@@ -42,7 +43,7 @@ bool is_integer_oid(uint32_t type_oid) {
 // partition 0 so that no row is lost.
 std::string partition_predicate(const StreamRequest& request, const StreamState& state, int index) {
   int count = request.partition_count;
-  std::string key = quote_ident(request.partition_key);
+  std::string key = quote_ident(state.partition_key);
   std::string null_clause = index == 0 ? " OR " + key + " IS NULL" : "";
   if (request.partition_mode == PartitionMode::mod) {
     // abs(): mod() keeps the dividend's sign, so negative keys land in 0..N-1 too.
@@ -221,10 +222,23 @@ class PostgresSource final : public Source {
     }
 
     if (request.partition_count > 1) {
-      const PgColumn* key = state->table.column(request.partition_key);
-      if (key == nullptr) return missing_column(state->table, request.partition_key, "partition key");
+      // Without a configured key the single-column integer primary key partitions the
+      // stream (the compiler says so when it can reach the catalog); never guess further.
+      state->partition_key = request.partition_key;
+      if (state->partition_key.empty()) {
+        const auto& pk = state->table.primary_key;
+        const PgColumn* pk_column = pk.size() == 1 ? state->table.column(pk[0]) : nullptr;
+        if (pk_column == nullptr || !is_integer_oid(pk_column->type_oid)) {
+          return Status::invalid("postgres: " + ref.display() +
+                                 " has no partition_key and no single-column integer primary key to read "
+                                 "it in partitions; set partition_key, or parallelism: 1");
+        }
+        state->partition_key = pk[0];
+      }
+      const PgColumn* key = state->table.column(state->partition_key);
+      if (key == nullptr) return missing_column(state->table, state->partition_key, "partition key");
       if (!is_integer_oid(key->type_oid)) {
-        return Status::invalid("postgres: partition key " + request.partition_key + " of " + ref.display() +
+        return Status::invalid("postgres: partition key " + state->partition_key + " of " + ref.display() +
                                " is " + key->type_sql + ", not an integer");
       }
       // The leader's transaction pins one snapshot for all partitions (SPEC §3).
@@ -232,7 +246,7 @@ class PostgresSource final : public Source {
       RBC_ASSIGN_OR_RETURN(auto snap, conn.query("SELECT pg_export_snapshot()"));
       state->snapshot = PQgetvalue(snap.get(), 0, 0);
       if (request.partition_mode == PartitionMode::range) {
-        std::string k = quote_ident(request.partition_key);
+        std::string k = quote_ident(state->partition_key);
         RBC_ASSIGN_OR_RETURN(auto bounds, conn.query("SELECT min(" + k + ")::int8, max(" + k +
                                                      ")::int8 FROM " + ref.quoted()));
         state->range_empty = PQgetisnull(bounds.get(), 0, 0);

@@ -20,7 +20,7 @@ failures=0
 psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
-  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
+  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table, public.${table}_nopk" > /dev/null 2>&1 || true
   psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -96,6 +96,26 @@ dups=$(psql_q "$DST" "SELECT count(*) - count(DISTINCT id) FROM public.$table")
 [[ $dups == 0 ]] || fail "replace run twice left $dups duplicate ids"
 pk=$(psql_q "$DST" "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = 'public.$table'::regclass AND contype = 'p'")
 [[ $pk == 1 ]] || fail "replace run twice: the destination has no primary key (id)"
+
+# Without partition_key and without the catalog check, the reader partitions by the
+# table's integer primary key; a table without one is a one-line error, never a guess.
+psql_q "$DST" "TRUNCATE public.$table" > /dev/null
+write_pipeline 4 append "$SRC" "$work/nokey.yaml"
+sed -i '/partition_key: id/d' "$work/nokey.yaml"
+if "$RBC" exec --no-catalog "$work/nokey.yaml" > "$work/stdout" 2> "$work/stderr"; then
+  [[ $(psql_q "$DST" "$digest_sql") == "$src_digest" ]] || fail "no partition_key: destination differs from source"
+  grep -Eq 'source postgres .* x[2-9]' "$work/stdout" || fail "no partition_key: not read in partitions"
+else
+  fail "no partition_key: rbc exec failed"; cat "$work/stderr"
+fi
+psql_q "$SRC" "CREATE TABLE public.${table}_nopk AS SELECT * FROM public.$table" > /dev/null
+sed "s/public\.$table\b/public.${table}_nopk/" "$work/nokey.yaml" > "$work/nopk.yaml"
+if "$RBC" exec --no-catalog "$work/nopk.yaml" > "$work/stdout" 2> "$work/stderr"; then
+  fail "no primary key and no partition_key: rbc exec succeeded"
+fi
+grep -q "^rbc: error: .*has no partition_key and no single-column integer primary key" "$work/stderr" ||
+  { fail "no primary key: unexpected error"; cat "$work/stderr"; }
+psql_q "$SRC" "DROP TABLE public.${table}_nopk" > /dev/null
 
 # A wrong password: non-zero exit, a one-line error, and the password is not echoed.
 bad_password=wrong-pw-$$-Zq9
