@@ -69,6 +69,8 @@ struct SinkRequest {
   Config config;                         // the destination block's config
   std::shared_ptr<const Schema> schema;  // the schema of the batches that arrive
   WriteMode write_mode = WriteMode::append;
+  // What to do with stream columns an existing destination table lacks.
+  SchemaEvolution schema_evolution = SchemaEvolution::add_columns;
   std::vector<std::string> primary_key;
   OnDataError on_data_error = OnDataError::fail;
   int partition_count = 1;

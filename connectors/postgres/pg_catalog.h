@@ -42,6 +42,7 @@ enum class WireKind : uint8_t {
   json,
   jsonb,
   as_text,
+  skip,  // encoding only: a stream column the destination does not have (schema_evolution: ignore)
 };
 
 struct PgColumn {

@@ -4,6 +4,7 @@
 // byte order.
 #include "connectors/postgres/pg_copy.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -296,6 +297,7 @@ Status CopyDecoder::decode_field(size_t f, const char* p, int32_t length, Batch&
     case WireKind::bytea:
     case WireKind::json:
     case WireKind::as_text: column.append_string({p, static_cast<size_t>(length)}); break;
+    case WireKind::skip: return Status::internal("postgres: a source column cannot be skipped");
   }
   return Status::ok();
 }
@@ -350,7 +352,10 @@ WireKind direct_wire(const DataType& type, const PgColumn& dest) {
 }
 
 CopyEncoder::CopyEncoder(std::vector<WireKind> wires, std::vector<std::string> names)
-    : wires_(std::move(wires)), names_(std::move(names)) {}
+    : wires_(std::move(wires)),
+      names_(std::move(names)),
+      sent_columns_(static_cast<uint16_t>(
+          std::count_if(wires_.begin(), wires_.end(), [](WireKind w) { return w != WireKind::skip; }))) {}
 
 void CopyEncoder::append_header(std::string& out) {
   out.append(kSignature, sizeof kSignature);
@@ -364,9 +369,10 @@ Status CopyEncoder::append_rows(const Batch& batch, size_t begin, size_t end, st
   size_t ncols = batch.columns.size();
   if (ncols != wires_.size()) return Status::internal("postgres: batch has an unexpected number of columns");
   for (size_t row = begin; row < end; ++row) {
-    put16(out, static_cast<uint16_t>(ncols));
+    put16(out, sent_columns_);
     for (size_t c = 0; c < ncols; ++c) {
       const Column& column = batch.columns[c];
+      if (wires_[c] == WireKind::skip) continue;
       if (column.is_null(row)) {
         put32(out, 0xffffffffu);
         continue;
@@ -436,6 +442,7 @@ Status CopyEncoder::append_rows(const Batch& batch, size_t begin, size_t end, st
           out.append(s);
           break;
         }
+        case WireKind::skip: break;
       }
     }
   }

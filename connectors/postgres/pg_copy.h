@@ -68,6 +68,7 @@ class CopyEncoder {
  private:
   std::vector<WireKind> wires_;
   std::vector<std::string> names_;
+  uint16_t sent_columns_;  // the columns that are not skipped
 };
 
 // The wire kind a destination column of `dest` type receives an rbc `type` through

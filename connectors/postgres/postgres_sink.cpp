@@ -80,6 +80,10 @@ class PostgresWriter final : public PartitionWriter {
     bool need_stage = request_.write_mode == WriteMode::upsert;
     for (const auto& field : schema.fields()) {
       const PgColumn* column = dest.column(field.name);
+      if (column == nullptr) {  // schema_evolution: ignore
+        wires.push_back(WireKind::skip);
+        continue;
+      }
       WireKind wire = direct_wire(field.type, *column);
       need_stage = need_stage || wire == WireKind::as_text;
       wires.push_back(wire);
@@ -91,6 +95,7 @@ class PostgresWriter final : public PartitionWriter {
       for (size_t i = 0; i < schema.size(); ++i) {
         const Field& field = schema.field(i);
         const PgColumn* column = dest.column(field.name);
+        if (column == nullptr) continue;  // skipped: cast_ stays aligned with names_
         bool cast = wires[i] == WireKind::as_text;
         if (cast) {
           wires[i] = natural_wire(field.type);
@@ -284,12 +289,10 @@ class PostgresSink final : public Sink {
       RBC_ASSIGN_OR_RETURN(existing, describe_table(conn, target));
       if (!existing) return Status::internal("postgres: created " + target.display() + " but cannot see it");
     }
+    RBC_RETURN_NOT_OK(evolve_schema(conn, target, *request.schema, request.schema_evolution, existing));
     for (const auto& field : request.schema->fields()) {
       const PgColumn* column = existing->column(field.name);
-      if (column == nullptr) {
-        return Status::invalid("postgres: column \"" + field.name + "\" does not exist in " +
-                               target.display());
-      }
+      if (column == nullptr) continue;  // schema_evolution: ignore
       if (column->generated) {
         return Status::invalid("postgres: column \"" + field.name + "\" of " + target.display() +
                                " is generated and cannot be written");
@@ -404,6 +407,34 @@ class PostgresSink final : public Sink {
     auto it = tables_.find(stream_key(request));
     if (it == tables_.end()) return Status::internal("postgres: " + request.stream + " was not prepared");
     return std::shared_ptr<TableState>(it->second);
+  }
+
+  // The leader applies schema_evolution to stream columns the existing table lacks:
+  // add_columns adds them (nullable), fail stops before anything is written, ignore
+  // leaves them out of the COPY.
+  static Status evolve_schema(PgConn& conn, const TableRef& target, const Schema& schema,
+                              SchemaEvolution mode, std::optional<PgTable>& existing) {
+    std::vector<const Field*> missing;
+    for (const auto& field : schema.fields()) {
+      if (existing->column(field.name) == nullptr) missing.push_back(&field);
+    }
+    if (missing.empty() || mode == SchemaEvolution::ignore) return Status::ok();
+    std::string names;
+    for (const Field* field : missing) names += (names.empty() ? "" : ", ") + field->name;
+    if (mode == SchemaEvolution::fail) {
+      return Status::invalid("postgres: " + target.display() + " has no column " + names +
+                             " of the stream (schema_evolution: fail)");
+    }
+    std::string sql = "ALTER TABLE " + target.quoted();
+    for (size_t i = 0; i < missing.size(); ++i) {
+      sql += std::string(i ? "," : "") + " ADD COLUMN IF NOT EXISTS " + quote_ident(missing[i]->name) + " " +
+             pg_type_sql(missing[i]->type);
+    }
+    RBC_RETURN_NOT_OK(conn.exec(sql));
+    RBC_ASSIGN_OR_RETURN(existing, describe_table(conn, target));
+    if (!existing)
+      return Status::internal("postgres: " + target.display() + " vanished while adding " + names);
+    return Status::ok();
   }
 
   static std::string create_table_sql(const TableRef& target, const Schema& schema,

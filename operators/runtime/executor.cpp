@@ -620,6 +620,7 @@ bool Execution::prepare() {
         request.config = sink.destination.connector.config;
         request.schema = node.input_schema;
         request.write_mode = sink.destination.write_mode.value;
+        request.schema_evolution = sink.destination.schema_evolution.value;
         request.primary_key = sink.destination.primary_key.value;
         request.on_data_error = sink.destination.on_data_error.value;
         request.partition_count = std::max(1, node.plan->partitions);
