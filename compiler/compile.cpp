@@ -39,7 +39,9 @@ std::optional<std::string> pipeline_as_rbc(const std::string& path, DiagnosticEn
   }
   std::optional<LogicalGraph> graph = load_yaml_pipeline(path, diagnostics, EnvLookup{});
   if (!graph || diagnostics.has_errors()) return std::nullopt;
-  return lang::format_program(lang::program_of(*graph, pipeline_vocabulary()));
+  lang::ast::Program program = lang::program_of(*graph, pipeline_vocabulary(), diagnostics);
+  if (diagnostics.has_errors()) return std::nullopt;
+  return lang::format_program(program);
 }
 
 Compilation compile_pipeline(const CompileRequest& request) {

@@ -1,5 +1,5 @@
-// Scalar value syntax shared by the pipeline front-ends: byte sizes, durations and
-// `${VAR}` / `${VAR:-default}` substitution.
+// Scalar value syntax shared by the pipeline front-ends: `${VAR}` / `${VAR:-default}`
+// substitution, and (from graph/units.h) byte sizes and durations.
 #pragma once
 
 #include <cstdint>
@@ -8,12 +8,9 @@
 #include <string>
 #include <string_view>
 
-namespace rbc {
+#include "graph/units.h"
 
-// "64mb", "1gb", "512kb", "8MiB", "4096" (bytes). Units are binary: 1kb = 1024 bytes.
-std::optional<int64_t> parse_byte_size(std::string_view text);
-// "90", "90s", "5m", "1h" -> seconds.
-std::optional<int64_t> parse_duration_seconds(std::string_view text);
+namespace rbc {
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_environment();

@@ -20,6 +20,7 @@
 #include "connectors/postgres/pg_copy.h"
 #include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
+#include "graph/units.h"
 
 namespace rbc {
 namespace {
@@ -57,11 +58,15 @@ TableRef staging_of(const TableRef& target) {
   return {target.schema, name};
 }
 
+// copy_flush_bytes as a number of bytes or a size ("8mb"), clamped to 4 KiB .. 32 MiB.
 size_t flush_bytes_of(const Config& config) {
   auto it = config.values.find("copy_flush_bytes");
-  if (it == config.values.end() || !it->is_number()) return kDefaultFlushBytes;
-  double v = it->get<double>();
-  return static_cast<size_t>(std::clamp(v, 4096.0, 32.0 * (1 << 20)));
+  if (it == config.values.end()) return kDefaultFlushBytes;
+  std::optional<int64_t> bytes;
+  if (it->is_number()) bytes = static_cast<int64_t>(it->get<double>());
+  if (it->is_string()) bytes = parse_byte_size(it->get<std::string>());
+  if (!bytes) return kDefaultFlushBytes;
+  return static_cast<size_t>(std::clamp<int64_t>(*bytes, 4096, int64_t{32} << 20));
 }
 
 class PostgresWriter final : public PartitionWriter {

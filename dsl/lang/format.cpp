@@ -1,6 +1,7 @@
 // The printer behind `rbc fmt` and `--emit rbc`. Layout rules: two-space indentation;
 // one statement per line; a chain longer than the line limit breaks before each `|>`;
-// sections list one entry per line; strings with a line break print as """raw""".
+// sections list one entry per line; strings with a line break print as """raw""" unless
+// they hold """ or end in a quote; keys that are not names print quoted.
 #include "dsl/lang/format.h"
 
 #include <algorithm>
@@ -19,10 +20,8 @@ bool is_identifier(const std::string& text) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
-std::string quote(const std::string& text) {
-  bool multi_line = text.find('\n') != std::string::npos;
-  if (multi_line && text.find("\"\"\"") == std::string::npos && (text.empty() || text.back() != '"'))
-    return "\"\"\"" + text + "\"\"\"";
+// A one-line "..." literal with escapes: the form for names and keys.
+std::string quote_escaped(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
@@ -37,13 +36,25 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
+// A string value: """raw""" when it spans lines (and can be written so), else escaped.
+std::string quote(const std::string& text) {
+  bool multi_line = text.find('\n') != std::string::npos;
+  if (multi_line && text.find("\"\"\"") == std::string::npos && text.back() != '"')
+    return "\"\"\"" + text + "\"\"\"";
+  return quote_escaped(text);
+}
+
+std::string key_text(const ast::Name& key) {
+  return is_identifier(key.text) ? key.text : quote_escaped(key.text);
+}
+
 std::string value_text(const ast::Value& value);
 
 std::string arguments_text(const std::vector<ast::Argument>& args) {
   std::string out;
   for (const auto& argument : args) {
     if (!out.empty()) out += ", ";
-    if (argument.key) out += argument.key->text + ": ";
+    if (argument.key) out += key_text(*argument.key) + ": ";
     out += value_text(argument.value);
   }
   return out;
@@ -59,7 +70,7 @@ std::string value_text(const ast::Value& value) {
     return "[" + arguments_text(list->get().items) + "]";
   std::string out;
   for (const auto& entry : boost::get<x3::forward_ast<ast::Block>>(value).get().entries) {
-    out += (out.empty() ? "" : ", ") + entry.key.text + ": " + value_text(entry.value);
+    out += (out.empty() ? "" : ", ") + key_text(entry.key) + ": " + value_text(entry.value);
   }
   return "{" + out + "}";
 }
@@ -81,7 +92,7 @@ class Printer {
   std::string print(const ast::Program& program) {
     const std::string& name = program.header.name.text;
     comments_before(start_of(program.header), 0);
-    line(0, "pipeline " + (is_identifier(name) ? name : quote(name)) + " {",
+    line(0, "pipeline " + (is_identifier(name) ? name : quote_escaped(name)) + " {",
          line_at(start_of(program.header)));
     trailing_comment(end_of(program.header));
     for (const auto& statement : program.statements) print_statement(statement);
@@ -185,10 +196,10 @@ class Printer {
     for (const auto& entry : block.entries) {
       if (auto* nested = boost::get<x3::forward_ast<ast::Block>>(&entry.value)) {
         comments_before(start_of(entry), indent + 2);
-        print_block_entry(entry.key.text, nested->get(), indent + 2, line_at(start_of(entry)));
+        print_block_entry(key_text(entry.key), nested->get(), indent + 2, line_at(start_of(entry)));
       } else {
         comments_before(end_of(entry), indent + 2);
-        line(indent + 2, entry.key.text + ": " + value_text(entry.value), line_at(start_of(entry)));
+        line(indent + 2, key_text(entry.key) + ": " + value_text(entry.value), line_at(start_of(entry)));
       }
       if (positioned(entry)) last_line_ = source_->line_of(end_of(entry) - 1);
       trailing_comment(end_of(entry));
@@ -434,7 +445,18 @@ std::string format_program(const ast::Program& program, const ParsedProgram* sou
   return Printer(source).print(program);
 }
 
-ast::Program program_of(const LogicalGraph& graph, const Vocabulary& vocabulary) {
+ast::Program program_of(const LogicalGraph& graph, const Vocabulary& vocabulary,
+                        DiagnosticEngine& diagnostics) {
+  for (NodeId id : graph.node_ids()) {
+    const LogicalNode& node = graph.node(id);
+    const Located<std::string>& use = node.kind == NodeKind::source ? node.source().connector.use
+                                      : node.kind == NodeKind::sink ? node.sink().destination.connector.use
+                                      : node.kind == NodeKind::transform ? node.transform().spec.use
+                                                                         : Located<std::string>{};
+    if (use.present && !is_identifier(use.value))
+      diagnostics.error(use.where,
+                        "'" + use.value + "' cannot be written in the .rbc language: it is not a name");
+  }
   ast::Program program;
   program.header.name = name_of(graph.info.name.value);
 

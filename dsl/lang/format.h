@@ -19,7 +19,9 @@ std::string format_program(const ast::Program& program, const ParsedProgram* sou
 
 // A program that lowers to `graph`: connectors as `let`s, one chain per path from a
 // source to a sink, and the resources and state that differ from the defaults.
-// Supports the graphs the YAML front-end builds (one chain per stream).
-ast::Program program_of(const LogicalGraph& graph, const Vocabulary& vocabulary);
+// Supports the graphs the YAML front-end builds (one chain per stream). A connector or
+// transform whose name cannot be written as a name is an error in `diagnostics`.
+ast::Program program_of(const LogicalGraph& graph, const Vocabulary& vocabulary,
+                        DiagnosticEngine& diagnostics);
 
 }  // namespace rbc::lang

@@ -50,7 +50,7 @@ class ErrorHandler {
   // (its opening bracket, after blanks); when the closing bracket was what was missing,
   // the message names the opening: "expected ')' to close 'stream(' opened at 3:14".
   void fail_in_brackets(iterator_type rule_start, iterator_type where, const std::string& which);
-  // A string rule failed: the string was not closed on its line.
+  // A string rule failed for another reason than a bad escape: it was not closed.
   void fail_string(iterator_type rule_start);
 
   const std::optional<SyntaxError>& error() const { return error_; }

@@ -35,6 +35,8 @@ using x3::lexeme;
 using x3::lit;
 using x3::raw;
 
+inline constexpr const char* kEscapeRuleName = "an escape sequence";
+
 // Reports a failed expectation as "expected <rule name>".
 struct ErrorReporting {
   template <typename Iterator, typename Exception, typename Context>
@@ -56,11 +58,19 @@ struct BracketReporting : x3::annotate_on_success {
   }
 };
 
+// For strings: a bad escape is reported where it is, anything else as an unterminated
+// string at its opening quote.
 struct StringReporting {
   template <typename Iterator, typename Exception, typename Context>
-  x3::error_handler_result on_error(Iterator& first, Iterator const& last, Exception const&,
+  x3::error_handler_result on_error(Iterator& first, Iterator const& last, Exception const& failure,
                                     Context const& context) {
-    x3::get<x3::error_handler_tag>(context).get().fail_string(skip_blanks(first, last));
+    auto& handler = x3::get<x3::error_handler_tag>(context).get();
+    if (failure.which() == kEscapeRuleName) {
+      handler.fail(failure.where() - 1, "invalid escape sequence in a string",
+                   "escapes are \\\" \\\\ \\n \\t \\r; use \"\"\"...\"\"\" for text with backslashes");
+    } else {
+      handler.fail_string(skip_blanks(first, last));
+    }
     return x3::error_handler_result::fail;
   }
 };
@@ -83,7 +93,7 @@ auto const close_triple = x3::rule<class close_triple_class>{"'\"\"\"'"} = lit("
 
 auto const identifier = x3::rule<class identifier_class, std::string>{"a name"} =
     lexeme[(alpha | char_('_')) >> *(alnum | char_('_'))];
-auto const escape = x3::rule<class escape_class, char>{"an escape sequence (\\\" \\\\ \\n \\t \\r)"} =
+auto const escape = x3::rule<class escape_class, char>{kEscapeRuleName} =
     char_('"') | char_('\\') | ('n' >> attr('\n')) | ('t' >> attr('\t')) | ('r' >> attr('\r'));
 
 struct quoted_text_class : StringReporting {};
@@ -100,6 +110,7 @@ auto const triple_text_def = lexeme[lit("\"\"\"") >> *(char_ - lit("\"\"\"")) > 
   x3::rule<name##_class, type> const name = text;
 struct Tagged : x3::annotate_on_success, ErrorReporting {};
 RBC_LANG_RULE(name, ast::Name, "a name", Tagged)
+RBC_LANG_RULE(key, ast::Name, "a name", Tagged)
 RBC_LANG_RULE(section_keyword, ast::Name, "'resources' or 'state'", Tagged)
 RBC_LANG_RULE(pipeline_name, ast::Name, "the pipeline's name", Tagged)
 RBC_LANG_RULE(string_value, ast::String, "a string", Tagged)
@@ -131,14 +142,17 @@ header_type const header = "'pipeline NAME {'";
 statement_type const statement = "a statement";
 
 auto const name_def = identifier;
+// Option and entry keys: a name, or a quoted string for anything else ("order-id": int64).
+auto const key_def = identifier | quoted_text;
 auto const section_keyword_def = raw[lexeme[(lit("resources") | lit("state")) >> word_end]];
 auto const pipeline_name_def = identifier | quoted_text;
 auto const string_value_def = (triple_text >> attr(true)) | (quoted_text >> attr(false));
-auto const number_def = raw[lexeme[-char_('-') >> +digit >> -('.' >> +digit) >> *alpha]];
+auto const number_def = raw[lexeme[-char_('-') >> +digit >> -('.' >> +digit) >>
+                                   -(char_("eE") >> -char_("+-") >> +digit) >> *alpha]];
 auto const word_def = identifier;
 auto const call_def = name >> arguments;
 auto const value_def = string_value | number | call | word | list | block;
-auto const keyed_argument_def = (name >> ':') > value;
+auto const keyed_argument_def = (key >> ':') > value;
 auto const positional_argument_def = attr(boost::optional<ast::Name>()) >> value;
 auto const argument_def = keyed_argument | positional_argument;
 auto const arguments_def = '(' > -(argument % ',') > -lit(',') > close_paren;
@@ -148,7 +162,7 @@ auto const list_def = list_items;
 auto const block_entries_def = '{' > *(entry >> -lit(',')) > close_brace;
 auto const block_def = block_entries;
 auto const entry_value_def = (':' > value) | block;
-auto const entry_def = name > entry_value;
+auto const entry_def = key > entry_value;
 auto const member_def = '.' > name >> -arguments;
 auto const step_def = name >> -arguments >> *member;
 auto const chain_steps_def = step >> *(lit("|>") > step);
@@ -158,7 +172,7 @@ auto const section_def = section_keyword > block;
 auto const statement_def = let_statement | section | chain;
 auto const header_def = kw_pipeline > pipeline_name > open_brace;
 
-BOOST_SPIRIT_DEFINE(quoted_text, triple_text, name, section_keyword, pipeline_name, string_value, number,
+BOOST_SPIRIT_DEFINE(quoted_text, triple_text, name, key, section_keyword, pipeline_name, string_value, number,
                     word, call, value, keyed_argument, positional_argument, argument, arguments, list_items,
                     list, block_entries, block, chain_steps, entry_value, entry, member, step, chain,
                     let_statement, section, statement, header)

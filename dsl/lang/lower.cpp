@@ -32,6 +32,21 @@ bool is_integer(const std::string& text) {
   return text.size() > digits && text.find_first_not_of("0123456789", digits) == std::string::npos;
 }
 
+// A string that is one `${VAR}` or `${VAR:-default}` reference and nothing else.
+bool is_reference(const std::string& text) {
+  return text.size() > 3 && text.compare(0, 2, "${") == 0 && text.back() == '}' &&
+         text.find('}') == text.size() - 1;
+}
+
+// A substituted value typed the way YAML types a plain scalar: integer, boolean or text.
+nlohmann::json retyped(const std::string& text) {
+  if (text == "true" || text == "false") return text == "true";
+  int64_t integer = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+  if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return integer;
+  return text;
+}
+
 // What a name or an expression stands for while the graph is being built.
 struct Entity {
   // invalid: a name whose definition had errors; using it reports nothing more.
@@ -79,6 +94,7 @@ class Lowerer {
   std::optional<nlohmann::json> json_of(const ast::Value& value);
   std::optional<std::string> text_of(const ast::Value& value, const std::string& what);
   std::optional<int64_t> int_of(const ast::Value& value, const std::string& what);
+
   std::optional<int64_t> bytes_of(const ast::Value& value, const std::string& what);
   std::optional<int64_t> seconds_of(const ast::Value& value, const std::string& what);
   std::optional<bool> bool_of(const ast::Value& value, const std::string& what);
@@ -145,9 +161,10 @@ std::optional<std::string> Lowerer::substituted(const ast::String& string) {
   Substitution result = substitute_variables(string.text, env_);
   if (result.ok()) return result.text;
   SourceRange where = at(string);
-  if (!string.triple && string.text.find('\\') == std::string::npos &&
-      string.text.find('\n') == std::string::npos)
-    where.column += static_cast<uint32_t>(result.missing_offset) + 1;
+  // Exact only when the literal is written as its text: one line, no escapes.
+  bool verbatim =
+      !string.triple && parsed_.end_of(string) - parsed_.offset_of(string) == string.text.size() + 2;
+  if (verbatim) where.column += static_cast<uint32_t>(result.missing_offset) + 1;
   error(where, "environment variable '" + result.missing_variable + "' is not set",
         "set it, or give a default with ${" + result.missing_variable + ":-value}");
   return std::nullopt;
@@ -176,6 +193,8 @@ std::optional<nlohmann::json> Lowerer::json_of(const ast::Value& value) {
   if (auto* string = boost::get<ast::String>(&value)) {
     auto text = substituted(*string);
     if (!text) return std::nullopt;
+    // "${VAR}" alone takes the type of its value, as a plain YAML scalar does.
+    if (is_reference(string->text)) return retyped(*text);
     return nlohmann::json(*text);
   }
   if (auto* number = boost::get<ast::Number>(&value)) {
@@ -187,8 +206,7 @@ std::optional<nlohmann::json> Lowerer::json_of(const ast::Value& value) {
       error(at(*number), "number out of range: " + text);
       return std::nullopt;
     }
-    if (text.find_first_not_of("-0123456789.") == std::string::npos) return nlohmann::json(std::stod(text));
-    return nlohmann::json(text);  // with a unit (8mb, 90s): the option reads it as text
+    return nlohmann::json(text);  // 1.5, 1e-5, 8mb, 90s: text, as in YAML; the option parses it
   }
   if (auto* word = boost::get<ast::Word>(&value)) {
     if (word->text == "true" || word->text == "false") return nlohmann::json(word->text == "true");
@@ -232,6 +250,13 @@ std::optional<nlohmann::json> Lowerer::json_of(const ast::Value& value) {
   return object;
 }
 
+// A value that is text: a string, a bare word or an env() call.
+bool is_text(const ast::Value& value) {
+  auto* call = boost::get<x3::forward_ast<ast::Call>>(&value);
+  return boost::get<ast::String>(&value) || boost::get<ast::Word>(&value) ||
+         (call != nullptr && call->get().callee.text == "env");
+}
+
 // A short description of a value's kind for "must be ..., got ..." messages.
 std::string kind_of(const ast::Value& value) {
   if (auto* number = boost::get<ast::Number>(&value)) return "the number " + number->text;
@@ -252,13 +277,21 @@ std::optional<std::string> Lowerer::text_of(const ast::Value& value, const std::
   return std::nullopt;
 }
 
+// Typed options take a literal, or text (a string, env()) that spells one: "${N}" works.
 std::optional<int64_t> Lowerer::int_of(const ast::Value& value, const std::string& what) {
-  if (auto* number = boost::get<ast::Number>(&value); number && is_integer(number->text)) {
-    auto json = json_of(value);
-    if (!json) return std::nullopt;
-    return json->get<int64_t>();
+  auto* number = boost::get<ast::Number>(&value);
+  bool textual = number != nullptr || is_text(value);
+  std::optional<std::string> text = number    ? std::optional<std::string>(number->text)
+                                    : textual ? text_of(value, what)
+                                              : std::nullopt;
+  if (textual && !text) return std::nullopt;  // its own error (an unset variable) was reported
+  int64_t integer = 0;
+  if (text) {
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), integer);
+    if (!text->empty() && ec == std::errc{} && end == text->data() + text->size()) return integer;
   }
-  error(at_value(value), what + " must be an integer, got " + kind_of(value));
+  error(at_value(value),
+        what + " must be an integer, got " + (text && !number ? "'" + *text + "'" : kind_of(value)));
   return std::nullopt;
 }
 
@@ -283,9 +316,11 @@ std::optional<int64_t> Lowerer::seconds_of(const ast::Value& value, const std::s
 }
 
 std::optional<bool> Lowerer::bool_of(const ast::Value& value, const std::string& what) {
-  if (auto* word = boost::get<ast::Word>(&value); word && (word->text == "true" || word->text == "false"))
-    return word->text == "true";
-  error(at_value(value), what + " must be true or false, got " + kind_of(value));
+  bool textual = is_text(value);
+  std::optional<std::string> text = textual ? text_of(value, what) : std::nullopt;
+  if (textual && !text) return std::nullopt;
+  if (text && (*text == "true" || *text == "false")) return *text == "true";
+  error(at_value(value), what + " must be true or false, got " + (text ? "'" + *text + "'" : kind_of(value)));
   return std::nullopt;
 }
 
@@ -447,12 +482,15 @@ std::optional<NodeId> Lowerer::add_router(const ast::Step& step) {
       return std::nullopt;
     }
     std::vector<std::pair<std::string, SourceRange>> outputs;
+    bool conditions_ok = true;
     for (const auto& [key, argument] : args.named) {
       auto condition = text_of(argument->value, "the condition of output '" + key + "'");
+      conditions_ok = conditions_ok && condition;
       if (!condition) continue;
       router.predicates.emplace_back(key, *condition);
       outputs.emplace_back(key, at(*argument->key));
     }
+    if (!conditions_ok) return std::nullopt;
     NodeId id = graph_.add_node(NodeKind::router, "", router);
     outputs_[id] = outputs;
     return id;
@@ -517,6 +555,8 @@ NodeId Lowerer::add_source(const ConnectorRef& connector, const ast::Member& mem
       arguments(*member.args, "stream()",
                 {"name", "sync_mode", "cursor_field", "tie_breaker_field", "partition_key", "columns"}, 1);
   const ast::Argument* name = args.positional.empty() ? args.find("name") : args.positional[0];
+  if (!args.positional.empty() && args.find("name") != nullptr)
+    error(at(*args.find("name")->key), "the stream's name is given twice");
   if (name == nullptr) {
     error(at(member.name), "stream() needs the stream's name: .stream(\"public.orders\")");
   } else {
@@ -554,6 +594,8 @@ NodeId Lowerer::add_sink(const ConnectorRef& connector, const ast::Member* table
         arguments(*table->args, "table()",
                   {"name", "write_mode", "primary_key", "on_data_error", "schema_evolution", "dlq_path"}, 1);
     const ast::Argument* name = args.positional.empty() ? args.find("name") : args.positional[0];
+    if (!args.positional.empty() && args.find("name") != nullptr)
+      error(at(*args.find("name")->key), "the table's name is given twice");
     if (name != nullptr) {
       if (auto text = text_of(name->value, "the table name")) {
         target = *text;
@@ -719,6 +761,11 @@ void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
     }
   }
   if (let_name != nullptr) {
+    static const std::vector<std::string> reserved = {"let", "pipeline", "resources", "state"};
+    if (std::find(reserved.begin(), reserved.end(), let_name->text) != reserved.end()) {
+      error(at(*let_name), "'" + let_name->text + "' is a reserved word and cannot name a node");
+      return;
+    }
     if (auto it = names_.find(let_name->text); it != names_.end()) {
       error(at(*let_name), "'" + let_name->text + "' is already defined",
             "first defined at line " + std::to_string(it->second.where.line));
@@ -731,8 +778,12 @@ void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
     return;
   }
   const ast::Step& only = chain.steps.front();
-  if (chain.steps.size() == 1 && !only.args && only.members.empty() && entities.front()) {
-    error(at(only.head), "this statement does nothing", "pipe it somewhere: " + only.head.text + " |> ...");
+  bool plain_name = !only.args && only.members.empty();
+  bool bare_connector = entities.front() && entities.front()->kind == Entity::Kind::connector;
+  if (chain.steps.size() == 1 && entities.front() && (plain_name || bare_connector)) {
+    error(at(only.head), "this statement does nothing",
+          bare_connector ? "bind it (let NAME = ...) or read from it: ....stream(\"table\") |> ..."
+                         : "pipe it somewhere: " + only.head.text + " |> ...");
   }
 }
 
@@ -764,14 +815,11 @@ void Lowerer::lower_resources(const ast::Block& block) {
     const std::string& key = entry.key.text;
     const ast::Value& value = entry.value;
     if (key == "parallelism") {
-      auto* word = boost::get<ast::Word>(&value);
-      if (word != nullptr && word->text == "auto") continue;
-      auto* number = boost::get<ast::Number>(&value);
-      if (number == nullptr || !is_integer(number->text)) {
-        error(at_value(value), "parallelism must be 'auto' or an integer >= 1, got " + kind_of(value));
-        continue;
+      if (is_text(value)) {
+        auto text = text_of(value, "parallelism");
+        if (!text || *text == "auto") continue;
       }
-      set(resources.parallelism, value, int_of(value, "parallelism"));
+      set(resources.parallelism, value, int_of(value, "parallelism ('auto' or an integer)"));
     } else if (key == "autotune") {
       const ast::Block* autotune = block_of(value, "autotune");
       if (autotune == nullptr) continue;
@@ -804,17 +852,29 @@ void Lowerer::lower_resources(const ast::Block& block) {
   }
 }
 
+// `state { backend: postgres, url: "..." }`: the backend, and its config keys inline
+// (or in a `config { }` block, as in YAML).
 void Lowerer::lower_state(const ast::Block& block) {
   StateSpec& state = graph_.info.state;
   state.config.where = at(block);
+  std::vector<const ast::Entry*> entries;
   for (const auto& entry : block.entries) {
-    if (entry.key.text == "backend") {
-      set(state.backend, entry.value, text_of(entry.value, "state backend"));
-    } else if (state.config.values.contains(entry.key.text)) {
-      error(at(entry.key), "duplicate key '" + entry.key.text + "' in state");
-    } else if (auto json = json_of(entry.value)) {
-      state.config.values[entry.key.text] = *json;
-      state.config.ranges[entry.key.text] = at_value(entry.value);
+    auto* nested = boost::get<x3::forward_ast<ast::Block>>(&entry.value);
+    if (entry.key.text == "config" && nested != nullptr) {
+      for (const auto& inner : nested->get().entries) entries.push_back(&inner);
+    } else {
+      entries.push_back(&entry);
+    }
+  }
+  for (const ast::Entry* entry : entries) {
+    const std::string& key = entry->key.text;
+    if (state.config.values.contains(key) || (key == "backend" && state.backend.present)) {
+      error(at(entry->key), "duplicate key '" + key + "' in state");
+    } else if (key == "backend") {
+      set(state.backend, entry->value, text_of(entry->value, "state backend"));
+    } else if (auto json = json_of(entry->value)) {
+      state.config.values[key] = *json;
+      state.config.ranges[key] = at_value(entry->value);
     }
   }
 }
@@ -875,7 +935,10 @@ std::optional<LogicalGraph> Lowerer::lower() {
   PipelineInfo& info = graph_.info;
   info.file = *parsed_.file;
   info.version.value = "1.0";
-  info.name.set(program.header.name.text, at(program.header.name));
+  ast::String header_name;
+  header_name.text = program.header.name.text;
+  static_cast<x3::position_tagged&>(header_name) = program.header.name;
+  if (auto name = substituted(header_name)) info.name.set(*name, at(program.header.name));
   for (const auto& statement : program.statements) {
     if (auto* let = boost::get<ast::Let>(&statement)) {
       lower_chain(let->chain, &let->name);

@@ -77,50 +77,66 @@ namespace {
 namespace x3 = boost::spirit::x3;
 using parser::iterator_type;
 
+// The end of the string literal that starts at text[i] ('"'): after its closing quote,
+// or at the end of its line (one-line strings) or of the text (triple-quoted ones) when
+// it is not closed. The one place outside the grammar that knows the string syntax.
+size_t skip_string(const std::string& text, size_t i) {
+  if (text.compare(i, 3, "\"\"\"") == 0) {
+    size_t close = text.find("\"\"\"", i + 3);
+    return close == std::string::npos ? text.size() : close + 3;
+  }
+  for (++i; i < text.size() && text[i] != '\n'; ++i) {
+    if (text[i] == '"') return i + 1;
+    if (text[i] == '\\') ++i;
+  }
+  return i;
+}
+
+size_t skip_comment(const std::string& text, size_t i) {
+  size_t end = text.find('\n', i);
+  return end == std::string::npos ? text.size() : end;
+}
+
 // Bracket nesting is recursion in the grammar: bound it so that hostile input cannot
 // exhaust the stack. Returns the offset of the first bracket too deep.
 constexpr int kMaxNesting = 64;
 
 std::optional<size_t> too_deep(const std::string& text) {
   int depth = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size();) {
     char c = text[i];
     if (c == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == '"') {
-      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i) {
-        if (text[i] == '\\') ++i;
-      }
-    } else if (c == '(' || c == '[' || c == '{') {
+      i = skip_comment(text, i);
+      continue;
+    }
+    if (c == '"') {
+      i = skip_string(text, i);
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') {
       if (++depth > kMaxNesting) return i;
     } else if (c == ')' || c == ']' || c == '}') {
-      --depth;
+      depth = std::max(0, depth - 1);  // a stray closer must not buy depth for later openers
     }
+    ++i;
   }
   return std::nullopt;
 }
 
 std::vector<Comment> find_comments(const std::string& text) {
   std::vector<Comment> comments;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '"') {
-      if (text.compare(i, 3, "\"\"\"") == 0) {
-        size_t close = text.find("\"\"\"", i + 3);
-        i = close == std::string::npos ? text.size() : close + 2;
-        continue;
-      }
-      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i) {
-        if (text[i] == '\\') ++i;
-      }
-    } else if (c == '#') {
-      size_t end = text.find('\n', i);
-      if (end == std::string::npos) end = text.size();
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '"') {
+      i = skip_string(text, i);
+    } else if (text[i] == '#') {
+      size_t end = skip_comment(text, i);
       std::string comment = text.substr(i, end - i);
       while (!comment.empty() && (comment.back() == ' ' || comment.back() == '\t' || comment.back() == '\r'))
         comment.pop_back();
       comments.push_back({i, comment});
       i = end;
+    } else {
+      ++i;
     }
   }
   return comments;
@@ -132,20 +148,31 @@ size_t indentation(const std::string& text, size_t offset) {
   return offset - start;
 }
 
-// Where to go on after a broken statement that began at `start`: the next line that
-// begins a statement no deeper than it, or a '}' no deeper than the pipeline header.
-size_t resume_point(const std::string& text, size_t start, size_t header_indent) {
-  size_t statement_indent = indentation(text, start);
-  size_t line = text.find('\n', start);
-  while (line != std::string::npos) {
-    size_t first = text.find_first_not_of(" \t\r", line + 1);
+// Where to go on after a broken statement that began at `start` and failed at `error`:
+// the first line, not before the error's line and not inside a string, that begins a
+// statement no deeper than the broken one, or a '}' no deeper than the pipeline header.
+size_t resume_point(const std::string& text, size_t start, size_t error, size_t header_indent) {
+  const size_t statement_indent = indentation(text, start);
+  const size_t error_line = error - indentation(text, error);
+  for (size_t i = start; i < text.size();) {
+    char c = text[i];
+    if (c == '"') {
+      i = skip_string(text, i);
+      continue;
+    }
+    if (c == '#') {
+      i = skip_comment(text, i);
+      continue;
+    }
+    ++i;
+    if (c != '\n') continue;
+    size_t first = text.find_first_not_of(" \t\r", i);
     if (first == std::string::npos) return text.size();
-    size_t next_line = text.find('\n', first);
-    char c = text[first];
-    size_t indent = first - (line + 1);
-    if (c == '}' && indent <= header_indent) return first;
-    if ((std::isalpha(static_cast<unsigned char>(c)) || c == '_') && indent <= statement_indent) return first;
-    line = next_line;
+    if (i < error_line || text[first] == '\n') continue;
+    size_t indent = first - i;
+    if (text[first] == '}' && indent <= header_indent) return first;
+    bool word = std::isalpha(static_cast<unsigned char>(text[first])) || text[first] == '_';
+    if (word && indent <= statement_indent) return first;
   }
   return text.size();
 }
@@ -215,7 +242,7 @@ std::unique_ptr<ParsedProgram> parse_program(const std::string& file_name, std::
   }
   const size_t header_indent = indentation(source, header_offset);
   const std::string opened = "'pipeline " + parsed->program.header.name.text + " {' opened at " +
-                             handler.line_column(begin + source.find('{', header_offset));
+                             handler.line_column(begin + parsed->end_of(parsed->program.header) - 1);
 
   while (true) {
     it = parser::skip_blanks(it, end);
@@ -250,7 +277,9 @@ std::unique_ptr<ParsedProgram> parse_program(const std::string& file_name, std::
                                                         "expected a statement: 'let NAME = ...', a chain 'a "
                                                         "|> b', or a 'resources { }' or 'state { }' section",
                                                         ""}));
-    it = begin + resume_point(source, static_cast<size_t>(statement_start - begin), header_indent);
+    const size_t failed_at =
+        handler.error() ? handler.error()->offset : static_cast<size_t>(statement_start - begin);
+    it = begin + resume_point(source, static_cast<size_t>(statement_start - begin), failed_at, header_indent);
   }
   return parsed;
 }

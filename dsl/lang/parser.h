@@ -1,5 +1,5 @@
-// Parses an .rbc program into its syntax tree, reporting every syntax error of the file
-// (the driver re-synchronises at the next statement after an error).
+// Parses an .rbc program into its syntax tree, reporting the syntax errors of the file
+// (after an error the driver re-synchronises at the next line that starts a statement).
 #pragma once
 
 #include <memory>

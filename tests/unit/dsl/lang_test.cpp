@@ -74,6 +74,66 @@ TEST(LangParser, EveryBrokenStatementIsReportedOnce) {
   EXPECT_EQ(diagnostics.diagnostics()[2].message, "unterminated string");
 }
 
+std::vector<std::string> messages(const DiagnosticEngine& diagnostics) {
+  std::vector<std::string> out;
+  for (const auto& d : diagnostics.diagnostics())
+    out.push_back(std::to_string(d.where.line) + ":" + std::to_string(d.where.column) + " " + d.message);
+  return out;
+}
+
+TEST(LangParser, HardCases) {
+  struct Case {
+    std::string program;
+    std::vector<std::string> expected;
+  };
+  const Case cases[] = {
+      // A bad escape is reported at the backslash, not as an unterminated string.
+      {"pipeline p {\n  let s = file(path: \"C:\\data\")\n}\n", {"2:25 invalid escape sequence in a string"}},
+      // A predicate router whose condition is not text: an error, no crash.
+      {"pipeline p {\n  generator(rows: 1).stream(\"t\") |> route(big: 5) |> file(path: \"o\")\n}\n",
+       {"2:48 the condition of output 'big' must be a string or a name, got the number 5"}},
+      // Stray closers do not buy nesting depth for later openers.
+      {(std::string("pipeline p {\n  \"\"\"") + std::string(100, ']') + "\"\"\" " + std::string(100, ')') +
+        "\n  x |> f(a: " + std::string(100, '[') + ")\n}\n"),
+       {}},
+      // After an error inside a statement with a multi-line string, lines of the string are
+      // not taken for statements.
+      {"pipeline p {\n  let q = sql(oops: , \"\"\"SELECT 1\nFROM input\nWHERE x\"\"\")\n}\n",
+       {"2:21 expected a value"}},
+      {"pipeline p {\n  let state = file(path: \"a\")\n}\n",
+       {"2:7 'state' is a reserved word and cannot name a node"}},
+      {"pipeline p {\n  file(path: \"a\")\n}\n", {"2:3 this statement does nothing"}},
+  };
+  for (const auto& c : cases) {
+    DiagnosticEngine diagnostics;
+    compile_text(c.program, diagnostics);
+    auto got = messages(diagnostics);
+    if (c.expected.empty()) {
+      ASSERT_EQ(got.size(), 1u) << c.program;  // too deep: exactly one error
+      EXPECT_NE(got[0].find("nested too deeply"), std::string::npos) << got[0];
+    } else {
+      EXPECT_EQ(got, c.expected) << c.program << diagnostics.render();
+    }
+  }
+}
+
+TEST(LangFormat, NamesAndKeysThatAreNotIdentifiersStayParseable) {
+  DiagnosticEngine diagnostics;
+  auto parsed =
+      parse_program("t.rbc",
+                    "pipeline \"a\\nb\" {\n  let s = generator(\"odd key\": 1).stream(\"t\", columns: "
+                    "[\"order-id\": int64])\n  s |> file(path: \"o\")\n}\n",
+                    diagnostics);
+  ASSERT_FALSE(diagnostics.has_errors()) << diagnostics.render();
+  std::string text = format_program(parsed->program, parsed.get());
+  EXPECT_NE(text.find("pipeline \"a\\nb\" {"), std::string::npos) << text;
+  EXPECT_NE(text.find("generator(\"odd key\": 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find("[\"order-id\": int64]"), std::string::npos) << text;
+  DiagnosticEngine again;
+  parse_program("t2.rbc", text, again);
+  EXPECT_FALSE(again.has_errors()) << again.render();
+}
+
 TEST(LangFormat, TranslationLowersToTheSameGraph) {
   DiagnosticEngine diagnostics;
   auto graph = compile_text(
@@ -82,7 +142,7 @@ TEST(LangFormat, TranslationLowersToTheSameGraph) {
       "  resources { autotune { pin_parallelism: 2 } }\n}\n",
       diagnostics);
   ASSERT_TRUE(graph) << diagnostics.render();
-  std::string text = format_program(program_of(*graph, pipeline_vocabulary()));
+  std::string text = format_program(program_of(*graph, pipeline_vocabulary(), diagnostics));
   DiagnosticEngine again;
   auto round_trip = compile_text(text, again);
   ASSERT_TRUE(round_trip) << again.render() << text;
@@ -107,7 +167,20 @@ std::vector<std::string> seed_programs() {
 }
 
 // Runs the front-end on `text`; a failure must be located diagnostics, never a crash.
+// A program that parses must format into text that parses to the same layout again.
 void expect_graceful(const std::string& text) {
+  {
+    DiagnosticEngine syntax;
+    auto parsed = parse_program("fuzz.rbc", text, syntax);
+    if (!syntax.has_errors()) {
+      std::string once = format_program(parsed->program, parsed.get());
+      DiagnosticEngine again;
+      auto reparsed = parse_program("fuzz.rbc", once, again);
+      ASSERT_FALSE(again.has_errors()) << "formatted text does not parse:\n" << once << again.render();
+      ASSERT_EQ(format_program(reparsed->program, reparsed.get()), once) << "fmt is not idempotent on:\n"
+                                                                         << text;
+    }
+  }
   DiagnosticEngine diagnostics;
   std::optional<LogicalGraph> graph;
   ASSERT_NO_THROW(graph = compile_text(text, diagnostics)) << text;

@@ -1,0 +1,16 @@
+// Byte sizes and durations as written in pipelines ("64mb", "90s"). Here in graph/ so
+// that front-ends and connectors (for options such as copy_flush_bytes) read them alike.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace rbc {
+
+// "64mb", "1gb", "512kb", "8MiB", "4096" (bytes). Units are binary: 1kb = 1024 bytes.
+std::optional<int64_t> parse_byte_size(std::string_view text);
+// "90", "90s", "5m", "1h" -> seconds.
+std::optional<int64_t> parse_duration_seconds(std::string_view text);
+
+}  // namespace rbc
