@@ -3,21 +3,12 @@
 # password (exact lines, exit 1, no password shown), a column the table lacks (the
 # catalog line fails, a located error on stderr, exit 2), and a file state backend.
 #
-# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
-: "${RBC:?path to the rbc binary}"
-if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
-  echo "skipped: no PostgreSQL"
-  exit 0
-fi
-SRC=$RBC_PG_SRC_URL
-DST=$RBC_PG_DST_URL
+source "$(dirname "$0")/lib/postgres.sh"
 schema=rbc_check_$$
 work=$(mktemp -d)
-failures=0
 
-psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
   psql_q "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null 2>&1 || true
   rm -rf "$work"
@@ -119,8 +110,4 @@ columns, partition keys and sql against the catalog ... OK
 EOF
 expect "file state" 0 "$work/state.yaml"
 
-if ((failures > 0)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo ok
+finish

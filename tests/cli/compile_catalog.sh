@@ -8,20 +8,12 @@
 #   - the server down: the plan still compiles, with one note
 #   - without --catalog nothing connects: the same bad pipeline compiles
 #
-# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
-: "${RBC:?path to the rbc binary}"
-if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
-  echo "skipped: no PostgreSQL"
-  exit 0
-fi
-SRC=$RBC_PG_SRC_URL
+source "$(dirname "$0")/lib/postgres.sh"
 schema=rbc_catalog_$$
 work=$(mktemp -d)
-failures=0
 
-psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
   psql_q "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null 2>&1 || true
   rm -rf "$work"
@@ -136,8 +128,4 @@ grep -q '^note: catalog checks skipped: postgres: cannot connect to rbc@127.0.0.
 grep -q "secret-$$" down.err down.plan && fail "server down: the password is shown"
 grep -qF 'stream "events"' down.plan || fail "server down: no plan on stdout"
 
-if ((failures > 0)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo ok
+finish

@@ -3,20 +3,12 @@
 # (several types, a primary key, an analyzed and a never-analyzed table) line by line,
 # the same as JSON checked with jq, and a wrong password: exit 1, one line, no password.
 #
-# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
-: "${RBC:?path to the rbc binary}"
-if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
-  echo "skipped: no PostgreSQL"
-  exit 0
-fi
-SRC=$RBC_PG_SRC_URL
+source "$(dirname "$0")/lib/postgres.sh"
 schema=rbc_discover_$$
 work=$(mktemp -d)
-failures=0
 
-psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
   psql_q "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null 2>&1 || true
   rm -rf "$work"
@@ -113,8 +105,4 @@ grep -qF "$bad_password" "$work/bad.out" "$work/bad.err" && fail "wrong password
 expected_err="rbc: error: postgres: cannot connect to rbc@127.0.0.1:PORT/rbc_src: connection to server at \"127.0.0.1\", port PORT failed: FATAL: password authentication failed for user \"rbc\" [SQLSTATE 28P01, permission, not retryable]"
 [[ $(normalise < "$work/bad.err") == "$expected_err" ]] || { fail "wrong password line:"; cat "$work/bad.err"; }
 
-if ((failures > 0)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo ok
+finish

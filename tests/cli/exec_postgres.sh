@@ -4,21 +4,12 @@
 # replace run twice leaves no duplicates, and a wrong password fails with a one-line
 # error that does not contain the password.
 #
-# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
-: "${RBC:?path to the rbc binary}"
-if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
-  echo "skipped: no PostgreSQL"
-  exit 0
-fi
-SRC=$RBC_PG_SRC_URL
-DST=$RBC_PG_DST_URL
+source "$(dirname "$0")/lib/postgres.sh"
 table=rbc_e2e_$$
 work=$(mktemp -d)
-failures=0
 
-psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
   psql_q "$SRC" "DROP TABLE IF EXISTS public.$table, public.${table}_nopk" > /dev/null 2>&1 || true
   psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
@@ -144,8 +135,4 @@ else
   fi
 fi
 
-if ((failures > 0)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo ok
+finish

@@ -10,24 +10,15 @@
 #      was committed that a new attempt would repeat, so rbc retries from the last
 #      checkpoint, says so, and the destination holds exactly the source rows.
 #
-# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
-: "${RBC:?path to the rbc binary}"
-if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
-  echo "skipped: no PostgreSQL"
-  exit 0
-fi
-SRC=$RBC_PG_SRC_URL
-DST=$RBC_PG_DST_URL
+source "$(dirname "$0")/lib/postgres.sh"
 src_table=rbc_fault_$$
 dst_table=$src_table  # the destination database has its own table of the same name
 pipeline=fault_$$
 work=$(mktemp -d)
-failures=0
 killer=""
 
-psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
   [[ -n $killer ]] && kill "$killer" 2> /dev/null || true
   psql_q "$SRC" "DROP TABLE IF EXISTS public.$src_table" > /dev/null 2>&1 || true
@@ -190,8 +181,4 @@ else
   [[ $status == "succeeded $rows 1" ]] || fail "retried: run record is '$status', expected 'succeeded $rows 1'"
 fi
 
-if ((failures > 0)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo ok
+finish

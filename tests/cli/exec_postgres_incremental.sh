@@ -11,23 +11,14 @@
 #   - an unreachable server and a missing table: one error line, non-zero exit (a missing
 #     table is a located error first, from the catalog check; one run line with --no-catalog).
 #
-# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped without.
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
-: "${RBC:?path to the rbc binary}"
-if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
-  echo "skipped: no PostgreSQL"
-  exit 0
-fi
-SRC=$RBC_PG_SRC_URL
-DST=$RBC_PG_DST_URL
+source "$(dirname "$0")/lib/postgres.sh"
 export PGTZ=UTC
 table=rbc_inc_$$
 pipeline=inc_$$
 work=$(mktemp -d)
-failures=0
 
-psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() {
   psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
   psql_q "$DST" "DROP TABLE IF EXISTS public.$table;
@@ -180,8 +171,4 @@ expect_error unreachable "unreachable server" "cannot connect to .*127\.0\.0\.1:
 # A refused connection may be a server restarting: it is retried, then reported.
 grep -q 'retry 1/1 in 1.0 s after connection error' "$work/unreachable.stderr" || fail "unreachable server: no retry logged"
 
-if ((failures > 0)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo ok
+finish

@@ -1,0 +1,22 @@
+# Sourced by the shell tests that need PostgreSQL: the throwaway server's URLs (SRC, DST),
+# psql_q, fail and finish. Without a server the test is skipped with CTest's skip code
+# 77; scripts/test always starts one, and fails if it cannot.
+: "${RBC:?path to the rbc binary}"
+if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
+  echo "skipped: no PostgreSQL (scripts/test starts one; or see scripts/pg-test-server)"
+  exit 77
+fi
+SRC=$RBC_PG_SRC_URL
+DST=$RBC_PG_DST_URL
+failures=0
+
+psql_q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "$2"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# The end of a test: non-zero when any check failed, else prints $1 (default "ok").
+finish() {
+  if ((failures > 0)); then
+    echo "$failures check(s) failed"
+    exit 1
+  fi
+  echo "${1:-ok}"
+}
