@@ -10,7 +10,8 @@
 #
 #   RBC=build/rbc bench/pg_copy.sh     # RBC defaults to build/rbc
 # Uses RBC_PG_SRC_URL / RBC_PG_DST_URL when set, else starts its own server with
-# scripts/pg-test-server (and stops it). ROWS overrides the row count (default 2000000).
+# scripts/pg-test-server (and stops it). ROWS overrides the row count (default 2000000);
+# RESOURCES adds a resources block to rbc's pipeline (e.g. RESOURCES='{parallelism: 1}').
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 RBC=${RBC:-$root/build/rbc}
@@ -76,6 +77,7 @@ destination:
   use: postgres
   config: {url: "$DST"}
   write_mode: append
+${RESOURCES:+resources: $RESOURCES}
 YAML
 cat > "$work/filters.ini" <<INI
 [include-only-table]
