@@ -44,8 +44,7 @@ class YamlReader {
   std::optional<bool> bool_value(const YAML::Node& node, const std::string& what);
   std::optional<std::vector<std::string>> string_list(const YAML::Node& node, const std::string& what);
   template <typename Enum>
-  std::optional<Enum> enum_value(const YAML::Node& node, const std::string& what,
-                                 const std::vector<std::pair<std::string, Enum>>& names);
+  std::optional<Enum> enum_value(const YAML::Node& node, const std::string& what);
 
   template <typename T>
   void read_into(Located<T>& target, const YAML::Node& node, std::optional<T> value) {
@@ -158,14 +157,13 @@ std::optional<std::vector<std::string>> YamlReader::string_list(const YAML::Node
 }
 
 template <typename Enum>
-std::optional<Enum> YamlReader::enum_value(const YAML::Node& node, const std::string& what,
-                                           const std::vector<std::pair<std::string, Enum>>& names) {
+std::optional<Enum> YamlReader::enum_value(const YAML::Node& node, const std::string& what) {
   auto text = string_value(node, what);
   if (!text) return std::nullopt;
   std::vector<std::string> spelled;
-  for (const auto& [name, value] : names) {
-    if (name == *text) return value;
-    spelled.push_back(name);
+  for (Enum value : enum_values<Enum>()) {
+    if (*text == to_string(value)) return value;
+    spelled.push_back(to_string(value));
   }
   std::string list;
   for (const auto& name : spelled) list += (list.empty() ? "" : " | ") + name;
@@ -279,11 +277,7 @@ std::optional<StreamSpec> YamlReader::read_stream(const YAML::Node& node) {
     error(at(node), "stream needs 'name'");
   }
   if (auto n = node["sync_mode"]) {
-    read_into(stream.sync_mode, n,
-              enum_value<SyncMode>(n, "sync_mode",
-                                   {{"full_refresh", SyncMode::full_refresh},
-                                    {"incremental", SyncMode::incremental},
-                                    {"cdc", SyncMode::cdc}}));
+    read_into(stream.sync_mode, n, enum_value<SyncMode>(n, "sync_mode"));
   }
   if (auto n = node["cursor_field"]) read_into(stream.cursor_field, n, string_value(n, "cursor_field"));
   if (auto n = node["tie_breaker_field"]) {
@@ -318,25 +312,14 @@ DestinationSpec YamlReader::read_destination(const YAML::Node& node) {
              "destination");
   destination.connector = read_connector(node, "destination");
   if (auto n = node["write_mode"]) {
-    read_into(
-        destination.write_mode, n,
-        enum_value<WriteMode>(
-            n, "write_mode",
-            {{"append", WriteMode::append}, {"replace", WriteMode::replace}, {"upsert", WriteMode::upsert}}));
+    read_into(destination.write_mode, n, enum_value<WriteMode>(n, "write_mode"));
   }
   if (auto n = node["primary_key"]) read_into(destination.primary_key, n, string_list(n, "primary_key"));
   if (auto n = node["on_data_error"]) {
-    read_into(destination.on_data_error, n,
-              enum_value<OnDataError>(
-                  n, "on_data_error",
-                  {{"fail", OnDataError::fail}, {"skip", OnDataError::skip}, {"dlq", OnDataError::dlq}}));
+    read_into(destination.on_data_error, n, enum_value<OnDataError>(n, "on_data_error"));
   }
   if (auto n = node["schema_evolution"]) {
-    read_into(destination.schema_evolution, n,
-              enum_value<SchemaEvolution>(n, "schema_evolution",
-                                          {{"add_columns", SchemaEvolution::add_columns},
-                                           {"ignore", SchemaEvolution::ignore},
-                                           {"fail", SchemaEvolution::fail}}));
+    read_into(destination.schema_evolution, n, enum_value<SchemaEvolution>(n, "schema_evolution"));
   }
   if (auto n = node["dlq_path"]) read_into(destination.dlq_path, n, string_value(n, "dlq_path"));
   return destination;
@@ -369,9 +352,7 @@ void YamlReader::read_resources(const YAML::Node& node, ResourcesSpec& resources
       read_into(spec.pin_parallelism, n, int_value(n, "pin_parallelism"));
     }
     if (auto n = autotune["pin_source_partition_mode"]) {
-      read_into(spec.pin_source_partition_mode, n,
-                enum_value<PartitionMode>(n, "pin_source_partition_mode",
-                                          {{"mod", PartitionMode::mod}, {"range", PartitionMode::range}}));
+      read_into(spec.pin_source_partition_mode, n, enum_value<PartitionMode>(n, "pin_source_partition_mode"));
     }
     if (auto n = autotune["pin_copy_flush_bytes"]) {
       read_into(spec.pin_copy_flush_bytes, n, byte_size_value(n, "pin_copy_flush_bytes"));

@@ -26,6 +26,37 @@ const char* to_string(OnDataError mode);
 const char* to_string(PartitionMode mode);
 const char* to_string(SchemaEvolution mode);
 
+// Every value of an option's enum, in the order messages list them; the front-ends parse
+// a value by matching its to_string() spelling.
+template <typename Enum>
+const std::vector<Enum>& enum_values();
+template <>
+inline const std::vector<SyncMode>& enum_values() {
+  static const std::vector<SyncMode> values{SyncMode::full_refresh, SyncMode::incremental, SyncMode::cdc};
+  return values;
+}
+template <>
+inline const std::vector<WriteMode>& enum_values() {
+  static const std::vector<WriteMode> values{WriteMode::append, WriteMode::replace, WriteMode::upsert};
+  return values;
+}
+template <>
+inline const std::vector<OnDataError>& enum_values() {
+  static const std::vector<OnDataError> values{OnDataError::fail, OnDataError::skip, OnDataError::dlq};
+  return values;
+}
+template <>
+inline const std::vector<PartitionMode>& enum_values() {
+  static const std::vector<PartitionMode> values{PartitionMode::mod, PartitionMode::range};
+  return values;
+}
+template <>
+inline const std::vector<SchemaEvolution>& enum_values() {
+  static const std::vector<SchemaEvolution> values{SchemaEvolution::add_columns, SchemaEvolution::ignore,
+                                                   SchemaEvolution::fail};
+  return values;
+}
+
 // A value together with where the user wrote it; `present` is false for defaults.
 template <typename T>
 struct Located {

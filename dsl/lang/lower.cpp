@@ -100,8 +100,7 @@ class Lowerer {
   std::optional<bool> bool_of(const ast::Value& value, const std::string& what);
   std::optional<std::vector<std::string>> names_of(const ast::Value& value, const std::string& what);
   template <typename Enum>
-  std::optional<Enum> enum_of(const ast::Value& value, const std::string& what,
-                              const std::vector<std::pair<std::string, Enum>>& names);
+  std::optional<Enum> enum_of(const ast::Value& value, const std::string& what);
   template <typename T, typename Value>
   void set(Located<T>& target, const ast::Value& at_value_of, std::optional<Value> value) {
     if (value) target.set(std::move(*value), at_value(at_value_of));
@@ -341,14 +340,13 @@ std::optional<std::vector<std::string>> Lowerer::names_of(const ast::Value& valu
 }
 
 template <typename Enum>
-std::optional<Enum> Lowerer::enum_of(const ast::Value& value, const std::string& what,
-                                     const std::vector<std::pair<std::string, Enum>>& names) {
+std::optional<Enum> Lowerer::enum_of(const ast::Value& value, const std::string& what) {
   auto text = text_of(value, what);
   if (!text) return std::nullopt;
   std::vector<std::string> spelled;
-  for (const auto& [name, option] : names) {
-    if (name == *text) return option;
-    spelled.push_back(name);
+  for (Enum option : enum_values<Enum>()) {
+    if (*text == to_string(option)) return option;
+    spelled.push_back(to_string(option));
   }
   std::string match = closest_match(*text, spelled);
   error(at_value(value), what + " must be " + join(spelled, " | ") + ", got '" + *text + "'",
@@ -565,11 +563,7 @@ NodeId Lowerer::add_source(const ConnectorRef& connector, const ast::Member& mem
   for (const auto& [key, argument] : args.named) {
     const ast::Value& value = argument->value;
     if (key == "sync_mode") {
-      set(stream.sync_mode, value,
-          enum_of<SyncMode>(value, "sync_mode",
-                            {{"full_refresh", SyncMode::full_refresh},
-                             {"incremental", SyncMode::incremental},
-                             {"cdc", SyncMode::cdc}}));
+      set(stream.sync_mode, value, enum_of<SyncMode>(value, "sync_mode"));
     } else if (key == "cursor_field") {
       set(stream.cursor_field, value, text_of(value, "cursor_field"));
     } else if (key == "tie_breaker_field") {
@@ -605,24 +599,13 @@ NodeId Lowerer::add_sink(const ConnectorRef& connector, const ast::Member* table
     for (const auto& [key, argument] : args.named) {
       const ast::Value& value = argument->value;
       if (key == "write_mode") {
-        set(destination.write_mode, value,
-            enum_of<WriteMode>(value, "write_mode",
-                               {{"append", WriteMode::append},
-                                {"replace", WriteMode::replace},
-                                {"upsert", WriteMode::upsert}}));
+        set(destination.write_mode, value, enum_of<WriteMode>(value, "write_mode"));
       } else if (key == "primary_key") {
         set(destination.primary_key, value, names_of(value, "primary_key"));
       } else if (key == "on_data_error") {
-        set(destination.on_data_error, value,
-            enum_of<OnDataError>(
-                value, "on_data_error",
-                {{"fail", OnDataError::fail}, {"skip", OnDataError::skip}, {"dlq", OnDataError::dlq}}));
+        set(destination.on_data_error, value, enum_of<OnDataError>(value, "on_data_error"));
       } else if (key == "schema_evolution") {
-        set(destination.schema_evolution, value,
-            enum_of<SchemaEvolution>(value, "schema_evolution",
-                                     {{"add_columns", SchemaEvolution::add_columns},
-                                      {"ignore", SchemaEvolution::ignore},
-                                      {"fail", SchemaEvolution::fail}}));
+        set(destination.schema_evolution, value, enum_of<SchemaEvolution>(value, "schema_evolution"));
       } else if (key == "dlq_path") {
         set(destination.dlq_path, value, text_of(value, "dlq_path"));
       }
@@ -831,9 +814,7 @@ void Lowerer::lower_resources(const ast::Block& block) {
         if (pin.key.text == "enabled") set(spec.enabled, v, bool_of(v, "autotune.enabled"));
         if (pin.key.text == "pin_parallelism") set(spec.pin_parallelism, v, int_of(v, "pin_parallelism"));
         if (pin.key.text == "pin_source_partition_mode") {
-          set(spec.pin_source_partition_mode, v,
-              enum_of<PartitionMode>(v, "pin_source_partition_mode",
-                                     {{"mod", PartitionMode::mod}, {"range", PartitionMode::range}}));
+          set(spec.pin_source_partition_mode, v, enum_of<PartitionMode>(v, "pin_source_partition_mode"));
         }
         if (pin.key.text == "pin_copy_flush_bytes")
           set(spec.pin_copy_flush_bytes, v, bytes_of(v, "pin_copy_flush_bytes"));
