@@ -33,6 +33,7 @@ struct RouterNode {
   std::vector<std::string> keys;                                // hash mode: key columns
   int partitions = 1;                                           // hash mode: number of outputs
   std::vector<std::pair<std::string, std::string>> predicates;  // predicate mode: (output, condition)
+  std::vector<SourceRange> predicate_where;                     // where each condition was written
   SourceRange where;
 };
 

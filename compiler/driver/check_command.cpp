@@ -74,6 +74,9 @@ std::string problem_of(const Probe& probe) {
 std::string writable_problem(const std::filesystem::path& path) {
   std::error_code error;
   std::filesystem::path dir = path.empty() ? std::filesystem::path(".") : path;
+  // An existing file (the output of an earlier run) is replaced from its directory.
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error)) dir = dir.parent_path();
+  if (dir.empty()) dir = ".";
   while (!std::filesystem::exists(dir, error)) {
     if (!dir.has_parent_path() || dir.parent_path() == dir) {
       dir = ".";
@@ -235,7 +238,7 @@ Command add_check_command(CLI::App& app) {
   auto args = std::make_shared<CheckArguments>();
   CLI::App* command = app.add_subcommand(
       "check", "Compile a pipeline and probe its source, destination, state backend and tables");
-  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml)");
+  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml or .rbc)");
   return [args] { return run_check(*args); };
 }
 

@@ -217,7 +217,7 @@ Command add_discover_command(CLI::App& app) {
   auto args = std::make_shared<DiscoverArguments>();
   CLI::App* command = app.add_subcommand(
       "discover", "List what a pipeline's source holds: tables, columns, types, keys, row estimates");
-  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml)");
+  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml or .rbc)");
   command->add_flag("--json", args->json, "print JSON instead of text");
   command->add_option("--schema", args->schema,
                       "postgres schema to list (default: the source's `schema`, or public)");

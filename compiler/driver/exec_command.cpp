@@ -164,7 +164,7 @@ int run_exec(const ExecArguments& args) {
 Command add_exec_command(CLI::App& app) {
   auto args = std::make_shared<ExecArguments>();
   CLI::App* command = app.add_subcommand("exec", "Run a pipeline, with progress, a summary and a report");
-  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml)");
+  command->add_option("pipeline", args->pipeline, "pipeline file (.yaml or .rbc)");
   command->add_option("--report", args->report, "write the run report (JSON) to this file");
   command->add_flag("--dry-run", args->dry_run,
                     "run sources and transforms on the first rows; write nothing");

@@ -3,6 +3,7 @@
 // With a catalog (CompileOptions::catalog) streams are also checked against their
 // source's tables: the table, projected columns, cursor and partition keys, sql types.
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -351,6 +352,33 @@ void check_sql_chain(const LogicalGraph& graph, NodeId source_id, const CatalogT
   }
 }
 
+// A predicate router's conditions are sql WHERE clauses: their syntax is checked here
+// (their columns when the run starts), located inside the condition's string.
+void check_router_conditions(const RouterNode& router, DiagnosticEngine& diagnostics) {
+  const std::string prefix = "SELECT * FROM input WHERE ";
+  for (size_t i = 0; i < router.predicates.size(); ++i) {
+    const std::string& condition = router.predicates[i].second;
+    auto parsed = sql::parse_query(prefix + condition);
+    auto* error = std::get_if<SqlError>(&parsed);
+    if (error == nullptr) continue;
+    size_t offset = error->offset >= prefix.size() ? error->offset - prefix.size() : 0;
+    SourceRange where = i < router.predicate_where.size() ? router.predicate_where[i] : router.where;
+    diagnostics.error(query_position(where, condition, offset, diagnostics),
+                      "in the condition of router output '" + router.predicates[i].first + "': " + error->message);
+  }
+}
+
+// What a sink writes: the file it resolves to, or the connector, its config and target.
+std::string destination_key(const SinkNode& sink) {
+  const ConnectorRef& connector = sink.destination.connector;
+  if (connector.use.value == "file") {
+    auto options = file::resolve_file_options(connector.config, sink.target, file::FileRole::sink);
+    std::error_code error;
+    if (options.is_ok()) return "file:" + std::filesystem::weakly_canonical(options->path, error).string();
+  }
+  return connector.use.value + ":" + connector.config.values.dump() + ":" + sink.target;
+}
+
 }  // namespace
 
 Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
@@ -359,6 +387,8 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
   validate_pipeline_info(graph.info, diagnostics);
 
   std::map<std::string, SourceRange> first_definition;
+  std::map<std::string, std::pair<SourceRange, std::string>> destinations;  // key -> where, stream
+  std::set<std::string> duplicate_streams;
   std::set<std::string> catalog_notes;
   for (NodeId id : graph.node_ids()) {
     const LogicalNode& node = graph.node(id);
@@ -374,17 +404,28 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
         if (!name.present) break;
         auto [it, inserted] = first_definition.emplace(name.value, name.where);
         if (!inserted) {
+          duplicate_streams.insert(name.value);
           diagnostics.error(name.where, "duplicate stream name '" + name.value + "'",
                             "first defined at line " + std::to_string(it->second.line));
         }
         break;
       }
       case NodeKind::transform: validate_transform(node.transform().spec, diagnostics); break;
-      case NodeKind::router: break;  // routers are checked by the front-end that builds them
+      case NodeKind::router: check_router_conditions(node.router(), diagnostics); break;
       case NodeKind::sink: {
         const DestinationSpec& destination = node.sink().destination;
         validate_destination(
             destination, check_connector(destination.connector, /*reading=*/false, diagnostics), diagnostics);
+        // Two sinks writing one file or table would interleave or overwrite each other.
+        auto [it, inserted] = destinations.emplace(destination_key(node.sink()),
+                                                   std::pair{destination.where, node.stream});
+        // (Two streams of one name were reported as duplicate streams already.)
+        if (!inserted && !(duplicate_streams.count(node.stream) && it->second.second == node.stream)) {
+          bool file = destination.connector.use.value == "file";
+          diagnostics.error(destination.where, "two sinks write the same destination",
+                            "the other one is at line " + std::to_string(it->second.first.line) +
+                                (file ? "; a directory path (ending in '/') writes one file per stream" : ""));
+        }
         break;
       }
     }

@@ -132,6 +132,7 @@ class Lowerer {
   void read_columns(const ast::Value& value, StreamSpec& stream);
   std::optional<NodeId> add_router(const ast::Step& step);
   bool connect(const Entity& from, Entity& to, const SourceRange& where);
+  std::vector<NodeId> sources_of(NodeId id) const;
   void lower_chain(const ast::Chain& chain, const ast::Name* let_name);
   void lower_resources(const ast::Block& block);
   void lower_state(const ast::Block& block);
@@ -486,6 +487,7 @@ std::optional<NodeId> Lowerer::add_router(const ast::Step& step) {
       conditions_ok = conditions_ok && condition;
       if (!condition) continue;
       router.predicates.emplace_back(key, *condition);
+      router.predicate_where.push_back(at_value(argument->value));
       outputs.emplace_back(key, at(*argument->key));
     }
     if (!conditions_ok) return std::nullopt;
@@ -686,6 +688,21 @@ std::optional<Entity> Lowerer::evaluate(const ast::Step& step) {
   return entity;
 }
 
+// The source nodes upstream of `id` (itself if it is one).
+std::vector<NodeId> Lowerer::sources_of(NodeId id) const {
+  std::vector<NodeId> sources;
+  std::vector<NodeId> stack{id};
+  std::set<NodeId> seen;
+  while (!stack.empty()) {
+    NodeId next = stack.back();
+    stack.pop_back();
+    if (!seen.insert(next).second) continue;
+    if (graph_.node(next).kind == NodeKind::source) sources.push_back(next);
+    for (NodeId input : graph_.predecessors(next)) stack.push_back(input);
+  }
+  return sources;
+}
+
 bool Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) {
   if (from.kind == Entity::Kind::connector) {
     error(from.where, "a connector is not a stream of rows", "read a stream from it: NAME.stream(\"table\")");
@@ -713,6 +730,19 @@ bool Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) 
   if (consumer.kind == NodeKind::source) {
     error(to.where, "a source cannot take input");
     return false;
+  }
+  // A merge of two chains from the same source would see each batch twice, once per
+  // chain; the runtime orders a merge's input by the sources' batch numbers.
+  if (!graph_.predecessors(to.node).empty()) {
+    std::vector<NodeId> old_sources = sources_of(to.node);
+    std::vector<NodeId> new_sources = sources_of(from.node);
+    for (NodeId source : new_sources) {
+      if (std::find(old_sources.begin(), old_sources.end(), source) != old_sources.end()) {
+        error(where, "this merges two chains that read the same source",
+              "merging is for different sources; give each chain its own sink");
+        return false;
+      }
+    }
   }
   std::vector<NodeId> downstream = graph_.reachable_from(to.node);
   if (from.node == to.node ||
