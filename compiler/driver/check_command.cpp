@@ -75,7 +75,8 @@ std::string writable_problem(const std::filesystem::path& path) {
   std::error_code error;
   std::filesystem::path dir = path.empty() ? std::filesystem::path(".") : path;
   // An existing file (the output of an earlier run) is replaced from its directory.
-  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error)) dir = dir.parent_path();
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
+    dir = dir.parent_path();
   if (dir.empty()) dir = ".";
   while (!std::filesystem::exists(dir, error)) {
     if (!dir.has_parent_path() || dir.parent_path() == dir) {

@@ -363,8 +363,9 @@ void check_router_conditions(const RouterNode& router, DiagnosticEngine& diagnos
     if (error == nullptr) continue;
     size_t offset = error->offset >= prefix.size() ? error->offset - prefix.size() : 0;
     SourceRange where = i < router.predicate_where.size() ? router.predicate_where[i] : router.where;
-    diagnostics.error(query_position(where, condition, offset, diagnostics),
-                      "in the condition of router output '" + router.predicates[i].first + "': " + error->message);
+    diagnostics.error(
+        query_position(where, condition, offset, diagnostics),
+        "in the condition of router output '" + router.predicates[i].first + "': " + error->message);
   }
 }
 
@@ -417,14 +418,15 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
         validate_destination(
             destination, check_connector(destination.connector, /*reading=*/false, diagnostics), diagnostics);
         // Two sinks writing one file or table would interleave or overwrite each other.
-        auto [it, inserted] = destinations.emplace(destination_key(node.sink()),
-                                                   std::pair{destination.where, node.stream});
+        auto [it, inserted] =
+            destinations.emplace(destination_key(node.sink()), std::pair{destination.where, node.stream});
         // (Two streams of one name were reported as duplicate streams already.)
         if (!inserted && !(duplicate_streams.count(node.stream) && it->second.second == node.stream)) {
           bool file = destination.connector.use.value == "file";
-          diagnostics.error(destination.where, "two sinks write the same destination",
-                            "the other one is at line " + std::to_string(it->second.first.line) +
-                                (file ? "; a directory path (ending in '/') writes one file per stream" : ""));
+          diagnostics.error(
+              destination.where, "two sinks write the same destination",
+              "the other one is at line " + std::to_string(it->second.first.line) +
+                  (file ? "; a directory path (ending in '/') writes one file per stream" : ""));
         }
         break;
       }
