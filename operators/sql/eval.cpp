@@ -157,6 +157,24 @@ __int128 divide_rounded(__int128 numerator, __int128 divisor) {
   return quotient;
 }
 
+// add, subtract or multiply of integers (int64, or decimals' unscaled int128) with
+// overflow detection; true when any row overflowed.
+template <typename T>
+bool checked_loop(ArithOp op, const Vec& a, const T* x, const Vec& b, const T* y, T* r, size_t m) {
+  bool overflow = false;
+  auto apply = [&](auto checked) {
+    binary_loop(x, a.constant, y, b.constant, r, m, [&](T p, T q) {
+      T s;
+      overflow |= checked(p, q, &s);
+      return s;
+    });
+  };
+  if (op == ArithOp::add) apply([](T p, T q, T* s) { return __builtin_add_overflow(p, q, s); });
+  if (op == ArithOp::subtract) apply([](T p, T q, T* s) { return __builtin_sub_overflow(p, q, s); });
+  if (op == ArithOp::multiply) apply([](T p, T q, T* s) { return __builtin_mul_overflow(p, q, s); });
+  return overflow;
+}
+
 Result<Vec> arithmetic(const Expr& expr, const Vec& a, const Vec& b, size_t n) {
   Vec out = binary_result(a, b, expr.type, n);
   propagate_nulls(a, b, out);
@@ -169,26 +187,8 @@ Result<Vec> arithmetic(const Expr& expr, const Vec& a, const Vec& b, size_t n) {
       int64_t* r = out.ints.data();
       switch (expr.arith) {
         case ArithOp::add:
-          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
-            int64_t s;
-            overflow |= __builtin_add_overflow(p, q, &s);
-            return s;
-          });
-          break;
         case ArithOp::subtract:
-          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
-            int64_t s;
-            overflow |= __builtin_sub_overflow(p, q, &s);
-            return s;
-          });
-          break;
-        case ArithOp::multiply:
-          binary_loop(x, a.constant, y, b.constant, r, m, [&](int64_t p, int64_t q) {
-            int64_t s;
-            overflow |= __builtin_mul_overflow(p, q, &s);
-            return s;
-          });
-          break;
+        case ArithOp::multiply: overflow = checked_loop(expr.arith, a, x, b, y, r, m); break;
         case ArithOp::divide:
         case ArithOp::modulo: {
           if (has_zero_divisor(b, b.ints)) return runtime_error("division by zero", expr);
@@ -233,26 +233,8 @@ Result<Vec> arithmetic(const Expr& expr, const Vec& a, const Vec& b, size_t n) {
       __int128* r = out.decimals.data();
       switch (expr.arith) {
         case ArithOp::add:
-          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
-            __int128 s;
-            overflow |= __builtin_add_overflow(p, q, &s);
-            return s;
-          });
-          break;
         case ArithOp::subtract:
-          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
-            __int128 s;
-            overflow |= __builtin_sub_overflow(p, q, &s);
-            return s;
-          });
-          break;
-        case ArithOp::multiply:
-          binary_loop(x, a.constant, y, b.constant, r, m, [&](__int128 p, __int128 q) {
-            __int128 s;
-            overflow |= __builtin_mul_overflow(p, q, &s);
-            return s;
-          });
-          break;
+        case ArithOp::multiply: overflow = checked_loop(expr.arith, a, x, b, y, r, m); break;
         case ArithOp::divide: {
           if (has_zero_divisor(b, b.decimals)) return runtime_error("division by zero", expr);
           const __int128 factor = pow10_i128(expr.type.scale - a.type.scale + b.type.scale);
