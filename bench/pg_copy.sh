@@ -146,5 +146,7 @@ echo "PostgreSQL -> PostgreSQL full refresh, $ROWS rows ($size), median of $RUNS
 printf '  %-9s %8s s   peak RSS %s MiB\n' rbc "$rbc_s" "$rss_mib"
 printf '  %-9s %8s s\n' pipe "$pipe_s"
 printf '  %-9s %8s s%s\n' pgcopydb "$pgcopydb_s" "${pgcopydb_why:+   ($pgcopydb_why)}"
+decision=$(grep -o 'autotune-[a-z]* stream=.*' "$work/rbc.err" | tail -1 || true)
+[[ -n $decision ]] && echo "  rbc's last run: $decision"
 echo "  rbc/pipe     $(ratio "$rbc_s" "$pipe_s")   (requirement <= 1.10)"
 echo "  rbc/pgcopydb $(ratio "$rbc_s" "$pgcopydb_s")   (requirement <= 0.70)"

@@ -24,6 +24,24 @@ struct CursorPosition {
   bool operator==(const CursorPosition&) const = default;
 };
 
+// The autotuner (SPEC section 4) reads a stream in windows of its integer key, each window
+// with its own knobs. A slice is what one reader reads of one window: rows with
+// lo <= key < hi (an unset bound is open) and abs(mod(key, mod_count)) = mod_index, plus
+// the rows whose key is NULL when with_nulls. A slice with no bounds is the whole stream.
+struct KeySlice {
+  std::optional<int64_t> lo, hi;
+  int mod_count = 1, mod_index = 0;
+  bool with_nulls = false;
+  bool operator==(const KeySlice&) const = default;
+};
+
+// What a source knows of a stream's key before reading it (from its snapshot).
+struct KeySpan {
+  int64_t min = 0, max = 0;  // of the non-NULL keys; empty when there are none
+  bool empty = true;
+  double estimated_rows = 0;  // the catalog's estimate; 0 when unknown
+};
+
 // What the runtime asks of a source for one stream.
 struct StreamRequest {
   std::string pipeline;                   // pipeline name (state key)
@@ -38,6 +56,9 @@ struct StreamRequest {
   std::optional<std::string> cursor_value, tie_breaker_value;
   PartitionMode partition_mode = PartitionMode::mod;
   int partition_count = 1;
+  // > 0: the autotuner reads the stream with this many readers, each reading only the
+  // KeySlices it is given (PartitionReader::start_slice); partition_count stays the baseline.
+  int sliced_readers = 0;
   size_t max_batch_bytes = 8 << 20;
   size_t max_batch_rows = 65536;
   OnDataError on_data_error = OnDataError::fail;
@@ -45,10 +66,18 @@ struct StreamRequest {
 };
 
 // Reads one partition of a stream. next() returns a batch, or std::nullopt at the end.
+// Opened for sliced reading, it reads nothing until start_slice(); next() then returns the
+// slice's batches and std::nullopt at its end, and finish_slices() ends the reader.
 class PartitionReader {
  public:
   virtual ~PartitionReader() = default;
   virtual Result<std::optional<Batch>> next() = 0;
+  // `max_batch_rows` > 0: smaller batches than the request's for this slice (a probe
+  // window must span several batches to measure a pipeline, not one read then one write).
+  virtual Status start_slice(const KeySlice& /*slice*/, size_t /*max_batch_rows*/) {
+    return Status::internal("this source cannot read key slices");
+  }
+  virtual Status finish_slices() { return Status::ok(); }
   // Records dropped so far under on_data_error skip or dlq (for run reports).
   virtual size_t rejected_rows() const { return 0; }
 };
@@ -58,8 +87,12 @@ class Source {
   virtual ~Source() = default;
   // Called once per stream before any reader opens (the "leader" step: snapshot, schema).
   virtual Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) = 0;
-  // One reader for partition `index` of request.partition_count.
+  // One reader for partition `index` of request.partition_count (of
+  // request.sliced_readers when set).
   virtual Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) = 0;
+  // After prepare() of a request with sliced_readers: the span of the stream's integer
+  // key, or std::nullopt when it has none (then only the whole-stream slice can be read).
+  virtual std::optional<KeySpan> key_span(const StreamRequest& /*request*/) { return std::nullopt; }
 };
 
 // What the runtime asks of a sink for one stream.
@@ -99,6 +132,9 @@ class PartitionWriter {
  public:
   virtual ~PartitionWriter() = default;
   virtual Status write(const Batch& batch) = 0;
+  // The autotuner's choice of how much encoded data to buffer before sending it (COPY
+  // destinations); writers without such a buffer ignore it.
+  virtual void set_flush_bytes(size_t /*bytes*/) {}
   // Called every checkpoint interval: commits the rows written so far (with `checkpoint`
   // when SinkRequest::state is set) and carries on in a new transaction. Returns false
   // when this writer does not commit before the end (a staging table, a temporary file),

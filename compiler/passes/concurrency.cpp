@@ -7,6 +7,7 @@
 
 #include "compiler/passes/passes.h"
 #include "connectors/specs/connector_specs.h"
+#include "graph/units.h"
 
 namespace rbc {
 namespace {
@@ -65,6 +66,20 @@ void plan_router(PhysicalPlan& plan, NodeId id, int partitions) {
   node.concurrency_reason = "stateless: up to effective_parallelism batches at once";
 }
 
+// A flush threshold the user chose: autotune.pin_copy_flush_bytes, else the destination's
+// own copy_flush_bytes (clamped as the writers clamp it).
+std::optional<int64_t> flush_pin(const PhysicalPlan& plan, const DestinationSpec& destination) {
+  const auto& pin = plan.graph.info.resources.autotune.pin_copy_flush_bytes;
+  if (pin.present) return pin.value;
+  auto it = destination.connector.config.values.find("copy_flush_bytes");
+  if (it == destination.connector.config.values.end()) return std::nullopt;
+  std::optional<int64_t> bytes;
+  if (it->is_number()) bytes = static_cast<int64_t>(it->get<double>());
+  if (it->is_string()) bytes = parse_byte_size(it->get<std::string>());
+  if (!bytes) return std::nullopt;
+  return std::clamp<int64_t>(*bytes, 4096, int64_t{32} << 20);
+}
+
 void plan_sink(PhysicalPlan& plan, NodeId id, int partitions) {
   const DestinationSpec& destination = plan.graph.node(id).sink().destination;
   const ConnectorSpec* spec = find_connector_spec(destination.connector.use.value);
@@ -73,8 +88,7 @@ void plan_sink(PhysicalPlan& plan, NodeId id, int partitions) {
     node.partitions = partitions;
     node.concurrency = partitions;
     node.concurrency_reason = "one writer per partition, each with its own connection";
-    const auto& pin = plan.graph.info.resources.autotune.pin_copy_flush_bytes;
-    if (pin.present) node.copy_flush_bytes = pin.value;
+    if (auto pin = flush_pin(plan, destination)) node.copy_flush_bytes = *pin;
   } else {
     node.partitions = 1;
     node.concurrency = 1;
@@ -83,14 +97,16 @@ void plan_sink(PhysicalPlan& plan, NodeId id, int partitions) {
   }
 }
 
-bool feeds_parallel_writer(const LogicalGraph& graph, NodeId source) {
+// The destinations fed by `source` that several writers load at once (COPY destinations).
+std::vector<const DestinationSpec*> parallel_destinations(const LogicalGraph& graph, NodeId source) {
+  std::vector<const DestinationSpec*> out;
   for (NodeId id : graph.reachable_from(source)) {
     const LogicalNode& node = graph.node(id);
     if (node.kind != NodeKind::sink) continue;
     const ConnectorSpec* spec = find_connector_spec(node.sink().destination.connector.use.value);
-    if (spec != nullptr && spec->parallel_writes) return true;
+    if (spec != nullptr && spec->parallel_writes) out.push_back(&node.sink().destination);
   }
-  return false;
+  return out;
 }
 
 void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
@@ -121,9 +137,10 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
       candidates.partition_mode = {PartitionMode::mod, PartitionMode::range};
     }
   }
-  if (feeds_parallel_writer(plan.graph, id)) {
-    if (autotune.pin_copy_flush_bytes.present) {
-      candidates.copy_flush_bytes = {autotune.pin_copy_flush_bytes.value};
+  auto destinations = parallel_destinations(plan.graph, id);
+  if (!destinations.empty()) {
+    if (auto pin = flush_pin(plan, *destinations.front())) {
+      candidates.copy_flush_bytes = {*pin};
       candidates.pinned.push_back("copy_flush_bytes");
     } else {
       candidates.copy_flush_bytes = {int64_t{4} << 20, int64_t{8} << 20, int64_t{16} << 20};

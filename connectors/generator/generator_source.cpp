@@ -2,7 +2,9 @@
 // into columns.
 #include "connectors/generator/generator_source.h"
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstring>
 
 namespace rbc::generator {
@@ -197,7 +199,8 @@ void append_generated(Column& column, const ColumnRecipe& recipe, uint64_t row, 
 class GeneratorReader final : public PartitionReader {
  public:
   GeneratorReader(GeneratorPlan plan, const StreamRequest& request, int index)
-      : plan_(std::move(plan)), max_rows_(std::max<size_t>(1, request.max_batch_rows)) {
+      : plan_(std::move(plan)), max_rows_(std::max<size_t>(1, request.max_batch_rows)), batch_rows_(max_rows_) {
+    if (request.sliced_readers > 0) return;  // nothing until start_slice()
     const auto count = static_cast<uint64_t>(request.partition_count);
     const auto i = static_cast<uint64_t>(index);
     if (request.partition_mode == PartitionMode::range) {
@@ -216,7 +219,7 @@ class GeneratorReader final : public PartitionReader {
     if (next_ >= end_) return std::optional<Batch>();
     Batch batch = Batch::empty(plan_.schema);
     const uint64_t remaining = (end_ - next_ + step_ - 1) / step_;
-    const size_t rows = static_cast<size_t>(std::min<uint64_t>(remaining, max_rows_));
+    const size_t rows = static_cast<size_t>(std::min<uint64_t>(remaining, batch_rows_));
     for (auto& column : batch.columns) {
       column.reserve(rows, column.type().is_variable_width() ? rows * 16 : 0);
     }
@@ -234,9 +237,27 @@ class GeneratorReader final : public PartitionReader {
     return std::optional<Batch>(std::move(batch));
   }
 
+  // The key is `id`, row + 1 (KeySpan 1..rows).
+  Status start_slice(const KeySlice& slice, size_t max_batch_rows) override {
+    if (next_ < end_) return Status::internal("generator source: start_slice() while reading");
+    auto row_of = [&](int64_t key) { return static_cast<uint64_t>(std::clamp<int64_t>(key - 1, 0, rows())); };
+    next_ = slice.lo ? row_of(*slice.lo) : 0;
+    end_ = slice.hi ? row_of(*slice.hi) : plan_.rows;
+    step_ = static_cast<uint64_t>(std::max(1, slice.mod_count));
+    if (step_ > 1) {
+      // The first row at or after next_ whose key (row + 1) is mod_index modulo step_.
+      uint64_t wanted = (static_cast<uint64_t>(slice.mod_index) + step_ - 1) % step_;
+      next_ += (wanted + step_ - next_ % step_) % step_;
+    }
+    batch_rows_ = max_batch_rows > 0 ? std::min(max_batch_rows, max_rows_) : max_rows_;
+    return Status::ok();
+  }
+
  private:
+  int64_t rows() const { return static_cast<int64_t>(std::min<uint64_t>(plan_.rows, INT64_MAX)); }
+
   GeneratorPlan plan_;
-  size_t max_rows_;
+  size_t max_rows_, batch_rows_;
   uint64_t next_ = 0, end_ = 0, step_ = 1;
 };
 
@@ -247,10 +268,22 @@ class GeneratorSource final : public Source {
     return plan.schema;
   }
 
+  std::optional<KeySpan> key_span(const StreamRequest& request) override {
+    auto plan = plan_generation(request);
+    if (!plan.is_ok()) return std::nullopt;
+    KeySpan span;
+    span.empty = plan->rows == 0;
+    span.min = 1;
+    span.max = static_cast<int64_t>(std::min<uint64_t>(plan->rows, INT64_MAX));
+    span.estimated_rows = static_cast<double>(plan->rows);
+    return span;
+  }
+
   Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) override {
-    if (request.partition_count < 1 || index < 0 || index >= request.partition_count) {
+    int readers = request.sliced_readers > 0 ? request.sliced_readers : request.partition_count;
+    if (readers < 1 || index < 0 || index >= readers) {
       return Status::invalid("generator source: partition " + std::to_string(index) + " of " +
-                             std::to_string(request.partition_count));
+                             std::to_string(readers));
     }
     RBC_ASSIGN_OR_RETURN(GeneratorPlan plan, plan_generation(request));
     return std::unique_ptr<PartitionReader>(

@@ -32,6 +32,12 @@ class CopyDecoder {
   // appending every complete tuple to `batch` (whose columns match `types`).
   Status feed(const char* data, size_t size, Batch& batch);
   bool finished() const { return finished_; }
+  // Expects a new COPY stream (header first), as after construction; counters carry on.
+  void restart() {
+    pending_.clear();
+    header_done_ = false;
+    finished_ = false;
+  }
   // on_data_error: skip — a tuple with an undecodable value (numeric NaN into a decimal)
   // is dropped whole and counted instead of failing the read.
   void set_skip_bad_rows(bool skip) { skip_bad_rows_ = skip; }

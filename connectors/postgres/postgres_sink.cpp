@@ -58,6 +58,10 @@ TableRef staging_of(const TableRef& target) {
   return {target.schema, name};
 }
 
+size_t clamp_flush_bytes(int64_t bytes) {
+  return static_cast<size_t>(std::clamp<int64_t>(bytes, 4096, int64_t{32} << 20));
+}
+
 // copy_flush_bytes as a number of bytes or a size ("8mb"), clamped to 4 KiB .. 32 MiB.
 size_t flush_bytes_of(const Config& config) {
   auto it = config.values.find("copy_flush_bytes");
@@ -66,13 +70,13 @@ size_t flush_bytes_of(const Config& config) {
   if (it->is_number()) bytes = static_cast<int64_t>(it->get<double>());
   if (it->is_string()) bytes = parse_byte_size(it->get<std::string>());
   if (!bytes) return kDefaultFlushBytes;
-  return static_cast<size_t>(std::clamp<int64_t>(*bytes, 4096, int64_t{32} << 20));
+  return clamp_flush_bytes(*bytes);
 }
 
 class PostgresWriter final : public PartitionWriter {
  public:
   PostgresWriter(PgConn conn, std::shared_ptr<TableState> state, const SinkRequest& request)
-      : conn_(std::move(conn)), state_(std::move(state)), request_(request) {}
+      : conn_(std::move(conn)), state_(std::move(state)), request_(request), flush_bytes_(state_->flush_bytes) {}
   ~PostgresWriter() override {
     if (conn_.is_open()) abort();
   }
@@ -114,7 +118,7 @@ class PostgresWriter final : public PartitionWriter {
       stage_ddl_ += "_rbc_seq bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP";
     }
     encoder_.emplace(std::move(wires), names_);
-    buffer_.reserve(state_->flush_bytes + (64 << 10));
+    buffer_.reserve(flush_bytes_ + (64 << 10));
     return begin();
   }
 
@@ -124,10 +128,12 @@ class PostgresWriter final : public PartitionWriter {
     for (size_t begin = 0; begin < batch.num_rows; begin += kChunkRows) {
       size_t end = std::min(batch.num_rows, begin + kChunkRows);
       RBC_RETURN_NOT_OK(encoder_->append_rows(batch, begin, end, buffer_));
-      if (buffer_.size() >= state_->flush_bytes) RBC_RETURN_NOT_OK(flush());
+      if (buffer_.size() >= flush_bytes_) RBC_RETURN_NOT_OK(flush());
     }
     return Status::ok();
   }
+
+  void set_flush_bytes(size_t bytes) override { flush_bytes_ = clamp_flush_bytes(static_cast<int64_t>(bytes)); }
 
   // append and upsert commit at every checkpoint; replace loads a staging table that
   // only finish() makes visible, so it has nothing to commit early.
@@ -267,6 +273,7 @@ class PostgresWriter final : public PartitionWriter {
   std::string stage_ddl_;          // the temporary staging table, when one is needed
   std::optional<CopyEncoder> encoder_;
   std::string buffer_;
+  size_t flush_bytes_;
   bool in_copy_ = false;
 };
 

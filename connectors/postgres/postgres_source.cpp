@@ -1,7 +1,9 @@
 // PostgresSource: reads one table per stream with binary COPY. With N > 1 partitions a
 // leader transaction exports a snapshot that every partition reader imports, so all
 // partitions see one consistent state; each partition reads a disjoint slice (mod or
-// range of an integer key). Incremental streams read rows after the saved cursor.
+// range of an integer key). Incremental streams read rows after the saved cursor. For the
+// autotuner, readers are opened in that snapshot without a query and read the key slices
+// they are given, one COPY each, until finish_slices().
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -23,9 +25,9 @@ struct StreamState {
   std::vector<const PgColumn*> columns;  // the projection, in output order
   std::shared_ptr<const Schema> schema;
   std::string partition_key;  // as configured, or the table's integer primary key
-  std::string snapshot;       // exported by the leader when partitioned
+  std::string snapshot;       // exported by the leader when partitioned or sliced
   PgConn leader;              // holds the snapshot open until every partition finished reading
-  bool range_empty = true;
+  bool range_empty = true;    // min/max: known in range mode and when sliced with a key
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
   int finished = 0;                               // partitions that read to the end
@@ -63,16 +65,84 @@ std::string partition_predicate(const StreamRequest& request, const StreamState&
   return "(" + both + null_clause + ")";
 }
 
+// The WHERE predicate of a key slice (see KeySlice); "" for the whole stream.
+std::string slice_predicate(const std::string& key_name, const KeySlice& slice) {
+  std::string key = quote_ident(key_name);
+  std::vector<std::string> parts;
+  if (slice.lo) parts.push_back(key + " >= " + std::to_string(*slice.lo));
+  if (slice.hi) parts.push_back(key + " < " + std::to_string(*slice.hi));
+  if (slice.mod_count > 1) {
+    parts.push_back("abs(mod(" + key + ", " + std::to_string(slice.mod_count) +
+                    ")) = " + std::to_string(slice.mod_index));
+  }
+  if (parts.empty()) return "";
+  std::string keyed;
+  for (const auto& part : parts) keyed += (keyed.empty() ? "" : " AND ") + part;
+  return "(" + keyed + (slice.with_nulls ? " OR " + key + " IS NULL" : "") + ")";
+}
+
+std::string select_sql(const StreamRequest& request, const StreamState& state,
+                       const std::string& partition_where) {
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < state.columns.size(); ++i) {
+    const PgColumn* c = state.columns[i];
+    if (i > 0) sql += ", ";
+    sql += quote_ident(c->name);
+    // Types rbc carries as text are converted by the server's output function.
+    if (c->wire == WireKind::as_text) sql += "::text AS " + quote_ident(c->name);
+  }
+  if (state.columns.empty()) sql += "NULL";  // a table with no columns still has rows
+  sql += " FROM " + state.table.ref.quoted();
+  std::vector<std::string> where;
+  if (!partition_where.empty()) where.push_back(partition_where);
+  bool incremental = request.sync_mode == SyncMode::incremental;
+  const PgColumn* cursor = incremental ? state.table.column(request.cursor_field) : nullptr;
+  const PgColumn* tie =
+      incremental && !request.tie_breaker_field.empty() ? state.table.column(request.tie_breaker_field) : nullptr;
+  // A row without a cursor value cannot be placed after a saved position: incremental
+  // streams skip them (documented in docs/architecture.md).
+  if (cursor) where.push_back(quote_ident(cursor->name) + " IS NOT NULL");
+  if (tie) where.push_back(quote_ident(tie->name) + " IS NOT NULL");
+  if (cursor && request.cursor_value) {
+    std::string lhs = quote_ident(cursor->name);
+    std::string rhs = quote_literal(*request.cursor_value) + "::" + cursor->type_sql;
+    if (tie && request.tie_breaker_value) {
+      lhs = "(" + lhs + ", " + quote_ident(tie->name) + ")";
+      rhs = "(" + rhs + ", " + quote_literal(*request.tie_breaker_value) + "::" + tie->type_sql + ")";
+    }
+    where.push_back(lhs + " > " + rhs);
+  }
+  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  if (cursor) {
+    sql += " ORDER BY " + quote_ident(cursor->name);
+    if (tie) sql += ", " + quote_ident(tie->name);
+  }
+  return sql;
+}
+
+// Sends `COPY (select) TO STDOUT (FORMAT binary)`; the rows follow on the connection.
+Status start_copy_out(PgConn& conn, const std::string& select, const TableRef& table) {
+  std::string sql = "COPY (" + select + ") TO STDOUT (FORMAT binary)";
+  PgResult result(PQexec(conn.get(), sql.c_str()));
+  if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
+    return conn.error_status(result.get(), "reading " + table.display());
+  }
+  return Status::ok();
+}
+
 class PostgresReader final : public PartitionReader {
  public:
   PostgresReader(PgConn conn, std::shared_ptr<StreamState> state, const StreamRequest& request,
                  bool in_transaction)
       : conn_(std::move(conn)),
         state_(std::move(state)),
+        request_(request),
         in_transaction_(in_transaction),
+        sliced_(request.sliced_readers > 0),
         max_rows_(std::max<size_t>(1, request.max_batch_rows)),
         max_bytes_(std::max<size_t>(1, request.max_batch_bytes)),
-        decoder_(wires(*state_), types(*state_), names(*state_)) {
+        decoder_(wires(*state_), types(*state_), names(*state_)),
+        done_(sliced_) {
     decoder_.set_skip_bad_rows(request.on_data_error == OnDataError::skip);
   }
 
@@ -81,7 +151,7 @@ class PostgresReader final : public PartitionReader {
     Batch batch = carry_ ? std::move(*carry_) : Batch::empty(state_->schema);
     carry_.reset();
     uint64_t start_bytes = decoder_.bytes_decoded();
-    while (!done_ && batch.num_rows < max_rows_ && decoder_.bytes_decoded() - start_bytes < max_bytes_) {
+    while (!done_ && batch.num_rows < slice_max_rows_ && decoder_.bytes_decoded() - start_bytes < max_bytes_) {
       RBC_RETURN_NOT_OK(read_row(batch));
     }
     if (!done_ && state_->cursor_index >= 0 && state_->tie_breaker_index < 0) {
@@ -92,6 +162,24 @@ class PostgresReader final : public PartitionReader {
   }
 
   size_t rejected_rows() const override { return decoder_.rejected_rows(); }
+
+  Status start_slice(const KeySlice& slice, size_t max_batch_rows) override {
+    if (!sliced_ || !done_ || carry_) return Status::internal("postgres: start_slice() while reading");
+    if (state_->partition_key.empty() && !(slice == KeySlice{}))
+      return Status::internal("postgres: a key slice of a stream without a partition key");
+    RBC_RETURN_NOT_OK(
+        start_copy_out(conn_, select_sql(request_, *state_, slice_predicate(state_->partition_key, slice)),
+                       state_->table.ref));
+    decoder_.restart();
+    slice_max_rows_ = max_batch_rows > 0 ? std::min(max_batch_rows, max_rows_) : max_rows_;
+    done_ = false;
+    return Status::ok();
+  }
+
+  Status finish_slices() override {
+    if (!sliced_ || !conn_.is_open()) return Status::ok();
+    return end_transaction();
+  }
 
  private:
   static std::vector<WireKind> wires(const StreamState& s) {
@@ -162,6 +250,11 @@ class PostgresReader final : public PartitionReader {
     }
     while (PgResult extra{PQgetResult(conn_.get())}) {
     }
+    // A sliced reader keeps its snapshot for the next slice.
+    return sliced_ ? Status::ok() : end_transaction();
+  }
+
+  Status end_transaction() {
     if (in_transaction_) RBC_RETURN_NOT_OK(conn_.exec("COMMIT"));
     conn_.close();
     // The last partition to finish releases the leader's snapshot.
@@ -175,11 +268,14 @@ class PostgresReader final : public PartitionReader {
 
   PgConn conn_;
   std::shared_ptr<StreamState> state_;
+  StreamRequest request_;
   bool in_transaction_;
+  bool sliced_;
   size_t max_rows_, max_bytes_;
+  size_t slice_max_rows_ = max_rows_;
   CopyDecoder decoder_;
   std::optional<Batch> carry_;  // the first row of the next batch (see end_at_cursor_change)
-  bool done_ = false;
+  bool done_;
 };
 
 class PostgresSource final : public Source {
@@ -221,31 +317,38 @@ class PostgresSource final : public Source {
       }
     }
 
-    if (request.partition_count > 1) {
+    bool sliced = request.sliced_readers > 0;
+    if (sliced && request.sync_mode == SyncMode::incremental)
+      return Status::internal("postgres: an incremental stream is read in cursor order, not in key slices");
+    if (request.partition_count > 1 || sliced) {
       // Without a configured key the single-column integer primary key partitions the
       // stream (the compiler says so when it can reach the catalog); never guess further.
+      // Sliced reading of one partition can do without a key: it reads the whole stream.
       state->partition_key = request.partition_key;
       if (state->partition_key.empty()) {
         const auto& pk = state->table.primary_key;
         const PgColumn* pk_column = pk.size() == 1 ? state->table.column(pk[0]) : nullptr;
-        if (pk_column == nullptr || !is_integer_oid(pk_column->type_oid)) {
+        if (pk_column != nullptr && is_integer_oid(pk_column->type_oid)) {
+          state->partition_key = pk[0];
+        } else if (request.partition_count > 1) {
           return Status::invalid("postgres: " + ref.display() +
                                  " has no partition_key and no single-column integer primary key to read "
                                  "it in partitions; set partition_key, or parallelism: 1");
         }
-        state->partition_key = pk[0];
       }
-      const PgColumn* key = state->table.column(state->partition_key);
-      if (key == nullptr) return missing_column(state->table, state->partition_key, "partition key");
-      if (!is_integer_oid(key->type_oid)) {
-        return Status::invalid("postgres: partition key " + state->partition_key + " of " + ref.display() +
-                               " is " + key->type_sql + ", not an integer");
+      if (!state->partition_key.empty()) {
+        const PgColumn* key = state->table.column(state->partition_key);
+        if (key == nullptr) return missing_column(state->table, state->partition_key, "partition key");
+        if (!is_integer_oid(key->type_oid)) {
+          return Status::invalid("postgres: partition key " + state->partition_key + " of " + ref.display() +
+                                 " is " + key->type_sql + ", not an integer");
+        }
       }
       // The leader's transaction pins one snapshot for all partitions (SPEC §3).
       RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
       RBC_ASSIGN_OR_RETURN(auto snap, conn.query("SELECT pg_export_snapshot()"));
       state->snapshot = PQgetvalue(snap.get(), 0, 0);
-      if (request.partition_mode == PartitionMode::range) {
+      if (!state->partition_key.empty() && (request.partition_mode == PartitionMode::range || sliced)) {
         std::string k = quote_ident(state->partition_key);
         RBC_ASSIGN_OR_RETURN(auto bounds, conn.query("SELECT min(" + k + ")::int8, max(" + k +
                                                      ")::int8 FROM " + ref.quoted()));
@@ -256,11 +359,24 @@ class PostgresSource final : public Source {
         }
       }
       state->leader = std::move(conn);
-      state->leader_holders = request.partition_count;
+      state->leader_holders = sliced ? request.sliced_readers : request.partition_count;
     }
     std::lock_guard lock(mu_);
     streams_[stream_key(request)] = state;
     return std::shared_ptr<const Schema>(schema);
+  }
+
+  std::optional<KeySpan> key_span(const StreamRequest& request) override {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(stream_key(request));
+    if (it == streams_.end() || it->second->partition_key.empty()) return std::nullopt;
+    const StreamState& state = *it->second;
+    KeySpan span;
+    span.empty = state.range_empty;
+    span.min = state.range_min;
+    span.max = state.range_max;
+    span.estimated_rows = static_cast<double>(std::max<int64_t>(0, state.table.row_estimate));
+    return span;
   }
 
   Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) override {
@@ -272,7 +388,8 @@ class PostgresSource final : public Source {
         return Status::internal("postgres: open() of " + request.stream + " before prepare()");
       state = it->second;
     }
-    if (index < 0 || index >= std::max(1, request.partition_count)) {
+    int readers = request.sliced_readers > 0 ? request.sliced_readers : request.partition_count;
+    if (index < 0 || index >= std::max(1, readers)) {
       return Status::internal("postgres: partition index out of range");
     }
     RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
@@ -281,10 +398,9 @@ class PostgresSource final : public Source {
       RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
       RBC_RETURN_NOT_OK(conn.exec("SET TRANSACTION SNAPSHOT " + quote_literal(state->snapshot)));
     }
-    std::string sql = "COPY (" + select_sql(request, *state, index) + ") TO STDOUT (FORMAT binary)";
-    PgResult result(PQexec(conn.get(), sql.c_str()));
-    if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
-      return conn.error_status(result.get(), "reading " + state->table.ref.display());
+    if (request.sliced_readers == 0) {
+      std::string partition = request.partition_count > 1 ? partition_predicate(request, *state, index) : "";
+      RBC_RETURN_NOT_OK(start_copy_out(conn, select_sql(request, *state, partition), state->table.ref));
     }
     return std::unique_ptr<PartitionReader>(
         std::make_unique<PostgresReader>(std::move(conn), state, request, in_transaction));
@@ -305,45 +421,6 @@ class PostgresSource final : public Source {
     }
     return Status::invalid("postgres: " + std::string(role) + " column \"" + name +
                            "\" must be among the selected columns of " + state.table.ref.display());
-  }
-
-  static std::string select_sql(const StreamRequest& request, const StreamState& state, int index) {
-    std::string sql = "SELECT ";
-    for (size_t i = 0; i < state.columns.size(); ++i) {
-      const PgColumn* c = state.columns[i];
-      if (i > 0) sql += ", ";
-      sql += quote_ident(c->name);
-      // Types rbc carries as text are converted by the server's output function.
-      if (c->wire == WireKind::as_text) sql += "::text AS " + quote_ident(c->name);
-    }
-    if (state.columns.empty()) sql += "NULL";  // a table with no columns still has rows
-    sql += " FROM " + state.table.ref.quoted();
-    std::vector<std::string> where;
-    if (request.partition_count > 1) where.push_back(partition_predicate(request, state, index));
-    bool incremental = request.sync_mode == SyncMode::incremental;
-    const PgColumn* cursor = incremental ? state.table.column(request.cursor_field) : nullptr;
-    const PgColumn* tie = incremental && !request.tie_breaker_field.empty()
-                              ? state.table.column(request.tie_breaker_field)
-                              : nullptr;
-    // A row without a cursor value cannot be placed after a saved position: incremental
-    // streams skip them (documented in docs/architecture.md).
-    if (cursor) where.push_back(quote_ident(cursor->name) + " IS NOT NULL");
-    if (tie) where.push_back(quote_ident(tie->name) + " IS NOT NULL");
-    if (cursor && request.cursor_value) {
-      std::string lhs = quote_ident(cursor->name);
-      std::string rhs = quote_literal(*request.cursor_value) + "::" + cursor->type_sql;
-      if (tie && request.tie_breaker_value) {
-        lhs = "(" + lhs + ", " + quote_ident(tie->name) + ")";
-        rhs = "(" + rhs + ", " + quote_literal(*request.tie_breaker_value) + "::" + tie->type_sql + ")";
-      }
-      where.push_back(lhs + " > " + rhs);
-    }
-    for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
-    if (cursor) {
-      sql += " ORDER BY " + quote_ident(cursor->name);
-      if (tie) sql += ", " + quote_ident(tie->name);
-    }
-    return sql;
   }
 
   std::mutex mu_;

@@ -54,9 +54,11 @@
 #include <thread>
 
 #include "connectors/registry.h"
+#include "connectors/specs/connector_specs.h"
 #include "connectors/state/state_store.h"
 #include "graph/plan_printer.h"
 #include "graph/value_format.h"
+#include "operators/runtime/autotune.h"
 #include "operators/runtime/operator.h"
 #include "operators/sql/sql.h"
 
@@ -99,6 +101,7 @@ struct Ticket {
   }
   Limiter* limiter;
   std::shared_ptr<Gate> gate;
+  std::shared_ptr<WindowHold> window;  // an autotune probe window the batch belongs to
 };
 
 struct Envelope {
@@ -139,6 +142,7 @@ struct Counters {
 
 struct ReaderState {
   std::unique_ptr<PartitionReader> reader;
+  TunedReader* tuned = nullptr;  // `reader`, when the autotuner hands it its slices
   std::atomic<bool> exhausted{false};
   int64_t last_read_end_ns = 0;
   uint64_t rows = 0;
@@ -169,6 +173,10 @@ struct RuntimeNode {
   // source
   std::unique_ptr<Source> source;
   StreamRequest stream_request;
+  int tuned_readers = 0;                      // > 0: the autotuner probes this stream
+  std::unique_ptr<StreamTuner> tuner;         // ... with this (declared before the readers
+                                              // that use it, so that it outlives them)
+  std::optional<AutotuneEvent> skipped_tune;  // else why not
   std::vector<std::unique_ptr<ReaderState>> readers;
   int cursor_index = -1, tie_breaker_index = -1;        // incremental: columns of the position
   std::shared_ptr<const CursorPosition> last_position;  // of the last row read
@@ -185,6 +193,8 @@ struct RuntimeNode {
   std::vector<std::unique_ptr<PartitionWriter>> writers;
   std::vector<bool> committed;
   std::vector<WriterProgress> progress;  // per writer
+  StreamTuner* flush_tuner = nullptr;    // sets the writers' flush threshold while it probes
+  std::vector<int64_t> flush_applied;    // per writer: the threshold last set
   bool tracks_cursor = false;            // its one writer commits the stream's cursor (see prepare())
   bool redo_is_safe = true;              // running the stream again after a commit duplicates nothing
   DryRunOutput* dry_run_output = nullptr;
@@ -338,6 +348,14 @@ class Execution {
   void monitor_loop();
   RunProgress progress() const;
   void log_start();
+  void start_tuner(RuntimeNode& source);
+  // The flush threshold the writers fed by `source` start with (a pin, or the default).
+  int64_t flush_baseline(NodeId source) const {
+    for (NodeId next : graph().reachable_from(source)) {
+      if (graph().node(next).kind == NodeKind::sink) return plan_.at(next).copy_flush_bytes;
+    }
+    return kDefaultCopyFlushBytes;
+  }
   RunReport make_report(double seconds);
 
   const PhysicalPlan& plan_;
@@ -348,7 +366,6 @@ class Execution {
   std::vector<std::unique_ptr<RuntimeNode>> nodes_;  // by node id
   std::vector<std::unique_ptr<std::atomic<uint64_t>>> sequences_;
   std::vector<std::unique_ptr<DryRunOutput>> dry_run_outputs_;
-  std::vector<AutotuneEvent> autotune_;
   FirstError first_error_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cancelled_by_signal_{false};
@@ -404,7 +421,10 @@ bool Execution::build_nodes() {
       hashed = hashed || (nodes_[pred]->logical->kind == NodeKind::router &&
                           nodes_[pred]->logical->router().mode == RouterNode::Mode::hash);
     }
-    if (node->logical->kind == NodeKind::source) lanes = std::max(1, node->plan->partitions);
+    if (node->logical->kind == NodeKind::source) {
+      node->tuned_readers = tuned_readers(plan_, id, options_.dry_run);
+      lanes = node->tuned_readers > 0 ? node->tuned_readers : std::max(1, node->plan->partitions);
+    }
     node->lanes = lanes;
     node->hashed_lanes = hashed;
     node->out_lanes = lanes;
@@ -497,7 +517,8 @@ bool Execution::prepare() {
         request.tie_breaker_field = source.stream.tie_breaker_field.value;
         request.partition_key = source.stream.partition_key.value;
         request.partition_mode = node.plan->partition_mode;
-        request.partition_count = node.lanes;
+        request.partition_count = std::max(1, node.plan->partitions);
+        request.sliced_readers = node.tuned_readers;
         request.max_batch_bytes =
             static_cast<size_t>(std::max<int64_t>(1, info.resources.max_batch_bytes.value));
         if (options_.max_batch_rows > 0) request.max_batch_rows = options_.max_batch_rows;
@@ -531,6 +552,7 @@ bool Execution::prepare() {
           return false;
         }
         node.output_schema = *schema;
+        if (node.tuned_readers > 0) start_tuner(node);
         if (request.sync_mode == SyncMode::incremental) {
           // The position is taken from the rows read, so the source must deliver the columns.
           node.cursor_index = node.output_schema->index_of(request.cursor_field);
@@ -623,7 +645,12 @@ bool Execution::prepare() {
         request.schema_evolution = sink.destination.schema_evolution.value;
         request.primary_key = sink.destination.primary_key.value;
         request.on_data_error = sink.destination.on_data_error.value;
+        // One writer per lane for destinations loaded in parallel: a probed stream has more
+        // lanes than its plan.
         request.partition_count = std::max(1, node.plan->partitions);
+        const ConnectorSpec* spec = find_connector_spec(sink.destination.connector.use.value);
+        if (spec != nullptr && spec->parallel_writes)
+          request.partition_count = std::max(request.partition_count, node.lanes);
         // Where the stream's position is committed (docs/architecture.md, "State"): with
         // the rows, when one source reads in cursor order into this sink's one writer;
         // otherwise once every sink of the stream has finished.
@@ -643,6 +670,7 @@ bool Execution::prepare() {
             sinks_of_source += g.node(next).kind == NodeKind::sink;
           node.state_stream = feeding->state_stream;
         }
+        if (feeding != nullptr && feeding->tuner) node.flush_tuner = feeding->tuner.get();
         node.tracks_cursor = sources == 1 && feeding->cursor_index >= 0 && sinks_of_source == 1 &&
                              request.partition_count == 1;
         if (state_.in_destination())
@@ -674,7 +702,15 @@ bool Execution::open_readers_and_writers() {
           return false;
         }
         node.readers.push_back(std::make_unique<ReaderState>());
-        node.readers.back()->reader = std::move(reader).value();
+        ReaderState& state = *node.readers.back();
+        if (node.tuner) {
+          auto tuned = std::make_unique<TunedReader>(std::move(reader).value(), *node.tuner, p,
+                                                     [this] { return stopped(); });
+          state.tuned = tuned.get();
+          state.reader = std::move(tuned);
+        } else {
+          state.reader = std::move(reader).value();
+        }
       }
     } else if (node.logical->kind == NodeKind::sink && node.sink) {
       for (int p = 0; p < node.sink_request.partition_count; ++p) {
@@ -684,6 +720,11 @@ bool Execution::open_readers_and_writers() {
           return false;
         }
         node.writers.push_back(std::move(writer).value());
+        // A pinned flush threshold holds from the start; a probing tuner sets its own.
+        const int64_t flush = node.plan->copy_flush_bytes;
+        if (graph().info.resources.autotune.pin_copy_flush_bytes.present)
+          node.writers.back()->set_flush_bytes(static_cast<size_t>(flush));
+        node.flush_applied.push_back(flush);
         node.committed.push_back(false);
         node.progress.push_back(WriterProgress{0, now_ns(), true, nullptr});
       }
@@ -793,6 +834,10 @@ void Execution::run_writer(RuntimeNode& node, int partition, const Msg& envelope
   // position is that of the last row read whose batch is fully written.
   if (envelope->position) progress.position = envelope->position;
   if (envelope->batch.num_rows == 0) return;
+  if (node.flush_tuner != nullptr && node.flush_tuner->flush_bytes() != node.flush_applied[partition]) {
+    node.flush_applied[partition] = node.flush_tuner->flush_bytes();
+    node.writers[partition]->set_flush_bytes(static_cast<size_t>(node.flush_applied[partition]));
+  }
   try {
     Status status = node.writers[partition]->write(envelope->batch);
     node.counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
@@ -939,6 +984,7 @@ void Execution::lower_source(flow::graph& g, RuntimeNode& node,
             if (state->rows + batch->num_rows >= options_.limit) state->exhausted.store(true);
           }
           state->rows += batch->num_rows;
+          if (state->tuned) token->ticket->window = state->tuned->hold();
           if (node.cursor_index >= 0 && batch->num_rows > 0) {
             token->position = last_row_position(*batch, node.cursor_index, node.tie_breaker_index);
             node.last_position = token->position;
@@ -1121,37 +1167,40 @@ void Execution::log_start() {
     spdlog::info("run start: pipeline={} (no parallelism decision) tag={}", info.name.value, kParallelismTag);
   }
   spdlog::info("runtime: arena_concurrency={} max_inflight_batches={} per partition{}",
-               arena_concurrency(plan_), info.resources.max_inflight_batches.value,
+               arena_concurrency(plan_, options_.dry_run), info.resources.max_inflight_batches.value,
                options_.dry_run ? " (dry run)" : "");
-  // No probe/steady controller runs yet: every stream keeps its baseline knobs, and says so.
+  // Streams the autotuner probes log their event when it decides (StreamTuner); the
+  // others say here why they keep their baseline knobs.
   for (const auto& node : nodes_) {
-    if (node->logical->kind != NodeKind::source) continue;
+    if (node->logical->kind != NodeKind::source || node->tuned_readers > 0) continue;
     AutotuneEvent event;
     event.stream = node->logical->stream;
     const NodePlan& plan = *node->plan;
-    if (!plan.autotune_note.empty()) {
-      event.reason = plan.autotune_note;
-    } else {
-      event.reason = "no autotune controller in this runtime: baseline values";
-    }
+    event.reason = why_not_tuned(plan_, node->id, options_.dry_run);
     if (plan.autotune) event.pinned = plan.autotune->pinned;
     event.parallelism = node->lanes;
     event.partition_mode = plan.partition_mode;
-    if (plan.autotune && !plan.autotune->copy_flush_bytes.empty()) {
-      for (NodeId next : graph().reachable_from(node->id)) {
-        if (graph().node(next).kind == NodeKind::sink)
-          event.copy_flush_bytes = plan_.at(next).copy_flush_bytes;
-      }
-    }
-    std::string pinned;
-    for (const auto& knob : event.pinned) pinned += (pinned.empty() ? "" : ",") + knob;
-    spdlog::info(
-        "autotune-skipped stream=\"{}\" reason=\"{}\" pinned=[{}] baseline: parallelism={} "
-        "partition_mode={}{}",
-        event.stream, event.reason, pinned, event.parallelism, to_string(event.partition_mode),
-        event.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*event.copy_flush_bytes) : "");
-    autotune_.push_back(std::move(event));
+    if (plan.autotune && !plan.autotune->copy_flush_bytes.empty()) event.copy_flush_bytes = flush_baseline(node->id);
+    spdlog::info("{}", format_autotune_event(event));
+    node->skipped_tune = std::move(event);
   }
+}
+
+// The stream's key span is known once its source is prepared: the tuner plans its
+// windows from it, and measures them with the writers of the stream's sinks.
+void Execution::start_tuner(RuntimeNode& source) {
+  const NodePlan& plan = *source.plan;
+  TuneKnobs baseline{std::max(1, plan.partitions), plan.partition_mode, flush_baseline(source.id)};
+  AutotunePlanner planner(source.logical->stream, *plan.autotune, baseline, source.tuned_readers,
+                          source.source->key_span(source.stream_request));
+  auto writer_seconds = [this, id = source.id] {
+    int64_t busy = 0;
+    for (NodeId next : graph().reachable_from(id)) {
+      if (graph().node(next).kind == NodeKind::sink) busy += nodes_[next]->counters.busy_ns.load();
+    }
+    return static_cast<double>(busy) / 1e9;
+  };
+  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds);
 }
 
 RunReport Execution::make_report(double seconds) {
@@ -1161,10 +1210,13 @@ RunReport Execution::make_report(double seconds) {
   report.cancelled_by_signal = cancelled_by_signal_.load();
   report.error = first_error_.get();
   report.seconds = seconds;
-  report.arena_concurrency = arena_concurrency(plan_);
+  report.arena_concurrency = arena_concurrency(plan_, options_.dry_run);
   report.max_inflight_batches = graph().info.resources.max_inflight_batches.value;
   report.parallelism = plan_.parallelism;
-  report.autotune = autotune_;
+  for (const auto& node : nodes_) {
+    if (node->tuner) report.autotune.push_back(node->tuner->event());
+    if (node->skipped_tune) report.autotune.push_back(*node->skipped_tune);
+  }
   std::map<std::string, size_t> stream_index;
   for (NodeId id = 0; id < graph().node_count(); ++id) {
     const LogicalNode& logical = graph().node(id);
@@ -1223,8 +1275,8 @@ RunReport Execution::run() {
     // The arena asks for more threads than there may be cores (readers and writers block
     // in I/O); without raising the global limit oneTBB would cap it at the core count.
     tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                                static_cast<size_t>(arena_concurrency(plan_)));
-    tbb::task_arena arena(arena_concurrency(plan_));
+                                static_cast<size_t>(arena_concurrency(plan_, options_.dry_run)));
+    tbb::task_arena arena(arena_concurrency(plan_, options_.dry_run));
     arena.execute([&] {
       tbb::task_group_context context;
       flow::graph g(context);
@@ -1280,14 +1332,42 @@ RunReport Execution::run() {
 
 }  // namespace
 
-int arena_concurrency(const PhysicalPlan& plan) {
+int arena_concurrency(const PhysicalPlan& plan, bool dry_run) {
   int compute = plan.parallelism ? std::max(1, plan.parallelism->effective) : 1;
   int io = 0;
   for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
     NodeKind kind = plan.graph.node(id).kind;
     if (kind == NodeKind::source || kind == NodeKind::sink) io += std::max(1, plan.at(id).partitions);
+    // A probed stream opens more readers, and as many writers per sink it feeds.
+    if (kind == NodeKind::source) {
+      int extra = std::max(0, tuned_readers(plan, id, dry_run) - std::max(1, plan.at(id).partitions));
+      for (NodeId next : plan.graph.reachable_from(id)) io += extra * (plan.graph.node(next).kind == NodeKind::sink);
+      io += extra;
+    }
   }
   return std::clamp(compute + io, 2, 512);
+}
+
+std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run) {
+  const NodePlan& node = plan.at(source);
+  if (!node.autotune_note.empty()) return node.autotune_note;
+  if (!node.autotune) return "no autotune candidates in the plan: baseline values";
+  if (dry_run) return "dry run: baseline values";
+  const SourceNode& logical = plan.graph.node(source).source();
+  if (logical.stream.sync_mode.value != SyncMode::full_refresh)
+    return "an incremental stream is read in cursor order, not in key windows: baseline values";
+  const ConnectorSpec* spec = find_connector_spec(logical.connector.use.value);
+  if (spec == nullptr || !spec->partitioned_reads)
+    return "a " + logical.connector.use.value + " source cannot be read in key windows: baseline values";
+  return "";
+}
+
+int tuned_readers(const PhysicalPlan& plan, NodeId source, bool dry_run) {
+  if (!why_not_tuned(plan, source, dry_run).empty()) return 0;
+  const auto& candidates = plan.at(source).autotune->parallelism;
+  int64_t most = std::max(1, plan.at(source).partitions);
+  for (int64_t p : candidates) most = std::max(most, p);
+  return static_cast<int>(most);
 }
 
 namespace {

@@ -51,6 +51,12 @@ RunReport run_plan(const PhysicalPlan& plan, const RunOptions& options = {});
 // Concurrency of the task_arena a plan runs in: the compute workers
 // (effective_parallelism) plus one thread per reader and writer, since those block in
 // I/O and must not take compute workers away.
-int arena_concurrency(const PhysicalPlan& plan);
+int arena_concurrency(const PhysicalPlan& plan, bool dry_run = false);
+
+// Why the autotuner will not probe a source stream ("" when it will), and how many
+// readers the stream is opened with when it will (the largest parallelism candidate;
+// 0 when it will not).
+std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run);
+int tuned_readers(const PhysicalPlan& plan, NodeId source, bool dry_run);
 
 }  // namespace rbc

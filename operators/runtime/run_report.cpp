@@ -62,6 +62,30 @@ std::string format_byte_count(uint64_t bytes) {
   return unit == 0 ? std::to_string(bytes) + " B" : fixed(value, 1) + " " + units[unit];
 }
 
+std::string format_autotune_event(const AutotuneEvent& e) {
+  std::ostringstream out;
+  std::string pinned;
+  for (const auto& knob : e.pinned) pinned += (pinned.empty() ? "" : ",") + knob;
+  std::string knobs = "parallelism=" + std::to_string(e.parallelism) +
+                      " partition_mode=" + to_string(e.partition_mode) +
+                      (e.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.copy_flush_bytes) : "");
+  if (!e.decided) {
+    out << "autotune-skipped stream=\"" << e.stream << "\" reason=\"" << e.reason << "\" pinned=[" << pinned
+        << "] baseline: " << knobs;
+    return out.str();
+  }
+  out << "autotune-decision stream=\"" << e.stream << "\" winner: " << knobs << " (" << e.reason
+      << "); candidates:";
+  for (const auto& c : e.candidates) {
+    out << " [p=" << c.parallelism << " " << to_string(c.partition_mode) << " "
+        << format_bytes(c.copy_flush_bytes) << ": " << format_byte_count(static_cast<uint64_t>(c.bytes_per_second))
+        << "/s over " << c.windows << " windows]";
+  }
+  out << "; probe cost " << e.probe_windows << " windows, " << e.probe_rows << " rows, "
+      << fixed(e.probe_seconds, 3) << " s; pinned=[" << pinned << "]";
+  return out.str();
+}
+
 nlohmann::json report_to_json(const RunReport& report) {
   nlohmann::json out;
   out["pipeline"] = report.pipeline;
@@ -129,14 +153,32 @@ nlohmann::json report_to_json(const RunReport& report) {
   out["nodes"] = nodes;
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : report.autotune) {
-    nlohmann::json baseline = {{"parallelism", e.parallelism},
-                               {"partition_mode", to_string(e.partition_mode)}};
-    if (e.copy_flush_bytes) baseline["copy_flush_bytes"] = *e.copy_flush_bytes;
-    events.push_back({{"event", "autotune-skipped"},
-                      {"stream", e.stream},
-                      {"reason", e.reason},
-                      {"pinned", e.pinned},
-                      {"baseline", baseline}});
+    nlohmann::json knobs = {{"parallelism", e.parallelism}, {"partition_mode", to_string(e.partition_mode)}};
+    if (e.copy_flush_bytes) knobs["copy_flush_bytes"] = *e.copy_flush_bytes;
+    nlohmann::json event = {{"event", e.decided ? "autotune-decision" : "autotune-skipped"},
+                            {"stream", e.stream},
+                            {"reason", e.reason},
+                            {"pinned", e.pinned},
+                            {e.decided ? "winner" : "baseline", knobs}};
+    if (e.decided) {
+      nlohmann::json candidates = nlohmann::json::array();
+      for (const auto& c : e.candidates) {
+        candidates.push_back({{"parallelism", c.parallelism},
+                              {"partition_mode", to_string(c.partition_mode)},
+                              {"copy_flush_bytes", c.copy_flush_bytes},
+                              {"windows", c.windows},
+                              {"rows", c.rows},
+                              {"bytes", c.bytes},
+                              {"seconds", c.seconds},
+                              {"bytes_per_second", c.bytes_per_second},
+                              {"rows_per_second", c.rows_per_second},
+                              {"flush_share", c.flush_share},
+                              {"bytes_per_cpu_second", c.bytes_per_cpu_second}});
+      }
+      event["candidates"] = candidates;
+      event["probe"] = {{"windows", e.probe_windows}, {"rows", e.probe_rows}, {"seconds", e.probe_seconds}};
+    }
+    events.push_back(std::move(event));
   }
   out["autotune"] = events;
   nlohmann::json retries = nlohmann::json::array();
@@ -178,6 +220,17 @@ std::string format_summary(const RunReport& report) {
     out << '\n';
   }
   if (report.parallelism) out << "  parallelism: " << describe_decision(*report.parallelism) << '\n';
+  for (const auto& e : report.autotune) {
+    out << "  autotune \"" << e.stream << "\": ";
+    if (e.decided) {
+      out << "parallelism=" << e.parallelism << " partition_mode=" << to_string(e.partition_mode);
+      if (e.copy_flush_bytes) out << " copy_flush_bytes=" << format_bytes(*e.copy_flush_bytes);
+      out << " after " << e.probe_windows << " probe windows (" << e.probe_rows << " rows, "
+          << fixed(e.probe_seconds, 3) << " s): " << e.reason << '\n';
+    } else {
+      out << "skipped: " << e.reason << '\n';
+    }
+  }
   out << "  runtime: arena_concurrency=" << report.arena_concurrency
       << " max_inflight_batches=" << report.max_inflight_batches << '\n';
   return out.str();

@@ -56,15 +56,38 @@ struct StreamStats {
   double rows_per_second() const { return seconds > 0 ? static_cast<double>(rows_written) / seconds : 0; }
 };
 
-// One `autotune-skipped` event: this runtime runs every stream on its baseline knobs.
+// How one autotune candidate did over its probe windows.
+struct AutotuneCandidateResult {
+  int parallelism = 1;
+  PartitionMode partition_mode = PartitionMode::mod;
+  int64_t copy_flush_bytes = 0;
+  int windows = 0;
+  uint64_t rows = 0, bytes = 0;
+  double seconds = 0;
+  double bytes_per_second = 0, rows_per_second = 0;
+  double flush_share = 0;           // of the writers' time, spent inside write()
+  double bytes_per_cpu_second = 0;  // CPU efficiency
+};
+
+// One autotune event per source stream: `autotune-decision` when the stream was probed
+// (the candidates with what they measured, the winner, the probe's cost), else
+// `autotune-skipped` (why, the pinned knobs). Either way, the knob values the stream ran
+// with (after the probe: the winner's).
 struct AutotuneEvent {
   std::string stream;
-  std::string reason;
+  bool decided = false;
+  std::string reason;  // skipped: why; decided: how each knob was chosen
   std::vector<std::string> pinned;
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   std::optional<int64_t> copy_flush_bytes;  // when the stream feeds a parallel writer
+  std::vector<AutotuneCandidateResult> candidates;
+  int probe_windows = 0;
+  uint64_t probe_rows = 0;
+  double probe_seconds = 0;
 };
+// The event as one log line.
+std::string format_autotune_event(const AutotuneEvent& event);
 
 // A failed attempt that was run again (SPEC section 3).
 struct RetryEvent {

@@ -1,0 +1,489 @@
+// The runtime autotuner; autotune.h has the design.
+#include "operators/runtime/autotune.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "graph/plan_printer.h"
+
+namespace rbc {
+
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::string knob_value(const TuneKnobs& knobs, int knob) {
+  switch (knob) {
+    case 0: return "parallelism " + std::to_string(knobs.parallelism);
+    case 1: return "partition_mode " + std::string(to_string(knobs.partition_mode));
+    default: return "copy_flush_bytes " + format_bytes(knobs.flush_bytes);
+  }
+}
+
+}  // namespace
+
+// ---- AutotunePlanner --------------------------------------------------------------
+
+double AutotunePlanner::Candidate::bytes_per_second() const {
+  double bytes = 0, seconds = 0;
+  for (const auto& w : windows) bytes += static_cast<double>(w.bytes), seconds += w.seconds;
+  return seconds > 0 ? bytes / seconds : 0;
+}
+
+double AutotunePlanner::Candidate::rows_per_second() const {
+  double rows = 0, seconds = 0;
+  for (const auto& w : windows) rows += static_cast<double>(w.rows), seconds += w.seconds;
+  return seconds > 0 ? rows / seconds : 0;
+}
+
+double AutotunePlanner::Candidate::flush_share() const {
+  double flush = 0, seconds = 0;
+  for (const auto& w : windows) flush += w.flush_seconds, seconds += w.seconds * knobs.parallelism;
+  return seconds > 0 ? flush / seconds : 0;
+}
+
+double AutotunePlanner::Candidate::bytes_per_cpu_second() const {
+  double bytes = 0, cpu = 0;
+  for (const auto& w : windows) bytes += static_cast<double>(w.bytes), cpu += w.cpu_seconds;
+  return cpu > 0 ? bytes / cpu : 0;
+}
+
+double AutotunePlanner::Candidate::spread() const {
+  if (windows.empty()) return 0;
+  double low = 1e300, high = 0, sum = 0;
+  for (const auto& w : windows) {
+    double rate = w.seconds > 0 ? static_cast<double>(w.bytes) / w.seconds : 0;
+    low = std::min(low, rate), high = std::max(high, rate), sum += rate;
+  }
+  double mean = sum / static_cast<double>(windows.size());
+  return mean > 0 ? (high - low) / mean : 0;
+}
+
+AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& candidates, TuneKnobs baseline,
+                                 int readers, std::optional<KeySpan> span)
+    : stream_(std::move(stream)),
+      candidates_(candidates),
+      baseline_(baseline),
+      best_(baseline),
+      readers_(readers),
+      span_(span) {
+  // A knob without candidates keeps its baseline; no candidate may need more readers
+  // than the stream was opened with.
+  auto& p = candidates_.parallelism;
+  if (p.empty()) p = {baseline.parallelism};
+  p.erase(std::remove_if(p.begin(), p.end(), [&](int64_t n) { return n < 1 || n > readers; }), p.end());
+  if (candidates_.partition_mode.empty()) candidates_.partition_mode = {baseline.partition_mode};
+  feeds_copy_ = !candidates_.copy_flush_bytes.empty();
+  if (!feeds_copy_) candidates_.copy_flush_bytes = {baseline.flush_bytes};
+
+  if (!span_) {
+    skip("the stream has no integer key to probe windows of");
+    return;
+  }
+  if (span_->empty) {
+    skip("no row has a key value");
+    return;
+  }
+  double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
+  double rows = span_->estimated_rows > 0 ? span_->estimated_rows : keys;
+  int slots = 0;
+  // The windows are sized for the parallelism and partition-mode candidates; the flush
+  // thresholds get what budget is left (they can rarely be measured: flush_unmeasurable()).
+  if (p.size() > 1) {
+    knobs_left_.push_back(Knob::parallelism);
+    slots += static_cast<int>(p.size());
+  }
+  if (candidates_.partition_mode.size() > 1 && *std::max_element(p.begin(), p.end()) > 1) {
+    knobs_left_.push_back(Knob::partition_mode);
+    slots += static_cast<int>(candidates_.partition_mode.size()) - 1;
+  }
+  if (candidates_.copy_flush_bytes.size() > 1) {
+    knobs_left_.push_back(Knob::flush_bytes);
+    slots = std::max(slots, static_cast<int>(candidates_.copy_flush_bytes.size()));
+  }
+  if (knobs_left_.empty()) {
+    skip("nothing to tune: one candidate per knob");
+    return;
+  }
+  budget_rows_ = static_cast<uint64_t>(std::min(kMaxProbeRows, kMaxProbeShare * rows));
+  planned_window_rows_ = static_cast<double>(budget_rows_) / (slots * kMaxRounds);
+  if (planned_window_rows_ < kMinWindowRows) {
+    skip("tiny stream: about " + std::to_string(static_cast<uint64_t>(rows)) +
+         " rows, a probe window would hold fewer than " + std::to_string(kMinWindowRows));
+    return;
+  }
+  window_keys_ = std::max<int64_t>(1, std::llround(planned_window_rows_ * keys / rows));
+  next_lo_ = span_->min;
+  start_knob();
+}
+
+void AutotunePlanner::skip(std::string reason) {
+  skipped_ = std::move(reason);
+  best_ = baseline_;
+  steady_ = true;
+}
+
+bool AutotunePlanner::start_knob() {
+  current_.clear();
+  while (!knobs_left_.empty()) {
+    Knob knob = knobs_left_.front();
+    knobs_left_.erase(knobs_left_.begin());
+    if (knob == Knob::partition_mode && best_.parallelism == 1) {
+      decision_ += (decision_.empty() ? "" : "; ") +
+                   std::string("partition_mode not probed: one reader reads whole windows");
+      continue;
+    }
+    auto add = [&](TuneKnobs knobs) {
+      Candidate candidate{knobs, {}};
+      // A candidate measured for an earlier knob keeps its windows.
+      for (const auto& done : measured_) {
+        if (done.knobs == knobs) candidate.windows = done.windows;
+      }
+      current_.push_back(std::move(candidate));
+    };
+    for (int64_t p : candidates_.parallelism) {
+      if (knob != Knob::parallelism) break;
+      add({static_cast<int>(p), best_.partition_mode, best_.flush_bytes});
+    }
+    for (PartitionMode mode : candidates_.partition_mode) {
+      if (knob != Knob::partition_mode) break;
+      add({best_.parallelism, mode, best_.flush_bytes});
+    }
+    for (int64_t bytes : candidates_.copy_flush_bytes) {
+      if (knob != Knob::flush_bytes) break;
+      add({best_.parallelism, best_.partition_mode, bytes});
+    }
+    current_knob_ = knob;
+    return true;
+  }
+  return false;
+}
+
+bool AutotunePlanner::better(const Candidate& a, const Candidate& b) const {
+  if (a.windows.empty() != b.windows.empty()) return b.windows.empty();
+  auto differ = [](double x, double y) { return std::abs(x - y) > kTie * std::max(std::abs(x), std::abs(y)); };
+  if (differ(a.bytes_per_second(), b.bytes_per_second())) return a.bytes_per_second() > b.bytes_per_second();
+  if (differ(a.rows_per_second(), b.rows_per_second())) return a.rows_per_second() > b.rows_per_second();
+  if (std::abs(a.flush_share() - b.flush_share()) > kTie) return a.flush_share() < b.flush_share();
+  return a.bytes_per_cpu_second() > b.bytes_per_cpu_second();
+}
+
+size_t AutotunePlanner::leader() const {
+  size_t best = 0;
+  for (size_t i = 1; i < current_.size(); ++i) {
+    if (better(current_[i], current_[best])) best = i;
+  }
+  return best;
+}
+
+bool AutotunePlanner::knob_settled() const {
+  size_t fewest = current_.front().windows.size();
+  for (const auto& c : current_) fewest = std::min(fewest, c.windows.size());
+  if (fewest < static_cast<size_t>(kMinRounds)) return false;
+  if (fewest >= static_cast<size_t>(kMaxRounds)) return true;
+  size_t lead = leader();
+  double second = 0;
+  for (size_t i = 0; i < current_.size(); ++i) {
+    if (i != lead) second = std::max(second, current_[i].bytes_per_second());
+  }
+  return current_[lead].bytes_per_second() > kLeadToStop * second && current_[lead].spread() <= kStableSpread;
+}
+
+// A writer sends its buffer when it holds the flush threshold: in a window that gives each
+// writer less than twice the largest threshold, the thresholds cannot show a difference.
+std::optional<std::string> AutotunePlanner::flush_unmeasurable() const {
+  double bytes = 0, windows = 0;
+  for (const auto* list : {&current_, &measured_}) {
+    for (const auto& c : *list) {
+      for (const auto& w : c.windows) bytes += static_cast<double>(w.bytes), windows += 1;
+    }
+  }
+  if (windows == 0) return std::nullopt;  // the baseline's first window will tell
+  double per_writer = bytes / windows / best_.parallelism;
+  int64_t largest = *std::max_element(candidates_.copy_flush_bytes.begin(), candidates_.copy_flush_bytes.end());
+  if (per_writer >= 2.0 * static_cast<double>(largest)) return std::nullopt;
+  return "copy_flush_bytes " + format_bytes(best_.flush_bytes) + " kept, not probed: a probe window gives each writer " +
+         format_byte_count(static_cast<uint64_t>(per_writer)) + ", less than twice the largest threshold";
+}
+
+void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
+  int knob = static_cast<int>(current_knob_);
+  bool complete = std::all_of(current_.begin(), current_.end(), [](const Candidate& c) { return !c.windows.empty(); });
+  std::string text;
+  if (not_probed) {
+    text = *not_probed;
+  } else if (complete) {
+    const Candidate& winner = current_[leader()];
+    best_ = winner.knobs;
+    double second = 0;
+    for (const auto& c : current_) {
+      if (&c != &winner) second = std::max(second, c.bytes_per_second());
+    }
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.2f", second > 0 ? winner.bytes_per_second() / second : 0.0);
+    text = knob_value(best_, knob) + " at " + ratio + "x the next candidate's bytes/s";
+  } else {
+    text = knob_value(best_, knob) + " kept: the probe budget ran out before every candidate ran";
+  }
+  decision_ += (decision_.empty() ? "" : "; ") + text;
+  for (auto& c : current_) {
+    auto same = std::find_if(measured_.begin(), measured_.end(), [&](const Candidate& m) { return m.knobs == c.knobs; });
+    if (same != measured_.end()) {
+      *same = std::move(c);
+    } else if (!c.windows.empty()) {
+      measured_.push_back(std::move(c));
+    }
+  }
+  current_.clear();
+}
+
+TuneWindow AutotunePlanner::next_window() {
+  while (!steady_) {
+    __int128 hi = static_cast<__int128>(next_lo_) + window_keys_;
+    bool out_of_budget = probe_rows_ >= budget_rows_ || probe_seconds_ >= kMaxProbeSeconds ||
+                         hi > static_cast<__int128>(span_->max);  // the steady phase keeps the last keys
+    if (!out_of_budget && current_knob_ == Knob::flush_bytes) {
+      if (std::optional<std::string> why = flush_unmeasurable()) {
+        finish_knob(*why);
+        if (!start_knob()) {
+          steady_ = true;
+          break;
+        }
+        continue;
+      }
+    }
+    if (out_of_budget || knob_settled()) {
+      finish_knob();
+      if (out_of_budget || !start_knob()) {
+        steady_ = true;
+        break;
+      }
+      continue;
+    }
+    // Interleaved rounds: the first candidate with the fewest windows runs next.
+    size_t next = 0;
+    for (size_t i = 1; i < current_.size(); ++i) {
+      if (current_[i].windows.size() < current_[next].windows.size()) next = i;
+    }
+    running_ = next;
+    TuneWindow window;
+    window.number = windows_run_;
+    window.knobs = current_[next].knobs;
+    window.slices = split(window.knobs, next_lo_, static_cast<int64_t>(hi), false);
+    window.batch_rows = std::max(kMinBatchRows, static_cast<size_t>(planned_window_rows_ /
+                                                                    (window.knobs.parallelism * kBatchesPerWindow)));
+    return window;
+  }
+  return steady_window();
+}
+
+void AutotunePlanner::record(const WindowMeasure& measure) {
+  if (steady_ || current_.empty()) return;
+  ++windows_run_;
+  probe_rows_ += measure.rows;
+  probe_seconds_ += measure.seconds;
+  next_lo_ += window_keys_;
+  // A window in a gap of the key space measures nothing: it does not count.
+  if (measure.rows > 0 && measure.seconds > 0) current_[running_].windows.push_back(measure);
+  // The catalog's estimate was low: keep windows near their planned size.
+  if (static_cast<double>(measure.rows) > 1.5 * planned_window_rows_) {
+    window_keys_ = std::max<int64_t>(
+        1, static_cast<int64_t>(static_cast<double>(window_keys_) * planned_window_rows_ / measure.rows));
+  }
+}
+
+TuneWindow AutotunePlanner::steady_window() const {
+  TuneWindow window;
+  window.number = windows_run_;
+  window.steady = true;
+  window.knobs = best_;
+  if (!span_ || span_->empty) {
+    // Nothing to split by: the whole stream, by one reader.
+    window.slices.assign(static_cast<size_t>(readers_), std::nullopt);
+    window.slices[0] = KeySlice{};
+    return window;
+  }
+  std::optional<int64_t> lo;
+  if (windows_run_ > 0) lo = next_lo_;
+  window.slices = split(best_, lo, std::nullopt, true);
+  return window;
+}
+
+std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                                            std::optional<int64_t> hi, bool with_nulls) const {
+  std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
+  int n = std::max(1, knobs.parallelism);
+  if (n == 1 || knobs.partition_mode == PartitionMode::mod) {
+    for (int i = 0; i < n; ++i) slices[i] = KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0};
+    return slices;
+  }
+  // range: n contiguous pieces; the first keeps lo (open below when unset), the last hi.
+  __int128 from = lo.value_or(span_->min);
+  __int128 to = hi ? static_cast<__int128>(*hi) : static_cast<__int128>(span_->max) + 1;
+  auto bound = [&](int i) { return static_cast<int64_t>(from + (to - from) * i / n); };
+  for (int i = 0; i < n; ++i) {
+    KeySlice slice;
+    slice.lo = i == 0 ? lo : std::optional<int64_t>(bound(i));
+    slice.hi = i == n - 1 ? hi : std::optional<int64_t>(bound(i + 1));
+    slice.with_nulls = with_nulls && i == 0;
+    slices[i] = slice;
+  }
+  return slices;
+}
+
+AutotuneEvent AutotunePlanner::event() const {
+  AutotuneEvent event;
+  event.stream = stream_;
+  event.pinned = candidates_.pinned;
+  event.decided = skipped_.empty();
+  event.reason = event.decided ? decision_ : skipped_;
+  event.parallelism = best_.parallelism;
+  event.partition_mode = best_.partition_mode;
+  if (feeds_copy_) event.copy_flush_bytes = best_.flush_bytes;
+  event.probe_windows = windows_run_;
+  event.probe_rows = probe_rows_;
+  event.probe_seconds = probe_seconds_;
+  std::vector<const Candidate*> all;
+  for (const auto& c : measured_) all.push_back(&c);
+  for (const auto& c : current_) all.push_back(&c);
+  for (const Candidate* c : all) {
+    AutotuneCandidateResult result;
+    result.parallelism = c->knobs.parallelism;
+    result.partition_mode = c->knobs.partition_mode;
+    result.copy_flush_bytes = c->knobs.flush_bytes;
+    result.windows = static_cast<int>(c->windows.size());
+    for (const auto& w : c->windows) result.rows += w.rows, result.bytes += w.bytes, result.seconds += w.seconds;
+    result.bytes_per_second = c->bytes_per_second();
+    result.rows_per_second = c->rows_per_second();
+    result.flush_share = c->flush_share();
+    result.bytes_per_cpu_second = c->bytes_per_cpu_second();
+    event.candidates.push_back(result);
+  }
+  return event;
+}
+
+// ---- StreamTuner ------------------------------------------------------------------
+
+WindowHold::~WindowHold() { tuner->window_done(*this); }
+
+StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds)
+    : planner_(std::move(planner)),
+      writer_seconds_(std::move(writer_seconds)),
+      pending_(static_cast<size_t>(readers)) {}
+
+StreamTuner::~StreamTuner() {
+  std::vector<std::optional<Assignment>> pending;
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+    pending.swap(pending_);
+  }
+  // `pending` dies here, outside the lock: its holds call window_done(), which sees closing_.
+}
+
+void StreamTuner::publish(const TuneWindow& window) {
+  steady_ = window.steady;
+  if (steady_) spdlog::info("{}", format_autotune_event(planner_.event()));
+  flush_bytes_.store(window.knobs.flush_bytes, std::memory_order_relaxed);
+  std::shared_ptr<WindowHold> hold;
+  if (!window.steady) hold = std::make_shared<WindowHold>(this);
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    pending_[i].reset();
+    if (i < window.slices.size() && window.slices[i])
+      pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
+  }
+  window_start_ns_ = now_ns();
+  window_start_writer_seconds_ = writer_seconds_ ? writer_seconds_() : 0;
+  window_start_cpu_seconds_ = process_cpu_seconds();
+  // `hold` now lives only in pending_: the window ends once every reader took its slice,
+  // read it, and every batch of it is written.
+  changed_.notify_all();
+}
+
+std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::function<bool()>& stopped) {
+  std::unique_lock lock(mutex_);
+  if (!started_) {
+    started_ = true;
+    publish(planner_.next_window());
+  }
+  while (!stopped() && !closing_) {
+    auto& mine = pending_[static_cast<size_t>(index)];
+    if (mine) {
+      std::optional<Assignment> assignment = std::exchange(mine, std::nullopt);
+      return assignment;
+    }
+    if (steady_) return std::nullopt;  // its steady slice is read, or it has none
+    // A probe window without this reader: wait for the next one (stopped() is polled).
+    changed_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+void StreamTuner::window_done(const WindowHold& hold) {
+  std::lock_guard lock(mutex_);
+  if (closing_ || steady_) return;
+  WindowMeasure measure;
+  measure.rows = hold.rows.load();
+  measure.bytes = hold.bytes.load();
+  measure.seconds = static_cast<double>(now_ns() - window_start_ns_) / 1e9;
+  measure.flush_seconds = (writer_seconds_ ? writer_seconds_() : 0) - window_start_writer_seconds_;
+  measure.cpu_seconds = process_cpu_seconds() - window_start_cpu_seconds_;
+  planner_.record(measure);
+  publish(planner_.next_window());
+}
+
+AutotuneEvent StreamTuner::event() const {
+  std::lock_guard lock(mutex_);
+  return planner_.event();
+}
+
+// ---- TunedReader ------------------------------------------------------------------
+
+Result<std::optional<Batch>> TunedReader::next() {
+  while (!finished_) {
+    if (!in_slice_) {
+      hold_.reset();
+      std::optional<StreamTuner::Assignment> assignment = tuner_.take(index_, stopped_);
+      if (!assignment) {
+        finished_ = true;
+        RBC_RETURN_NOT_OK(inner_->finish_slices());
+        break;
+      }
+      hold_ = std::move(assignment->hold);
+      RBC_RETURN_NOT_OK(inner_->start_slice(assignment->slice, assignment->batch_rows));
+      in_slice_ = true;
+    }
+    RBC_ASSIGN_OR_RETURN(std::optional<Batch> batch, inner_->next());
+    if (!batch) {
+      in_slice_ = false;
+      continue;
+    }
+    if (hold_) {
+      hold_->rows.fetch_add(batch->num_rows, std::memory_order_relaxed);
+      uint64_t bytes = 0;
+      for (const auto& column : batch->columns) bytes += column.data().size();
+      hold_->bytes.fetch_add(bytes, std::memory_order_relaxed);
+    }
+    return batch;
+  }
+  hold_.reset();
+  return std::optional<Batch>();
+}
+
+}  // namespace rbc

@@ -1,0 +1,199 @@
+// The runtime autotuner (SPEC section 4): per stream, probe candidate knob values over
+// short windows of the stream's integer key, then lock the winner for the rest ("steady").
+//
+// A window is a contiguous key range [lo, hi) read by the window's parallelism readers
+// (split by mod or by sub-range, the partition-mode knob) while the stream's writers use
+// the window's flush threshold. Windows run one at a time and a window ends when its last
+// row is written, so each measures one candidate alone. Windows follow each other in key
+// order and the steady phase reads every key after the last window (and the NULL keys):
+// each row is read exactly once, all from the one snapshot the readers share.
+//
+// Knobs are tuned one after another (parallelism, then partition mode at the chosen
+// parallelism, then flush bytes), each candidate over at least two windows, interleaved.
+// AutotunePlanner is the decision logic alone (deterministic, unit-tested); StreamTuner
+// hands its windows to the reader threads and measures them.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "graph/physical_plan.h"
+#include "operators/runtime/run_report.h"
+
+namespace rbc {
+
+struct TuneKnobs {
+  int parallelism = 1;
+  PartitionMode partition_mode = PartitionMode::mod;
+  int64_t flush_bytes = kDefaultCopyFlushBytes;
+  bool operator==(const TuneKnobs&) const = default;
+};
+
+// What one window measured.
+struct WindowMeasure {
+  uint64_t rows = 0, bytes = 0;
+  double seconds = 0;
+  double flush_seconds = 0;  // writers' time inside write() (encoding and sending)
+  double cpu_seconds = 0;    // process CPU time
+};
+
+// A window to run: its knobs and, per reader, the slice it reads (none: it waits).
+struct TuneWindow {
+  int number = 0;
+  bool steady = false;
+  TuneKnobs knobs;
+  size_t batch_rows = 0;  // probe windows: rows per batch, so that a window spans several
+  std::vector<std::optional<KeySlice>> slices;  // one per reader
+};
+
+class AutotunePlanner {
+ public:
+  // Probe budget (SPEC section 4).
+  static constexpr double kMaxProbeRows = 200000, kMaxProbeShare = 0.15, kMaxProbeSeconds = 30;
+  static constexpr int kMinRounds = 2, kMaxRounds = 3;
+  static constexpr double kLeadToStop = 1.08;  // leader this far ahead after kMinRounds stops a knob
+  static constexpr double kStableSpread = 0.15;  // ... when its windows agree within this
+  static constexpr double kTie = 0.02;           // closer than this is a tie, for the next criterion
+  static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
+  static constexpr int kBatchesPerWindow = 8;       // per reader
+  static constexpr size_t kMinBatchRows = 256;
+
+  // `readers`: how many readers the stream was opened with (at least every parallelism
+  // candidate). `span`: the key span, std::nullopt when the stream has no integer key.
+  AutotunePlanner(std::string stream, const AutotuneCandidates& candidates, TuneKnobs baseline, int readers,
+                  std::optional<KeySpan> span);
+
+  // The window to run next; once it is steady, the same steady window again.
+  TuneWindow next_window();
+  // The measurement of the last window next_window() returned.
+  void record(const WindowMeasure& measure);
+  bool steady() const { return steady_; }
+  // autotune-decision once tuned, autotune-skipped when it fell back to the baseline.
+  AutotuneEvent event() const;
+
+ private:
+  struct Candidate {
+    TuneKnobs knobs;
+    std::vector<WindowMeasure> windows;
+    double bytes_per_second() const;
+    double rows_per_second() const;
+    double flush_share() const;
+    double bytes_per_cpu_second() const;
+    double spread() const;  // (max - min) / mean of the windows' bytes per second
+  };
+  enum class Knob { parallelism, partition_mode, flush_bytes };
+
+  void skip(std::string reason);
+  bool start_knob();  // the next knob with more than one candidate; false when none is left
+  // Picks the knob's winner, or keeps the current value with the reason `not_probed`.
+  void finish_knob(std::optional<std::string> not_probed = std::nullopt);
+  std::optional<std::string> flush_unmeasurable() const;
+  bool knob_settled() const;
+  size_t leader() const;
+  bool better(const Candidate& a, const Candidate& b) const;
+  TuneWindow probe_window(const TuneKnobs& knobs);
+  TuneWindow steady_window() const;
+  std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                             std::optional<int64_t> hi, bool with_nulls) const;
+
+  std::string stream_;
+  AutotuneCandidates candidates_;
+  TuneKnobs baseline_, best_;
+  int readers_;
+  std::optional<KeySpan> span_;
+  bool feeds_copy_ = false;  // the stream feeds a COPY destination: flush bytes is a knob
+  std::string skipped_;  // why it fell back to the baseline; empty when tuning
+  bool steady_ = false;
+  // probing
+  std::vector<Knob> knobs_left_;
+  std::vector<Candidate> current_;  // the candidates of the knob being tuned
+  std::vector<Candidate> measured_;  // every candidate of every finished knob
+  Knob current_knob_ = Knob::parallelism;
+  size_t running_ = 0;  // the candidate of the window being measured
+  double planned_window_rows_ = 0;
+  int64_t window_keys_ = 1, next_lo_ = 0;  // the next window is [next_lo_, next_lo_ + window_keys_)
+  int windows_run_ = 0;
+  uint64_t probe_rows_ = 0, budget_rows_ = 0;
+  double probe_seconds_ = 0;
+  std::string decision_;  // how each knob was decided
+};
+
+// A window's share of the stream in flight: held by the readers of the window while they
+// read their slices and by every batch they read; when the last holder lets go the window
+// is fully written and measured.
+class StreamTuner;
+struct WindowHold {
+  WindowHold(StreamTuner* tuner) : tuner(tuner) {}
+  ~WindowHold();
+  StreamTuner* tuner;
+  std::atomic<uint64_t> rows{0}, bytes{0};
+};
+
+// Hands one stream's windows to its reader threads. Thread-safe.
+class StreamTuner {
+ public:
+  // `writer_seconds`: the stream's writers' total time inside write() so far.
+  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds);
+  ~StreamTuner();
+
+  struct Assignment {
+    KeySlice slice;
+    size_t batch_rows = 0;
+    std::shared_ptr<WindowHold> hold;  // null in the steady phase
+  };
+  // The next slice for reader `index`: waits while a window it has no part in runs;
+  // std::nullopt when it has nothing more to read, or when `stopped()` turns true.
+  std::optional<Assignment> take(int index, const std::function<bool()>& stopped);
+  // The flush threshold of the window being written.
+  int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
+  AutotuneEvent event() const;
+
+ private:
+  friend struct WindowHold;
+  void window_done(const WindowHold& hold);
+  void publish(const TuneWindow& window);  // under mutex_
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  AutotunePlanner planner_;
+  std::function<double()> writer_seconds_;
+  bool started_ = false, closing_ = false, steady_ = false;
+  // Per reader, its slice of the current window until it takes it. A window ends only
+  // once every slice was taken (its hold lives here until then), so all are empty when
+  // the next window is published.
+  std::vector<std::optional<Assignment>> pending_;
+  int64_t window_start_ns_ = 0;
+  double window_start_writer_seconds_ = 0, window_start_cpu_seconds_ = 0;
+  std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
+};
+
+// A PartitionReader that reads the slices a StreamTuner gives its reader index, one after
+// another, through a reader opened for sliced reading.
+class TunedReader final : public PartitionReader {
+ public:
+  TunedReader(std::unique_ptr<PartitionReader> inner, StreamTuner& tuner, int index,
+              std::function<bool()> stopped)
+      : inner_(std::move(inner)), tuner_(tuner), index_(index), stopped_(std::move(stopped)) {}
+  Result<std::optional<Batch>> next() override;
+  size_t rejected_rows() const override { return inner_->rejected_rows(); }
+  // The window the last batch belongs to (null in the steady phase): the batch holds it
+  // until it is written.
+  std::shared_ptr<WindowHold> hold() const { return hold_; }
+
+ private:
+  std::unique_ptr<PartitionReader> inner_;
+  StreamTuner& tuner_;
+  int index_;
+  std::function<bool()> stopped_;
+  bool in_slice_ = false, finished_ = false;
+  std::shared_ptr<WindowHold> hold_;
+};
+
+}  // namespace rbc

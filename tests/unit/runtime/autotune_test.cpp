@@ -1,0 +1,334 @@
+// The autotuner's decisions, driven with simulated window measurements: which windows it
+// runs, that they cover the key space exactly once, which candidate wins and why.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <numeric>
+
+#include "operators/runtime/autotune.h"
+
+namespace rbc {
+namespace {
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+
+AutotuneCandidates candidates(std::vector<int64_t> parallelism, std::vector<PartitionMode> modes = {},
+                              std::vector<int64_t> flush = {}) {
+  AutotuneCandidates c;
+  c.parallelism = std::move(parallelism);
+  c.partition_mode = std::move(modes);
+  c.copy_flush_bytes = std::move(flush);
+  return c;
+}
+
+KeySpan span(int64_t min, int64_t max, double rows) {
+  KeySpan s;
+  s.min = min, s.max = max, s.empty = false, s.estimated_rows = rows;
+  return s;
+}
+
+// Runs the planner to its steady window. Every key is one row of `row_bytes`; a window
+// takes rows * row_bytes / speed(knobs) seconds. Returns the windows it ran, steady last.
+std::vector<TuneWindow> drive(AutotunePlanner& planner, const std::function<double(const TuneKnobs&)>& speed,
+                              int64_t row_bytes = 100, double flush_share = 0) {
+  std::vector<TuneWindow> windows;
+  for (int guard = 0; guard < 1000; ++guard) {
+    TuneWindow window = planner.next_window();
+    windows.push_back(window);
+    if (window.steady) return windows;
+    uint64_t rows = 0;
+    for (const auto& slice : window.slices) {
+      if (!slice) continue;
+      int64_t keys = *slice->hi - *slice->lo;
+      rows += static_cast<uint64_t>(slice->mod_count > 1 ? keys / slice->mod_count : keys);
+    }
+    WindowMeasure measure;
+    measure.rows = rows;
+    measure.bytes = rows * static_cast<uint64_t>(row_bytes);
+    measure.seconds = static_cast<double>(measure.bytes) / speed(window.knobs);
+    measure.flush_seconds = measure.seconds * flush_share;
+    measure.cpu_seconds = measure.seconds;
+    planner.record(measure);
+  }
+  ADD_FAILURE() << "the planner never reached its steady window";
+  return windows;
+}
+
+TEST(AutotunePlanner, PicksTheFastestParallelismAndCoversEveryKeyOnce) {
+  AutotunePlanner planner("t", candidates({1, 2, 3}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3,
+                          span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) { return k.parallelism == 1 ? 90e6 : 60e6; });
+  const TuneWindow& steady = windows.back();
+  EXPECT_EQ(steady.knobs.parallelism, 1);
+  // Probe windows: contiguous key ranges in order, from the smallest key.
+  int64_t next = 1;
+  for (size_t i = 0; i + 1 < windows.size(); ++i) {
+    const TuneWindow& w = windows[i];
+    int64_t lo = *w.slices[0]->lo, hi = *w.slices[0]->hi;
+    EXPECT_EQ(lo, next) << "window " << i;
+    for (int r = 0; r < w.knobs.parallelism; ++r) {
+      ASSERT_TRUE(w.slices[r]) << "window " << i << " reader " << r;
+      EXPECT_EQ(*w.slices[r]->lo, lo);
+      EXPECT_EQ(*w.slices[r]->hi, hi);
+      EXPECT_EQ(w.slices[r]->mod_count, w.knobs.parallelism);
+      EXPECT_EQ(w.slices[r]->mod_index, w.knobs.parallelism == 1 ? 0 : r);
+      EXPECT_FALSE(w.slices[r]->with_nulls);
+    }
+    for (int r = w.knobs.parallelism; r < 3; ++r) EXPECT_FALSE(w.slices[r]) << "window " << i;
+    next = hi;
+  }
+  // The steady window reads the rest, NULL keys included, with the winner alone.
+  ASSERT_TRUE(steady.slices[0]);
+  EXPECT_EQ(steady.slices[0]->lo, next);
+  EXPECT_FALSE(steady.slices[0]->hi);
+  EXPECT_TRUE(steady.slices[0]->with_nulls);
+  EXPECT_FALSE(steady.slices[1]);
+  EXPECT_FALSE(steady.slices[2]);
+
+  AutotuneEvent event = planner.event();
+  EXPECT_TRUE(event.decided);
+  EXPECT_EQ(event.parallelism, 1);
+  ASSERT_EQ(event.candidates.size(), 3u);
+  for (const auto& c : event.candidates) EXPECT_GE(c.windows, AutotunePlanner::kMinRounds);
+  EXPECT_NEAR(event.candidates[0].bytes_per_second, 90e6, 1e3);
+  EXPECT_NEAR(event.candidates[1].bytes_per_second, 60e6, 1e3);
+  EXPECT_NE(event.reason.find("parallelism 1 at 1.50x"), std::string::npos) << event.reason;
+  // Budget: at most min(200000, 15% of the rows).
+  EXPECT_LE(event.probe_rows, 200000u);
+  EXPECT_EQ(event.probe_windows, static_cast<int>(windows.size()) - 1);
+}
+
+TEST(AutotunePlanner, InterleavesCandidatesAndStopsEarlyWhenTheLeaderIsClear) {
+  AutotunePlanner planner("t", candidates({1, 2, 3}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3,
+                          span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) { return 30e6 * k.parallelism; });
+  std::vector<int> order;
+  for (size_t i = 0; i + 1 < windows.size(); ++i) order.push_back(windows[i].knobs.parallelism);
+  // Two rounds, one window per candidate each: 3 is 1.5x ahead with steady windows.
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 1, 2, 3}));
+  EXPECT_EQ(windows.back().knobs.parallelism, 3);
+}
+
+TEST(AutotunePlanner, RunsAThirdRoundWhenCandidatesAreClose) {
+  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2,
+                          span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) { return k.parallelism == 2 ? 51e6 : 50e6; });
+  EXPECT_EQ(windows.size(), 7u);  // 3 rounds of 2, then steady
+  // 2% apart is a tie on bytes/s and rows/s; equal flush shares; CPU efficiency decides.
+  EXPECT_EQ(windows.back().knobs.parallelism, 2);
+}
+
+TEST(AutotunePlanner, ProbesPartitionModeAtTheWinningParallelismAndSplitsRanges) {
+  AutotunePlanner planner("t", candidates({1, 2, 3}, {PartitionMode::mod, PartitionMode::range}),
+                          TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3, span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) {
+    double base = k.parallelism == 2 ? 80e6 : 50e6;
+    return k.partition_mode == PartitionMode::range ? base * 1.3 : base;
+  });
+  const TuneWindow& steady = windows.back();
+  EXPECT_EQ(steady.knobs.parallelism, 2);
+  EXPECT_EQ(steady.knobs.partition_mode, PartitionMode::range);
+  // Range windows: two contiguous halves, no mod.
+  bool saw_range = false;
+  for (const auto& w : windows) {
+    if (w.steady || w.knobs.partition_mode != PartitionMode::range) continue;
+    saw_range = true;
+    EXPECT_EQ(w.slices[0]->mod_count, 1);
+    EXPECT_EQ(*w.slices[0]->hi, *w.slices[1]->lo);
+    EXPECT_FALSE(w.slices[2]);
+  }
+  EXPECT_TRUE(saw_range);
+  // Steady: [lo, mid) with the NULL keys, then [mid, open).
+  ASSERT_TRUE(steady.slices[0] && steady.slices[1]);
+  EXPECT_TRUE(steady.slices[0]->with_nulls);
+  EXPECT_EQ(*steady.slices[0]->hi, *steady.slices[1]->lo);
+  EXPECT_FALSE(steady.slices[1]->hi);
+  EXPECT_FALSE(steady.slices[1]->with_nulls);
+  // The mod candidate at parallelism 2 kept its windows from the parallelism knob.
+  AutotuneEvent event = planner.event();
+  EXPECT_EQ(event.candidates.size(), 4u);
+}
+
+TEST(AutotunePlanner, SkipsPartitionModeAtParallelismOne) {
+  AutotunePlanner planner("t", candidates({1, 2}, {PartitionMode::mod, PartitionMode::range}),
+                          TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2, span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) { return k.parallelism == 1 ? 90e6 : 50e6; });
+  for (const auto& w : windows) EXPECT_EQ(w.knobs.partition_mode, PartitionMode::mod);
+  EXPECT_NE(planner.event().reason.find("partition_mode not probed"), std::string::npos);
+}
+
+TEST(AutotunePlanner, KeepsTheFlushThresholdWhenWindowsAreTooSmallToCompareIt) {
+  AutotunePlanner planner("t", candidates({1, 2}, {}, {4 * kMiB, 8 * kMiB, 16 * kMiB}),
+                          TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2, span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) { return k.flush_bytes == 16 * kMiB ? 99e6 : 50e6; });
+  EXPECT_EQ(windows.back().knobs.flush_bytes, 4 * kMiB);
+  EXPECT_NE(planner.event().reason.find("copy_flush_bytes 4mb kept, not probed"), std::string::npos)
+      << planner.event().reason;
+}
+
+TEST(AutotunePlanner, ProbesTheFlushThresholdWhenWindowsAreLargeEnough) {
+  // Wide rows (20 KB): a window gives each writer far more than 2 x 16 MiB.
+  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB, 16 * kMiB}),
+                          TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 1, span(1, 2000000, 2000000));
+  auto windows = drive(
+      planner, [](const TuneKnobs& k) { return k.flush_bytes == 8 * kMiB ? 99e6 : 50e6; }, 20000);
+  EXPECT_EQ(windows.back().knobs.flush_bytes, 8 * kMiB);
+  EXPECT_TRUE(planner.event().decided);
+}
+
+TEST(AutotunePlanner, TieOnThroughputGoesToTheLowerFlushShare) {
+  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB},
+                          1, span(1, 2000000, 2000000));
+  // Equal speed; the simulated flush share is the same for all, so a custom loop varies it.
+  for (int guard = 0; guard < 100; ++guard) {
+    TuneWindow w = planner.next_window();
+    if (w.steady) break;
+    WindowMeasure m;
+    m.rows = static_cast<uint64_t>(*w.slices[0]->hi - *w.slices[0]->lo);
+    m.bytes = m.rows * 20000;
+    m.seconds = 1;
+    m.flush_seconds = w.knobs.flush_bytes == 8 * kMiB ? 0.2 : 0.6;
+    m.cpu_seconds = 1;
+    planner.record(m);
+  }
+  EXPECT_EQ(planner.next_window().knobs.flush_bytes, 8 * kMiB);
+}
+
+TEST(AutotunePlanner, TinyStreamKeepsTheBaseline) {
+  AutotunePlanner planner("t", candidates({1, 2, 3}), TuneKnobs{2, PartitionMode::range, 4 * kMiB}, 3,
+                          span(1, 50000, 50000));
+  TuneWindow w = planner.next_window();
+  EXPECT_TRUE(w.steady);
+  EXPECT_EQ(w.knobs, (TuneKnobs{2, PartitionMode::range, 4 * kMiB}));
+  // Baseline range split over the whole span, open at both ends.
+  ASSERT_TRUE(w.slices[0] && w.slices[1]);
+  EXPECT_FALSE(w.slices[0]->lo);
+  EXPECT_EQ(*w.slices[0]->hi, 25001);
+  EXPECT_EQ(*w.slices[1]->lo, 25001);
+  EXPECT_FALSE(w.slices[1]->hi);
+  EXPECT_FALSE(w.slices[2]);
+  AutotuneEvent event = planner.event();
+  EXPECT_FALSE(event.decided);
+  EXPECT_NE(event.reason.find("tiny stream: about 50000 rows"), std::string::npos) << event.reason;
+}
+
+TEST(AutotunePlanner, WithoutAKeyOneReaderReadsTheWholeStream) {
+  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB},
+                          1, std::nullopt);
+  TuneWindow w = planner.next_window();
+  EXPECT_TRUE(w.steady);
+  ASSERT_TRUE(w.slices[0]);
+  EXPECT_EQ(*w.slices[0], KeySlice{});
+  EXPECT_EQ(planner.event().reason, "the stream has no integer key to probe windows of");
+}
+
+TEST(AutotunePlanner, SparseKeysShrinkWindowsToTheirPlannedRows) {
+  // The estimate says 4x fewer rows than there are: the first window is too large, the
+  // next ones are cut back.
+  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2,
+                          span(1, 8000000, 2000000));
+  TuneWindow first = planner.next_window();
+  int64_t first_keys = *first.slices[0]->hi - *first.slices[0]->lo;
+  WindowMeasure m;
+  m.rows = static_cast<uint64_t>(first_keys);  // every key is a row
+  m.bytes = m.rows * 100;
+  m.seconds = 0.1;
+  planner.record(m);
+  TuneWindow second = planner.next_window();
+  int64_t second_keys = *second.slices[0]->hi - *second.slices[0]->lo;
+  ASSERT_FALSE(second.steady);
+  EXPECT_LT(second_keys * 3, first_keys);
+}
+
+}  // namespace
+}  // namespace rbc
+
+// ---- end to end, through the executor: the generator source reads key slices ----------
+
+#include "operators/runtime/executor.h"
+#include "runtime_test_doubles.h"
+
+namespace rbc {
+namespace {
+
+struct GeneratorRun {
+  testing::SourceScript unused;
+  testing::SinkScript sink;
+  PhysicalPlan plan;
+  RunOptions options;
+
+  GeneratorRun(uint64_t rows, int sink_writers) {
+    testing::PlanBuilder builder(3);
+    builder.source(2);
+    builder.sink(sink_writers);
+    plan = builder.plan;
+    auto& source = std::get<SourceNode>(plan.graph.node(0).body);
+    source.connector.use.value = "generator";
+    source.connector.config.values = {{"rows", rows}, {"columns", {{{"id", "int64"}}, {{"v", "text"}}}}};
+    plan.at(0).autotune = candidates({1, 2, 3}, {PartitionMode::mod, PartitionMode::range});
+    options = testing::scripted_options(unused, sink);
+    options.make_source = nullptr;  // the real generator
+    options.max_batch_rows = 4096;
+    sink.source = nullptr;
+  }
+  std::vector<int64_t> ids() const {
+    std::vector<int64_t> all;
+    for (const auto& part : sink.ids) all.insert(all.end(), part.begin(), part.end());
+    std::sort(all.begin(), all.end());
+    return all;
+  }
+};
+
+TEST(Autotune, ProbedStreamDeliversEveryRowOnce) {
+  GeneratorRun run(1000000, 1);
+  RunReport report = run_plan(run.plan, run.options);
+  ASSERT_TRUE(report.ok()) << report.error->to_string();
+  std::vector<int64_t> expected(1000000);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(run.ids(), expected);
+  ASSERT_EQ(report.autotune.size(), 1u);
+  const AutotuneEvent& event = report.autotune[0];
+  EXPECT_TRUE(event.decided) << event.reason;
+  EXPECT_GE(event.candidates.size(), 3u);
+  for (const auto& c : event.candidates) {
+    if (c.partition_mode == PartitionMode::mod) EXPECT_GE(c.windows, AutotunePlanner::kMinRounds);
+  }
+  EXPECT_LE(event.probe_rows, 150000u);  // 15% of the rows
+  EXPECT_GE(event.probe_windows, 6);
+  nlohmann::json json = report_to_json(report);
+  EXPECT_EQ(json["autotune"][0]["event"], "autotune-decision");
+  EXPECT_EQ(json["autotune"][0]["winner"]["parallelism"], event.parallelism);
+}
+
+TEST(Autotune, ProbedStreamIntoParallelWritersKeepsEachLaneInItsWriter) {
+  GeneratorRun run(500000, 3);
+  RunReport report = run_plan(run.plan, run.options);
+  ASSERT_TRUE(report.ok()) << report.error->to_string();
+  std::vector<int64_t> expected(500000);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(run.ids(), expected);
+  EXPECT_EQ(run.sink.committed.load(), 3);
+}
+
+TEST(Autotune, AFailureWhileProbingStopsTheRunWithThatError) {
+  GeneratorRun run(1000000, 1);
+  run.sink.fail_at_batch = 3;
+  RunReport report = run_plan(run.plan, run.options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error->to_string().find("scripted write failure"), std::string::npos);
+  EXPECT_TRUE(run.sink.abandoned);
+}
+
+TEST(Autotune, DryRunKeepsTheBaseline) {
+  GeneratorRun run(1000000, 1);
+  run.options.dry_run = true;
+  RunReport report = run_plan(run.plan, run.options);
+  ASSERT_TRUE(report.ok()) << report.error->to_string();
+  ASSERT_EQ(report.autotune.size(), 1u);
+  EXPECT_FALSE(report.autotune[0].decided);
+  EXPECT_EQ(report.autotune[0].reason, "dry run: baseline values");
+}
+
+}  // namespace
+}  // namespace rbc
