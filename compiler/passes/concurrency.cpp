@@ -121,6 +121,10 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
     if (autotune.pin_parallelism.present) {
       candidates.parallelism = {autotune.pin_parallelism.value};
       candidates.pinned.push_back("parallelism");
+    } else if (plan.parallelism->manual) {
+      // `parallelism: N` is the user's choice too: the tuner keeps the plan's partitions.
+      candidates.parallelism = {node.partitions};
+      candidates.pinned.push_back("parallelism");
     } else {
       int64_t p0 = node.partitions;
       int64_t cap = plan.parallelism->cap;

@@ -40,16 +40,26 @@ std::string knob_value(const TuneKnobs& knobs, int knob) {
 
 // ---- AutotunePlanner --------------------------------------------------------------
 
+namespace {
+
+template <typename Rate>
+double median_rate(const std::vector<WindowMeasure>& windows, Rate rate) {
+  std::vector<double> rates;
+  for (const auto& w : windows) rates.push_back(w.seconds > 0 ? rate(w) / w.seconds : 0);
+  if (rates.empty()) return 0;
+  std::sort(rates.begin(), rates.end());
+  size_t mid = rates.size() / 2;
+  return rates.size() % 2 == 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
+}
+
+}  // namespace
+
 double AutotunePlanner::Candidate::bytes_per_second() const {
-  double bytes = 0, seconds = 0;
-  for (const auto& w : windows) bytes += static_cast<double>(w.bytes), seconds += w.seconds;
-  return seconds > 0 ? bytes / seconds : 0;
+  return median_rate(windows, [](const WindowMeasure& w) { return static_cast<double>(w.bytes); });
 }
 
 double AutotunePlanner::Candidate::rows_per_second() const {
-  double rows = 0, seconds = 0;
-  for (const auto& w : windows) rows += static_cast<double>(w.rows), seconds += w.seconds;
-  return seconds > 0 ? rows / seconds : 0;
+  return median_rate(windows, [](const WindowMeasure& w) { return static_cast<double>(w.rows); });
 }
 
 double AutotunePlanner::Candidate::flush_share() const {
@@ -64,15 +74,13 @@ double AutotunePlanner::Candidate::bytes_per_cpu_second() const {
   return cpu > 0 ? bytes / cpu : 0;
 }
 
-double AutotunePlanner::Candidate::spread() const {
-  if (windows.empty()) return 0;
-  double low = 1e300, high = 0, sum = 0;
-  for (const auto& w : windows) {
-    double rate = w.seconds > 0 ? static_cast<double>(w.bytes) / w.seconds : 0;
-    low = std::min(low, rate), high = std::max(high, rate), sum += rate;
+double AutotunePlanner::Candidate::slowest() const {
+  double low = 0;
+  for (size_t i = 0; i < windows.size(); ++i) {
+    double rate = windows[i].seconds > 0 ? static_cast<double>(windows[i].bytes) / windows[i].seconds : 0;
+    low = i == 0 ? rate : std::min(low, rate);
   }
-  double mean = sum / static_cast<double>(windows.size());
-  return mean > 0 ? (high - low) / mean : 0;
+  return low;
 }
 
 AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& candidates, TuneKnobs baseline,
@@ -202,7 +210,7 @@ bool AutotunePlanner::knob_settled() const {
   for (size_t i = 0; i < current_.size(); ++i) {
     if (i != lead) second = std::max(second, current_[i].bytes_per_second());
   }
-  return current_[lead].bytes_per_second() > kLeadToStop * second && current_[lead].spread() <= kStableSpread;
+  return current_[lead].bytes_per_second() > kLeadToStop * second && current_[lead].slowest() > second;
 }
 
 // A writer sends its buffer when it holds the flush threshold: in a window that gives each
@@ -313,24 +321,38 @@ TuneWindow AutotunePlanner::steady_window() const {
   window.number = windows_run_;
   window.steady = true;
   window.knobs = best_;
+  window.slices.assign(static_cast<size_t>(readers_), {});
   if (!span_ || span_->empty) {
-    // Nothing to split by: the whole stream, by one reader.
-    window.slices.assign(static_cast<size_t>(readers_), std::nullopt);
-    window.slices[0] = KeySlice{};
+    window.slices[0].push_back(KeySlice{});  // nothing to split by: the whole stream, one reader
     return window;
   }
   std::optional<int64_t> lo;
   if (windows_run_ > 0) lo = next_lo_;
-  window.slices = split(best_, lo, std::nullopt, true);
-  return window;
+  if (best_.parallelism == 1) return window.slices = split(best_, lo, std::nullopt, true), window;
+  // Chunks of the key span from lo, the last one open above (and with the NULL keys).
+  double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
+  auto chunk = static_cast<__int128>(std::max(1.0, std::ceil(keys * kSteadyChunkShare)));
+  __int128 from = lo.value_or(span_->min);
+  for (bool first = true;; first = false) {
+    __int128 to = from + chunk;
+    bool last = to > static_cast<__int128>(span_->max);
+    std::optional<int64_t> chunk_lo = first ? lo : std::optional<int64_t>(static_cast<int64_t>(from));
+    std::optional<int64_t> chunk_hi = last ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(to));
+    auto pieces = split(best_, chunk_lo, chunk_hi, last);
+    for (size_t r = 0; r < pieces.size(); ++r) {
+      for (auto& slice : pieces[r]) window.slices[r].push_back(slice);
+    }
+    if (last) return window;
+    from = to;
+  }
 }
 
-std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
-                                                            std::optional<int64_t> hi, bool with_nulls) const {
-  std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
+std::vector<std::vector<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                                          std::optional<int64_t> hi, bool with_nulls) const {
+  std::vector<std::vector<KeySlice>> slices(static_cast<size_t>(readers_));
   int n = std::max(1, knobs.parallelism);
   if (n == 1 || knobs.partition_mode == PartitionMode::mod) {
-    for (int i = 0; i < n; ++i) slices[i] = KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0};
+    for (int i = 0; i < n; ++i) slices[i].push_back(KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0});
     return slices;
   }
   // range: n contiguous pieces; the first keeps lo (open below when unset), the last hi.
@@ -342,7 +364,7 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& kno
     slice.lo = i == 0 ? lo : std::optional<int64_t>(bound(i));
     slice.hi = i == n - 1 ? hi : std::optional<int64_t>(bound(i + 1));
     slice.with_nulls = with_nulls && i == 0;
-    slices[i] = slice;
+    slices[i].push_back(slice);
   }
   return slices;
 }
@@ -388,7 +410,7 @@ StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<dou
       pending_(static_cast<size_t>(readers)) {}
 
 StreamTuner::~StreamTuner() {
-  std::vector<std::optional<Assignment>> pending;
+  std::vector<std::deque<Assignment>> pending;
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -403,10 +425,8 @@ void StreamTuner::publish(const TuneWindow& window) {
   flush_bytes_.store(window.knobs.flush_bytes, std::memory_order_relaxed);
   std::shared_ptr<WindowHold> hold;
   if (!window.steady) hold = std::make_shared<WindowHold>(this);
-  for (size_t i = 0; i < pending_.size(); ++i) {
-    pending_[i].reset();
-    if (i < window.slices.size() && window.slices[i])
-      pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
+  for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
+    for (const KeySlice& slice : window.slices[i]) pending_[i].push_back(Assignment{slice, window.batch_rows, hold});
   }
   window_start_ns_ = now_ns();
   window_start_writer_seconds_ = writer_seconds_ ? writer_seconds_() : 0;
@@ -424,8 +444,9 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
   }
   while (!stopped() && !closing_) {
     auto& mine = pending_[static_cast<size_t>(index)];
-    if (mine) {
-      std::optional<Assignment> assignment = std::exchange(mine, std::nullopt);
+    if (!mine.empty()) {
+      Assignment assignment = std::move(mine.front());
+      mine.pop_front();
       return assignment;
     }
     if (steady_) return std::nullopt;  // its steady slice is read, or it has none

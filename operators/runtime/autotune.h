@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -44,26 +45,34 @@ struct WindowMeasure {
   double cpu_seconds = 0;    // process CPU time
 };
 
-// A window to run: its knobs and, per reader, the slice it reads (none: it waits).
+// A window to run: its knobs and, per reader, the slices it reads in turn (a probe
+// window: at most one; none: the reader waits for the next window).
 struct TuneWindow {
   int number = 0;
   bool steady = false;
   TuneKnobs knobs;
   size_t batch_rows = 0;  // probe windows: rows per batch, so that a window spans several
-  std::vector<std::optional<KeySlice>> slices;  // one per reader
+  std::vector<std::vector<KeySlice>> slices;  // per reader
 };
 
 class AutotunePlanner {
  public:
   // Probe budget (SPEC section 4).
   static constexpr double kMaxProbeRows = 200000, kMaxProbeShare = 0.15, kMaxProbeSeconds = 30;
-  static constexpr int kMinRounds = 2, kMaxRounds = 3;
-  static constexpr double kLeadToStop = 1.08;  // leader this far ahead after kMinRounds stops a knob
-  static constexpr double kStableSpread = 0.15;  // ... when its windows agree within this
+  // Rates are medians over a candidate's windows: one window hit by something else on the
+  // machine (a checkpoint, an autovacuum) must not decide. Three windows make a median.
+  static constexpr int kMinRounds = 3, kMaxRounds = 4;
+  // After kMinRounds a knob is settled when the leader's median is this far ahead of every
+  // other candidate's and even its slowest window beats their medians (stable).
+  static constexpr double kLeadToStop = 1.08;
   static constexpr double kTie = 0.02;           // closer than this is a tie, for the next criterion
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
   static constexpr int kBatchesPerWindow = 8;       // per reader
   static constexpr size_t kMinBatchRows = 256;
+  // Several readers read the steady phase in chunks of about this share of the stream, each
+  // split as a probe window is: a slice that small is an index range scan, as in the probe,
+  // where one slice per reader would make every reader scan the whole table.
+  static constexpr double kSteadyChunkShare = 1.0 / 64;
 
   // `readers`: how many readers the stream was opened with (at least every parallelism
   // candidate). `span`: the key span, std::nullopt when the stream has no integer key.
@@ -82,11 +91,11 @@ class AutotunePlanner {
   struct Candidate {
     TuneKnobs knobs;
     std::vector<WindowMeasure> windows;
-    double bytes_per_second() const;
+    double bytes_per_second() const;  // medians over the windows
     double rows_per_second() const;
     double flush_share() const;
     double bytes_per_cpu_second() const;
-    double spread() const;  // (max - min) / mean of the windows' bytes per second
+    double slowest() const;  // the lowest bytes/s of its windows
   };
   enum class Knob { parallelism, partition_mode, flush_bytes };
 
@@ -100,8 +109,9 @@ class AutotunePlanner {
   bool better(const Candidate& a, const Candidate& b) const;
   TuneWindow probe_window(const TuneKnobs& knobs);
   TuneWindow steady_window() const;
-  std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
-                                             std::optional<int64_t> hi, bool with_nulls) const;
+  // [lo, hi) split among knobs.parallelism readers, one slice each (NULL keys to reader 0).
+  std::vector<std::vector<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                           std::optional<int64_t> hi, bool with_nulls) const;
 
   std::string stream_;
   AutotuneCandidates candidates_;
@@ -165,10 +175,10 @@ class StreamTuner {
   AutotunePlanner planner_;
   std::function<double()> writer_seconds_;
   bool started_ = false, closing_ = false, steady_ = false;
-  // Per reader, its slice of the current window until it takes it. A window ends only
-  // once every slice was taken (its hold lives here until then), so all are empty when
-  // the next window is published.
-  std::vector<std::optional<Assignment>> pending_;
+  // Per reader, its slices of the current window until it takes them. A probe window ends
+  // only once every slice was taken (its hold lives here until then), so all are empty
+  // when the next window is published.
+  std::vector<std::deque<Assignment>> pending_;
   int64_t window_start_ns_ = 0;
   double window_start_writer_seconds_ = 0, window_start_cpu_seconds_ = 0;
   std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};

@@ -64,7 +64,8 @@ state: {backend: postgres}
 YAML
 }
 
-# Kills rbc's destination COPY once `$1` (a query on the destination) returns true.
+# Kills rbc's destination COPY into this test's table (tests running beside it write
+# other tables) once `$1` (a query on the destination) returns true.
 start_killer() {
   (
     for _ in $(seq 1 600); do
@@ -72,6 +73,7 @@ start_killer() {
       if [[ $ready == t ]]; then
         killed=$(psql_q "$DST" "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = '$dst_db' AND application_name = 'rbc' AND query LIKE 'COPY %FROM STDIN%'
+            AND query LIKE '%$dst_table%'
             AND state = 'active' AND pid <> pg_backend_pid()) k" 2> /dev/null || echo 0)
         if [[ $killed != 0 ]]; then
           echo "killed $killed" > "$work/killed"
@@ -140,7 +142,7 @@ old_digest=$(psql_q "$DST" "$(digest_sql "$dst_table")")
 psql_q "$SRC" "UPDATE public.$src_table SET k = id % 1000 WHERE id <= 10" > /dev/null
 rm -f "$work/killed"
 start_killer "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '$dst_db'
-  AND query LIKE 'COPY %_rbc_stage_%FROM STDIN%' AND state = 'active')"
+  AND query LIKE 'COPY %_rbc_stage_$dst_table%FROM STDIN%' AND state = 'active')"
 run_rbc replace
 stop_killer
 if [[ ! -f $work/killed ]]; then

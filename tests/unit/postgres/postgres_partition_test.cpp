@@ -1,5 +1,6 @@
 // Partitioned reads: mod and range with 1, 2 and 4 partitions read the same multiset of
-// rows (negative and NULL keys included), and all partitions share the leader's snapshot.
+// rows (negative and NULL keys included), and all partitions share the leader's snapshot;
+// the autotuner's key slices tile a stream the same way.
 #include <algorithm>
 
 #include "tests/unit/postgres/pg_test_util.h"
@@ -155,6 +156,87 @@ TEST_F(PostgresPartition, PartitionedCopyToTheSinkWithSmallFlushes) {
       "SELECT count(*), sum(id), md5(string_agg(payload || coalesce(k::text, '-'), ',' ORDER BY id)) "
       "FROM part_rows";
   EXPECT_EQ(dst.rows(digest), src.rows(digest));
+}
+
+// The autotuner's reading: readers opened for slices read nothing until given one, then one
+// COPY per slice in the leader's snapshot; slices that tile the key span (mod within a
+// window, sub-ranges, the NULL keys with the open tail) read every row exactly once.
+TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.pipeline = "slice-test";
+  req.stream = table_;
+  req.config = url_config(src_url());
+  req.columns = {"id"};
+  req.partition_count = 2;
+  req.partition_key = "k";
+  req.sliced_readers = 3;
+  ASSERT_TRUE(source->prepare(req).is_ok());
+  Sql src = sql(src_url());
+  src.exec("INSERT INTO part_rows VALUES (100001, 1, 'late')");  // after the snapshot
+  std::optional<KeySpan> span = source->key_span(req);
+  ASSERT_TRUE(span.has_value());
+  auto bounds = src.rows("SELECT min(k), max(k) FROM part_rows WHERE id <> 100001");
+  EXPECT_EQ(span->min, std::stoll(bounds[0][0]));
+  EXPECT_EQ(span->max, std::stoll(bounds[0][1]));
+  EXPECT_FALSE(span->empty);
+
+  std::vector<std::unique_ptr<PartitionReader>> readers;
+  for (int r = 0; r < 3; ++r) {
+    auto reader = source->open(req, r);
+    ASSERT_TRUE(reader.is_ok()) << reader.status().message();
+    readers.push_back(std::move(reader).value());
+  }
+  std::vector<int64_t> ids;
+  auto read = [&](int r, const KeySlice& slice, size_t batch_rows) {
+    ASSERT_TRUE(readers[r]->start_slice(slice, batch_rows).is_ok());
+    while (true) {
+      auto batch = readers[r]->next();
+      ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+      if (!batch->has_value()) break;
+      if (batch_rows > 0) EXPECT_LE((*batch)->num_rows, batch_rows);
+      for (size_t i = 0; i < (*batch)->num_rows; ++i) ids.push_back((*batch)->columns[0].value<int64_t>(i));
+    }
+  };
+  int64_t a = span->min + 3000, b = span->min + 9000;
+  // [min, a) by mod over three readers, [a, b) by two sub-ranges, the rest with the NULLs.
+  for (int r = 0; r < 3; ++r) read(r, KeySlice{span->min, a, 3, r, false}, 100);
+  read(0, KeySlice{a, (a + b) / 2, 1, 0, false}, 0);
+  read(1, KeySlice{(a + b) / 2, b, 1, 0, false}, 0);
+  read(2, KeySlice{b, std::nullopt, 1, 0, true}, 0);
+  for (auto& reader : readers) EXPECT_TRUE(reader->finish_slices().is_ok());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, expected_);
+}
+
+TEST_F(PostgresPartition, WithoutAKeyOneSlicedReaderReadsTheWholeStream) {
+  Sql src = sql(src_url());
+  const std::string table = "part_nokey_" + std::to_string(getpid());
+  src.exec("DROP TABLE IF EXISTS " + table);
+  src.exec("CREATE TABLE " + table + " (id bigint, note text)");
+  src.exec("INSERT INTO " + table + " VALUES (1, 'a'), (2, NULL), (3, 'c')");
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.pipeline = "slice-test";
+  req.stream = table;
+  req.config = url_config(src_url());
+  req.sliced_readers = 1;
+  ASSERT_TRUE(source->prepare(req).is_ok());
+  EXPECT_FALSE(source->key_span(req).has_value());
+  auto reader = source->open(req, 0);
+  ASSERT_TRUE(reader.is_ok()) << reader.status().message();
+  EXPECT_FALSE((*reader)->start_slice(KeySlice{1, 2, 1, 0, false}, 0).is_ok());
+  ASSERT_TRUE((*reader)->start_slice(KeySlice{}, 0).is_ok());
+  size_t rows = 0;
+  while (true) {
+    auto batch = (*reader)->next();
+    ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+    if (!batch->has_value()) break;
+    rows += (*batch)->num_rows;
+  }
+  EXPECT_EQ(rows, 3u);
+  EXPECT_TRUE((*reader)->finish_slices().is_ok());
+  src.exec("DROP TABLE " + table);
 }
 
 }  // namespace

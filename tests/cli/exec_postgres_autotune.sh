@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# rbc exec with the runtime autotuner against a real server: a 400k-row stream is probed
+# over key windows (partition key with NULLs and gaps) and then read with the winner; the
+# destination holds exactly the source rows; the decision is in the log, the summary and
+# the JSON report (candidates, windows, probe cost within budget). Pinned knobs and
+# `autotune.enabled: false` skip the probe and say why; a replace stream (one reader)
+# probes only what applies to it.
+#
+# Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
+set -euo pipefail
+source "$(dirname "$0")/lib/postgres.sh"
+table=rbc_autotune_$$
+work=$(mktemp -d)
+cleanup() {
+  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
+  psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql_q "$SRC" "
+CREATE TABLE public.$table (id bigint PRIMARY KEY, k int, payload text);
+INSERT INTO public.$table
+SELECT g, CASE WHEN g % 997 = 0 THEN NULL WHEN g BETWEEN 100000 AND 120000 THEN NULL ELSE g * 3 END,
+       md5(g::text) || md5((g * 7)::text)
+FROM generate_series(1, 400000) g;
+ANALYZE public.$table;"
+digest_sql="SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM public.$table t"
+src_digest=$(psql_q "$SRC" "$digest_sql")
+
+write_pipeline() {  # $1 = file, $2 = write mode, $3 = resources block (optional)
+  cat > "$1" <<YAML
+version: "1.0"
+pipeline: exec_postgres_autotune
+source:
+  use: postgres
+  config: {url: "$SRC"}
+  streams:
+    - name: public.$table
+      sync_mode: full_refresh
+      partition_key: k
+destination:
+  use: postgres
+  config: {url: "$DST"}
+  write_mode: $2
+  primary_key: [id]
+${3:+resources: $3}
+YAML
+}
+
+run() {  # $1 = name: runs $work/$1.yaml into an empty destination and checks its rows
+  psql_q "$DST" "SET client_min_messages = warning; DROP TABLE IF EXISTS public.$table"
+  if ! "$RBC" exec "$work/$1.yaml" --report "$work/$1.json" > "$work/$1.out" 2> "$work/$1.err"; then
+    fail "$1: rbc exec failed"
+    cat "$work/$1.err"
+    return
+  fi
+  local got
+  got=$(psql_q "$DST" "$digest_sql")
+  [[ $got == "$src_digest" ]] || fail "$1: destination $got, source $src_digest"
+}
+json() { jq -r "$2" "$work/$1.json"; }
+
+# Probed: parallelism {1, 2, 3} (capped by the cores), mode {mod, range}, flush {4, 8, 16} MiB.
+write_pipeline "$work/probed.yaml" append
+run probed
+grep -q "autotune-decision stream=\"public.$table\" winner: parallelism=" "$work/probed.err" ||
+  fail "probed: no autotune-decision line in the log"
+grep -q "^  autotune \"public.$table\": parallelism=[0-9]* partition_mode=[a-z]* copy_flush_bytes=[0-9]*mb after [0-9]* probe windows" \
+  "$work/probed.out" || fail "probed: no autotune line in the summary"
+[[ $(json probed '.autotune[0].event') == autotune-decision ]] || fail "probed: report event"
+probe_rows=$(json probed '.autotune[0].probe.rows')
+((probe_rows > 0 && probe_rows <= 60000)) || fail "probed: probe read $probe_rows rows, budget 15% of 400000"
+# Every candidate of the parallelism knob ran at least two windows, and the winner is one of them.
+[[ $(json probed '[.autotune[0].candidates[] | select(.partition_mode == "mod" and .copy_flush_bytes == 4194304) | .windows >= 2] | all') == true ]] ||
+  fail "probed: a parallelism candidate ran fewer than 2 windows"
+winner=$(json probed '.autotune[0].winner.parallelism')
+[[ $(json probed "[.autotune[0].candidates[] | .parallelism] | index($winner) != null") == true ]] ||
+  fail "probed: winner parallelism $winner is not a candidate"
+
+# Every knob pinned: nothing to probe, the pins are used and listed.
+write_pipeline "$work/pinned.yaml" append \
+  "{autotune: {pin_parallelism: 2, pin_source_partition_mode: range, pin_copy_flush_bytes: 8mb}}"
+run pinned
+grep -q "autotune-skipped stream=\"public.$table\" reason=\"nothing to tune: every knob is pinned\" pinned=\[parallelism,partition_mode,copy_flush_bytes\] baseline: parallelism=2 partition_mode=range copy_flush_bytes=8mb" \
+  "$work/pinned.err" || { fail "pinned: autotune-skipped line"; grep autotune "$work/pinned.err"; }
+
+# The escape hatch.
+write_pipeline "$work/disabled.yaml" append "{autotune: {enabled: false}}"
+run disabled
+[[ $(json disabled '.autotune[0].event') == autotune-skipped ]] || fail "disabled: event"
+[[ $(json disabled '.autotune[0].reason') == "disabled (autotune.enabled: false): baseline values" ]] ||
+  fail "disabled: reason $(json disabled '.autotune[0].reason')"
+
+# replace is not partition-eligible: one reader, so only the flush threshold is a knob.
+write_pipeline "$work/replace.yaml" replace
+run replace
+[[ $(json replace '.autotune[0].winner.parallelism') == 1 ]] || fail "replace: parallelism"
+[[ $(json replace '[.autotune[0].candidates[] | .parallelism == 1] | all') == true ]] ||
+  fail "replace: probed a parallelism other than 1"
+
+finish
