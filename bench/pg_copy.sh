@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPEC §6: PostgreSQL -> PostgreSQL full refresh of 2M rows (8 columns, ~140 B/row).
-# Times, in one run on the same server, the median of 3 runs each (destination truncated
-# before each run):
+# Times, in one run on the same server, the median of $RUNS (default 3) runs each, in
+# rounds of one run per tool (destination truncated before each run):
 #   rbc       rbc exec of a full-refresh pipeline (write_mode append)
 #   pipe      psql binary COPY TO STDOUT | psql binary COPY FROM STDIN
 #   pgcopydb  pgcopydb copy table-data (data only, the table already exists)
@@ -16,7 +16,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 RBC=${RBC:-$root/build/rbc}
 ROWS=${ROWS:-2000000}
-RUNS=3
+RUNS=${RUNS:-3}
 table=bench_pg_copy
 [[ -x $RBC ]] || { echo "pg_copy: no rbc binary at $RBC (set RBC)" >&2; exit 2; }
 
@@ -103,37 +103,46 @@ run_pgcopydb() {
 now() { date +%s.%N; }
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-# Times $RUNS runs of run_$1; prints the median seconds, or "n/a" when a run fails or
-# the destination does not end up with exactly $ROWS rows.
-bench() {
-  local tool=$1 times=() i t0 t1 got
-  for ((i = 1; i <= RUNS; ++i)); do
-    q "$DST" "TRUNCATE public.$table"
-    t0=$(now)
-    if ! "run_$tool"; then
-      echo "pg_copy: $tool run $i failed" >&2
-      echo n/a; return
-    fi
-    t1=$(now)
-    got=$(q "$DST" "SELECT count(*) FROM public.$table")
-    if [[ $got != "$ROWS" ]]; then
-      echo "pg_copy: $tool run $i left $got rows in the destination, expected $ROWS" >&2
-      echo n/a; return
-    fi
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
-    echo "pg_copy: $tool run $i: ${times[-1]} s" >&2
-  done
-  printf '%s\n' "${times[@]}" | median
+# One timed run of run_$1 into the truncated destination; appends its seconds to
+# $work/$1.times, or marks the tool failed when the run fails or the destination does not
+# end up with exactly $ROWS rows.
+time_run() {
+  local tool=$1 i=$2 t0 t1 got
+  [[ -f $work/$tool.failed ]] && return
+  q "$DST" "TRUNCATE public.$table"
+  t0=$(now)
+  if ! "run_$tool"; then
+    echo "pg_copy: $tool run $i failed" >&2
+    touch "$work/$tool.failed"; return
+  fi
+  t1=$(now)
+  got=$(q "$DST" "SELECT count(*) FROM public.$table")
+  if [[ $got != "$ROWS" ]]; then
+    echo "pg_copy: $tool run $i left $got rows in the destination, expected $ROWS" >&2
+    touch "$work/$tool.failed"; return
+  fi
+  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}' >> "$work/$tool.times"
+  echo "pg_copy: $tool run $i: $(tail -1 "$work/$tool.times") s" >&2
+}
+# The median seconds of a tool's runs, or n/a.
+result() {
+  if [[ -f $work/$1.failed || ! -s $work/$1.times ]]; then echo n/a; else median < "$work/$1.times"; fi
 }
 
-rbc_s=$(bench rbc)
-[[ $rbc_s == n/a ]] && { echo "rbc failed:"; tail -5 "$work/rbc.err"; }
-pipe_s=$(bench pipe)
+tools=(rbc pipe)
 pgcopydb_why=""
-if ! command -v pgcopydb > /dev/null; then
-  pgcopydb_s=n/a; pgcopydb_why="pgcopydb is not installed"
-else
-  pgcopydb_s=$(bench pgcopydb)
+if command -v pgcopydb > /dev/null; then tools+=(pgcopydb); else pgcopydb_why="pgcopydb is not installed"; fi
+# Rounds of one run per tool, so that a machine that speeds up or slows down during the
+# benchmark affects every tool alike.
+for ((i = 1; i <= RUNS; ++i)); do
+  for tool in "${tools[@]}"; do time_run "$tool" "$i"; done
+done
+rbc_s=$(result rbc)
+[[ $rbc_s == n/a ]] && { echo "rbc failed:"; tail -5 "$work/rbc.err"; }
+pipe_s=$(result pipe)
+pgcopydb_s=n/a
+if [[ -z $pgcopydb_why ]]; then
+  pgcopydb_s=$(result pgcopydb)
   if [[ $pgcopydb_s == n/a ]]; then
     pgcopydb_why="pgcopydb failed: $(grep -E 'ERROR|FATAL' "$work/pgcopydb.log" | head -3 | tr '\n' ' ')"
   fi

@@ -40,6 +40,7 @@ struct KeySpan {
   int64_t min = 0, max = 0;  // of the non-NULL keys; empty when there are none
   bool empty = true;
   double estimated_rows = 0;  // the catalog's estimate; 0 when unknown
+  bool indexed = true;        // a key range is read without scanning everything
 };
 
 // What the runtime asks of a source for one stream.
@@ -135,6 +136,9 @@ class PartitionWriter {
   // The autotuner's choice of how much encoded data to buffer before sending it (COPY
   // destinations); writers without such a buffer ignore it.
   virtual void set_flush_bytes(size_t /*bytes*/) {}
+  // Has the destination process everything written so far, without committing (the end of
+  // an autotune probe window, so that the window's measurement includes that work).
+  virtual Status sync() { return Status::ok(); }
   // Called every checkpoint interval: commits the rows written so far (with `checkpoint`
   // when SinkRequest::state is set) and carries on in a new transaction. Returns false
   // when this writer does not commit before the end (a staging table, a temporary file),

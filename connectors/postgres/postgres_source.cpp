@@ -28,6 +28,7 @@ struct StreamState {
   std::string snapshot;       // exported by the leader when partitioned or sliced
   PgConn leader;              // holds the snapshot open until every partition finished reading
   bool range_empty = true;    // min/max: known in range mode and when sliced with a key
+  bool key_indexed = false;   // sliced: a btree index starts with the key
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
   int finished = 0;                               // partitions that read to the end
@@ -69,8 +70,10 @@ std::string partition_predicate(const StreamRequest& request, const StreamState&
 std::string slice_predicate(const std::string& key_name, const KeySlice& slice) {
   std::string key = quote_ident(key_name);
   std::vector<std::string> parts;
-  if (slice.lo) parts.push_back(key + " >= " + std::to_string(*slice.lo));
-  if (slice.hi) parts.push_back(key + " < " + std::to_string(*slice.hi));
+  // Quoted: an unquoted -9223372036854775808 would be a numeric, and no index is used.
+  auto bound = [](int64_t value) { return "'" + std::to_string(value) + "'::int8"; };
+  if (slice.lo) parts.push_back(key + " >= " + bound(*slice.lo));
+  if (slice.hi) parts.push_back(key + " < " + bound(*slice.hi));
   if (slice.mod_count > 1) {
     parts.push_back("abs(mod(" + key + ", " + std::to_string(slice.mod_count) +
                     ")) = " + std::to_string(slice.mod_index));
@@ -358,6 +361,19 @@ class PostgresSource final : public Source {
           state->range_max = std::stoll(PQgetvalue(bounds.get(), 0, 1));
         }
       }
+      if (!state->partition_key.empty() && sliced) {
+        // A key slice is cheap only through a btree index that starts with the key.
+        RBC_ASSIGN_OR_RETURN(
+            auto index,
+            conn.query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+                       "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                       "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_catalog.pg_am am ON am.oid = c.relam "
+                       "WHERE i.indrelid = " + quote_literal(ref.quoted()) + "::regclass AND a.attname = " +
+                       quote_literal(state->partition_key) +
+                       " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)"));
+        state->key_indexed = std::string(PQgetvalue(index.get(), 0, 0)) == "t";
+      }
       state->leader = std::move(conn);
       state->leader_holders = sliced ? request.sliced_readers : request.partition_count;
     }
@@ -376,6 +392,7 @@ class PostgresSource final : public Source {
     span.min = state.range_min;
     span.max = state.range_max;
     span.estimated_rows = static_cast<double>(std::max<int64_t>(0, state.table.row_estimate));
+    span.indexed = state.key_indexed;
     return span;
   }
 

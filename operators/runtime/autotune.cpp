@@ -108,6 +108,10 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
     skip("no row has a key value");
     return;
   }
+  if (!span_->indexed) {
+    skip("the key has no index: every probe window would scan the whole table");
+    return;
+  }
   double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
   double rows = span_->estimated_rows > 0 ? span_->estimated_rows : keys;
   int slots = 0;
@@ -232,7 +236,8 @@ std::optional<std::string> AutotunePlanner::flush_unmeasurable() const {
 
 void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
   int knob = static_cast<int>(current_knob_);
-  bool complete = std::all_of(current_.begin(), current_.end(), [](const Candidate& c) { return !c.windows.empty(); });
+  bool complete = std::all_of(current_.begin(), current_.end(),
+                              [](const Candidate& c) { return c.windows.size() >= kMinRounds; });
   std::string text;
   if (not_probed) {
     text = *not_probed;
@@ -247,7 +252,8 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
     std::snprintf(ratio, sizeof ratio, "%.2f", second > 0 ? winner.bytes_per_second() / second : 0.0);
     text = knob_value(best_, knob) + " at " + ratio + "x the next candidate's bytes/s";
   } else {
-    text = knob_value(best_, knob) + " kept: the probe budget ran out before every candidate ran";
+    text = knob_value(best_, knob) + " kept: the probe budget ran out before every candidate ran " +
+           std::to_string(kMinRounds) + " windows";
   }
   decision_ += (decision_.empty() ? "" : "; ") + text;
   for (auto& c : current_) {
@@ -309,10 +315,12 @@ void AutotunePlanner::record(const WindowMeasure& measure) {
   next_lo_ += window_keys_;
   // A window in a gap of the key space measures nothing: it does not count.
   if (measure.rows > 0 && measure.seconds > 0) current_[running_].windows.push_back(measure);
-  // The catalog's estimate was low: keep windows near their planned size.
-  if (static_cast<double>(measure.rows) > 1.5 * planned_window_rows_) {
-    window_keys_ = std::max<int64_t>(
-        1, static_cast<int64_t>(static_cast<double>(window_keys_) * planned_window_rows_ / measure.rows));
+  // The catalog's estimate was off, or the keys are uneven: keep windows near their
+  // planned size (growing at most 4x at a time, so a gap in the keys does not blow it up).
+  double rows = static_cast<double>(measure.rows);
+  if (rows > 1.5 * planned_window_rows_ || rows < 0.5 * planned_window_rows_) {
+    double factor = rows > 0 ? std::min(4.0, planned_window_rows_ / rows) : 4.0;
+    window_keys_ = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(window_keys_) * factor));
   }
 }
 
@@ -328,7 +336,9 @@ TuneWindow AutotunePlanner::steady_window() const {
   }
   std::optional<int64_t> lo;
   if (windows_run_ > 0) lo = next_lo_;
-  if (best_.parallelism == 1) return window.slices = split(best_, lo, std::nullopt, true), window;
+  // One slice per reader: one reader scans best in one go, and without an index on the key
+  // every slice is a scan of the whole table.
+  if (best_.parallelism == 1 || !span_->indexed) return window.slices = split(best_, lo, std::nullopt, true), window;
   // Chunks of the key span from lo, the last one open above (and with the NULL keys).
   double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
   auto chunk = static_cast<__int128>(std::max(1.0, std::ceil(keys * kSteadyChunkShare)));
@@ -375,6 +385,7 @@ AutotuneEvent AutotunePlanner::event() const {
   event.pinned = candidates_.pinned;
   event.decided = skipped_.empty();
   event.reason = event.decided ? decision_ : skipped_;
+  if (!steady_) event.reason += (event.reason.empty() ? "" : "; ") + std::string("the run stopped while probing");
   event.parallelism = best_.parallelism;
   event.partition_mode = best_.partition_mode;
   if (feeds_copy_) event.copy_flush_bytes = best_.flush_bytes;
@@ -404,9 +415,11 @@ AutotuneEvent AutotunePlanner::event() const {
 
 WindowHold::~WindowHold() { tuner->window_done(*this); }
 
-StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds)
+StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
+                         std::function<void()> sync_writers)
     : planner_(std::move(planner)),
       writer_seconds_(std::move(writer_seconds)),
+      sync_writers_(std::move(sync_writers)),
       pending_(static_cast<size_t>(readers)) {}
 
 StreamTuner::~StreamTuner() {
@@ -456,9 +469,17 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
   return std::nullopt;
 }
 
+void StreamTuner::close() {
+  std::lock_guard lock(mutex_);
+  closing_ = true;
+  changed_.notify_all();
+}
+
 void StreamTuner::window_done(const WindowHold& hold) {
   std::lock_guard lock(mutex_);
   if (closing_ || steady_) return;
+  // Rows still in the writers' buffers would count for a later window.
+  if (sync_writers_) sync_writers_();
   WindowMeasure measure;
   measure.rows = hold.rows.load();
   measure.bytes = hold.bytes.load();

@@ -150,7 +150,10 @@ struct WindowHold {
 class StreamTuner {
  public:
   // `writer_seconds`: the stream's writers' total time inside write() so far.
-  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds);
+  // `sync_writers`: has the destination process what the stream's writers sent (called when
+  // a probe window is fully written, so no batch of the stream is in flight).
+  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
+              std::function<void()> sync_writers);
   ~StreamTuner();
 
   struct Assignment {
@@ -163,6 +166,9 @@ class StreamTuner {
   std::optional<Assignment> take(int index, const std::function<bool()>& stopped);
   // The flush threshold of the window being written.
   int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
+  // The graph has stopped: a window that ends from now on (its last holder let go while
+  // the run is torn down) measures nothing and syncs no writer.
+  void close();
   AutotuneEvent event() const;
 
  private:
@@ -174,6 +180,7 @@ class StreamTuner {
   std::condition_variable changed_;
   AutotunePlanner planner_;
   std::function<double()> writer_seconds_;
+  std::function<void()> sync_writers_;
   bool started_ = false, closing_ = false, steady_ = false;
   // Per reader, its slices of the current window until it takes them. A probe window ends
   // only once every slice was taken (its hold lives here until then), so all are empty

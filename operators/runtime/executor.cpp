@@ -670,7 +670,10 @@ bool Execution::prepare() {
             sinks_of_source += g.node(next).kind == NodeKind::sink;
           node.state_stream = feeding->state_stream;
         }
-        if (feeding != nullptr && feeding->tuner) node.flush_tuner = feeding->tuner.get();
+        // The tuner sets the flush threshold of writers whose destination has no pin of its own.
+        bool flush_pinned = info.resources.autotune.pin_copy_flush_bytes.present ||
+                            sink.destination.connector.config.values.contains("copy_flush_bytes");
+        if (feeding != nullptr && feeding->tuner && !flush_pinned) node.flush_tuner = feeding->tuner.get();
         node.tracks_cursor = sources == 1 && feeding->cursor_index >= 0 && sinks_of_source == 1 &&
                              request.partition_count == 1;
         if (state_.in_destination())
@@ -1200,7 +1203,20 @@ void Execution::start_tuner(RuntimeNode& source) {
     }
     return static_cast<double>(busy) / 1e9;
   };
-  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds);
+  // Only writers that this stream alone feeds are idle when one of its windows ends.
+  auto sync_writers = [this, id = source.id] {
+    for (NodeId next : graph().reachable_from(id)) {
+      RuntimeNode& sink = *nodes_[next];
+      if (sink.logical->kind != NodeKind::sink || graph().predecessors(next).size() != 1) continue;
+      for (size_t p = 0; p < sink.writers.size(); ++p) {
+        if (stopped()) return;
+        Status status = sink.writers[p]->sync();
+        if (!status.is_ok()) fail(sink, static_cast<int>(p), status.prefixed("autotune window: "));
+      }
+    }
+  };
+  source.tuner =
+      std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds, sync_writers);
 }
 
 RunReport Execution::make_report(double seconds) {
@@ -1293,6 +1309,9 @@ RunReport Execution::run() {
         }
         for (auto* input : inputs) input->activate();
         g.wait_for_all();
+        for (auto& node : nodes_) {
+          if (node->tuner) node->tuner->close();
+        }
         {
           std::lock_guard lock(graph_mutex_);
           graph_ = nullptr;
@@ -1332,23 +1351,12 @@ RunReport Execution::run() {
 
 }  // namespace
 
-int arena_concurrency(const PhysicalPlan& plan, bool dry_run) {
-  int compute = plan.parallelism ? std::max(1, plan.parallelism->effective) : 1;
-  int io = 0;
-  for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
-    NodeKind kind = plan.graph.node(id).kind;
-    if (kind == NodeKind::source || kind == NodeKind::sink) io += std::max(1, plan.at(id).partitions);
-    // A probed stream opens more readers, and as many writers per sink it feeds.
-    if (kind == NodeKind::source) {
-      int extra = std::max(0, tuned_readers(plan, id, dry_run) - std::max(1, plan.at(id).partitions));
-      for (NodeId next : plan.graph.reachable_from(id)) io += extra * (plan.graph.node(next).kind == NodeKind::sink);
-      io += extra;
-    }
-  }
-  return std::clamp(compute + io, 2, 512);
-}
+namespace {
 
-std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run) {
+constexpr int kMaxArenaThreads = 512;
+
+// Why this stream alone cannot be probed ("" when it can).
+std::string stream_not_tunable(const PhysicalPlan& plan, NodeId source, bool dry_run) {
   const NodePlan& node = plan.at(source);
   if (!node.autotune_note.empty()) return node.autotune_note;
   if (!node.autotune) return "no autotune candidates in the plan: baseline values";
@@ -1362,12 +1370,54 @@ std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run)
   return "";
 }
 
-int tuned_readers(const PhysicalPlan& plan, NodeId source, bool dry_run) {
-  if (!why_not_tuned(plan, source, dry_run).empty()) return 0;
-  const auto& candidates = plan.at(source).autotune->parallelism;
+// A probed stream's readers: enough for its largest parallelism candidate.
+int probe_readers(const PhysicalPlan& plan, NodeId source) {
   int64_t most = std::max(1, plan.at(source).partitions);
-  for (int64_t p : candidates) most = std::max(most, p);
+  for (int64_t p : plan.at(source).autotune->parallelism) most = std::max(most, p);
   return static_cast<int>(most);
+}
+
+// Threads a run needs: the compute workers plus one per reader and writer (they block in
+// I/O); with `probe`, every stream that can be probed has its probe's readers, and as
+// many writers in each sink it feeds.
+int threads_needed(const PhysicalPlan& plan, bool probe, bool dry_run) {
+  int threads = plan.parallelism ? std::max(1, plan.parallelism->effective) : 1;
+  for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
+    NodeKind kind = plan.graph.node(id).kind;
+    if (kind != NodeKind::source && kind != NodeKind::sink) continue;
+    int partitions = std::max(1, plan.at(id).partitions);
+    threads += partitions;
+    if (kind != NodeKind::source || !probe || !stream_not_tunable(plan, id, dry_run).empty()) continue;
+    int extra = std::max(0, probe_readers(plan, id) - partitions);
+    threads += extra;
+    for (NodeId next : plan.graph.reachable_from(id)) threads += extra * (plan.graph.node(next).kind == NodeKind::sink);
+  }
+  return threads;
+}
+
+// Probing a stream blocks readers that have no part in a window until its writers are
+// done: every reader and writer needs its own thread, so all must fit the arena.
+bool probes_fit(const PhysicalPlan& plan, bool dry_run) {
+  return threads_needed(plan, true, dry_run) <= kMaxArenaThreads;
+}
+
+}  // namespace
+
+int arena_concurrency(const PhysicalPlan& plan, bool dry_run) {
+  return std::clamp(threads_needed(plan, probes_fit(plan, dry_run), dry_run), 2, kMaxArenaThreads);
+}
+
+std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run) {
+  std::string reason = stream_not_tunable(plan, source, dry_run);
+  if (!reason.empty()) return reason;
+  if (!probes_fit(plan, dry_run))
+    return "the probes' extra readers and writers would not fit the runtime's " + std::to_string(kMaxArenaThreads) +
+           " threads: baseline values";
+  return "";
+}
+
+int tuned_readers(const PhysicalPlan& plan, NodeId source, bool dry_run) {
+  return why_not_tuned(plan, source, dry_run).empty() ? probe_readers(plan, source) : 0;
 }
 
 namespace {

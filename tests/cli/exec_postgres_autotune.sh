@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rbc exec with the runtime autotuner against a real server: a 400k-row stream is probed
-# over key windows (partition key with NULLs and gaps) and then read with the winner; the
+# over key windows (an indexed partition key with NULLs and gaps) and then read with the
+# winner, or, without an index on the key, read with the plan's values; the
 # destination holds exactly the source rows; the decision is in the log, the summary and
 # the JSON report (candidates, windows, probe cost within budget). Pinned knobs and
 # `autotune.enabled: false` skip the probe and say why; a replace stream (one reader)
@@ -19,16 +20,17 @@ cleanup() {
 trap cleanup EXIT
 
 psql_q "$SRC" "
-CREATE TABLE public.$table (id bigint PRIMARY KEY, k int, payload text);
+CREATE TABLE public.$table (id bigint PRIMARY KEY, k int, u int, payload text);
 INSERT INTO public.$table
 SELECT g, CASE WHEN g % 997 = 0 THEN NULL WHEN g BETWEEN 100000 AND 120000 THEN NULL ELSE g * 3 END,
-       md5(g::text) || md5((g * 7)::text)
+       g, md5(g::text) || md5((g * 7)::text)
 FROM generate_series(1, 400000) g;
+CREATE INDEX ON public.$table (k);
 ANALYZE public.$table;"
 digest_sql="SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM public.$table t"
 src_digest=$(psql_q "$SRC" "$digest_sql")
 
-write_pipeline() {  # $1 = file, $2 = write mode, $3 = resources block (optional)
+write_pipeline() {  # $1 = file, $2 = write mode, $3 = resources block (optional), $4 = key
   cat > "$1" <<YAML
 version: "1.0"
 pipeline: exec_postgres_autotune
@@ -38,7 +40,7 @@ source:
   streams:
     - name: public.$table
       sync_mode: full_refresh
-      partition_key: k
+      partition_key: ${4:-k}
 destination:
   use: postgres
   config: {url: "$DST"}
@@ -91,6 +93,12 @@ run disabled
 [[ $(json disabled '.autotune[0].event') == autotune-skipped ]] || fail "disabled: event"
 [[ $(json disabled '.autotune[0].reason') == "disabled (autotune.enabled: false): baseline values" ]] ||
   fail "disabled: reason $(json disabled '.autotune[0].reason')"
+
+# A key without an index: every window would scan the table, so the plan's values are kept.
+write_pipeline "$work/unindexed.yaml" append "" u
+run unindexed
+[[ $(json unindexed '.autotune[0].reason') == "the key has no index: every probe window would scan the whole table" ]] ||
+  fail "unindexed: reason $(json unindexed '.autotune[0].reason')"
 
 # replace is not partition-eligible: one reader, so only the flush threshold is a knob.
 write_pipeline "$work/replace.yaml" replace

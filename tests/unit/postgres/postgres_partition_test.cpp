@@ -194,7 +194,9 @@ TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
       auto batch = readers[r]->next();
       ASSERT_TRUE(batch.is_ok()) << batch.status().message();
       if (!batch->has_value()) break;
-      if (batch_rows > 0) EXPECT_LE((*batch)->num_rows, batch_rows);
+      if (batch_rows > 0) {
+        EXPECT_LE((*batch)->num_rows, batch_rows);
+      }
       for (size_t i = 0; i < (*batch)->num_rows; ++i) ids.push_back((*batch)->columns[0].value<int64_t>(i));
     }
   };

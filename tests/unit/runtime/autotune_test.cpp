@@ -213,8 +213,8 @@ TEST(AutotunePlanner, ProbesTheFlushThresholdWhenWindowsAreLargeEnough) {
   AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB, 16 * kMiB}),
                           TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 1, span(1, 2000000, 2000000));
   auto windows = drive(
-      planner, [](const TuneKnobs& k) { return k.flush_bytes == 8 * kMiB ? 99e6 : 50e6; }, 20000);
-  EXPECT_EQ(windows.back().knobs.flush_bytes, 8 * kMiB);
+      planner, [](const TuneKnobs& k) { return k.flush_bytes == 8 * kMiB ? 9.9e9 : 5e9; }, 20000);
+  EXPECT_EQ(windows.back().knobs.flush_bytes, 8 * kMiB) << planner.event().reason;
   EXPECT_TRUE(planner.event().decided);
 }
 
@@ -275,6 +275,36 @@ TEST(AutotunePlanner, SparseKeysShrinkWindowsToTheirPlannedRows) {
   int64_t second_keys = *second.slices[0][0].hi - *second.slices[0][0].lo;
   ASSERT_FALSE(second.steady);
   EXPECT_LT(second_keys * 3, first_keys);
+}
+
+TEST(AutotunePlanner, SparseKeysGrowWindows) {
+  // The estimate counts every key, but only one in four exists: windows grow 4x.
+  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2,
+                          span(1, 8000000, 8000000));
+  TuneWindow first = planner.next_window();
+  int64_t first_keys = *first.slices[0][0].hi - *first.slices[0][0].lo;
+  WindowMeasure m;
+  m.rows = static_cast<uint64_t>(first_keys / 4);
+  m.bytes = m.rows * 100;
+  m.seconds = 0.1;
+  planner.record(m);
+  TuneWindow second = planner.next_window();
+  ASSERT_FALSE(second.steady);
+  EXPECT_EQ(*second.slices[0][0].hi - *second.slices[0][0].lo, first_keys * 4);
+}
+
+TEST(AutotunePlanner, UnindexedKeyKeepsTheBaselineWithOneSlicePerReader) {
+  KeySpan unindexed = span(1, 2000000, 2000000);
+  unindexed.indexed = false;
+  AutotunePlanner planner("t", candidates({1, 2, 3}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3, unindexed);
+  TuneWindow w = planner.next_window();
+  EXPECT_TRUE(w.steady);
+  ASSERT_EQ(w.slices[0].size(), 1u);
+  ASSERT_EQ(w.slices[1].size(), 1u);
+  EXPECT_EQ(w.slices[0][0], (KeySlice{std::nullopt, std::nullopt, 2, 0, true}));
+  EXPECT_EQ(w.slices[1][0], (KeySlice{std::nullopt, std::nullopt, 2, 1, false}));
+  EXPECT_TRUE(w.slices[2].empty());
+  EXPECT_EQ(planner.event().reason, "the key has no index: every probe window would scan the whole table");
 }
 
 }  // namespace
