@@ -136,9 +136,6 @@ class PartitionWriter {
   // The autotuner's choice of how much encoded data to buffer before sending it (COPY
   // destinations); writers without such a buffer ignore it.
   virtual void set_flush_bytes(size_t /*bytes*/) {}
-  // Has the destination process everything written so far, without committing (the end of
-  // an autotune probe window, so that the window's measurement includes that work).
-  virtual Status sync() { return Status::ok(); }
   // Called every checkpoint interval: commits the rows written so far (with `checkpoint`
   // when SinkRequest::state is set) and carries on in a new transaction. Returns false
   // when this writer does not commit before the end (a staging table, a temporary file),

@@ -133,14 +133,6 @@ class PostgresWriter final : public PartitionWriter {
     return Status::ok();
   }
 
-  // The COPY ends (the server has processed every row; staged rows are merged) and a new
-  // one starts in the same transaction: nothing is committed.
-  Status sync() override {
-    RBC_RETURN_NOT_OK(end_copy());
-    if (!stage_ddl_.empty()) RBC_RETURN_NOT_OK(conn_.exec("TRUNCATE _rbc_write"));
-    return start_copy();
-  }
-
   void set_flush_bytes(size_t bytes) override { flush_bytes_ = clamp_flush_bytes(static_cast<int64_t>(bytes)); }
 
   // append and upsert commit at every checkpoint; replace loads a staging table that
@@ -186,12 +178,11 @@ class PostgresWriter final : public PartitionWriter {
   // Opens a transaction, the staging table if one is needed, and the COPY.
   Status begin() {
     RBC_RETURN_NOT_OK(conn_.exec("BEGIN"));
-    if (!stage_ddl_.empty()) RBC_RETURN_NOT_OK(conn_.exec(stage_ddl_));
-    return start_copy();
-  }
-
-  Status start_copy() {
-    std::string copy_target = stage_ddl_.empty() ? state_->dest.ref.quoted() : "_rbc_write";
+    std::string copy_target = state_->dest.ref.quoted();
+    if (!stage_ddl_.empty()) {
+      RBC_RETURN_NOT_OK(conn_.exec(stage_ddl_));
+      copy_target = "_rbc_write";
+    }
     std::string sql = "COPY " + copy_target + " (" + join_idents(names_) + ") FROM STDIN (FORMAT binary)";
     PgResult result(PQexec(conn_.get(), sql.c_str()));
     if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) {

@@ -189,6 +189,13 @@ bool AutotunePlanner::start_knob() {
 
 bool AutotunePlanner::better(const Candidate& a, const Candidate& b) const {
   if (a.windows.empty() != b.windows.empty()) return b.windows.empty();
+  if (a.knobs.parallelism != b.knobs.parallelism) {
+    // Windows favour more readers (see kMoreReadersMargin): they must win clearly.
+    const Candidate& more = a.knobs.parallelism > b.knobs.parallelism ? a : b;
+    const Candidate& fewer = &more == &a ? b : a;
+    bool more_wins = more.bytes_per_second() > kMoreReadersMargin * fewer.bytes_per_second();
+    return (&a == &more) == more_wins;
+  }
   auto differ = [](double x, double y) { return std::abs(x - y) > kTie * std::max(std::abs(x), std::abs(y)); };
   if (differ(a.bytes_per_second(), b.bytes_per_second())) return a.bytes_per_second() > b.bytes_per_second();
   if (differ(a.rows_per_second(), b.rows_per_second())) return a.rows_per_second() > b.rows_per_second();
@@ -209,12 +216,16 @@ bool AutotunePlanner::knob_settled() const {
   for (const auto& c : current_) fewest = std::min(fewest, c.windows.size());
   if (fewest < static_cast<size_t>(kMinRounds)) return false;
   if (fewest >= static_cast<size_t>(kMaxRounds)) return true;
-  size_t lead = leader();
-  double second = 0;
-  for (size_t i = 0; i < current_.size(); ++i) {
-    if (i != lead) second = std::max(second, current_[i].bytes_per_second());
+  const Candidate& lead = current_[leader()];
+  double second = 0;  // the best rival's median, weighed as better() weighs it
+  for (const auto& c : current_) {
+    if (&c == &lead) continue;
+    double rival = c.bytes_per_second();
+    if (c.knobs.parallelism > lead.knobs.parallelism) rival /= kMoreReadersMargin;
+    if (c.knobs.parallelism < lead.knobs.parallelism) rival *= kMoreReadersMargin;
+    second = std::max(second, rival);
   }
-  return current_[lead].bytes_per_second() > kLeadToStop * second && current_[lead].slowest() > second;
+  return lead.bytes_per_second() > kLeadToStop * second && lead.slowest() > second;
 }
 
 // A writer sends its buffer when it holds the flush threshold: in a window that gives each
@@ -251,6 +262,11 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
     char ratio[32];
     std::snprintf(ratio, sizeof ratio, "%.2f", second > 0 ? winner.bytes_per_second() / second : 0.0);
     text = knob_value(best_, knob) + " at " + ratio + "x the next candidate's bytes/s";
+    if (second > winner.bytes_per_second()) {
+      char margin[16];
+      std::snprintf(margin, sizeof margin, "%.2f", kMoreReadersMargin);
+      text += std::string(" (more readers must be ") + margin + "x faster)";
+    }
   } else {
     text = knob_value(best_, knob) + " kept: the probe budget ran out before every candidate ran " +
            std::to_string(kMinRounds) + " windows";
@@ -270,7 +286,8 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
 TuneWindow AutotunePlanner::next_window() {
   while (!steady_) {
     __int128 hi = static_cast<__int128>(next_lo_) + window_keys_;
-    bool out_of_budget = probe_rows_ >= budget_rows_ || probe_seconds_ >= kMaxProbeSeconds ||
+    double rows_out = static_cast<double>(probe_rows_) + planned_window_rows_ * static_cast<double>(in_flight_.size());
+    bool out_of_budget = rows_out >= static_cast<double>(budget_rows_) || probe_seconds_ >= kMaxProbeSeconds ||
                          hi > static_cast<__int128>(span_->max);  // the steady phase keeps the last keys
     if (!out_of_budget && current_knob_ == Knob::flush_bytes) {
       if (std::optional<std::string> why = flush_unmeasurable()) {
@@ -290,31 +307,48 @@ TuneWindow AutotunePlanner::next_window() {
       }
       continue;
     }
-    // Interleaved rounds: the first candidate with the fewest windows runs next.
+    // Interleaved rounds: the first candidate with the fewest windows (measured or
+    // running) runs next.
+    auto count = [&](const Candidate& c) {
+      size_t n = c.windows.size();
+      for (const auto& [number, knobs] : in_flight_) n += knobs == c.knobs;
+      return n;
+    };
     size_t next = 0;
     for (size_t i = 1; i < current_.size(); ++i) {
-      if (current_[i].windows.size() < current_[next].windows.size()) next = i;
+      if (count(current_[i]) < count(current_[next])) next = i;
     }
-    running_ = next;
     TuneWindow window;
-    window.number = windows_run_;
+    window.number = windows_run_++;
     window.knobs = current_[next].knobs;
     window.slices = split(window.knobs, next_lo_, static_cast<int64_t>(hi), false);
     window.batch_rows = std::max(kMinBatchRows, static_cast<size_t>(planned_window_rows_ /
                                                                     (window.knobs.parallelism * kBatchesPerWindow)));
+    in_flight_[window.number] = window.knobs;
+    next_lo_ = static_cast<int64_t>(hi);
     return window;
   }
   return steady_window();
 }
 
-void AutotunePlanner::record(const WindowMeasure& measure) {
-  if (steady_ || current_.empty()) return;
-  ++windows_run_;
+void AutotunePlanner::record(int number, const WindowMeasure& measure) {
+  auto it = in_flight_.find(number);
+  if (it == in_flight_.end()) return;
+  TuneKnobs knobs = it->second;
+  in_flight_.erase(it);
   probe_rows_ += measure.rows;
   probe_seconds_ += measure.seconds;
-  next_lo_ += window_keys_;
-  // A window in a gap of the key space measures nothing: it does not count.
-  if (measure.rows > 0 && measure.seconds > 0) current_[running_].windows.push_back(measure);
+  // A window in a gap of the key space measures nothing: it does not count. One that ends
+  // after its knob was decided still shows in the event.
+  if (measure.rows > 0 && measure.seconds > 0) {
+    bool found = false;
+    for (auto* list : {&current_, &measured_}) {
+      for (auto& c : *list) {
+        if (!found && c.knobs == knobs) c.windows.push_back(measure), found = true;
+      }
+    }
+  }
+  if (steady_) return;
   // The catalog's estimate was off, or the keys are uneven: keep windows near their
   // planned size (growing at most 4x at a time, so a gap in the keys does not blow it up).
   double rows = static_cast<double>(measure.rows);
@@ -336,25 +370,10 @@ TuneWindow AutotunePlanner::steady_window() const {
   }
   std::optional<int64_t> lo;
   if (windows_run_ > 0) lo = next_lo_;
-  // One slice per reader: one reader scans best in one go, and without an index on the key
-  // every slice is a scan of the whole table.
-  if (best_.parallelism == 1 || !span_->indexed) return window.slices = split(best_, lo, std::nullopt, true), window;
-  // Chunks of the key span from lo, the last one open above (and with the NULL keys).
-  double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
-  auto chunk = static_cast<__int128>(std::max(1.0, std::ceil(keys * kSteadyChunkShare)));
-  __int128 from = lo.value_or(span_->min);
-  for (bool first = true;; first = false) {
-    __int128 to = from + chunk;
-    bool last = to > static_cast<__int128>(span_->max);
-    std::optional<int64_t> chunk_lo = first ? lo : std::optional<int64_t>(static_cast<int64_t>(from));
-    std::optional<int64_t> chunk_hi = last ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(to));
-    auto pieces = split(best_, chunk_lo, chunk_hi, last);
-    for (size_t r = 0; r < pieces.size(); ++r) {
-      for (auto& slice : pieces[r]) window.slices[r].push_back(slice);
-    }
-    if (last) return window;
-    from = to;
-  }
+  // One slice per reader, the rest of the stream: a query the server runs as one scan (we
+  // measured reading a table in index-range chunks at ~1.45x the server time of a scan).
+  window.slices = split(best_, lo, std::nullopt, true);
+  return window;
 }
 
 std::vector<std::vector<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
@@ -413,14 +432,11 @@ AutotuneEvent AutotunePlanner::event() const {
 
 // ---- StreamTuner ------------------------------------------------------------------
 
-WindowHold::~WindowHold() { tuner->window_done(*this); }
+WindowHold::~WindowHold() { tuner->window_written(*this); }
+ReadHold::~ReadHold() { tuner->window_read(number); }
 
-StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
-                         std::function<void()> sync_writers)
-    : planner_(std::move(planner)),
-      writer_seconds_(std::move(writer_seconds)),
-      sync_writers_(std::move(sync_writers)),
-      pending_(static_cast<size_t>(readers)) {}
+StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds)
+    : planner_(std::move(planner)), writer_seconds_(std::move(writer_seconds)), pending_(static_cast<size_t>(readers)) {}
 
 StreamTuner::~StreamTuner() {
   std::vector<std::deque<Assignment>> pending;
@@ -429,23 +445,27 @@ StreamTuner::~StreamTuner() {
     closing_ = true;
     pending.swap(pending_);
   }
-  // `pending` dies here, outside the lock: its holds call window_done(), which sees closing_.
+  // `pending` dies here, outside the lock: its holds call back, and see closing_.
 }
 
 void StreamTuner::publish(const TuneWindow& window) {
   steady_ = window.steady;
   if (steady_) spdlog::info("{}", format_autotune_event(planner_.event()));
   flush_bytes_.store(window.knobs.flush_bytes, std::memory_order_relaxed);
-  std::shared_ptr<WindowHold> hold;
-  if (!window.steady) hold = std::make_shared<WindowHold>(this);
+  std::shared_ptr<ReadHold> hold;
+  if (!window.steady) {
+    int64_t now = now_ns();
+    if (last_written_ns_ == 0) last_written_ns_ = now;  // the first window's time starts here
+    auto written = std::make_shared<WindowHold>(this, window.number, now);
+    written->writer_seconds = writer_seconds_ ? writer_seconds_() : 0;
+    written->cpu_seconds = process_cpu_seconds();
+    hold = std::make_shared<ReadHold>(this, window.number, std::move(written));
+  }
   for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
     for (const KeySlice& slice : window.slices[i]) pending_[i].push_back(Assignment{slice, window.batch_rows, hold});
   }
-  window_start_ns_ = now_ns();
-  window_start_writer_seconds_ = writer_seconds_ ? writer_seconds_() : 0;
-  window_start_cpu_seconds_ = process_cpu_seconds();
-  // `hold` now lives only in pending_: the window ends once every reader took its slice,
-  // read it, and every batch of it is written.
+  // `hold` now lives only in pending_: the window is read once every reader took its
+  // slice and read it.
   changed_.notify_all();
 }
 
@@ -475,19 +495,26 @@ void StreamTuner::close() {
   changed_.notify_all();
 }
 
-void StreamTuner::window_done(const WindowHold& hold) {
+void StreamTuner::window_read(int /*number*/) {
   std::lock_guard lock(mutex_);
   if (closing_ || steady_) return;
-  // Rows still in the writers' buffers would count for a later window.
-  if (sync_writers_) sync_writers_();
+  publish(planner_.next_window());
+}
+
+// In a full pipeline the writes of consecutive windows follow each other: a window's time
+// is from the latest earlier window's last write (or its own start) to its own last write.
+void StreamTuner::window_written(const WindowHold& hold) {
+  std::lock_guard lock(mutex_);
+  if (closing_) return;
+  int64_t now = now_ns();
   WindowMeasure measure;
   measure.rows = hold.rows.load();
   measure.bytes = hold.bytes.load();
-  measure.seconds = static_cast<double>(now_ns() - window_start_ns_) / 1e9;
-  measure.flush_seconds = (writer_seconds_ ? writer_seconds_() : 0) - window_start_writer_seconds_;
-  measure.cpu_seconds = process_cpu_seconds() - window_start_cpu_seconds_;
-  planner_.record(measure);
-  publish(planner_.next_window());
+  measure.seconds = static_cast<double>(now - std::max(last_written_ns_, hold.started_ns)) / 1e9;
+  measure.flush_seconds = (writer_seconds_ ? writer_seconds_() : 0) - hold.writer_seconds;
+  measure.cpu_seconds = process_cpu_seconds() - hold.cpu_seconds;
+  last_written_ns_ = std::max(last_written_ns_, now);
+  planner_.record(hold.number, measure);
 }
 
 AutotuneEvent StreamTuner::event() const {
@@ -517,10 +544,10 @@ Result<std::optional<Batch>> TunedReader::next() {
       continue;
     }
     if (hold_) {
-      hold_->rows.fetch_add(batch->num_rows, std::memory_order_relaxed);
+      hold_->written->rows.fetch_add(batch->num_rows, std::memory_order_relaxed);
       uint64_t bytes = 0;
       for (const auto& column : batch->columns) bytes += column.data().size();
-      hold_->bytes.fetch_add(bytes, std::memory_order_relaxed);
+      hold_->written->bytes.fetch_add(bytes, std::memory_order_relaxed);
     }
     return batch;
   }

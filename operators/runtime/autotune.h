@@ -3,8 +3,10 @@
 //
 // A window is a contiguous key range [lo, hi) read by the window's parallelism readers
 // (split by mod or by sub-range, the partition-mode knob) while the stream's writers use
-// the window's flush threshold. Windows run one at a time and a window ends when its last
-// row is written, so each measures one candidate alone. Windows follow each other in key
+// the window's flush threshold. The next window starts as soon as the current one is read,
+// so the pipeline stays full as in the steady phase (waiting for each window to be written
+// would measure a pipeline that fills and drains, and favour more readers); a window's time
+// runs from the previous window's last write to its own. Windows follow each other in key
 // order and the steady phase reads every key after the last window (and the NULL keys):
 // each row is read exactly once, all from the one snapshot the readers share.
 //
@@ -18,6 +20,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,8 +48,8 @@ struct WindowMeasure {
   double cpu_seconds = 0;    // process CPU time
 };
 
-// A window to run: its knobs and, per reader, the slices it reads in turn (a probe
-// window: at most one; none: the reader waits for the next window).
+// A window to run: its knobs and, per reader, the slices it reads in turn (at most one;
+// none: the reader waits for the next window).
 struct TuneWindow {
   int number = 0;
   bool steady = false;
@@ -63,16 +66,19 @@ class AutotunePlanner {
   // machine (a checkpoint, an autovacuum) must not decide. Three windows make a median.
   static constexpr int kMinRounds = 3, kMaxRounds = 4;
   // After kMinRounds a knob is settled when the leader's median is this far ahead of every
-  // other candidate's and even its slowest window beats their medians (stable).
+  // other candidate's (more readers weighed by kMoreReadersMargin) and even its slowest
+  // window beats their medians (stable).
   static constexpr double kLeadToStop = 1.08;
   static constexpr double kTie = 0.02;           // closer than this is a tie, for the next criterion
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
   static constexpr int kBatchesPerWindow = 8;       // per reader
   static constexpr size_t kMinBatchRows = 256;
-  // Several readers read the steady phase in chunks of about this share of the stream, each
-  // split as a probe window is: a slice that small is an index range scan, as in the probe,
-  // where one slice per reader would make every reader scan the whole table.
-  static constexpr double kSteadyChunkShare = 1.0 / 64;
+  // A probe window reads a small key range through the key's index, where the steady phase
+  // reads the rest in one scan per reader. That costs the server more per row (we measured
+  // ~1.45x on PostgreSQL 15 for a whole table), and more readers hide the cost better in a
+  // window than they do in the steady phase: a candidate with more readers than another
+  // must be this much faster to win.
+  static constexpr double kMoreReadersMargin = 1.25;
 
   // `readers`: how many readers the stream was opened with (at least every parallelism
   // candidate). `span`: the key span, std::nullopt when the stream has no integer key.
@@ -81,8 +87,8 @@ class AutotunePlanner {
 
   // The window to run next; once it is steady, the same steady window again.
   TuneWindow next_window();
-  // The measurement of the last window next_window() returned.
-  void record(const WindowMeasure& measure);
+  // The measurement of window `number` (windows may still be running after it).
+  void record(int number, const WindowMeasure& measure);
   bool steady() const { return steady_; }
   // autotune-decision once tuned, autotune-skipped when it fell back to the baseline.
   AutotuneEvent event() const;
@@ -126,40 +132,50 @@ class AutotunePlanner {
   std::vector<Candidate> current_;  // the candidates of the knob being tuned
   std::vector<Candidate> measured_;  // every candidate of every finished knob
   Knob current_knob_ = Knob::parallelism;
-  size_t running_ = 0;  // the candidate of the window being measured
+  std::map<int, TuneKnobs> in_flight_;  // windows handed out and not yet measured
   double planned_window_rows_ = 0;
   int64_t window_keys_ = 1, next_lo_ = 0;  // the next window is [next_lo_, next_lo_ + window_keys_)
-  int windows_run_ = 0;
+  int windows_run_ = 0;  // handed out
   uint64_t probe_rows_ = 0, budget_rows_ = 0;
   double probe_seconds_ = 0;
   std::string decision_;  // how each knob was decided
 };
 
-// A window's share of the stream in flight: held by the readers of the window while they
-// read their slices and by every batch they read; when the last holder lets go the window
-// is fully written and measured.
+// A window's rows in flight: held by every batch read in the window (and by its ReadHold);
+// when the last holder lets go the window is fully written and measured.
 class StreamTuner;
 struct WindowHold {
-  WindowHold(StreamTuner* tuner) : tuner(tuner) {}
+  WindowHold(StreamTuner* tuner, int number, int64_t started_ns) : tuner(tuner), number(number), started_ns(started_ns) {}
   ~WindowHold();
   StreamTuner* tuner;
+  int number;
+  int64_t started_ns;
+  double writer_seconds = 0, cpu_seconds = 0;  // at the start
   std::atomic<uint64_t> rows{0}, bytes{0};
+};
+
+// A window's reading: held by its slices until readers take them and by each reader while
+// it reads one; when the last holder lets go the window is read and the next one starts.
+struct ReadHold {
+  ReadHold(StreamTuner* tuner, int number, std::shared_ptr<WindowHold> written)
+      : tuner(tuner), number(number), written(std::move(written)) {}
+  ~ReadHold();
+  StreamTuner* tuner;
+  int number;
+  std::shared_ptr<WindowHold> written;
 };
 
 // Hands one stream's windows to its reader threads. Thread-safe.
 class StreamTuner {
  public:
   // `writer_seconds`: the stream's writers' total time inside write() so far.
-  // `sync_writers`: has the destination process what the stream's writers sent (called when
-  // a probe window is fully written, so no batch of the stream is in flight).
-  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
-              std::function<void()> sync_writers);
+  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds);
   ~StreamTuner();
 
   struct Assignment {
     KeySlice slice;
     size_t batch_rows = 0;
-    std::shared_ptr<WindowHold> hold;  // null in the steady phase
+    std::shared_ptr<ReadHold> hold;  // null in the steady phase
   };
   // The next slice for reader `index`: waits while a window it has no part in runs;
   // std::nullopt when it has nothing more to read, or when `stopped()` turns true.
@@ -173,21 +189,21 @@ class StreamTuner {
 
  private:
   friend struct WindowHold;
-  void window_done(const WindowHold& hold);
+  friend struct ReadHold;
+  void window_read(int number);
+  void window_written(const WindowHold& hold);
   void publish(const TuneWindow& window);  // under mutex_
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   AutotunePlanner planner_;
   std::function<double()> writer_seconds_;
-  std::function<void()> sync_writers_;
   bool started_ = false, closing_ = false, steady_ = false;
-  // Per reader, its slices of the current window until it takes them. A probe window ends
-  // only once every slice was taken (its hold lives here until then), so all are empty
-  // when the next window is published.
+  // Per reader, its slices of the current window until it takes them. A probe window is
+  // read only once every slice was taken (its hold lives here until then), so all are
+  // empty when the next window is published.
   std::vector<std::deque<Assignment>> pending_;
-  int64_t window_start_ns_ = 0;
-  double window_start_writer_seconds_ = 0, window_start_cpu_seconds_ = 0;
+  int64_t last_written_ns_ = 0;  // when the latest window was fully written
   std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
 };
 
@@ -202,7 +218,7 @@ class TunedReader final : public PartitionReader {
   size_t rejected_rows() const override { return inner_->rejected_rows(); }
   // The window the last batch belongs to (null in the steady phase): the batch holds it
   // until it is written.
-  std::shared_ptr<WindowHold> hold() const { return hold_; }
+  std::shared_ptr<WindowHold> hold() const { return hold_ ? hold_->written : nullptr; }
 
  private:
   std::unique_ptr<PartitionReader> inner_;
@@ -210,7 +226,7 @@ class TunedReader final : public PartitionReader {
   int index_;
   std::function<bool()> stopped_;
   bool in_slice_ = false, finished_ = false;
-  std::shared_ptr<WindowHold> hold_;
+  std::shared_ptr<ReadHold> hold_;  // of the slice being read
 };
 
 }  // namespace rbc

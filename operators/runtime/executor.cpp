@@ -1203,20 +1203,7 @@ void Execution::start_tuner(RuntimeNode& source) {
     }
     return static_cast<double>(busy) / 1e9;
   };
-  // Only writers that this stream alone feeds are idle when one of its windows ends.
-  auto sync_writers = [this, id = source.id] {
-    for (NodeId next : graph().reachable_from(id)) {
-      RuntimeNode& sink = *nodes_[next];
-      if (sink.logical->kind != NodeKind::sink || graph().predecessors(next).size() != 1) continue;
-      for (size_t p = 0; p < sink.writers.size(); ++p) {
-        if (stopped()) return;
-        Status status = sink.writers[p]->sync();
-        if (!status.is_ok()) fail(sink, static_cast<int>(p), status.prefixed("autotune window: "));
-      }
-    }
-  };
-  source.tuner =
-      std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds, sync_writers);
+  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds);
 }
 
 RunReport Execution::make_report(double seconds) {
