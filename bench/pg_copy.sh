@@ -122,7 +122,9 @@ time_run() {
     touch "$work/$tool.failed"; return
   fi
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}' >> "$work/$tool.times"
-  echo "pg_copy: $tool run $i: $(tail -1 "$work/$tool.times") s" >&2
+  local chosen=""
+  [[ $tool == rbc ]] && chosen=$(grep -o 'autotune "[^"]*": [^(]*' "$work/rbc.out" | head -1 | sed 's/^autotune "[^"]*": / /')
+  echo "pg_copy: $tool run $i: $(tail -1 "$work/$tool.times") s$chosen" >&2
 }
 # The median seconds of a tool's runs, or n/a.
 result() {
