@@ -199,7 +199,9 @@ void append_generated(Column& column, const ColumnRecipe& recipe, uint64_t row, 
 class GeneratorReader final : public PartitionReader {
  public:
   GeneratorReader(GeneratorPlan plan, const StreamRequest& request, int index)
-      : plan_(std::move(plan)), max_rows_(std::max<size_t>(1, request.max_batch_rows)), batch_rows_(max_rows_) {
+      : plan_(std::move(plan)),
+        max_rows_(std::max<size_t>(1, request.max_batch_rows)),
+        batch_rows_(max_rows_) {
     if (request.sliced_readers > 0) return;  // nothing until start_slice()
     const auto count = static_cast<uint64_t>(request.partition_count);
     const auto i = static_cast<uint64_t>(index);

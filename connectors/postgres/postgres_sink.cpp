@@ -76,7 +76,10 @@ size_t flush_bytes_of(const Config& config) {
 class PostgresWriter final : public PartitionWriter {
  public:
   PostgresWriter(PgConn conn, std::shared_ptr<TableState> state, const SinkRequest& request)
-      : conn_(std::move(conn)), state_(std::move(state)), request_(request), flush_bytes_(state_->flush_bytes) {}
+      : conn_(std::move(conn)),
+        state_(std::move(state)),
+        request_(request),
+        flush_bytes_(state_->flush_bytes) {}
   ~PostgresWriter() override {
     if (conn_.is_open()) abort();
   }
@@ -133,7 +136,9 @@ class PostgresWriter final : public PartitionWriter {
     return Status::ok();
   }
 
-  void set_flush_bytes(size_t bytes) override { flush_bytes_ = clamp_flush_bytes(static_cast<int64_t>(bytes)); }
+  void set_flush_bytes(size_t bytes) override {
+    flush_bytes_ = clamp_flush_bytes(static_cast<int64_t>(bytes));
+  }
 
   // append and upsert commit at every checkpoint; replace loads a staging table that
   // only finish() makes visible, so it has nothing to commit early.

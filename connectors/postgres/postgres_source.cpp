@@ -100,8 +100,9 @@ std::string select_sql(const StreamRequest& request, const StreamState& state,
   if (!partition_where.empty()) where.push_back(partition_where);
   bool incremental = request.sync_mode == SyncMode::incremental;
   const PgColumn* cursor = incremental ? state.table.column(request.cursor_field) : nullptr;
-  const PgColumn* tie =
-      incremental && !request.tie_breaker_field.empty() ? state.table.column(request.tie_breaker_field) : nullptr;
+  const PgColumn* tie = incremental && !request.tie_breaker_field.empty()
+                            ? state.table.column(request.tie_breaker_field)
+                            : nullptr;
   // A row without a cursor value cannot be placed after a saved position: incremental
   // streams skip them (documented in docs/architecture.md).
   if (cursor) where.push_back(quote_ident(cursor->name) + " IS NOT NULL");
@@ -154,7 +155,8 @@ class PostgresReader final : public PartitionReader {
     Batch batch = carry_ ? std::move(*carry_) : Batch::empty(state_->schema);
     carry_.reset();
     uint64_t start_bytes = decoder_.bytes_decoded();
-    while (!done_ && batch.num_rows < slice_max_rows_ && decoder_.bytes_decoded() - start_bytes < max_bytes_) {
+    while (!done_ && batch.num_rows < slice_max_rows_ &&
+           decoder_.bytes_decoded() - start_bytes < max_bytes_) {
       RBC_RETURN_NOT_OK(read_row(batch));
     }
     if (!done_ && state_->cursor_index >= 0 && state_->tie_breaker_index < 0) {
@@ -369,8 +371,9 @@ class PostgresSource final : public Source {
                        "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
                        "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
                        "JOIN pg_catalog.pg_am am ON am.oid = c.relam "
-                       "WHERE i.indrelid = " + quote_literal(ref.quoted()) + "::regclass AND a.attname = " +
-                       quote_literal(state->partition_key) +
+                       "WHERE i.indrelid = " +
+                       quote_literal(ref.quoted()) +
+                       "::regclass AND a.attname = " + quote_literal(state->partition_key) +
                        " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)"));
         state->key_indexed = std::string(PQgetvalue(index.get(), 0, 0)) == "t";
       }

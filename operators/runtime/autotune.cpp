@@ -196,7 +196,9 @@ bool AutotunePlanner::better(const Candidate& a, const Candidate& b) const {
     bool more_wins = more.bytes_per_second() > kMoreReadersMargin * fewer.bytes_per_second();
     return (&a == &more) == more_wins;
   }
-  auto differ = [](double x, double y) { return std::abs(x - y) > kTie * std::max(std::abs(x), std::abs(y)); };
+  auto differ = [](double x, double y) {
+    return std::abs(x - y) > kTie * std::max(std::abs(x), std::abs(y));
+  };
   if (differ(a.bytes_per_second(), b.bytes_per_second())) return a.bytes_per_second() > b.bytes_per_second();
   if (differ(a.rows_per_second(), b.rows_per_second())) return a.rows_per_second() > b.rows_per_second();
   if (std::abs(a.flush_share() - b.flush_share()) > kTie) return a.flush_share() < b.flush_share();
@@ -239,9 +241,11 @@ std::optional<std::string> AutotunePlanner::flush_unmeasurable() const {
   }
   if (windows == 0) return std::nullopt;  // the baseline's first window will tell
   double per_writer = bytes / windows / best_.parallelism;
-  int64_t largest = *std::max_element(candidates_.copy_flush_bytes.begin(), candidates_.copy_flush_bytes.end());
+  int64_t largest =
+      *std::max_element(candidates_.copy_flush_bytes.begin(), candidates_.copy_flush_bytes.end());
   if (per_writer >= 2.0 * static_cast<double>(largest)) return std::nullopt;
-  return "copy_flush_bytes " + format_bytes(best_.flush_bytes) + " kept, not probed: a probe window gives each writer " +
+  return "copy_flush_bytes " + format_bytes(best_.flush_bytes) +
+         " kept, not probed: a probe window gives each writer " +
          format_byte_count(static_cast<uint64_t>(per_writer)) + ", less than twice the largest threshold";
 }
 
@@ -273,7 +277,8 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
   }
   decision_ += (decision_.empty() ? "" : "; ") + text;
   for (auto& c : current_) {
-    auto same = std::find_if(measured_.begin(), measured_.end(), [&](const Candidate& m) { return m.knobs == c.knobs; });
+    auto same = std::find_if(measured_.begin(), measured_.end(),
+                             [&](const Candidate& m) { return m.knobs == c.knobs; });
     if (same != measured_.end()) {
       *same = std::move(c);
     } else if (!c.windows.empty()) {
@@ -286,8 +291,10 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
 TuneWindow AutotunePlanner::next_window() {
   while (!steady_) {
     __int128 hi = static_cast<__int128>(next_lo_) + window_keys_;
-    double rows_out = static_cast<double>(probe_rows_) + planned_window_rows_ * static_cast<double>(in_flight_.size());
-    bool out_of_budget = rows_out >= static_cast<double>(budget_rows_) || probe_seconds_ >= kMaxProbeSeconds ||
+    double rows_out =
+        static_cast<double>(probe_rows_) + planned_window_rows_ * static_cast<double>(in_flight_.size());
+    bool out_of_budget = rows_out >= static_cast<double>(budget_rows_) ||
+                         probe_seconds_ >= kMaxProbeSeconds ||
                          hi > static_cast<__int128>(span_->max);  // the steady phase keeps the last keys
     if (!out_of_budget && current_knob_ == Knob::flush_bytes) {
       if (std::optional<std::string> why = flush_unmeasurable()) {
@@ -322,8 +329,9 @@ TuneWindow AutotunePlanner::next_window() {
     window.number = windows_run_++;
     window.knobs = current_[next].knobs;
     window.slices = split(window.knobs, next_lo_, static_cast<int64_t>(hi), false);
-    window.batch_rows = std::max(kMinBatchRows, static_cast<size_t>(planned_window_rows_ /
-                                                                    (window.knobs.parallelism * kBatchesPerWindow)));
+    window.batch_rows =
+        std::max(kMinBatchRows,
+                 static_cast<size_t>(planned_window_rows_ / (window.knobs.parallelism * kBatchesPerWindow)));
     in_flight_[window.number] = window.knobs;
     next_lo_ = static_cast<int64_t>(hi);
     return window;
@@ -363,9 +371,9 @@ TuneWindow AutotunePlanner::steady_window() const {
   window.number = windows_run_;
   window.steady = true;
   window.knobs = best_;
-  window.slices.assign(static_cast<size_t>(readers_), {});
   if (!span_ || span_->empty) {
-    window.slices[0].push_back(KeySlice{});  // nothing to split by: the whole stream, one reader
+    window.slices.assign(static_cast<size_t>(readers_), std::nullopt);
+    window.slices[0] = KeySlice{};  // nothing to split by: the whole stream, one reader
     return window;
   }
   std::optional<int64_t> lo;
@@ -376,12 +384,13 @@ TuneWindow AutotunePlanner::steady_window() const {
   return window;
 }
 
-std::vector<std::vector<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
-                                                          std::optional<int64_t> hi, bool with_nulls) const {
-  std::vector<std::vector<KeySlice>> slices(static_cast<size_t>(readers_));
+std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                                            std::optional<int64_t> hi,
+                                                            bool with_nulls) const {
+  std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
   int n = std::max(1, knobs.parallelism);
   if (n == 1 || knobs.partition_mode == PartitionMode::mod) {
-    for (int i = 0; i < n; ++i) slices[i].push_back(KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0});
+    for (int i = 0; i < n; ++i) slices[i] = KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0};
     return slices;
   }
   // range: n contiguous pieces; the first keeps lo (open below when unset), the last hi.
@@ -393,7 +402,7 @@ std::vector<std::vector<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs
     slice.lo = i == 0 ? lo : std::optional<int64_t>(bound(i));
     slice.hi = i == n - 1 ? hi : std::optional<int64_t>(bound(i + 1));
     slice.with_nulls = with_nulls && i == 0;
-    slices[i].push_back(slice);
+    slices[i] = slice;
   }
   return slices;
 }
@@ -404,7 +413,8 @@ AutotuneEvent AutotunePlanner::event() const {
   event.pinned = candidates_.pinned;
   event.decided = skipped_.empty();
   event.reason = event.decided ? decision_ : skipped_;
-  if (!steady_) event.reason += (event.reason.empty() ? "" : "; ") + std::string("the run stopped while probing");
+  if (!steady_)
+    event.reason += (event.reason.empty() ? "" : "; ") + std::string("the run stopped while probing");
   event.parallelism = best_.parallelism;
   event.partition_mode = best_.partition_mode;
   if (feeds_copy_) event.copy_flush_bytes = best_.flush_bytes;
@@ -420,7 +430,8 @@ AutotuneEvent AutotunePlanner::event() const {
     result.partition_mode = c->knobs.partition_mode;
     result.copy_flush_bytes = c->knobs.flush_bytes;
     result.windows = static_cast<int>(c->windows.size());
-    for (const auto& w : c->windows) result.rows += w.rows, result.bytes += w.bytes, result.seconds += w.seconds;
+    for (const auto& w : c->windows)
+      result.rows += w.rows, result.bytes += w.bytes, result.seconds += w.seconds;
     result.bytes_per_second = c->bytes_per_second();
     result.rows_per_second = c->rows_per_second();
     result.flush_share = c->flush_share();
@@ -436,10 +447,12 @@ WindowHold::~WindowHold() { tuner->window_written(*this); }
 ReadHold::~ReadHold() { tuner->window_read(number); }
 
 StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds)
-    : planner_(std::move(planner)), writer_seconds_(std::move(writer_seconds)), pending_(static_cast<size_t>(readers)) {}
+    : planner_(std::move(planner)),
+      writer_seconds_(std::move(writer_seconds)),
+      pending_(static_cast<size_t>(readers)) {}
 
 StreamTuner::~StreamTuner() {
-  std::vector<std::deque<Assignment>> pending;
+  std::vector<std::optional<Assignment>> pending;
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -462,7 +475,7 @@ void StreamTuner::publish(const TuneWindow& window) {
     hold = std::make_shared<ReadHold>(this, window.number, std::move(written));
   }
   for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
-    for (const KeySlice& slice : window.slices[i]) pending_[i].push_back(Assignment{slice, window.batch_rows, hold});
+    if (window.slices[i]) pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
   }
   // `hold` now lives only in pending_: the window is read once every reader took its
   // slice and read it.
@@ -477,11 +490,7 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
   }
   while (!stopped() && !closing_) {
     auto& mine = pending_[static_cast<size_t>(index)];
-    if (!mine.empty()) {
-      Assignment assignment = std::move(mine.front());
-      mine.pop_front();
-      return assignment;
-    }
+    if (mine) return std::exchange(mine, std::nullopt);
     if (steady_) return std::nullopt;  // its steady slice is read, or it has none
     // A probe window without this reader: wait for the next one (stopped() is polled).
     changed_.wait_for(lock, std::chrono::milliseconds(20));

@@ -11,14 +11,15 @@
 // each row is read exactly once, all from the one snapshot the readers share.
 //
 // Knobs are tuned one after another (parallelism, then partition mode at the chosen
-// parallelism, then flush bytes), each candidate over at least two windows, interleaved.
-// AutotunePlanner is the decision logic alone (deterministic, unit-tested); StreamTuner
-// hands its windows to the reader threads and measures them.
+// parallelism, then flush bytes), each candidate over three or four interleaved windows.
+// Other streams of the run may be running meanwhile: a window measures its candidate on a
+// machine that is doing whatever else the run does. AutotunePlanner is the decision logic
+// alone (deterministic, unit-tested); StreamTuner hands its windows to the reader threads
+// and measures them; docs/architecture.md has the reasons.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,14 +49,14 @@ struct WindowMeasure {
   double cpu_seconds = 0;    // process CPU time
 };
 
-// A window to run: its knobs and, per reader, the slices it reads in turn (at most one;
-// none: the reader waits for the next window).
+// A window to run: its knobs and, per reader, the slice it reads (none: the reader waits
+// for the next window, or, once steady, is done).
 struct TuneWindow {
   int number = 0;
   bool steady = false;
   TuneKnobs knobs;
   size_t batch_rows = 0;  // probe windows: rows per batch, so that a window spans several
-  std::vector<std::vector<KeySlice>> slices;  // per reader
+  std::vector<std::optional<KeySlice>> slices;  // per reader
 };
 
 class AutotunePlanner {
@@ -69,7 +70,7 @@ class AutotunePlanner {
   // other candidate's (more readers weighed by kMoreReadersMargin) and even its slowest
   // window beats their medians (stable).
   static constexpr double kLeadToStop = 1.08;
-  static constexpr double kTie = 0.02;           // closer than this is a tie, for the next criterion
+  static constexpr double kTie = 0.02;              // closer than this is a tie, for the next criterion
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
   static constexpr int kBatchesPerWindow = 8;       // per reader
   static constexpr size_t kMinBatchRows = 256;
@@ -116,8 +117,8 @@ class AutotunePlanner {
   TuneWindow probe_window(const TuneKnobs& knobs);
   TuneWindow steady_window() const;
   // [lo, hi) split among knobs.parallelism readers, one slice each (NULL keys to reader 0).
-  std::vector<std::vector<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
-                                           std::optional<int64_t> hi, bool with_nulls) const;
+  std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                             std::optional<int64_t> hi, bool with_nulls) const;
 
   std::string stream_;
   AutotuneCandidates candidates_;
@@ -125,17 +126,17 @@ class AutotunePlanner {
   int readers_;
   std::optional<KeySpan> span_;
   bool feeds_copy_ = false;  // the stream feeds a COPY destination: flush bytes is a knob
-  std::string skipped_;  // why it fell back to the baseline; empty when tuning
+  std::string skipped_;      // why it fell back to the baseline; empty when tuning
   bool steady_ = false;
   // probing
   std::vector<Knob> knobs_left_;
-  std::vector<Candidate> current_;  // the candidates of the knob being tuned
+  std::vector<Candidate> current_;   // the candidates of the knob being tuned
   std::vector<Candidate> measured_;  // every candidate of every finished knob
   Knob current_knob_ = Knob::parallelism;
   std::map<int, TuneKnobs> in_flight_;  // windows handed out and not yet measured
   double planned_window_rows_ = 0;
   int64_t window_keys_ = 1, next_lo_ = 0;  // the next window is [next_lo_, next_lo_ + window_keys_)
-  int windows_run_ = 0;  // handed out
+  int windows_run_ = 0;                    // handed out
   uint64_t probe_rows_ = 0, budget_rows_ = 0;
   double probe_seconds_ = 0;
   std::string decision_;  // how each knob was decided
@@ -145,7 +146,8 @@ class AutotunePlanner {
 // when the last holder lets go the window is fully written and measured.
 class StreamTuner;
 struct WindowHold {
-  WindowHold(StreamTuner* tuner, int number, int64_t started_ns) : tuner(tuner), number(number), started_ns(started_ns) {}
+  WindowHold(StreamTuner* tuner, int number, int64_t started_ns)
+      : tuner(tuner), number(number), started_ns(started_ns) {}
   ~WindowHold();
   StreamTuner* tuner;
   int number;
@@ -199,10 +201,10 @@ class StreamTuner {
   AutotunePlanner planner_;
   std::function<double()> writer_seconds_;
   bool started_ = false, closing_ = false, steady_ = false;
-  // Per reader, its slices of the current window until it takes them. A probe window is
-  // read only once every slice was taken (its hold lives here until then), so all are
-  // empty when the next window is published.
-  std::vector<std::deque<Assignment>> pending_;
+  // Per reader, its slice of the current window until it takes it. A probe window is read
+  // only once every slice was taken (its hold lives here until then), so all are empty
+  // when the next window is published.
+  std::vector<std::optional<Assignment>> pending_;
   int64_t last_written_ns_ = 0;  // when the latest window was fully written
   std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
 };

@@ -1183,7 +1183,8 @@ void Execution::log_start() {
     if (plan.autotune) event.pinned = plan.autotune->pinned;
     event.parallelism = node->lanes;
     event.partition_mode = plan.partition_mode;
-    if (plan.autotune && !plan.autotune->copy_flush_bytes.empty()) event.copy_flush_bytes = flush_baseline(node->id);
+    if (plan.autotune && !plan.autotune->copy_flush_bytes.empty())
+      event.copy_flush_bytes = flush_baseline(node->id);
     spdlog::info("{}", format_autotune_event(event));
     node->skipped_tune = std::move(event);
   }
@@ -1377,7 +1378,8 @@ int threads_needed(const PhysicalPlan& plan, bool probe, bool dry_run) {
     if (kind != NodeKind::source || !probe || !stream_not_tunable(plan, id, dry_run).empty()) continue;
     int extra = std::max(0, probe_readers(plan, id) - partitions);
     threads += extra;
-    for (NodeId next : plan.graph.reachable_from(id)) threads += extra * (plan.graph.node(next).kind == NodeKind::sink);
+    for (NodeId next : plan.graph.reachable_from(id))
+      threads += extra * (plan.graph.node(next).kind == NodeKind::sink);
   }
   return threads;
 }
@@ -1398,8 +1400,8 @@ std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run)
   std::string reason = stream_not_tunable(plan, source, dry_run);
   if (!reason.empty()) return reason;
   if (!probes_fit(plan, dry_run))
-    return "the probes' extra readers and writers would not fit the runtime's " + std::to_string(kMaxArenaThreads) +
-           " threads: baseline values";
+    return "the probes' extra readers and writers would not fit the runtime's " +
+           std::to_string(kMaxArenaThreads) + " threads: baseline values";
   return "";
 }
 

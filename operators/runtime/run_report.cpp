@@ -78,8 +78,9 @@ std::string format_autotune_event(const AutotuneEvent& e) {
       << "); candidates:";
   for (const auto& c : e.candidates) {
     out << " [p=" << c.parallelism << " " << to_string(c.partition_mode) << " "
-        << format_bytes(c.copy_flush_bytes) << ": " << format_byte_count(static_cast<uint64_t>(c.bytes_per_second))
-        << "/s over " << c.windows << " windows]";
+        << format_bytes(c.copy_flush_bytes) << ": "
+        << format_byte_count(static_cast<uint64_t>(c.bytes_per_second)) << "/s over " << c.windows
+        << " windows]";
   }
   out << "; probe cost " << e.probe_windows << " windows, " << e.probe_rows << " rows, "
       << fixed(e.probe_seconds, 3) << " s; pinned=[" << pinned << "]";

@@ -1,12 +1,12 @@
 // The autotuner's decisions, driven with simulated window measurements: which windows it
 // runs, that they cover the key space exactly once, which candidate wins and why.
+#include "operators/runtime/autotune.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <map>
 #include <numeric>
-
-#include "operators/runtime/autotune.h"
 
 namespace rbc {
 namespace {
@@ -38,9 +38,8 @@ std::vector<TuneWindow> drive(AutotunePlanner& planner, const std::function<doub
     windows.push_back(window);
     if (window.steady) return windows;
     uint64_t rows = 0;
-    for (const auto& mine : window.slices) {
-      if (mine.empty()) continue;
-      const KeySlice* slice = &mine[0];
+    for (const auto& slice : window.slices) {
+      if (!slice) continue;
       int64_t keys = *slice->hi - *slice->lo;
       rows += static_cast<uint64_t>(slice->mod_count > 1 ? keys / slice->mod_count : keys);
     }
@@ -66,26 +65,26 @@ TEST(AutotunePlanner, PicksTheFastestParallelismAndCoversEveryKeyOnce) {
   int64_t next = 1;
   for (size_t i = 0; i + 1 < windows.size(); ++i) {
     const TuneWindow& w = windows[i];
-    int64_t lo = *w.slices[0][0].lo, hi = *w.slices[0][0].hi;
+    int64_t lo = *w.slices[0]->lo, hi = *w.slices[0]->hi;
     EXPECT_EQ(lo, next) << "window " << i;
     for (int r = 0; r < w.knobs.parallelism; ++r) {
-      ASSERT_FALSE(w.slices[r].empty()) << "window " << i << " reader " << r;
-      EXPECT_EQ(*w.slices[r][0].lo, lo);
-      EXPECT_EQ(*w.slices[r][0].hi, hi);
-      EXPECT_EQ(w.slices[r][0].mod_count, w.knobs.parallelism);
-      EXPECT_EQ(w.slices[r][0].mod_index, w.knobs.parallelism == 1 ? 0 : r);
-      EXPECT_FALSE(w.slices[r][0].with_nulls);
+      ASSERT_TRUE(w.slices[r]) << "window " << i << " reader " << r;
+      EXPECT_EQ(*w.slices[r]->lo, lo);
+      EXPECT_EQ(*w.slices[r]->hi, hi);
+      EXPECT_EQ(w.slices[r]->mod_count, w.knobs.parallelism);
+      EXPECT_EQ(w.slices[r]->mod_index, w.knobs.parallelism == 1 ? 0 : r);
+      EXPECT_FALSE(w.slices[r]->with_nulls);
     }
-    for (int r = w.knobs.parallelism; r < 3; ++r) EXPECT_TRUE(w.slices[r].empty()) << "window " << i;
+    for (int r = w.knobs.parallelism; r < 3; ++r) EXPECT_FALSE(w.slices[r]) << "window " << i;
     next = hi;
   }
   // The steady window reads the rest, NULL keys included, with the winner alone.
-  ASSERT_FALSE(steady.slices[0].empty());
-  EXPECT_EQ(steady.slices[0][0].lo, next);
-  EXPECT_FALSE(steady.slices[0][0].hi);
-  EXPECT_TRUE(steady.slices[0][0].with_nulls);
-  EXPECT_TRUE(steady.slices[1].empty());
-  EXPECT_TRUE(steady.slices[2].empty());
+  ASSERT_TRUE(steady.slices[0]);
+  EXPECT_EQ(steady.slices[0]->lo, next);
+  EXPECT_FALSE(steady.slices[0]->hi);
+  EXPECT_TRUE(steady.slices[0]->with_nulls);
+  EXPECT_FALSE(steady.slices[1]);
+  EXPECT_FALSE(steady.slices[2]);
 
   AutotuneEvent event = planner.event();
   EXPECT_TRUE(event.decided);
@@ -151,21 +150,21 @@ TEST(AutotunePlanner, ProbesPartitionModeAtTheWinningParallelismAndSplitsRanges)
   for (const auto& w : windows) {
     if (w.steady || w.knobs.partition_mode != PartitionMode::range) continue;
     saw_range = true;
-    EXPECT_EQ(w.slices[0][0].mod_count, 1);
-    EXPECT_EQ(*w.slices[0][0].hi, *w.slices[1][0].lo);
-    EXPECT_TRUE(w.slices[2].empty());
+    EXPECT_EQ(w.slices[0]->mod_count, 1);
+    EXPECT_EQ(*w.slices[0]->hi, *w.slices[1]->lo);
+    EXPECT_FALSE(w.slices[2]);
   }
   EXPECT_TRUE(saw_range);
   // Steady: the rest of the keys in two sub-ranges, the NULL keys with the first.
   int64_t after_probe = 1;
   for (const auto& w : windows) {
-    if (!w.steady) after_probe = std::max(after_probe, *w.slices[w.knobs.parallelism - 1][0].hi);
+    if (!w.steady) after_probe = std::max(after_probe, *w.slices[w.knobs.parallelism - 1]->hi);
   }
-  ASSERT_EQ(steady.slices[0].size(), 1u);
-  ASSERT_EQ(steady.slices[1].size(), 1u);
-  EXPECT_EQ(steady.slices[0][0], (KeySlice{after_probe, *steady.slices[0][0].hi, 1, 0, true}));
-  EXPECT_EQ(steady.slices[1][0], (KeySlice{*steady.slices[0][0].hi, std::nullopt, 1, 0, false}));
-  EXPECT_TRUE(steady.slices[2].empty());
+  ASSERT_TRUE(steady.slices[0]);
+  ASSERT_TRUE(steady.slices[1]);
+  EXPECT_EQ(*steady.slices[0], (KeySlice{after_probe, *steady.slices[0]->hi, 1, 0, true}));
+  EXPECT_EQ(*steady.slices[1], (KeySlice{*steady.slices[0]->hi, std::nullopt, 1, 0, false}));
+  EXPECT_FALSE(steady.slices[2]);
   // The mod candidate at parallelism 2 kept its windows from the parallelism knob.
   AutotuneEvent event = planner.event();
   EXPECT_EQ(event.candidates.size(), 4u);
@@ -210,14 +209,14 @@ TEST(AutotunePlanner, MoreReadersWinOnlyClearly) {
 }
 
 TEST(AutotunePlanner, TieOnThroughputGoesToTheLowerFlushShare) {
-  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB},
-                          1, span(1, 2000000, 2000000));
+  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB}),
+                          TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 1, span(1, 2000000, 2000000));
   // Equal speed; the simulated flush share is the same for all, so a custom loop varies it.
   for (int guard = 0; guard < 100; ++guard) {
     TuneWindow w = planner.next_window();
     if (w.steady) break;
     WindowMeasure m;
-    m.rows = static_cast<uint64_t>(*w.slices[0][0].hi - *w.slices[0][0].lo);
+    m.rows = static_cast<uint64_t>(*w.slices[0]->hi - *w.slices[0]->lo);
     m.bytes = m.rows * 20000;
     m.seconds = 1;
     m.flush_seconds = w.knobs.flush_bytes == 8 * kMiB ? 0.2 : 0.6;
@@ -234,23 +233,23 @@ TEST(AutotunePlanner, TinyStreamKeepsTheBaseline) {
   EXPECT_TRUE(w.steady);
   EXPECT_EQ(w.knobs, (TuneKnobs{2, PartitionMode::range, 4 * kMiB}));
   // Baseline range split over the whole span, open at both ends.
-  ASSERT_EQ(w.slices[0].size(), 1u);
-  ASSERT_EQ(w.slices[1].size(), 1u);
-  EXPECT_EQ(w.slices[0][0], (KeySlice{std::nullopt, 25001, 1, 0, true}));
-  EXPECT_EQ(w.slices[1][0], (KeySlice{25001, std::nullopt, 1, 0, false}));
-  EXPECT_TRUE(w.slices[2].empty());
+  ASSERT_TRUE(w.slices[0]);
+  ASSERT_TRUE(w.slices[1]);
+  EXPECT_EQ(*w.slices[0], (KeySlice{std::nullopt, 25001, 1, 0, true}));
+  EXPECT_EQ(*w.slices[1], (KeySlice{25001, std::nullopt, 1, 0, false}));
+  EXPECT_FALSE(w.slices[2]);
   AutotuneEvent event = planner.event();
   EXPECT_FALSE(event.decided);
   EXPECT_NE(event.reason.find("tiny stream: about 50000 rows"), std::string::npos) << event.reason;
 }
 
 TEST(AutotunePlanner, WithoutAKeyOneReaderReadsTheWholeStream) {
-  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB},
-                          1, std::nullopt);
+  AutotunePlanner planner("t", candidates({}, {}, {4 * kMiB, 8 * kMiB}),
+                          TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 1, std::nullopt);
   TuneWindow w = planner.next_window();
   EXPECT_TRUE(w.steady);
-  ASSERT_FALSE(w.slices[0].empty());
-  EXPECT_EQ(w.slices[0][0], KeySlice{});
+  ASSERT_TRUE(w.slices[0]);
+  EXPECT_EQ(*w.slices[0], KeySlice{});
   EXPECT_EQ(planner.event().reason, "the stream has no integer key to probe windows of");
 }
 
@@ -260,14 +259,14 @@ TEST(AutotunePlanner, SparseKeysShrinkWindowsToTheirPlannedRows) {
   AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2,
                           span(1, 8000000, 2000000));
   TuneWindow first = planner.next_window();
-  int64_t first_keys = *first.slices[0][0].hi - *first.slices[0][0].lo;
+  int64_t first_keys = *first.slices[0]->hi - *first.slices[0]->lo;
   WindowMeasure m;
   m.rows = static_cast<uint64_t>(first_keys);  // every key is a row
   m.bytes = m.rows * 100;
   m.seconds = 0.1;
   planner.record(first.number, m);
   TuneWindow second = planner.next_window();
-  int64_t second_keys = *second.slices[0][0].hi - *second.slices[0][0].lo;
+  int64_t second_keys = *second.slices[0]->hi - *second.slices[0]->lo;
   ASSERT_FALSE(second.steady);
   EXPECT_LT(second_keys * 3, first_keys);
 }
@@ -279,7 +278,7 @@ TEST(AutotunePlanner, WindowsInFlightCountForTheirCandidate) {
   TuneWindow w0 = planner.next_window(), w1 = planner.next_window();
   EXPECT_EQ(w0.knobs.parallelism, 1);
   EXPECT_EQ(w1.knobs.parallelism, 2);  // 1 already has a window running
-  EXPECT_EQ(*w0.slices[0][0].hi, *w1.slices[0][0].lo);
+  EXPECT_EQ(*w0.slices[0]->hi, *w1.slices[0]->lo);
   WindowMeasure slow{1000, 100000, 1.0, 0, 1.0}, fast{1000, 100000, 0.5, 0, 0.5};
   planner.record(w1.number, fast);  // measured out of order
   planner.record(w0.number, slow);
@@ -295,7 +294,7 @@ TEST(AutotunePlanner, SparseKeysGrowWindows) {
   AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2,
                           span(1, 8000000, 8000000));
   TuneWindow first = planner.next_window();
-  int64_t first_keys = *first.slices[0][0].hi - *first.slices[0][0].lo;
+  int64_t first_keys = *first.slices[0]->hi - *first.slices[0]->lo;
   WindowMeasure m;
   m.rows = static_cast<uint64_t>(first_keys / 4);
   m.bytes = m.rows * 100;
@@ -303,20 +302,21 @@ TEST(AutotunePlanner, SparseKeysGrowWindows) {
   planner.record(first.number, m);
   TuneWindow second = planner.next_window();
   ASSERT_FALSE(second.steady);
-  EXPECT_EQ(*second.slices[0][0].hi - *second.slices[0][0].lo, first_keys * 4);
+  EXPECT_EQ(*second.slices[0]->hi - *second.slices[0]->lo, first_keys * 4);
 }
 
 TEST(AutotunePlanner, UnindexedKeyKeepsTheBaselineWithOneSlicePerReader) {
   KeySpan unindexed = span(1, 2000000, 2000000);
   unindexed.indexed = false;
-  AutotunePlanner planner("t", candidates({1, 2, 3}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3, unindexed);
+  AutotunePlanner planner("t", candidates({1, 2, 3}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3,
+                          unindexed);
   TuneWindow w = planner.next_window();
   EXPECT_TRUE(w.steady);
-  ASSERT_EQ(w.slices[0].size(), 1u);
-  ASSERT_EQ(w.slices[1].size(), 1u);
-  EXPECT_EQ(w.slices[0][0], (KeySlice{std::nullopt, std::nullopt, 2, 0, true}));
-  EXPECT_EQ(w.slices[1][0], (KeySlice{std::nullopt, std::nullopt, 2, 1, false}));
-  EXPECT_TRUE(w.slices[2].empty());
+  ASSERT_TRUE(w.slices[0]);
+  ASSERT_TRUE(w.slices[1]);
+  EXPECT_EQ(*w.slices[0], (KeySlice{std::nullopt, std::nullopt, 2, 0, true}));
+  EXPECT_EQ(*w.slices[1], (KeySlice{std::nullopt, std::nullopt, 2, 1, false}));
+  EXPECT_FALSE(w.slices[2]);
   EXPECT_EQ(planner.event().reason, "the key has no index: every probe window would scan the whole table");
 }
 
