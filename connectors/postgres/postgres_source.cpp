@@ -66,8 +66,9 @@ std::string partition_predicate(const StreamRequest& request, const StreamState&
   return "(" + both + null_clause + ")";
 }
 
-// The WHERE predicate of a key slice (see KeySlice); "" for the whole stream.
-std::string slice_predicate(const std::string& key_name, const KeySlice& slice) {
+// The WHERE predicate of a key slice (see KeySlice); "" for the whole stream. A NOT NULL
+// key needs no NULL test (the server would evaluate it on every row).
+std::string slice_predicate(const std::string& key_name, bool key_nullable, const KeySlice& slice) {
   std::string key = quote_ident(key_name);
   std::vector<std::string> parts;
   // Quoted: an unquoted -9223372036854775808 would be a numeric, and no index is used.
@@ -81,7 +82,7 @@ std::string slice_predicate(const std::string& key_name, const KeySlice& slice) 
   if (parts.empty()) return "";
   std::string keyed;
   for (const auto& part : parts) keyed += (keyed.empty() ? "" : " AND ") + part;
-  return "(" + keyed + (slice.with_nulls ? " OR " + key + " IS NULL" : "") + ")";
+  return "(" + keyed + (slice.with_nulls && key_nullable ? " OR " + key + " IS NULL" : "") + ")";
 }
 
 std::string select_sql(const StreamRequest& request, const StreamState& state,
@@ -173,12 +174,17 @@ class PostgresReader final : public PartitionReader {
     if (state_->partition_key.empty() && !(slice == KeySlice{}))
       return Status::internal("postgres: a key slice of a stream without a partition key");
     RBC_RETURN_NOT_OK(
-        start_copy_out(conn_, select_sql(request_, *state_, slice_predicate(state_->partition_key, slice)),
+        start_copy_out(conn_, select_sql(request_, *state_, slice_predicate(state_->partition_key, key_nullable(), slice)),
                        state_->table.ref));
     decoder_.restart();
     slice_max_rows_ = max_batch_rows > 0 ? std::min(max_batch_rows, max_rows_) : max_rows_;
     done_ = false;
     return Status::ok();
+  }
+
+  bool key_nullable() const {
+    const PgColumn* key = state_->table.column(state_->partition_key);
+    return key == nullptr || key->nullable;
   }
 
   Status finish_slices() override {
