@@ -173,9 +173,9 @@ class PostgresReader final : public PartitionReader {
     if (!sliced_ || !done_ || carry_) return Status::internal("postgres: start_slice() while reading");
     if (state_->partition_key.empty() && !(slice == KeySlice{}))
       return Status::internal("postgres: a key slice of a stream without a partition key");
-    RBC_RETURN_NOT_OK(
-        start_copy_out(conn_, select_sql(request_, *state_, slice_predicate(state_->partition_key, key_nullable(), slice)),
-                       state_->table.ref));
+    RBC_RETURN_NOT_OK(start_copy_out(
+        conn_, select_sql(request_, *state_, slice_predicate(state_->partition_key, key_nullable(), slice)),
+        state_->table.ref));
     decoder_.restart();
     slice_max_rows_ = max_batch_rows > 0 ? std::min(max_batch_rows, max_rows_) : max_rows_;
     done_ = false;
