@@ -96,6 +96,7 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   auto& p = candidates_.parallelism;
   if (p.empty()) p = {baseline.parallelism};
   p.erase(std::remove_if(p.begin(), p.end(), [&](int64_t n) { return n < 1 || n > readers; }), p.end());
+  if (p.empty()) p = {baseline.parallelism};
   if (candidates_.partition_mode.empty()) candidates_.partition_mode = {baseline.partition_mode};
   feeds_copy_ = !candidates_.copy_flush_bytes.empty();
   if (!feeds_copy_) candidates_.copy_flush_bytes = {baseline.flush_bytes};

@@ -90,7 +90,6 @@ class AutotunePlanner {
   TuneWindow next_window();
   // The measurement of window `number` (windows may still be running after it).
   void record(int number, const WindowMeasure& measure);
-  bool steady() const { return steady_; }
   // autotune-decision once tuned, autotune-skipped when it fell back to the baseline.
   AutotuneEvent event() const;
 
@@ -114,7 +113,6 @@ class AutotunePlanner {
   bool knob_settled() const;
   size_t leader() const;
   bool better(const Candidate& a, const Candidate& b) const;
-  TuneWindow probe_window(const TuneKnobs& knobs);
   TuneWindow steady_window() const;
   // [lo, hi) split among knobs.parallelism readers, one slice each (NULL keys to reader 0).
   std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
