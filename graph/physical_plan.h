@@ -48,6 +48,7 @@ struct NodePlan {
   // knobs the runtime starts from (source and sink nodes)
   PartitionMode partition_mode = PartitionMode::mod;
   int64_t copy_flush_bytes = kDefaultCopyFlushBytes;
+  bool copy_flush_pinned = false;              // by autotune.pin_copy_flush_bytes or the destination's own
   std::optional<AutotuneCandidates> autotune;  // source nodes, when the tuner may run
   std::string autotune_note;                   // why it will not run, when it will not
 };

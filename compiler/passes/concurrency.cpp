@@ -88,7 +88,10 @@ void plan_sink(PhysicalPlan& plan, NodeId id, int partitions) {
     node.partitions = partitions;
     node.concurrency = partitions;
     node.concurrency_reason = "one writer per partition, each with its own connection";
-    if (auto pin = flush_pin(plan, destination)) node.copy_flush_bytes = *pin;
+    if (auto pin = flush_pin(plan, destination)) {
+      node.copy_flush_bytes = *pin;
+      node.copy_flush_pinned = true;
+    }
   } else {
     node.partitions = 1;
     node.concurrency = 1;

@@ -670,10 +670,9 @@ bool Execution::prepare() {
             sinks_of_source += g.node(next).kind == NodeKind::sink;
           node.state_stream = feeding->state_stream;
         }
-        // The tuner sets the flush threshold of writers whose destination has no pin of its own.
-        bool flush_pinned = info.resources.autotune.pin_copy_flush_bytes.present ||
-                            sink.destination.connector.config.values.contains("copy_flush_bytes");
-        if (feeding != nullptr && feeding->tuner && !flush_pinned) node.flush_tuner = feeding->tuner.get();
+        // The tuner sets the flush threshold of writers whose destination has no pin.
+        if (feeding != nullptr && feeding->tuner && !node.plan->copy_flush_pinned)
+          node.flush_tuner = feeding->tuner.get();
         node.tracks_cursor = sources == 1 && feeding->cursor_index >= 0 && sinks_of_source == 1 &&
                              request.partition_count == 1;
         if (state_.in_destination())
@@ -725,8 +724,7 @@ bool Execution::open_readers_and_writers() {
         node.writers.push_back(std::move(writer).value());
         // A pinned flush threshold holds from the start; a probing tuner sets its own.
         const int64_t flush = node.plan->copy_flush_bytes;
-        if (graph().info.resources.autotune.pin_copy_flush_bytes.present)
-          node.writers.back()->set_flush_bytes(static_cast<size_t>(flush));
+        if (node.plan->copy_flush_pinned) node.writers.back()->set_flush_bytes(static_cast<size_t>(flush));
         node.flush_applied.push_back(flush);
         node.committed.push_back(false);
         node.progress.push_back(WriterProgress{0, now_ns(), true, nullptr});
