@@ -97,6 +97,12 @@ struct Batch {
 
   static Batch empty(std::shared_ptr<const Schema> schema);
   size_t memory_bytes() const;
+  // The values' bytes (what telemetry counts as bytes read and written).
+  uint64_t data_bytes() const {
+    uint64_t bytes = 0;
+    for (const auto& column : columns) bytes += column.data().size();
+    return bytes;
+  }
 };
 
 }  // namespace rbc

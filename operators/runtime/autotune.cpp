@@ -10,16 +10,11 @@
 #include <utility>
 
 #include "graph/plan_printer.h"
+#include "operators/runtime/clock.h"
 
 namespace rbc {
 
 namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 double process_cpu_seconds() {
   rusage usage{};
@@ -555,9 +550,7 @@ Result<std::optional<Batch>> TunedReader::next() {
     }
     if (hold_) {
       hold_->written->rows.fetch_add(batch->num_rows, std::memory_order_relaxed);
-      uint64_t bytes = 0;
-      for (const auto& column : batch->columns) bytes += column.data().size();
-      hold_->written->bytes.fetch_add(bytes, std::memory_order_relaxed);
+      hold_->written->bytes.fetch_add(batch->data_bytes(), std::memory_order_relaxed);
     }
     return batch;
   }

@@ -59,6 +59,7 @@
 #include "graph/plan_printer.h"
 #include "graph/value_format.h"
 #include "operators/runtime/autotune.h"
+#include "operators/runtime/clock.h"
 #include "operators/runtime/operator.h"
 #include "operators/sql/sql.h"
 
@@ -67,18 +68,6 @@ namespace rbc {
 namespace {
 
 namespace flow = tbb::flow;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-uint64_t batch_bytes(const Batch& batch) {
-  uint64_t bytes = 0;
-  for (const auto& column : batch.columns) bytes += column.data().size();
-  return bytes;
-}
 
 struct Envelope;
 using Msg = std::shared_ptr<Envelope>;
@@ -131,12 +120,12 @@ struct Counters {
   void in(const Batch& batch) {
     batches_in.fetch_add(1, std::memory_order_relaxed);
     rows_in.fetch_add(batch.num_rows, std::memory_order_relaxed);
-    bytes_in.fetch_add(batch_bytes(batch), std::memory_order_relaxed);
+    bytes_in.fetch_add(batch.data_bytes(), std::memory_order_relaxed);
   }
   void out(const Batch& batch) {
     batches_out.fetch_add(1, std::memory_order_relaxed);
     rows_out.fetch_add(batch.num_rows, std::memory_order_relaxed);
-    bytes_out.fetch_add(batch_bytes(batch), std::memory_order_relaxed);
+    bytes_out.fetch_add(batch.data_bytes(), std::memory_order_relaxed);
   }
 };
 

@@ -87,7 +87,9 @@ TEST(Parallelism, AutoStaysWithinOneAndCapEverywhere) {
         EXPECT_LE(d.effective, d.cap);
         EXPECT_LE(d.effective, previous) << "more transforms never raise parallelism";
         previous = d.effective;
-        if (eligible == 0) EXPECT_EQ(d.base_target, 1);
+        if (eligible == 0) {
+          EXPECT_EQ(d.base_target, 1);
+        }
       }
     }
   }

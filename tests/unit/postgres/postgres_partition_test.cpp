@@ -10,6 +10,20 @@ namespace {
 
 using namespace rbc::pgtest;
 
+// Reads `reader` to its end (a sliced reader: its slice's end) and appends the first column
+// (int64 id) of every row to `ids`; every batch must hold at most `max_rows` rows (0: any).
+void drain_ids(PartitionReader& reader, std::vector<int64_t>& ids, size_t max_rows = 0) {
+  while (true) {
+    auto batch = reader.next();
+    EXPECT_TRUE(batch.is_ok()) << batch.status().message();
+    if (!batch.is_ok() || !batch->has_value()) return;
+    if (max_rows > 0) {
+      EXPECT_LE((*batch)->num_rows, max_rows);
+    }
+    for (size_t r = 0; r < (*batch)->num_rows; ++r) ids.push_back((*batch)->columns[0].value<int64_t>(r));
+  }
+}
+
 // Reads every partition of `stream` and returns the first column (int64 id) of every row.
 std::vector<int64_t> read_ids(const std::string& stream, int partitions, PartitionMode mode,
                               std::vector<size_t>* per_partition = nullptr) {
@@ -31,13 +45,7 @@ std::vector<int64_t> read_ids(const std::string& stream, int partitions, Partiti
     EXPECT_TRUE(reader.is_ok()) << reader.status().message();
     if (!reader.is_ok()) return ids;
     size_t before = ids.size();
-    while (true) {
-      auto batch = (*reader)->next();
-      EXPECT_TRUE(batch.is_ok()) << batch.status().message();
-      if (!batch.is_ok() || !batch->has_value()) break;
-      EXPECT_LE((*batch)->num_rows, 1000u);
-      for (size_t r = 0; r < (*batch)->num_rows; ++r) ids.push_back((*batch)->columns[0].value<int64_t>(r));
-    }
+    drain_ids(**reader, ids, 1000);
     if (per_partition) per_partition->push_back(ids.size() - before);
   }
   std::sort(ids.begin(), ids.end());
@@ -113,18 +121,13 @@ TEST_F(PostgresPartition, AllPartitionsReadTheLeadersSnapshot) {
   Sql src = sql(src_url());
   src.exec("INSERT INTO part_rows VALUES (100001, 1, 'late'), (100002, 2, 'late')");
   src.exec("DELETE FROM part_rows WHERE id <= 10");
-  size_t rows = 0;
+  std::vector<int64_t> ids;
   for (int p = 0; p < 2; ++p) {
     auto reader = source->open(req, p);
     ASSERT_TRUE(reader.is_ok()) << reader.status().message();
-    while (true) {
-      auto batch = (*reader)->next();
-      ASSERT_TRUE(batch.is_ok()) << batch.status().message();
-      if (!batch->has_value()) break;
-      rows += (*batch)->num_rows;
-    }
+    drain_ids(**reader, ids);
   }
-  EXPECT_EQ(rows, expected_.size());
+  EXPECT_EQ(ids.size(), expected_.size());
 }
 
 TEST_F(PostgresPartition, ANonIntegerKeyIsRejected) {
@@ -190,15 +193,7 @@ TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
   std::vector<int64_t> ids;
   auto read = [&](int r, const KeySlice& slice, size_t batch_rows) {
     ASSERT_TRUE(readers[r]->start_slice(slice, batch_rows).is_ok());
-    while (true) {
-      auto batch = readers[r]->next();
-      ASSERT_TRUE(batch.is_ok()) << batch.status().message();
-      if (!batch->has_value()) break;
-      if (batch_rows > 0) {
-        EXPECT_LE((*batch)->num_rows, batch_rows);
-      }
-      for (size_t i = 0; i < (*batch)->num_rows; ++i) ids.push_back((*batch)->columns[0].value<int64_t>(i));
-    }
+    drain_ids(*readers[r], ids, batch_rows);
   };
   int64_t a = span->min + 3000, b = span->min + 9000;
   // [min, a) by mod over three readers, [a, b) by two sub-ranges, the rest with the NULLs.
@@ -229,14 +224,9 @@ TEST_F(PostgresPartition, WithoutAKeyOneSlicedReaderReadsTheWholeStream) {
   ASSERT_TRUE(reader.is_ok()) << reader.status().message();
   EXPECT_FALSE((*reader)->start_slice(KeySlice{1, 2, 1, 0, false}, 0).is_ok());
   ASSERT_TRUE((*reader)->start_slice(KeySlice{}, 0).is_ok());
-  size_t rows = 0;
-  while (true) {
-    auto batch = (*reader)->next();
-    ASSERT_TRUE(batch.is_ok()) << batch.status().message();
-    if (!batch->has_value()) break;
-    rows += (*batch)->num_rows;
-  }
-  EXPECT_EQ(rows, 3u);
+  std::vector<int64_t> ids;
+  drain_ids(**reader, ids);
+  EXPECT_EQ(ids.size(), 3u);
   EXPECT_TRUE((*reader)->finish_slices().is_ok());
   src.exec("DROP TABLE " + table);
 }

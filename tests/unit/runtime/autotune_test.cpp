@@ -371,7 +371,9 @@ TEST(Autotune, ProbedStreamDeliversEveryRowOnce) {
   EXPECT_TRUE(event.decided) << event.reason;
   EXPECT_GE(event.candidates.size(), 3u);
   for (const auto& c : event.candidates) {
-    if (c.partition_mode == PartitionMode::mod) EXPECT_GE(c.windows, AutotunePlanner::kMinRounds);
+    if (c.partition_mode == PartitionMode::mod) {
+      EXPECT_GE(c.windows, AutotunePlanner::kMinRounds);
+    }
   }
   EXPECT_LE(event.probe_rows, 150000u);  // 15% of the rows
   EXPECT_GE(event.probe_windows, 6);
