@@ -1,6 +1,7 @@
 // Column storage and batch helpers.
 #include "graph/batch.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace rbc {
@@ -16,11 +17,14 @@ size_t Column::null_count() const {
 void Column::reserve(size_t rows, size_t bytes) {
   if (type_.is_variable_width()) {
     offsets_.reserve(rows + 1);
-    data_.reserve(bytes);
+    bytes = std::max(bytes, used_);
   } else {
-    data_.reserve(rows * type_.fixed_width());
+    bytes = std::max(rows * type_.fixed_width(), used_);
   }
+  if (bytes > storage_.size()) storage_.resize(bytes);
 }
+
+void Column::grow(size_t bytes) { storage_.resize(std::max({bytes, storage_.size() * 2, size_t{64}})); }
 
 void Column::set_valid_bit(size_t row, bool valid) {
   if (validity_.size() <= row / 8) validity_.resize(row / 8 + 1, 0);
@@ -32,14 +36,12 @@ void Column::set_valid_bit(size_t row, bool valid) {
 }
 
 void Column::append_bytes(const void* bytes, size_t length) {
-  size_t at = data_.size();
-  data_.resize(at + length);
-  std::memcpy(data_.data() + at, bytes, length);
+  if (length > 0) std::memcpy(extend(length), bytes, length);
   mark_valid();
 }
 
 void Column::append_string(std::string_view value) {
-  data_.insert(data_.end(), value.begin(), value.end());
+  if (!value.empty()) std::memcpy(extend(value.size()), value.data(), value.size());
   mark_valid();
 }
 
@@ -50,9 +52,10 @@ void Column::append_null() {
   }
   set_valid_bit(size_, false);
   if (type_.is_variable_width()) {
-    offsets_.push_back(static_cast<uint32_t>(data_.size()));
+    offsets_.push_back(static_cast<uint32_t>(used_));
   } else {
-    data_.resize(data_.size() + type_.fixed_width(), 0);
+    size_t width = type_.fixed_width();
+    std::memset(extend(width), 0, width);
   }
   ++size_;
 }
@@ -64,17 +67,17 @@ void Column::append_from(const Column& other, size_t row) {
     append_string(other.string_at(row));
   } else {
     size_t width = type_.fixed_width();
-    append_bytes(other.data_.data() + row * width, width);
+    append_bytes(other.storage_.data() + row * width, width);
   }
 }
 
 void Column::truncate(size_t rows) {
   if (rows >= size_) return;
   if (type_.is_variable_width()) {
-    data_.resize(offsets_[rows]);
+    used_ = offsets_[rows];
     offsets_.resize(rows + 1);
   } else {
-    data_.resize(rows * type_.fixed_width());
+    used_ = rows * type_.fixed_width();
   }
   // Bits past `rows` may stay stale: every later append sets or clears its own bit.
   if (!validity_.empty()) validity_.resize(rows / 8 + 1);
@@ -85,6 +88,20 @@ Batch Batch::empty(std::shared_ptr<const Schema> schema) {
   Batch batch;
   for (const auto& field : schema->fields()) batch.columns.emplace_back(field.type);
   batch.schema = std::move(schema);
+  return batch;
+}
+
+void BatchCapacity::remember(const Batch& batch) {
+  rows_ = std::max(rows_, batch.num_rows);
+  bytes_.resize(batch.columns.size(), 0);
+  for (size_t i = 0; i < batch.columns.size(); ++i)
+    bytes_[i] = std::max(bytes_[i], batch.columns[i].data().size());
+}
+
+Batch BatchCapacity::empty_batch(std::shared_ptr<const Schema> schema) const {
+  Batch batch = Batch::empty(std::move(schema));
+  if (bytes_.size() != batch.columns.size()) return batch;
+  for (size_t i = 0; i < batch.columns.size(); ++i) batch.columns[i].reserve(rows_, bytes_[i]);
   return batch;
 }
 

@@ -31,35 +31,34 @@ class Column {
   // Fixed-width access. T must match the type's layout (see graph/types.h).
   template <typename T>
   std::span<const T> values() const {
-    return {reinterpret_cast<const T*>(data_.data()), size_};
+    return {reinterpret_cast<const T*>(storage_.data()), size_};
   }
   template <typename T>
   std::span<T> mutable_values() {
-    return {reinterpret_cast<T*>(data_.data()), size_};
+    return {reinterpret_cast<T*>(storage_.data()), size_};
   }
   template <typename T>
   T value(size_t row) const {
     T v;
-    std::memcpy(&v, data_.data() + row * sizeof(T), sizeof(T));
+    std::memcpy(&v, storage_.data() + row * sizeof(T), sizeof(T));
     return v;
   }
 
   // Variable-width access (text, bytes, json).
   std::string_view string_at(size_t row) const {
-    return {reinterpret_cast<const char*>(data_.data()) + offsets_[row], offsets_[row + 1] - offsets_[row]};
+    return {reinterpret_cast<const char*>(storage_.data()) + offsets_[row],
+            offsets_[row + 1] - offsets_[row]};
   }
   const std::vector<uint32_t>& offsets() const { return offsets_; }
 
   // Raw bytes: fixed-width values back to back, or the variable-width byte buffer.
-  const std::vector<uint8_t>& data() const { return data_; }
+  std::span<const uint8_t> data() const { return {storage_.data(), used_}; }
   const std::vector<uint8_t>& validity() const { return validity_; }
 
   void reserve(size_t rows, size_t bytes = 0);
   template <typename T>
   void append(T value) {
-    size_t at = data_.size();
-    data_.resize(at + sizeof(T));
-    std::memcpy(data_.data() + at, &value, sizeof(T));
+    std::memcpy(extend(sizeof(T)), &value, sizeof(T));
     mark_valid();
   }
   void append_bytes(const void* bytes, size_t length);  // fixed-width raw value (uuid, ...)
@@ -72,20 +71,31 @@ class Column {
   void truncate(size_t rows);
 
   size_t memory_bytes() const {
-    return data_.capacity() + validity_.capacity() + offsets_.capacity() * sizeof(uint32_t);
+    return storage_.capacity() + validity_.capacity() + offsets_.capacity() * sizeof(uint32_t);
   }
 
  private:
   void mark_valid() {
     if (!validity_.empty()) set_valid_bit(size_, true);
     ++size_;
-    if (type_.is_variable_width()) offsets_.push_back(static_cast<uint32_t>(data_.size()));
+    if (type_.is_variable_width()) offsets_.push_back(static_cast<uint32_t>(used_));
   }
   void set_valid_bit(size_t row, bool valid);
+  // Room for n more bytes at the end of the values; returns where they go.
+  uint8_t* extend(size_t n) {
+    if (used_ + n > storage_.size()) grow(used_ + n);
+    uint8_t* at = storage_.data() + used_;
+    used_ += n;
+    return at;
+  }
+  void grow(size_t bytes);
 
   DataType type_;
   size_t size_ = 0;
-  std::vector<uint8_t> data_;
+  // The values' bytes are storage_[0, used_). storage_ is only ever resized to grow (and
+  // zero-filled then), so appending a value is a bounds check and a memcpy.
+  std::vector<uint8_t> storage_;
+  size_t used_ = 0;
   std::vector<uint8_t> validity_;
   std::vector<uint32_t> offsets_;
 };
@@ -103,6 +113,20 @@ struct Batch {
     for (const auto& column : columns) bytes += column.data().size();
     return bytes;
   }
+};
+
+// The largest rows and per-column bytes of the batches a reader has produced, so that
+// the next batch starts with room for them: a column grown value by value is copied
+// over and over as its buffer doubles.
+class BatchCapacity {
+ public:
+  void remember(const Batch& batch);
+  bool known() const { return rows_ > 0; }
+  Batch empty_batch(std::shared_ptr<const Schema> schema) const;
+
+ private:
+  size_t rows_ = 0;
+  std::vector<size_t> bytes_;
 };
 
 }  // namespace rbc

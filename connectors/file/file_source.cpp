@@ -298,11 +298,16 @@ class FileReader : public PartitionReader {
 
  protected:
   Batch start_batch() const {
+    if (capacity_.known()) return capacity_.empty_batch(plan_.output);
     Batch batch = Batch::empty(plan_.output);
     size_t rows = std::min<size_t>(max_rows_, 8192);  // columns grow past this on demand
     for (auto& column : batch.columns)
       column.reserve(rows, column.type().is_variable_width() ? rows * 16 : 0);
     return batch;
+  }
+  std::optional<Batch> finish_batch(Batch batch) {
+    capacity_.remember(batch);
+    return std::optional<Batch>(std::move(batch));
   }
   bool batch_full(size_t rows, size_t bytes) const { return rows >= max_rows_ || bytes >= max_bytes_; }
   // Undoes the columns [0, appended) of a record that failed part-way.
@@ -315,6 +320,7 @@ class FileReader : public PartitionReader {
   size_t max_rows_, max_bytes_;
   bool done_ = false;
   std::string value_scratch_;
+  BatchCapacity capacity_;
 };
 
 class CsvReader final : public FileReader {
@@ -388,7 +394,7 @@ class CsvReader final : public FileReader {
     }
     if (rows == 0 && done_) return std::optional<Batch>();
     batch.num_rows = rows;
-    return std::optional<Batch>(std::move(batch));
+    return finish_batch(std::move(batch));
   }
 
  private:
@@ -489,7 +495,7 @@ class JsonlReader final : public FileReader {
     }
     if (rows == 0 && done_) return std::optional<Batch>();
     batch.num_rows = rows;
-    return std::optional<Batch>(std::move(batch));
+    return finish_batch(std::move(batch));
   }
 
  private:

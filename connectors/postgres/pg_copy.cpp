@@ -5,6 +5,7 @@
 #include "connectors/postgres/pg_copy.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -45,11 +46,20 @@ inline void put64(std::string& out, uint64_t v) {
 
 using u128 = unsigned __int128;
 
-constexpr u128 pow10(int n) {
-  u128 v = 1;
-  for (int i = 0; i < n; ++i) v *= 10;
-  return v;
-}
+// Tables, not arithmetic: 128-bit division is a library call, and these run for most
+// numeric values.
+constexpr auto kPow10 = [] {  // 10^n
+  std::array<u128, 39> table{};
+  table[0] = 1;
+  for (int n = 1; n <= 38; ++n) table[n] = table[n - 1] * 10;
+  return table;
+}();
+constexpr u128 kMaxDecimal = std::numeric_limits<u128>::max() >> 1;  // the __int128 maximum
+constexpr auto kMaxBeforeShift = [] {  // the largest value that can be scaled up by n digits
+  std::array<u128, 39> table{};
+  for (int n = 0; n <= 38; ++n) table[n] = kMaxDecimal / kPow10[n];
+  return table;
+}();
 
 constexpr size_t fixed_length(WireKind wire) {
   switch (wire) {
@@ -71,6 +81,35 @@ Status field_error(const std::string& name, const std::string& what) {
   return Status::type_error("postgres: column \"" + name + "\": " + what);
 }
 
+constexpr int kMaxGroups = 24;  // base-10000 digits of a 38-digit decimal, padded
+
+// The base-10000 digits of mag * 10^-scale, most significant first: the integer part's
+// groups, then ceil(scale / 4) fraction groups, the last one padded with zeros on the
+// right. U is uint64_t where the magnitude fits: 128-bit division is a library call.
+template <typename U>
+int to_base10000(U mag, int scale, uint16_t (&groups)[kMaxGroups], int& int_groups) {
+  uint16_t reversed[kMaxGroups];
+  int n = 0;
+  int frac_groups = (scale + 3) / 4;
+  if (frac_groups > 0) {
+    int lowest_digits = scale - 4 * (frac_groups - 1);  // 1..4 digits in the last group
+    U unit = static_cast<U>(kPow10[lowest_digits]);
+    reversed[n++] = static_cast<uint16_t>((mag % unit) * static_cast<U>(kPow10[4 - lowest_digits]));
+    mag /= unit;
+    for (int g = 1; g < frac_groups; ++g) {
+      reversed[n++] = static_cast<uint16_t>(mag % 10000);
+      mag /= 10000;
+    }
+  }
+  int_groups = 0;
+  for (; mag != 0; ++int_groups) {
+    reversed[n++] = static_cast<uint16_t>(mag % 10000);
+    mag /= 10000;
+  }
+  for (int i = 0; i < n; ++i) groups[i] = reversed[n - 1 - i];
+  return n;
+}
+
 }  // namespace
 
 // ---- numeric ---------------------------------------------------------------------------
@@ -85,7 +124,7 @@ Status numeric_to_decimal(const char* p, int32_t length, int scale, __int128& ou
     return Status::type_error("numeric Infinity cannot be represented as a decimal");
   }
   if (ndigits < 0 || length < 8 + 2 * ndigits) return Status::type_error("malformed numeric value");
-  constexpr u128 kMax = std::numeric_limits<u128>::max() >> 1;  // the __int128 maximum
+  constexpr u128 kMaxBeforeGroup = kMaxBeforeShift[4];
   // Accumulate in units of 10^-scale. Group i holds the decimal exponents
   // 4*(weight-i) .. 4*(weight-i)+3; digits below 10^-scale (only present when a value
   // bypassed the typmod, or as zero padding of the last group) are rounded half away from
@@ -97,16 +136,17 @@ Status numeric_to_decimal(const char* p, int32_t length, int scale, __int128& ou
     uint16_t digit = load16(p + 8 + 2 * i);
     int low = 4 * (weight - i);
     if (low >= -scale) {
-      if (acc > (kMax - digit) / 10000) return Status::type_error("numeric value out of decimal range");
+      if (acc > kMaxBeforeGroup || (acc == kMaxBeforeGroup && digit > kMaxDecimal % 10000))
+        return Status::type_error("numeric value out of decimal range");
       acc = acc * 10000 + digit;
       unit = low;
       continue;
     }
     int keep = low + 4 + scale;  // digits of this group at or above 10^-scale: 0..3
     if (keep > 0) {
-      u128 drop = pow10(4 - keep);
-      if (acc > kMax / pow10(keep)) return Status::type_error("numeric value out of decimal range");
-      acc = acc * pow10(keep) + digit / drop;
+      uint32_t drop = static_cast<uint32_t>(kPow10[4 - keep]);
+      if (acc > kMaxBeforeShift[keep]) return Status::type_error("numeric value out of decimal range");
+      acc = acc * kPow10[keep] + digit / drop;
       unit = -scale;
       round_up = (digit % drop) * 2 >= drop;
     } else if (keep == 0) {
@@ -118,9 +158,9 @@ Status numeric_to_decimal(const char* p, int32_t length, int scale, __int128& ou
   }
   int shift = unit + scale;
   if (acc != 0 && shift > 0) {
-    if (shift > 38 || acc > kMax / pow10(shift))
+    if (shift > 38 || acc > kMaxBeforeShift[shift])
       return Status::type_error("numeric value out of decimal range");
-    acc *= pow10(shift);
+    acc *= kPow10[shift];
   }
   if (round_up) ++acc;
   __int128 value = static_cast<__int128>(acc);
@@ -131,32 +171,11 @@ Status numeric_to_decimal(const char* p, int32_t length, int scale, __int128& ou
 void decimal_to_numeric(__int128 unscaled, int scale, std::string& out) {
   bool negative = unscaled < 0;
   u128 mag = negative ? static_cast<u128>(-(unscaled + 1)) + 1 : static_cast<u128>(unscaled);
-  // Decimal digits of the magnitude, most significant first, with at least scale+1 of them.
-  char digits[48];
-  int n = 0;
-  char reversed[48];
-  do {
-    reversed[n++] = static_cast<char>(mag % 10);
-    mag /= 10;
-  } while (mag != 0);
-  while (n < scale + 1) reversed[n++] = 0;
-  for (int i = 0; i < n; ++i) digits[i] = reversed[n - 1 - i];
-  int int_digits = n - scale;
-  // Align to base-10000 groups: pad the integer part on the left and the fraction on the right.
-  int lead = (4 - int_digits % 4) % 4;
-  int frac_groups = (scale + 3) / 4;
-  int int_groups = (int_digits + lead) / 4;
-  int total = int_groups + frac_groups;
-  int16_t groups[24];
-  for (int g = 0; g < total; ++g) {
-    int value = 0;
-    for (int k = 0; k < 4; ++k) {
-      int pos = g * 4 + k - lead;  // index into digits
-      int d = (pos >= 0 && pos < n) ? digits[pos] : 0;
-      value = value * 10 + d;
-    }
-    groups[g] = static_cast<int16_t>(value);
-  }
+  uint16_t groups[kMaxGroups];
+  int int_groups = 0;
+  int total = mag <= std::numeric_limits<uint64_t>::max()
+                  ? to_base10000(static_cast<uint64_t>(mag), scale, groups, int_groups)
+                  : to_base10000(mag, scale, groups, int_groups);
   int first = 0, last = total;
   while (first < last && groups[first] == 0) ++first;
   while (last > first && groups[last - 1] == 0) --last;
@@ -167,7 +186,7 @@ void decimal_to_numeric(__int128 unscaled, int scale, std::string& out) {
   put16(out, static_cast<uint16_t>(static_cast<int16_t>(weight)));
   put16(out, negative && ndigits > 0 ? 0x4000 : 0x0000);
   put16(out, static_cast<uint16_t>(scale));
-  for (int g = first; g < last; ++g) put16(out, static_cast<uint16_t>(groups[g]));
+  for (int g = first; g < last; ++g) put16(out, groups[g]);
 }
 
 // ---- decoding --------------------------------------------------------------------------

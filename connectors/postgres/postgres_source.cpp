@@ -153,7 +153,7 @@ class PostgresReader final : public PartitionReader {
 
   Result<std::optional<Batch>> next() override {
     if (done_ && !carry_) return std::optional<Batch>();
-    Batch batch = carry_ ? std::move(*carry_) : Batch::empty(state_->schema);
+    Batch batch = carry_ ? std::move(*carry_) : capacity_.empty_batch(state_->schema);
     carry_.reset();
     uint64_t start_bytes = decoder_.bytes_decoded();
     while (!done_ && batch.num_rows < slice_max_rows_ &&
@@ -164,6 +164,7 @@ class PostgresReader final : public PartitionReader {
       RBC_RETURN_NOT_OK(end_at_cursor_change(batch));
     }
     if (batch.num_rows == 0 && done_) return std::optional<Batch>();
+    capacity_.remember(batch);
     return std::optional<Batch>(std::move(batch));
   }
 
@@ -285,6 +286,7 @@ class PostgresReader final : public PartitionReader {
   size_t max_rows_, max_bytes_;
   size_t slice_max_rows_ = max_rows_;
   CopyDecoder decoder_;
+  BatchCapacity capacity_;
   std::optional<Batch> carry_;  // the first row of the next batch (see end_at_cursor_change)
   bool done_;
 };

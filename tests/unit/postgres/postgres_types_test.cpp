@@ -2,6 +2,7 @@
 // round-tripping source table → Batch → destination table, compared by SQL.
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_copy.h"
@@ -45,6 +46,27 @@ TEST(PostgresNumeric, DecimalRoundTripsThroughNumericBinary) {
         << text;
     EXPECT_TRUE(back == value) << text << " scale " << scale;
   }
+}
+
+// The exact wire form PostgreSQL's numeric_recv expects: ndigits, weight, sign, dscale,
+// then base-10000 digits without leading or trailing zero groups.
+TEST(PostgresNumeric, DecimalEncodesAsPostgresNumericBinary) {
+  auto encode = [](const char* text, int scale) {
+    std::string wire;
+    pg::decimal_to_numeric(parse_i128(text), scale, wire);
+    std::vector<int> words;  // the int16 words after the int32 length
+    for (size_t at = 4; at + 1 < wire.size(); at += 2)
+      words.push_back(
+          static_cast<int16_t>((static_cast<uint8_t>(wire[at]) << 8) | static_cast<uint8_t>(wire[at + 1])));
+    return words;
+  };
+  EXPECT_EQ(encode("123456", 2), (std::vector<int>{2, 0, 0, 2, 1234, 5600}));           // 1234.56
+  EXPECT_EQ(encode("-5", 2), (std::vector<int>{1, -1, 0x4000, 2, 500}));                // -0.05
+  EXPECT_EQ(encode("123456789", 1), (std::vector<int>{3, 1, 0, 1, 1234, 5678, 9000}));  // 12345678.9
+  EXPECT_EQ(encode("100000000", 0), (std::vector<int>{1, 2, 0, 0, 1}));                 // 10^8
+  EXPECT_EQ(encode("0", 3), (std::vector<int>{0, 0, 0, 3}));                            // 0.000
+  EXPECT_EQ(encode("12345678901234567890123456789012345678", 19),                       // 38 digits
+            (std::vector<int>{10, 4, 0, 19, 123, 4567, 8901, 2345, 6789, 123, 4567, 8901, 2345, 6780}));
 }
 
 TEST(PostgresNumeric, NaNIsADataError) {
