@@ -49,6 +49,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -683,42 +684,79 @@ bool Execution::prepare() {
 }
 
 bool Execution::open_readers_and_writers() {
+  // Opening a reader or writer is mostly connecting (a round trip, authentication, a
+  // server process starting), so all of them open at once, each on its own thread: the
+  // run holds every one of these connections anyway. Failures are then reported in node
+  // and lane order, so the error named does not depend on which thread lost the race.
+  struct Opening {
+    RuntimeNode* node;
+    int lane;
+    std::optional<Result<std::unique_ptr<PartitionReader>>> reader;
+    std::optional<Result<std::unique_ptr<PartitionWriter>>> writer;
+  };
+  std::vector<Opening> openings;
   for (auto& node_ptr : nodes_) {
     RuntimeNode& node = *node_ptr;
     if (node.logical->kind == NodeKind::source) {
-      for (int p = 0; p < node.lanes; ++p) {
-        auto reader = node.source->open(node.stream_request, p);
-        if (!reader.is_ok()) {
-          fail(node, p, reader.status().prefixed("open: "));
-          return false;
-        }
-        node.readers.push_back(std::make_unique<ReaderState>());
-        ReaderState& state = *node.readers.back();
-        if (node.tuner) {
-          auto tuned = std::make_unique<TunedReader>(std::move(reader).value(), *node.tuner, p,
-                                                     [this] { return stopped(); });
-          state.tuned = tuned.get();
-          state.reader = std::move(tuned);
-        } else {
-          state.reader = std::move(reader).value();
-        }
-      }
+      for (int p = 0; p < node.lanes; ++p) openings.push_back(Opening{&node, p, {}, {}});
     } else if (node.logical->kind == NodeKind::sink && node.sink) {
-      for (int p = 0; p < node.sink_request.partition_count; ++p) {
-        auto writer = node.sink->open(node.sink_request, p);
-        if (!writer.is_ok()) {
-          fail(node, p, writer.status().prefixed("open: "));
-          return false;
-        }
-        node.writers.push_back(std::move(writer).value());
-        // A pinned flush threshold holds from the start; a probing tuner sets its own.
-        const int64_t flush = node.plan->copy_flush_bytes;
-        if (node.plan->copy_flush_pinned) node.writers.back()->set_flush_bytes(static_cast<size_t>(flush));
-        node.flush_applied.push_back(flush);
-        node.committed.push_back(false);
-        node.progress.push_back(WriterProgress{0, now_ns(), true, nullptr});
-      }
+      for (int p = 0; p < node.sink_request.partition_count; ++p)
+        openings.push_back(Opening{&node, p, {}, {}});
     }
+  }
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(openings.size());
+    for (Opening& opening : openings) {
+      threads.emplace_back([&opening] {
+        RuntimeNode& node = *opening.node;
+        if (node.logical->kind == NodeKind::source) {
+          opening.reader = node.source->open(node.stream_request, opening.lane);
+        } else {
+          opening.writer = node.sink->open(node.sink_request, opening.lane);
+        }
+      });
+    }
+  }
+  // Every writer opened is kept, even after another failed, so that the failure's
+  // cleanup aborts it (a file writer's abort removes its part file).
+  const Opening* failed = nullptr;
+  Status failure;
+  for (Opening& opening : openings) {
+    RuntimeNode& node = *opening.node;
+    const int p = opening.lane;
+    const Status status = opening.reader ? opening.reader->status() : opening.writer->status();
+    if (!status.is_ok()) {
+      if (failed == nullptr) {
+        failed = &opening;
+        failure = status;
+      }
+      continue;
+    }
+    if (opening.reader) {
+      node.readers.push_back(std::make_unique<ReaderState>());
+      ReaderState& state = *node.readers.back();
+      if (node.tuner) {
+        auto tuned = std::make_unique<TunedReader>(std::move(*opening.reader).value(), *node.tuner, p,
+                                                   [this] { return stopped(); });
+        state.tuned = tuned.get();
+        state.reader = std::move(tuned);
+      } else {
+        state.reader = std::move(*opening.reader).value();
+      }
+    } else {
+      node.writers.push_back(std::move(*opening.writer).value());
+      // A pinned flush threshold holds from the start; a probing tuner sets its own.
+      const int64_t flush = node.plan->copy_flush_bytes;
+      if (node.plan->copy_flush_pinned) node.writers.back()->set_flush_bytes(static_cast<size_t>(flush));
+      node.flush_applied.push_back(flush);
+      node.committed.push_back(false);
+      node.progress.push_back(WriterProgress{0, now_ns(), true, nullptr});
+    }
+  }
+  if (failed != nullptr) {
+    fail(*failed->node, failed->lane, failure.prefixed("open: "));
+    return false;
   }
   return true;
 }

@@ -163,6 +163,28 @@ TEST(Executor, PrepareFailureAbortsBeforeAnyReaderOpens) {
   EXPECT_TRUE(sink.abandoned);
 }
 
+// Readers and writers open at once; the error named is still the first lane's, and every
+// writer that did open is aborted.
+TEST(Executor, OpenFailureNamesTheFirstFailingLaneAndAbortsTheOpenedWriters) {
+  PlanBuilder builder(4);
+  builder.source(4);
+  builder.sink(4);
+  SourceScript source;
+  SinkScript sink;
+  sink.fail_open = {1, 3};  // writer 3 fails first in time
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(*report.error->node, 1u);
+  EXPECT_EQ(report.error->partition, 1);
+  EXPECT_NE(report.error->message.find("open: scripted open failure of writer 1"), std::string::npos)
+      << report.error->message;
+  EXPECT_EQ(source.opened.load(), 4);
+  EXPECT_EQ(sink.opened.load(), 2);
+  EXPECT_EQ(sink.aborted.load(), 2);
+  EXPECT_EQ(sink.committed.load(), 0);
+  EXPECT_TRUE(sink.abandoned);
+}
+
 TEST(Executor, ValidateFailureNamesTheTransform) {
   PlanBuilder builder(4);
   builder.source(1);

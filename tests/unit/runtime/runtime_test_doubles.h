@@ -33,6 +33,7 @@ struct SourceScript {
 struct SinkScript {
   int fail_at_batch = -1;
   bool fail_prepare = false;
+  std::vector<int> fail_open;           // writers whose open() fails, the later lanes sooner
   bool commits_at_checkpoints = false;  // checkpoint() commits (like postgres append)
   std::chrono::microseconds delay{0};
   SourceScript* source = nullptr;  // to decrement in_flight
@@ -134,6 +135,10 @@ class ScriptedSink final : public Sink {
     return Status::ok();
   }
   Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest&, int index) override {
+    if (std::find(script_.fail_open.begin(), script_.fail_open.end(), index) != script_.fail_open.end()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * (8 - index)));
+      return Status::io_error("scripted open failure of writer " + std::to_string(index));
+    }
     ++script_.opened;
     return std::unique_ptr<PartitionWriter>(new ScriptedWriter(script_, index));
   }
