@@ -86,6 +86,9 @@ class PartitionReader {
 class Source {
  public:
   virtual ~Source() = default;
+  // Called first, with how many readers the stream will open: a source that connects
+  // to a server may start connecting its leader and readers now, in the background.
+  virtual void connect_ahead(const Config& /*config*/, int /*readers*/) {}
   // Called once per stream before any reader opens (the "leader" step: snapshot, schema).
   virtual Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) = 0;
   // One reader for partition `index` of request.partition_count (of
@@ -150,6 +153,8 @@ class PartitionWriter {
 class Sink {
  public:
   virtual ~Sink() = default;
+  // Called first, with how many writers the stream will open (see Source::connect_ahead).
+  virtual void connect_ahead(const Config& /*config*/, int /*writers*/) {}
   // The leader step: all DDL and preparation, before any writer opens.
   virtual Status prepare(const SinkRequest& request) = 0;
   virtual Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest& request, int index) = 0;

@@ -2,6 +2,7 @@
 // one-line, redacted, classified errors.
 #include "connectors/postgres/pg_connection.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -178,6 +179,37 @@ Result<PgConn> PgConn::connect(const ConnParams& params) {
   PQsetNoticeProcessor(
       conn.conn_, [](void*, const char*) {}, nullptr);
   return conn;
+}
+
+namespace {
+std::string settings_key(const ConnParams& params) {
+  std::string key;
+  for (const auto& [k, v] : params.keywords) key += k + '=' + v + '\n';
+  return key;
+}
+}  // namespace
+
+ConnectAhead::~ConnectAhead() {
+  for (auto& [key, connection] : pending_) connection.wait();
+}
+
+void ConnectAhead::start(const ConnParams& params, int count) {
+  std::lock_guard lock(mu_);
+  for (int i = 0; i < count; ++i)
+    pending_.emplace_back(settings_key(params), std::async(std::launch::async, PgConn::connect, params));
+}
+
+Result<PgConn> ConnectAhead::take(const ConnParams& params) {
+  std::future<Result<PgConn>> connection;
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(pending_.begin(), pending_.end(),
+                           [key = settings_key(params)](const auto& p) { return p.first == key; });
+    if (it == pending_.end()) return PgConn::connect(params);
+    connection = std::move(it->second);
+    pending_.erase(it);
+  }
+  return connection.get();
 }
 
 PgError PgConn::error(const PGresult* result, std::string_view context, CommitState state) const {

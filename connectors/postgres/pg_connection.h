@@ -4,7 +4,9 @@
 
 #include <libpq-fe.h>
 
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +72,26 @@ class PgConn {
  private:
   PGconn* conn_ = nullptr;
   std::shared_ptr<const ConnParams> params_;
+};
+
+// Connections opened in the background ahead of need, for one source or destination of a
+// run. A run knows at its start how many connections each will open (a leader, then its
+// readers or writers); opening them all at once while the leader prepares spares every
+// later step a connection setup (a round trip, authentication, a server process starting).
+class ConnectAhead {
+ public:
+  ConnectAhead() = default;
+  ConnectAhead(const ConnectAhead&) = delete;
+  ConnectAhead& operator=(const ConnectAhead&) = delete;
+  ~ConnectAhead();  // waits for, and closes, the connections nobody took
+
+  void start(const ConnParams& params, int count);
+  // A connection opened ahead for these settings (or its failure to open), else a new one.
+  Result<PgConn> take(const ConnParams& params);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string, std::future<Result<PgConn>>>> pending_;  // by settings
 };
 
 // "name" with embedded quotes doubled.

@@ -284,6 +284,12 @@ class PostgresWriter final : public PartitionWriter {
 
 class PostgresSink final : public Sink {
  public:
+  // The leader's connection and one per writer.
+  void connect_ahead(const Config& config, int writers) override {
+    auto params = conn_params_from_config(config);
+    if (params.is_ok()) ahead_.start(*params, writers + 1);  // a bad config fails in prepare()
+  }
+
   Status prepare(const SinkRequest& request) override {
     if (!request.schema) return Status::internal("postgres: sink request without a schema");
     auto state = std::make_shared<TableState>();
@@ -291,7 +297,7 @@ class PostgresSink final : public Sink {
     state->target = parse_table_name(request.config.string_or("table", request.stream), state->params.schema);
     state->flush_bytes = flush_bytes_of(request.config);
     const TableRef& target = state->target;
-    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    RBC_ASSIGN_OR_RETURN(PgConn conn, ahead_.take(state->params));
 
     // Check before CREATE SCHEMA IF NOT EXISTS: it needs CREATE on the database even when
     // the schema exists.
@@ -352,7 +358,7 @@ class PostgresSink final : public Sink {
         return Status::internal("postgres: open() of " + request.stream + " before prepare()");
       state = it->second;
     }
-    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    RBC_ASSIGN_OR_RETURN(PgConn conn, ahead_.take(state->params));
     auto writer = std::make_unique<PostgresWriter>(std::move(conn), state, request);
     RBC_RETURN_NOT_OK(writer->start(*request.schema));
     return std::unique_ptr<PartitionWriter>(std::move(writer));
@@ -465,6 +471,7 @@ class PostgresSink final : public Sink {
     return sql + ")";
   }
 
+  ConnectAhead ahead_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<TableState>> tables_;
 };

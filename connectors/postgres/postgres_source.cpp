@@ -293,11 +293,17 @@ class PostgresReader final : public PartitionReader {
 
 class PostgresSource final : public Source {
  public:
+  // The leader's connection and one per reader.
+  void connect_ahead(const Config& config, int readers) override {
+    auto params = conn_params_from_config(config);
+    if (params.is_ok()) ahead_.start(*params, readers + 1);  // a bad config fails in prepare()
+  }
+
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     auto state = std::make_shared<StreamState>();
     RBC_ASSIGN_OR_RETURN(state->params, conn_params_from_config(request.config));
     TableRef ref = parse_table_name(request.config.string_or("table", request.stream), state->params.schema);
-    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    RBC_ASSIGN_OR_RETURN(PgConn conn, ahead_.take(state->params));
     RBC_ASSIGN_OR_RETURN(auto table, describe_table(conn, ref));
     if (!table) {
       return Status::not_found("postgres: table " + ref.display() + " does not exist in " +
@@ -420,7 +426,7 @@ class PostgresSource final : public Source {
     if (index < 0 || index >= std::max(1, readers)) {
       return Status::internal("postgres: partition index out of range");
     }
-    RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
+    RBC_ASSIGN_OR_RETURN(PgConn conn, ahead_.take(state->params));
     bool in_transaction = !state->snapshot.empty();
     if (in_transaction) {
       RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
@@ -451,6 +457,7 @@ class PostgresSource final : public Source {
                            "\" must be among the selected columns of " + state.table.ref.display());
   }
 
+  ConnectAhead ahead_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<StreamState>> streams_;
 };

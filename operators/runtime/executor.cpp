@@ -465,11 +465,41 @@ std::string dlq_path_for(const PipelineInfo& info, const DestinationSpec& destin
   return info.name.value + ".dlq.jsonl";
 }
 
+// A sink node's writers: the plan's partitions, or one per lane for destinations loaded
+// in parallel (a probed stream has more lanes than its plan).
+int writer_count(const RuntimeNode& node) {
+  int count = std::max(1, node.plan->partitions);
+  const ConnectorSpec* spec = find_connector_spec(node.logical->sink().destination.connector.use.value);
+  if (spec != nullptr && spec->parallel_writes) count = std::max(count, node.lanes);
+  return count;
+}
+
 // The leader step: every Source::prepare (which fixes the schema) and Sink::prepare,
 // once per stream, before any reader or writer opens. The first failure stops here.
 bool Execution::prepare() {
   const LogicalGraph& g = graph();
   const PipelineInfo& info = g.info;
+  // Every connector first, so that they all start connecting at once (connect_ahead).
+  for (NodeId id : g.topological_order()) {
+    RuntimeNode& node = *nodes_[id];
+    if (node.logical->kind == NodeKind::source) {
+      const ConnectorRef& connector = node.logical->source().connector;
+      node.source = options_.make_source(connector.use.value);
+      if (!node.source) {
+        fail(node, 0, "unknown source connector '" + connector.use.value + "'");
+        return false;
+      }
+      node.source->connect_ahead(connector.config, node.lanes);
+    } else if (node.logical->kind == NodeKind::sink && !options_.dry_run) {
+      const ConnectorRef& connector = node.logical->sink().destination.connector;
+      node.sink = options_.make_sink(connector.use.value);
+      if (!node.sink) {
+        fail(node, 0, "unknown destination connector '" + connector.use.value + "'");
+        return false;
+      }
+      node.sink->connect_ahead(connector.config, writer_count(node));
+    }
+  }
   for (NodeId id : g.topological_order()) {
     RuntimeNode& node = *nodes_[id];
     const LogicalNode& logical = *node.logical;
@@ -491,11 +521,6 @@ bool Execution::prepare() {
     switch (logical.kind) {
       case NodeKind::source: {
         const SourceNode& source = logical.source();
-        node.source = options_.make_source(source.connector.use.value);
-        if (!node.source) {
-          fail(node, 0, "unknown source connector '" + source.connector.use.value + "'");
-          return false;
-        }
         StreamRequest& request = node.stream_request;
         request.pipeline = info.name.value;
         request.stream = source.stream.name.value;
@@ -621,11 +646,6 @@ bool Execution::prepare() {
           break;
         }
         const SinkNode& sink = logical.sink();
-        node.sink = options_.make_sink(sink.destination.connector.use.value);
-        if (!node.sink) {
-          fail(node, 0, "unknown destination connector '" + sink.destination.connector.use.value + "'");
-          return false;
-        }
         SinkRequest& request = node.sink_request;
         request.pipeline = info.name.value;
         request.stream = sink.target;
@@ -635,12 +655,7 @@ bool Execution::prepare() {
         request.schema_evolution = sink.destination.schema_evolution.value;
         request.primary_key = sink.destination.primary_key.value;
         request.on_data_error = sink.destination.on_data_error.value;
-        // One writer per lane for destinations loaded in parallel: a probed stream has more
-        // lanes than its plan.
-        request.partition_count = std::max(1, node.plan->partitions);
-        const ConnectorSpec* spec = find_connector_spec(sink.destination.connector.use.value);
-        if (spec != nullptr && spec->parallel_writes)
-          request.partition_count = std::max(request.partition_count, node.lanes);
+        request.partition_count = writer_count(node);
         // Where the stream's position is committed (docs/architecture.md, "State"): with
         // the rows, when one source reads in cursor order into this sink's one writer;
         // otherwise once every sink of the stream has finished.

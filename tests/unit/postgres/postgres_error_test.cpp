@@ -1,6 +1,8 @@
 // Failures are one-line, classified, and never print a password: SQLSTATE classes map to
 // retry policy, and an unreachable server, a wrong password and a missing table each give
 // a clear error.
+#include <algorithm>
+
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_error.h"
 #include "tests/unit/postgres/pg_test_util.h"
@@ -105,6 +107,44 @@ TEST(PostgresErrors, WrongPasswordIsNotRetriedAndNotPrinted) {
   out.config = config;
   out.schema = std::make_shared<Schema>(std::vector<Field>{{"id", {TypeId::int32}}});
   expect_one_line_without(sink->prepare(out), "Wr0ng-Passw0rd");
+
+  // And when the connections were opened ahead: the same error, at prepare().
+  auto ahead = make_postgres_source();
+  ahead->connect_ahead(config, 2);
+  auto again = ahead->prepare(req);
+  EXPECT_EQ(again.status().message(), result.status().message());
+}
+
+TEST(PostgresConnections, ConnectAheadHandsOutDistinctOpenedConnectionsThenConnectsAnew) {
+  RBC_REQUIRE_PG();
+  auto src = pg::conn_params_from_config(url_config(src_url()));
+  auto dst = pg::conn_params_from_config(url_config(dst_url()));
+  ASSERT_TRUE(src.is_ok() && dst.is_ok());
+  auto backend = [](pg::PgConn& conn) {  // "pid database"
+    auto result = conn.query("SELECT pg_backend_pid()::text || ' ' || current_database()");
+    EXPECT_TRUE(result.is_ok());
+    return std::string(PQgetvalue(result->get(), 0, 0));
+  };
+  auto database = [](const std::string& pid_and_database) {
+    return pid_and_database.substr(pid_and_database.find(' ') + 1);
+  };
+  auto direct_src = pg::PgConn::connect(*src);
+  auto direct_dst = pg::PgConn::connect(*dst);
+  ASSERT_TRUE(direct_src.is_ok() && direct_dst.is_ok());
+  std::vector<std::string> seen;
+  pg::ConnectAhead ahead;
+  ahead.start(*src, 2);
+  for (int i = 0; i < 3; ++i) {  // two opened ahead, then one opened on demand
+    auto conn = ahead.take(*src);
+    ASSERT_TRUE(conn.is_ok()) << conn.status().message();
+    seen.push_back(backend(*conn));
+    EXPECT_EQ(database(seen.back()), database(backend(*direct_src)));
+  }
+  auto other = ahead.take(*dst);  // other settings never get a connection opened for src
+  ASSERT_TRUE(other.is_ok());
+  EXPECT_EQ(database(backend(*other)), database(backend(*direct_dst)));
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "a connection was handed out twice";
 }
 
 TEST(PostgresErrors, MissingTableIsNotFound) {
