@@ -324,6 +324,7 @@ TuneWindow AutotunePlanner::next_window() {
     TuneWindow window;
     window.number = windows_run_++;
     window.knobs = current_[next].knobs;
+    window.flush_bytes = current_knob_ == Knob::flush_bytes ? window.knobs.flush_bytes : kProbeFlushBytes;
     window.slices = split(window.knobs, next_lo_, static_cast<int64_t>(hi), false);
     window.batch_rows =
         std::max(kMinBatchRows,
@@ -367,6 +368,7 @@ TuneWindow AutotunePlanner::steady_window() const {
   window.number = windows_run_;
   window.steady = true;
   window.knobs = best_;
+  window.flush_bytes = best_.flush_bytes;
   if (!span_ || span_->empty) {
     window.slices.assign(static_cast<size_t>(readers_), std::nullopt);
     window.slices[0] = KeySlice{};  // nothing to split by: the whole stream, one reader
@@ -460,7 +462,7 @@ StreamTuner::~StreamTuner() {
 void StreamTuner::publish(const TuneWindow& window) {
   steady_ = window.steady;
   if (steady_) spdlog::info("{}", format_autotune_event(planner_.event()));
-  flush_bytes_.store(window.knobs.flush_bytes, std::memory_order_relaxed);
+  flush_bytes_.store(window.flush_bytes, std::memory_order_relaxed);
   std::shared_ptr<ReadHold> hold;
   if (!window.steady) {
     int64_t now = now_ns();

@@ -55,6 +55,9 @@ struct TuneWindow {
   int number = 0;
   bool steady = false;
   TuneKnobs knobs;
+  // The writers' COPY flush threshold during the window: the candidate's when the flush
+  // threshold is the knob probed (or once steady), else kProbeFlushBytes.
+  int64_t flush_bytes = kDefaultCopyFlushBytes;
   size_t batch_rows = 0;  // probe windows: rows per batch, so that a window spans several
   std::vector<std::optional<KeySlice>> slices;  // per reader
 };
@@ -74,6 +77,10 @@ class AutotunePlanner {
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
   static constexpr int kBatchesPerWindow = 8;       // per reader
   static constexpr size_t kMinBatchRows = 256;
+  // A window holds a few MiB: with the default 4 MiB threshold a writer would send one
+  // window's rows during a later window, and the candidate measured then would pay for
+  // it. Flushing at the smallest threshold allowed sends each window's rows within it.
+  static constexpr int64_t kProbeFlushBytes = 1 << 20;
   // A probe window reads a small key range through the key's index, where the steady phase
   // reads the rest in one scan per reader: one reader gets ~1.45x cheaper per row on the
   // server (measured on PostgreSQL 15, a whole table by index ranges against one scan),

@@ -195,6 +195,18 @@ TEST(AutotunePlanner, ProbesTheFlushThresholdWhenWindowsAreLargeEnough) {
       planner, [](const TuneKnobs& k) { return k.flush_bytes == 8 * kMiB ? 9.9e9 : 5e9; }, 20000);
   EXPECT_EQ(windows.back().knobs.flush_bytes, 8 * kMiB) << planner.event().reason;
   EXPECT_TRUE(planner.event().decided);
+  // Windows of the flush knob flush at their candidate's threshold, steady at the winner's.
+  for (const auto& w : windows) EXPECT_EQ(w.flush_bytes, w.knobs.flush_bytes);
+}
+
+TEST(AutotunePlanner, ProbeWindowsOfOtherKnobsFlushAtTheSmallestThreshold) {
+  AutotunePlanner planner("t", candidates({1, 2}, {}, {4 * kMiB, 8 * kMiB, 16 * kMiB}),
+                          TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2, span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) { return k.parallelism == 1 ? 90e6 : 50e6; });
+  ASSERT_GE(windows.size(), 3u);
+  for (const auto& w : windows) {
+    EXPECT_EQ(w.flush_bytes, w.steady ? 4 * kMiB : AutotunePlanner::kProbeFlushBytes) << w.number;
+  }
 }
 
 TEST(AutotunePlanner, MoreReadersWinOnlyClearly) {
