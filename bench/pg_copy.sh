@@ -6,7 +6,8 @@
 #   pipe      psql binary COPY TO STDOUT | psql binary COPY FROM STDIN
 #   pgcopydb  pgcopydb copy table-data (data only, the table already exists)
 # and prints the medians, rbc's peak RSS and the ratios rbc/pipe and rbc/pgcopydb
-# (requirement: at most 1.1x the pipe, at most 0.7x pgcopydb).
+# (requirement: at most 1.1x the pipe, at most 0.7x pgcopydb). Autovacuum is off on the
+# destination table and each run starts after a CHECKPOINT, so no run pays for another's.
 #
 #   RBC=build/rbc bench/pg_copy.sh     # RBC defaults to build/rbc
 # Uses RBC_PG_SRC_URL / RBC_PG_DST_URL when set, else starts its own server with
@@ -59,6 +60,9 @@ SELECT g, (g * 37) % 1000000, 'name-' || g, round(((g * 7919) % 10000000)::numer
 FROM generate_series(1::bigint, $ROWS) g"
 q "$SRC" "VACUUM ANALYZE public.$table"
 q "$DST" "DROP TABLE IF EXISTS public.$table; $ddl"
+# Every tool loads 2M rows into this table: an autovacuum started by one load would run
+# during the next tool's timed run, so it is off for this table (for every tool alike).
+q "$DST" "ALTER TABLE public.$table SET (autovacuum_enabled = false)"
 size=$(q "$SRC" "SELECT pg_size_pretty(pg_table_size('public.$table')) || ', ' ||
                  round(pg_table_size('public.$table')::numeric / $ROWS) || ' B/row on disk'")
 echo "pg_copy: source table $size" >&2
@@ -110,6 +114,9 @@ time_run() {
   local tool=$1 i=$2 t0 t1 got
   [[ -f $work/$tool.failed ]] && return
   q "$DST" "TRUNCATE public.$table"
+  # Each run starts without the previous run's dirty pages to write (best effort: needs
+  # pg_checkpoint, which scripts/pg-test-server grants).
+  q "$DST" "CHECKPOINT" > /dev/null 2>&1 || true
   t0=$(now)
   if ! "run_$tool"; then
     echo "pg_copy: $tool run $i failed" >&2
