@@ -1409,7 +1409,17 @@ int probe_readers(const PhysicalPlan& plan, NodeId source) {
 // I/O); with `probe`, every stream that can be probed has its probe's readers, and as
 // many writers in each sink it feeds.
 int threads_needed(const PhysicalPlan& plan, bool probe, bool dry_run) {
-  int threads = plan.parallelism ? std::max(1, plan.parallelism->effective) : 1;
+  // `effective` threads for transforms and routers; a plan without any needs none (idle
+  // arena threads are not free: oneTBB workers spin looking for work, on the cores the
+  // database servers need).
+  int threads = 0;
+  for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
+    NodeKind kind = plan.graph.node(id).kind;
+    if (kind == NodeKind::transform || kind == NodeKind::router) {
+      threads = plan.parallelism ? std::max(1, plan.parallelism->effective) : 1;
+      break;
+    }
+  }
   for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
     NodeKind kind = plan.graph.node(id).kind;
     if (kind != NodeKind::source && kind != NodeKind::sink) continue;
