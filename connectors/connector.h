@@ -60,7 +60,7 @@ struct StreamRequest {
   // > 0: the autotuner reads the stream with this many readers, each reading only the
   // KeySlices it is given (PartitionReader::start_slice); partition_count stays the baseline.
   int sliced_readers = 0;
-  size_t max_batch_bytes = 8 << 20;
+  size_t max_batch_bytes = 2 << 20;
   size_t max_batch_rows = 65536;
   OnDataError on_data_error = OnDataError::fail;
   std::string dlq_path;  // where rejected records go under on_data_error: dlq
@@ -92,7 +92,7 @@ class Source {
   // Called once per stream before any reader opens (the "leader" step: snapshot, schema).
   virtual Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) = 0;
   // One reader for partition `index` of request.partition_count (of
-  // request.sliced_readers when set).
+  // request.sliced_readers when set). The readers of a stream open concurrently.
   virtual Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) = 0;
   // After prepare() of a request with sliced_readers: the span of the stream's integer
   // key, or std::nullopt when it has none (then only the whole-stream slice can be read).
@@ -157,6 +157,7 @@ class Sink {
   virtual void connect_ahead(const Config& /*config*/, int /*writers*/) {}
   // The leader step: all DDL and preparation, before any writer opens.
   virtual Status prepare(const SinkRequest& request) = 0;
+  // The writers of a stream open concurrently (and concurrently with its readers).
   virtual Result<std::unique_ptr<PartitionWriter>> open(const SinkRequest& request, int index) = 0;
   // After every writer committed: publish (rename a file, swap a replace table; with
   // SinkRequest::state, the replace swap also stores the last commit's checkpoint).

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 namespace rbc {
 
@@ -12,6 +13,39 @@ size_t Column::null_count() const {
   for (size_t i = 0; i < size_ / 8; ++i) valid += std::popcount(validity_[i]);
   for (size_t row = (size_ / 8) * 8; row < size_; ++row) valid += is_null(row) ? 0 : 1;
   return size_ - valid;
+}
+
+Column::Column(const Column& other)
+    : type_(other.type_),
+      size_(other.size_),
+      storage_(other.storage_.begin(), other.storage_.begin() + static_cast<std::ptrdiff_t>(other.used_)),
+      used_(other.used_),
+      validity_(other.validity_),
+      offsets_(other.offsets_) {}
+
+Column& Column::operator=(const Column& other) {
+  if (this != &other) *this = Column(other);
+  return *this;
+}
+
+Column::Column(Column&& other) noexcept
+    : type_(std::move(other.type_)),
+      size_(std::exchange(other.size_, 0)),
+      storage_(std::move(other.storage_)),
+      used_(std::exchange(other.used_, 0)),
+      validity_(std::move(other.validity_)),
+      offsets_(std::move(other.offsets_)) {}
+
+Column& Column::operator=(Column&& other) noexcept {
+  if (this != &other) {
+    type_ = std::move(other.type_);
+    size_ = std::exchange(other.size_, 0);
+    storage_ = std::move(other.storage_);
+    used_ = std::exchange(other.used_, 0);
+    validity_ = std::move(other.validity_);
+    offsets_ = std::move(other.offsets_);
+  }
+  return *this;
 }
 
 void Column::reserve(size_t rows, size_t bytes) {
@@ -92,10 +126,9 @@ Batch Batch::empty(std::shared_ptr<const Schema> schema) {
 }
 
 void BatchCapacity::remember(const Batch& batch) {
-  rows_ = std::max(rows_, batch.num_rows);
-  bytes_.resize(batch.columns.size(), 0);
-  for (size_t i = 0; i < batch.columns.size(); ++i)
-    bytes_[i] = std::max(bytes_[i], batch.columns[i].data().size());
+  rows_ = batch.num_rows;
+  bytes_.resize(batch.columns.size());
+  for (size_t i = 0; i < batch.columns.size(); ++i) bytes_[i] = batch.columns[i].data().size();
 }
 
 Batch BatchCapacity::empty_batch(std::shared_ptr<const Schema> schema) const {

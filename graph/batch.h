@@ -20,6 +20,11 @@ class Column {
   explicit Column(DataType type) : type_(type) {
     if (type_.is_variable_width()) offsets_.push_back(0);
   }
+  // A copy holds the values, not the spare room; a moved-from column is empty.
+  Column(const Column& other);
+  Column& operator=(const Column& other);
+  Column(Column&& other) noexcept;
+  Column& operator=(Column&& other) noexcept;
 
   const DataType& type() const { return type_; }
   size_t size() const { return size_; }
@@ -115,9 +120,10 @@ struct Batch {
   }
 };
 
-// The largest rows and per-column bytes of the batches a reader has produced, so that
-// the next batch starts with room for them: a column grown value by value is copied
-// over and over as its buffer doubles.
+// The rows and per-column bytes of the last batch a reader produced, so that the next
+// batch starts with room for as much: a column grown value by value is copied over and
+// over as its buffer doubles. (The last, not the largest: one oversized batch must not
+// make every later one reserve its size.)
 class BatchCapacity {
  public:
   void remember(const Batch& batch);

@@ -125,7 +125,7 @@ struct ResourcesSpec {
   AutotuneSpec autotune;
   // A writer gets nothing until a whole batch is read, and the last batch is written
   // after the read ends, so a batch is a run's fill and drain latency; 2 MiB keeps that
-  // short while the in-flight batches (2 x 4 MiB) let a reader go on during a 4 MiB COPY
+  // short while the in-flight batches (4 x 2 MiB) let a reader go on during a 4 MiB COPY
   // flush.
   Located<int64_t> max_batch_bytes{int64_t{2} << 20};
   Located<int64_t> max_inflight_batches{4};

@@ -193,10 +193,24 @@ ConnectAhead::~ConnectAhead() {
   for (auto& [key, connection] : pending_) connection.wait();
 }
 
-void ConnectAhead::start(const ConnParams& params, int count) {
+void ConnectAhead::start(const Config& config, int count) {
+  Result<ConnParams> params = conn_params_from_config(config);
+  if (!params.is_ok() || count <= 0) return;
+  auto first_opened = std::make_shared<std::promise<Status>>();
+  std::shared_future<Status> first = first_opened->get_future().share();
   std::lock_guard lock(mu_);
-  for (int i = 0; i < count; ++i)
-    pending_.emplace_back(settings_key(params), std::async(std::launch::async, PgConn::connect, params));
+  const std::string key = settings_key(*params);
+  pending_.emplace_back(key, std::async(std::launch::async, [params = *params, first_opened] {
+                          Result<PgConn> conn = PgConn::connect(params);
+                          first_opened->set_value(conn.status());
+                          return conn;
+                        }));
+  for (int i = 1; i < count; ++i) {
+    pending_.emplace_back(key, std::async(std::launch::async, [params = *params, first]() -> Result<PgConn> {
+                            if (Status status = first.get(); !status.is_ok()) return status;
+                            return PgConn::connect(params);
+                          }));
+  }
 }
 
 Result<PgConn> ConnectAhead::take(const ConnParams& params) {

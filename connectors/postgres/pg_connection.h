@@ -85,7 +85,11 @@ class ConnectAhead {
   ConnectAhead& operator=(const ConnectAhead&) = delete;
   ~ConnectAhead();  // waits for, and closes, the connections nobody took
 
-  void start(const ConnParams& params, int count);
+  // Opens `count` connections with the settings of `config`: the first alone, the others
+  // once it is open, so that the one needed first is not slowed down by the rest and a
+  // wrong password or an unreachable server costs one attempt. A bad config opens none
+  // (whoever connects reports it).
+  void start(const Config& config, int count);
   // A connection opened ahead for these settings (or its failure to open), else a new one.
   Result<PgConn> take(const ConnParams& params);
 

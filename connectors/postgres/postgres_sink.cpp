@@ -285,10 +285,7 @@ class PostgresWriter final : public PartitionWriter {
 class PostgresSink final : public Sink {
  public:
   // The leader's connection and one per writer.
-  void connect_ahead(const Config& config, int writers) override {
-    auto params = conn_params_from_config(config);
-    if (params.is_ok()) ahead_.start(*params, writers + 1);  // a bad config fails in prepare()
-  }
+  void connect_ahead(const Config& config, int writers) override { ahead_.start(config, writers + 1); }
 
   Status prepare(const SinkRequest& request) override {
     if (!request.schema) return Status::internal("postgres: sink request without a schema");

@@ -235,7 +235,7 @@ class PostgresReader final : public PartitionReader {
       RBC_RETURN_NOT_OK(read_row(batch));
       if (batch.num_rows == before) continue;  // the end, or a skipped bad row
       if (same_value(batch.columns[c], before - 1, before)) continue;
-      carry_ = Batch::empty(state_->schema);
+      carry_ = capacity_.empty_batch(state_->schema);
       for (size_t i = 0; i < batch.columns.size(); ++i) {
         carry_->columns[i].append_from(batch.columns[i], before);
         batch.columns[i].truncate(before);
@@ -294,10 +294,7 @@ class PostgresReader final : public PartitionReader {
 class PostgresSource final : public Source {
  public:
   // The leader's connection and one per reader.
-  void connect_ahead(const Config& config, int readers) override {
-    auto params = conn_params_from_config(config);
-    if (params.is_ok()) ahead_.start(*params, readers + 1);  // a bad config fails in prepare()
-  }
+  void connect_ahead(const Config& config, int readers) override { ahead_.start(config, readers + 1); }
 
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     auto state = std::make_shared<StreamState>();

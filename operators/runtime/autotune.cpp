@@ -78,6 +78,14 @@ double AutotunePlanner::Candidate::slowest() const {
   return low;
 }
 
+double AutotunePlanner::Candidate::fastest() const {
+  double high = 0;
+  for (const auto& w : windows) {
+    if (w.seconds > 0) high = std::max(high, static_cast<double>(w.bytes) / w.seconds);
+  }
+  return high;
+}
+
 AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& candidates, TuneKnobs baseline,
                                  int readers, std::optional<KeySpan> span)
     : stream_(std::move(stream)),
@@ -215,15 +223,20 @@ bool AutotunePlanner::knob_settled() const {
   if (fewest < static_cast<size_t>(kMinRounds)) return false;
   if (fewest >= static_cast<size_t>(kMaxRounds)) return true;
   const Candidate& lead = current_[leader()];
-  double second = 0;  // the best rival's median, weighed as better() weighs it
+  // The best rival's median and its best window, weighed as better() weighs them.
+  double second = 0, second_best_window = 0;
   for (const auto& c : current_) {
     if (&c == &lead) continue;
-    double rival = c.bytes_per_second();
-    if (c.knobs.parallelism > lead.knobs.parallelism) rival /= kMoreReadersMargin;
-    if (c.knobs.parallelism < lead.knobs.parallelism) rival *= kMoreReadersMargin;
-    second = std::max(second, rival);
+    double weight = 1;
+    if (c.knobs.parallelism > lead.knobs.parallelism) weight = 1 / kMoreReadersMargin;
+    if (c.knobs.parallelism < lead.knobs.parallelism) weight = kMoreReadersMargin;
+    second = std::max(second, c.bytes_per_second() * weight);
+    second_best_window = std::max(second_best_window, c.fastest() * weight);
   }
-  return lead.bytes_per_second() > kLeadToStop * second && lead.slowest() > second;
+  // A median of two windows is their mean, which one disturbed window can still pull
+  // down: after two rounds the leader's slowest window must beat every rival window.
+  double stable_above = fewest < 3 ? second_best_window : second;
+  return lead.bytes_per_second() > kLeadToStop * second && lead.slowest() > stable_above;
 }
 
 // A writer sends its buffer when it holds the flush threshold: in a window that gives each
@@ -287,10 +300,10 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
 TuneWindow AutotunePlanner::next_window() {
   while (!steady_) {
     __int128 hi = static_cast<__int128>(next_lo_) + window_keys_;
+    // The rows read and in flight, with this window's: the budget is a cap, not a target.
     double rows_out =
-        static_cast<double>(probe_rows_) + planned_window_rows_ * static_cast<double>(in_flight_.size());
-    bool out_of_budget = rows_out >= static_cast<double>(budget_rows_) ||
-                         probe_seconds_ >= kMaxProbeSeconds ||
+        static_cast<double>(probe_rows_) + planned_window_rows_ * static_cast<double>(in_flight_.size() + 1);
+    bool out_of_budget = rows_out > static_cast<double>(budget_rows_) || probe_seconds_ >= kMaxProbeSeconds ||
                          hi > static_cast<__int128>(span_->max);  // the steady phase keeps the last keys
     if (!out_of_budget && current_knob_ == Knob::flush_bytes) {
       if (std::optional<std::string> why = flush_unmeasurable()) {

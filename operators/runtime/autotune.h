@@ -67,14 +67,14 @@ class AutotunePlanner {
   // Probe budget (SPEC section 4).
   static constexpr double kMaxProbeRows = 200000, kMaxProbeShare = 0.15, kMaxProbeSeconds = 30;
   // Rates are medians over a candidate's windows. Two windows each (the SPEC's least)
-  // decide a clear lead, which the stop rule below checks against each window alone; a
-  // closer race runs up to four, so that one window hit by something else on the machine
-  // (a checkpoint, an autovacuum) cannot decide it. Every probe window costs: on a small
-  // machine the losing candidates' windows are a measurable share of the run.
+  // decide a clear lead, one where every window of the leader beats every window of the
+  // rivals; a closer race runs up to four, so that one window hit by something else on
+  // the machine (a checkpoint, an autovacuum) cannot decide it. Every probe window costs:
+  // on a small machine the losing candidates' windows are a measurable share of the run.
   static constexpr int kMinRounds = 2, kMaxRounds = 4;
   // After kMinRounds a knob is settled when the leader's median is this far ahead of every
   // other candidate's (more readers weighed by kMoreReadersMargin) and even its slowest
-  // window beats their medians (stable).
+  // window beats their medians (stable; after two rounds, their best windows).
   static constexpr double kLeadToStop = 1.08;
   static constexpr double kTie = 0.02;              // closer than this is a tie, for the next criterion
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
@@ -82,8 +82,8 @@ class AutotunePlanner {
   static constexpr size_t kMinBatchRows = 256;
   // A window holds a few MiB: with the default 4 MiB threshold a writer would send one
   // window's rows during a later window, and the candidate measured then would pay for
-  // it. Flushing at the smallest threshold allowed sends each window's rows within it.
-  static constexpr int64_t kProbeFlushBytes = 1 << 20;
+  // it. Flushing at the smallest threshold a pin may set sends each window's rows within it.
+  static constexpr int64_t kProbeFlushBytes = kMinCopyFlushBytes;
   // A probe window reads a small key range through the key's index, where the steady phase
   // reads the rest in one scan per reader: one reader gets ~1.45x cheaper per row on the
   // server (measured on PostgreSQL 15, a whole table by index ranges against one scan),
@@ -112,6 +112,7 @@ class AutotunePlanner {
     double flush_share() const;
     double bytes_per_cpu_second() const;
     double slowest() const;  // the lowest bytes/s of its windows
+    double fastest() const;  // the highest
   };
   enum class Knob { parallelism, partition_mode, flush_bytes };
 

@@ -725,10 +725,20 @@ bool Execution::open_readers_and_writers() {
     for (Opening& opening : openings) {
       threads.emplace_back([&opening] {
         RuntimeNode& node = *opening.node;
-        if (node.logical->kind == NodeKind::source) {
-          opening.reader = node.source->open(node.stream_request, opening.lane);
-        } else {
-          opening.writer = node.sink->open(node.sink_request, opening.lane);
+        const bool reader = node.logical->kind == NodeKind::source;
+        try {
+          if (reader) {
+            opening.reader = node.source->open(node.stream_request, opening.lane);
+          } else {
+            opening.writer = node.sink->open(node.sink_request, opening.lane);
+          }
+        } catch (const std::exception& e) {
+          Status failure = Status::internal(std::string("unexpected exception: ") + e.what());
+          if (reader) {
+            opening.reader = failure;
+          } else {
+            opening.writer = failure;
+          }
         }
       });
     }

@@ -48,9 +48,9 @@ struct RunOptions {
 // Never throws; every failure is in RunReport::error.
 RunReport run_plan(const PhysicalPlan& plan, const RunOptions& options = {});
 
-// Concurrency of the task_arena a plan runs in: the compute workers
-// (effective_parallelism) plus one thread per reader and writer, since those block in
-// I/O and must not take compute workers away.
+// Concurrency of the task_arena a plan runs in: one thread per reader and writer, since
+// those block in I/O and must not take compute workers away, plus the compute workers
+// (effective_parallelism) when the plan has transforms or routers.
 int arena_concurrency(const PhysicalPlan& plan, bool dry_run = false);
 
 // Why the autotuner will not probe a source stream ("" when it will), and how many

@@ -133,7 +133,7 @@ TEST(PostgresConnections, ConnectAheadHandsOutDistinctOpenedConnectionsThenConne
   ASSERT_TRUE(direct_src.is_ok() && direct_dst.is_ok());
   std::vector<std::string> seen;
   pg::ConnectAhead ahead;
-  ahead.start(*src, 2);
+  ahead.start(url_config(src_url()), 2);
   for (int i = 0; i < 3; ++i) {  // two opened ahead, then one opened on demand
     auto conn = ahead.take(*src);
     ASSERT_TRUE(conn.is_ok()) << conn.status().message();
