@@ -55,10 +55,12 @@ void Column::reserve(size_t rows, size_t bytes) {
   } else {
     bytes = std::max(rows * type_.fixed_width(), used_);
   }
-  if (bytes > storage_.size()) storage_.resize(bytes);
+  if (bytes > storage_.size()) storage_.resize(bytes, boost::container::default_init);
 }
 
-void Column::grow(size_t bytes) { storage_.resize(std::max({bytes, storage_.size() * 2, size_t{64}})); }
+void Column::grow(size_t bytes) {
+  storage_.resize(std::max({bytes, storage_.size() * 2, size_t{64}}), boost::container::default_init);
+}
 
 void Column::set_valid_bit(size_t row, bool valid) {
   if (validity_.size() <= row / 8) validity_.resize(row / 8 + 1, 0);

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/vector.hpp>
+
 #include "graph/types.h"
 
 namespace rbc {
@@ -97,9 +99,10 @@ class Column {
 
   DataType type_;
   size_t size_ = 0;
-  // The values' bytes are storage_[0, used_). storage_ is only ever resized to grow (and
-  // zero-filled then), so appending a value is a bounds check and a memcpy.
-  std::vector<uint8_t> storage_;
+  // The values' bytes are storage_[0, used_). storage_ is only ever resized to grow, and
+  // its new room is left uninitialised (nothing reads past used_), so appending a value
+  // is a bounds check and a memcpy, and reserving room costs no writes.
+  boost::container::vector<uint8_t> storage_;
   size_t used_ = 0;
   std::vector<uint8_t> validity_;
   std::vector<uint32_t> offsets_;

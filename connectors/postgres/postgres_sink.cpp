@@ -28,6 +28,10 @@ namespace {
 using namespace rbc::pg;
 
 constexpr size_t kDefaultFlushBytes = 4 << 20;
+constexpr size_t kMaxFlushBytes = 32 << 20;
+// Each COPY's first flush: the server starts inserting while the writer encodes the rest
+// (the flushes then double up to copy_flush_bytes), instead of idling until 4 MiB are ready.
+constexpr size_t kFirstFlushBytes = 256 << 10;
 
 struct TableState {
   ConnParams params;
@@ -59,7 +63,7 @@ TableRef staging_of(const TableRef& target) {
 }
 
 size_t clamp_flush_bytes(int64_t bytes) {
-  return static_cast<size_t>(std::clamp<int64_t>(bytes, 4096, int64_t{32} << 20));
+  return static_cast<size_t>(std::clamp<int64_t>(bytes, 4096, static_cast<int64_t>(kMaxFlushBytes)));
 }
 
 // copy_flush_bytes as a number of bytes or a size ("8mb"), clamped to 4 KiB .. 32 MiB.
@@ -131,7 +135,10 @@ class PostgresWriter final : public PartitionWriter {
     for (size_t begin = 0; begin < batch.num_rows; begin += kChunkRows) {
       size_t end = std::min(batch.num_rows, begin + kChunkRows);
       RBC_RETURN_NOT_OK(encoder_->append_rows(batch, begin, end, buffer_));
-      if (buffer_.size() >= flush_bytes_) RBC_RETURN_NOT_OK(flush());
+      if (buffer_.size() >= std::min(flush_bytes_, ramp_bytes_)) {
+        RBC_RETURN_NOT_OK(flush());
+        ramp_bytes_ = std::min(ramp_bytes_ * 2, kMaxFlushBytes);
+      }
     }
     return Status::ok();
   }
@@ -194,6 +201,7 @@ class PostgresWriter final : public PartitionWriter {
       return conn_.error_status(result.get(), context());
     }
     in_copy_ = true;
+    ramp_bytes_ = kFirstFlushBytes;
     buffer_.clear();
     CopyEncoder::append_header(buffer_);
     return Status::ok();
@@ -234,10 +242,16 @@ class PostgresWriter final : public PartitionWriter {
     return Status::ok();
   }
 
+  // Hands the buffer to libpq as CopyData messages of at most kCopyMessageBytes: the server
+  // reads a whole message before it parses any of it, so a 4 MiB message would be copied
+  // through memory, where 64 KiB ones stay in cache (and match its own COPY buffer).
   Status flush() {
-    if (buffer_.empty()) return Status::ok();
-    if (PQputCopyData(conn_.get(), buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-      return conn_.error_status(nullptr, context());
+    constexpr size_t kCopyMessageBytes = 64 << 10;
+    for (size_t at = 0; at < buffer_.size(); at += kCopyMessageBytes) {
+      size_t n = std::min(kCopyMessageBytes, buffer_.size() - at);
+      if (PQputCopyData(conn_.get(), buffer_.data() + at, static_cast<int>(n)) != 1) {
+        return conn_.error_status(nullptr, context());
+      }
     }
     buffer_.clear();
     return Status::ok();
@@ -279,6 +293,7 @@ class PostgresWriter final : public PartitionWriter {
   std::optional<CopyEncoder> encoder_;
   std::string buffer_;
   size_t flush_bytes_;
+  size_t ramp_bytes_ = kFirstFlushBytes;  // caps this COPY's next flush below flush_bytes_
   bool in_copy_ = false;
 };
 

@@ -157,9 +157,10 @@ class PostgresReader final : public PartitionReader {
     carry_.reset();
     uint64_t start_bytes = decoder_.bytes_decoded();
     while (!done_ && batch.num_rows < slice_max_rows_ &&
-           decoder_.bytes_decoded() - start_bytes < max_bytes_) {
+           decoder_.bytes_decoded() - start_bytes < batch_bytes_) {
       RBC_RETURN_NOT_OK(read_row(batch));
     }
+    batch_bytes_ = std::min(batch_bytes_ * 2, max_bytes_);
     if (!done_ && state_->cursor_index >= 0 && state_->tie_breaker_index < 0) {
       RBC_RETURN_NOT_OK(end_at_cursor_change(batch));
     }
@@ -284,6 +285,9 @@ class PostgresReader final : public PartitionReader {
   bool in_transaction_;
   bool sliced_;
   size_t max_rows_, max_bytes_;
+  // The first batches are small, so that the sink gets rows to write soon after the COPY
+  // starts; they double up to max_bytes_.
+  size_t batch_bytes_ = std::min<size_t>(max_bytes_, 256 << 10);
   size_t slice_max_rows_ = max_rows_;
   CopyDecoder decoder_;
   BatchCapacity capacity_;

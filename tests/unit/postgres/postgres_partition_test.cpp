@@ -97,6 +97,32 @@ TEST_F(PostgresPartition, ModAndRangeGiveIdenticalMultisets) {
   }
 }
 
+// A reader's first batch holds 256 KiB of COPY data and each next one twice as much, up
+// to max_batch_bytes, so that a sink gets rows soon after the COPY starts.
+TEST_F(PostgresPartition, TheFirstBatchesStartSmallAndDoubleUpToMaxBatchBytes) {
+  auto source = make_postgres_source();
+  StreamRequest req;
+  req.pipeline = "partition-test";
+  req.stream = table_;
+  req.config = url_config(src_url());
+  req.columns = {"id", "payload"};
+  req.max_batch_rows = 1'000'000;
+  req.max_batch_bytes = 512 << 10;
+  ASSERT_TRUE(source->prepare(req).is_ok());
+  auto reader = source->open(req, 0);
+  ASSERT_TRUE(reader.is_ok()) << reader.status().message();
+  std::vector<size_t> rows;
+  while (true) {
+    auto batch = (*reader)->next();
+    ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+    if (!batch->has_value()) break;
+    rows.push_back((*batch)->num_rows);
+  }
+  // A row is 50 bytes on the wire (a field count, and a length before the bigint and
+  // before the 32-character md5): a batch ends at the first row that reaches its size.
+  EXPECT_EQ(rows, (std::vector<size_t>{5243, 10486, 20000 - 5243 - 10486}));
+}
+
 TEST_F(PostgresPartition, EmptyTableAndSingleKeyRanges) {
   Sql src = sql(src_url());
   src.exec("DROP TABLE IF EXISTS part_small");
