@@ -104,7 +104,7 @@ int run_exec(const ExecArguments& args) {
     request.options.catalog = catalog.get();
   }
   Compilation compilation = compile_pipeline(request);
-  catalog.reset();  // closes its connections before the run opens its own
+  catalog.reset();  // hands its connections to the run: the sources' leaders take them
   if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
   const PhysicalPlan& plan = *compilation.plan;
 

@@ -172,14 +172,20 @@ namespace {
 class PostgresCatalog final : public SourceCatalog {
  public:
   explicit PostgresCatalog(int connect_timeout_seconds) : timeout_(connect_timeout_seconds) {}
+  // The run that follows opens a leader connection with the same settings: it gets these.
+  ~PostgresCatalog() override {
+    for (auto& [config, connection] : connections_) keep_idle(connection.run_params, std::move(connection.conn));
+  }
 
   Result<CatalogLookup> describe(const ConnectorRef& source, const std::string& stream) override {
     RBC_ASSIGN_OR_RETURN(ConnParams params, conn_params_from_config(source.config));
-    limit_connect_timeout(params, timeout_);
     Connection& connection = connections_[source.config.values.dump()];
     if (!connection.tried) {
       connection.tried = true;
-      auto conn = PgConn::connect(params);
+      connection.run_params = params;
+      ConnParams limited = params;
+      limit_connect_timeout(limited, timeout_);
+      auto conn = PgConn::connect(limited);
       if (conn.is_ok()) {
         connection.conn = std::move(*conn);
       } else {
@@ -205,6 +211,7 @@ class PostgresCatalog final : public SourceCatalog {
  private:
   struct Connection {
     bool tried = false;
+    ConnParams run_params;  // the settings without the catalog's connect timeout
     PgConn conn;
     Status failure;
   };

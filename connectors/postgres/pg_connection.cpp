@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
+#include <optional>
 
 #include "graph/redact.h"
 
@@ -187,7 +189,33 @@ std::string settings_key(const ConnParams& params) {
   for (const auto& [k, v] : params.keywords) key += k + '=' + v + '\n';
   return key;
 }
+
+struct IdleConnections {
+  std::mutex mu;
+  std::multimap<std::string, PgConn> by_settings;
+};
+IdleConnections& idle_connections() {
+  static IdleConnections idle;
+  return idle;
+}
+
+std::optional<PgConn> take_idle(const std::string& key) {
+  IdleConnections& idle = idle_connections();
+  std::lock_guard lock(idle.mu);
+  auto it = idle.by_settings.find(key);
+  if (it == idle.by_settings.end()) return std::nullopt;
+  PgConn conn = std::move(it->second);
+  idle.by_settings.erase(it);
+  return conn;
+}
 }  // namespace
+
+void keep_idle(const ConnParams& params, PgConn conn) {
+  if (!conn.is_open() || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
+  IdleConnections& idle = idle_connections();
+  std::lock_guard lock(idle.mu);
+  idle.by_settings.emplace(settings_key(params), std::move(conn));
+}
 
 ConnectAhead::~ConnectAhead() {
   for (auto& [key, connection] : pending_) connection.wait();
@@ -196,18 +224,28 @@ ConnectAhead::~ConnectAhead() {
 void ConnectAhead::start(const Config& config, int count) {
   Result<ConnParams> params = conn_params_from_config(config);
   if (!params.is_ok() || count <= 0) return;
-  auto first_opened = std::make_shared<std::promise<Status>>();
-  std::shared_future<Status> first = first_opened->get_future().share();
   std::lock_guard lock(mu_);
   const std::string key = settings_key(*params);
-  pending_.emplace_back(key, std::async(std::launch::async, [params = *params, first_opened] {
-                          Result<PgConn> conn = PgConn::connect(params);
-                          first_opened->set_value(conn.status());
-                          return conn;
-                        }));
+  std::shared_future<Status> first_opened;
+  if (std::optional<PgConn> idle = take_idle(key)) {
+    std::promise<Result<PgConn>> open;
+    open.set_value(std::move(*idle));
+    pending_.emplace_back(key, open.get_future());
+    std::promise<Status> ok;
+    ok.set_value(Status::ok());
+    first_opened = ok.get_future().share();
+  } else {
+    auto opened = std::make_shared<std::promise<Status>>();
+    first_opened = opened->get_future().share();
+    pending_.emplace_back(key, std::async(std::launch::async, [params = *params, opened] {
+                            Result<PgConn> conn = PgConn::connect(params);
+                            opened->set_value(conn.status());
+                            return conn;
+                          }));
+  }
   for (int i = 1; i < count; ++i) {
-    pending_.emplace_back(key, std::async(std::launch::async, [params = *params, first]() -> Result<PgConn> {
-                            if (Status status = first.get(); !status.is_ok()) return status;
+    pending_.emplace_back(key, std::async(std::launch::async, [params = *params, first_opened]() -> Result<PgConn> {
+                            if (Status status = first_opened.get(); !status.is_ok()) return status;
                             return PgConn::connect(params);
                           }));
   }

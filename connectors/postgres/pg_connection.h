@@ -87,7 +87,8 @@ class ConnectAhead {
 
   // Opens `count` connections with the settings of `config`: the first alone, the others
   // once it is open, so that the one needed first is not slowed down by the rest and a
-  // wrong password or an unreachable server costs one attempt. A bad config opens none
+  // wrong password or an unreachable server costs one attempt. A connection kept idle
+  // (keep_idle) is the first, and the others start at once. A bad config opens none
   // (whoever connects reports it).
   void start(const Config& config, int count);
   // A connection opened ahead for these settings (or its failure to open), else a new one.
@@ -97,6 +98,11 @@ class ConnectAhead {
   std::mutex mu_;
   std::vector<std::pair<std::string, std::future<Result<PgConn>>>> pending_;  // by settings
 };
+
+// Keeps an open connection that is idle (no transaction) for the next ConnectAhead::start
+// with the same settings, which hands it out first instead of opening one: the
+// compile-time catalog's connection becomes the source leader's. Closed at exit if unused.
+void keep_idle(const ConnParams& params, PgConn conn);
 
 // "name" with embedded quotes doubled.
 std::string quote_ident(std::string_view name);

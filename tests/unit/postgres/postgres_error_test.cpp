@@ -147,6 +147,40 @@ TEST(PostgresConnections, ConnectAheadHandsOutDistinctOpenedConnectionsThenConne
   EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "a connection was handed out twice";
 }
 
+// The compile-time catalog keeps its connection idle for the run: ConnectAhead hands it out
+// first, once; a connection inside a transaction is not kept.
+TEST(PostgresConnections, ConnectAheadHandsOutAConnectionKeptIdleFirst) {
+  RBC_REQUIRE_PG();
+  auto src = pg::conn_params_from_config(url_config(src_url()));
+  ASSERT_TRUE(src.is_ok());
+  auto pid = [](pg::PgConn& conn) {
+    auto result = conn.query("SELECT pg_backend_pid()");
+    EXPECT_TRUE(result.is_ok());
+    return std::string(PQgetvalue(result->get(), 0, 0));
+  };
+  auto idle = pg::PgConn::connect(*src);
+  auto busy = pg::PgConn::connect(*src);
+  ASSERT_TRUE(idle.is_ok() && busy.is_ok());
+  std::string idle_pid = pid(*idle), busy_pid = pid(*busy);
+  ASSERT_TRUE(busy->exec("BEGIN").is_ok());
+  pg::keep_idle(*src, std::move(*idle));
+  pg::keep_idle(*src, std::move(*busy));  // in a transaction: closed instead
+  pg::ConnectAhead ahead;
+  ahead.start(url_config(src_url()), 2);
+  auto first = ahead.take(*src);
+  auto second = ahead.take(*src);
+  ASSERT_TRUE(first.is_ok() && second.is_ok());
+  EXPECT_EQ(pid(*first), idle_pid);
+  EXPECT_NE(pid(*second), idle_pid);
+  EXPECT_NE(pid(*second), busy_pid);
+  pg::ConnectAhead later;  // the kept connection was handed out: nothing is left
+  later.start(url_config(src_url()), 1);
+  auto third = later.take(*src);
+  ASSERT_TRUE(third.is_ok());
+  EXPECT_NE(pid(*third), idle_pid);
+  EXPECT_NE(pid(*third), busy_pid);
+}
+
 TEST(PostgresErrors, MissingTableIsNotFound) {
   RBC_REQUIRE_PG();
   auto result = prepare_source(src_url(), "public.no_such_table_here");
