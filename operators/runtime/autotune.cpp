@@ -457,10 +457,15 @@ AutotuneEvent AutotunePlanner::event() const {
 WindowHold::~WindowHold() { tuner->window_written(*this); }
 ReadHold::~ReadHold() { tuner->window_read(number); }
 
-StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds)
+StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
+                         int writers_per_reader, ThreadHolder hold_thread)
     : planner_(std::move(planner)),
       writer_seconds_(std::move(writer_seconds)),
-      pending_(static_cast<size_t>(readers)) {}
+      pending_(static_cast<size_t>(readers)),
+      reading_steady_(static_cast<size_t>(readers)),
+      holding_(static_cast<size_t>(readers)),
+      writers_per_reader_(writers_per_reader),
+      hold_thread_(std::move(hold_thread)) {}
 
 StreamTuner::~StreamTuner() {
   std::vector<std::optional<Assignment>> pending;
@@ -487,6 +492,7 @@ void StreamTuner::publish(const TuneWindow& window) {
   }
   for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
     if (window.slices[i]) pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
+    if (window.steady && window.slices[i]) ++steady_readers_;
   }
   // `hold` now lives only in pending_: the window is read once every reader took its
   // slice and read it.
@@ -499,11 +505,31 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
     started_ = true;
     publish(planner_.next_window());
   }
+  const auto i = static_cast<size_t>(index);
   while (!stopped() && !closing_) {
-    auto& mine = pending_[static_cast<size_t>(index)];
-    if (mine) return std::exchange(mine, std::nullopt);
-    if (steady_) return std::nullopt;  // its steady slice is read, or it has none
-    // A probe window without this reader: wait for the next one (stopped() is polled).
+    if (pending_[i]) {
+      reading_steady_[i] = steady_;
+      return std::exchange(pending_[i], std::nullopt);
+    }
+    if (steady_) {
+      if (reading_steady_[i]) {  // its steady slice is read
+        reading_steady_[i] = false;
+        if (--steady_readers_ == 0) changed_.notify_all();
+        return std::nullopt;
+      }
+      if (steady_readers_ == 0) return std::nullopt;
+      if (!holding_[i] && hold_thread_) {
+        holding_[i] = true;
+        for (int w = 0; w < writers_per_reader_; ++w) {
+          hold_thread_([this, stopped] {
+            std::unique_lock held(mutex_);
+            while (!stopped() && !closing_ && steady_readers_ > 0)
+              changed_.wait_for(held, std::chrono::milliseconds(20));
+          });
+        }
+      }
+    }
+    // Waits for its next window, or for the steady readers (stopped() is polled).
     changed_.wait_for(lock, std::chrono::milliseconds(20));
   }
   return std::nullopt;

@@ -179,8 +179,13 @@ struct ReadHold {
 // Hands one stream's windows to its reader threads. Thread-safe.
 class StreamTuner {
  public:
+  // Runs a function that blocks on another thread of the run's arena, and keeps the run
+  // from ending before it returns.
+  using ThreadHolder = std::function<void(std::function<void()>)>;
   // `writer_seconds`: the stream's writers' total time inside write() so far.
-  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds);
+  // `writers_per_reader`: the writers each reader's lane has (one per sink the stream feeds).
+  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
+              int writers_per_reader = 0, ThreadHolder hold_thread = nullptr);
   ~StreamTuner();
 
   struct Assignment {
@@ -189,7 +194,10 @@ class StreamTuner {
     std::shared_ptr<ReadHold> hold;  // null in the steady phase
   };
   // The next slice for reader `index`: waits while a window it has no part in runs;
-  // std::nullopt when it has nothing more to read, or when `stopped()` turns true.
+  // std::nullopt when it has nothing more to read, or when `stopped()` turns true. Once
+  // steady, a reader with no steady slice waits until the steady readers are done, and
+  // holds a thread for each of its lane's writers meanwhile: an arena thread with no work
+  // spins looking for some, on the cores the servers need.
   std::optional<Assignment> take(int index, const std::function<bool()>& stopped);
   // The flush threshold of the window being written.
   int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
@@ -215,6 +223,12 @@ class StreamTuner {
   // when the next window is published.
   std::vector<std::optional<Assignment>> pending_;
   int64_t last_written_ns_ = 0;  // when the latest window was fully written
+  // Steady phase: which readers are reading a steady slice, how many still are, and which
+  // readers without one hold their writers' threads.
+  std::vector<bool> reading_steady_, holding_;
+  int steady_readers_ = 0;
+  int writers_per_reader_;
+  ThreadHolder hold_thread_;
   std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
 };
 

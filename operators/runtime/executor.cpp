@@ -339,6 +339,7 @@ class Execution {
   RunProgress progress() const;
   void log_start();
   void start_tuner(RuntimeNode& source);
+  void hold_thread(std::function<void()> wait);
   // The flush threshold the writers fed by `source` start with (a pin, or the default).
   int64_t flush_baseline(NodeId source) const {
     for (NodeId next : graph().reachable_from(source)) {
@@ -1254,7 +1255,25 @@ void Execution::start_tuner(RuntimeNode& source) {
     }
     return static_cast<double>(busy) / 1e9;
   };
-  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds);
+  int sinks = 0;
+  for (NodeId next : graph().reachable_from(source.id)) sinks += graph().node(next).kind == NodeKind::sink;
+  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds, sinks,
+                                               [this](std::function<void()> wait) { hold_thread(std::move(wait)); });
+}
+
+// Runs `wait` as a task of the running graph's arena, which the graph waits for.
+void Execution::hold_thread(std::function<void()> wait) {
+  flow::graph* g = nullptr;
+  {
+    std::lock_guard lock(graph_mutex_);
+    g = graph_;
+  }
+  if (g == nullptr) return;
+  g->reserve_wait();
+  tbb::this_task_arena::enqueue([g, wait = std::move(wait)] {
+    wait();
+    g->release_wait();
+  });
 }
 
 RunReport Execution::make_report(double seconds) {

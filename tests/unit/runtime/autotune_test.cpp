@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <thread>
 #include <map>
 #include <numeric>
 
@@ -330,6 +332,43 @@ TEST(AutotunePlanner, UnindexedKeyKeepsTheBaselineWithOneSlicePerReader) {
   EXPECT_EQ(*w.slices[1], (KeySlice{std::nullopt, std::nullopt, 2, 1, false}));
   EXPECT_FALSE(w.slices[2]);
   EXPECT_EQ(planner.event().reason, "the key has no index: every probe window would scan the whole table");
+}
+
+// Once steady, a reader without a steady slice holds its thread, and one for each of its
+// lane's writers, until the steady readers are done (idle arena threads spin).
+TEST(StreamTuner, AReaderWithoutASteadySliceHoldsItsWritersThreadsUntilTheSteadyReadersAreDone) {
+  // A tiny stream keeps the baseline, one reader of two: reader 1 has no steady slice.
+  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 2,
+                          span(1, 1000, 1000));
+  std::atomic<int> holding{0}, released{0};
+  std::vector<std::thread> holders;
+  std::mutex holders_mu;
+  StreamTuner tuner(std::move(planner), 2, nullptr, 2, [&](std::function<void()> wait) {
+    std::lock_guard lock(holders_mu);
+    holders.emplace_back([&, wait = std::move(wait)] {
+      ++holding;
+      wait();
+      ++released;
+    });
+  });
+  auto never = [] { return false; };
+  auto slice = tuner.take(0, never);
+  ASSERT_TRUE(slice);
+  std::atomic<bool> idle_done{false};
+  std::thread idle([&] {
+    EXPECT_FALSE(tuner.take(1, never));
+    idle_done = true;
+  });
+  for (int i = 0; i < 200 && holding < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(holding.load(), 2);
+  EXPECT_EQ(released.load(), 0);
+  EXPECT_FALSE(idle_done.load());
+  EXPECT_FALSE(tuner.take(0, never));  // reader 0 read its steady slice
+  idle.join();
+  std::lock_guard lock(holders_mu);
+  for (auto& holder : holders) holder.join();
+  EXPECT_EQ(released.load(), 2);
 }
 
 }  // namespace
