@@ -463,7 +463,10 @@ StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<dou
       writer_seconds_(std::move(writer_seconds)),
       pending_(static_cast<size_t>(readers)),
       reading_steady_(static_cast<size_t>(readers)),
+      waiting_(static_cast<size_t>(readers)),
       holding_(static_cast<size_t>(readers)),
+      unwritten_(static_cast<size_t>(readers)),
+      hold_round_(static_cast<size_t>(readers)),
       writers_per_reader_(writers_per_reader),
       hold_thread_(std::move(hold_thread)) {}
 
@@ -488,11 +491,16 @@ void StreamTuner::publish(const TuneWindow& window) {
     auto written = std::make_shared<WindowHold>(this, window.number, now);
     written->writer_seconds = writer_seconds_ ? writer_seconds_() : 0;
     written->cpu_seconds = process_cpu_seconds();
+    for (size_t i = 0; i < window.slices.size(); ++i) {
+      if (window.slices[i]) written->readers.push_back(i);
+    }
     hold = std::make_shared<ReadHold>(this, window.number, std::move(written));
   }
   for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
-    if (window.slices[i]) pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
-    if (window.steady && window.slices[i]) ++steady_readers_;
+    if (!window.slices[i]) continue;
+    pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
+    if (window.steady) ++steady_readers_;
+    if (!window.steady) ++unwritten_[i];
   }
   // `hold` now lives only in pending_: the window is read once every reader took its
   // slice and read it.
@@ -506,33 +514,48 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
     publish(planner_.next_window());
   }
   const auto i = static_cast<size_t>(index);
+  waiting_[i] = true;
   while (!stopped() && !closing_) {
     if (pending_[i]) {
+      stop_waiting(i);
       reading_steady_[i] = steady_;
       return std::exchange(pending_[i], std::nullopt);
     }
-    if (steady_) {
-      if (reading_steady_[i]) {  // its steady slice is read
-        reading_steady_[i] = false;
-        if (--steady_readers_ == 0) changed_.notify_all();
-        return std::nullopt;
-      }
-      if (steady_readers_ == 0) return std::nullopt;
-      if (!holding_[i] && hold_thread_) {
-        holding_[i] = true;
-        for (int w = 0; w < writers_per_reader_; ++w) {
-          hold_thread_([this, stopped] {
-            std::unique_lock held(mutex_);
-            while (!stopped() && !closing_ && steady_readers_ > 0)
-              changed_.wait_for(held, std::chrono::milliseconds(20));
-          });
-        }
-      }
+    if (steady_ && reading_steady_[i]) {  // its steady slice is read
+      reading_steady_[i] = false;
+      if (--steady_readers_ == 0) changed_.notify_all();
+      break;
     }
+    if (steady_ && steady_readers_ == 0) break;
+    hold_writers_if_idle(i);
     // Waits for its next window, or for the steady readers (stopped() is polled).
     changed_.wait_for(lock, std::chrono::milliseconds(20));
   }
+  stop_waiting(i);
   return std::nullopt;
+}
+
+void StreamTuner::hold_writers_if_idle(size_t i) {
+  if (!waiting_[i] || holding_[i] || unwritten_[i] > 0 || !hold_thread_) return;
+  holding_[i] = true;
+  // A hold ends with its round: one still waking up from the previous round must not
+  // hold on into this one.
+  const int round = ++hold_round_[i];
+  for (int w = 0; w < writers_per_reader_; ++w) {
+    hold_thread_([this, i, round] {
+      std::unique_lock lock(mutex_);
+      while (holding_[i] && hold_round_[i] == round && !closing_)
+        changed_.wait_for(lock, std::chrono::milliseconds(20));
+    });
+  }
+}
+
+void StreamTuner::stop_waiting(size_t i) {
+  waiting_[i] = false;
+  if (holding_[i]) {
+    holding_[i] = false;
+    changed_.notify_all();
+  }
 }
 
 void StreamTuner::close() {
@@ -561,6 +584,10 @@ void StreamTuner::window_written(const WindowHold& hold) {
   measure.cpu_seconds = process_cpu_seconds() - hold.cpu_seconds;
   last_written_ns_ = std::max(last_written_ns_, now);
   planner_.record(hold.number, measure);
+  for (size_t i : hold.readers) {
+    --unwritten_[i];
+    hold_writers_if_idle(i);
+  }
 }
 
 AutotuneEvent StreamTuner::event() const {

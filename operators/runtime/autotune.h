@@ -161,6 +161,7 @@ struct WindowHold {
   StreamTuner* tuner;
   int number;
   int64_t started_ns;
+  std::vector<size_t> readers;                 // the readers with a slice of it
   double writer_seconds = 0, cpu_seconds = 0;  // at the start
   std::atomic<uint64_t> rows{0}, bytes{0};
 };
@@ -195,9 +196,10 @@ class StreamTuner {
   };
   // The next slice for reader `index`: waits while a window it has no part in runs;
   // std::nullopt when it has nothing more to read, or when `stopped()` turns true. Once
-  // steady, a reader with no steady slice waits until the steady readers are done, and
-  // holds a thread for each of its lane's writers meanwhile: an arena thread with no work
-  // spins looking for some, on the cores the servers need.
+  // steady, a reader with no steady slice waits until the steady readers are done. While
+  // a reader waits and every window it read is written, its lane's writers have nothing
+  // to do: it holds an arena thread for each of them (an arena thread with no work spins
+  // looking for some, on the cores the servers need).
   std::optional<Assignment> take(int index, const std::function<bool()>& stopped);
   // The flush threshold of the window being written.
   int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
@@ -212,6 +214,10 @@ class StreamTuner {
   void window_read(int number);
   void window_written(const WindowHold& hold);
   void publish(const TuneWindow& window);  // under mutex_
+  // Under mutex_: starts holding reader i's writers' threads if it waits and its lane is
+  // written; stops holding them when it stops waiting.
+  void hold_writers_if_idle(size_t i);
+  void stop_waiting(size_t i);
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
@@ -223,9 +229,10 @@ class StreamTuner {
   // when the next window is published.
   std::vector<std::optional<Assignment>> pending_;
   int64_t last_written_ns_ = 0;  // when the latest window was fully written
-  // Steady phase: which readers are reading a steady slice, how many still are, and which
-  // readers without one hold their writers' threads.
-  std::vector<bool> reading_steady_, holding_;
+  // Per reader: reading a steady slice; waiting in take(); holding its writers' threads;
+  // windows it read that are not yet written. And how many steady readers still read.
+  std::vector<bool> reading_steady_, waiting_, holding_;
+  std::vector<int> unwritten_, hold_round_;
   int steady_readers_ = 0;
   int writers_per_reader_;
   ThreadHolder hold_thread_;

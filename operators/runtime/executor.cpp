@@ -340,6 +340,7 @@ class Execution {
   void log_start();
   void start_tuner(RuntimeNode& source);
   void hold_thread(std::function<void()> wait);
+  int lane_writers(const RuntimeNode& source) const;
   // The flush threshold the writers fed by `source` start with (a pin, or the default).
   int64_t flush_baseline(NodeId source) const {
     for (NodeId next : graph().reachable_from(source)) {
@@ -1255,10 +1256,24 @@ void Execution::start_tuner(RuntimeNode& source) {
     }
     return static_cast<double>(busy) / 1e9;
   };
-  int sinks = 0;
-  for (NodeId next : graph().reachable_from(source.id)) sinks += graph().node(next).kind == NodeKind::sink;
-  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds, sinks,
+  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds,
+                                               lane_writers(source),
                                                [this](std::function<void()> wait) { hold_thread(std::move(wait)); });
+}
+
+// How many writers only one lane of `source` feeds: one per sink that has a writer per lane
+// and gets the lanes as the source reads them (no router between). While that lane's
+// reader waits, its autotuner may hold as many arena threads (StreamTuner::take); a writer
+// that other lanes feed too must keep its thread.
+int Execution::lane_writers(const RuntimeNode& source) const {
+  int writers = 0;
+  for (NodeId next : graph().reachable_from(source.id)) {
+    const RuntimeNode& node = *nodes_[next];
+    if (node.logical->kind == NodeKind::router) return 0;
+    if (node.logical->kind == NodeKind::sink && node.lanes == source.lanes && writer_count(node) == node.lanes)
+      ++writers;
+  }
+  return writers;
 }
 
 // Runs `wait` as a task of the running graph's arena, which the graph waits for.

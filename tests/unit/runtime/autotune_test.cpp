@@ -371,6 +371,53 @@ TEST(StreamTuner, AReaderWithoutASteadySliceHoldsItsWritersThreadsUntilTheSteady
   EXPECT_EQ(released.load(), 2);
 }
 
+// Holds given to a StreamTuner: each runs on its own thread; counts how many hold now.
+struct Holds {
+  std::atomic<int> started{0}, ended{0};
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  StreamTuner::ThreadHolder holder() {
+    return [this](std::function<void()> wait) {
+      std::lock_guard lock(mu);
+      threads.emplace_back([this, wait = std::move(wait)] {
+        ++started;
+        wait();
+        ++ended;
+      });
+    };
+  }
+  int holding() const { return started - ended; }
+  // Waits up to a second for `n` holds.
+  bool wait_for(int n) const {
+    for (int i = 0; i < 200 && holding() != n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return holding() == n;
+  }
+  ~Holds() {
+    std::lock_guard lock(mu);
+    for (auto& t : threads) t.join();
+  }
+};
+
+// While a probe window runs without a reader (and every window it read is written), it
+// holds a thread for each of its lane's writers; the hold ends when it gets a window.
+TEST(StreamTuner, AReaderWaitingForAWindowHoldsItsWritersThreadsUntilItGetsOne) {
+  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 2,
+                          span(1, 2000000, 2000000));
+  Holds holds;
+  StreamTuner tuner(std::move(planner), 2, nullptr, 2, holds.holder());
+  auto never = [] { return false; };
+  auto first = tuner.take(0, never);  // window 0: one reader
+  ASSERT_TRUE(first && first->hold);
+  std::optional<StreamTuner::Assignment> second;
+  std::thread waiting([&] { second = tuner.take(1, never); });
+  EXPECT_TRUE(holds.wait_for(2));
+  first.reset();  // window 0 is read (and, with no batch holding it, written): window 1 starts
+  waiting.join();
+  ASSERT_TRUE(second && second->hold);  // window 1: both readers
+  EXPECT_TRUE(holds.wait_for(0));
+  EXPECT_EQ(holds.started.load(), 2);
+}
+
 }  // namespace
 }  // namespace rbc
 
