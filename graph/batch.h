@@ -3,14 +3,13 @@
 // offsets into one byte buffer, so appending a row never allocates per value.
 #pragma once
 
+#include <boost/container/vector.hpp>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
-
-#include <boost/container/vector.hpp>
 
 #include "graph/types.h"
 

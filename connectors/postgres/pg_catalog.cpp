@@ -174,7 +174,8 @@ class PostgresCatalog final : public SourceCatalog {
   explicit PostgresCatalog(int connect_timeout_seconds) : timeout_(connect_timeout_seconds) {}
   // The run that follows opens a leader connection with the same settings: it gets these.
   ~PostgresCatalog() override {
-    for (auto& [config, connection] : connections_) keep_idle(connection.run_params, std::move(connection.conn));
+    for (auto& [config, connection] : connections_)
+      keep_idle(connection.run_params, std::move(connection.conn));
   }
 
   Result<CatalogLookup> describe(const ConnectorRef& source, const std::string& stream) override {

@@ -244,10 +244,11 @@ void ConnectAhead::start(const Config& config, int count) {
                           }));
   }
   for (int i = 1; i < count; ++i) {
-    pending_.emplace_back(key, std::async(std::launch::async, [params = *params, first_opened]() -> Result<PgConn> {
-                            if (Status status = first_opened.get(); !status.is_ok()) return status;
-                            return PgConn::connect(params);
-                          }));
+    pending_.emplace_back(
+        key, std::async(std::launch::async, [params = *params, first_opened]() -> Result<PgConn> {
+          if (Status status = first_opened.get(); !status.is_ok()) return status;
+          return PgConn::connect(params);
+        }));
   }
 }
 

@@ -1256,9 +1256,9 @@ void Execution::start_tuner(RuntimeNode& source) {
     }
     return static_cast<double>(busy) / 1e9;
   };
-  source.tuner = std::make_unique<StreamTuner>(std::move(planner), source.tuned_readers, writer_seconds,
-                                               lane_writers(source),
-                                               [this](std::function<void()> wait) { hold_thread(std::move(wait)); });
+  source.tuner = std::make_unique<StreamTuner>(
+      std::move(planner), source.tuned_readers, writer_seconds, lane_writers(source),
+      [this](std::function<void()> wait) { hold_thread(std::move(wait)); });
 }
 
 // How many writers only one lane of `source` feeds: one per sink that has a writer per lane
@@ -1270,7 +1270,8 @@ int Execution::lane_writers(const RuntimeNode& source) const {
   for (NodeId next : graph().reachable_from(source.id)) {
     const RuntimeNode& node = *nodes_[next];
     if (node.logical->kind == NodeKind::router) return 0;
-    if (node.logical->kind == NodeKind::sink && node.lanes == source.lanes && writer_count(node) == node.lanes)
+    if (node.logical->kind == NodeKind::sink && node.lanes == source.lanes &&
+        writer_count(node) == node.lanes)
       ++writers;
   }
   return writers;

@@ -6,9 +6,9 @@
 
 #include <atomic>
 #include <functional>
-#include <thread>
 #include <map>
 #include <numeric>
+#include <thread>
 
 namespace rbc {
 namespace {
