@@ -24,15 +24,21 @@ void drain_ids(PartitionReader& reader, std::vector<int64_t>& ids, size_t max_ro
   }
 }
 
-// Reads every partition of `stream` and returns the first column (int64 id) of every row.
-std::vector<int64_t> read_ids(const std::string& stream, int partitions, PartitionMode mode,
-                              std::vector<size_t>* per_partition = nullptr) {
-  auto source = make_postgres_source();
+// A request to read `columns` of `stream` from the test source.
+StreamRequest source_request(const std::string& stream, std::vector<std::string> columns) {
   StreamRequest req;
   req.pipeline = "partition-test";
   req.stream = stream;
   req.config = url_config(src_url());
-  req.columns = {"id", "k"};
+  req.columns = std::move(columns);
+  return req;
+}
+
+// Reads every partition of `stream` and returns the first column (int64 id) of every row.
+std::vector<int64_t> read_ids(const std::string& stream, int partitions, PartitionMode mode,
+                              std::vector<size_t>* per_partition = nullptr) {
+  auto source = make_postgres_source();
+  StreamRequest req = source_request(stream, {"id", "k"});
   req.partition_count = partitions;
   req.partition_mode = mode;
   req.partition_key = "k";
@@ -101,11 +107,7 @@ TEST_F(PostgresPartition, ModAndRangeGiveIdenticalMultisets) {
 // to max_batch_bytes, so that a sink gets rows soon after the COPY starts.
 TEST_F(PostgresPartition, TheFirstBatchesStartSmallAndDoubleUpToMaxBatchBytes) {
   auto source = make_postgres_source();
-  StreamRequest req;
-  req.pipeline = "partition-test";
-  req.stream = table_;
-  req.config = url_config(src_url());
-  req.columns = {"id", "payload"};
+  StreamRequest req = source_request(table_, {"id", "payload"});
   req.max_batch_rows = 1'000'000;
   req.max_batch_bytes = 512 << 10;
   ASSERT_TRUE(source->prepare(req).is_ok());
@@ -135,11 +137,7 @@ TEST_F(PostgresPartition, EmptyTableAndSingleKeyRanges) {
 
 TEST_F(PostgresPartition, AllPartitionsReadTheLeadersSnapshot) {
   auto source = make_postgres_source();
-  StreamRequest req;
-  req.pipeline = "snapshot-test";
-  req.stream = table_;
-  req.config = url_config(src_url());
-  req.columns = {"id"};
+  StreamRequest req = source_request(table_, {"id"});
   req.partition_count = 2;
   req.partition_key = "k";
   ASSERT_TRUE(source->prepare(req).is_ok());
@@ -192,11 +190,7 @@ TEST_F(PostgresPartition, PartitionedCopyToTheSinkWithSmallFlushes) {
 // window, sub-ranges, the NULL keys with the open tail) read every row exactly once.
 TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
   auto source = make_postgres_source();
-  StreamRequest req;
-  req.pipeline = "slice-test";
-  req.stream = table_;
-  req.config = url_config(src_url());
-  req.columns = {"id"};
+  StreamRequest req = source_request(table_, {"id"});
   req.partition_count = 2;
   req.partition_key = "k";
   req.sliced_readers = 3;
