@@ -2,7 +2,7 @@
 # SPEC §6: PostgreSQL -> PostgreSQL full refresh of 2M rows (8 columns, ~140 B/row).
 # Times, in one run on the same server, the median of $RUNS (default 3) runs each, in
 # rounds of one run per tool after one warm-up round that is not counted (destination
-# truncated before each run, the tools' order rotating from round to round):
+# truncated before each run, the tools' order reversed every other round):
 #   rbc       rbc exec of a full-refresh pipeline (write_mode append)
 #   pipe      psql binary COPY TO STDOUT | psql binary COPY FROM STDIN
 #   pgcopydb  pgcopydb copy table-data (data only, the table already exists)
@@ -132,7 +132,9 @@ time_run() {
   fi
   local seconds chosen=""
   seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
-  [[ $tool == rbc ]] && chosen=$(grep -o 'autotune "[^"]*": [^(]*' "$work/rbc.out" | head -1 | sed 's/^autotune "[^"]*": / /')
+  if [[ $tool == rbc ]]; then
+    chosen=$(grep -o 'autotune "[^"]*": [^(]*' "$work/rbc.out" | head -1 | sed 's/^autotune "[^"]*": / /' || true)
+  fi
   if ((i == 0)); then
     echo "pg_copy: $tool warm-up run: $seconds s (not counted)$chosen" >&2
   else
@@ -149,11 +151,15 @@ tools=(rbc pipe)
 pgcopydb_why=""
 if command -v pgcopydb > /dev/null; then tools+=(pgcopydb); else pgcopydb_why="pgcopydb is not installed"; fi
 # Rounds of one run per tool, so that a machine that speeds up or slows down during the
-# benchmark affects every tool alike; each round starts with the next tool, so that no tool
-# always runs right after the same other one (pgcopydb ends with a VACUUM ANALYZE). Round 0
-# warms up: a fresh server creates its WAL files and fills its caches during the first runs.
+# benchmark affects every tool alike; odd rounds run the tools in reverse order, so that no
+# tool always runs right after the same other one (pgcopydb ends with a VACUUM ANALYZE).
+# Round 0 warms up: a fresh server creates its WAL files and fills its caches during the
+# first runs.
 for ((i = 0; i <= RUNS; ++i)); do
-  for ((k = 0; k < ${#tools[@]}; ++k)); do time_run "${tools[(i + k) % ${#tools[@]}]}" "$i"; done
+  order=("${tools[@]}")
+  ((i % 2 == 1)) && order=($(printf '%s\n' "${tools[@]}" | tac))
+  for tool in "${order[@]}"; do time_run "$tool" "$i"; done
+  ((i == 0)) && rm -f "$work/rss.txt"  # peak RSS of the counted runs
 done
 rbc_s=$(result rbc)
 [[ $rbc_s == n/a ]] && { echo "rbc failed:"; tail -5 "$work/rbc.err"; }

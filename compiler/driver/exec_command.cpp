@@ -98,9 +98,12 @@ int run_exec(const ExecArguments& args) {
   // in a run (a misspelt column) into a located error before anything starts. When the
   // catalog cannot be reached the run reports the connection error itself, so the
   // compilation's note is not shown.
+  struct CloseIdleConnections {  // the catalog's that the run did not take
+    ~CloseIdleConnections() { pg::close_idle(); }
+  } close_idle_connections;
   std::unique_ptr<SourceCatalog> catalog;
   if (!args.no_catalog) {
-    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds);
+    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds, /*keep_for_run=*/true);
     request.options.catalog = catalog.get();
   }
   Compilation compilation = compile_pipeline(request);

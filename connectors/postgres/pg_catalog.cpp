@@ -171,9 +171,11 @@ namespace {
 
 class PostgresCatalog final : public SourceCatalog {
  public:
-  explicit PostgresCatalog(int connect_timeout_seconds) : timeout_(connect_timeout_seconds) {}
+  PostgresCatalog(int connect_timeout_seconds, bool keep_for_run)
+      : timeout_(connect_timeout_seconds), keep_for_run_(keep_for_run) {}
   // The run that follows opens a leader connection with the same settings: it gets these.
   ~PostgresCatalog() override {
+    if (!keep_for_run_) return;
     for (auto& [config, connection] : connections_)
       keep_idle(connection.run_params, std::move(connection.conn));
   }
@@ -217,13 +219,14 @@ class PostgresCatalog final : public SourceCatalog {
     Status failure;
   };
   int timeout_;
+  bool keep_for_run_;
   std::map<std::string, Connection> connections_;  // by the source config, as JSON
 };
 
 }  // namespace
 
-std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds) {
-  return std::make_unique<PostgresCatalog>(connect_timeout_seconds);
+std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds, bool keep_for_run) {
+  return std::make_unique<PostgresCatalog>(connect_timeout_seconds, keep_for_run);
 }
 
 }  // namespace rbc::pg

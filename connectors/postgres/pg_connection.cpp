@@ -206,6 +206,8 @@ std::optional<PgConn> take_idle(const std::string& key) {
   if (it == idle.by_settings.end()) return std::nullopt;
   PgConn conn = std::move(it->second);
   idle.by_settings.erase(it);
+  // The server may have closed it meanwhile (a restart, idle_session_timeout).
+  if (PQconsumeInput(conn.get()) == 0 || PQstatus(conn.get()) != CONNECTION_OK) return std::nullopt;
   return conn;
 }
 }  // namespace
@@ -215,6 +217,12 @@ void keep_idle(const ConnParams& params, PgConn conn) {
   IdleConnections& idle = idle_connections();
   std::lock_guard lock(idle.mu);
   idle.by_settings.emplace(settings_key(params), std::move(conn));
+}
+
+void close_idle() {
+  IdleConnections& idle = idle_connections();
+  std::lock_guard lock(idle.mu);
+  idle.by_settings.clear();
 }
 
 ConnectAhead::~ConnectAhead() {

@@ -100,9 +100,11 @@ class ConnectAhead {
 };
 
 // Keeps an open connection that is idle (no transaction) for the next ConnectAhead::start
-// with the same settings, which hands it out first instead of opening one: the
-// compile-time catalog's connection becomes the source leader's. Closed at exit if unused.
+// with the same settings, which hands it out first (if the server has not closed it)
+// instead of opening one: the compile-time catalog's connection becomes the source
+// leader's. close_idle() closes those nobody took.
 void keep_idle(const ConnParams& params, PgConn conn);
+void close_idle();
 
 // "name" with embedded quotes doubled.
 std::string quote_ident(std::string_view name);

@@ -491,7 +491,7 @@ void StreamTuner::publish(const TuneWindow& window) {
     auto written = std::make_shared<WindowHold>(this, window.number, now);
     written->writer_seconds = writer_seconds_ ? writer_seconds_() : 0;
     written->cpu_seconds = process_cpu_seconds();
-    for (size_t i = 0; i < window.slices.size(); ++i) {
+    for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
       if (window.slices[i]) written->readers.push_back(i);
     }
     hold = std::make_shared<ReadHold>(this, window.number, std::move(written));
@@ -499,8 +499,11 @@ void StreamTuner::publish(const TuneWindow& window) {
   for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
     if (!window.slices[i]) continue;
     pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
-    if (window.steady) ++steady_readers_;
-    if (!window.steady) ++unwritten_[i];
+    if (window.steady) {
+      ++steady_readers_;
+    } else {
+      ++unwritten_[i];
+    }
   }
   // `hold` now lives only in pending_: the window is read once every reader took its
   // slice and read it.
@@ -536,16 +539,15 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
 }
 
 void StreamTuner::hold_writers_if_idle(size_t i) {
-  if (!waiting_[i] || holding_[i] || unwritten_[i] > 0 || !hold_thread_) return;
+  if (!waiting_[i] || holding_[i] || unwritten_[i] > 0 || !hold_thread_ || writers_per_reader_ == 0) return;
   holding_[i] = true;
   // A hold ends with its round: one still waking up from the previous round must not
-  // hold on into this one.
+  // hold on into this one. (stop_waiting() and close() notify.)
   const int round = ++hold_round_[i];
   for (int w = 0; w < writers_per_reader_; ++w) {
     hold_thread_([this, i, round] {
       std::unique_lock lock(mutex_);
-      while (holding_[i] && hold_round_[i] == round && !closing_)
-        changed_.wait_for(lock, std::chrono::milliseconds(20));
+      changed_.wait(lock, [&] { return !holding_[i] || hold_round_[i] != round || closing_; });
     });
   }
 }

@@ -362,7 +362,8 @@ class Execution {
   std::atomic<bool> stop_{false};
   std::atomic<bool> cancelled_by_signal_{false};
   flow::graph* graph_ = nullptr;
-  std::mutex graph_mutex_;  // guards graph_ against the monitor thread
+  tbb::task_arena* arena_ = nullptr;  // the arena graph_ runs in
+  std::mutex graph_mutex_;            // guards graph_ against the monitor thread
   int64_t started_ns_ = 0;
   // monitor thread
   std::mutex monitor_mutex_;
@@ -1266,10 +1267,17 @@ void Execution::start_tuner(RuntimeNode& source) {
 // reader waits, its autotuner may hold as many arena threads (StreamTuner::take); a writer
 // that other lanes feed too must keep its thread.
 int Execution::lane_writers(const RuntimeNode& source) const {
+  std::vector<NodeId> reach = graph().reachable_from(source.id);
+  auto reached = [&](NodeId id) {
+    return id == source.id || std::find(reach.begin(), reach.end(), id) != reach.end();
+  };
   int writers = 0;
-  for (NodeId next : graph().reachable_from(source.id)) {
+  for (NodeId next : reach) {
     const RuntimeNode& node = *nodes_[next];
     if (node.logical->kind == NodeKind::router) return 0;
+    for (NodeId pred : graph().predecessors(next)) {
+      if (!reached(pred)) return 0;  // another stream merges in: its rows use these writers too
+    }
     if (node.logical->kind == NodeKind::sink && node.lanes == source.lanes &&
         writer_count(node) == node.lanes)
       ++writers;
@@ -1280,15 +1288,20 @@ int Execution::lane_writers(const RuntimeNode& source) const {
 // Runs `wait` as a task of the running graph's arena, which the graph waits for.
 void Execution::hold_thread(std::function<void()> wait) {
   flow::graph* g = nullptr;
+  tbb::task_arena* arena = nullptr;
   {
     std::lock_guard lock(graph_mutex_);
     g = graph_;
+    arena = arena_;
   }
-  if (g == nullptr) return;
+  if (g == nullptr || arena == nullptr) return;
   g->reserve_wait();
-  tbb::this_task_arena::enqueue([g, wait = std::move(wait)] {
+  arena->enqueue([g, wait = std::move(wait)] {
+    struct Release {
+      flow::graph* g;
+      ~Release() { g->release_wait(); }
+    } release{g};
     wait();
-    g->release_wait();
   });
 }
 
@@ -1377,6 +1390,7 @@ RunReport Execution::run() {
         {
           std::lock_guard lock(graph_mutex_);
           graph_ = &g;
+          arena_ = &arena;
           // A signal may have arrived while the graph was built.
           if (stopped()) g.cancel();
         }
@@ -1388,6 +1402,7 @@ RunReport Execution::run() {
         {
           std::lock_guard lock(graph_mutex_);
           graph_ = nullptr;
+          arena_ = nullptr;
         }
         gate->open.store(false);
         // Tickets and batches still buffered in a cancelled graph go with its nodes.
