@@ -364,14 +364,28 @@ struct Holds {
   ~Holds() { join(); }
 };
 
+// A stream of two readers (candidates 1 and 2, baseline 1) over `keys`, whose tuner's holds
+// (two writers per reader) run in `holds`. Going out of scope ends any hold left, had a
+// check failed, before the tuner goes.
+struct HeldTuner {
+  explicit HeldTuner(KeySpan keys)
+      : tuner(AutotunePlanner("t", candidates({1, 2}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 2, keys),
+              2, nullptr, 2, holds.holder()) {}
+  ~HeldTuner() {
+    tuner.close();
+    holds.join();
+  }
+  Holds holds;
+  StreamTuner tuner;
+};
+
 // Once steady, a reader without a steady slice holds its thread, and one for each of its
 // lane's writers, until the steady readers are done (idle arena threads spin).
 TEST(StreamTuner, AReaderWithoutASteadySliceHoldsItsWritersThreadsUntilTheSteadyReadersAreDone) {
   // A tiny stream keeps the baseline, one reader of two: reader 1 has no steady slice.
-  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 2,
-                          span(1, 1000, 1000));
-  Holds holds;
-  StreamTuner tuner(std::move(planner), 2, nullptr, 2, holds.holder());
+  HeldTuner held(span(1, 1000, 1000));
+  Holds& holds = held.holds;
+  StreamTuner& tuner = held.tuner;
   auto never = [] { return false; };
   auto slice = tuner.take(0, never);
   ASSERT_TRUE(slice);
@@ -388,17 +402,14 @@ TEST(StreamTuner, AReaderWithoutASteadySliceHoldsItsWritersThreadsUntilTheSteady
   idle.join();
   EXPECT_TRUE(holds.wait_for(0));
   EXPECT_EQ(holds.started.load(), 2);
-  tuner.close();  // ends any hold still there, had a check above failed
-  holds.join();
 }
 
 // While a probe window runs without a reader (and every window it read is written), it
 // holds a thread for each of its lane's writers; the hold ends when it gets a window.
 TEST(StreamTuner, AReaderWaitingForAWindowHoldsItsWritersThreadsUntilItGetsOne) {
-  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 2,
-                          span(1, 2000000, 2000000));
-  Holds holds;
-  StreamTuner tuner(std::move(planner), 2, nullptr, 2, holds.holder());
+  HeldTuner held(span(1, 2000000, 2000000));
+  Holds& holds = held.holds;
+  StreamTuner& tuner = held.tuner;
   auto never = [] { return false; };
   auto first = tuner.take(0, never);  // window 0: one reader
   ASSERT_TRUE(first && first->hold);
@@ -410,8 +421,6 @@ TEST(StreamTuner, AReaderWaitingForAWindowHoldsItsWritersThreadsUntilItGetsOne) 
   EXPECT_TRUE(second && second->hold);  // window 1: both readers
   EXPECT_TRUE(holds.wait_for(0));
   EXPECT_EQ(holds.started.load(), 2);
-  tuner.close();  // ends any hold still there, had a check above failed
-  holds.join();
 }
 
 }  // namespace
