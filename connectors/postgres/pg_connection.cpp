@@ -273,6 +273,14 @@ Result<PgConn> ConnectAhead::take(const ConnParams& params) {
   return connection.get();
 }
 
+void ConnectAhead::give_back(const ConnParams& params, PgConn conn) {
+  if (!conn.is_open() || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
+  std::promise<Result<PgConn>> ready;
+  ready.set_value(std::move(conn));
+  std::lock_guard lock(mu_);
+  pending_.emplace(pending_.begin(), settings_key(params), ready.get_future());
+}
+
 PgError PgConn::error(const PGresult* result, std::string_view context, CommitState state) const {
   PgError error;
   error.commit_state = state;

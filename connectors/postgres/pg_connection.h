@@ -75,9 +75,10 @@ class PgConn {
 };
 
 // Connections opened in the background ahead of need, for one source or destination of a
-// run. A run knows at its start how many connections each will open (a leader, then its
-// readers or writers); opening them all at once while the leader prepares spares every
-// later step a connection setup (a round trip, authentication, a server process starting).
+// run. A run knows at its start how many connections each will open (its readers or
+// writers, and a source leader that keeps its own); opening them all at once while the
+// leader prepares spares every later step a connection setup (a round trip,
+// authentication, a server process starting).
 class ConnectAhead {
  public:
   ConnectAhead() = default;
@@ -93,6 +94,10 @@ class ConnectAhead {
   void start(const Config& config, int count);
   // A connection opened ahead for these settings (or its failure to open), else a new one.
   Result<PgConn> take(const ConnParams& params);
+  // Hands a connection that is done with its work and idle (no transaction) to the next
+  // take() with these settings: a leader that prepared without a transaction to keep
+  // passes its connection on to the first reader or writer.
+  void give_back(const ConnParams& params, PgConn conn);
 
  private:
   std::mutex mu_;

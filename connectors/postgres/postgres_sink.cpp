@@ -299,8 +299,8 @@ class PostgresWriter final : public PartitionWriter {
 
 class PostgresSink final : public Sink {
  public:
-  // The leader's connection and one per writer.
-  void connect_ahead(const Config& config, int writers) override { ahead_.start(config, writers + 1); }
+  // One per writer: the leader prepares on the first writer's.
+  void connect_ahead(const Config& config, int writers) override { ahead_.start(config, writers); }
 
   Status prepare(const SinkRequest& request) override {
     if (!request.schema) return Status::internal("postgres: sink request without a schema");
@@ -356,6 +356,7 @@ class PostgresSink final : public Sink {
                                   " INCLUDING CONSTRAINTS INCLUDING COMMENTS)"));
       state->dest.ref = state->staging;
     }
+    ahead_.give_back(state->params, std::move(conn));
     std::lock_guard lock(mu_);
     tables_[stream_key(request)] = state;
     return Status::ok();

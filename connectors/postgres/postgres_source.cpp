@@ -297,8 +297,12 @@ class PostgresReader final : public PartitionReader {
 
 class PostgresSource final : public Source {
  public:
-  // The leader's connection and one per reader.
-  void connect_ahead(const Config& config, int readers) override { ahead_.start(config, readers + 1); }
+  // Several readers: the leader's connection (it holds their snapshot) and one per reader.
+  // One reader reads on the connection the leader prepared on (a sliced one, which also
+  // keeps a leader, opens its own when it opens).
+  void connect_ahead(const Config& config, int readers) override {
+    ahead_.start(config, readers > 1 ? readers + 1 : 1);
+  }
 
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     auto state = std::make_shared<StreamState>();
@@ -394,6 +398,8 @@ class PostgresSource final : public Source {
       }
       state->leader = std::move(conn);
       state->leader_holders = sliced ? request.sliced_readers : request.partition_count;
+    } else {
+      ahead_.give_back(state->params, std::move(conn));
     }
     std::lock_guard lock(mu_);
     streams_[stream_key(request)] = state;

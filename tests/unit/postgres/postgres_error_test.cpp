@@ -149,19 +149,20 @@ TEST(PostgresConnections, ConnectAheadHandsOutDistinctOpenedConnectionsThenConne
 
 // The compile-time catalog keeps its connection idle for the run: ConnectAhead hands it out
 // first, once; a connection inside a transaction is not kept.
+std::string backend_pid(pg::PgConn& conn) {
+  auto result = conn.query("SELECT pg_backend_pid()");
+  EXPECT_TRUE(result.is_ok());
+  return result.is_ok() ? std::string(PQgetvalue(result->get(), 0, 0)) : std::string();
+}
+
 TEST(PostgresConnections, ConnectAheadHandsOutAConnectionKeptIdleFirst) {
   RBC_REQUIRE_PG();
   auto src = pg::conn_params_from_config(url_config(src_url()));
   ASSERT_TRUE(src.is_ok());
-  auto pid = [](pg::PgConn& conn) {
-    auto result = conn.query("SELECT pg_backend_pid()");
-    EXPECT_TRUE(result.is_ok());
-    return std::string(PQgetvalue(result->get(), 0, 0));
-  };
   auto idle = pg::PgConn::connect(*src);
   auto busy = pg::PgConn::connect(*src);
   ASSERT_TRUE(idle.is_ok() && busy.is_ok());
-  std::string idle_pid = pid(*idle), busy_pid = pid(*busy);
+  std::string idle_pid = backend_pid(*idle), busy_pid = backend_pid(*busy);
   ASSERT_TRUE(busy->exec("BEGIN").is_ok());
   pg::keep_idle(*src, std::move(*idle));
   pg::keep_idle(*src, std::move(*busy));  // in a transaction: closed instead
@@ -170,15 +171,37 @@ TEST(PostgresConnections, ConnectAheadHandsOutAConnectionKeptIdleFirst) {
   auto first = ahead.take(*src);
   auto second = ahead.take(*src);
   ASSERT_TRUE(first.is_ok() && second.is_ok());
-  EXPECT_EQ(pid(*first), idle_pid);
-  EXPECT_NE(pid(*second), idle_pid);
-  EXPECT_NE(pid(*second), busy_pid);
+  EXPECT_EQ(backend_pid(*first), idle_pid);
+  EXPECT_NE(backend_pid(*second), idle_pid);
+  EXPECT_NE(backend_pid(*second), busy_pid);
   pg::ConnectAhead later;  // the kept connection was handed out: nothing is left
   later.start(url_config(src_url()), 1);
   auto third = later.take(*src);
   ASSERT_TRUE(third.is_ok());
-  EXPECT_NE(pid(*third), idle_pid);
-  EXPECT_NE(pid(*third), busy_pid);
+  EXPECT_NE(backend_pid(*third), idle_pid);
+  EXPECT_NE(backend_pid(*third), busy_pid);
+}
+
+// A leader that prepared on the first connection passes it on to the first reader or
+// writer; one left in a transaction is closed instead.
+TEST(PostgresConnections, ConnectAheadHandsOutAGivenBackConnectionNext) {
+  RBC_REQUIRE_PG();
+  auto src = pg::conn_params_from_config(url_config(src_url()));
+  ASSERT_TRUE(src.is_ok());
+  pg::ConnectAhead ahead;
+  ahead.start(url_config(src_url()), 2);
+  auto leader = ahead.take(*src);
+  ASSERT_TRUE(leader.is_ok());
+  std::string leader_pid = backend_pid(*leader);
+  ahead.give_back(*src, std::move(*leader));
+  auto first = ahead.take(*src);
+  ASSERT_TRUE(first.is_ok());
+  EXPECT_EQ(backend_pid(*first), leader_pid);
+  ASSERT_TRUE(first->exec("BEGIN").is_ok());
+  ahead.give_back(*src, std::move(*first));  // in a transaction: closed instead
+  auto second = ahead.take(*src);
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_NE(backend_pid(*second), leader_pid);
 }
 
 TEST(PostgresErrors, MissingTableIsNotFound) {
