@@ -185,6 +185,41 @@ TEST(Executor, OpenFailureNamesTheFirstFailingLaneAndAbortsTheOpenedWriters) {
   EXPECT_TRUE(sink.abandoned);
 }
 
+// A commit sends what its writer still buffers and waits for the server: the writers do it
+// at once, not one after another.
+TEST(Executor, WritersCommitAtOnce) {
+  PlanBuilder builder(4);
+  builder.source(4);
+  builder.sink(4);
+  SourceScript source;
+  SinkScript sink;
+  sink.commit_delay = std::chrono::milliseconds(100);
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_TRUE(report.ok()) << report.error->to_string();
+  EXPECT_EQ(sink.committed.load(), 4);
+  EXPECT_EQ(sink.peak_committing.load(), 4);
+  EXPECT_TRUE(sink.finished);
+}
+
+TEST(Executor, CommitFailureNamesTheFirstFailingLaneAndAbortsTheUncommittedWriters) {
+  PlanBuilder builder(4);
+  builder.source(4);
+  builder.sink(4);
+  SourceScript source;
+  SinkScript sink;
+  sink.fail_commit = {2, 1};
+  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(*report.error->node, 1u);
+  EXPECT_EQ(report.error->partition, 1);
+  EXPECT_NE(report.error->message.find("commit: scripted commit failure of writer 1"), std::string::npos)
+      << report.error->message;
+  EXPECT_EQ(sink.committed.load(), 2);
+  EXPECT_EQ(sink.aborted.load(), 2);
+  EXPECT_FALSE(sink.finished);
+  EXPECT_TRUE(sink.abandoned);
+}
+
 TEST(Executor, ValidateFailureNamesTheTransform) {
   PlanBuilder builder(4);
   builder.source(1);

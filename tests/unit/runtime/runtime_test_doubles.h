@@ -35,13 +35,16 @@ struct SinkScript {
   bool fail_prepare = false;
   std::vector<int> fail_open;           // writers whose open() fails, the later lanes sooner
   bool commits_at_checkpoints = false;  // checkpoint() commits (like postgres append)
+  std::vector<int> fail_commit;         // writers whose commit() fails
   std::chrono::microseconds delay{0};
+  std::chrono::microseconds commit_delay{0};
   SourceScript* source = nullptr;  // to decrement in_flight
   std::mutex mutex;
   std::vector<std::vector<int64_t>> ids;  // per partition, in write order
   int writes = 0;
   bool prepared = false, finished = false, abandoned = false;
   std::atomic<int> opened{0}, committed{0}, aborted{0}, checkpoints{0};
+  std::atomic<int> committing{0}, peak_committing{0};  // writers inside commit() at once
   std::shared_ptr<const Schema> schema;
 };
 
@@ -113,6 +116,15 @@ class ScriptedWriter final : public PartitionWriter {
     return script_.commits_at_checkpoints;
   }
   Status commit(const Checkpoint&) override {
+    int now = ++script_.committing;
+    int peak = script_.peak_committing.load();
+    while (now > peak && !script_.peak_committing.compare_exchange_weak(peak, now)) {
+    }
+    if (script_.commit_delay.count() > 0) std::this_thread::sleep_for(script_.commit_delay);
+    --script_.committing;
+    const auto& fail = script_.fail_commit;
+    if (std::find(fail.begin(), fail.end(), index_) != fail.end())
+      return Status::io_error("scripted commit failure of writer " + std::to_string(index_));
     ++script_.committed;
     return Status::ok();
   }
