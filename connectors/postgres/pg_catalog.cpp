@@ -1,6 +1,7 @@
 // Catalog queries and the PostgreSQL ↔ rbc type mapping.
 #include "connectors/postgres/pg_catalog.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -94,45 +95,40 @@ Result<std::vector<PgTableSummary>> list_tables(PgConn& conn, const std::string&
 }
 
 Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& ref) {
-  std::string regclass = "to_regclass(" + quote_literal(ref.quoted()) + ")";
+  // One round trip (a run's leaders describe their tables before anything can start): a
+  // row per column, in column order, with its place in the primary key; no row when the
+  // table does not exist, one with NULL columns when it has none.
   RBC_ASSIGN_OR_RETURN(
-      auto rel,
-      conn.query("SELECT c.oid, c.reltuples::bigint FROM pg_catalog.pg_class c WHERE c.oid = " + regclass));
-  if (PQntuples(rel.get()) == 0) return std::optional<PgTable>();
+      auto result,
+      conn.query("SELECT c.reltuples::bigint, a.attname, a.atttypid, a.atttypmod, "
+                 "pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attgenerated <> '', "
+                 "pg_catalog.array_position(i.indkey::int2[], a.attnum) "
+                 "FROM pg_catalog.pg_class c "
+                 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+                 "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+                 "WHERE c.oid = to_regclass(" +
+                 quote_literal(ref.quoted()) + ") ORDER BY a.attnum"));
+  const PGresult* rows = result.get();
+  if (PQntuples(rows) == 0) return std::optional<PgTable>();
   PgTable table;
   table.ref = ref;
-  std::string rel_oid = PQgetvalue(rel.get(), 0, 0);
-  table.row_estimate = std::strtoll(PQgetvalue(rel.get(), 0, 1), nullptr, 10);
-
-  RBC_ASSIGN_OR_RETURN(
-      auto cols,
-      conn.query(
-          "SELECT a.attname, a.atttypid, a.atttypmod, pg_catalog.format_type(a.atttypid, a.atttypmod), "
-          "NOT a.attnotnull, a.attgenerated <> '' FROM pg_catalog.pg_attribute a "
-          "WHERE a.attrelid = " +
-          rel_oid + " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"));
-  for (int row = 0; row < PQntuples(cols.get()); ++row) {
+  table.row_estimate = std::strtoll(PQgetvalue(rows, 0, 0), nullptr, 10);
+  std::vector<std::pair<long, std::string>> key;  // (position in the key, column)
+  for (int row = 0; row < PQntuples(rows); ++row) {
+    if (PQgetisnull(rows, row, 1)) continue;
     PgColumn c;
-    c.name = PQgetvalue(cols.get(), row, 0);
-    c.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(cols.get(), row, 1), nullptr, 10));
-    c.typmod = static_cast<int32_t>(std::strtol(PQgetvalue(cols.get(), row, 2), nullptr, 10));
-    c.type_sql = PQgetvalue(cols.get(), row, 3);
-    c.nullable = PQgetvalue(cols.get(), row, 4)[0] == 't';
-    c.generated = PQgetvalue(cols.get(), row, 5)[0] == 't';
+    c.name = PQgetvalue(rows, row, 1);
+    c.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(rows, row, 2), nullptr, 10));
+    c.typmod = static_cast<int32_t>(std::strtol(PQgetvalue(rows, row, 3), nullptr, 10));
+    c.type_sql = PQgetvalue(rows, row, 4);
+    c.nullable = PQgetvalue(rows, row, 5)[0] == 't';
+    c.generated = PQgetvalue(rows, row, 6)[0] == 't';
+    if (!PQgetisnull(rows, row, 7)) key.emplace_back(std::strtol(PQgetvalue(rows, row, 7), nullptr, 10), c.name);
     map_pg_type(c);
     table.columns.push_back(std::move(c));
   }
-
-  RBC_ASSIGN_OR_RETURN(
-      auto pk,
-      conn.query("SELECT a.attname FROM pg_catalog.pg_index i "
-                 "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
-                 "WHERE i.indrelid = " +
-                 rel_oid +
-                 " AND i.indisprimary "
-                 "ORDER BY array_position(i.indkey::int2[], a.attnum)"));
-  for (int row = 0; row < PQntuples(pk.get()); ++row)
-    table.primary_key.push_back(PQgetvalue(pk.get(), row, 0));
+  std::sort(key.begin(), key.end());
+  for (auto& [position, name] : key) table.primary_key.push_back(std::move(name));
   return std::optional<PgTable>(std::move(table));
 }
 

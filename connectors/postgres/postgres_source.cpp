@@ -368,34 +368,37 @@ class PostgresSource final : public Source {
                                  " is " + key->type_sql + ", not an integer");
         }
       }
-      // The leader's transaction pins one snapshot for all partitions (SPEC §3).
-      RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-      RBC_ASSIGN_OR_RETURN(auto snap, conn.query("SELECT pg_export_snapshot()"));
-      state->snapshot = PQgetvalue(snap.get(), 0, 0);
-      if (!state->partition_key.empty() && (request.partition_mode == PartitionMode::range || sliced)) {
-        std::string k = quote_ident(state->partition_key);
-        RBC_ASSIGN_OR_RETURN(auto bounds, conn.query("SELECT min(" + k + ")::int8, max(" + k +
-                                                     ")::int8 FROM " + ref.quoted()));
-        state->range_empty = PQgetisnull(bounds.get(), 0, 0);
+      // The leader's transaction pins one snapshot for all partitions (SPEC §3). One round
+      // trip starts it and takes, in that snapshot, the key's bounds (to split ranges) and
+      // whether a btree index starts with the key (a key slice is cheap only through one).
+      const std::string& key = state->partition_key;
+      bool bounds = !key.empty() && (request.partition_mode == PartitionMode::range || sliced);
+      bool index = !key.empty() && sliced;
+      std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot()";
+      if (bounds) {
+        sql += ", (SELECT min(" + quote_ident(key) + ")::int8 FROM " + ref.quoted() + "), (SELECT max(" +
+               quote_ident(key) + ")::int8 FROM " + ref.quoted() + ")";
+      }
+      if (index) {
+        sql += ", EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+               "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+               "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+               "JOIN pg_catalog.pg_am am ON am.oid = c.relam "
+               "WHERE i.indrelid = " +
+               quote_literal(ref.quoted()) + "::regclass AND a.attname = " + quote_literal(key) +
+               " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)";
+      }
+      RBC_ASSIGN_OR_RETURN(auto leader, conn.query(sql));
+      const PGresult* row = leader.get();
+      state->snapshot = PQgetvalue(row, 0, 0);
+      if (bounds) {
+        state->range_empty = PQgetisnull(row, 0, 1);
         if (!state->range_empty) {
-          state->range_min = std::stoll(PQgetvalue(bounds.get(), 0, 0));
-          state->range_max = std::stoll(PQgetvalue(bounds.get(), 0, 1));
+          state->range_min = std::stoll(PQgetvalue(row, 0, 1));
+          state->range_max = std::stoll(PQgetvalue(row, 0, 2));
         }
       }
-      if (!state->partition_key.empty() && sliced) {
-        // A key slice is cheap only through a btree index that starts with the key.
-        RBC_ASSIGN_OR_RETURN(
-            auto index,
-            conn.query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-                       "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-                       "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-                       "JOIN pg_catalog.pg_am am ON am.oid = c.relam "
-                       "WHERE i.indrelid = " +
-                       quote_literal(ref.quoted()) +
-                       "::regclass AND a.attname = " + quote_literal(state->partition_key) +
-                       " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)"));
-        state->key_indexed = std::string(PQgetvalue(index.get(), 0, 0)) == "t";
-      }
+      if (index) state->key_indexed = std::string(PQgetvalue(row, 0, bounds ? 3 : 1)) == "t";
       state->leader = std::move(conn);
       state->leader_holders = sliced ? request.sliced_readers : request.partition_count;
     } else {
