@@ -173,15 +173,9 @@ bool AutotunePlanner::start_knob() {
       }
       current_.push_back(std::move(candidate));
     };
-    // Several readers split a parallelism window into sub-ranges where range is a
-    // candidate: with mod each of them walks the whole window's index range, so the window
-    // would measure reads repeated per reader rather than readers.
-    bool range_allowed = std::find(candidates_.partition_mode.begin(), candidates_.partition_mode.end(),
-                                   PartitionMode::range) != candidates_.partition_mode.end();
     for (int64_t p : candidates_.parallelism) {
       if (knob != Knob::parallelism) break;
-      PartitionMode mode = p > 1 && range_allowed ? PartitionMode::range : best_.partition_mode;
-      add({static_cast<int>(p), mode, best_.flush_bytes});
+      add({static_cast<int>(p), best_.partition_mode, best_.flush_bytes});
     }
     for (PartitionMode mode : candidates_.partition_mode) {
       if (knob != Knob::partition_mode) break;

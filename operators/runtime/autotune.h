@@ -2,8 +2,7 @@
 // short windows of the stream's integer key, then lock the winner for the rest ("steady").
 //
 // A window is a contiguous key range [lo, hi) read by the window's parallelism readers
-// (split by mod or by sub-range, the partition-mode knob; by sub-range while parallelism
-// is probed, where range is a candidate) while the stream's writers use
+// (split by mod or by sub-range, the partition-mode knob) while the stream's writers use
 // the window's flush threshold. The next window starts as soon as the current one is read,
 // so the pipeline stays full as in the steady phase (waiting for each window to be written
 // would measure a pipeline that fills and drains, and favour more readers); a window's time
