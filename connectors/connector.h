@@ -92,7 +92,9 @@ class Source {
   // Called once per stream before any reader opens (the "leader" step: snapshot, schema).
   virtual Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) = 0;
   // One reader for partition `index` of request.partition_count (of
-  // request.sliced_readers when set). The readers of a stream open concurrently.
+  // request.sliced_readers when set). The readers of a stream open concurrently, all
+  // before any of them reads (postgres: reader 0 reads in the leader's transaction, whose
+  // snapshot the others import as they open, and ends it when it is done).
   virtual Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) = 0;
   // After prepare() of a request with sliced_readers: the span of the stream's integer
   // key, or std::nullopt when it has none (then only the whole-stream slice can be read).

@@ -1,9 +1,9 @@
 // PostgresSource: reads one table per stream with binary COPY. With N > 1 partitions a
-// leader transaction exports a snapshot that every partition reader imports, so all
-// partitions see one consistent state; each partition reads a disjoint slice (mod or
-// range of an integer key). Incremental streams read rows after the saved cursor. For the
-// autotuner, readers are opened in that snapshot without a query and read the key slices
-// they are given, one COPY each, until finish_slices().
+// leader transaction exports a snapshot that every other partition reader imports (reader
+// 0 reads in the leader's transaction), so all partitions see one consistent state; each partition reads a
+// disjoint slice (mod or range of an integer key). Incremental streams read rows after the saved cursor. For
+// the autotuner, readers are opened in that snapshot without a query and read the key slices they are given,
+// one COPY each, until finish_slices().
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -26,13 +26,11 @@ struct StreamState {
   std::shared_ptr<const Schema> schema;
   std::string partition_key;  // as configured, or the table's integer primary key
   std::string snapshot;       // exported by the leader when partitioned or sliced
-  PgConn leader;              // holds the snapshot open until every partition finished reading
+  PgConn leader;              // in the transaction that exported it, until reader 0 takes it over
   bool range_empty = true;    // min/max: known in range mode and when sliced with a key
   bool key_indexed = false;   // sliced: a btree index starts with the key
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
-  int finished = 0;                               // partitions that read to the end
-  int leader_holders = 0;                         // partitions that must finish before the leader lets go
   std::mutex mu;
 };
 
@@ -270,12 +268,6 @@ class PostgresReader final : public PartitionReader {
   Status end_transaction() {
     if (in_transaction_) RBC_RETURN_NOT_OK(conn_.exec("COMMIT"));
     conn_.close();
-    // The last partition to finish releases the leader's snapshot.
-    std::lock_guard lock(state_->mu);
-    if (state_->leader.is_open() && ++state_->finished >= state_->leader_holders) {
-      (void)state_->leader.exec("COMMIT");
-      state_->leader.close();
-    }
     return Status::ok();
   }
 
@@ -297,12 +289,9 @@ class PostgresReader final : public PartitionReader {
 
 class PostgresSource final : public Source {
  public:
-  // Several readers: the leader's connection (it holds their snapshot) and one per reader.
-  // One reader reads on the connection the leader prepared on (a sliced one, which also
-  // keeps a leader, opens its own when it opens).
-  void connect_ahead(const Config& config, int readers) override {
-    ahead_.start(config, readers > 1 ? readers + 1 : 1);
-  }
+  // One per reader: reader 0 reads on the connection the leader prepared on (in the
+  // transaction that exported the snapshot, or handed over idle).
+  void connect_ahead(const Config& config, int readers) override { ahead_.start(config, readers); }
 
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     auto state = std::make_shared<StreamState>();
@@ -380,13 +369,14 @@ class PostgresSource final : public Source {
                quote_ident(key) + ")::int8 FROM " + ref.quoted() + ")";
       }
       if (index) {
-        sql += ", EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-               "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-               "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-               "JOIN pg_catalog.pg_am am ON am.oid = c.relam "
-               "WHERE i.indrelid = " +
-               quote_literal(ref.quoted()) + "::regclass AND a.attname = " + quote_literal(key) +
-               " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)";
+        sql +=
+            ", EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+            "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_catalog.pg_am am ON am.oid = c.relam "
+            "WHERE i.indrelid = " +
+            quote_literal(ref.quoted()) + "::regclass AND a.attname = " + quote_literal(key) +
+            " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)";
       }
       RBC_ASSIGN_OR_RETURN(auto leader, conn.query(sql));
       const PGresult* row = leader.get();
@@ -400,7 +390,6 @@ class PostgresSource final : public Source {
       }
       if (index) state->key_indexed = std::string(PQgetvalue(row, 0, bounds ? 3 : 1)) == "t";
       state->leader = std::move(conn);
-      state->leader_holders = sliced ? request.sliced_readers : request.partition_count;
     } else {
       ahead_.give_back(state->params, std::move(conn));
     }
@@ -436,11 +425,20 @@ class PostgresSource final : public Source {
     if (index < 0 || index >= std::max(1, readers)) {
       return Status::internal("postgres: partition index out of range");
     }
-    RBC_ASSIGN_OR_RETURN(PgConn conn, ahead_.take(state->params));
     bool in_transaction = !state->snapshot.empty();
-    if (in_transaction) {
-      RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-      RBC_RETURN_NOT_OK(conn.exec("SET TRANSACTION SNAPSHOT " + quote_literal(state->snapshot)));
+    PgConn conn;
+    if (index == 0) {
+      // Reader 0 reads in the leader's transaction, which exported the snapshot: the
+      // others import it while they open, before anyone reads (or commits).
+      std::lock_guard lock(state->mu);
+      conn = std::move(state->leader);
+    }
+    if (!conn.is_open()) {
+      RBC_ASSIGN_OR_RETURN(conn, ahead_.take(state->params));
+      if (in_transaction) {
+        RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+        RBC_RETURN_NOT_OK(conn.exec("SET TRANSACTION SNAPSHOT " + quote_literal(state->snapshot)));
+      }
     }
     if (request.sliced_readers == 0) {
       std::string partition = request.partition_count > 1 ? partition_predicate(request, *state, index) : "";

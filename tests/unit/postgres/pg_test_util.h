@@ -123,9 +123,18 @@ inline Status copy_stream(const std::string& stream, CopyOptions options = {}) {
   out.primary_key = options.primary_key;
   out.partition_count = options.partitions;
   RBC_RETURN_NOT_OK(sink->prepare(out));
+  // Every reader and writer opens before any reads, as in a run.
+  std::vector<std::unique_ptr<PartitionReader>> readers;
+  std::vector<std::unique_ptr<PartitionWriter>> writers;
   for (int p = 0; p < options.partitions; ++p) {
     RBC_ASSIGN_OR_RETURN(auto reader, source->open(req, p));
     RBC_ASSIGN_OR_RETURN(auto writer, sink->open(out, p));
+    readers.push_back(std::move(reader));
+    writers.push_back(std::move(writer));
+  }
+  for (int p = 0; p < options.partitions; ++p) {
+    PartitionReader* reader = readers[p].get();
+    PartitionWriter* writer = writers[p].get();
     while (true) {
       RBC_ASSIGN_OR_RETURN(auto batch, reader->next());
       if (!batch) break;

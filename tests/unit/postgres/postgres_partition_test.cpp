@@ -46,12 +46,17 @@ std::vector<int64_t> read_ids(const std::string& stream, int partitions, Partiti
   auto schema = source->prepare(req);
   EXPECT_TRUE(schema.is_ok()) << schema.status().message();
   std::vector<int64_t> ids;
+  // Every reader opens before any reads, as in a run.
+  std::vector<std::unique_ptr<PartitionReader>> readers;
   for (int p = 0; p < partitions; ++p) {
     auto reader = source->open(req, p);
     EXPECT_TRUE(reader.is_ok()) << reader.status().message();
     if (!reader.is_ok()) return ids;
+    readers.push_back(std::move(reader).value());
+  }
+  for (auto& reader : readers) {
     size_t before = ids.size();
-    drain_ids(**reader, ids, 1000);
+    drain_ids(*reader, ids, 1000);
     if (per_partition) per_partition->push_back(ids.size() - before);
   }
   std::sort(ids.begin(), ids.end());
@@ -145,12 +150,14 @@ TEST_F(PostgresPartition, AllPartitionsReadTheLeadersSnapshot) {
   Sql src = sql(src_url());
   src.exec("INSERT INTO part_rows VALUES (100001, 1, 'late'), (100002, 2, 'late')");
   src.exec("DELETE FROM part_rows WHERE id <= 10");
-  std::vector<int64_t> ids;
+  std::vector<std::unique_ptr<PartitionReader>> readers;
   for (int p = 0; p < 2; ++p) {
     auto reader = source->open(req, p);
     ASSERT_TRUE(reader.is_ok()) << reader.status().message();
-    drain_ids(**reader, ids);
+    readers.push_back(std::move(reader).value());
   }
+  std::vector<int64_t> ids;
+  for (auto& reader : readers) drain_ids(*reader, ids);
   EXPECT_EQ(ids.size(), expected_.size());
 }
 
