@@ -87,7 +87,7 @@ class Source {
  public:
   virtual ~Source() = default;
   // Called first, with how many readers the stream will open: a source that connects
-  // to a server may start connecting its leader and readers now, in the background.
+  // to a server may start opening their connections now, in the background.
   virtual void connect_ahead(const Config& /*config*/, int /*readers*/) {}
   // Called once per stream before any reader opens (the "leader" step: snapshot, schema).
   virtual Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) = 0;
@@ -146,6 +146,10 @@ class PartitionWriter {
   // when this writer does not commit before the end (a staging table, a temporary file),
   // which is the default.
   virtual Result<bool> checkpoint(const Checkpoint& checkpoint) { return false; }
+  // At the end, before commit(): sends what the writer still buffers and waits for the
+  // destination to take it, committing nothing. A run calls it for all its writers at
+  // once (each on its own thread), then commits them one by one.
+  virtual Status finish_writing() { return Status::ok(); }
   // Commits what is left, with `checkpoint` when SinkRequest::state is set.
   virtual Status commit(const Checkpoint& checkpoint) = 0;
   Status commit() { return commit(Checkpoint{}); }

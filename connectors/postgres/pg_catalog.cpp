@@ -96,18 +96,21 @@ Result<std::vector<PgTableSummary>> list_tables(PgConn& conn, const std::string&
 
 Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& ref) {
   // One round trip (a run's leaders describe their tables before anything can start): a
-  // row per column, in column order, with its place in the primary key; no row when the
+  // row per column, in column order, with its place in the primary key (0-based in
+  // indkey, whose INCLUDE columns follow the indnkeyatts key columns); no row when the
   // table does not exist, one with NULL columns when it has none.
   RBC_ASSIGN_OR_RETURN(
       auto result,
-      conn.query("SELECT c.reltuples::bigint, a.attname, a.atttypid, a.atttypmod, "
-                 "pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attgenerated <> '', "
-                 "pg_catalog.array_position(i.indkey::int2[], a.attnum) "
-                 "FROM pg_catalog.pg_class c "
-                 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-                 "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary "
-                 "WHERE c.oid = to_regclass(" +
-                 quote_literal(ref.quoted()) + ") ORDER BY a.attnum"));
+      conn.query(
+          "SELECT c.reltuples::bigint, a.attname, a.atttypid, a.atttypmod, "
+          "pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attgenerated <> '', "
+          "CASE WHEN pg_catalog.array_position(i.indkey::int2[], a.attnum) < i.indnkeyatts "
+          "THEN pg_catalog.array_position(i.indkey::int2[], a.attnum) END "
+          "FROM pg_catalog.pg_class c "
+          "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+          "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+          "WHERE c.oid = to_regclass(" +
+          quote_literal(ref.quoted()) + ") ORDER BY a.attnum"));
   const PGresult* rows = result.get();
   if (PQntuples(rows) == 0) return std::optional<PgTable>();
   PgTable table;
@@ -123,7 +126,8 @@ Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& ref)
     c.type_sql = PQgetvalue(rows, row, 4);
     c.nullable = PQgetvalue(rows, row, 5)[0] == 't';
     c.generated = PQgetvalue(rows, row, 6)[0] == 't';
-    if (!PQgetisnull(rows, row, 7)) key.emplace_back(std::strtol(PQgetvalue(rows, row, 7), nullptr, 10), c.name);
+    if (!PQgetisnull(rows, row, 7))
+      key.emplace_back(std::strtol(PQgetvalue(rows, row, 7), nullptr, 10), c.name);
     map_pg_type(c);
     table.columns.push_back(std::move(c));
   }

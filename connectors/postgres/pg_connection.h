@@ -75,10 +75,10 @@ class PgConn {
 };
 
 // Connections opened in the background ahead of need, for one source or destination of a
-// run. A run knows at its start how many connections each will open (its readers or
-// writers, and a source leader that keeps its own); opening them all at once while the
-// leader prepares spares every later step a connection setup (a round trip,
-// authentication, a server process starting).
+// run. A run knows at its start how many connections each will open (one per reader or
+// writer: the leader prepares on the first); opening them all at once while the leader
+// prepares spares every later step a connection setup (a round trip, authentication, a
+// server process starting).
 class ConnectAhead {
  public:
   ConnectAhead() = default;

@@ -157,14 +157,17 @@ class PostgresWriter final : public PartitionWriter {
     return true;
   }
 
+  // Ends the COPY (and merges an upsert's staging rows): the slow part of committing.
+  Status finish_writing() override { return end_copy(); }
+
   Status commit(const Checkpoint& checkpoint) override {
-    RBC_RETURN_NOT_OK(end_copy());
+    if (in_copy_) RBC_RETURN_NOT_OK(end_copy());
     if (request_.write_mode == WriteMode::replace) {
+      RBC_RETURN_NOT_OK(commit_transaction(nullptr));
       // The checkpoint goes into finish()'s swap, the transaction that publishes the rows.
       std::lock_guard lock(state_->replace_mu);
       state_->replace_checkpoint.rows += checkpoint.rows;
       if (checkpoint.position) state_->replace_checkpoint.position = checkpoint.position;
-      RBC_RETURN_NOT_OK(commit_transaction(nullptr));
     } else {
       RBC_RETURN_NOT_OK(commit_transaction(&checkpoint));
     }

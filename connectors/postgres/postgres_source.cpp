@@ -364,10 +364,7 @@ class PostgresSource final : public Source {
       bool bounds = !key.empty() && (request.partition_mode == PartitionMode::range || sliced);
       bool index = !key.empty() && sliced;
       std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot()";
-      if (bounds) {
-        sql += ", (SELECT min(" + quote_ident(key) + ")::int8 FROM " + ref.quoted() + "), (SELECT max(" +
-               quote_ident(key) + ")::int8 FROM " + ref.quoted() + ")";
-      }
+      if (bounds) sql += ", bounds.lo, bounds.hi";
       if (index) {
         sql +=
             ", EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
@@ -377,6 +374,10 @@ class PostgresSource final : public Source {
             "WHERE i.indrelid = " +
             quote_literal(ref.quoted()) + "::regclass AND a.attname = " + quote_literal(key) +
             " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)";
+      }
+      if (bounds) {  // one scan (or the index's two ends) for both
+        sql += " FROM (SELECT min(" + quote_ident(key) + ")::int8 AS lo, max(" + quote_ident(key) +
+               ")::int8 AS hi FROM " + ref.quoted() + ") bounds";
       }
       RBC_ASSIGN_OR_RETURN(auto leader, conn.query(sql));
       const PGresult* row = leader.get();

@@ -334,6 +334,7 @@ class Execution {
     return RunRecord::of(run_id_, graph().info.name.value, stream);
   }
   void collect_dry_run(RuntimeNode& node, const Msg& envelope);
+  void finish_writing();
   void finish_sinks();
   void monitor_loop();
   RunProgress progress() const;
@@ -1129,48 +1130,60 @@ void Execution::lower(flow::graph& g, std::vector<std::unique_ptr<flow::graph_no
   }
 }
 
+// Every writer sends what it still buffers and waits for the destination to take it, all
+// at once, one thread each (one after another, those waits would add up). Failures are
+// reported for the first failing node and lane, as for opening.
+void Execution::finish_writing() {
+  struct Finishing {
+    RuntimeNode* node;
+    int lane;
+    Status status;
+  };
+  std::vector<Finishing> finishing;
+  for (auto& node : nodes_) {
+    for (size_t p = 0; p < node->writers.size(); ++p)
+      finishing.push_back({node.get(), static_cast<int>(p), {}});
+  }
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(finishing.size());
+    for (Finishing& f : finishing) {
+      threads.emplace_back([&f] {
+        try {
+          f.status = f.node->writers[f.lane]->finish_writing();
+        } catch (const std::exception& e) {
+          f.status = Status::internal(std::string("unexpected exception: ") + e.what());
+        } catch (...) {
+          f.status = Status::internal("unexpected exception");
+        }
+      });
+    }
+  }
+  for (const Finishing& f : finishing) {
+    if (!f.status.is_ok()) fail(*f.node, f.lane, f.status.prefixed("commit: "));
+  }
+}
+
 // Commits every writer, then publishes every sink; on any error (before or here),
 // aborts the writers that did not commit and abandons every prepared sink.
 void Execution::finish_sinks() {
   if (!first_error_.any()) {
-    // All writers commit at once, one thread each: a commit first sends what its writer
-    // still buffers and waits for the server to take it, which one writer after another
-    // would add up. Failures are reported in node and lane order, as for opening.
-    struct Commit {
-      RuntimeNode* node;
-      int lane;
-      Checkpoint checkpoint;
-      Status status;
-    };
-    std::vector<Commit> commits;
-    for (auto& node : nodes_) {
-      for (size_t p = 0; p < node->writers.size(); ++p)
-        commits.push_back(
-            {node.get(), static_cast<int>(p), pending_checkpoint(*node, static_cast<int>(p)), {}});
-    }
-    {
-      std::vector<std::jthread> threads;
-      threads.reserve(commits.size());
-      for (Commit& commit : commits) {
-        threads.emplace_back([&commit] {
-          try {
-            commit.status = commit.node->writers[commit.lane]->commit(commit.checkpoint);
-          } catch (const std::exception& e) {
-            commit.status = Status::internal(std::string("unexpected exception: ") + e.what());
-          }
-        });
-      }
-    }
+    finish_writing();
+    // Then the commits, one after another: after a failure nothing more is committed, so
+    // that an attempt that committed nothing may still be retried.
     std::vector<std::vector<Checkpoint>> final_checkpoints(nodes_.size());
-    for (const Commit& commit : commits) {
-      RuntimeNode& node = *commit.node;
-      if (!commit.status.is_ok()) {
-        fail(node, commit.lane, commit.status.prefixed("commit: "));
-        continue;
+    for (auto& node : nodes_) {
+      for (size_t p = 0; p < node->writers.size() && !first_error_.any(); ++p) {
+        Checkpoint checkpoint = pending_checkpoint(*node, static_cast<int>(p));
+        Status status = node->writers[p]->commit(checkpoint);
+        if (!status.is_ok()) {
+          fail(*node, static_cast<int>(p), status.prefixed("commit: "));
+        } else {
+          node->committed[p] = true;
+          if (!node->redo_is_safe) committed_unsafe_.store(true);
+          final_checkpoints[node->id].push_back(checkpoint);
+        }
       }
-      node.committed[commit.lane] = true;
-      if (!node.redo_is_safe) committed_unsafe_.store(true);
-      final_checkpoints[node.id].push_back(commit.checkpoint);
     }
     for (auto& node : nodes_) {
       if (!node->sink || first_error_.any()) continue;

@@ -72,5 +72,35 @@ TEST(PgCatalog, DescribesTablesForTheCompiler) {
   EXPECT_EQ(catalog->describe(down, "y").status().message(), first.status().message());
 }
 
+// Key columns in key order, not column order; a primary key's INCLUDE columns are not
+// part of it; a table without columns has none.
+TEST(PgCatalog, DescribesPrimaryKeysInKeyOrderWithoutIncludedColumns) {
+  RBC_REQUIRE_PG();
+  std::string table = "rbc_catalog_keys_" + std::to_string(getpid());
+  pgtest::Sql sql(pgtest::src_url(), {"TBL", table});
+  sql.exec("DROP TABLE IF EXISTS TBL, TBL_inc, TBL_none");
+  sql.exec("CREATE TABLE TBL (a int, b text, c int, PRIMARY KEY (c, a))");
+  sql.exec("CREATE TABLE TBL_inc (id bigint, x int, PRIMARY KEY (id) INCLUDE (x))");
+  sql.exec("CREATE TABLE TBL_none ()");
+  auto conn = PgConn::connect(*conn_params_from_config(pgtest::url_config(pgtest::src_url())));
+  ASSERT_TRUE(conn.is_ok()) << conn.status().message();
+  auto composite = describe_table(*conn, {"public", table});
+  ASSERT_TRUE(composite.is_ok() && composite->has_value());
+  EXPECT_EQ((*composite)->primary_key, (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ((*composite)->columns.size(), 3u);
+  auto included = describe_table(*conn, {"public", table + "_inc"});
+  ASSERT_TRUE(included.is_ok() && included->has_value());
+  EXPECT_EQ((*included)->primary_key, (std::vector<std::string>{"id"}));
+  EXPECT_EQ((*included)->columns.size(), 2u);
+  auto none = describe_table(*conn, {"public", table + "_none"});
+  ASSERT_TRUE(none.is_ok() && none->has_value());
+  EXPECT_TRUE((*none)->columns.empty());
+  EXPECT_TRUE((*none)->primary_key.empty());
+  auto missing = describe_table(*conn, {"public", table + "_nope"});
+  ASSERT_TRUE(missing.is_ok());
+  EXPECT_FALSE(missing->has_value());
+  sql.exec("DROP TABLE TBL, TBL_inc, TBL_none");
+}
+
 }  // namespace
 }  // namespace rbc::pg

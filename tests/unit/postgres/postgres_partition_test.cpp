@@ -161,6 +161,33 @@ TEST_F(PostgresPartition, AllPartitionsReadTheLeadersSnapshot) {
   EXPECT_EQ(ids.size(), expected_.size());
 }
 
+// Reader 0 reads in the leader's transaction, which exported the snapshot: a stream read
+// in N partitions holds N connections, not N + 1.
+TEST_F(PostgresPartition, ReaderZeroReadsOnTheLeadersConnection) {
+  std::string app = "rbc_leader_" + std::to_string(getpid());
+  std::string url =
+      src_url() + (src_url().find('?') == std::string::npos ? "?" : "&") + "application_name=" + app;
+  auto source = make_postgres_source();
+  StreamRequest req = source_request(table_, {"id"});
+  req.config = url_config(url);
+  req.partition_count = 3;
+  req.partition_key = "k";
+  source->connect_ahead(req.config, 3);
+  ASSERT_TRUE(source->prepare(req).is_ok());
+  std::vector<std::unique_ptr<PartitionReader>> readers;
+  for (int p = 0; p < 3; ++p) {
+    auto reader = source->open(req, p);
+    ASSERT_TRUE(reader.is_ok()) << reader.status().message();
+    readers.push_back(std::move(reader).value());
+  }
+  auto connections =
+      sql(src_url()).rows("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + app + "'");
+  EXPECT_EQ(connections[0][0], "3");
+  std::vector<int64_t> ids;
+  for (auto& reader : readers) drain_ids(*reader, ids);
+  EXPECT_EQ(ids.size(), expected_.size());
+}
+
 TEST_F(PostgresPartition, ANonIntegerKeyIsRejected) {
   auto source = make_postgres_source();
   StreamRequest req;

@@ -36,15 +36,16 @@ struct SinkScript {
   std::vector<int> fail_open;           // writers whose open() fails, the later lanes sooner
   bool commits_at_checkpoints = false;  // checkpoint() commits (like postgres append)
   std::vector<int> fail_commit;         // writers whose commit() fails
+  int await_finishing = 0;              // finish_writing() waits (5 s at most) for this many writers in it
   std::chrono::microseconds delay{0};
-  std::chrono::microseconds commit_delay{0};
   SourceScript* source = nullptr;  // to decrement in_flight
   std::mutex mutex;
   std::vector<std::vector<int64_t>> ids;  // per partition, in write order
   int writes = 0;
   bool prepared = false, finished = false, abandoned = false;
   std::atomic<int> opened{0}, committed{0}, aborted{0}, checkpoints{0};
-  std::atomic<int> committing{0}, peak_committing{0};  // writers inside commit() at once
+  std::atomic<int> finishing{0};              // writers that entered finish_writing()
+  std::atomic<bool> finish_timed_out{false};  // one waited 5 s for the others in vain
   std::shared_ptr<const Schema> schema;
 };
 
@@ -115,13 +116,19 @@ class ScriptedWriter final : public PartitionWriter {
     ++script_.checkpoints;
     return script_.commits_at_checkpoints;
   }
-  Status commit(const Checkpoint&) override {
-    int now = ++script_.committing;
-    int peak = script_.peak_committing.load();
-    while (now > peak && !script_.peak_committing.compare_exchange_weak(peak, now)) {
+  Status finish_writing() override {
+    ++script_.finishing;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (script_.finishing.load() < script_.await_finishing) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        script_.finish_timed_out = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    if (script_.commit_delay.count() > 0) std::this_thread::sleep_for(script_.commit_delay);
-    --script_.committing;
+    return Status::ok();
+  }
+  Status commit(const Checkpoint&) override {
     const auto& fail = script_.fail_commit;
     if (std::find(fail.begin(), fail.end(), index_) != fail.end())
       return Status::io_error("scripted commit failure of writer " + std::to_string(index_));
