@@ -1,9 +1,10 @@
 // PostgresSource: reads one table per stream with binary COPY. With N > 1 partitions a
 // leader transaction exports a snapshot that every other partition reader imports (reader
-// 0 reads in the leader's transaction), so all partitions see one consistent state; each partition reads a
-// disjoint slice (mod or range of an integer key). Incremental streams read rows after the saved cursor. For
-// the autotuner, readers are opened in that snapshot without a query and read the key slices they are given,
-// one COPY each, until finish_slices().
+// 0 reads in the leader's transaction), so all partitions see one consistent state; each
+// partition reads a disjoint slice (mod or range of an integer key). Incremental streams
+// read rows after the saved cursor. For the autotuner, readers are opened in that snapshot
+// without a query and read the key slices they are given, one COPY each, until
+// finish_slices().
 #include <cstring>
 #include <map>
 #include <mutex>
