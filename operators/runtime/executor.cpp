@@ -33,8 +33,9 @@
 // State, checkpoints, retries (docs/architecture.md has the reasons): incremental sources
 // start after the position the StateStore saved; every batch carries the position of its
 // last row; a writer commits every checkpoint interval with the position of the last
-// batch it fully wrote; run_plan retries a failed attempt as a whole when its error is
-// retryable and safe and no commit would be repeated.
+// batch it fully wrote; at the end all writers finish writing at once, then commit one
+// after another until one fails; run_plan retries a failed attempt as a whole when its
+// error is retryable and safe and no commit would be repeated.
 #include "operators/runtime/executor.h"
 
 #include <oneapi/tbb/flow_graph.h>
