@@ -47,6 +47,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -68,6 +69,29 @@
 namespace rbc {
 
 namespace {
+
+// Runs work(i) for every i < n at once, each on its own thread (the work is mostly
+// waiting on a server), and returns their statuses once all are done; an exception
+// becomes item i's failure.
+std::vector<Status> on_own_threads(size_t n, const std::function<Status(size_t)>& work) {
+  std::vector<Status> statuses(n);
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      threads.emplace_back([&statuses, &work, i] {
+        try {
+          statuses[i] = work(i);
+        } catch (const std::exception& e) {
+          statuses[i] = Status::internal(std::string("unexpected exception: ") + e.what());
+        } catch (...) {
+          statuses[i] = Status::internal("unexpected exception");
+        }
+      });
+    }
+  }
+  return statuses;
+}
 
 namespace flow = tbb::flow;
 
@@ -724,38 +748,25 @@ bool Execution::open_readers_and_writers() {
         openings.push_back(Opening{&node, p, {}, {}});
     }
   }
-  {
-    std::vector<std::jthread> threads;
-    threads.reserve(openings.size());
-    for (Opening& opening : openings) {
-      threads.emplace_back([&opening] {
-        RuntimeNode& node = *opening.node;
-        const bool reader = node.logical->kind == NodeKind::source;
-        try {
-          if (reader) {
-            opening.reader = node.source->open(node.stream_request, opening.lane);
-          } else {
-            opening.writer = node.sink->open(node.sink_request, opening.lane);
-          }
-        } catch (const std::exception& e) {
-          Status failure = Status::internal(std::string("unexpected exception: ") + e.what());
-          if (reader) {
-            opening.reader = failure;
-          } else {
-            opening.writer = failure;
-          }
-        }
-      });
+  std::vector<Status> opened = on_own_threads(openings.size(), [&openings](size_t i) {
+    Opening& opening = openings[i];
+    RuntimeNode& node = *opening.node;
+    if (node.logical->kind == NodeKind::source) {
+      opening.reader = node.source->open(node.stream_request, opening.lane);
+      return opening.reader->status();
     }
-  }
+    opening.writer = node.sink->open(node.sink_request, opening.lane);
+    return opening.writer->status();
+  });
   // Every writer opened is kept, even after another failed, so that the failure's
   // cleanup aborts it (a file writer's abort removes its part file).
   const Opening* failed = nullptr;
   Status failure;
-  for (Opening& opening : openings) {
+  for (size_t i = 0; i < openings.size(); ++i) {
+    Opening& opening = openings[i];
     RuntimeNode& node = *opening.node;
     const int p = opening.lane;
-    const Status status = opening.reader ? opening.reader->status() : opening.writer->status();
+    const Status& status = opened[i];
     if (!status.is_ok()) {
       if (failed == nullptr) {
         failed = &opening;
@@ -1135,33 +1146,16 @@ void Execution::lower(flow::graph& g, std::vector<std::unique_ptr<flow::graph_no
 // at once, one thread each (one after another, those waits would add up). Failures are
 // reported for the first failing node and lane, as for opening.
 void Execution::finish_writing() {
-  struct Finishing {
-    RuntimeNode* node;
-    int lane;
-    Status status;
-  };
-  std::vector<Finishing> finishing;
+  std::vector<std::pair<RuntimeNode*, int>> writers;  // node, lane
   for (auto& node : nodes_) {
-    for (size_t p = 0; p < node->writers.size(); ++p)
-      finishing.push_back({node.get(), static_cast<int>(p), {}});
+    for (size_t p = 0; p < node->writers.size(); ++p) writers.emplace_back(node.get(), static_cast<int>(p));
   }
-  {
-    std::vector<std::jthread> threads;
-    threads.reserve(finishing.size());
-    for (Finishing& f : finishing) {
-      threads.emplace_back([&f] {
-        try {
-          f.status = f.node->writers[f.lane]->finish_writing();
-        } catch (const std::exception& e) {
-          f.status = Status::internal(std::string("unexpected exception: ") + e.what());
-        } catch (...) {
-          f.status = Status::internal("unexpected exception");
-        }
-      });
-    }
-  }
-  for (const Finishing& f : finishing) {
-    if (!f.status.is_ok()) fail(*f.node, f.lane, f.status.prefixed("commit: "));
+  std::vector<Status> finished = on_own_threads(writers.size(), [&writers](size_t i) {
+    auto [node, lane] = writers[i];
+    return node->writers[lane]->finish_writing();
+  });
+  for (size_t i = 0; i < writers.size(); ++i) {
+    if (!finished[i].is_ok()) fail(*writers[i].first, writers[i].second, finished[i].prefixed("commit: "));
   }
 }
 
