@@ -603,7 +603,9 @@ Result<std::optional<Batch>> TunedReader::next() {
   while (!finished_) {
     if (!in_slice_) {
       hold_.reset();
+      int64_t asked = now_ns();
       std::optional<StreamTuner::Assignment> assignment = tuner_.take(index_, stopped_);
+      waited_ns_ += now_ns() - asked;
       if (!assignment) {
         finished_ = true;
         RBC_RETURN_NOT_OK(inner_->finish_slices());

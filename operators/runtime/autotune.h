@@ -26,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/connector.h"
@@ -251,6 +252,9 @@ class TunedReader final : public PartitionReader {
   // The window the last batch belongs to (null in the steady phase): the batch holds it
   // until it is written.
   std::shared_ptr<WindowHold> hold() const { return hold_ ? hold_->written : nullptr; }
+  // Nanoseconds next() spent waiting for the tuner since the last call: the executor
+  // counts them as the node's waiting time, not as busy reading.
+  int64_t take_waited_ns() { return std::exchange(waited_ns_, 0); }
 
  private:
   std::unique_ptr<PartitionReader> inner_;
@@ -259,6 +263,7 @@ class TunedReader final : public PartitionReader {
   std::function<bool()> stopped_;
   bool in_slice_ = false, finished_ = false;
   std::shared_ptr<ReadHold> hold_;  // of the slice being read
+  int64_t waited_ns_ = 0;
 };
 
 }  // namespace rbc

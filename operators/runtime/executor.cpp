@@ -1043,7 +1043,10 @@ void Execution::lower_source(flow::graph& g, RuntimeNode& node,
             return flow::continue_msg();
           }
           state->last_read_end_ns = now_ns();
-          node.counters.busy_ns.fetch_add(state->last_read_end_ns - start, std::memory_order_relaxed);
+          int64_t waited = state->tuned ? state->tuned->take_waited_ns() : 0;
+          node.counters.busy_ns.fetch_add(state->last_read_end_ns - start - waited,
+                                          std::memory_order_relaxed);
+          node.counters.waiting_ns.fetch_add(waited, std::memory_order_relaxed);
           if (!batch) {
             state->exhausted.store(true);
             return flow::continue_msg();
@@ -1371,6 +1374,10 @@ RunReport Execution::make_report(double seconds) {
       RuntimeNode& node = *nodes_[id];
       stats.copies = std::max<int>(1, static_cast<int>(node.receivers.size()));
       if (logical.kind == NodeKind::source) stats.copies = static_cast<int>(node.readers.size());
+      if (node.tuner) {
+        AutotuneEvent event = node.tuner->event();
+        if (event.decided) stats.tuned_concurrency = event.parallelism;
+      }
       const Counters& c = node.counters;
       stats.batches_in = c.batches_in;
       stats.batches_out = c.batches_out;

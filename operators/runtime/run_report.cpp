@@ -141,6 +141,7 @@ nlohmann::json report_to_json(const RunReport& report) {
                      {"stream", n.stream},
                      {"concurrency", n.concurrency},
                      {"copies", n.copies},
+                     {"tuned_concurrency", n.tuned_concurrency},
                      {"batches_in", n.batches_in},
                      {"batches_out", n.batches_out},
                      {"rows_in", n.rows_in},
@@ -214,9 +215,12 @@ std::string format_summary(const RunReport& report) {
   }
   out << "  nodes:\n";
   for (const auto& n : report.nodes) {
-    out << "    %" << n.id << " " << n.description << " x" << n.concurrency << ": rows in " << n.rows_in
-        << ", out " << n.rows_out << ", busy " << fixed(n.busy_seconds, 3) << " s, waiting "
-        << fixed(n.waiting_seconds, 3) << " s";
+    out << "    %" << n.id << " " << n.description << " x" << n.concurrency;
+    if (n.tuned_concurrency > 0 && n.tuned_concurrency != n.concurrency) {
+      out << " (" << n.tuned_concurrency << " after the autotune probe)";
+    }
+    out << ": rows in " << n.rows_in << ", out " << n.rows_out << ", busy " << fixed(n.busy_seconds, 3)
+        << " s, waiting " << fixed(n.waiting_seconds, 3) << " s";
     if (n.rejected_rows > 0) out << ", rejected " << n.rejected_rows;
     out << '\n';
   }

@@ -38,12 +38,16 @@ struct NodeStats {
   std::string stream;
   int concurrency = 1;  // what the plan asked for and the runtime used
   int copies = 1;       // flow-graph nodes built for it (readers, writers, lanes)
+  // A source the autotuner tuned: the readers its winner kept reading after the probe
+  // (0 when not tuned).
+  int tuned_concurrency = 0;
   uint64_t batches_in = 0, batches_out = 0;
   uint64_t rows_in = 0, rows_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;
   uint64_t rejected_rows = 0;
   // Time inside the node's body, summed over copies; and time its batches waited
-  // before a body picked them up (for sources: time between reads, i.e. backpressure).
+  // before a body picked them up (for sources: time between reads, i.e. backpressure,
+  // and a tuned reader's time waiting for its next probe window or for the run's end).
   double busy_seconds = 0, waiting_seconds = 0;
 };
 

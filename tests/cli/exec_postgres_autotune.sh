@@ -79,6 +79,18 @@ probe_rows=$(json probed '.autotune[0].probe.rows')
 winner=$(json probed '.autotune[0].winner.parallelism')
 [[ $(json probed "[.autotune[0].candidates[] | .parallelism] | index($winner) != null") == true ]] ||
   fail "probed: winner parallelism $winner is not a candidate"
+# The source node reports the readers the winner kept, and a reader waiting for its next
+# window (or, not kept, for the end of the run) is waiting, not busy: after the probe only
+# the winner's readers can be busy.
+[[ $(json probed '.nodes[0].tuned_concurrency') == "$winner" ]] ||
+  fail "probed: source tuned_concurrency $(json probed '.nodes[0].tuned_concurrency'), winner $winner"
+[[ $(json probed '.nodes[0].busy_seconds <= .duration_seconds * .nodes[0].tuned_concurrency
+                  + .autotune[0].probe.seconds * .nodes[0].copies') == true ]] ||
+  fail "probed: source busy $(json probed '.nodes[0].busy_seconds') s in a $(json probed '.duration_seconds') s run"
+if ((winner != $(json probed '.nodes[0].concurrency'))); then
+  grep -q "^    %0 source postgres \"public.$table\" x[0-9]* ($winner after the autotune probe):" "$work/probed.out" ||
+    fail "probed: the summary's source line does not show the tuned readers"
+fi
 
 # Every knob pinned: nothing to probe, the pins are used and listed.
 write_pipeline "$work/pinned.yaml" append \
