@@ -12,13 +12,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/postgres.sh"
 schema=rbc_catalog_$$
-work=$(mktemp -d)
-
-cleanup() {
-  psql_q "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+drop_on_exit "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE"
 
 psql_q "$SRC" "
 CREATE SCHEMA $schema;

@@ -8,14 +8,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/postgres.sh"
 table=rbc_e2e_$$
-work=$(mktemp -d)
-
-cleanup() {
-  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table, public.${table}_nopk" > /dev/null 2>&1 || true
-  psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$table, public.${table}_nopk"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$table"
 
 psql_q "$SRC" "
 CREATE TABLE public.$table (

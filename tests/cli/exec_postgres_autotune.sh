@@ -11,13 +11,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/postgres.sh"
 table=rbc_autotune_$$
-work=$(mktemp -d)
-cleanup() {
-  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
-  psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$table"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$table"
 
 psql_q "$SRC" "
 CREATE TABLE public.$table (id bigint PRIMARY KEY, k int, u int, payload text);

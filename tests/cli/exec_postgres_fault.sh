@@ -16,18 +16,12 @@ source "$(dirname "$0")/lib/postgres.sh"
 src_table=rbc_fault_$$
 dst_table=$src_table  # the destination database has its own table of the same name
 pipeline=fault_$$
-work=$(mktemp -d)
 killer=""
-
-cleanup() {
-  [[ -n $killer ]] && kill "$killer" 2> /dev/null || true
-  psql_q "$SRC" "DROP TABLE IF EXISTS public.$src_table" > /dev/null 2>&1 || true
-  psql_q "$DST" "DROP TABLE IF EXISTS public.$dst_table; DROP TABLE IF EXISTS public._rbc_stage_$dst_table;
-    DELETE FROM rbc_state.cursors WHERE pipeline LIKE '${pipeline}%';
-    DELETE FROM rbc_state.runs WHERE pipeline LIKE '${pipeline}%'" > /dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$src_table"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$dst_table; DROP TABLE IF EXISTS public._rbc_stage_$dst_table;
+  DELETE FROM rbc_state.cursors WHERE pipeline LIKE '${pipeline}%';
+  DELETE FROM rbc_state.runs WHERE pipeline LIKE '${pipeline}%'"
+trap '[[ -n $killer ]] && kill "$killer" 2> /dev/null || true; cleanup' EXIT
 
 # A million rows of ~100 bytes: the COPY into the destination lasts a few seconds.
 rows=1000000

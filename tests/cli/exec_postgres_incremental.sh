@@ -17,16 +17,10 @@ source "$(dirname "$0")/lib/postgres.sh"
 export PGTZ=UTC
 table=rbc_inc_$$
 pipeline=inc_$$
-work=$(mktemp -d)
-
-cleanup() {
-  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
-  psql_q "$DST" "DROP TABLE IF EXISTS public.$table;
-    DELETE FROM rbc_state.cursors WHERE pipeline LIKE '${pipeline}%';
-    DELETE FROM rbc_state.runs WHERE pipeline LIKE '${pipeline}%'" > /dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$table"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$table;
+  DELETE FROM rbc_state.cursors WHERE pipeline LIKE '${pipeline}%';
+  DELETE FROM rbc_state.runs WHERE pipeline LIKE '${pipeline}%'"
 
 digest_sql="SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM public.$table t"
 same_as_source() {  # $1 = label

@@ -8,13 +8,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/postgres.sh"
 table=rbc_evolve_$$
-work=$(mktemp -d)
-cleanup() {
-  psql_q "$SRC" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
-  psql_q "$DST" "DROP TABLE IF EXISTS public.$table" > /dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$table"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$table"
 
 psql_q "$SRC" "CREATE TABLE public.$table (id bigint PRIMARY KEY, a text, b numeric(8,2), c date);
 INSERT INTO public.$table SELECT g, 'a' || g, g / 4.0, date '2026-01-01' + g FROM generate_series(1, 100) g"

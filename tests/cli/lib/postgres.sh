@@ -1,6 +1,7 @@
 # Sourced by the shell tests that need PostgreSQL: the throwaway server's URLs (SRC, DST),
-# psql_q, fail and finish. Without a server the test is skipped with CTest's skip code
-# 77; scripts/test always starts one, and fails if it cannot.
+# psql_q, fail and finish, the scratch folder $work and drop_on_exit. Without a server the
+# test is skipped with CTest's skip code 77; scripts/test always starts one, and fails if
+# it cannot.
 : "${RBC:?path to the rbc binary}"
 if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
   echo "skipped: no PostgreSQL (scripts/test starts one; or see scripts/pg-test-server)"
@@ -20,3 +21,17 @@ finish() {
   fi
   echo "${1:-ok}"
 }
+
+# $work: the test's scratch folder. drop_on_exit URL SQL: statements that remove what the
+# test created in a database. cleanup runs them and removes $work however the test exits;
+# a test with more to undo traps EXIT itself and calls cleanup last.
+work=$(mktemp -d)
+drops=()
+drop_on_exit() { drops+=("$1" "$2"); }
+cleanup() {
+  for ((i = 0; i < ${#drops[@]}; i += 2)); do
+    psql_q "${drops[i]}" "${drops[i + 1]}" > /dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT

@@ -151,7 +151,10 @@ inline Status copy_stream(const std::string& stream, CopyOptions options = {}) {
       return status;
     }
   }
-  return sink->finish(out);
+  // A failed finish leaves the run failed: the sink is abandoned, as the executor does.
+  Status status = sink->finish(out);
+  if (!status.is_ok()) sink->abandon(out);
+  return status;
 }
 
 }  // namespace rbc::pgtest

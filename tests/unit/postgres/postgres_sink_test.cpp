@@ -73,6 +73,8 @@ TEST_F(PostgresSink, ReplaceFailureLeavesTheOldTable) {
   ASSERT_FALSE(status.is_ok());
   EXPECT_NE(status.message().find("23505"), std::string::npos) << status.message();
   EXPECT_EQ(dst.scalar("SELECT count(*) FROM sink_rows"), "5000");
+  // Abandoning the failed run drops its staging table.
+  EXPECT_EQ(dst.scalar("SELECT to_regclass('_rbc_stage_sink_rows') IS NULL"), "t");
 }
 
 TEST_F(PostgresSink, UpsertTwiceAfterAnUpdateIsIdempotent) {
