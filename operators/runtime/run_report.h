@@ -36,7 +36,7 @@ struct NodeStats {
   NodeKind kind = NodeKind::source;
   std::string description;
   std::string stream;
-  int concurrency = 1;  // what the plan asked for and the runtime used
+  int concurrency = 1;  // what the plan asked for
   int copies = 1;       // flow-graph nodes built for it (readers, writers, lanes)
   // A source the autotuner tuned: the readers its winner kept reading after the probe
   // (0 when not tuned).
