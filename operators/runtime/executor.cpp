@@ -1351,8 +1351,12 @@ RunReport Execution::make_report(double seconds) {
   report.arena_concurrency = arena_concurrency(plan_, options_.dry_run);
   report.max_inflight_batches = graph().info.resources.max_inflight_batches.value;
   report.parallelism = plan_.parallelism;
+  std::map<NodeId, int> tuned_readers_kept;  // per tuned source, its winner's parallelism
   for (const auto& node : nodes_) {
-    if (node->tuner) report.autotune.push_back(node->tuner->event());
+    if (node->tuner) {
+      report.autotune.push_back(node->tuner->event());
+      if (report.autotune.back().decided) tuned_readers_kept[node->id] = report.autotune.back().parallelism;
+    }
     if (node->skipped_tune) report.autotune.push_back(*node->skipped_tune);
   }
   std::map<std::string, size_t> stream_index;
@@ -1374,9 +1378,8 @@ RunReport Execution::make_report(double seconds) {
       RuntimeNode& node = *nodes_[id];
       stats.copies = std::max<int>(1, static_cast<int>(node.receivers.size()));
       if (logical.kind == NodeKind::source) stats.copies = static_cast<int>(node.readers.size());
-      if (node.tuner) {
-        AutotuneEvent event = node.tuner->event();
-        if (event.decided) stats.tuned_concurrency = event.parallelism;
+      if (auto kept = tuned_readers_kept.find(id); kept != tuned_readers_kept.end()) {
+        stats.tuned_concurrency = kept->second;
       }
       const Counters& c = node.counters;
       stats.batches_in = c.batches_in;
