@@ -51,7 +51,7 @@ Compilation compile_pipeline(const CompileRequest& request) {
 
   PhysicalPlan plan;
   plan.graph = std::move(*graph);
-  plan.nodes.resize(plan.graph.node_count());
+  plan.reset_steps();
   PassContext context{request.options, compilation.diagnostics, &compilation.notes};
   PassManager manager(request.instrumentation);
   // The passes run even after front-end errors: validate reports its findings too,

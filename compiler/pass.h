@@ -19,6 +19,8 @@ struct CompileOptions {
   // When set, validate checks streams against their source's catalog (tables, columns,
   // partition keys, sql types); when null, compiling needs no database.
   SourceCatalog* catalog = nullptr;
+  // Plan for `rbc exec --dry-run`: nothing is written and nothing is tuned.
+  bool dry_run = false;
 };
 
 struct PassContext {

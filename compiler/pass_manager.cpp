@@ -16,7 +16,8 @@ bool PassManager::should_print(const std::string& pass) const {
 }
 
 Status PassManager::run(PhysicalPlan& plan, PassContext& context) {
-  if (plan.nodes.size() != plan.graph.node_count()) plan.nodes.resize(plan.graph.node_count());
+  if (plan.steps.size() != plan.graph.node_count()) plan.reset_steps();
+  plan.run.dry_run = context.options.dry_run;
   for (const PassInfo& info : registered_passes()) {
     std::unique_ptr<Pass> pass = create_pass(info.name);
     if (!pass) return Status::internal("pass '" + info.name + "' is listed but not constructible");
@@ -40,12 +41,21 @@ Status PassManager::run(PhysicalPlan& plan, PassContext& context) {
   return Status::ok();
 }
 
+namespace {
+
+bool has_negative_count(const SourceStep& s) { return s.partitions.value < 0 || s.readers.value < 0; }
+bool has_negative_count(const TransformStep& s) { return s.concurrency.value < 0 || s.copies.value < 0; }
+bool has_negative_count(const RouterStep& s) { return s.concurrency.value < 0 || s.outputs.value < 0; }
+bool has_negative_count(const SinkStep& s) { return s.partitions.value < 0 || s.writers.value < 0; }
+
+}  // namespace
+
 Status verify_plan(const PhysicalPlan& plan, const std::string& after_pass) {
   auto broken = [&](const std::string& what) {
     return Status::internal("plan verification failed after pass '" + after_pass + "': " + what);
   };
   const LogicalGraph& graph = plan.graph;
-  if (plan.nodes.size() != graph.node_count()) return broken("node plans do not match the graph");
+  if (plan.steps.size() != graph.node_count()) return broken("node steps do not match the graph");
   if (graph.node_count() > 0 && graph.topological_order().empty()) return broken("the graph has a cycle");
   for (NodeId id : graph.node_ids()) {
     const LogicalNode& node = graph.node(id);
@@ -53,10 +63,10 @@ Status verify_plan(const PhysicalPlan& plan, const std::string& after_pass) {
     if (node.kind == NodeKind::source && !graph.predecessors(id).empty())
       return broken("a source has an input");
     if (node.kind == NodeKind::sink && !graph.successors(id).empty()) return broken("a sink has an output");
-    const NodePlan& node_plan = plan.at(id);
-    if (node_plan.concurrency < 0 || node_plan.partitions < 0) return broken("negative concurrency");
-    if (node_plan.concurrency > 0 && node_plan.concurrency_reason.empty())
-      return broken("concurrency without a reason");
+    if (plan.steps[id].index() != static_cast<size_t>(node.kind)) return broken("a step of another kind");
+    bool negative = false;
+    std::visit([&negative](const auto& step) { negative = has_negative_count(step); }, plan.steps[id]);
+    if (negative) return broken("a negative count of readers, copies or writers");
   }
   if (plan.parallelism && plan.parallelism->effective < 1) return broken("effective parallelism below 1");
   return Status::ok();

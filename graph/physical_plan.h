@@ -1,11 +1,16 @@
-// The physical plan: the logical graph plus every decision the compiler passes made,
-// each with its reason. Passes fill it in step by step; printers show whatever has
-// been decided so far, which is what `--print-after` relies on.
+// The physical plan: the whole contract between the compiler and the runtime. It holds the
+// logical graph (the topology) and one typed step per node that says everything the
+// runtime does with that node: what it reads or writes, how many readers, copies, lanes
+// and writers it runs, in what order, how it commits, and why. Passes fill the steps in
+// one after another; printers show whatever has been decided so far (`--print-after`).
+// The runtime reads steps only: it never looks at the pipeline's raw options or at a
+// connector's or operator's spec, so `rbc compile` and `rbc exec` cannot disagree.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "graph/logical_graph.h"
@@ -14,7 +19,21 @@ namespace rbc {
 
 inline constexpr const char* kParallelismTag = "static_heuristic_v1";
 
-// The run-level parallelism decision (SPEC section 2, steps 3 and 4).
+// A value a pass chose, with the reason `rbc compile` prints. An empty reason means
+// "not decided yet".
+template <typename T>
+struct Decided {
+  T value{};
+  std::string reason;
+
+  bool decided() const { return !reason.empty(); }
+  void set(T new_value, std::string why) {
+    value = std::move(new_value);
+    reason = std::move(why);
+  }
+};
+
+// The run-level parallelism decision (docs/passes.md, parallelism and transform-penalty).
 struct ParallelismDecision {
   bool manual = false;  // parallelism: N given
   int available_cores = 0;
@@ -37,29 +56,124 @@ struct AutotuneCandidates {
   std::vector<std::string> pinned;  // names of pinned knobs
 };
 
-struct NodePlan {
-  // eligibility (source nodes)
-  std::optional<bool> partition_eligible;
-  std::string eligibility_reason;
-  // concurrency (every node): 0 = not decided yet
-  int partitions = 0;   // parallel copies of this node's stream slice
-  int concurrency = 0;  // tbb concurrency of the node
-  std::string concurrency_reason;
-  // knobs the runtime starts from (source and sink nodes)
-  PartitionMode partition_mode = PartitionMode::mod;
-  int64_t copy_flush_bytes = kDefaultCopyFlushBytes;
-  bool copy_flush_pinned = false;              // by autotune.pin_copy_flush_bytes or the destination's own
-  std::optional<AutotuneCandidates> autotune;  // source nodes, when the tuner may run
-  std::string autotune_note;                   // why it will not run, when it will not
+struct SourceStep {
+  // What is read (settled by bind/validate; copied here by concurrency).
+  std::string connector;
+  Config config;
+  bool partitioned_reads = false;  // the connector can read disjoint slices and key windows
+  std::string stream;
+  SyncMode sync_mode = SyncMode::full_refresh;
+  std::vector<std::string> columns;  // projection; empty = every column
+  std::optional<Schema> declared_schema;
+  std::string partition_key;
+  std::string cursor_field, tie_breaker_field;  // incremental
+  OnDataError on_data_error = OnDataError::fail;  // of the destination it feeds
+  std::string dlq_path;
+  int64_t max_batch_bytes = 0;
+  int max_inflight_batches = 1;  // per reader: the backpressure window
+
+  // eligibility
+  std::optional<bool> eligible;
+  std::string eligibility_reason;  // when not eligible
+  // concurrency
+  Decided<int> partitions;  // the readers of the steady phase, before tuning
+  Decided<PartitionMode> partition_mode;
+  std::optional<AutotuneCandidates> autotune;  // when the tuner may run
+  std::string autotune_note;                   // why it will not, when it will not
+  // lanes
+  Decided<int> readers;  // readers opened: the partitions, or the probe's largest candidate
+  Decided<bool> tuned;   // the autotuner probes this stream (the reason says why or why not)
+  int64_t flush_baseline = 0;  // the flush threshold its writers start from
+  int lane_writers = 0;        // writers that only one of its lanes feeds (the tuner may park them)
+  int sequence_group = 0;      // sources of one connected part share one sequence counter
+  // commit-protocol (incremental streams)
+  Decided<bool> cursor_with_rows;  // a sink commits the cursor with the rows; else after every sink finished
+};
+
+struct TransformStep {
+  std::string op;  // the operator's name
+  Config config;
+  OnDataError on_data_error = OnDataError::fail;
+  std::string dlq_path;
+
+  // concurrency
+  Decided<bool> stateful;
+  Decided<int> concurrency;  // batches at once per copy
+  // lanes
+  int lanes = 1;  // lanes arriving
+  Decided<int> copies;     // operator instances: one per hash lane when it owns keys, else 1
+  Decided<bool> in_order;  // a sequencer restores read order before it
+};
+
+struct RouterStep {
+  RouterNode::Mode mode = RouterNode::Mode::hash;
+  std::vector<std::string> keys;                                // hash: key columns
+  std::vector<std::pair<std::string, std::string>> predicates;  // predicate: (output, condition)
+
+  Decided<int> concurrency;
+  // lanes
+  int lanes = 1;          // lanes arriving
+  Decided<int> outputs;   // lanes leaving: a hash router's N, else its input's lanes
+};
+
+struct SinkStep {
+  // What is written.
+  std::string connector;
+  Config config;
+  std::string target;
+  WriteMode write_mode = WriteMode::append;
+  std::vector<std::string> primary_key;
+  OnDataError on_data_error = OnDataError::fail;
+  SchemaEvolution schema_evolution = SchemaEvolution::add_columns;
+  int64_t checkpoint_interval_rows = 0;
+  int64_t checkpoint_interval_seconds = 0;
+
+  bool writes_in_parallel = false;  // the destination takes several writers at once (COPY)
+
+  // concurrency
+  Decided<int> partitions;  // writers for the plan's lanes, before tuning
+  Decided<int64_t> flush_bytes;
+  bool flush_pinned = false;  // by autotune.pin_copy_flush_bytes or the destination's option
+  // lanes
+  int lanes = 1;             // lanes arriving; lane l goes to writer l % writers
+  Decided<int> writers;      // writers opened (each its own connection or file)
+  Decided<bool> in_order;    // a sequencer restores read order before its one writer
+  std::optional<NodeId> flush_tuned_by;  // the source whose tuner sets the threshold
+  // commit-protocol
+  std::string state_stream;  // the source stream whose state its commits carry
+  Decided<bool> tracks_cursor;
+  Decided<bool> redo_safe;  // running the stream again after a commit duplicates nothing
+};
+
+using Step = std::variant<SourceStep, TransformStep, RouterStep, SinkStep>;
+
+// Run-wide decisions and settings.
+struct RunStep {
+  std::string pipeline;
+  int max_retries = 0;
+  StateSpec state;
+  ConnectorRef state_destination;  // the first destination: where backend postgres keeps state by default
+  Decided<bool> state_in_destination;  // checkpoints commit in the destination's own transactions
+  Decided<int> arena_threads;          // the oneTBB arena: readers + writers + compute workers
+  bool dry_run = false;                // planned for `rbc exec --dry-run`: nothing is written
 };
 
 struct PhysicalPlan {
   LogicalGraph graph;
-  std::vector<NodePlan> nodes;  // indexed by NodeId
+  std::vector<Step> steps;  // indexed by NodeId; each holds the alternative of its node's kind
   std::optional<ParallelismDecision> parallelism;
+  RunStep run;
 
-  NodePlan& at(NodeId id) { return nodes[id]; }
-  const NodePlan& at(NodeId id) const { return nodes[id]; }
+  template <typename S>
+  S& step(NodeId id) {
+    return std::get<S>(steps[id]);
+  }
+  template <typename S>
+  const S& step(NodeId id) const {
+    return std::get<S>(steps[id]);
+  }
+  // Gives every node an empty step of its kind (the pass manager does this first).
+  void reset_steps();
 };
 
 }  // namespace rbc

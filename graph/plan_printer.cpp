@@ -115,6 +115,143 @@ std::string autotune_text(const AutotuneCandidates& candidates) {
   return text;
 }
 
+
+const char* yes_no(bool value) { return value ? "yes" : "no"; }
+
+template <typename T>
+void print_decided(std::ostream& out, const std::string& label, const Decided<T>& decided) {
+  if (decided.decided()) out << "      " << label << ": " << decided.reason << '\n';
+}
+
+void print_step(std::ostream& out, const SourceStep& step) {
+  if (step.eligible) {
+    out << "      eligibility: "
+        << (*step.eligible ? "partition-eligible" : "not eligible (" + step.eligibility_reason + ")") << '\n';
+  }
+  print_decided(out, "partitions " + std::to_string(step.partitions.value), step.partitions);
+  if (step.eligible.value_or(false))
+    print_decided(out, std::string("partition_mode ") + to_string(step.partition_mode.value), step.partition_mode);
+  if (!step.autotune_note.empty()) {
+    out << "      autotune: " << step.autotune_note << '\n';
+  } else if (step.autotune) {
+    out << "      autotune: " << autotune_text(*step.autotune) << '\n';
+  }
+  print_decided(out, "readers " + std::to_string(step.readers.value), step.readers);
+  print_decided(out, std::string("autotuned ") + yes_no(step.tuned.value), step.tuned);
+  if (step.readers.decided()) {
+    out << "      sequence group " << step.sequence_group << ", flush baseline " << format_bytes(step.flush_baseline)
+        << ", lane writers " << step.lane_writers << '\n';
+  }
+  print_decided(out, std::string("cursor with the rows ") + yes_no(step.cursor_with_rows.value), step.cursor_with_rows);
+}
+
+void print_step(std::ostream& out, const TransformStep& step) {
+  print_decided(out, "concurrency " + std::to_string(step.concurrency.value), step.concurrency);
+  print_decided(out, "copies " + std::to_string(step.copies.value) + " over " + std::to_string(step.lanes) + " lanes",
+                step.copies);
+  print_decided(out, std::string("in order ") + yes_no(step.in_order.value), step.in_order);
+}
+
+void print_step(std::ostream& out, const RouterStep& step) {
+  print_decided(out, "concurrency " + std::to_string(step.concurrency.value), step.concurrency);
+  print_decided(out, "outputs " + std::to_string(step.outputs.value) + " from " + std::to_string(step.lanes) + " lanes",
+                step.outputs);
+}
+
+void print_step(std::ostream& out, const SinkStep& step) {
+  print_decided(out, "partitions " + std::to_string(step.partitions.value), step.partitions);
+  if (step.flush_bytes.decided()) {
+    out << "      copy_flush_bytes " << format_bytes(step.flush_bytes.value) << ": " << step.flush_bytes.reason
+        << (step.flush_tuned_by ? "; the autotuner of %" + std::to_string(*step.flush_tuned_by) + " sets it" : "")
+        << '\n';
+  }
+  print_decided(out, "writers " + std::to_string(step.writers.value) + " for " + std::to_string(step.lanes) + " lanes",
+                step.writers);
+  print_decided(out, std::string("in order ") + yes_no(step.in_order.value), step.in_order);
+  if (step.tracks_cursor.decided()) {
+    out << "      commits: state of " << quote_text(step.state_stream) << "; cursor "
+        << yes_no(step.tracks_cursor.value) << ": " << step.tracks_cursor.reason << '\n';
+  }
+  print_decided(out, std::string("redo-safe ") + yes_no(step.redo_safe.value), step.redo_safe);
+}
+
+
+template <typename T>
+void add_decided(nlohmann::json& out, const char* name, const Decided<T>& decided) {
+  if (decided.decided()) out[name] = {{"value", decided.value}, {"reason", decided.reason}};
+}
+void add_decided(nlohmann::json& out, const char* name, const Decided<PartitionMode>& decided) {
+  if (decided.decided()) out[name] = {{"value", to_string(decided.value)}, {"reason", decided.reason}};
+}
+
+void add_step_json(nlohmann::json& j, const SourceStep& step) {
+  if (step.eligible) {
+    j["partition_eligible"] = *step.eligible;
+    if (!step.eligibility_reason.empty()) j["eligibility_reason"] = step.eligibility_reason;
+  }
+  add_decided(j, "partitions", step.partitions);
+  add_decided(j, "partition_mode", step.partition_mode);
+  if (step.autotune) {
+    const AutotuneCandidates& c = *step.autotune;
+    nlohmann::json modes = nlohmann::json::array();
+    for (auto mode : c.partition_mode) modes.push_back(to_string(mode));
+    j["autotune"] = {{"parallelism", c.parallelism},
+                     {"partition_mode", modes},
+                     {"copy_flush_bytes", c.copy_flush_bytes},
+                     {"pinned", c.pinned}};
+  }
+  if (!step.autotune_note.empty()) j["autotune_note"] = step.autotune_note;
+  add_decided(j, "readers", step.readers);
+  add_decided(j, "tuned", step.tuned);
+  if (step.readers.decided()) {
+    j["sequence_group"] = step.sequence_group;
+    j["flush_baseline"] = step.flush_baseline;
+    j["lane_writers"] = step.lane_writers;
+  }
+  add_decided(j, "cursor_with_rows", step.cursor_with_rows);
+  if (step.max_batch_bytes > 0) {
+    j["max_batch_bytes"] = step.max_batch_bytes;
+    j["max_inflight_batches"] = step.max_inflight_batches;
+    j["on_data_error"] = to_string(step.on_data_error);
+    j["dlq_path"] = step.dlq_path;
+  }
+}
+
+void add_step_json(nlohmann::json& j, const TransformStep& step) {
+  add_decided(j, "stateful", step.stateful);
+  add_decided(j, "concurrency", step.concurrency);
+  add_decided(j, "copies", step.copies);
+  add_decided(j, "in_order", step.in_order);
+  if (step.copies.decided()) j["lanes"] = step.lanes;
+  if (!step.op.empty()) {
+    j["on_data_error"] = to_string(step.on_data_error);
+    j["dlq_path"] = step.dlq_path;
+  }
+}
+
+void add_step_json(nlohmann::json& j, const RouterStep& step) {
+  add_decided(j, "concurrency", step.concurrency);
+  add_decided(j, "outputs", step.outputs);
+  if (step.outputs.decided()) j["lanes"] = step.lanes;
+}
+
+void add_step_json(nlohmann::json& j, const SinkStep& step) {
+  add_decided(j, "partitions", step.partitions);
+  add_decided(j, "copy_flush_bytes", step.flush_bytes);
+  if (step.flush_bytes.decided()) j["copy_flush_pinned"] = step.flush_pinned;
+  if (step.flush_tuned_by) j["copy_flush_tuned_by"] = *step.flush_tuned_by;
+  add_decided(j, "writers", step.writers);
+  add_decided(j, "in_order", step.in_order);
+  if (step.writers.decided()) j["lanes"] = step.lanes;
+  if (!step.state_stream.empty()) j["state_stream"] = step.state_stream;
+  add_decided(j, "tracks_cursor", step.tracks_cursor);
+  add_decided(j, "redo_safe", step.redo_safe);
+  if (!step.connector.empty()) {
+    j["checkpoint_interval_rows"] = step.checkpoint_interval_rows;
+    j["checkpoint_interval_seconds"] = step.checkpoint_interval_seconds;
+  }
+}
+
 }  // namespace
 
 std::string format_factor(double factor) {
@@ -175,30 +312,8 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
     }
     if (!inputs.empty()) out << " (" << join(inputs) << ")";
     out << '\n';
-    if (id < plan.nodes.size()) {
-      const NodePlan& node_plan = plan.at(id);
-      if (node_plan.partition_eligible) {
-        out << "      eligibility: "
-            << (*node_plan.partition_eligible ? "partition-eligible"
-                                              : "not eligible (" + node_plan.eligibility_reason + ")")
-            << '\n';
-      }
-      if (node_plan.concurrency > 0) {
-        out << "      partitions " << node_plan.partitions << ", concurrency " << node_plan.concurrency
-            << ": " << node_plan.concurrency_reason << '\n';
-        if (node.kind == NodeKind::source && *node_plan.partition_eligible) {
-          out << "      partition_mode " << to_string(node_plan.partition_mode) << '\n';
-        }
-        if (node.kind == NodeKind::sink && node_plan.partitions > 0 &&
-            node.sink().destination.connector.use.value == "postgres") {
-          out << "      copy_flush_bytes " << format_bytes(node_plan.copy_flush_bytes) << '\n';
-        }
-      }
-      if (!node_plan.autotune_note.empty()) {
-        out << "      autotune: " << node_plan.autotune_note << '\n';
-      } else if (node_plan.autotune) {
-        out << "      autotune: " << autotune_text(*node_plan.autotune) << '\n';
-      }
+    if (id < plan.steps.size()) {
+      std::visit([&out](const auto& step) { print_step(out, step); }, plan.steps[id]);
     }
     for (const auto& remark : node.remarks) out << "      remark: " << remark << '\n';
     if (overlay) {
@@ -206,6 +321,13 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
     }
   }
   if (plan.parallelism) out << "\nparallelism: " << describe_decision(*plan.parallelism) << '\n';
+  const RunStep& run = plan.run;
+  if (run.arena_threads.decided()) out << "threads " << run.arena_threads.value << ": " << run.arena_threads.reason << '\n';
+  if (run.state_in_destination.decided()) {
+    out << "state: backend " << run.state.backend.value << ", in the destination "
+        << yes_no(run.state_in_destination.value) << ": " << run.state_in_destination.reason << "; max_retries "
+        << run.max_retries << (run.dry_run ? "; dry run" : "") << '\n';
+  }
   return out.str();
 }
 
@@ -285,34 +407,20 @@ nlohmann::json plan_to_json(const PhysicalPlan& plan) {
         break;
       }
     }
-    if (id < plan.nodes.size()) {
-      const NodePlan& node_plan = plan.at(id);
-      if (node_plan.partition_eligible) {
-        j["partition_eligible"] = *node_plan.partition_eligible;
-        if (!node_plan.eligibility_reason.empty()) j["eligibility_reason"] = node_plan.eligibility_reason;
-      }
-      if (node_plan.concurrency > 0) {
-        j["partitions"] = node_plan.partitions;
-        j["concurrency"] = node_plan.concurrency;
-        j["concurrency_reason"] = node_plan.concurrency_reason;
-        if (node.kind == NodeKind::source) j["partition_mode"] = to_string(node_plan.partition_mode);
-        if (node.kind == NodeKind::sink) j["copy_flush_bytes"] = node_plan.copy_flush_bytes;
-      }
-      if (node_plan.autotune) {
-        const AutotuneCandidates& c = *node_plan.autotune;
-        nlohmann::json modes = nlohmann::json::array();
-        for (auto mode : c.partition_mode) modes.push_back(to_string(mode));
-        j["autotune"] = {{"parallelism", c.parallelism},
-                         {"partition_mode", modes},
-                         {"copy_flush_bytes", c.copy_flush_bytes},
-                         {"pinned", c.pinned}};
-      }
-      if (!node_plan.autotune_note.empty()) j["autotune_note"] = node_plan.autotune_note;
+    if (id < plan.steps.size()) {
+      nlohmann::json step = nlohmann::json::object();
+      std::visit([&step](const auto& typed) { add_step_json(step, typed); }, plan.steps[id]);
+      j["step"] = step;
     }
     j["remarks"] = node.remarks;
     nodes.push_back(j);
   }
   out["nodes"] = nodes;
+  const RunStep& run = plan.run;
+  nlohmann::json run_json = {{"max_retries", run.max_retries}, {"dry_run", run.dry_run}};
+  add_decided(run_json, "arena_threads", run.arena_threads);
+  add_decided(run_json, "state_in_destination", run.state_in_destination);
+  out["run"] = run_json;
   nlohmann::json edges = nlohmann::json::array();
   for (const auto& edge : graph.edges()) {
     nlohmann::json e = {{"from", edge.from}, {"to", edge.to}};
@@ -322,6 +430,33 @@ nlohmann::json plan_to_json(const PhysicalPlan& plan) {
   out["edges"] = edges;
   return out;
 }
+
+namespace {
+
+// "× 4 readers" and the like: the parallel copies a node runs, once decided.
+std::string dot_counts(const Step& step) {
+  auto copies = [](int n, const char* what) {
+    return n > 1 ? "\n× " + std::to_string(n) + " " + what : std::string();
+  };
+  std::string text;
+  if (const auto* source = std::get_if<SourceStep>(&step)) {
+    if (source->readers.decided()) text = copies(source->readers.value, "readers");
+    else if (source->partitions.decided()) text = copies(source->partitions.value, "partitions");
+    if (source->tuned.value) text += "\nautotuned";
+  } else if (const auto* transform = std::get_if<TransformStep>(&step)) {
+    if (transform->copies.decided()) text = copies(transform->copies.value, "copies");
+    if (transform->concurrency.decided()) text += "\nconcurrency " + std::to_string(transform->concurrency.value);
+  } else if (const auto* router = std::get_if<RouterStep>(&step)) {
+    if (router->outputs.decided()) text = copies(router->outputs.value, "lanes");
+    if (router->concurrency.decided()) text += "\nconcurrency " + std::to_string(router->concurrency.value);
+  } else if (const auto* sink = std::get_if<SinkStep>(&step)) {
+    if (sink->writers.decided()) text = copies(sink->writers.value, "writers");
+    else if (sink->partitions.decided()) text = copies(sink->partitions.value, "partitions");
+  }
+  return text;
+}
+
+}  // namespace
 
 std::string print_plan_dot(const PhysicalPlan& plan) {
   const LogicalGraph& graph = plan.graph;
@@ -373,7 +508,7 @@ std::string print_plan_dot(const PhysicalPlan& plan) {
         case NodeKind::transform: {
           const TransformSpec& spec = node.transform().spec;
           text = "transform " + spec.use.value;
-          if (spec.use.value == "sql") text += "\n" + shorten(spec.config.string_or("query", ""));
+          if (spec.config.has("query")) text += "\n" + shorten(spec.config.string_or("query", ""));
           fill = "#fef9c3";
           break;
         }
@@ -391,11 +526,7 @@ std::string print_plan_dot(const PhysicalPlan& plan) {
           break;
       }
       text = "%" + std::to_string(id) + " " + text;
-      if (id < plan.nodes.size() && plan.at(id).concurrency > 0) {
-        const NodePlan& node_plan = plan.at(id);
-        if (node_plan.partitions > 1) text += "\n× " + std::to_string(node_plan.partitions) + " partitions";
-        text += "\nconcurrency " + std::to_string(node_plan.concurrency);
-      }
+      if (id < plan.steps.size()) text += dot_counts(plan.steps[id]);
       out << "    n" << id << " [label=\"" << label(redact_secrets(text)) << "\", fillcolor=\"" << fill
           << "\"];\n";
     }

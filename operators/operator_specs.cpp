@@ -4,11 +4,24 @@
 #include <algorithm>
 
 namespace rbc {
+namespace {
+
+std::string validate_keeps_state(const Config& config) {
+  auto rules = config.values.find("rules");
+  if (rules == config.values.end() || !rules->is_array()) return {};
+  for (const auto& rule : *rules) {
+    if (rule.is_object() && rule.contains("assert_unique")) return "assert_unique keeps state across batches";
+  }
+  return {};
+}
+
+}  // namespace
 
 const std::vector<OperatorSpec>& operator_specs() {
   static const std::vector<OperatorSpec> specs = {
       {"sql", "SELECT <expressions> FROM input [WHERE <predicate>]", {"query"}, {"query"}},
-      {"validate", "assert_not_null, assert_regex, assert_range, assert_unique rules", {"rules"}, {"rules"}},
+      {"validate", "assert_not_null, assert_regex, assert_range, assert_unique rules", {"rules"}, {"rules"},
+       validate_keeps_state},
   };
   return specs;
 }

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "graph/config.h"
+
 namespace rbc {
 
 struct OperatorSpec {
@@ -13,6 +15,9 @@ struct OperatorSpec {
   std::string summary;
   std::vector<std::string> config_keys;
   std::vector<std::string> required_keys;
+  // Why an instance configured so keeps state across batches (so it must see its
+  // stream's rows serially, or one hash lane's keys per copy); "" when it keeps none.
+  std::string (*keeps_state)(const Config& config) = nullptr;
 };
 
 const std::vector<OperatorSpec>& operator_specs();

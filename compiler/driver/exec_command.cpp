@@ -106,6 +106,7 @@ int run_exec(const ExecArguments& args) {
     catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds, /*keep_for_run=*/true);
     request.options.catalog = catalog.get();
   }
+  request.options.dry_run = args.dry_run;
   Compilation compilation = compile_pipeline(request);
   catalog.reset();  // hands its connections to the run: the sources' leaders take them
   if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;

@@ -1,102 +1,163 @@
 // concurrency: first the hard bounds (a file has one writer, a stateful operator runs
 // serially, only eligible streams fan out), then the heuristic or a pin picks inside
-// them; every choice is stored on its node with the reason. Also records the
-// autotuner's candidate sets (SPEC section 4) so that `rbc compile` shows them.
+// them; every choice is stored on its node's step with the reason. Each step also gets
+// what its node reads, computes or writes, from the settled pipeline model, so that the
+// runtime never reads the pipeline itself. Records the autotuner's candidate sets
+// (docs/autotune.md) so that `rbc compile` shows them.
 #include <algorithm>
 #include <cmath>
 
 #include "compiler/passes/passes.h"
 #include "connectors/specs/connector_specs.h"
 #include "graph/units.h"
+#include "operators/operator_specs.h"
 
 namespace rbc {
 namespace {
 
-// Keeps state across batches, so it must see every row of its stream in one place.
-bool is_stateful(const TransformSpec& spec) {
-  if (spec.use.value != "validate") return false;
-  const auto& rules = spec.config.values.find("rules");
-  if (rules == spec.config.values.end() || !rules->is_array()) return false;
-  return std::any_of(rules->begin(), rules->end(), [](const nlohmann::json& rule) {
-    return rule.is_object() && rule.contains("assert_unique");
-  });
+// The destination whose options the source and the operators of a stream work under
+// (on_data_error, the dead-letter file): the first sink the node feeds.
+const DestinationSpec* first_destination_after(const LogicalGraph& graph, NodeId id) {
+  for (NodeId next : graph.reachable_from(id)) {
+    if (graph.node(next).kind == NodeKind::sink) return &graph.node(next).sink().destination;
+  }
+  return nullptr;
+}
+
+std::string dlq_path_of(const PipelineInfo& info, const DestinationSpec* destination) {
+  if (destination != nullptr && destination->dlq_path.present && !destination->dlq_path.value.empty())
+    return destination->dlq_path.value;
+  return info.name.value + ".dlq.jsonl";
 }
 
 void plan_source(PhysicalPlan& plan, NodeId id) {
   const ParallelismDecision& decision = *plan.parallelism;
-  const AutotuneSpec& autotune = plan.graph.info.resources.autotune;
-  NodePlan& node = plan.at(id);
-  if (node.partition_eligible.value_or(false)) {
+  const PipelineInfo& info = plan.graph.info;
+  const AutotuneSpec& autotune = info.resources.autotune;
+  const SourceNode& source = plan.graph.node(id).source();
+  SourceStep& step = plan.step<SourceStep>(id);
+  step.connector = source.connector.use.value;
+  step.config = source.connector.config;
+  const ConnectorSpec* connector = find_connector_spec(step.connector);
+  step.partitioned_reads = connector != nullptr && connector->partitioned_reads;
+  step.stream = source.stream.name.value;
+  step.sync_mode = source.stream.sync_mode.value;
+  step.columns = source.stream.columns.value;
+  step.declared_schema = source.stream.declared_schema;
+  step.partition_key = source.stream.partition_key.value;
+  step.cursor_field = source.stream.cursor_field.value;
+  step.tie_breaker_field = source.stream.tie_breaker_field.value;
+  const DestinationSpec* destination = first_destination_after(plan.graph, id);
+  if (destination != nullptr) step.on_data_error = destination->on_data_error.value;
+  step.dlq_path = dlq_path_of(info, destination);
+  step.max_batch_bytes = std::max<int64_t>(1, info.resources.max_batch_bytes.value);
+  step.max_inflight_batches = static_cast<int>(std::max<int64_t>(1, info.resources.max_inflight_batches.value));
+
+  if (step.eligible.value_or(false)) {
     if (autotune.pin_parallelism.present) {
-      node.partitions = static_cast<int>(autotune.pin_parallelism.value);
-      node.concurrency_reason = "pinned by autotune.pin_parallelism; at most effective_parallelism " +
-                                std::to_string(decision.effective) + " run at once";
+      step.partitions.set(static_cast<int>(autotune.pin_parallelism.value), "pinned by autotune.pin_parallelism");
+    } else if (decision.manual) {
+      step.partitions.set(decision.effective, "parallelism: " + std::to_string(decision.effective) +
+                                                  " is honoured as written");
     } else {
-      node.partitions = std::min(decision.per_stream_target, decision.effective);
-      node.concurrency_reason = "partition-eligible: min(per_stream_target " +
-                                std::to_string(decision.per_stream_target) + ", effective_parallelism " +
-                                std::to_string(decision.effective) + ")";
+      step.partitions.set(std::min(decision.per_stream_target, decision.effective),
+                          "partition-eligible: min(per_stream_target " + std::to_string(decision.per_stream_target) +
+                              ", effective_parallelism " + std::to_string(decision.effective) + ")");
     }
   } else {
-    node.partitions = 1;
-    node.concurrency_reason = "one reader: " + node.eligibility_reason;
+    step.partitions.set(1, "one reader: " + step.eligibility_reason);
   }
-  node.concurrency = node.partitions;
-  if (autotune.pin_source_partition_mode.present)
-    node.partition_mode = autotune.pin_source_partition_mode.value;
-}
-
-void plan_transform(PhysicalPlan& plan, NodeId id, int partitions) {
-  NodePlan& node = plan.at(id);
-  node.partitions = partitions;
-  if (is_stateful(plan.graph.node(id).transform().spec)) {
-    node.concurrency = 1;
-    node.concurrency_reason = "serial: assert_unique keeps state across batches";
-    plan.graph.node(id).remarks.push_back("runs serially: assert_unique keeps state across batches");
+  if (autotune.pin_source_partition_mode.present) {
+    step.partition_mode.set(autotune.pin_source_partition_mode.value, "pinned by autotune.pin_source_partition_mode");
   } else {
-    node.concurrency = plan.parallelism->effective;
-    node.concurrency_reason = "stateless: up to effective_parallelism batches at once";
+    step.partition_mode.set(PartitionMode::mod, step.eligible.value_or(false)
+                                                    ? "default: mod(key, N) = i needs no key bounds"
+                                                    : "default (one reader reads everything)");
   }
 }
 
-void plan_router(PhysicalPlan& plan, NodeId id, int partitions) {
-  NodePlan& node = plan.at(id);
-  node.partitions = partitions;
-  node.concurrency = plan.parallelism->effective;
-  node.concurrency_reason = "stateless: up to effective_parallelism batches at once";
+void plan_transform(PhysicalPlan& plan, NodeId id) {
+  const PipelineInfo& info = plan.graph.info;
+  const TransformSpec& spec = plan.graph.node(id).transform().spec;
+  TransformStep& step = plan.step<TransformStep>(id);
+  step.op = spec.use.value;
+  step.config = spec.config;
+  const DestinationSpec* destination = first_destination_after(plan.graph, id);
+  if (destination != nullptr) step.on_data_error = destination->on_data_error.value;
+  step.dlq_path = dlq_path_of(info, destination);
+
+  const OperatorSpec* operator_spec = find_operator_spec(step.op);
+  std::string keeps_state =
+      operator_spec != nullptr && operator_spec->keeps_state ? operator_spec->keeps_state(spec.config) : "";
+  if (!keeps_state.empty()) {
+    step.stateful.set(true, keeps_state);
+    step.concurrency.set(1, "serial: " + keeps_state);
+    plan.graph.node(id).remarks.push_back("runs serially: " + keeps_state);
+  } else {
+    step.stateful.set(false, "keeps no state across batches");
+    step.concurrency.set(plan.parallelism->effective,
+                         "stateless: up to effective_parallelism " + std::to_string(plan.parallelism->effective) +
+                             " batches at once");
+  }
+}
+
+void plan_router(PhysicalPlan& plan, NodeId id) {
+  const RouterNode& router = plan.graph.node(id).router();
+  RouterStep& step = plan.step<RouterStep>(id);
+  step.mode = router.mode;
+  step.keys = router.keys;
+  step.predicates = router.predicates;
+  step.concurrency.set(plan.parallelism->effective, "stateless: up to effective_parallelism " +
+                                                        std::to_string(plan.parallelism->effective) +
+                                                        " batches at once");
 }
 
 // A flush threshold the user chose: autotune.pin_copy_flush_bytes, else the destination's
 // own copy_flush_bytes (clamped as the writers clamp it).
-std::optional<int64_t> flush_pin(const PhysicalPlan& plan, const DestinationSpec& destination) {
+std::optional<std::pair<int64_t, std::string>> flush_pin(const PhysicalPlan& plan,
+                                                         const DestinationSpec& destination) {
   const auto& pin = plan.graph.info.resources.autotune.pin_copy_flush_bytes;
-  if (pin.present) return pin.value;
+  if (pin.present) return std::make_pair(pin.value, std::string("pinned by autotune.pin_copy_flush_bytes"));
   auto it = destination.connector.config.values.find("copy_flush_bytes");
   if (it == destination.connector.config.values.end()) return std::nullopt;
   std::optional<int64_t> bytes;
   if (it->is_number()) bytes = static_cast<int64_t>(it->get<double>());
   if (it->is_string()) bytes = parse_byte_size(it->get<std::string>());
   if (!bytes) return std::nullopt;
-  return std::clamp<int64_t>(*bytes, 4096, int64_t{32} << 20);
+  return std::make_pair(std::clamp<int64_t>(*bytes, 4096, int64_t{32} << 20),
+                        std::string("the destination's copy_flush_bytes"));
 }
 
-void plan_sink(PhysicalPlan& plan, NodeId id, int partitions) {
-  const DestinationSpec& destination = plan.graph.node(id).sink().destination;
+bool writes_in_parallel(const DestinationSpec& destination) {
   const ConnectorSpec* spec = find_connector_spec(destination.connector.use.value);
-  NodePlan& node = plan.at(id);
-  if (spec != nullptr && spec->parallel_writes) {
-    node.partitions = partitions;
-    node.concurrency = partitions;
-    node.concurrency_reason = "one writer per partition, each with its own connection";
+  return spec != nullptr && spec->parallel_writes;
+}
+
+void plan_sink(PhysicalPlan& plan, NodeId id, int lanes) {
+  const PipelineInfo& info = plan.graph.info;
+  const SinkNode& sink = plan.graph.node(id).sink();
+  const DestinationSpec& destination = sink.destination;
+  SinkStep& step = plan.step<SinkStep>(id);
+  step.connector = destination.connector.use.value;
+  step.config = destination.connector.config;
+  step.target = sink.target;
+  step.write_mode = destination.write_mode.value;
+  step.primary_key = destination.primary_key.value;
+  step.on_data_error = destination.on_data_error.value;
+  step.schema_evolution = destination.schema_evolution.value;
+  step.checkpoint_interval_rows = info.resources.checkpoint_interval_rows.value;
+  step.checkpoint_interval_seconds = info.resources.checkpoint_interval_seconds.value;
+  step.writes_in_parallel = writes_in_parallel(destination);
+  if (step.writes_in_parallel) {
+    step.partitions.set(lanes, "one writer per partition, each with its own connection");
     if (auto pin = flush_pin(plan, destination)) {
-      node.copy_flush_bytes = *pin;
-      node.copy_flush_pinned = true;
+      step.flush_bytes.set(pin->first, pin->second);
+      step.flush_pinned = true;
+    } else {
+      step.flush_bytes.set(kDefaultCopyFlushBytes, "default");
     }
   } else {
-    node.partitions = 1;
-    node.concurrency = 1;
-    node.concurrency_reason =
-        "one writer: a " + destination.connector.use.value + " destination is written in order";
+    step.partitions.set(1, "one writer: a " + step.connector + " destination is written in order");
   }
 }
 
@@ -105,31 +166,30 @@ std::vector<const DestinationSpec*> parallel_destinations(const LogicalGraph& gr
   std::vector<const DestinationSpec*> out;
   for (NodeId id : graph.reachable_from(source)) {
     const LogicalNode& node = graph.node(id);
-    if (node.kind != NodeKind::sink) continue;
-    const ConnectorSpec* spec = find_connector_spec(node.sink().destination.connector.use.value);
-    if (spec != nullptr && spec->parallel_writes) out.push_back(&node.sink().destination);
+    if (node.kind == NodeKind::sink && writes_in_parallel(node.sink().destination))
+      out.push_back(&node.sink().destination);
   }
   return out;
 }
 
 void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
   const AutotuneSpec& autotune = plan.graph.info.resources.autotune;
-  NodePlan& node = plan.at(id);
+  SourceStep& step = plan.step<SourceStep>(id);
   if (!autotune.enabled.value) {
-    node.autotune_note = "disabled (autotune.enabled: false): baseline values";
+    step.autotune_note = "disabled (autotune.enabled: false): baseline values";
     return;
   }
   AutotuneCandidates candidates;
-  if (node.partition_eligible.value_or(false)) {
+  if (step.eligible.value_or(false)) {
     if (autotune.pin_parallelism.present) {
       candidates.parallelism = {autotune.pin_parallelism.value};
       candidates.pinned.push_back("parallelism");
     } else if (plan.parallelism->manual) {
       // `parallelism: N` is the user's choice too: the tuner keeps the plan's partitions.
-      candidates.parallelism = {node.partitions};
+      candidates.parallelism = {step.partitions.value};
       candidates.pinned.push_back("parallelism");
     } else {
-      int64_t p0 = node.partitions;
+      int64_t p0 = step.partitions.value;
       int64_t cap = plan.parallelism->cap;
       candidates.parallelism = {std::max<int64_t>(1, p0 / 2), p0,
                                 std::min<int64_t>(cap, std::llround(static_cast<double>(p0) * 1.5))};
@@ -147,7 +207,7 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
   auto destinations = parallel_destinations(plan.graph, id);
   if (!destinations.empty()) {
     if (auto pin = flush_pin(plan, *destinations.front())) {
-      candidates.copy_flush_bytes = {*pin};
+      candidates.copy_flush_bytes = {pin->first};
       candidates.pinned.push_back("copy_flush_bytes");
     } else {
       candidates.copy_flush_bytes = {int64_t{4} << 20, int64_t{8} << 20, int64_t{16} << 20};
@@ -156,13 +216,13 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
   bool something_to_tune = candidates.parallelism.size() > 1 || candidates.partition_mode.size() > 1 ||
                            candidates.copy_flush_bytes.size() > 1;
   if (!something_to_tune) {
-    node.autotune_note =
+    step.autotune_note =
         candidates.pinned.empty()
             ? "nothing to tune: " +
-                  (node.eligibility_reason.empty() ? std::string("no knob applies") : node.eligibility_reason)
+                  (step.eligibility_reason.empty() ? std::string("no knob applies") : step.eligibility_reason)
             : "nothing to tune: every knob is pinned";
   }
-  node.autotune = std::move(candidates);
+  step.autotune = std::move(candidates);
 }
 
 }  // namespace
@@ -170,22 +230,23 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
 Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   if (!plan.parallelism) return Status::internal("concurrency runs after parallelism");
   const LogicalGraph& graph = plan.graph;
+  std::vector<int> lanes(graph.node_count(), 1);  // the stream slices each node sees
   for (NodeId id : graph.topological_order()) {
-    int partitions = 1;
     for (NodeId pred : graph.predecessors(id)) {
       // A hash router's outputs are its own lanes: each downstream partition owns its keys.
       const LogicalNode& input = graph.node(pred);
       bool hash_router = input.kind == NodeKind::router && input.router().mode == RouterNode::Mode::hash;
-      partitions = std::max(partitions, hash_router ? input.router().partitions : plan.at(pred).partitions);
+      lanes[id] = std::max(lanes[id], hash_router ? std::max(1, input.router().partitions) : lanes[pred]);
     }
     switch (graph.node(id).kind) {
       case NodeKind::source:
         plan_source(plan, id);
+        lanes[id] = plan.step<SourceStep>(id).partitions.value;
         record_autotune_candidates(plan, id);
         break;
-      case NodeKind::transform: plan_transform(plan, id, partitions); break;
-      case NodeKind::router: plan_router(plan, id, partitions); break;
-      case NodeKind::sink: plan_sink(plan, id, partitions); break;
+      case NodeKind::transform: plan_transform(plan, id); break;
+      case NodeKind::router: plan_router(plan, id); break;
+      case NodeKind::sink: plan_sink(plan, id, lanes[id]); break;
     }
   }
   return Status::ok();

@@ -26,9 +26,9 @@ std::string partition_ineligibility_reason(const LogicalGraph& graph, NodeId sou
 Status EligibilityPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
     std::string reason = partition_ineligibility_reason(plan.graph, id);
-    NodePlan& node_plan = plan.at(id);
-    node_plan.partition_eligible = reason.empty();
-    node_plan.eligibility_reason = reason;
+    SourceStep& step = plan.step<SourceStep>(id);
+    step.eligible = reason.empty();
+    step.eligibility_reason = reason;
     if (!reason.empty()) plan.graph.node(id).remarks.push_back("not partition-eligible: " + reason);
   }
   return Status::ok();

@@ -12,7 +12,7 @@ Status ParallelismPass::run(PhysicalPlan& plan, PassContext& context) {
   if (cores <= 0) cores = static_cast<int>(std::thread::hardware_concurrency());
   int eligible = 0;
   for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
-    if (plan.at(id).partition_eligible.value_or(false)) ++eligible;
+    if (plan.step<SourceStep>(id).eligible.value_or(false)) ++eligible;
   }
   plan.parallelism = plan_base_target(cores, eligible);
   return Status::ok();

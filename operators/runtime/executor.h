@@ -1,6 +1,9 @@
 // Runs a PhysicalPlan: prepares every destination and source once (the leader step),
 // lowers the plan to a oneTBB flow graph, runs it inside a task_arena sized by the plan,
-// and commits or abandons the sinks. See executor.cpp for the shape of the graph.
+// and commits or abandons the sinks, retrying a failed attempt where that is safe.
+// The runtime follows the plan's steps and decides nothing of its own: run_plan.cpp
+// (attempts), execution.cpp (one attempt), flow_graph_builder.h (the graph's shape),
+// source_/transform_/router_/sink_runner.cpp (one runner per node kind).
 #pragma once
 
 #include <atomic>
@@ -45,18 +48,8 @@ struct RunOptions {
   size_t max_batch_rows = 0;
 };
 
-// Never throws; every failure is in RunReport::error.
+// Never throws; every failure is in RunReport::error. The plan must have been compiled
+// for the same kind of run (CompileOptions::dry_run == options.dry_run).
 RunReport run_plan(const PhysicalPlan& plan, const RunOptions& options = {});
-
-// Concurrency of the task_arena a plan runs in: one thread per reader and writer, since
-// those block in I/O and must not take compute workers away, plus the compute workers
-// (effective_parallelism) when the plan has transforms or routers.
-int arena_concurrency(const PhysicalPlan& plan, bool dry_run = false);
-
-// Why the autotuner will not probe a source stream ("" when it will), and how many
-// readers the stream is opened with when it will (the largest parallelism candidate;
-// 0 when it will not).
-std::string why_not_tuned(const PhysicalPlan& plan, NodeId source, bool dry_run);
-int tuned_readers(const PhysicalPlan& plan, NodeId source, bool dry_run);
 
 }  // namespace rbc

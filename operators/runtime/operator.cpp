@@ -40,9 +40,9 @@ class ValidateOperator final : public Operator {
   std::shared_ptr<const Schema> schema_;
 };
 
-Result<std::unique_ptr<Operator>> make_sql(const TransformSpec& spec, const Schema& input) {
-  auto query = spec.config.values.find("query");
-  if (query == spec.config.values.end() || !query->is_string()) {
+Result<std::unique_ptr<Operator>> make_sql(const Config& config, const Schema& input) {
+  auto query = config.values.find("query");
+  if (query == config.values.end() || !query->is_string()) {
     return Status::invalid("sql: config.query must be a string");
   }
   const std::string text = query->get<std::string>();
@@ -58,14 +58,13 @@ Result<std::unique_ptr<Operator>> make_sql(const TransformSpec& spec, const Sche
 
 }  // namespace
 
-Result<std::unique_ptr<Operator>> make_operator(const TransformSpec& spec,
+Result<std::unique_ptr<Operator>> make_operator(const std::string& use, const Config& config,
                                                 std::shared_ptr<const Schema> input,
                                                 const OperatorContext& context) {
-  const std::string& use = spec.use.value;
-  if (use == "sql") return make_sql(spec, *input);
+  if (use == "sql") return make_sql(config, *input);
   if (use == "validate") {
     ValidateOptions options{context.on_data_error, context.dlq_path, context.pipeline, context.stream};
-    RBC_ASSIGN_OR_RETURN(auto validator, Validator::make(spec.config.values, input, options));
+    RBC_ASSIGN_OR_RETURN(auto validator, Validator::make(config.values, input, options));
     return std::unique_ptr<Operator>(new ValidateOperator(std::move(validator), std::move(input)));
   }
   return Status::invalid("unknown transform '" + use + "'");

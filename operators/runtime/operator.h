@@ -1,12 +1,12 @@
 // The runtime face of a transform: the flow-graph builder only knows Operator, and the
-// factory below is the one place that maps a TransformSpec's `use:` to an implementation
+// factory below is the one place that maps a transform step's operator name to an implementation
 // (the SQL engine in operators/sql, the rule checker in operators/validate).
 //
 // Adding an operator:
 //   1. implement it in its own operators/<name>/ folder over Batches, returning Status;
 //   2. add its entry (config keys) to operators/operator_specs.cpp;
 //   3. wrap it in an Operator in operators/runtime/operator.cpp and add one line to make_operator;
-//   4. if it keeps state across batches, say so in stateful() and in the concurrency pass;
+//   4. if it keeps state across batches, say so in stateful() and in its spec's keeps_state;
 //   5. add a unit test and an end-to-end tests/cli/exec_*.sh run.
 #pragma once
 
@@ -45,9 +45,9 @@ struct OperatorContext {
   std::string dlq_path;  // resolved: destination.dlq_path or "<pipeline>.dlq.jsonl"
 };
 
-// Builds the operator for `spec` over batches of schema `input`; an unknown `use`, a
-// query that does not compile or a bad rule is an error naming the problem.
-Result<std::unique_ptr<Operator>> make_operator(const TransformSpec& spec,
+// Builds the operator named `use` with `config` over batches of schema `input`; an
+// unknown name, a query that does not compile or a bad rule is an error naming the problem.
+Result<std::unique_ptr<Operator>> make_operator(const std::string& use, const Config& config,
                                                 std::shared_ptr<const Schema> input,
                                                 const OperatorContext& context);
 

@@ -440,16 +440,18 @@ struct GeneratorRun {
   PhysicalPlan plan;
   RunOptions options;
 
-  GeneratorRun(uint64_t rows, int sink_writers) {
+  GeneratorRun(uint64_t rows, int sink_writers, bool dry_run = false) {
     testing::PlanBuilder builder(3);
-    builder.source(2);
+    builder.source(2, "generator", {{"rows", rows}, {"columns", {{{"id", "int64"}}, {{"v", "text"}}}}});
     builder.sink(sink_writers);
-    plan = builder.plan;
-    auto& source = std::get<SourceNode>(plan.graph.node(0).body);
-    source.connector.use.value = "generator";
-    source.connector.config.values = {{"rows", rows}, {"columns", {{{"id", "int64"}}, {{"v", "text"}}}}};
-    plan.at(0).autotune = candidates({1, 2, 3}, {PartitionMode::mod, PartitionMode::range});
+    plan = builder.build(dry_run, [](PhysicalPlan& plan) {
+      SourceStep& source = plan.step<SourceStep>(0);
+      source.eligible = true;
+      source.autotune = candidates({1, 2, 3}, {PartitionMode::mod, PartitionMode::range});
+      source.autotune_note.clear();
+    });
     options = testing::scripted_options(unused, sink);
+    options.dry_run = dry_run;
     options.make_source = nullptr;  // the real generator
     options.max_batch_rows = 4096;
     sink.source = nullptr;
@@ -505,8 +507,7 @@ TEST(Autotune, AFailureWhileProbingStopsTheRunWithThatError) {
 }
 
 TEST(Autotune, DryRunKeepsTheBaseline) {
-  GeneratorRun run(1000000, 1);
-  run.options.dry_run = true;
+  GeneratorRun run(1000000, 1, /*dry_run=*/true);
   RunReport report = run_plan(run.plan, run.options);
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   ASSERT_EQ(report.autotune.size(), 1u);

@@ -28,7 +28,7 @@ TEST(Executor, SequencerRestoresOrderBeforeSingleWriter) {
   source.rows = 5000;
   source.batch_rows = 7;
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   ASSERT_EQ(sink.ids.size(), 1u);
   EXPECT_EQ(sink.ids[0], iota_ids(5000));
@@ -55,7 +55,7 @@ TEST(Executor, InFlightBatchesStayWithinTheBound) {
   source.batch_rows = 10;
   SinkScript sink;
   sink.delay = std::chrono::microseconds(300);  // a slow sink must slow the source
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   EXPECT_EQ(sink.ids[0], iota_ids(2000));
   EXPECT_LE(source.peak_in_flight.load(), 3);
@@ -74,7 +74,7 @@ TEST(Executor, BoundHoldsPerPartitionWithParallelWriters) {
   source.batch_rows = 10;
   SinkScript sink;
   sink.delay = std::chrono::microseconds(100);
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   EXPECT_LE(source.peak_in_flight.load(), 3 * 2);
   ASSERT_EQ(sink.ids.size(), 3u);
@@ -100,7 +100,7 @@ TEST(Executor, HashRouterKeepsEveryRow) {
   source.rows = 4000;
   source.batch_rows = 50;
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   std::vector<int64_t> all = sink.ids[0];
   std::sort(all.begin(), all.end());
@@ -118,7 +118,7 @@ TEST(Executor, SourceErrorCancelsAndNamesTheNode) {
   source.rows = 100000;
   source.fail_at_batch = 5;
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   ASSERT_TRUE(report.error->node.has_value());
   EXPECT_EQ(*report.error->node, 0u);
@@ -139,7 +139,7 @@ TEST(Executor, SinkWriteErrorNamesTheSinkAndAbandons) {
   SourceScript source;
   SinkScript sink;
   sink.fail_at_batch = 3;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error->to_string(),
             "node %1 (sink scripted \"events_out\") stream \"events\" partition 0: scripted write failure");
@@ -154,7 +154,7 @@ TEST(Executor, PrepareFailureAbortsBeforeAnyReaderOpens) {
   SourceScript source;
   SinkScript sink;
   sink.fail_prepare = true;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(*report.error->node, 1u);
   EXPECT_NE(report.error->message.find("prepare: scripted prepare failure"), std::string::npos);
@@ -172,7 +172,7 @@ TEST(Executor, OpenFailureNamesTheFirstFailingLaneAndAbortsTheOpenedWriters) {
   SourceScript source;
   SinkScript sink;
   sink.fail_open = {1, 3};  // writer 3 fails first in time
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(*report.error->node, 1u);
   EXPECT_EQ(report.error->partition, 1);
@@ -194,7 +194,7 @@ TEST(Executor, WritersFinishWritingAtOnce) {
   SourceScript source;
   SinkScript sink;
   sink.await_finishing = 4;  // each waits until all four are finishing
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   EXPECT_EQ(sink.finishing.load(), 4);
   EXPECT_FALSE(sink.finish_timed_out.load());
@@ -211,7 +211,7 @@ TEST(Executor, ACommitFailureStopsTheCommitsAndAbortsTheRest) {
   SourceScript source;
   SinkScript sink;
   sink.fail_commit = {2, 1};
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(*report.error->node, 1u);
   EXPECT_EQ(report.error->partition, 1);
@@ -230,7 +230,7 @@ TEST(Executor, ValidateFailureNamesTheTransform) {
   builder.sink(1);
   SourceScript source;
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(*report.error->node, 1u);
   EXPECT_NE(report.error->message.find("assert_range(id <= 500)"), std::string::npos)
@@ -253,7 +253,7 @@ TEST(Executor, CancelRequestStopsTheRun) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     cancel.store(true);
   });
-  RunReport report = run_plan(builder.plan, options);
+  RunReport report = run_plan(builder.build(), options);
   trigger.join();
   ASSERT_FALSE(report.ok());
   EXPECT_TRUE(report.cancelled_by_signal);
@@ -272,7 +272,7 @@ TEST(Executor, DryRunReadsTheFirstRowsAndWritesNothing) {
   RunOptions options = scripted_options(source, sink);
   options.dry_run = true;
   options.limit = 6;
-  RunReport report = run_plan(builder.plan, options);
+  RunReport report = run_plan(builder.build(/*dry_run=*/true), options);
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   EXPECT_FALSE(sink.prepared);
   ASSERT_EQ(report.dry_run_outputs.size(), 1u);
@@ -285,7 +285,11 @@ TEST(Executor, ArenaCountsComputeAndIoThreads) {
   builder.source(2);
   builder.transform("sql", {{"query", "SELECT id FROM input"}}, 3);
   builder.sink(2);
-  EXPECT_EQ(arena_concurrency(builder.plan), 3 + 2 + 2);
+  const PhysicalPlan& plan = builder.build();
+  EXPECT_EQ(plan.run.arena_threads.value, 3 + 2 + 2);
+  EXPECT_EQ(plan.run.arena_threads.reason,
+            "4 for readers and writers (one each: they block in I/O, the probes' extra ones included) + 3 compute "
+            "workers (effective_parallelism) for transforms and routers");
 }
 
 TEST(RunReport, JsonCarriesTheTelemetryFields) {
@@ -295,7 +299,7 @@ TEST(RunReport, JsonCarriesTheTelemetryFields) {
   SourceScript source;
   source.rows = 10;
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   nlohmann::json json = report_to_json(report);
   for (const char* key :
        {"parallelism_mode", "parallelism_effective", "parallelism_cap", "parallelism_available_cores",

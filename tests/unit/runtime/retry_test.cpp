@@ -37,7 +37,7 @@ TEST(Retry, RetryableSafeErrorRunsTheAttemptAgain) {
   source.fail_at_batch = 5;
   source.fail_retry = transient(true);
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   ASSERT_EQ(report.retries.size(), 1u);
   EXPECT_EQ(report.retries[0].attempt, 1);
@@ -54,7 +54,7 @@ TEST(Retry, UnsafeErrorIsNotRetried) {
   source.fail_at_batch = 5;
   source.fail_retry = transient(false);
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_TRUE(report.retries.empty());
   ASSERT_TRUE(report.error->retry.has_value());
@@ -66,7 +66,7 @@ TEST(Retry, ErrorWithoutDetailIsNotRetried) {
   SourceScript source;
   source.fail_at_batch = 5;
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_TRUE(report.retries.empty());
 }
@@ -77,7 +77,7 @@ TEST(Retry, MaxRetriesZeroMeansNoRetry) {
   source.fail_at_batch = 5;
   source.fail_retry = transient(true);
   SinkScript sink;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_TRUE(report.retries.empty());
 }
@@ -91,7 +91,7 @@ TEST(Retry, NotRetriedAfterAnAppendCommittedRows) {
   source.fail_retry = transient(true);
   SinkScript sink;
   sink.commits_at_checkpoints = true;
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_FALSE(report.ok());
   EXPECT_GT(sink.checkpoints.load(), 0);
   EXPECT_TRUE(report.retries.empty());
@@ -102,7 +102,7 @@ TEST(Retry, CheckpointsAreAskedOnlyUntilTheWriterSaysItCommitsAtTheEnd) {
   builder.plan.graph.info.resources.checkpoint_interval_rows.value = 20;
   SourceScript source;
   SinkScript sink;  // checkpoint() returns false
-  RunReport report = run_plan(builder.plan, scripted_options(source, sink));
+  RunReport report = run_plan(builder.build(), scripted_options(source, sink));
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   EXPECT_EQ(sink.checkpoints.load(), 1);
   EXPECT_EQ(sink.committed.load(), 1);

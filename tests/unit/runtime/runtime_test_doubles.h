@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "compiler/pass.h"
 #include "graph/physical_plan.h"
 #include "operators/runtime/executor.h"
 
@@ -171,7 +172,8 @@ class ScriptedSink final : public Sink {
   SinkScript& script_;
 };
 
-// Builds a plan the way the compiler would, with the given concurrency decisions.
+// Builds a plan the way the compiler would (its concurrency, lanes and commit-protocol
+// passes), with the given counts in place of the heuristic's.
 class PlanBuilder {
  public:
   explicit PlanBuilder(int effective = 4) {
@@ -182,50 +184,78 @@ class PlanBuilder {
     decision.effective = effective;
     plan.parallelism = decision;
   }
-  NodeId source(int partitions) {
+  NodeId source(int partitions, const std::string& use = "scripted", nlohmann::json config = nlohmann::json::object()) {
     SourceNode body;
-    body.connector.use.value = "scripted";
+    body.connector.use.value = use;
+    body.connector.config.values = std::move(config);
     body.stream.name.value = "events";
-    NodeId id = add(NodeKind::source, body, partitions, partitions);
-    return id;
+    return add(NodeKind::source, body, partitions);
   }
   NodeId transform(const std::string& use, nlohmann::json config, int concurrency) {
     TransformNode body;
     body.spec.use.value = use;
     body.spec.config.values = std::move(config);
-    return add(NodeKind::transform, body, last_partitions_, concurrency);
+    return add(NodeKind::transform, body, concurrency);
   }
   NodeId hash_router(std::vector<std::string> keys, int partitions, int concurrency) {
     RouterNode body;
     body.keys = std::move(keys);
     body.partitions = partitions;
-    return add(NodeKind::router, body, last_partitions_, concurrency);
+    return add(NodeKind::router, body, concurrency);
   }
   NodeId sink(int partitions, OnDataError on_data_error = OnDataError::fail) {
     SinkNode body;
     body.destination.connector.use.value = "scripted";
     body.destination.on_data_error.value = on_data_error;
     body.target = "events_out";
-    return add(NodeKind::sink, body, partitions, partitions);
+    return add(NodeKind::sink, body, partitions);
+  }
+
+  // Runs the passes; `adjust` may change the steps before lanes and commit-protocol run.
+  const PhysicalPlan& build(bool dry_run = false, const std::function<void(PhysicalPlan&)>& adjust = {}) {
+    CompileOptions options;
+    options.dry_run = dry_run;
+    DiagnosticEngine diagnostics;
+    PassContext context{options, diagnostics};
+    plan.reset_steps();
+    plan.run.dry_run = dry_run;
+    EXPECT_TRUE(create_pass("concurrency")->run(plan, context).is_ok());
+    for (NodeId id = 0; id < plan.graph.node_count(); ++id) {
+      int count = counts_[id];
+      std::visit(
+          [count](auto& step) {
+            using S = std::decay_t<decltype(step)>;
+            if constexpr (std::is_same_v<S, SourceStep>) {
+              step.partitions.set(count, "test");
+            } else if constexpr (std::is_same_v<S, SinkStep>) {
+              step.partitions.set(count, "test");
+              step.writes_in_parallel = count > 1;
+            } else if constexpr (std::is_same_v<S, TransformStep>) {
+              if (!step.stateful.value) step.concurrency.set(count, "test");
+            } else {
+              step.concurrency.set(count, "test");
+            }
+          },
+          plan.steps[id]);
+    }
+    if (adjust) adjust(plan);
+    EXPECT_TRUE(create_pass("lanes")->run(plan, context).is_ok());
+    EXPECT_TRUE(create_pass("commit-protocol")->run(plan, context).is_ok());
+    return plan;
   }
 
   PhysicalPlan plan;
 
  private:
-  NodeId add(NodeKind kind, std::variant<SourceNode, TransformNode, RouterNode, SinkNode> body,
-             int partitions, int concurrency) {
+  NodeId add(NodeKind kind, std::variant<SourceNode, TransformNode, RouterNode, SinkNode> body, int count) {
     NodeId id = plan.graph.add_node(kind, "events", std::move(body));
     if (last_.has_value()) plan.graph.add_edge(*last_, id);
     last_ = id;
-    last_partitions_ = partitions;
-    NodePlan node;
-    node.partitions = partitions;
-    node.concurrency = concurrency;
-    plan.nodes.push_back(node);
+    counts_.push_back(count);
     return id;
   }
   std::optional<NodeId> last_;
-  int last_partitions_ = 1;
+  std::vector<int> counts_;
 };
 
 inline RunOptions scripted_options(SourceScript& source, SinkScript& sink) {

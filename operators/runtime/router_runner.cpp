@@ -1,0 +1,92 @@
+// The router runner (router_runner.h).
+#include "operators/runtime/router_runner.h"
+
+#include "operators/runtime/clock.h"
+#include "operators/runtime/routing.h"
+
+namespace rbc {
+
+Status RouterRunner::prepare(std::shared_ptr<const Schema> input) {
+  output_schema = input;
+  if (step_.mode == RouterNode::Mode::hash) {
+    for (const auto& key : step_.keys) {
+      int index = input->index_of(key);
+      if (index < 0) return Status::invalid("no key column '" + key + "' in the input");
+      key_columns_.push_back(index);
+    }
+    return Status::ok();
+  }
+  for (const auto& [output, condition] : step_.predicates) {
+    std::string query = "SELECT * FROM input WHERE " + condition;
+    SqlCompileResult compiled = compile_sql(query, *input);
+    if (auto* errors = std::get_if<std::vector<SqlError>>(&compiled))
+      return Status::invalid("output '" + output + "': " + format_sql_error(query, errors->front()));
+    predicates_.emplace_back(output, std::get<CompiledQuery>(std::move(compiled)));
+  }
+  return Status::ok();
+}
+
+void RouterRunner::route(const Msg& envelope) {
+  if (run_.stopped()) return;
+  int64_t start = now_ns();
+  counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
+  counters.in(envelope->batch);
+  try {
+    if (step_.mode == RouterNode::Mode::hash) {
+      route_by_hash(envelope, start);
+    } else {
+      route_by_predicates(envelope, start);
+    }
+  } catch (const std::exception& e) {
+    run_.fail(id(), envelope->lane, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+// Fragment k of batch s gets sequence number s*N+k, so that the lanes' numbers together
+// stay contiguous; the batch's cursor position rides on its last fragment.
+void RouterRunner::route_by_hash(const Msg& envelope, int64_t start) {
+  const int n = step_.outputs.value;
+  std::vector<std::vector<uint32_t>> rows = rows_by_lane(envelope->batch, key_columns_, n);
+  std::vector<Msg> fragments;
+  for (int lane = 0; lane < n; ++lane) {
+    auto fragment = std::make_shared<Envelope>();
+    fragment->batch = take_rows(envelope->batch, rows[lane]);
+    fragment->seq = envelope->seq * n + lane;
+    fragment->lane = lane;
+    fragment->ticket = envelope->ticket;
+    if (lane == n - 1) fragment->position = envelope->position;
+    fragments.push_back(std::move(fragment));
+  }
+  counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+  for (auto& fragment : fragments) run_.emit(*this, std::move(fragment));
+}
+
+// Each named output gets the rows its condition holds for (an empty batch when none),
+// with the input's sequence number; rows no condition holds for are dropped; unlabelled
+// edges get every row.
+void RouterRunner::route_by_predicates(const Msg& envelope, int64_t start) {
+  std::vector<std::pair<const std::string*, Msg>> outputs;
+  for (const auto& [name, query] : predicates_) {
+    Result<Batch> selected = query.evaluate(envelope->batch);
+    if (!selected.is_ok())
+      return run_.fail(id(), envelope->lane, "output '" + name + "': " + selected.status().message());
+    auto fragment = std::make_shared<Envelope>();
+    fragment->batch = std::move(selected).value();
+    fragment->seq = envelope->seq;
+    fragment->lane = envelope->lane;
+    fragment->ticket = envelope->ticket;
+    fragment->position = envelope->position;
+    outputs.emplace_back(&name, std::move(fragment));
+  }
+  counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+  for (const auto& successor : successors) {
+    const Envelope* source = envelope.get();
+    for (const auto& [name, fragment] : outputs) {
+      if (*name == successor.label) source = fragment.get();
+    }
+    counters.out(source->batch);
+    run_.put(run_.runner(successor.node), std::make_shared<Envelope>(*source));
+  }
+}
+
+}  // namespace rbc

@@ -1,0 +1,136 @@
+// The run monitor (run_monitor.h).
+#include "operators/runtime/run_monitor.h"
+
+#include <map>
+
+#include "operators/runtime/clock.h"
+#include "operators/runtime/sink_runner.h"
+#include "operators/runtime/source_runner.h"
+
+namespace rbc {
+
+RunMonitor::RunMonitor(RunContext& run) : run_(run), started_ns_(now_ns()), thread_([this] { loop(); }) {}
+
+void RunMonitor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (done_) return;
+    done_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  if (run_.options().on_progress) {
+    RunProgress last = progress();
+    for (auto& stream : last.streams) stream.done = true;
+    run_.options().on_progress(last);
+  }
+}
+
+void RunMonitor::loop() {
+  const RunOptions& options = run_.options();
+  auto next_progress = std::chrono::steady_clock::now() + options.progress_interval;
+  std::unique_lock lock(mutex_);
+  while (!done_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(50));
+    if (done_) break;
+    if (options.cancel_requested != nullptr && options.cancel_requested->load()) run_.cancel_by_signal();
+    if (options.on_progress && std::chrono::steady_clock::now() >= next_progress) {
+      next_progress += options.progress_interval;
+      lock.unlock();
+      options.on_progress(progress());
+      lock.lock();
+    }
+  }
+}
+
+RunProgress RunMonitor::progress() const {
+  RunProgress progress;
+  progress.elapsed_seconds = static_cast<double>(now_ns() - started_ns_) / 1e9;
+  std::map<std::string, size_t> index;
+  const LogicalGraph& graph = run_.plan().graph;
+  for (const auto& runner : run_.runners()) {
+    const LogicalNode& node = graph.node(runner->id());
+    auto [it, added] = index.emplace(node.stream, progress.streams.size());
+    if (added) progress.streams.push_back({node.stream});
+    StreamProgress& s = progress.streams[it->second];
+    if (node.kind == NodeKind::source) {
+      s.rows_read += runner->counters.rows_out.load();
+      s.bytes_read += runner->counters.bytes_out.load();
+    } else if (node.kind == NodeKind::sink) {
+      s.rows_written += runner->counters.rows_in.load();
+      s.bytes_written += runner->counters.bytes_in.load();
+    }
+  }
+  return progress;
+}
+
+RunReport RunMonitor::report(double seconds) const {
+  const PhysicalPlan& plan = run_.plan();
+  RunReport report;
+  report.pipeline = plan.run.pipeline;
+  report.dry_run = plan.run.dry_run;
+  report.cancelled_by_signal = run_.cancelled_by_signal();
+  report.error = run_.error();
+  report.seconds = seconds;
+  report.arena_concurrency = plan.run.arena_threads.value;
+  report.parallelism = plan.parallelism;
+  std::map<std::string, size_t> stream_index;
+  for (NodeId id : plan.graph.node_ids()) {
+    const LogicalNode& logical = plan.graph.node(id);
+    auto [it, added] = stream_index.emplace(logical.stream, report.streams.size());
+    if (added) {
+      report.streams.push_back({logical.stream});
+      report.streams.back().seconds = seconds;
+    }
+    StreamStats& stream = report.streams[it->second];
+    NodeStats stats;
+    stats.id = id;
+    stats.kind = logical.kind;
+    stats.description = run_.describe(id);
+    stats.stream = logical.stream;
+    if (id < run_.runners().size() && run_.runners()[id]) {
+      const NodeRunner& runner = *run_.runners()[id];
+      stats.copies = std::max<int>(1, static_cast<int>(runner.receivers.size()));
+      std::visit(
+          [&](const auto& step) {
+            using S = std::decay_t<decltype(step)>;
+            if constexpr (std::is_same_v<S, SourceStep>) {
+              const auto& source = static_cast<const SourceRunner&>(runner);
+              stats.concurrency = step.partitions.value;
+              stats.copies = source.readers_opened();
+              report.max_inflight_batches = step.max_inflight_batches;
+              AutotuneEvent event = source.autotune_event();
+              if (source.tuner() != nullptr && event.decided) stats.tuned_concurrency = event.parallelism;
+              report.autotune.push_back(std::move(event));
+            } else if constexpr (std::is_same_v<S, SinkStep>) {
+              stats.concurrency = std::max(1, step.writers.value);
+            } else {
+              stats.concurrency = step.concurrency.value;
+            }
+          },
+          plan.steps[id]);
+      const Counters& c = runner.counters;
+      stats.batches_in = c.batches_in;
+      stats.batches_out = c.batches_out;
+      stats.rows_in = c.rows_in;
+      stats.rows_out = c.rows_out;
+      stats.bytes_in = c.bytes_in;
+      stats.bytes_out = c.bytes_out;
+      stats.busy_seconds = static_cast<double>(c.busy_ns.load()) / 1e9;
+      stats.waiting_seconds = static_cast<double>(c.waiting_ns.load()) / 1e9;
+      stats.rejected_rows = runner.rejected_rows();
+    }
+    if (logical.kind == NodeKind::source) {
+      stream.rows_read += stats.rows_out;
+      stream.bytes_read += stats.bytes_out;
+    } else if (logical.kind == NodeKind::sink) {
+      stream.rows_written += stats.rows_in;
+      stream.bytes_written += stats.bytes_in;
+    }
+    stream.rejected_rows += stats.rejected_rows;
+    report.nodes.push_back(std::move(stats));
+  }
+  return report;
+}
+
+}  // namespace rbc
