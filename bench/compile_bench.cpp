@@ -1,5 +1,5 @@
 // Compile time of a generated pipeline with 200 streams and 20 transforms
-// (SPEC section 6: under 100 ms). Run: build/bench/compile_bench
+// (target: under 100 ms, README.md, Benchmarks). Run: build/bench/compile_bench
 #include <benchmark/benchmark.h>
 
 #include <filesystem>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPEC §6: PostgreSQL -> PostgreSQL full refresh of 2M rows (8 columns, ~140 B/row).
+# PostgreSQL -> PostgreSQL full refresh of 2M rows (8 columns, ~140 B/row); targets: README.md, Benchmarks.
 # Times, in one run on the same server, the median of $RUNS (default 3) runs each, in
 # rounds of one run per tool after one warm-up round that is not counted (destination
 # truncated before each run, the tools' order reversed every other round):

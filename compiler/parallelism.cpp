@@ -1,4 +1,4 @@
-// static_heuristic_v1: see SPEC section 2. The formulas are the contract; keep them literal.
+// static_heuristic_v1: see docs/passes.md. The formulas are the contract; keep them literal.
 #include "compiler/parallelism.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // The parallelism heuristic static_heuristic_v1 and its transform-factor penalty
-// (SPEC section 2, steps 3 and 4), as pure functions the passes and tests share.
+// (docs/passes.md, Parallelism and transform penalty), as pure functions the passes and tests share.
 #pragma once
 
 #include <cstdint>

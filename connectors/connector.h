@@ -24,7 +24,7 @@ struct CursorPosition {
   bool operator==(const CursorPosition&) const = default;
 };
 
-// The autotuner (SPEC section 4) reads a stream in windows of its integer key, each window
+// The autotuner (docs/autotune.md) reads a stream in windows of its integer key, each window
 // with its own knobs. A slice is what one reader reads of one window: rows with
 // lo <= key < hi (an unset bound is open) and abs(mod(key, mod_count)) = mod_index, plus
 // the rows whose key is NULL when with_nulls. A slice with no bounds is the whole stream.

@@ -1,4 +1,4 @@
-// The YAML front-end: reads a pipeline file (SPEC section 1) into a LogicalGraph with
+// The YAML front-end: reads a pipeline file (docs/pipeline.md) into a LogicalGraph with
 // one chain source -> transforms -> sink per stream. Every problem becomes a located
 // diagnostic; the loader reports all of them rather than stopping at the first.
 #pragma once

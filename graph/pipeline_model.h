@@ -1,4 +1,4 @@
-// The typed pipeline model (SPEC section 1) that every front-end produces and the
+// The typed pipeline model (docs/pipeline.md) that every front-end produces and the
 // compiler passes check: streams, destination, resources, state. Every value keeps
 // where it was written so that a pass can report a located error about it.
 #pragma once

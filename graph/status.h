@@ -13,7 +13,7 @@ namespace rbc {
 
 enum class StatusCode { ok, invalid, not_found, io_error, type_error, cancelled, internal };
 
-// Whether the attempt that failed may be run again (SPEC section 3), for errors from an
+// Whether the attempt that failed may be run again (docs/execution.md, Retries), for errors from an
 // external system that knows (PostgreSQL's SQLSTATE and commit state). A Status without
 // it is never retried.
 struct RetryDetail {

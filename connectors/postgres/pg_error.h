@@ -1,6 +1,6 @@
 // PostgreSQL error classification: SQLSTATE class → category → retry policy, plus where
 // the failure happened relative to the commit, so the runtime never retries work that
-// may already be durable (SPEC §3: retry only if is_retryable && safe_to_retry).
+// may already be durable (docs/execution.md, Retries: only if is_retryable && safe_to_retry).
 #pragma once
 
 #include <string>

@@ -358,7 +358,7 @@ class PostgresSource final : public Source {
                                  " is " + key->type_sql + ", not an integer");
         }
       }
-      // The leader's transaction pins one snapshot for all partitions (SPEC §3). One round
+      // The leader's transaction pins one snapshot for all partitions (docs/execution.md). One round
       // trip starts it and takes, in that snapshot, the key's bounds (to split ranges) and
       // whether a btree index starts with the key (a key slice is cheap only through one).
       const std::string& key = state->partition_key;

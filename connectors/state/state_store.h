@@ -1,4 +1,4 @@
-// Saved state of incremental streams and the history of runs (SPEC section 1, `state:`).
+// Saved state of incremental streams and the history of runs (docs/execution.md, State).
 // One StateStore per run, chosen by `state.backend`:
 //   none     — nothing is saved: an incremental stream reads from the beginning every run;
 //   file     — a JSON file at `state.config.path`, rewritten atomically (temp file + rename);

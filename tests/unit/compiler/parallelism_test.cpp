@@ -14,7 +14,7 @@ struct Case {
   int cap, per_stream_target, base_target, effective;
 };
 
-// Each row worked out by hand from SPEC section 2.
+// Each row worked out by hand from the formulas in docs/passes.md.
 const Case kCases[] = {
     {1, 0, 0, {}, 1, 1, 1, 1},
     {1, 1, 0, {}, 1, 1, 1, 1},

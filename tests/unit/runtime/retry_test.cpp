@@ -1,4 +1,4 @@
-// Retries (SPEC section 3): an attempt is run again only when its error is retryable and
+// Retries (docs/execution.md, Retries): an attempt is run again only when its error is retryable and
 // safe and nothing was committed that a new attempt would write again; max_retries is
 // honoured; every retry is in the report. Also the file state backend's round trip.
 #include <gtest/gtest.h>
