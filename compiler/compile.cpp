@@ -4,6 +4,7 @@
 #include "connectors/specs/connector_specs.h"
 #include "dsl/lang/format.h"
 #include "dsl/lang/lower.h"
+#include "dsl/source_file.h"
 #include "dsl/yaml_loader.h"
 #include "operators/operator_specs.h"
 
