@@ -20,6 +20,7 @@
 #include "compiler/compile.h"
 #include "compiler/driver/commands.h"
 #include "connectors/postgres/pg_catalog.h"
+#include "connectors/registry.h"
 #include "graph/plan_printer.h"
 #include "operators/runtime/executor.h"
 
@@ -98,12 +99,13 @@ int run_exec(const ExecArguments& args) {
   // in a run (a misspelt column) into a located error before anything starts. When the
   // catalog cannot be reached the run reports the connection error itself, so the
   // compilation's note is not shown.
-  struct CloseIdleConnections {  // the catalog's that the run did not take
-    ~CloseIdleConnections() { pg::close_idle(); }
-  } close_idle_connections;
+  // The catalog keeps its connections here when it is destroyed, and the run's postgres
+  // sources take them (a source leader reuses the catalog's connection instead of
+  // connecting again); those the run did not take are closed when this goes out of scope.
+  pg::IdleConnections idle_connections;
   std::unique_ptr<SourceCatalog> catalog;
   if (!args.no_catalog) {
-    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds, /*keep_for_run=*/true);
+    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds, &idle_connections);
     request.options.catalog = catalog.get();
   }
   Compilation compilation = compile_pipeline(request);
@@ -117,6 +119,9 @@ int run_exec(const ExecArguments& args) {
   options.dry_run = args.dry_run;
   options.limit = args.limit;
   options.cancel_requested = &signal_received;
+  options.make_source = [&idle_connections](const std::string& use) {
+    return make_source(use, SourceContext{&idle_connections});
+  };
   options.progress_interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000);
   bool drew = false;
   options.on_progress = [terminal, &drew](const RunProgress& progress) {
