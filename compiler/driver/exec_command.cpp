@@ -72,11 +72,15 @@ std::string progress_line(const StreamProgress& s, double elapsed) {
   return out.str();
 }
 
-// Batches are a few MiB each and are freed as fast as they are made. glibc would hand
-// such blocks back to the kernel (mmap/trim) and fault them in again for the next batch,
-// which doubled the run time of bench/csv_vs_miller.sh in half of the runs; keeping
-// freed memory in the process lets the next batch reuse it. Peak memory stays bounded
-// by max_inflight_batches either way.
+// The one place rbc tunes the allocator (only `rbc exec` moves batches). Batches and
+// COPY buffers are a few MiB each and are allocated and freed as fast as they are made.
+// By default glibc maps such blocks afresh (mmap above M_MMAP_THRESHOLD) and gives freed
+// memory back to the kernel (trim), so every batch would fault in pages it just had;
+// that doubled the run time of bench/csv_vs_miller.sh in half of the runs. Blocks up to
+// 256 MiB therefore come from the heap, the heap is trimmed only above 512 MiB free and
+// grows 64 MiB at a time, so the next batch reuses freed memory. Peak memory stays
+// bounded by max_inflight_batches either way. (main() used to set a second, smaller
+// mmap threshold, 32 MiB, that exec overrode at once; these are the values exec used.)
 void keep_freed_batches_in_process() {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
