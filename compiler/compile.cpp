@@ -4,6 +4,7 @@
 #include "connectors/specs/connector_specs.h"
 #include "dsl/lang/format.h"
 #include "dsl/lang/lower.h"
+#include "dsl/source_file.h"
 #include "dsl/yaml_loader.h"
 #include "operators/operator_specs.h"
 
@@ -54,8 +55,8 @@ Compilation compile_pipeline(const CompileRequest& request) {
   plan.reset_steps();
   PassContext context{request.options, compilation.diagnostics, &compilation.notes};
   PassManager manager(request.instrumentation);
-  // The passes run even after front-end errors: validate reports its findings too,
-  // so that one run shows every error of the file; the manager stops after it.
+  // The passes run even after front-end errors: bind and validate report their findings too,
+  // so that one run shows every error of the file; the manager stops after them.
   compilation.internal_error = manager.run(plan, context);
   compilation.timings = manager.timings();
   if (compilation.internal_error.is_ok() && !compilation.diagnostics.has_errors())

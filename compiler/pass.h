@@ -16,7 +16,7 @@ class SourceCatalog;
 
 struct CompileOptions {
   int available_cores = 0;  // 0 = this machine's hardware concurrency
-  // When set, validate checks streams against their source's catalog (tables, columns,
+  // When set, bind checks streams against their source's catalog (tables, columns,
   // partition keys, sql types); when null, compiling needs no database.
   SourceCatalog* catalog = nullptr;
   // Plan for `rbc exec --dry-run`: nothing is written and nothing is tuned.
@@ -41,6 +41,8 @@ class Pass {
 struct PassInfo {
   std::string name;
   std::string summary;
+  // Runs even after errors, so that every error of the file is reported (RBC_CHECK_PASS).
+  bool check = false;
 };
 
 // Every registered pass, in run order (from compiler/passes.def).

@@ -19,6 +19,8 @@ Status PassManager::run(PhysicalPlan& plan, PassContext& context) {
   if (plan.steps.size() != plan.graph.node_count()) plan.reset_steps();
   plan.run.dry_run = context.options.dry_run;
   for (const PassInfo& info : registered_passes()) {
+    // The checks all run, whatever the errors before them; nothing runs after errors.
+    if (context.diagnostics.has_errors() && !info.check) return Status::ok();
     std::unique_ptr<Pass> pass = create_pass(info.name);
     if (!pass) return Status::internal("pass '" + info.name + "' is listed but not constructible");
     bool printing = should_print(info.name);
@@ -29,7 +31,7 @@ Status PassManager::run(PhysicalPlan& plan, PassContext& context) {
     auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
     timings_.push_back({info.name, elapsed.count()});
 
-    if (context.diagnostics.has_errors()) return Status::ok();
+    if (context.diagnostics.has_errors()) continue;
     RBC_RETURN_NOT_OK(verify_plan(plan, info.name));
     if (printing) {
       std::string after = print_plan_text(plan);

@@ -5,8 +5,10 @@ namespace rbc {
 
 const std::vector<PassInfo>& registered_passes() {
   static const std::vector<PassInfo> passes = {
-#define RBC_PASS(name, class_name, summary) {name, summary},
+#define RBC_PASS(name, class_name, summary) {name, summary, false},
+#define RBC_CHECK_PASS(name, class_name, summary) {name, summary, true},
 #include "compiler/passes.def"
+#undef RBC_CHECK_PASS
 #undef RBC_PASS
   };
   return passes;

@@ -4,6 +4,7 @@
 #include "connectors/file/file_sink.h"
 #include "connectors/file/file_source.h"
 #include "connectors/generator/generator_source.h"
+#include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
 
 namespace rbc {
@@ -12,7 +13,7 @@ namespace {
 
 struct SourceEntry {
   const char* name;
-  std::unique_ptr<Source> (*make)();
+  std::unique_ptr<Source> (*make)(const SourceContext&);
 };
 
 struct SinkEntry {
@@ -21,9 +22,9 @@ struct SinkEntry {
 };
 
 const SourceEntry kSources[] = {
-    {"file", &file::make_file_source},
-    {"generator", &generator::make_generator_source},
-    {"postgres", &make_postgres_source},
+    {"file", [](const SourceContext&) { return file::make_file_source(); }},
+    {"generator", [](const SourceContext&) { return generator::make_generator_source(); }},
+    {"postgres", [](const SourceContext& context) { return make_postgres_source(context.idle_connections); }},
 };
 
 const SinkEntry kSinks[] = {
@@ -31,11 +32,24 @@ const SinkEntry kSinks[] = {
     {"postgres", &make_postgres_sink},
 };
 
+struct StateEntry {
+  const char* name;
+  Result<std::unique_ptr<StateStore>> (*make)(const StateSpec& state, const ConnectorRef& destination);
+};
+
+// The same names as graph/pipeline_keys.cpp's state_backend_names(), which the compiler
+// checks without linking the backends (tests/unit/runtime/retry_test.cpp compares them).
+const StateEntry kStateBackends[] = {
+    {"none", &make_no_state_store},
+    {"file", &make_file_state_store},
+    {"postgres", &make_postgres_state_store},
+};
+
 }  // namespace
 
-std::unique_ptr<Source> make_source(const std::string& use) {
+std::unique_ptr<Source> make_source(const std::string& use, const SourceContext& context) {
   for (const auto& entry : kSources) {
-    if (use == entry.name) return entry.make();
+    if (use == entry.name) return entry.make(context);
   }
   return nullptr;
 }
@@ -56,6 +70,19 @@ std::vector<std::string> source_names() {
 std::vector<std::string> sink_names() {
   std::vector<std::string> names;
   for (const auto& entry : kSinks) names.emplace_back(entry.name);
+  return names;
+}
+
+Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state, const ConnectorRef& destination) {
+  for (const auto& entry : kStateBackends) {
+    if (state.backend.value == entry.name) return entry.make(state, destination);
+  }
+  return Status::invalid("state: unknown backend '" + state.backend.value + "'");
+}
+
+std::vector<std::string> registered_state_backends() {
+  std::vector<std::string> names;
+  for (const auto& entry : kStateBackends) names.emplace_back(entry.name);
   return names;
 }
 

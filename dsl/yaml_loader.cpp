@@ -1,14 +1,16 @@
-// YAML pipeline loader on yaml-cpp. Structure and types are checked here; rules that
-// need the whole model (duplicates, pins, upsert keys, ...) are the validate pass's.
+// YAML pipeline loader on yaml-cpp. The structure (source, streams, transforms,
+// destination) is read here; every key of the model's table goes through the one
+// ModelReader (dsl/model_reader.h). Rules that need the whole model (duplicates, pins,
+// upsert keys, ...) are the validate pass's.
 #include "dsl/yaml_loader.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "dsl/model_reader.h"
+#include "dsl/source_file.h"
 
 namespace rbc {
 namespace {
@@ -16,7 +18,10 @@ namespace {
 class YamlReader {
  public:
   YamlReader(const std::string& file_name, DiagnosticEngine& diagnostics, const EnvLookup& env)
-      : file_(std::make_shared<const std::string>(file_name)), diagnostics_(diagnostics), env_(env) {}
+      : file_(std::make_shared<const std::string>(file_name)),
+        diagnostics_(diagnostics),
+        env_(env),
+        model_(ModelReader::Syntax::yaml, diagnostics) {}
 
   std::optional<LogicalGraph> read(const YAML::Node& root);
 
@@ -38,17 +43,10 @@ class YamlReader {
   // Reports unknown and repeated keys; `allowed` is the complete list for this mapping.
   void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& context);
 
-  std::optional<std::string> string_value(const YAML::Node& node, const std::string& what);
-  std::optional<int64_t> int_value(const YAML::Node& node, const std::string& what);
-  std::optional<int64_t> byte_size_value(const YAML::Node& node, const std::string& what);
-  std::optional<bool> bool_value(const YAML::Node& node, const std::string& what);
-  std::optional<std::vector<std::string>> string_list(const YAML::Node& node, const std::string& what);
-  template <typename Enum>
-  std::optional<Enum> enum_value(const YAML::Node& node, const std::string& what);
-
-  template <typename T>
-  void read_into(Located<T>& target, const YAML::Node& node, std::optional<T> value) {
-    if (value) target.set(std::move(*value), at(node));
+  // The node as the model reader takes it; an unset ${VAR} is reported when it is read.
+  LocatedValue located(const YAML::Node& node);
+  std::optional<std::string> string_value(const YAML::Node& node, const std::string& what) {
+    return model_.text(located(node), what);
   }
 
   nlohmann::json to_json(const YAML::Node& node);
@@ -58,119 +56,56 @@ class YamlReader {
   void read_columns(const YAML::Node& node, StreamSpec& stream);
   TransformSpec read_transform(const YAML::Node& node);
   DestinationSpec read_destination(const YAML::Node& node);
-  void read_resources(const YAML::Node& node, ResourcesSpec& resources);
   void read_state(const YAML::Node& node, StateSpec& state);
 
   std::shared_ptr<const std::string> file_;
   DiagnosticEngine& diagnostics_;
   const EnvLookup& env_;
+  ModelReader model_;
 };
 
 void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
                             const std::string& context) {
-  std::vector<std::string> seen;
-  for (const auto& entry : map) {
-    std::string key = entry.first.Scalar();
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      error(at(entry.first), "duplicate key '" + key + "' in " + context);
-      continue;
+  std::vector<std::pair<std::string, SourceRange>> keys;
+  for (const auto& entry : map) keys.emplace_back(entry.first.Scalar(), at(entry.first));
+  model_.check_keys(keys, allowed, context);
+}
+
+LocatedValue YamlReader::located(const YAML::Node& node) {
+  LocatedValue value;
+  value.where = at(node);
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: value.shown = "nothing"; break;
+    case YAML::NodeType::Sequence:
+      value.kind = LocatedValue::Kind::list;
+      value.shown = "a list";
+      for (const auto& item : node) value.items.push_back(located(item));
+      break;
+    case YAML::NodeType::Map:
+      value.kind = LocatedValue::Kind::block;
+      value.shown = "a mapping";
+      for (const auto& entry : node)
+        value.entries.push_back(LocatedEntry{entry.first.Scalar(), at(entry.first), located(entry.second)});
+      break;
+    case YAML::NodeType::Scalar: {
+      value.kind = LocatedValue::Kind::text;
+      Substitution substituted = substitute_variables(node.Scalar(), env_);
+      value.text = substituted.ok() ? substituted.text : node.Scalar();
+      value.shown = "'" + value.text + "'";
+      if (!substituted.ok()) {
+        SourceRange where = value.where;
+        // Point at the `${` itself; quoted scalars start one column before their text.
+        where.column += static_cast<uint32_t>(substituted.missing_offset) + (node.Tag() == "!" ? 1 : 0);
+        value.problems.push_back(
+            Diagnostic{Severity::error, where,
+                       "environment variable '" + substituted.missing_variable + "' is not set",
+                       "set it, or give a default with ${" + substituted.missing_variable + ":-value}"});
+      }
+      break;
     }
-    seen.push_back(key);
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string suggestion = closest_match(key, allowed);
-    error(at(entry.first), "unknown key '" + key + "' in " + context,
-          suggestion.empty() ? "expected one of: " +
-                                   [&] {
-                                     std::string list;
-                                     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                                     return list;
-                                   }()
-                             : "did you mean '" + suggestion + "'?");
-  }
-}
-
-std::optional<std::string> YamlReader::string_value(const YAML::Node& node, const std::string& what) {
-  if (!node.IsScalar()) {
-    error(at(node), what + " must be a string");
-    return std::nullopt;
-  }
-  Substitution substituted = substitute_variables(node.Scalar(), env_);
-  if (!substituted.ok()) {
-    SourceRange where = at(node);
-    // Point at the `${` itself; quoted scalars start one column before their text.
-    where.column += static_cast<uint32_t>(substituted.missing_offset) + (node.Tag() == "!" ? 1 : 0);
-    error(where, "environment variable '" + substituted.missing_variable + "' is not set",
-          "set it, or give a default with ${" + substituted.missing_variable + ":-value}");
-    return std::nullopt;
-  }
-  return substituted.text;
-}
-
-std::optional<int64_t> YamlReader::int_value(const YAML::Node& node, const std::string& what) {
-  auto text = string_value(node, what);
-  if (!text) return std::nullopt;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc{} || end != text->data() + text->size()) {
-    error(at(node), what + " must be an integer, got '" + *text + "'");
-    return std::nullopt;
   }
   return value;
-}
-
-std::optional<int64_t> YamlReader::byte_size_value(const YAML::Node& node, const std::string& what) {
-  auto text = string_value(node, what);
-  if (!text) return std::nullopt;
-  auto value = parse_byte_size(*text);
-  if (!value)
-    error(at(node), what + " must be a byte size such as 4194304, 64mb or 1gb, got '" + *text + "'");
-  return value;
-}
-
-std::optional<bool> YamlReader::bool_value(const YAML::Node& node, const std::string& what) {
-  auto text = string_value(node, what);
-  if (!text) return std::nullopt;
-  if (*text == "true") return true;
-  if (*text == "false") return false;
-  error(at(node), what + " must be true or false, got '" + *text + "'");
-  return std::nullopt;
-}
-
-std::optional<std::vector<std::string>> YamlReader::string_list(const YAML::Node& node,
-                                                                const std::string& what) {
-  if (node.IsScalar()) {  // a single name is a list of one
-    auto one = string_value(node, what);
-    if (!one) return std::nullopt;
-    return std::vector<std::string>{*one};
-  }
-  if (!node.IsSequence()) {
-    error(at(node), what + " must be a list of names");
-    return std::nullopt;
-  }
-  std::vector<std::string> values;
-  for (const auto& item : node) {
-    auto value = string_value(item, what + " entry");
-    if (!value) return std::nullopt;
-    values.push_back(*value);
-  }
-  return values;
-}
-
-template <typename Enum>
-std::optional<Enum> YamlReader::enum_value(const YAML::Node& node, const std::string& what) {
-  auto text = string_value(node, what);
-  if (!text) return std::nullopt;
-  std::vector<std::string> spelled;
-  for (Enum value : enum_values<Enum>()) {
-    if (*text == to_string(value)) return value;
-    spelled.push_back(to_string(value));
-  }
-  std::string list;
-  for (const auto& name : spelled) list += (list.empty() ? "" : " | ") + name;
-  std::string suggestion = closest_match(*text, spelled);
-  error(at(node), what + " must be " + list + ", got '" + *text + "'",
-        suggestion.empty() ? "" : "did you mean '" + suggestion + "'?");
-  return std::nullopt;
 }
 
 nlohmann::json YamlReader::to_json(const YAML::Node& node) {
@@ -218,7 +153,7 @@ Config YamlReader::read_config(const YAML::Node& node, const std::string& contex
 ConnectorRef YamlReader::read_connector(const YAML::Node& block, const std::string& context) {
   ConnectorRef connector;
   if (auto use = block["use"]) {
-    read_into(connector.use, use, string_value(use, context + ".use"));
+    if (auto name = string_value(use, context + ".use")) connector.use.set(*name, at(use));
   } else {
     error(at(block), context + " needs 'use' (the connector: postgres, file or generator)");
   }
@@ -251,7 +186,7 @@ void YamlReader::read_columns(const YAML::Node& node, StreamSpec& stream) {
         all_typed = false;
       }
       bool nullable = true;
-      if (auto n = item["nullable"]) nullable = bool_value(n, "nullable").value_or(true);
+      if (auto n = item["nullable"]) nullable = model_.boolean(located(n), "nullable").value_or(true);
       if (name) {
         names.push_back(*name);
         if (type) schema.add(Field{*name, *type, nullable});
@@ -267,23 +202,10 @@ void YamlReader::read_columns(const YAML::Node& node, StreamSpec& stream) {
 
 std::optional<StreamSpec> YamlReader::read_stream(const YAML::Node& node) {
   if (!expect_map(node, "a stream")) return std::nullopt;
-  check_keys(node, {"name", "sync_mode", "cursor_field", "tie_breaker_field", "partition_key", "columns"},
-             "stream");
   StreamSpec stream;
   stream.where = at(node);
-  if (auto n = node["name"]) {
-    read_into(stream.name, n, string_value(n, "stream name"));
-  } else {
-    error(at(node), "stream needs 'name'");
-  }
-  if (auto n = node["sync_mode"]) {
-    read_into(stream.sync_mode, n, enum_value<SyncMode>(n, "sync_mode"));
-  }
-  if (auto n = node["cursor_field"]) read_into(stream.cursor_field, n, string_value(n, "cursor_field"));
-  if (auto n = node["tie_breaker_field"]) {
-    read_into(stream.tie_breaker_field, n, string_value(n, "tie_breaker_field"));
-  }
-  if (auto n = node["partition_key"]) read_into(stream.partition_key, n, string_value(n, "partition_key"));
+  model_.read_block(stream_keys(), located(node), stream, "stream");
+  if (!node["name"]) error(at(node), "stream needs 'name'");
   if (auto n = node["columns"]) read_columns(n, stream);
   return stream;
 }
@@ -294,7 +216,7 @@ TransformSpec YamlReader::read_transform(const YAML::Node& node) {
   if (!expect_map(node, "a transform")) return transform;
   check_keys(node, {"use", "config"}, "transform");
   if (auto use = node["use"]) {
-    read_into(transform.use, use, string_value(use, "transform use"));
+    if (auto name = string_value(use, "transform use")) transform.use.set(*name, at(use));
   } else {
     error(at(node), "transform needs 'use' (sql or validate)");
   }
@@ -307,79 +229,13 @@ DestinationSpec YamlReader::read_destination(const YAML::Node& node) {
   DestinationSpec destination;
   destination.where = at(node);
   if (!expect_map(node, "destination")) return destination;
-  check_keys(node,
-             {"use", "config", "write_mode", "primary_key", "on_data_error", "schema_evolution", "dlq_path"},
-             "destination");
+  model_.read_block(destination_keys(), located(node), destination, "destination", {"use", "config"});
   destination.connector = read_connector(node, "destination");
-  if (auto n = node["write_mode"]) {
-    read_into(destination.write_mode, n, enum_value<WriteMode>(n, "write_mode"));
-  }
-  if (auto n = node["primary_key"]) read_into(destination.primary_key, n, string_list(n, "primary_key"));
-  if (auto n = node["on_data_error"]) {
-    read_into(destination.on_data_error, n, enum_value<OnDataError>(n, "on_data_error"));
-  }
-  if (auto n = node["schema_evolution"]) {
-    read_into(destination.schema_evolution, n, enum_value<SchemaEvolution>(n, "schema_evolution"));
-  }
-  if (auto n = node["dlq_path"]) read_into(destination.dlq_path, n, string_value(n, "dlq_path"));
   return destination;
 }
 
-void YamlReader::read_resources(const YAML::Node& node, ResourcesSpec& resources) {
-  if (!expect_map(node, "resources")) return;
-  check_keys(node,
-             {"parallelism", "autotune", "max_batch_bytes", "max_inflight_batches",
-              "checkpoint_interval_rows", "checkpoint_interval_seconds", "max_retries"},
-             "resources");
-  if (auto n = node["parallelism"]) {
-    auto text = string_value(n, "parallelism");
-    int64_t value = 0;
-    if (text && *text != "auto") {
-      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-      if (ec != std::errc{} || end != text->data() + text->size()) {
-        error(at(n), "parallelism must be 'auto' or an integer >= 1, got '" + *text + "'");
-      } else {
-        resources.parallelism.set(value, at(n));
-      }
-    }
-  }
-  if (auto autotune = node["autotune"]; autotune && expect_map(autotune, "autotune")) {
-    check_keys(autotune, {"enabled", "pin_parallelism", "pin_source_partition_mode", "pin_copy_flush_bytes"},
-               "autotune");
-    auto& spec = resources.autotune;
-    if (auto n = autotune["enabled"]) read_into(spec.enabled, n, bool_value(n, "autotune.enabled"));
-    if (auto n = autotune["pin_parallelism"]) {
-      read_into(spec.pin_parallelism, n, int_value(n, "pin_parallelism"));
-    }
-    if (auto n = autotune["pin_source_partition_mode"]) {
-      read_into(spec.pin_source_partition_mode, n, enum_value<PartitionMode>(n, "pin_source_partition_mode"));
-    }
-    if (auto n = autotune["pin_copy_flush_bytes"]) {
-      read_into(spec.pin_copy_flush_bytes, n, byte_size_value(n, "pin_copy_flush_bytes"));
-    }
-  }
-  if (auto n = node["max_batch_bytes"])
-    read_into(resources.max_batch_bytes, n, byte_size_value(n, "max_batch_bytes"));
-  if (auto n = node["max_inflight_batches"]) {
-    read_into(resources.max_inflight_batches, n, int_value(n, "max_inflight_batches"));
-  }
-  if (auto n = node["checkpoint_interval_rows"]) {
-    read_into(resources.checkpoint_interval_rows, n, int_value(n, "checkpoint_interval_rows"));
-  }
-  if (auto n = node["checkpoint_interval_seconds"]) {
-    auto text = string_value(n, "checkpoint_interval_seconds");
-    std::optional<int64_t> seconds = text ? parse_duration_seconds(*text) : std::nullopt;
-    if (text && !seconds)
-      error(at(n), "checkpoint_interval_seconds must be a duration such as 60, 90s or 5m");
-    read_into(resources.checkpoint_interval_seconds, n, seconds);
-  }
-  if (auto n = node["max_retries"]) read_into(resources.max_retries, n, int_value(n, "max_retries"));
-}
-
 void YamlReader::read_state(const YAML::Node& node, StateSpec& state) {
-  if (!expect_map(node, "state")) return;
-  check_keys(node, {"backend", "config"}, "state");
-  if (auto n = node["backend"]) read_into(state.backend, n, string_value(n, "state.backend"));
+  if (!model_.read_block(state_keys(), located(node), state, "state")) return;
   state.config = read_config(node["config"], "state");
 }
 
@@ -389,8 +245,9 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
           "a pipeline must be a YAML mapping with version, pipeline, source and destination");
     return std::nullopt;
   }
-  check_keys(root, {"version", "pipeline", "source", "transforms", "destination", "resources", "state"},
-             "pipeline");
+  std::vector<std::string> top_keys = key_names(pipeline_keys());
+  top_keys.insert(top_keys.end(), {"source", "transforms", "destination", "resources", "state"});
+  check_keys(root, top_keys, "pipeline");
   LogicalGraph graph;
   PipelineInfo& info = graph.info;
   info.file = *file_;
@@ -400,10 +257,10 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
     error(top, std::string("missing required key '") + key + "'");
     return false;
   };
-  if (required("version")) read_into(info.version, root["version"], string_value(root["version"], "version"));
-  if (required("pipeline"))
-    read_into(info.name, root["pipeline"], string_value(root["pipeline"], "pipeline"));
-  if (auto n = root["resources"]) read_resources(n, info.resources);
+  for (const auto& key : pipeline_keys()) {
+    if (required(key.name)) model_.read(key, located(root[key.name]), info);
+  }
+  if (auto n = root["resources"]) model_.read_block(resources_keys(), located(n), info.resources, "resources");
   if (auto n = root["state"]) read_state(n, info.state);
 
   std::vector<TransformSpec> transforms;
@@ -448,40 +305,6 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
 }
 
 }  // namespace
-
-std::optional<std::string> read_pipeline_file(const std::string& path, DiagnosticEngine& diagnostics) {
-  auto file = std::make_shared<const std::string>(path);
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    diagnostics.error(SourceRange{file}, "is a directory, not a pipeline file");
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diagnostics.error(SourceRange{file}, "cannot read pipeline file: " +
-                                             std::error_code(errno, std::generic_category()).message());
-    return std::nullopt;
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  // A NUL byte means binary data: YAML parsers would report something confusing.
-  if (size_t nul = text.find('\0'); nul != std::string::npos) {
-    uint32_t line = 1, column = 1;
-    for (size_t i = 0; i < nul; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    diagnostics.error(SourceRange{file, line, column},
-                      "not a text file: binary data (a NUL byte) at byte " + std::to_string(nul));
-    return std::nullopt;
-  }
-  return text;
-}
 
 std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name, const std::string& text,
                                                     DiagnosticEngine& diagnostics, const EnvLookup& env) {

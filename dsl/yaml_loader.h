@@ -22,7 +22,4 @@ std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name
                                                     DiagnosticEngine& diagnostics,
                                                     const EnvLookup& env = process_environment());
 
-// Reads a whole pipeline file, rejecting directories and binary files with a located error.
-std::optional<std::string> read_pipeline_file(const std::string& path, DiagnosticEngine& diagnostics);
-
 }  // namespace rbc

@@ -20,6 +20,7 @@
 #include "compiler/compile.h"
 #include "compiler/driver/commands.h"
 #include "connectors/postgres/pg_catalog.h"
+#include "connectors/registry.h"
 #include "graph/plan_printer.h"
 #include "operators/runtime/executor.h"
 
@@ -71,11 +72,15 @@ std::string progress_line(const StreamProgress& s, double elapsed) {
   return out.str();
 }
 
-// Batches are a few MiB each and are freed as fast as they are made. glibc would hand
-// such blocks back to the kernel (mmap/trim) and fault them in again for the next batch,
-// which doubled the run time of bench/csv_vs_miller.sh in half of the runs; keeping
-// freed memory in the process lets the next batch reuse it. Peak memory stays bounded
-// by max_inflight_batches either way.
+// The one place rbc tunes the allocator (only `rbc exec` moves batches). Batches and
+// COPY buffers are a few MiB each and are allocated and freed as fast as they are made.
+// By default glibc maps such blocks afresh (mmap above M_MMAP_THRESHOLD) and gives freed
+// memory back to the kernel (trim), so every batch would fault in pages it just had;
+// that doubled the run time of bench/csv_vs_miller.sh in half of the runs. Blocks up to
+// 256 MiB therefore come from the heap, the heap is trimmed only above 512 MiB free and
+// grows 64 MiB at a time, so the next batch reuses freed memory. Peak memory stays
+// bounded by max_inflight_batches either way. (main() used to set a second, smaller
+// mmap threshold, 32 MiB, that exec overrode at once; these are the values exec used.)
 void keep_freed_batches_in_process() {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
@@ -98,12 +103,13 @@ int run_exec(const ExecArguments& args) {
   // in a run (a misspelt column) into a located error before anything starts. When the
   // catalog cannot be reached the run reports the connection error itself, so the
   // compilation's note is not shown.
-  struct CloseIdleConnections {  // the catalog's that the run did not take
-    ~CloseIdleConnections() { pg::close_idle(); }
-  } close_idle_connections;
+  // The catalog keeps its connections here when it is destroyed, and the run's postgres
+  // sources take them (a source leader reuses the catalog's connection instead of
+  // connecting again); those the run did not take are closed when this goes out of scope.
+  pg::IdleConnections idle_connections;
   std::unique_ptr<SourceCatalog> catalog;
   if (!args.no_catalog) {
-    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds, /*keep_for_run=*/true);
+    catalog = pg::make_postgres_catalog(kCatalogConnectTimeoutSeconds, &idle_connections);
     request.options.catalog = catalog.get();
   }
   request.options.dry_run = args.dry_run;
@@ -118,6 +124,9 @@ int run_exec(const ExecArguments& args) {
   options.dry_run = args.dry_run;
   options.limit = args.limit;
   options.cancel_requested = &signal_received;
+  options.make_source = [&idle_connections](const std::string& use) {
+    return make_source(use, SourceContext{&idle_connections});
+  };
   options.progress_interval = terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000);
   bool drew = false;
   options.on_progress = [terminal, &drew](const RunProgress& progress) {

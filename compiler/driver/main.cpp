@@ -1,18 +1,11 @@
 // rbc: the command-line driver. `rbc compile` shows plans, `rbc exec` runs them, `rbc discover`
 // lists a source's tables, `rbc check` probes every connection; see docs/architecture.md.
-#include <malloc.h>
-
 #include <iostream>
 
 #include "compiler/driver/commands.h"
 
 int main(int argc, char** argv) {
-  // Batches and COPY buffers are MiB-sized and allocated and freed at a high rate. By
-  // default glibc maps such blocks afresh and gives freed memory back to the system, so
-  // every batch pays page faults on memory it just had: keep them in the heap instead.
-  // (The memory a run holds is still bounded by its batches in flight.)
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // (The allocator is tuned for batches in exec_command.cpp, the one command that moves them.)
   CLI::App app{"rbc: a declarative dataflow-graph framework and pipeline compiler"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "rbc 0.1.0");

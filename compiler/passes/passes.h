@@ -18,4 +18,13 @@ namespace rbc {
 // decide whether a stream needs an integer partition key.
 std::string partition_ineligibility_reason(const LogicalGraph& graph, NodeId source_id);
 
+// "did you mean 'x'?" for the closest candidate, else "expected one of: a, b, c".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// Where offset `offset` of a sql text written at `where` is in the pipeline file: exact
+// for a one-line scalar (quoted or plain), else the start of the value. (bind locates
+// query errors, validate router condition errors.)
+SourceRange query_position(const SourceRange& where, const std::string& query, size_t offset,
+                           const DiagnosticEngine& diagnostics);
+
 }  // namespace rbc

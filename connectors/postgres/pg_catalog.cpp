@@ -171,13 +171,13 @@ namespace {
 
 class PostgresCatalog final : public SourceCatalog {
  public:
-  PostgresCatalog(int connect_timeout_seconds, bool keep_for_run)
+  PostgresCatalog(int connect_timeout_seconds, IdleConnections* keep_for_run)
       : timeout_(connect_timeout_seconds), keep_for_run_(keep_for_run) {}
   // The run that follows opens a leader connection with the same settings: it gets these.
   ~PostgresCatalog() override {
-    if (!keep_for_run_) return;
+    if (keep_for_run_ == nullptr) return;
     for (auto& [config, connection] : connections_)
-      keep_idle(connection.run_params, std::move(connection.conn));
+      keep_for_run_->keep(connection.run_params, std::move(connection.conn));
   }
 
   Result<CatalogLookup> describe(const ConnectorRef& source, const std::string& stream) override {
@@ -219,13 +219,14 @@ class PostgresCatalog final : public SourceCatalog {
     Status failure;
   };
   int timeout_;
-  bool keep_for_run_;
+  IdleConnections* keep_for_run_;
   std::map<std::string, Connection> connections_;  // by the source config, as JSON
 };
 
 }  // namespace
 
-std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds, bool keep_for_run) {
+std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds,
+                                                     IdleConnections* keep_for_run) {
   return std::make_unique<PostgresCatalog>(connect_timeout_seconds, keep_for_run);
 }
 

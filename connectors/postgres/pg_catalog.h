@@ -101,7 +101,8 @@ void limit_connect_timeout(ConnParams& params, int seconds);
 // connection per distinct source config, opened on first use with a connect_timeout of
 // at most `connect_timeout_seconds`. A failed connection is remembered, so an unreachable
 // server costs one timeout, not one per stream. With `keep_for_run`, its connections are
-// kept idle when it is destroyed (keep_idle), for the run that follows.
-std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds, bool keep_for_run = false);
+// kept there, idle, when it is destroyed, for the run that follows (rbc exec).
+std::unique_ptr<SourceCatalog> make_postgres_catalog(int connect_timeout_seconds,
+                                                     IdleConnections* keep_for_run = nullptr);
 
 }  // namespace rbc::pg

@@ -183,59 +183,46 @@ Result<PgConn> PgConn::connect(const ConnParams& params) {
   return conn;
 }
 
-namespace {
 std::string settings_key(const ConnParams& params) {
   std::string key;
   for (const auto& [k, v] : params.keywords) key += k + '=' + v + '\n';
   return key;
 }
 
-struct IdleConnections {
-  std::mutex mu;
-  std::multimap<std::string, PgConn> by_settings;
-};
-IdleConnections& idle_connections() {
-  static IdleConnections idle;
-  return idle;
+void IdleConnections::keep(const ConnParams& params, PgConn conn) {
+  if (!conn.is_open() || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
+  std::lock_guard lock(mu_);
+  by_settings_.emplace(settings_key(params), std::move(conn));
 }
 
-std::optional<PgConn> take_idle(const std::string& key) {
-  IdleConnections& idle = idle_connections();
-  std::lock_guard lock(idle.mu);
-  auto it = idle.by_settings.find(key);
-  if (it == idle.by_settings.end()) return std::nullopt;
+std::optional<PgConn> IdleConnections::take(const std::string& settings) {
+  std::lock_guard lock(mu_);
+  auto it = by_settings_.find(settings);
+  if (it == by_settings_.end()) return std::nullopt;
   PgConn conn = std::move(it->second);
-  idle.by_settings.erase(it);
+  by_settings_.erase(it);
   // The server may have closed it meanwhile (a restart, idle_session_timeout).
   if (PQconsumeInput(conn.get()) == 0 || PQstatus(conn.get()) != CONNECTION_OK) return std::nullopt;
   return conn;
 }
-}  // namespace
 
-void keep_idle(const ConnParams& params, PgConn conn) {
-  if (!conn.is_open() || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
-  IdleConnections& idle = idle_connections();
-  std::lock_guard lock(idle.mu);
-  idle.by_settings.emplace(settings_key(params), std::move(conn));
-}
-
-void close_idle() {
-  IdleConnections& idle = idle_connections();
-  std::lock_guard lock(idle.mu);
-  idle.by_settings.clear();
+size_t IdleConnections::size() {
+  std::lock_guard lock(mu_);
+  return by_settings_.size();
 }
 
 ConnectAhead::~ConnectAhead() {
   for (auto& [key, connection] : pending_) connection.wait();
 }
 
-void ConnectAhead::start(const Config& config, int count) {
+void ConnectAhead::start(const Config& config, int count, IdleConnections* idle_connections) {
   Result<ConnParams> params = conn_params_from_config(config);
   if (!params.is_ok() || count <= 0) return;
   std::lock_guard lock(mu_);
   const std::string key = settings_key(*params);
   std::shared_future<Status> first_opened;
-  if (std::optional<PgConn> idle = take_idle(key)) {
+  std::optional<PgConn> idle = idle_connections ? idle_connections->take(key) : std::nullopt;
+  if (idle) {
     std::promise<Result<PgConn>> open;
     open.set_value(std::move(*idle));
     pending_.emplace_back(key, open.get_future());

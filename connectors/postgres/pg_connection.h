@@ -5,8 +5,10 @@
 #include <libpq-fe.h>
 
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -79,6 +81,8 @@ class PgConn {
 // writer: the leader prepares on the first); opening them all at once while the leader
 // prepares spares every later step a connection setup (a round trip, authentication, a
 // server process starting).
+class IdleConnections;
+
 class ConnectAhead {
  public:
   ConnectAhead() = default;
@@ -88,10 +92,10 @@ class ConnectAhead {
 
   // Opens `count` connections with the settings of `config`: the first alone, the others
   // once it is open, so that the one needed first is not slowed down by the rest and a
-  // wrong password or an unreachable server costs one attempt. A connection kept idle
-  // (keep_idle) is the first, and the others start at once. A bad config opens none
-  // (whoever connects reports it).
-  void start(const Config& config, int count);
+  // wrong password or an unreachable server costs one attempt. A connection `idle` kept
+  // with these settings is the first, and the others start at once. A bad config opens
+  // none (whoever connects reports it).
+  void start(const Config& config, int count, IdleConnections* idle = nullptr);
   // A connection opened ahead for these settings (or its failure to open), else a new one.
   Result<PgConn> take(const ConnParams& params);
   // Hands a connection that is done with its work and idle (no transaction) to the next
@@ -104,12 +108,30 @@ class ConnectAhead {
   std::vector<std::pair<std::string, std::future<Result<PgConn>>>> pending_;  // by settings
 };
 
-// Keeps an open connection that is idle (no transaction) for the next ConnectAhead::start
-// with the same settings, which hands it out first (if the server has not closed it)
-// instead of opening one: the compile-time catalog's connection becomes the source
-// leader's. close_idle() closes those nobody took.
-void keep_idle(const ConnParams& params, PgConn conn);
-void close_idle();
+// Open connections that are idle (no transaction), kept for a ConnectAhead::start with
+// the same settings, which hands one out first (if the server has not closed it) instead
+// of opening one. `rbc exec` owns one: the compile-time catalog keeps its connections
+// here and the run's postgres sources take them, so the catalog's connection becomes the
+// source leader's; those nobody took are closed when it is destroyed.
+class IdleConnections {
+ public:
+  IdleConnections() = default;
+  IdleConnections(const IdleConnections&) = delete;
+  IdleConnections& operator=(const IdleConnections&) = delete;
+
+  // Keeps `conn` if it is open and idle; closes it otherwise.
+  void keep(const ConnParams& params, PgConn conn);
+  // A kept connection with these settings (see settings_key) that is still open.
+  std::optional<PgConn> take(const std::string& settings);
+  size_t size();
+
+ private:
+  std::mutex mu_;
+  std::multimap<std::string, PgConn> by_settings_;
+};
+
+// The key ConnectAhead and IdleConnections match connections by: every keyword.
+std::string settings_key(const ConnParams& params);
 
 // "name" with embedded quotes doubled.
 std::string quote_ident(std::string_view name);

@@ -136,4 +136,15 @@ Result<std::unique_ptr<StateStore>> make_postgres_state_store(const Config& conf
       std::make_unique<PostgresStateStore>(std::move(params), in_destination, std::move(schema)));
 }
 
+Result<std::unique_ptr<StateStore>> make_postgres_state_store(const StateSpec& state,
+                                                              const ConnectorRef& destination) {
+  bool own_url = state.config.values.contains("url") || state.config.values.contains("host");
+  if (!own_url && destination.use.value != "postgres") {
+    return Status::invalid("state: backend postgres needs `state.config.url` when the destination is " +
+                           destination.use.value);
+  }
+  return make_postgres_state_store(own_url ? state.config : destination.config, !own_url,
+                                   state.config.string_or("schema", "rbc_state"));
+}
+
 }  // namespace rbc

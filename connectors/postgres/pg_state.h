@@ -13,6 +13,10 @@
 
 namespace rbc {
 
+// The `postgres` backend for `state`: at `state.config.url` (or host...), else in the
+// destination's database, where the sink writes checkpoints itself (in_destination).
+Result<std::unique_ptr<StateStore>> make_postgres_state_store(const StateSpec& state,
+                                                              const ConnectorRef& destination);
 // `in_destination`: `config` is the destination's, so the sink writes checkpoints itself.
 Result<std::unique_ptr<StateStore>> make_postgres_state_store(const Config& config, bool in_destination,
                                                               std::string schema);

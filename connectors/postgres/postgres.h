@@ -15,7 +15,13 @@
 
 namespace rbc {
 
-std::unique_ptr<Source> make_postgres_source();
+namespace pg {
+class IdleConnections;
+}
+
+// `idle`: connections kept open for the run (the compile-time catalog's); a stream's
+// first connection with the same settings is taken from there. Null: none.
+std::unique_ptr<Source> make_postgres_source(pg::IdleConnections* idle = nullptr);
 std::unique_ptr<Sink> make_postgres_sink();
 
 }  // namespace rbc

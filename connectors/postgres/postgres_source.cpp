@@ -290,9 +290,10 @@ class PostgresReader final : public PartitionReader {
 
 class PostgresSource final : public Source {
  public:
+  explicit PostgresSource(IdleConnections* idle) : idle_(idle) {}
   // One per reader: reader 0 reads on the connection the leader prepared on (in the
   // transaction that exported the snapshot, or handed over idle).
-  void connect_ahead(const Config& config, int readers) override { ahead_.start(config, readers); }
+  void connect_ahead(const Config& config, int readers) override { ahead_.start(config, readers, idle_); }
 
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     auto state = std::make_shared<StreamState>();
@@ -467,6 +468,7 @@ class PostgresSource final : public Source {
                            "\" must be among the selected columns of " + state.table.ref.display());
   }
 
+  IdleConnections* idle_;  // the run's kept connections, or null
   ConnectAhead ahead_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<StreamState>> streams_;
@@ -474,6 +476,8 @@ class PostgresSource final : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> make_postgres_source() { return std::make_unique<PostgresSource>(); }
+std::unique_ptr<Source> make_postgres_source(pg::IdleConnections* idle) {
+  return std::make_unique<PostgresSource>(idle);
+}
 
 }  // namespace rbc

@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "connectors/postgres/pg_state.h"
 
 namespace rbc {
 namespace {
@@ -168,25 +167,16 @@ std::unique_ptr<StateStore> make_file_state_store(std::string path) {
   return std::make_unique<FileStateStore>(std::move(path));
 }
 
-Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state,
-                                                     const ConnectorRef& destination) {
-  const std::string& backend = state.backend.value;
-  if (backend == "none") return std::unique_ptr<StateStore>(std::make_unique<NoStateStore>());
-  if (backend == "file") {
-    std::string path = state.config.string_or("path", "");
-    if (path.empty()) return Status::invalid("state: backend file needs `state.config.path`");
-    return make_file_state_store(std::move(path));
-  }
-  if (backend == "postgres") {
-    bool own_url = state.config.values.contains("url") || state.config.values.contains("host");
-    if (!own_url && destination.use.value != "postgres") {
-      return Status::invalid("state: backend postgres needs `state.config.url` when the destination is " +
-                             destination.use.value);
-    }
-    return make_postgres_state_store(own_url ? state.config : destination.config, !own_url,
-                                     state.config.string_or("schema", "rbc_state"));
-  }
-  return Status::invalid("state: unknown backend '" + backend + "'");
+Result<std::unique_ptr<StateStore>> make_no_state_store(const StateSpec& /*state*/,
+                                                        const ConnectorRef& /*destination*/) {
+  return std::unique_ptr<StateStore>(std::make_unique<NoStateStore>());
+}
+
+Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state,
+                                                          const ConnectorRef& /*destination*/) {
+  std::string path = state.config.string_or("path", "");
+  if (path.empty()) return Status::invalid("state: backend file needs `state.config.path`");
+  return make_file_state_store(std::move(path));
 }
 
 }  // namespace rbc

@@ -1,5 +1,6 @@
 // Saved state of incremental streams and the history of runs (docs/execution.md, State).
-// One StateStore per run, chosen by `state.backend`:
+// The interface knows no backend: connectors/registry.cpp picks one per run by
+// `state.backend` (make_state_store):
 //   none     — nothing is saved: an incremental stream reads from the beginning every run;
 //   file     — a JSON file at `state.config.path`, rewritten atomically (temp file + rename);
 //   postgres — tables `cursors` and `runs` in schema `rbc_state` (or `state.config.schema`)
@@ -57,10 +58,9 @@ class StateStore {
   virtual Status end_run(const RunRecord& run) = 0;
 };
 
-// The store for `state`; `destination` is the pipeline's destination block (the postgres
-// backend uses its connection when `state.config.url` is not given).
-Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state, const ConnectorRef& destination);
-
+// The backends without a database: `none`, and `file` at `state.config.path`.
+Result<std::unique_ptr<StateStore>> make_no_state_store(const StateSpec& state, const ConnectorRef& destination);
+Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state, const ConnectorRef& destination);
 std::unique_ptr<StateStore> make_file_state_store(std::string path);
 
 }  // namespace rbc

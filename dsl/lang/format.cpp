@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <map>
+#include <type_traits>
+
+#include "graph/pipeline_keys.h"
 
 namespace rbc::lang {
 namespace {
@@ -326,19 +329,68 @@ ast::Member member_of(const std::string& name, std::vector<ast::Argument> args) 
   return member;
 }
 
+ast::Entry entry_of(const std::string& key, ast::Value value);
+
+// The keys of a section that were written, as the language writes them, in the table's
+// order (graph/pipeline_keys.h); front_end keys are the caller's.
+template <typename Model>
+std::vector<std::pair<std::string, ast::Value>> written_keys(const std::vector<ModelKey<Model>>& keys,
+                                                             const Model& model) {
+  std::vector<std::pair<std::string, ast::Value>> written;
+  for (const auto& key : keys) {
+    std::visit(
+        [&](auto field) {
+          if constexpr (!std::is_same_v<decltype(field), std::monostate>) {
+            const auto& value = model.*field;
+            using Value = std::remove_cvref_t<decltype(value)>;
+            if constexpr (std::is_same_v<Value, AutotuneSpec>) {
+              ast::Block block;
+              for (auto& [name, nested] : written_keys(autotune_keys(), value))
+                block.entries.push_back(entry_of(name, std::move(nested)));
+              if (!block.entries.empty()) written.emplace_back(key.name, ast::Value(std::move(block)));
+            } else {
+              if (!value.present) return;
+              if constexpr (std::is_same_v<Value, Located<std::string>>) {
+                if (key.type == KeyType::name) {
+                  written.emplace_back(key.name, word_or_string(value.value));
+                } else {
+                  ast::String text;
+                  text.text = value.value;
+                  written.emplace_back(key.name, ast::Value(text));
+                }
+              } else if constexpr (std::is_same_v<Value, Located<bool>>) {
+                written.emplace_back(key.name, json_value(value.value));
+              } else if constexpr (std::is_same_v<Value, Located<std::vector<std::string>>>) {
+                written.emplace_back(key.name, names_value(value.value));
+              } else if constexpr (std::is_same_v<Value, Located<int64_t>>) {
+                if (key.type == KeyType::byte_size) {
+                  written.emplace_back(key.name, bytes_of(value.value));
+                } else if (key.type == KeyType::duration) {
+                  ast::Number seconds;
+                  seconds.text = std::to_string(value.value) + "s";
+                  written.emplace_back(key.name, ast::Value(seconds));
+                } else {
+                  written.emplace_back(key.name, number_of(value.value));
+                }
+              } else {  // an enum option
+                written.emplace_back(key.name, word_or_string(to_string(value.value)));
+              }
+            }
+          }
+        },
+        key.field);
+  }
+  return written;
+}
+
 std::vector<ast::Argument> stream_arguments(const StreamSpec& stream) {
   std::vector<ast::Argument> args;
   ast::String name;
   name.text = stream.name.value;
   args.push_back(positional(ast::Value(name)));
-  if (stream.sync_mode.present)
-    args.push_back(named("sync_mode", word_or_string(to_string(stream.sync_mode.value))));
-  if (stream.cursor_field.present)
-    args.push_back(named("cursor_field", word_or_string(stream.cursor_field.value)));
-  if (stream.tie_breaker_field.present)
-    args.push_back(named("tie_breaker_field", word_or_string(stream.tie_breaker_field.value)));
-  if (stream.partition_key.present)
-    args.push_back(named("partition_key", word_or_string(stream.partition_key.value)));
+  for (auto& [key, value] : written_keys(stream_keys(), stream)) {
+    if (key != "name") args.push_back(named(key, std::move(value)));  // the name comes first, unnamed
+  }
   if (stream.columns.present) {
     if (stream.declared_schema) {
       ast::List list;
@@ -376,19 +428,8 @@ std::vector<ast::Argument> table_arguments(const SinkNode& sink, const std::stri
     target.text = sink.target;
     args.push_back(positional(ast::Value(target)));
   }
-  if (destination.write_mode.present)
-    args.push_back(named("write_mode", word_or_string(to_string(destination.write_mode.value))));
-  if (destination.primary_key.present)
-    args.push_back(named("primary_key", names_value(destination.primary_key.value)));
-  if (destination.on_data_error.present)
-    args.push_back(named("on_data_error", word_or_string(to_string(destination.on_data_error.value))));
-  if (destination.schema_evolution.present)
-    args.push_back(named("schema_evolution", word_or_string(to_string(destination.schema_evolution.value))));
-  if (destination.dlq_path.present) {
-    ast::String path;
-    path.text = destination.dlq_path.value;
-    args.push_back(named("dlq_path", ast::Value(path)));
-  }
+  for (auto& [key, value] : written_keys(destination_keys(), destination))
+    args.push_back(named(key, std::move(value)));
   return args;
 }
 
@@ -408,34 +449,7 @@ ast::Entry entry_of(const std::string& key, ast::Value value) {
 
 std::vector<ast::Entry> resource_entries(const ResourcesSpec& resources) {
   std::vector<ast::Entry> entries;
-  if (resources.parallelism.present)
-    entries.push_back(entry_of("parallelism", number_of(resources.parallelism.value)));
-  const AutotuneSpec& autotune = resources.autotune;
-  ast::Block pins;
-  if (autotune.enabled.present)
-    pins.entries.push_back(entry_of("enabled", json_value(autotune.enabled.value)));
-  if (autotune.pin_parallelism.present)
-    pins.entries.push_back(entry_of("pin_parallelism", number_of(autotune.pin_parallelism.value)));
-  if (autotune.pin_source_partition_mode.present)
-    pins.entries.push_back(entry_of("pin_source_partition_mode",
-                                    word_or_string(to_string(autotune.pin_source_partition_mode.value))));
-  if (autotune.pin_copy_flush_bytes.present)
-    pins.entries.push_back(entry_of("pin_copy_flush_bytes", bytes_of(autotune.pin_copy_flush_bytes.value)));
-  if (!pins.entries.empty()) entries.push_back(entry_of("autotune", ast::Value(pins)));
-  if (resources.max_batch_bytes.present)
-    entries.push_back(entry_of("max_batch_bytes", bytes_of(resources.max_batch_bytes.value)));
-  if (resources.max_inflight_batches.present)
-    entries.push_back(entry_of("max_inflight_batches", number_of(resources.max_inflight_batches.value)));
-  if (resources.checkpoint_interval_rows.present)
-    entries.push_back(
-        entry_of("checkpoint_interval_rows", number_of(resources.checkpoint_interval_rows.value)));
-  if (resources.checkpoint_interval_seconds.present) {
-    ast::Number seconds;
-    seconds.text = std::to_string(resources.checkpoint_interval_seconds.value) + "s";
-    entries.push_back(entry_of("checkpoint_interval_seconds", ast::Value(seconds)));
-  }
-  if (resources.max_retries.present)
-    entries.push_back(entry_of("max_retries", number_of(resources.max_retries.value)));
+  for (auto& [key, value] : written_keys(resources_keys(), resources)) entries.push_back(entry_of(key, std::move(value)));
   return entries;
 }
 

@@ -8,7 +8,8 @@
 #include <map>
 #include <set>
 
-#include "dsl/yaml_loader.h"
+#include "dsl/model_reader.h"
+#include "dsl/source_file.h"
 
 namespace rbc::lang {
 namespace {
@@ -67,7 +68,11 @@ class Lowerer {
  public:
   Lowerer(const ParsedProgram& parsed, const Vocabulary& vocabulary, DiagnosticEngine& diagnostics,
           const EnvLookup& env)
-      : parsed_(parsed), vocabulary_(vocabulary), diagnostics_(diagnostics), env_(env) {}
+      : parsed_(parsed),
+        vocabulary_(vocabulary),
+        diagnostics_(&diagnostics),
+        env_(env),
+        model_(ModelReader::Syntax::rbc, diagnostics) {}
 
   std::optional<LogicalGraph> lower();
 
@@ -85,7 +90,7 @@ class Lowerer {
     return node;
   }
   void error(const SourceRange& where, std::string message, std::string hint = {}) {
-    diagnostics_.error(where, std::move(message), std::move(hint));
+    diagnostics_->error(where, std::move(message), std::move(hint));
   }
 
   // ---- values
@@ -94,16 +99,17 @@ class Lowerer {
   std::optional<nlohmann::json> json_of(const ast::Value& value);
   std::optional<std::string> text_of(const ast::Value& value, const std::string& what);
   std::optional<int64_t> int_of(const ast::Value& value, const std::string& what);
-
-  std::optional<int64_t> bytes_of(const ast::Value& value, const std::string& what);
-  std::optional<int64_t> seconds_of(const ast::Value& value, const std::string& what);
-  std::optional<bool> bool_of(const ast::Value& value, const std::string& what);
-  std::optional<std::vector<std::string>> names_of(const ast::Value& value, const std::string& what);
-  template <typename Enum>
-  std::optional<Enum> enum_of(const ast::Value& value, const std::string& what);
-  template <typename T, typename Value>
-  void set(Located<T>& target, const ast::Value& at_value_of, std::optional<Value> value) {
-    if (value) target.set(std::move(*value), at_value(at_value_of));
+  // The value as the model reader takes it; its errors (an unset variable) are reported
+  // when it is read.
+  LocatedValue located(const ast::Value& value);
+  LocatedValue located(const ast::Block& block);
+  template <typename Evaluate>
+  std::vector<Diagnostic> deferred(Evaluate evaluate) {
+    DiagnosticEngine later;
+    DiagnosticEngine* saved = std::exchange(diagnostics_, &later);
+    evaluate();
+    diagnostics_ = saved;
+    return later.diagnostics();
   }
 
   // ---- arguments
@@ -138,13 +144,14 @@ class Lowerer {
   void lower_state(const ast::Block& block);
   void check_entries(const ast::Block& block, const std::string& owner,
                      const std::vector<std::string>& allowed);
-  const ast::Block* block_of(const ast::Value& value, const std::string& what);
   void finish();
 
   const ParsedProgram& parsed_;
   const Vocabulary& vocabulary_;
-  DiagnosticEngine& diagnostics_;
+  // Where errors go; the real engine except while a value's errors are deferred.
+  DiagnosticEngine* diagnostics_;
   const EnvLookup& env_;
+  ModelReader model_;
   LogicalGraph graph_;
   std::map<std::string, Binding> names_;
   std::set<NodeId> explicit_target_;                                            // sinks with .table("target")
@@ -295,64 +302,43 @@ std::optional<int64_t> Lowerer::int_of(const ast::Value& value, const std::strin
   return std::nullopt;
 }
 
-std::optional<int64_t> Lowerer::bytes_of(const ast::Value& value, const std::string& what) {
-  std::optional<std::string> text;
-  if (auto* number = boost::get<ast::Number>(&value)) text = number->text;
-  if (auto* string = boost::get<ast::String>(&value)) text = substituted(*string);
-  std::optional<int64_t> bytes = text ? parse_byte_size(*text) : std::nullopt;
-  if (!bytes)
-    error(at_value(value), what + " must be a byte size such as 4194304, 64mb or 1gb, got " + kind_of(value));
-  return bytes;
-}
-
-std::optional<int64_t> Lowerer::seconds_of(const ast::Value& value, const std::string& what) {
-  std::optional<std::string> text;
-  if (auto* number = boost::get<ast::Number>(&value)) text = number->text;
-  if (auto* string = boost::get<ast::String>(&value)) text = substituted(*string);
-  std::optional<int64_t> seconds = text ? parse_duration_seconds(*text) : std::nullopt;
-  if (!seconds)
-    error(at_value(value), what + " must be a duration such as 60, 90s or 5m, got " + kind_of(value));
-  return seconds;
-}
-
-std::optional<bool> Lowerer::bool_of(const ast::Value& value, const std::string& what) {
-  bool textual = is_text(value);
-  std::optional<std::string> text = textual ? text_of(value, what) : std::nullopt;
-  if (textual && !text) return std::nullopt;
-  if (text && (*text == "true" || *text == "false")) return *text == "true";
-  error(at_value(value), what + " must be true or false, got " + (text ? "'" + *text + "'" : kind_of(value)));
-  return std::nullopt;
-}
-
-std::optional<std::vector<std::string>> Lowerer::names_of(const ast::Value& value, const std::string& what) {
-  auto* list = boost::get<x3::forward_ast<ast::List>>(&value);
-  if (list == nullptr) {  // a single name is a list of one
-    auto one = text_of(value, what);
-    if (!one) return std::nullopt;
-    return std::vector<std::string>{*one};
+LocatedValue Lowerer::located(const ast::Value& value) {
+  LocatedValue out;
+  out.where = at_value(value);
+  out.shown = kind_of(value);
+  if (auto* string = boost::get<ast::String>(&value)) {
+    out.kind = LocatedValue::Kind::text;
+    out.problems = deferred([&] { out.text = substituted(*string).value_or(string->text); });
+    out.shown = "'" + out.text + "'";
+  } else if (auto* number = boost::get<ast::Number>(&value)) {
+    out.kind = LocatedValue::Kind::number;
+    out.text = number->text;
+  } else if (auto* word = boost::get<ast::Word>(&value)) {
+    out.kind = LocatedValue::Kind::text;
+    out.text = word->text;
+  } else if (auto* call = boost::get<x3::forward_ast<ast::Call>>(&value)) {
+    if (call->get().callee.text == "env") {
+      out.kind = LocatedValue::Kind::text;
+      out.problems = deferred([&] { out.text = env_call(call->get()).value_or(""); });
+      out.shown = "'" + out.text + "'";
+    }
+  } else if (auto* list = boost::get<x3::forward_ast<ast::List>>(&value)) {
+    out.kind = LocatedValue::Kind::list;
+    for (const auto& item : list->get().items) out.items.push_back(located(item.value));
+  } else {
+    out = located(boost::get<x3::forward_ast<ast::Block>>(value).get());
   }
-  std::vector<std::string> names;
-  for (const auto& item : list->get().items) {
-    auto name = text_of(item.value, what + " entry");
-    if (!name) return std::nullopt;
-    names.push_back(*name);
-  }
-  return names;
+  return out;
 }
 
-template <typename Enum>
-std::optional<Enum> Lowerer::enum_of(const ast::Value& value, const std::string& what) {
-  auto text = text_of(value, what);
-  if (!text) return std::nullopt;
-  std::vector<std::string> spelled;
-  for (Enum option : enum_values<Enum>()) {
-    if (*text == to_string(option)) return option;
-    spelled.push_back(to_string(option));
-  }
-  std::string match = closest_match(*text, spelled);
-  error(at_value(value), what + " must be " + join(spelled, " | ") + ", got '" + *text + "'",
-        match.empty() ? "" : "did you mean '" + match + "'?");
-  return std::nullopt;
+LocatedValue Lowerer::located(const ast::Block& block) {
+  LocatedValue out;
+  out.kind = LocatedValue::Kind::block;
+  out.where = at(block);
+  out.shown = "a block";
+  for (const auto& entry : block.entries)
+    out.entries.push_back(LocatedEntry{entry.key.text, at(entry.key), located(entry.value)});
+  return out;
 }
 
 // ---- arguments ----------------------------------------------------------------------
@@ -524,7 +510,8 @@ void Lowerer::read_columns(const ast::Value& value, StreamSpec& stream) {
           type_text = text_of(entry.value, "a column type");
           type_value = &entry.value;
         }
-        if (entry.key.text == "nullable") nullable = bool_of(entry.value, "nullable").value_or(true);
+        if (entry.key.text == "nullable")
+          nullable = model_.boolean(located(entry.value), "nullable").value_or(true);
       }
       if (!name) error(at(block->get()), "a column needs a name: {name: id, type: int64}");
     } else {
@@ -551,29 +538,20 @@ void Lowerer::read_columns(const ast::Value& value, StreamSpec& stream) {
 NodeId Lowerer::add_source(const ConnectorRef& connector, const ast::Member& member) {
   StreamSpec stream;
   stream.where = at(member.name);
-  Arguments args =
-      arguments(*member.args, "stream()",
-                {"name", "sync_mode", "cursor_field", "tie_breaker_field", "partition_key", "columns"}, 1);
+  Arguments args = arguments(*member.args, "stream()", key_names(stream_keys()), 1);
   const ast::Argument* name = args.positional.empty() ? args.find("name") : args.positional[0];
   if (!args.positional.empty() && args.find("name") != nullptr)
     error(at(*args.find("name")->key), "the stream's name is given twice");
   if (name == nullptr) {
     error(at(member.name), "stream() needs the stream's name: .stream(\"public.orders\")");
   } else {
-    set(stream.name, name->value, text_of(name->value, "the stream name"));
+    model_.read(*find_key(stream_keys(), "name"), located(name->value), stream);
   }
   for (const auto& [key, argument] : args.named) {
-    const ast::Value& value = argument->value;
-    if (key == "sync_mode") {
-      set(stream.sync_mode, value, enum_of<SyncMode>(value, "sync_mode"));
-    } else if (key == "cursor_field") {
-      set(stream.cursor_field, value, text_of(value, "cursor_field"));
-    } else if (key == "tie_breaker_field") {
-      set(stream.tie_breaker_field, value, text_of(value, "tie_breaker_field"));
-    } else if (key == "partition_key") {
-      set(stream.partition_key, value, text_of(value, "partition_key"));
-    } else if (key == "columns") {
-      read_columns(value, stream);
+    if (key == "columns") {
+      read_columns(argument->value, stream);
+    } else if (key != "name") {
+      model_.read(*find_key(stream_keys(), key), located(argument->value), stream);
     }
   }
   return graph_.add_node(NodeKind::source, stream.name.value, SourceNode{connector, stream});
@@ -586,9 +564,9 @@ NodeId Lowerer::add_sink(const ConnectorRef& connector, const ast::Member* table
   std::string target;
   bool explicit_target = false;
   if (table != nullptr && table->args) {
-    Arguments args =
-        arguments(*table->args, "table()",
-                  {"name", "write_mode", "primary_key", "on_data_error", "schema_evolution", "dlq_path"}, 1);
+    std::vector<std::string> allowed{"name"};
+    for (const auto& key : destination_keys()) allowed.emplace_back(key.name);
+    Arguments args = arguments(*table->args, "table()", allowed, 1);
     const ast::Argument* name = args.positional.empty() ? args.find("name") : args.positional[0];
     if (!args.positional.empty() && args.find("name") != nullptr)
       error(at(*args.find("name")->key), "the table's name is given twice");
@@ -599,18 +577,7 @@ NodeId Lowerer::add_sink(const ConnectorRef& connector, const ast::Member* table
       }
     }
     for (const auto& [key, argument] : args.named) {
-      const ast::Value& value = argument->value;
-      if (key == "write_mode") {
-        set(destination.write_mode, value, enum_of<WriteMode>(value, "write_mode"));
-      } else if (key == "primary_key") {
-        set(destination.primary_key, value, names_of(value, "primary_key"));
-      } else if (key == "on_data_error") {
-        set(destination.on_data_error, value, enum_of<OnDataError>(value, "on_data_error"));
-      } else if (key == "schema_evolution") {
-        set(destination.schema_evolution, value, enum_of<SchemaEvolution>(value, "schema_evolution"));
-      } else if (key == "dlq_path") {
-        set(destination.dlq_path, value, text_of(value, "dlq_path"));
-      }
+      if (key != "name") model_.read(*find_key(destination_keys(), key), located(argument->value), destination);
     }
   }
   NodeId id = graph_.add_node(NodeKind::sink, "", SinkNode{destination, target});
@@ -756,7 +723,7 @@ bool Lowerer::connect(const Entity& from, Entity& to, const SourceRange& where) 
 }
 
 void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
-  const size_t errors_before = diagnostics_.error_count();
+  const size_t errors_before = diagnostics_->error_count();
   const NodeId first_new_node = static_cast<NodeId>(graph_.node_count());
   std::vector<std::optional<Entity>> entities;
   for (const auto& step : chain.steps) entities.push_back(evaluate(step));
@@ -765,7 +732,7 @@ void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
     failed = failed || !entities[i - 1] || !entities[i] ||
              !connect(*entities[i - 1], *entities[i], at(chain.steps[i].head));
   }
-  failed = failed || !entities.front() || diagnostics_.error_count() > errors_before;
+  failed = failed || !entities.front() || diagnostics_->error_count() > errors_before;
   if (failed) {  // one error per mistake: the nodes this statement touched are not checked again
     for (NodeId id = first_new_node; id < graph_.node_count(); ++id) excused_.insert(id);
     for (const auto& entity : entities) {
@@ -802,65 +769,13 @@ void Lowerer::lower_chain(const ast::Chain& chain, const ast::Name* let_name) {
 
 void Lowerer::check_entries(const ast::Block& block, const std::string& owner,
                             const std::vector<std::string>& allowed) {
-  std::set<std::string> seen;
-  for (const auto& entry : block.entries) {
-    if (!seen.insert(entry.key.text).second) {
-      error(at(entry.key), "duplicate key '" + entry.key.text + "' in " + owner);
-    } else if (std::find(allowed.begin(), allowed.end(), entry.key.text) == allowed.end()) {
-      error(at(entry.key), "unknown key '" + entry.key.text + "' in " + owner,
-            suggestion(entry.key.text, allowed));
-    }
-  }
-}
-
-const ast::Block* Lowerer::block_of(const ast::Value& value, const std::string& what) {
-  if (auto* block = boost::get<x3::forward_ast<ast::Block>>(&value)) return &block->get();
-  error(at_value(value), what + " must be a block: " + what + " { ... }");
-  return nullptr;
+  std::vector<std::pair<std::string, SourceRange>> keys;
+  for (const auto& entry : block.entries) keys.emplace_back(entry.key.text, at(entry.key));
+  model_.check_keys(keys, allowed, owner);
 }
 
 void Lowerer::lower_resources(const ast::Block& block) {
-  ResourcesSpec& resources = graph_.info.resources;
-  check_entries(block, "resources",
-                {"parallelism", "autotune", "max_batch_bytes", "max_inflight_batches",
-                 "checkpoint_interval_rows", "checkpoint_interval_seconds", "max_retries"});
-  for (const auto& entry : block.entries) {
-    const std::string& key = entry.key.text;
-    const ast::Value& value = entry.value;
-    if (key == "parallelism") {
-      if (is_text(value)) {
-        auto text = text_of(value, "parallelism");
-        if (!text || *text == "auto") continue;
-      }
-      set(resources.parallelism, value, int_of(value, "parallelism ('auto' or an integer)"));
-    } else if (key == "autotune") {
-      const ast::Block* autotune = block_of(value, "autotune");
-      if (autotune == nullptr) continue;
-      check_entries(*autotune, "autotune",
-                    {"enabled", "pin_parallelism", "pin_source_partition_mode", "pin_copy_flush_bytes"});
-      AutotuneSpec& spec = resources.autotune;
-      for (const auto& pin : autotune->entries) {
-        const ast::Value& v = pin.value;
-        if (pin.key.text == "enabled") set(spec.enabled, v, bool_of(v, "autotune.enabled"));
-        if (pin.key.text == "pin_parallelism") set(spec.pin_parallelism, v, int_of(v, "pin_parallelism"));
-        if (pin.key.text == "pin_source_partition_mode") {
-          set(spec.pin_source_partition_mode, v, enum_of<PartitionMode>(v, "pin_source_partition_mode"));
-        }
-        if (pin.key.text == "pin_copy_flush_bytes")
-          set(spec.pin_copy_flush_bytes, v, bytes_of(v, "pin_copy_flush_bytes"));
-      }
-    } else if (key == "max_batch_bytes") {
-      set(resources.max_batch_bytes, value, bytes_of(value, key));
-    } else if (key == "max_inflight_batches") {
-      set(resources.max_inflight_batches, value, int_of(value, key));
-    } else if (key == "checkpoint_interval_rows") {
-      set(resources.checkpoint_interval_rows, value, int_of(value, key));
-    } else if (key == "checkpoint_interval_seconds") {
-      set(resources.checkpoint_interval_seconds, value, seconds_of(value, key));
-    } else if (key == "max_retries") {
-      set(resources.max_retries, value, int_of(value, key));
-    }
-  }
+  model_.read_block(resources_keys(), located(block), graph_.info.resources, "resources");
 }
 
 // `state { backend: postgres, url: "..." }`: the backend, and its config keys inline
@@ -882,7 +797,7 @@ void Lowerer::lower_state(const ast::Block& block) {
     if (state.config.values.contains(key) || (key == "backend" && state.backend.present)) {
       error(at(entry->key), "duplicate key '" + key + "' in state");
     } else if (key == "backend") {
-      set(state.backend, entry->value, text_of(entry->value, "state backend"));
+      model_.read(*find_key(state_keys(), "backend"), located(entry->value), state);
     } else if (auto json = json_of(entry->value)) {
       state.config.values[key] = *json;
       state.config.ranges[key] = at_value(entry->value);
@@ -945,7 +860,7 @@ std::optional<LogicalGraph> Lowerer::lower() {
   const ast::Program& program = parsed_.program;
   PipelineInfo& info = graph_.info;
   info.file = *parsed_.file;
-  info.version.value = "1.0";
+  info.version.value = kPipelineVersion;
   ast::String header_name;
   header_name.text = program.header.name.text;
   static_cast<x3::position_tagged&>(header_name) = program.header.name;
@@ -967,7 +882,7 @@ std::optional<LogicalGraph> Lowerer::lower() {
     }
   }
   finish();
-  if (graph_.nodes_of_kind(NodeKind::source).empty() && !diagnostics_.has_errors()) {
+  if (graph_.nodes_of_kind(NodeKind::source).empty() && !diagnostics_->has_errors()) {
     error(at(program.header.name), "the pipeline reads nothing",
           "add a source: file(path: \"data/\").stream(\"orders\") |> ...");
   }

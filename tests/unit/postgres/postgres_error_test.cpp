@@ -164,10 +164,12 @@ TEST(PostgresConnections, ConnectAheadHandsOutAConnectionKeptIdleFirst) {
   ASSERT_TRUE(idle.is_ok() && busy.is_ok());
   std::string idle_pid = backend_pid(*idle), busy_pid = backend_pid(*busy);
   ASSERT_TRUE(busy->exec("BEGIN").is_ok());
-  pg::keep_idle(*src, std::move(*idle));
-  pg::keep_idle(*src, std::move(*busy));  // in a transaction: closed instead
+  pg::IdleConnections kept;
+  kept.keep(*src, std::move(*idle));
+  kept.keep(*src, std::move(*busy));  // in a transaction: closed instead
+  EXPECT_EQ(kept.size(), 1u);
   pg::ConnectAhead ahead;
-  ahead.start(url_config(src_url()), 2);
+  ahead.start(url_config(src_url()), 2, &kept);
   auto first = ahead.take(*src);
   auto second = ahead.take(*src);
   ASSERT_TRUE(first.is_ok() && second.is_ok());
@@ -175,7 +177,8 @@ TEST(PostgresConnections, ConnectAheadHandsOutAConnectionKeptIdleFirst) {
   EXPECT_NE(backend_pid(*second), idle_pid);
   EXPECT_NE(backend_pid(*second), busy_pid);
   pg::ConnectAhead later;  // the kept connection was handed out: nothing is left
-  later.start(url_config(src_url()), 1);
+  EXPECT_EQ(kept.size(), 0u);
+  later.start(url_config(src_url()), 1, &kept);
   auto third = later.take(*src);
   ASSERT_TRUE(third.is_ok());
   EXPECT_NE(backend_pid(*third), idle_pid);

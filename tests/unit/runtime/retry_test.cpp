@@ -8,7 +8,9 @@
 #include <fstream>
 #include <numeric>
 
+#include "connectors/registry.h"
 #include "connectors/state/state_store.h"
+#include "graph/pipeline_keys.h"
 #include "operators/runtime/executor.h"
 #include "runtime_test_doubles.h"
 
@@ -106,6 +108,12 @@ TEST(Retry, CheckpointsAreAskedOnlyUntilTheWriterSaysItCommitsAtTheEnd) {
   ASSERT_TRUE(report.ok()) << report.error->to_string();
   EXPECT_EQ(sink.checkpoints.load(), 1);
   EXPECT_EQ(sink.committed.load(), 1);
+}
+
+// The compiler checks state.backend against graph/pipeline_keys.h without linking the
+// backends; the registry must make exactly those.
+TEST(StateBackends, TheRegistryMakesTheBackendsTheCompilerAccepts) {
+  EXPECT_EQ(registered_state_backends(), state_backend_names());
 }
 
 TEST(FileStateStore, SavesCursorAndRunRecords) {
