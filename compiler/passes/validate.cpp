@@ -12,9 +12,9 @@
 #include "connectors/file/file_source.h"
 #include "connectors/specs/catalog.h"
 #include "connectors/specs/connector_specs.h"
+#include "expr/parser.h"
+#include "expr/query.h"
 #include "operators/operator_specs.h"
-#include "operators/sql/parser.h"
-#include "operators/sql/sql.h"
 
 namespace rbc {
 namespace {

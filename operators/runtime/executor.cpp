@@ -59,12 +59,12 @@
 #include "connectors/registry.h"
 #include "connectors/specs/connector_specs.h"
 #include "connectors/state/state_store.h"
+#include "expr/query.h"
 #include "graph/plan_printer.h"
 #include "graph/value_format.h"
 #include "operators/runtime/autotune.h"
 #include "operators/runtime/clock.h"
 #include "operators/runtime/operator.h"
-#include "operators/sql/sql.h"
 
 namespace rbc {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "expr/vector.h"
 #include "graph/batch.h"
 #include "graph/status.h"
-#include "operators/sql/vector.h"
 
 namespace rbc::sql {
 

@@ -8,10 +8,10 @@
 #include <cmath>
 #include <limits>
 
+#include "expr/expr.h"
+#include "expr/like.h"
+#include "expr/pow10.h"
 #include "graph/value_format.h"
-#include "operators/sql/expr.h"
-#include "operators/sql/like.h"
-#include "operators/sql/pow10.h"
 
 namespace rbc::sql {
 

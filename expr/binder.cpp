@@ -2,7 +2,7 @@
 // promotion int16 < int32 < int64 < decimal < float64), makes implicit conversions
 // explicit casts, gives 'string' literals the type their context needs, and folds
 // constant sub-expressions (so `'2024-13-01'::date` fails at compile time, at its offset).
-#include "operators/sql/binder.h"
+#include "expr/binder.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,12 +1,12 @@
 // compile_sql and CompiledQuery: parse, bind, then evaluate WHERE into a selection
 // vector and project only the selected rows.
-#include "operators/sql/sql.h"
+#include "expr/query.h"
 
 #include <algorithm>
 
-#include "operators/sql/binder.h"
-#include "operators/sql/expr.h"
-#include "operators/sql/parser.h"
+#include "expr/binder.h"
+#include "expr/expr.h"
+#include "expr/parser.h"
 
 namespace rbc {
 
