@@ -192,6 +192,12 @@ Result<Batch> CompiledQuery::evaluate(const Batch& input) const {
   return out;
 }
 
+std::optional<SqlError> check_sql_syntax(std::string_view query) {
+  auto parsed = sql::parse_query(query);
+  if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
+  return std::nullopt;
+}
+
 SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
   auto parsed = sql::parse_query(query);
   if (auto* error = std::get_if<SqlError>(&parsed)) return std::vector<SqlError>{*error};

@@ -12,7 +12,6 @@
 #include "connectors/file/file_source.h"
 #include "connectors/specs/catalog.h"
 #include "connectors/specs/connector_specs.h"
-#include "expr/parser.h"
 #include "expr/query.h"
 #include "operators/operator_specs.h"
 
@@ -340,8 +339,7 @@ void check_sql_chain(const LogicalGraph& graph, NodeId source_id, const CatalogT
         errors = std::get<std::vector<SqlError>>(compiled);
       }
     } else {
-      auto parsed = sql::parse_query(query);
-      if (auto* error = std::get_if<SqlError>(&parsed)) errors.push_back(*error);
+      if (auto error = check_sql_syntax(query)) errors.push_back(*error);
     }
     for (const SqlError& error : errors) {
       diagnostics.error(query_position(where, query, error.offset, diagnostics),
@@ -358,9 +356,8 @@ void check_router_conditions(const RouterNode& router, DiagnosticEngine& diagnos
   const std::string prefix = "SELECT * FROM input WHERE ";
   for (size_t i = 0; i < router.predicates.size(); ++i) {
     const std::string& condition = router.predicates[i].second;
-    auto parsed = sql::parse_query(prefix + condition);
-    auto* error = std::get_if<SqlError>(&parsed);
-    if (error == nullptr) continue;
+    std::optional<SqlError> error = check_sql_syntax(prefix + condition);
+    if (!error) continue;
     size_t offset = error->offset >= prefix.size() ? error->offset - prefix.size() : 0;
     SourceRange where = i < router.predicate_where.size() ? router.predicate_where[i] : router.where;
     diagnostics.error(
