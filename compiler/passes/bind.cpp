@@ -14,8 +14,7 @@
 #include "connectors/file/file_source.h"
 #include "connectors/specs/catalog.h"
 #include "connectors/specs/connector_specs.h"
-#include "operators/sql/parser.h"
-#include "operators/sql/sql.h"
+#include "expr/query.h"
 
 namespace rbc {
 namespace {
@@ -194,8 +193,7 @@ void check_sql_chain(const LogicalGraph& graph, NodeId source_id, const CatalogT
         errors = std::get<std::vector<SqlError>>(compiled);
       }
     } else {
-      auto parsed = sql::parse_query(query);
-      if (auto* error = std::get_if<SqlError>(&parsed)) errors.push_back(*error);
+      if (auto error = check_sql_syntax(query)) errors.push_back(*error);
     }
     for (const SqlError& error : errors) {
       diagnostics.error(query_position(where, query, error.offset, diagnostics),

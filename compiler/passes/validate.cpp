@@ -12,7 +12,7 @@
 #include "connectors/specs/connector_specs.h"
 #include "graph/pipeline_keys.h"
 #include "operators/operator_specs.h"
-#include "operators/sql/parser.h"
+#include "expr/query.h"
 
 namespace rbc {
 namespace {
@@ -147,9 +147,8 @@ void check_router_conditions(const RouterNode& router, DiagnosticEngine& diagnos
   const std::string prefix = "SELECT * FROM input WHERE ";
   for (size_t i = 0; i < router.predicates.size(); ++i) {
     const std::string& condition = router.predicates[i].second;
-    auto parsed = sql::parse_query(prefix + condition);
-    auto* error = std::get_if<SqlError>(&parsed);
-    if (error == nullptr) continue;
+    std::optional<SqlError> error = check_sql_syntax(prefix + condition);
+    if (!error) continue;
     size_t offset = error->offset >= prefix.size() ? error->offset - prefix.size() : 0;
     SourceRange where = i < router.predicate_where.size() ? router.predicate_where[i] : router.where;
     diagnostics.error(

@@ -3,7 +3,7 @@
 
 #include <variant>
 
-#include "operators/sql/sql.h"
+#include "expr/query.h"
 #include "operators/validate/validate.h"
 
 namespace rbc {

@@ -1,6 +1,6 @@
 // The runtime face of a transform: the flow-graph builder only knows Operator, and the
 // factory below is the one place that maps a transform step's operator name to an implementation
-// (the SQL engine in operators/sql, the rule checker in operators/validate).
+// (the SQL engine in expr/, the rule checker in operators/validate).
 //
 // Adding an operator:
 //   1. implement it in its own operators/<name>/ folder over Batches, returning Status;

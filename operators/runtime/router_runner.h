@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "operators/runtime/run_context.h"
-#include "operators/sql/sql.h"
+#include "expr/query.h"
 
 namespace rbc {
 

@@ -9,10 +9,10 @@
 #include <variant>
 #include <vector>
 
+#include "expr/like.h"
+#include "expr/query.h"
 #include "graph/batch.h"
 #include "graph/value_format.h"
-#include "operators/sql/like.h"
-#include "operators/sql/sql.h"
 
 namespace rbc::sql_test {
 

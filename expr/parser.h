@@ -5,9 +5,9 @@
 #include <string_view>
 #include <variant>
 
-#include "operators/sql/ast.h"
-#include "operators/sql/grammar_config.h"
-#include "operators/sql/sql.h"
+#include "expr/ast.h"
+#include "expr/grammar_config.h"
+#include "expr/query.h"
 
 namespace rbc::sql {
 

@@ -1,12 +1,13 @@
 // compile_sql and CompiledQuery: parse, bind, then evaluate WHERE into a selection
 // vector and project only the selected rows.
-#include "operators/sql/sql.h"
+#include "expr/query.h"
 
 #include <algorithm>
 
-#include "operators/sql/binder.h"
-#include "operators/sql/expr.h"
-#include "operators/sql/parser.h"
+#include "expr/binder.h"
+#include "expr/expr.h"
+#include "expr/functions.h"
+#include "expr/parser.h"
 
 namespace rbc {
 
@@ -90,16 +91,8 @@ std::string expr_to_string(const Expr& e, const Schema& input) {
       return out + " END";
     }
     case ExprKind::cast: return "CAST(" + child(0) + " AS " + e.type.to_string() + ")";
-    case ExprKind::coalesce: return "coalesce(" + list(0) + ")";
-    case ExprKind::upper: return "upper(" + child(0) + ")";
-    case ExprKind::lower: return "lower(" + child(0) + ")";
-    case ExprKind::length: return "length(" + child(0) + ")";
-    case ExprKind::substr: return "substr(" + list(0) + ")";
-    case ExprKind::concat: return "concat(" + list(0) + ")";
+    case ExprKind::call: return e.function->name + "(" + list(0) + ")";
     case ExprKind::concat_op: return "(" + child(0) + " || " + child(1) + ")";
-    case ExprKind::abs: return "abs(" + child(0) + ")";
-    case ExprKind::round:
-      return "round(" + child(0) + (e.has_digits ? ", " + std::to_string(e.digits) : std::string()) + ")";
     case ExprKind::extract_epoch: return "extract(epoch FROM " + child(0) + ")";
   }
   return "?";
@@ -197,6 +190,12 @@ Result<Batch> CompiledQuery::evaluate(const Batch& input) const {
     out.columns.push_back(sql::to_column(value, plan.output->field(i).type, count));
   }
   return out;
+}
+
+std::optional<SqlError> check_sql_syntax(std::string_view query) {
+  auto parsed = sql::parse_query(query);
+  if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
+  return std::nullopt;
 }
 
 SqlCompileResult compile_sql(std::string_view query, const Schema& input) {

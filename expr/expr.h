@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "expr/vector.h"
 #include "graph/batch.h"
 #include "graph/status.h"
-#include "operators/sql/vector.h"
 
 namespace rbc::sql {
+
+struct ScalarFunction;
 
 enum class ExprKind {
   column,
@@ -29,15 +31,8 @@ enum class ExprKind {
   like,
   case_when,
   cast,
-  coalesce,
-  upper,
-  lower,
-  length,
-  substr,
-  concat,     // CONCAT(): NULL arguments count as ''
+  call,       // a scalar function of the table (expr/functions.h)
   concat_op,  // ||: NULL if either side is NULL
-  abs,
-  round,
   extract_epoch,
 };
 
@@ -58,10 +53,10 @@ struct Expr {
   CompareOp compare = CompareOp::equal;
   bool negated = false;         // is_null (IS NOT NULL), in_list, between, like
   bool has_else = false;        // case_when: children are cond, result pairs, then else
-  int digits = 0;               // round
-  bool has_digits = false;      // round: ROUND(x, digits) rather than ROUND(x)
   bool untyped_string = false;  // a 'string' literal not yet given a type
   bool null_literal = false;
+  // call: its entry in the function table; children are the arguments.
+  const ScalarFunction* function = nullptr;
 };
 
 using ExprPtr = std::shared_ptr<const Expr>;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "operators/sql/sql.h"
+#include "expr/query.h"
 
 namespace rbc::sql::parser {
 

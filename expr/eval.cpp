@@ -8,20 +8,16 @@
 #include <cmath>
 #include <limits>
 
+#include "expr/expr.h"
+#include "expr/functions.h"
+#include "expr/kernel.h"
+#include "expr/like.h"
+#include "expr/pow10.h"
 #include "graph/value_format.h"
-#include "operators/sql/expr.h"
-#include "operators/sql/like.h"
-#include "operators/sql/pow10.h"
 
 namespace rbc::sql {
 
 namespace {
-
-Status runtime_error(const std::string& what, const Expr& expr) {
-  return Status::invalid(what + " in '" + expr.text + "'");
-}
-
-size_t row_at(const EvalContext& context, size_t k) { return context.selection ? context.selection[k] : k; }
 
 // ---- loading input columns ---------------------------------------------------
 
@@ -146,15 +142,6 @@ bool has_zero_divisor(const Vec& b, const std::vector<T>& values) {
     if (values[i] == 0 && b.is_valid(i)) return true;
   }
   return false;
-}
-
-__int128 divide_rounded(__int128 numerator, __int128 divisor) {
-  __int128 quotient = numerator / divisor;
-  __int128 remainder = numerator % divisor;
-  if (remainder < 0) remainder = -remainder;
-  __int128 magnitude = divisor < 0 ? -divisor : divisor;
-  if (remainder * 2 >= magnitude) quotient += (numerator < 0) != (divisor < 0) ? -1 : 1;
-  return quotient;
 }
 
 // add, subtract or multiply of integers (int64, or decimals' unscaled int128) with
@@ -366,100 +353,7 @@ Vec broadcast_bool(bool value, const Vec& shape_of, size_t n) {
   return out;
 }
 
-// ---- text -----------------------------------------------------------------------
-
-// Builds a string vector whose bytes live in one arena owned by the result.
-class TextBuilder {
- public:
-  explicit TextBuilder(size_t rows) : ends_(rows, 0), arena_(std::make_shared<std::string>()) {}
-  std::string& buffer() { return *arena_; }
-  void finish_row(size_t i) { ends_[i] = arena_->size(); }
-  void finish(Vec& out) {
-    size_t begin = 0;
-    const char* base = arena_->data();
-    for (size_t i = 0; i < ends_.size(); ++i) {
-      out.strings[i] = std::string_view(base + begin, ends_[i] - begin);
-      begin = ends_[i];
-    }
-    out.arenas.push_back(std::move(arena_));
-  }
-
- private:
-  std::vector<size_t> ends_;
-  std::shared_ptr<std::string> arena_;
-};
-
-Vec change_case(const Vec& in, bool upper) {
-  Vec out;
-  out.type = DataType{TypeId::text};
-  out.constant = in.constant;
-  out.allocate(in.size);
-  out.valid = in.valid;
-  size_t total = 0;
-  for (const auto& s : in.strings) total += s.size();
-  auto arena = std::make_shared<std::string>(total, '\0');
-  char* p = arena->data();
-  // ASCII only; other bytes (UTF-8 sequences) pass through unchanged.
-  const char low = upper ? 'a' : 'A';
-  const char high = upper ? 'z' : 'Z';
-  for (size_t i = 0; i < in.size; ++i) {
-    std::string_view s = in.strings[i];
-    for (size_t j = 0; j < s.size(); ++j) {
-      char c = s[j];
-      p[j] = static_cast<char>(c ^ ((c >= low && c <= high) ? 0x20 : 0));
-    }
-    out.strings[i] = std::string_view(p, s.size());
-    p += s.size();
-  }
-  out.arenas.push_back(std::move(arena));
-  return out;
-}
-
-int64_t character_count(std::string_view s) {
-  int64_t count = 0;
-  for (char c : s) count += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-  return count;
-}
-
-// Byte offset of the `chars`-th character (0-based), clamped to the end.
-size_t byte_offset(std::string_view s, int64_t chars) {
-  if (chars <= 0) return 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80) {
-      if (chars == 0) return i;
-      --chars;
-    }
-    ++i;
-  }
-  return s.size();
-}
-
 // ---- helpers for n-ary nodes ---------------------------------------------------------
-
-Vec make_vec(const DataType& type, size_t n) {
-  Vec out;
-  out.type = type;
-  out.allocate(n);
-  return out;
-}
-
-// Copies `from` (one value per entry of `positions`, or a constant) into `to`.
-void scatter(const Vec& from, const std::vector<uint32_t>& positions, Vec& to) {
-  for (size_t k = 0; k < positions.size(); ++k) {
-    size_t src = from.constant ? 0 : k;
-    size_t dst = positions[k];
-    to.valid[dst] = from.is_valid(src) ? 1 : 0;
-    switch (to.physical()) {
-      case Physical::boolean: to.bools[dst] = from.bools[src]; break;
-      case Physical::int64: to.ints[dst] = from.ints[src]; break;
-      case Physical::float64: to.floats[dst] = from.floats[src]; break;
-      case Physical::decimal: to.decimals[dst] = from.decimals[src]; break;
-      case Physical::string: to.strings[dst] = from.strings[src]; break;
-    }
-  }
-  to.arenas.insert(to.arenas.end(), from.arenas.begin(), from.arenas.end());
-}
 
 Result<Vec> evaluate_case(const Expr& expr, const EvalContext& context) {
   const size_t n = context.count;
@@ -497,158 +391,12 @@ Result<Vec> evaluate_case(const Expr& expr, const EvalContext& context) {
   return out;
 }
 
-Result<Vec> evaluate_coalesce(const Expr& expr, const EvalContext& context) {
-  const size_t n = context.count;
-  Vec out = make_vec(expr.type, n);
-  out.valid.assign(n, 0);
-  std::vector<uint32_t> rows(n), positions(n);
-  for (size_t k = 0; k < n; ++k) {
-    rows[k] = static_cast<uint32_t>(row_at(context, k));
-    positions[k] = static_cast<uint32_t>(k);
-  }
-  // Like CASE, each argument is evaluated only for the rows still NULL.
-  for (const auto& child : expr.children) {
-    if (rows.empty()) break;
-    EvalContext here{context.input, rows.data(), rows.size()};
-    RBC_ASSIGN_OR_RETURN(Vec value, evaluate(*child, here));
-    scatter(value, positions, out);
-    std::vector<uint32_t> rest_rows, rest_positions;
-    for (size_t k = 0; k < rows.size(); ++k) {
-      if (!value.is_valid(value.constant ? 0 : k)) {
-        rest_rows.push_back(rows[k]);
-        rest_positions.push_back(positions[k]);
-      }
-    }
-    rows = std::move(rest_rows);
-    positions = std::move(rest_positions);
-  }
-  return out;
-}
-
 Result<Vec> evaluate_children(const Expr& expr, const EvalContext& context, std::vector<Vec>& values) {
   for (const auto& child : expr.children) {
     RBC_ASSIGN_OR_RETURN(Vec value, evaluate(*child, context));
     values.push_back(std::move(value));
   }
   return Vec{};
-}
-
-bool all_constant(const std::vector<Vec>& values) {
-  return std::all_of(values.begin(), values.end(), [](const Vec& v) { return v.constant; });
-}
-
-Result<Vec> evaluate_substr(const Expr& expr, std::vector<Vec>& args, size_t n) {
-  const bool constant = all_constant(args);
-  const size_t m = constant ? 1 : n;
-  Vec out = make_vec(expr.type, m);
-  out.constant = constant;
-  out.valid.assign(m, 1);
-  out.arenas = args[0].arenas;  // results are slices of the input strings
-  for (size_t i = 0; i < m; ++i) {
-    bool valid = true;
-    for (const auto& arg : args) valid = valid && arg.is_valid(arg.constant ? 0 : i);
-    if (!valid) {
-      out.valid[i] = 0;
-      continue;
-    }
-    std::string_view s = args[0].strings[args[0].constant ? 0 : i];
-    int64_t start = args[1].ints[args[1].constant ? 0 : i];
-    int64_t from = std::max<int64_t>(start, 1);
-    size_t begin = byte_offset(s, from - 1), end = s.size();
-    if (args.size() == 3) {
-      int64_t length = args[2].ints[args[2].constant ? 0 : i];
-      if (length < 0) return runtime_error("negative substring length not allowed", expr);
-      int64_t stop = start > std::numeric_limits<int64_t>::max() - length
-                         ? std::numeric_limits<int64_t>::max()
-                         : start + length;
-      end = stop <= from ? begin : byte_offset(s, stop - 1);
-    }
-    out.strings[i] = s.substr(begin, end - begin);
-  }
-  return out;
-}
-
-Vec evaluate_concat(const Expr& expr, const std::vector<Vec>& args, size_t n, bool strict) {
-  const bool constant = all_constant(args);
-  const size_t m = constant ? 1 : n;
-  Vec out = make_vec(expr.type, m);
-  out.constant = constant;
-  if (strict) out.valid.assign(m, 1);
-  TextBuilder builder(m);
-  for (size_t i = 0; i < m; ++i) {
-    const size_t row_start = builder.buffer().size();
-    bool any_null = false;
-    for (const auto& arg : args) {
-      size_t j = arg.constant ? 0 : i;
-      if (arg.is_valid(j)) {
-        builder.buffer().append(arg.strings[j]);
-      } else {
-        any_null = true;
-      }
-    }
-    if (strict && any_null) {
-      out.valid[i] = 0;
-      builder.buffer().resize(row_start);
-    }
-    builder.finish_row(i);
-  }
-  builder.finish(out);
-  if (strict && std::all_of(out.valid.begin(), out.valid.end(), [](uint8_t v) { return v; }))
-    out.valid.clear();
-  return out;
-}
-
-Result<Vec> evaluate_round(const Expr& expr, Vec in) {
-  const int digits = expr.digits;
-  switch (in.physical()) {
-    case Physical::int64: return in;
-    case Physical::float64: {
-      if (!expr.has_digits) {
-        for (auto& v : in.floats) v = std::nearbyint(v);  // PostgreSQL rounds float8 half-to-even
-      } else {
-        double factor = std::pow(10.0, digits);
-        for (auto& v : in.floats) v = std::round(v * factor) / factor;
-      }
-      return in;
-    }
-    case Physical::decimal: {
-      const int scale = in.type.scale;
-      Vec out = in;
-      out.type = expr.type;
-      for (auto& v : out.decimals) {
-        if (digits >= scale) {
-          v *= pow10_i128(digits - scale);
-        } else {
-          v = divide_rounded(v, pow10_i128(scale - std::max(digits, -38)));
-          if (digits < 0) v *= pow10_i128(-digits);
-        }
-      }
-      return out;
-    }
-    case Physical::boolean:
-    case Physical::string: break;
-  }
-  return Status::internal("ROUND of " + in.type.to_string());
-}
-
-Result<Vec> evaluate_abs(const Expr& expr, Vec in) {
-  switch (in.physical()) {
-    case Physical::int64:
-      for (auto& v : in.ints) {
-        if (v == std::numeric_limits<int64_t>::min()) return runtime_error("integer out of range", expr);
-        v = v < 0 ? -v : v;
-      }
-      return in;
-    case Physical::float64:
-      for (auto& v : in.floats) v = std::fabs(v);
-      return in;
-    case Physical::decimal:
-      for (auto& v : in.decimals) v = v < 0 ? -v : v;
-      return in;
-    case Physical::boolean:
-    case Physical::string: break;
-  }
-  return Status::internal("ABS of " + in.type.to_string());
 }
 
 Result<Vec> evaluate_negate(const Expr& expr, Vec in) {
@@ -673,6 +421,23 @@ Result<Vec> evaluate_negate(const Expr& expr, Vec in) {
 }
 
 }  // namespace
+
+// Copies `from` (one value per entry of `positions`, or a constant) into `to`.
+void scatter(const Vec& from, const std::vector<uint32_t>& positions, Vec& to) {
+  for (size_t k = 0; k < positions.size(); ++k) {
+    size_t src = from.constant ? 0 : k;
+    size_t dst = positions[k];
+    to.valid[dst] = from.is_valid(src) ? 1 : 0;
+    switch (to.physical()) {
+      case Physical::boolean: to.bools[dst] = from.bools[src]; break;
+      case Physical::int64: to.ints[dst] = from.ints[src]; break;
+      case Physical::float64: to.floats[dst] = from.floats[src]; break;
+      case Physical::decimal: to.decimals[dst] = from.decimals[src]; break;
+      case Physical::string: to.strings[dst] = from.strings[src]; break;
+    }
+  }
+  to.arenas.insert(to.arenas.end(), from.arenas.begin(), from.arenas.end());
+}
 
 Result<Vec> evaluate(const Expr& expr, const EvalContext& context) {
   const size_t n = context.count;
@@ -750,41 +515,22 @@ Result<Vec> evaluate(const Expr& expr, const EvalContext& context) {
       return out;
     }
     case ExprKind::case_when: return evaluate_case(expr, context);
-    case ExprKind::coalesce: return evaluate_coalesce(expr, context);
     case ExprKind::cast: {
       RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
       return cast_vec(in, expr.type, expr);
     }
-    case ExprKind::upper:
-    case ExprKind::lower: {
-      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
-      return change_case(in, expr.kind == ExprKind::upper);
+    case ExprKind::call: {
+      // The function table's kernel (expr/functions.cpp).
+      const ScalarFunction& function = *expr.function;
+      if (function.lazy_kernel) return function.lazy_kernel(expr, context);
+      std::vector<Vec> args;
+      RBC_RETURN_NOT_OK(evaluate_children(expr, context, args).status());
+      return function.kernel(expr, args, n);
     }
-    case ExprKind::length: {
-      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
-      Vec out;
-      out.type = expr.type;
-      out.constant = in.constant;
-      out.allocate(in.size);
-      out.valid = in.valid;
-      for (size_t i = 0; i < in.size; ++i) out.ints[i] = character_count(in.strings[i]);
-      return out;
-    }
-    case ExprKind::substr:
-    case ExprKind::concat:
     case ExprKind::concat_op: {
       std::vector<Vec> args;
       RBC_RETURN_NOT_OK(evaluate_children(expr, context, args).status());
-      if (expr.kind == ExprKind::substr) return evaluate_substr(expr, args, n);
-      return evaluate_concat(expr, args, n, expr.kind == ExprKind::concat_op);
-    }
-    case ExprKind::abs: {
-      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
-      return evaluate_abs(expr, std::move(in));
-    }
-    case ExprKind::round: {
-      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
-      return evaluate_round(expr, std::move(in));
+      return concat_strings(expr, args, n, /*strict=*/true);
     }
     case ExprKind::extract_epoch: {
       RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));

@@ -10,9 +10,9 @@
 #include <boost/spirit/home/x3.hpp>
 #include <boost/spirit/home/x3/support/utility/annotate_on_success.hpp>
 
-#include "operators/sql/ast.h"
-#include "operators/sql/grammar.h"
-#include "operators/sql/grammar_config.h"
+#include "expr/ast.h"
+#include "expr/grammar.h"
+#include "expr/grammar_config.h"
 
 namespace rbc::sql::parser {
 

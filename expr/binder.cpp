@@ -2,11 +2,12 @@
 // promotion int16 < int32 < int64 < decimal < float64), makes implicit conversions
 // explicit casts, gives 'string' literals the type their context needs, and folds
 // constant sub-expressions (so `'2024-13-01'::date` fails at compile time, at its offset).
-#include "operators/sql/binder.h"
+#include "expr/binder.h"
 
 #include <algorithm>
 #include <cctype>
 
+#include "expr/functions.h"
 #include "graph/diagnostic.h"
 #include "graph/value_format.h"
 
@@ -694,15 +695,16 @@ class Binder {
     return fold(e);
   }
 
+  // A call resolves through the function table (expr/functions.h): the signature for the
+  // argument count converts each argument by its rule, the function's bind hook (if any)
+  // refines the call, and the NULL rule decides whether it can be NULL.
   ExprPtr bind_node(const ast::FunctionCall& call) {
-    static const std::vector<std::string> known = {"coalesce",  "upper",  "lower", "length", "substr",
-                                                   "substring", "concat", "abs",   "round"};
     size_t at = offset(call.name);
-    std::string name = lower(call.name.name);
     std::string text = text_of(span(call));
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    const ScalarFunction* function = find_scalar_function(call.name.name);
+    if (!function) {
       std::string message = "unknown function '" + call.name.name + "'";
-      std::string suggestion = closest_match(name, known);
+      std::string suggestion = closest_match(lower(call.name.name), scalar_function_names());
       if (!suggestion.empty()) message += "; did you mean '" + upper(suggestion) + "'?";
       return error(at, message);
     }
@@ -712,88 +714,93 @@ class Binder {
       if (!arg) return nullptr;
       args.push_back(arg);
     }
-    auto arity = [&](size_t low, size_t high) -> bool {
-      if (args.size() >= low && args.size() <= high) return true;
-      std::string expected = low == high        ? std::to_string(low)
-                             : high == SIZE_MAX ? "at least " + std::to_string(low)
-                                                : std::to_string(low) + " or " + std::to_string(high);
-      error(at, upper(name) + " expects " + expected + " argument" + (high == 1 ? "" : "s") + ", got " +
-                    std::to_string(args.size()));
-      return false;
+    const std::string display = upper(call.name.name);
+    const Signature* signature = signature_for(*function, args.size());
+    if (!signature) {
+      return error(at,
+                   display + " expects " + arity_text(*function) + ", got " + std::to_string(args.size()));
+    }
+    auto param = [&](size_t i) -> const Param& {
+      return signature->params[std::min(i, signature->params.size() - 1)];
     };
-    const std::string display = upper(name);
-    if (name == "coalesce") {
-      if (!arity(1, SIZE_MAX)) return nullptr;
-      ExprPtr first = args[0];
-      std::vector<ExprPtr> rest(args.begin() + 1, args.end());
-      if (!unify(first, rest, at, "mix COALESCE argument")) return nullptr;
-      std::vector<ExprPtr> children{first};
-      children.insert(children.end(), rest.begin(), rest.end());
-      auto e = node(ExprKind::coalesce, first->type, at, text, children);
-      e->nullable = std::all_of(children.begin(), children.end(), [](auto& c) { return c->nullable; });
-      return fold(e);
+    // `common` arguments first: they are brought to one type together.
+    std::optional<DataType> common;
+    std::vector<size_t> common_at;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (param(i).rule == ArgRule::common) common_at.push_back(i);
     }
-    if (name == "upper" || name == "lower" || name == "length") {
-      if (!arity(1, 1)) return nullptr;
-      ExprPtr arg = require_text(args[0], display);
-      if (!arg) return nullptr;
-      auto kind = name == "upper" ? ExprKind::upper : name == "lower" ? ExprKind::lower : ExprKind::length;
-      DataType type{kind == ExprKind::length ? TypeId::int32 : TypeId::text};
-      return fold(node(kind, type, at, text, {arg}));
+    if (!common_at.empty()) {
+      ExprPtr first = args[common_at[0]];
+      std::vector<ExprPtr> rest;
+      for (size_t k = 1; k < common_at.size(); ++k) rest.push_back(args[common_at[k]]);
+      const std::string what = "mix " + display + " argument";
+      if (!unify(first, rest, at, what.c_str())) return nullptr;
+      args[common_at[0]] = first;
+      for (size_t k = 1; k < common_at.size(); ++k) args[common_at[k]] = rest[k - 1];
+      common = first->type;
     }
-    if (name == "substr" || name == "substring") {
-      if (!arity(2, 3)) return nullptr;
-      std::vector<ExprPtr> children{require_text(args[0], display)};
-      for (size_t i = 1; i < args.size() && children.back(); ++i)
-        children.push_back(require_integer(args[i], display));
-      if (!children.back()) return nullptr;
-      return fold(node(ExprKind::substr, DataType{TypeId::text}, at, text, children));
-    }
-    if (name == "concat") {
-      if (!arity(1, SIZE_MAX)) return nullptr;
-      for (auto& arg : args) {
-        if (arg->type.id != TypeId::text || arg->untyped_string) arg = coerce(arg, DataType{TypeId::text});
-        if (!arg) return nullptr;
+    for (size_t i = 0; i < args.size(); ++i) {
+      ExprPtr& arg = args[i];
+      switch (param(i).rule) {
+        case ArgRule::text: arg = require_text(arg, display); break;
+        case ArgRule::integer: arg = require_integer(arg, display); break;
+        case ArgRule::number:
+          if (arg->null_literal || arg->untyped_string) arg = coerce(arg, param(i).literal_type);
+          if (arg && !arg->type.is_numeric()) {
+            return error(arg->offset, display + " needs a number, not " + arg->type.to_string());
+          }
+          break;
+        case ArgRule::to_text:
+          if (arg->type.id != TypeId::text || arg->untyped_string) arg = coerce(arg, DataType{TypeId::text});
+          break;
+        case ArgRule::common:
+        case ArgRule::as_is: break;
       }
-      auto e = node(ExprKind::concat, DataType{TypeId::text}, at, text, args);
-      e->nullable = false;
-      return fold(e);
-    }
-    if (name == "abs") {
-      if (!arity(1, 1)) return nullptr;
-      ExprPtr arg = args[0];
-      if (arg->null_literal || arg->untyped_string) arg = coerce(arg, DataType{TypeId::float64});
-      if (!arg) return nullptr;
-      if (!arg->type.is_numeric())
-        return error(arg->offset, "ABS needs a number, not " + arg->type.to_string());
-      return fold(node(ExprKind::abs, arg->type, at, text, {arg}));
-    }
-    // round
-    if (!arity(1, 2)) return nullptr;
-    ExprPtr arg = args[0];
-    if (arg->null_literal || arg->untyped_string) arg = coerce(arg, DataType{TypeId::decimal, 0, 0});
-    if (!arg) return nullptr;
-    if (!arg->type.is_numeric())
-      return error(arg->offset, "ROUND needs a number, not " + arg->type.to_string());
-    int digits = 0;
-    if (args.size() == 2) {
-      ExprPtr d = args[1];
-      if (d->kind != ExprKind::constant || !d->type.is_integer() || !d->value.is_valid(0) ||
-          d->value.ints[0] < -38 || d->value.ints[0] > 38) {
-        return error(d->offset, "ROUND digits must be a constant integer between -38 and 38");
-      }
-      digits = static_cast<int>(d->value.ints[0]);
-      // Rounding an integer to digits works on its decimal form.
-      if (arg->type.is_integer()) arg = coerce(arg, DataType{TypeId::decimal, 0, 0});
       if (!arg) return nullptr;
     }
-    DataType type = arg->type;
-    if (type.id == TypeId::decimal)
-      type = DataType{TypeId::decimal, 0, static_cast<uint8_t>(std::max(digits, 0))};
-    auto e = node(ExprKind::round, type, at, text, {arg});
-    e->digits = digits;
-    e->has_digits = args.size() == 2;
+    Call bound{display, at, std::move(args), signature->type};
+    if (signature->result == ResultRule::first_argument) bound.type = bound.args[0]->type;
+    if (signature->result == ResultRule::common) bound.type = common.value_or(DataType{TypeId::text});
+    if (function->bind) {
+      struct Hooks final : CallBinder {
+        explicit Hooks(Binder& binder) : binder(binder) {}
+        ExprPtr coerce(const ExprPtr& e, const DataType& to) override { return binder.coerce(e, to); }
+        void error(size_t at, std::string message) override { binder.error(at, std::move(message)); }
+        Binder& binder;
+      } hooks(*this);
+      if (!function->bind(bound, hooks)) return nullptr;
+    }
+    auto e = node(ExprKind::call, bound.type, at, text, bound.args);
+    e->function = function;
+    if (function->nulls == NullRule::never) e->nullable = false;
+    if (function->nulls == NullRule::all_null) {
+      e->nullable = std::all_of(bound.args.begin(), bound.args.end(), [](auto& c) { return c->nullable; });
+    }
     return fold(e);
+  }
+
+  // The signature taking `count` arguments.
+  static const Signature* signature_for(const ScalarFunction& function, size_t count) {
+    for (const Signature& signature : function.signatures) {
+      size_t params = signature.params.size();
+      if (count == params || (signature.variadic && count >= params)) return &signature;
+    }
+    return nullptr;
+  }
+
+  // "1 argument", "2 or 3 arguments", "at least 1 arguments" (sic: the message predates the table).
+  static std::string arity_text(const ScalarFunction& function) {
+    size_t low = SIZE_MAX, high = 0;
+    for (const Signature& signature : function.signatures) {
+      low = std::min(low, signature.params.size());
+      if (signature.variadic) high = SIZE_MAX;
+      if (high != SIZE_MAX) high = std::max(high, signature.params.size());
+    }
+    std::string expected = low == high        ? std::to_string(low)
+                           : high == SIZE_MAX ? "at least " + std::to_string(low)
+                           : high == low + 1  ? std::to_string(low) + " or " + std::to_string(high)
+                                              : std::to_string(low) + " to " + std::to_string(high);
+    return expected + " argument" + (high == 1 ? "" : "s");
   }
 
   std::string_view text_;

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -65,5 +66,8 @@ using SqlCompileResult = std::variant<CompiledQuery, std::vector<SqlError>>;
 
 // Parses, binds names and type-checks `query` against `input`. Never throws.
 SqlCompileResult compile_sql(std::string_view query, const Schema& input);
+
+// Only parses `query` (when its input's schema is not known): the first syntax error.
+std::optional<SqlError> check_sql_syntax(std::string_view query);
 
 }  // namespace rbc

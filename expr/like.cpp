@@ -1,5 +1,5 @@
 // LIKE matching; see like.h.
-#include "operators/sql/like.h"
+#include "expr/like.h"
 
 namespace rbc::sql {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "operators/sql/expr.h"
-#include "operators/sql/parser.h"
+#include "expr/expr.h"
+#include "expr/parser.h"
 
 namespace rbc::sql {
 

@@ -1,7 +1,7 @@
 // Runs the X3 grammar with our error handler in its context.
-#include "operators/sql/parser.h"
+#include "expr/parser.h"
 
-#include "operators/sql/grammar.h"
+#include "expr/grammar.h"
 
 namespace rbc::sql {
 

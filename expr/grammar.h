@@ -4,7 +4,7 @@
 
 #include <boost/spirit/home/x3.hpp>
 
-#include "operators/sql/ast.h"
+#include "expr/ast.h"
 
 namespace rbc::sql {
 namespace parser {
