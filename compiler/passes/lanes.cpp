@@ -222,11 +222,12 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   assign_sequence_groups(plan);
 
   Threads threads = threads_needed(plan, probes_fit);
+  bool any_tuned = false;
+  for (NodeId id : graph.nodes_of_kind(NodeKind::source)) any_tuned = any_tuned || plan.step<SourceStep>(id).tuned.value;
   std::string reason = std::to_string(threads.io) + " for readers and writers (one each: they block in I/O" +
-                       (probes_fit ? std::string(", the probes' extra ones included)") : std::string(")"));
+                       (any_tuned ? std::string("; the probes' extra ones included)") : std::string(")"));
   if (threads.compute > 0)
-    reason += " + " + std::to_string(threads.compute) + " compute workers (effective_parallelism) for "
-              "transforms and routers";
+    reason += " + " + std::to_string(threads.compute) + " compute (effective_parallelism) for transforms and routers";
   if (threads.total() < 2) reason += "; at least 2";
   if (threads.total() > kMaxArenaThreads) reason += "; at most " + std::to_string(kMaxArenaThreads);
   plan.run.arena_threads.set(std::clamp(threads.total(), 2, kMaxArenaThreads), reason);
