@@ -17,11 +17,13 @@
 namespace rbc::sql::parser {
 
 namespace x3 = boost::spirit::x3;
-using x3::alnum;
-using x3::alpha;
+// ASCII classes: x3's standard alnum/alpha/digit hand a non-ASCII byte (a negative
+// char) to <cctype>, which is undefined; the ascii ones reject it first.
+using x3::ascii::alnum;
+using x3::ascii::alpha;
 using x3::attr;
 using x3::char_;
-using x3::digit;
+using x3::ascii::digit;
 using x3::lexeme;
 using x3::lit;
 using x3::matches;

@@ -3,6 +3,8 @@
 
 #include "expr/grammar.h"
 
+#include <cctype>
+
 namespace rbc::sql {
 
 namespace {
@@ -10,6 +12,15 @@ namespace {
 // The grammar recurses once per nesting level; bound it so that hostile input
 // cannot exhaust the stack.
 constexpr int max_nesting = 128;
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+// The word NOT (any case) at `i`, standing alone.
+bool is_not_keyword(std::string_view text, size_t i) {
+  if (i + 3 > text.size() || (i > 0 && is_word_char(text[i - 1]))) return false;
+  if ((text[i] | 0x20) != 'n' || (text[i + 1] | 0x20) != 'o' || (text[i + 2] | 0x20) != 't') return false;
+  return i + 3 == text.size() || !is_word_char(text[i + 3]);
+}
 
 std::optional<SqlError> check_nesting(std::string_view text) {
   int depth = 0;
@@ -31,7 +42,10 @@ std::optional<SqlError> check_nesting(std::string_view text) {
     // Chains of unary signs and NOTs recurse too.
     if (c == '-' || c == '+') {
       if (++signs > max_nesting) return SqlError{i, "expressions nested too deeply"};
-    } else if (c != ' ') {
+    } else if (is_not_keyword(text, i)) {
+      if (++signs > max_nesting) return SqlError{i, "expressions nested too deeply"};
+      i += 2;
+    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
       signs = 0;
     }
   }

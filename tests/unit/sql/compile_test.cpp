@@ -108,11 +108,12 @@ TEST(SqlCompile, LiteralsGetPostgresTypes) {
 }
 
 TEST(SqlCompile, PromotesNumericTypes) {
-  const Schema& s = compile_ok(
-                        "SELECT small + small, small + qty, qty + id, id + price, price + amount, "
-                        "price * price, price / 3, qty / 2 FROM input",
-                        sample_table().schema)
-                        .output_schema();
+  // The query owns the schema: keep it alive while `s` is used.
+  const auto q = compile_ok(
+      "SELECT small + small, small + qty, qty + id, id + price, price + amount, "
+      "price * price, price / 3, qty / 2 FROM input",
+      sample_table().schema);
+  const Schema& s = q.output_schema();
   EXPECT_EQ(s.field(0).type, DataType{TypeId::int16});
   EXPECT_EQ(s.field(1).type, DataType{TypeId::int32});
   EXPECT_EQ(s.field(2).type, DataType{TypeId::int64});
