@@ -37,7 +37,7 @@ class PassManager {
   std::vector<PassTiming> timings_;
 };
 
-// Checks what every pass must leave true (one NodePlan per node, no cycles, ...).
+// Checks what every pass must leave true (one step of its kind per node, no cycles, ...).
 Status verify_plan(const PhysicalPlan& plan, const std::string& after_pass);
 
 }  // namespace rbc

@@ -139,8 +139,10 @@ void print_step(std::ostream& out, const SourceStep& step) {
   print_decided(out, "readers " + std::to_string(step.readers.value), step.readers);
   print_decided(out, std::string("autotuned ") + yes_no(step.tuned.value), step.tuned);
   if (step.readers.decided()) {
-    out << "      sequence group " << step.sequence_group << ", flush baseline " << format_bytes(step.flush_baseline)
-        << ", lane writers " << step.lane_writers << '\n';
+    out << "      sequence group " << step.sequence_group;
+    if (step.tuned.value)
+      out << ", flush baseline " << format_bytes(step.flush_baseline) << ", lane writers " << step.lane_writers;
+    out << '\n';
   }
   print_decided(out, std::string("cursor with the rows ") + yes_no(step.cursor_with_rows.value), step.cursor_with_rows);
 }
@@ -154,7 +156,7 @@ void print_step(std::ostream& out, const TransformStep& step) {
 
 void print_step(std::ostream& out, const RouterStep& step) {
   print_decided(out, "concurrency " + std::to_string(step.concurrency.value), step.concurrency);
-  print_decided(out, "outputs " + std::to_string(step.outputs.value) + " from " + std::to_string(step.lanes) + " lanes",
+  print_decided(out, "lanes out " + std::to_string(step.outputs.value) + " from " + std::to_string(step.lanes),
                 step.outputs);
 }
 

@@ -59,14 +59,15 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     for (NodeId next : graph.reachable_from(sources.front()))
       sinks_of_source += graph.node(next).kind == NodeKind::sink;
 
-    if (source.sync_mode != SyncMode::incremental) {
+    if (sources.size() > 1) {
+      sink.tracks_cursor.set(false, "several sources feed it: an incremental one's cursor is saved after every "
+                                    "sink finished");
+    } else if (source.sync_mode != SyncMode::incremental) {
       sink.tracks_cursor.set(false, "no cursor: a " + std::string(to_string(source.sync_mode)) + " stream");
-    } else if (sources.size() > 1) {
-      sink.tracks_cursor.set(false, "several sources feed it: cursors are saved after every sink finished");
     } else if (sinks_of_source > 1) {
       sink.tracks_cursor.set(false, "the stream feeds several sinks: its cursor is saved after every sink finished");
     } else if (sink.writers.value > 1) {
-      sink.tracks_cursor.set(false, "several writers: its cursor is saved after every writer committed");
+      sink.tracks_cursor.set(false, "several writers: its cursor is saved after every sink finished");
     } else {
       sink.tracks_cursor.set(true, "its one writer commits the stream's cursor with the rows it describes");
     }

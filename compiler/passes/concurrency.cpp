@@ -56,9 +56,6 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
   if (step.eligible.value_or(false)) {
     if (autotune.pin_parallelism.present) {
       step.partitions.set(static_cast<int>(autotune.pin_parallelism.value), "pinned by autotune.pin_parallelism");
-    } else if (decision.manual) {
-      step.partitions.set(decision.effective, "parallelism: " + std::to_string(decision.effective) +
-                                                  " is honoured as written");
     } else {
       step.partitions.set(std::min(decision.per_stream_target, decision.effective),
                           "partition-eligible: min(per_stream_target " + std::to_string(decision.per_stream_target) +

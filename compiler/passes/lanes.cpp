@@ -38,8 +38,9 @@ int probe_readers(const SourceStep& step) {
 // many writers in each sink it feeds.
 struct Threads {
   int compute = 0;
-  int io = 0;
-  int total() const { return compute + io; }
+  int partitions = 0;  // the partitions of every source and sink
+  int probes = 0;      // the probed streams' extra readers, and as many writers in each sink they feed
+  int total() const { return compute + partitions + probes; }
 };
 Threads threads_needed(const PhysicalPlan& plan, bool probe) {
   const LogicalGraph& graph = plan.graph;
@@ -56,14 +57,14 @@ Threads threads_needed(const PhysicalPlan& plan, bool probe) {
   }
   for (NodeId id : graph.node_ids()) {
     NodeKind kind = graph.node(id).kind;
-    if (kind == NodeKind::sink) threads.io += std::max(1, plan.step<SinkStep>(id).partitions.value);
+    if (kind == NodeKind::sink) threads.partitions += std::max(1, plan.step<SinkStep>(id).partitions.value);
     if (kind != NodeKind::source) continue;
     const SourceStep& step = plan.step<SourceStep>(id);
-    threads.io += step.partitions.value;
+    threads.partitions += step.partitions.value;
     if (!probe || !stream_not_tunable(plan, step).empty()) continue;
     int extra = std::max(0, probe_readers(step) - step.partitions.value);
-    threads.io += extra;
-    for (NodeId next : graph.reachable_from(id)) threads.io += extra * (graph.node(next).kind == NodeKind::sink);
+    threads.probes += extra;
+    for (NodeId next : graph.reachable_from(id)) threads.probes += extra * (graph.node(next).kind == NodeKind::sink);
   }
   return threads;
 }
@@ -119,7 +120,8 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   const LogicalGraph& graph = plan.graph;
   const bool probes_fit = threads_needed(plan, true).total() <= kMaxArenaThreads;
   std::vector<int> lanes_out(graph.node_count(), 1);
-  std::vector<bool> hashed(graph.node_count(), false);  // lanes leaving a hash router own their keys
+  // Lanes that leave a hash router own their keys; a node right after one may keep per-lane state.
+  std::vector<bool> hashed(graph.node_count(), false);
 
   for (NodeId id : graph.topological_order()) {
     int lanes_in = 1;
@@ -139,7 +141,7 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           step.tuned.set(true, "probes its candidates, then keeps the winner for the rest of the stream");
           int readers = probe_readers(step);
           step.readers.set(readers, readers == step.partitions.value
-                                        ? "the partitions; the autotuner parks those its winner does not use"
+                                        ? "the partitions"
                                         : "the largest parallelism candidate, so every candidate can be "
                                           "probed; the winner's readers go on, the others stop");
         } else {
@@ -163,7 +165,6 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           step.in_order.set(false, "stateless: order does not matter");
         }
         lanes_out[id] = lanes_in;
-        hashed[id] = keyed;
         break;
       }
       case NodeKind::router: {
@@ -175,7 +176,6 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           hashed[id] = true;
         } else {
           step.outputs.set(lanes_in, "predicates keep the lanes they get");
-          hashed[id] = keyed;
         }
         lanes_out[id] = step.outputs.value;
         break;
@@ -221,11 +221,12 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   }
   assign_sequence_groups(plan);
 
+  // A budget, not a count of what opens: a thread per partition of every source and sink
+  // (readers and writers block in I/O), the probes' extras, and the compute workers.
   Threads threads = threads_needed(plan, probes_fit);
-  bool any_tuned = false;
-  for (NodeId id : graph.nodes_of_kind(NodeKind::source)) any_tuned = any_tuned || plan.step<SourceStep>(id).tuned.value;
-  std::string reason = std::to_string(threads.io) + " for readers and writers (one each: they block in I/O" +
-                       (any_tuned ? std::string("; the probes' extra ones included)") : std::string(")"));
+  std::string reason = std::to_string(threads.partitions) + " for the partitions of the sources and sinks (a thread "
+                       "each: readers and writers block in I/O)";
+  if (threads.probes > 0) reason += " + " + std::to_string(threads.probes) + " for the probes' extra readers and writers";
   if (threads.compute > 0)
     reason += " + " + std::to_string(threads.compute) + " compute (effective_parallelism) for transforms and routers";
   if (threads.total() < 2) reason += "; at least 2";

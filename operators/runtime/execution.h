@@ -27,8 +27,9 @@ class Execution {
   void save_untracked_cursors();
   void log_start() const;
 
+  // One per sequence group; declared first, so that it outlives the runners that count on it.
+  std::vector<std::unique_ptr<std::atomic<uint64_t>>> sequences_;
   RunContext run_;
-  std::vector<std::unique_ptr<std::atomic<uint64_t>>> sequences_;  // one per sequence group
 };
 
 }  // namespace rbc

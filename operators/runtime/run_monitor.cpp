@@ -103,7 +103,7 @@ RunReport RunMonitor::report(double seconds) const {
               if (source.tuner() != nullptr && event.decided) stats.tuned_concurrency = event.parallelism;
               report.autotune.push_back(std::move(event));
             } else if constexpr (std::is_same_v<S, SinkStep>) {
-              stats.concurrency = std::max(1, step.writers.value);
+              stats.concurrency = std::max(1, step.partitions.value);
             } else {
               stats.concurrency = step.concurrency.value;
             }

@@ -34,9 +34,9 @@ Status SinkRunner::prepare(std::shared_ptr<const Schema> input) {
   request_.primary_key = step_.primary_key;
   request_.on_data_error = step_.on_data_error;
   request_.partition_count = step_.writers.value;
+  if (run_.plan().run.state_in_destination.value != run_.state().in_destination())
+    return Status::internal("the plan and the state store disagree on whether state lives in the destination");
   if (run_.plan().run.state_in_destination.value) {
-    if (!run_.state().in_destination())
-      return Status::internal("the plan keeps state in the destination, the state store does not");
     request_.state = SinkRequest::StateInSink{run_.state().schema(), run_.run_id(), step_.state_stream};
   }
   Status status = sink_->prepare(request_);

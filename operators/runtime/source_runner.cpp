@@ -166,7 +166,7 @@ AutotuneEvent SourceRunner::autotune_event() const {
   if (tuner_) return tuner_->event();
   AutotuneEvent event;
   event.stream = run_.plan().graph.node(id()).stream;
-  event.reason = step_.tuned.reason;
+  event.reason = step_.tuned.value ? "not probed: the run stopped before the stream was read" : step_.tuned.reason;
   if (step_.autotune) event.pinned = step_.autotune->pinned;
   event.parallelism = step_.readers.value;
   event.partition_mode = step_.partition_mode.value;

@@ -21,7 +21,7 @@ class SourceRunner final : public NodeRunner {
   // Makes the connector and lets it start connecting its readers.
   Status connect_ahead();
   Status prepare();
-  // Starts the autotuner, once every sink it measures is prepared.
+  // Starts the autotuner once the source is prepared (its key span is known).
   void start_tuner();
   Result<std::unique_ptr<PartitionReader>> open(int lane) { return source_->open(request_, lane); }
   void add_reader(std::unique_ptr<PartitionReader> reader, int lane);

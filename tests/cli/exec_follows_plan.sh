@@ -12,7 +12,7 @@ cat > lanes.rbc <<'RBC'
 pipeline follows_plan {
   let gen = generator(rows: 200000, seed: 7)
   let events = gen.stream("events", columns: [{name: id, type: int64}, {name: user_id, type: int64}])
-  let lanes = events |> sql("SELECT id, user_id % 100 AS bucket FROM input") |> route(by: hash(bucket), into: 3)
+  let lanes = events |> sql("SELECT id, user_id % 100 AS bucket FROM input") |> route(by: hash(id), into: 3)
   lanes |> validate(rules: [{assert_unique: [id]}]) |> file(path: "out/", format: csv)
   resources { parallelism: 4 }
 }

@@ -288,8 +288,8 @@ TEST(Executor, ArenaCountsComputeAndIoThreads) {
   const PhysicalPlan& plan = builder.build();
   EXPECT_EQ(plan.run.arena_threads.value, 3 + 2 + 2);
   EXPECT_EQ(plan.run.arena_threads.reason,
-            "4 for readers and writers (one each: they block in I/O) + 3 compute (effective_parallelism) for "
-            "transforms and routers");
+            "4 for the partitions of the sources and sinks (a thread each: readers and writers block in I/O) + 3 "
+            "compute (effective_parallelism) for transforms and routers");
 }
 
 TEST(RunReport, JsonCarriesTheTelemetryFields) {
