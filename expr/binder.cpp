@@ -2,6 +2,9 @@
 // promotion int16 < int32 < int64 < decimal < float64), makes implicit conversions
 // explicit casts, gives 'string' literals the type their context needs, and folds
 // constant sub-expressions (so `'2024-13-01'::date` fails at compile time, at its offset).
+// One file: the binder is one class, a recursive walk with one method per syntax node
+// that shares the input schema, the source positions and the errors; a split would cut
+// the class in two.
 #include "expr/binder.h"
 
 #include <algorithm>

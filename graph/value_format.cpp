@@ -1,4 +1,6 @@
 // Value codecs: the one place that decides how each column type reads and prints as text.
+// One file: each type's parse_* and append_* are kept together so that they round-trip
+// and a type's text form is decided in one place.
 #include "graph/value_format.h"
 
 #include <charconv>

@@ -1,5 +1,7 @@
 // The file source: schema resolution (declared or inferred), projection, and the CSV
 // and JSONL readers that parse records straight into column appends.
+// One file: inference and the readers share the CSV header layout (read_csv_layout) and
+// what text reads as which type, so the readers parse exactly what inference decided.
 #include "connectors/file/file_source.h"
 
 #include <algorithm>

@@ -2,6 +2,8 @@
 // one statement per line; a chain longer than the line limit breaks before each `|>`;
 // sections list one entry per line; strings with a line break print as """raw""" unless
 // they hold """ or end in a quote; keys that are not names print quoted.
+// One file: program_of builds the AST that format_program prints, and both decide by the
+// same is_identifier what may be written as a bare name.
 #include "dsl/lang/format.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "operators/runtime/autotune.h"
+#include "operators/runtime/autotune/stream_tuner.h"
 #include "operators/runtime/clock.h"
 
 namespace rbc {

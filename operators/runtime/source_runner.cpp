@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "graph/value_format.h"
+#include "operators/runtime/autotune/planner.h"
 #include "operators/runtime/clock.h"
 
 namespace rbc {

@@ -7,7 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "operators/runtime/autotune.h"
+#include "operators/runtime/autotune/stream_tuner.h"
+#include "operators/runtime/autotune/tuned_reader.h"
 #include "operators/runtime/run_context.h"
 
 namespace rbc {

@@ -13,20 +13,19 @@
 // Knobs are tuned one after another (parallelism, then partition mode at the chosen
 // parallelism, then flush bytes), each candidate over three or four interleaved windows.
 // Other streams of the run may be running meanwhile: a window measures its candidate on a
-// machine that is doing whatever else the run does. AutotunePlanner is the decision logic
-// alone (deterministic, unit-tested); StreamTuner hands its windows to the reader threads
-// and measures them; docs/architecture.md has the reasons.
+// machine that is doing whatever else the run does.
+//
+// This file is the decision logic alone (AutotunePlanner: deterministic, unit-tested,
+// no threads or clocks), so that the rules can be tested window by window;
+// stream_tuner.h runs its windows on the reader threads and measures them, and
+// tuned_reader.h is the reader that reads the slices it hands out. docs/architecture.md
+// has the reasons.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <functional>
+#include <cstdint>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "connectors/connector.h"
@@ -150,120 +149,6 @@ class AutotunePlanner {
   uint64_t probe_rows_ = 0, budget_rows_ = 0;
   double probe_seconds_ = 0;
   std::string decision_;  // how each knob was decided
-};
-
-// A window's rows in flight: held by every batch read in the window (and by its ReadHold);
-// when the last holder lets go the window is fully written and measured.
-class StreamTuner;
-struct WindowHold {
-  WindowHold(StreamTuner* tuner, int number, int64_t started_ns)
-      : tuner(tuner), number(number), started_ns(started_ns) {}
-  ~WindowHold();
-  StreamTuner* tuner;
-  int number;
-  int64_t started_ns;
-  std::vector<size_t> readers;                 // the readers with a slice of it
-  double writer_seconds = 0, cpu_seconds = 0;  // at the start
-  std::atomic<uint64_t> rows{0}, bytes{0};
-};
-
-// A window's reading: held by its slices until readers take them and by each reader while
-// it reads one; when the last holder lets go the window is read and the next one starts.
-struct ReadHold {
-  ReadHold(StreamTuner* tuner, int number, std::shared_ptr<WindowHold> written)
-      : tuner(tuner), number(number), written(std::move(written)) {}
-  ~ReadHold();
-  StreamTuner* tuner;
-  int number;
-  std::shared_ptr<WindowHold> written;
-};
-
-// Hands one stream's windows to its reader threads. Thread-safe.
-class StreamTuner {
- public:
-  // Runs a function that blocks on another thread of the run's arena, and keeps the run
-  // from ending before it returns.
-  using ThreadHolder = std::function<void(std::function<void()>)>;
-  // `writer_seconds`: the stream's writers' total time inside write() so far.
-  // `writers_per_reader`: the writers each reader's lane has (one per sink the stream feeds).
-  StreamTuner(AutotunePlanner planner, int readers, std::function<double()> writer_seconds,
-              int writers_per_reader = 0, ThreadHolder hold_thread = nullptr);
-  ~StreamTuner();
-
-  struct Assignment {
-    KeySlice slice;
-    size_t batch_rows = 0;
-    std::shared_ptr<ReadHold> hold;  // null in the steady phase
-  };
-  // The next slice for reader `index`: waits while a window it has no part in runs;
-  // std::nullopt when it has nothing more to read, or when `stopped()` turns true. Once
-  // steady, a reader with no steady slice waits until the steady readers are done. While
-  // a reader waits and every window it read is written, its lane's writers have nothing
-  // to do: it holds an arena thread for each of them (an arena thread with no work spins
-  // looking for some, on the cores the servers need).
-  std::optional<Assignment> take(int index, const std::function<bool()>& stopped);
-  // The flush threshold of the window being written.
-  int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
-  // The graph has stopped: a window that ends from now on (its last holder let go while
-  // the run is torn down) measures nothing and syncs no writer.
-  void close();
-  AutotuneEvent event() const;
-
- private:
-  friend struct WindowHold;
-  friend struct ReadHold;
-  void window_read(int number);
-  void window_written(const WindowHold& hold);
-  void publish(const TuneWindow& window);  // under mutex_
-  // Under mutex_: starts holding reader i's writers' threads if it waits and its lane is
-  // written; stops holding them when it stops waiting.
-  void hold_writers_if_idle(size_t i);
-  void stop_waiting(size_t i);
-
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  AutotunePlanner planner_;
-  std::function<double()> writer_seconds_;
-  bool started_ = false, closing_ = false, steady_ = false;
-  // Per reader, its slice of the current window until it takes it. A probe window is read
-  // only once every slice was taken (its hold lives here until then), so all are empty
-  // when the next window is published.
-  std::vector<std::optional<Assignment>> pending_;
-  int64_t last_written_ns_ = 0;  // when the latest window was fully written
-  // Per reader: reading a steady slice; waiting in take(); holding its writers' threads;
-  // windows it read that are not yet written. And how many steady readers still read.
-  std::vector<bool> reading_steady_, waiting_, holding_;
-  std::vector<int> unwritten_, hold_round_;
-  int steady_readers_ = 0;
-  int writers_per_reader_;
-  ThreadHolder hold_thread_;
-  std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
-};
-
-// A PartitionReader that reads the slices a StreamTuner gives its reader index, one after
-// another, through a reader opened for sliced reading.
-class TunedReader final : public PartitionReader {
- public:
-  TunedReader(std::unique_ptr<PartitionReader> inner, StreamTuner& tuner, int index,
-              std::function<bool()> stopped)
-      : inner_(std::move(inner)), tuner_(tuner), index_(index), stopped_(std::move(stopped)) {}
-  Result<std::optional<Batch>> next() override;
-  size_t rejected_rows() const override { return inner_->rejected_rows(); }
-  // The window the last batch belongs to (null in the steady phase): the batch holds it
-  // until it is written.
-  std::shared_ptr<WindowHold> hold() const { return hold_ ? hold_->written : nullptr; }
-  // Nanoseconds next() spent waiting for the tuner since the last call: the executor
-  // counts them as the node's waiting time, not as busy reading.
-  int64_t take_waited_ns() { return std::exchange(waited_ns_, 0); }
-
- private:
-  std::unique_ptr<PartitionReader> inner_;
-  StreamTuner& tuner_;
-  int index_;
-  std::function<bool()> stopped_;
-  bool in_slice_ = false, finished_ = false;
-  std::shared_ptr<ReadHold> hold_;  // of the slice being read
-  int64_t waited_ns_ = 0;
 };
 
 }  // namespace rbc

@@ -1,34 +1,21 @@
 // The autotuner's decisions, driven with simulated window measurements: which windows it
 // runs, that they cover the key space exactly once, which candidate wins and why.
-#include "operators/runtime/autotune.h"
+#include "operators/runtime/autotune/planner.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <functional>
-#include <map>
-#include <numeric>
-#include <thread>
+#include <string>
+#include <vector>
+
+#include "autotune_test_helpers.h"
 
 namespace rbc {
 namespace {
 
-constexpr int64_t kMiB = int64_t{1} << 20;
-
-AutotuneCandidates candidates(std::vector<int64_t> parallelism, std::vector<PartitionMode> modes = {},
-                              std::vector<int64_t> flush = {}) {
-  AutotuneCandidates c;
-  c.parallelism = std::move(parallelism);
-  c.partition_mode = std::move(modes);
-  c.copy_flush_bytes = std::move(flush);
-  return c;
-}
-
-KeySpan span(int64_t min, int64_t max, double rows) {
-  KeySpan s;
-  s.min = min, s.max = max, s.empty = false, s.estimated_rows = rows;
-  return s;
-}
+using testing::candidates;
+using testing::kMiB;
+using testing::span;
 
 // Runs the planner to its steady window. Every key is one row of `row_bytes`; a window
 // takes rows * row_bytes / speed(knobs) seconds. Returns the windows it ran, steady last.
@@ -332,187 +319,6 @@ TEST(AutotunePlanner, UnindexedKeyKeepsTheBaselineWithOneSlicePerReader) {
   EXPECT_EQ(*w.slices[1], (KeySlice{std::nullopt, std::nullopt, 2, 1, false}));
   EXPECT_FALSE(w.slices[2]);
   EXPECT_EQ(planner.event().reason, "the key has no index: every probe window would scan the whole table");
-}
-
-// Holds given to a StreamTuner: each runs on its own thread; counts how many hold now.
-struct Holds {
-  std::atomic<int> started{0}, ended{0};
-  std::mutex mu;
-  std::vector<std::thread> threads;
-  StreamTuner::ThreadHolder holder() {
-    return [this](std::function<void()> wait) {
-      std::lock_guard lock(mu);
-      threads.emplace_back([this, wait = std::move(wait)] {
-        ++started;
-        wait();
-        ++ended;
-      });
-    };
-  }
-  int holding() const { return started - ended; }
-  // Waits up to a second for `n` holds.
-  bool wait_for(int n) const {
-    for (int i = 0; i < 200 && holding() != n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return holding() == n;
-  }
-  void join() {
-    std::lock_guard lock(mu);
-    for (auto& t : threads) {
-      if (t.joinable()) t.join();
-    }
-  }
-  ~Holds() { join(); }
-};
-
-// A stream of two readers (candidates 1 and 2, baseline 1) over `keys`, whose tuner's holds
-// (two writers per reader) run in `holds`. Going out of scope ends any hold left, had a
-// check failed, before the tuner goes.
-struct HeldTuner {
-  explicit HeldTuner(KeySpan keys)
-      : tuner(AutotunePlanner("t", candidates({1, 2}), TuneKnobs{1, PartitionMode::mod, 4 * kMiB}, 2, keys),
-              2, nullptr, 2, holds.holder()) {}
-  ~HeldTuner() {
-    tuner.close();
-    holds.join();
-  }
-  Holds holds;
-  StreamTuner tuner;
-};
-
-// Once steady, a reader without a steady slice holds its thread, and one for each of its
-// lane's writers, until the steady readers are done (idle arena threads spin).
-TEST(StreamTuner, AReaderWithoutASteadySliceHoldsItsWritersThreadsUntilTheSteadyReadersAreDone) {
-  // A tiny stream keeps the baseline, one reader of two: reader 1 has no steady slice.
-  HeldTuner held(span(1, 1000, 1000));
-  Holds& holds = held.holds;
-  StreamTuner& tuner = held.tuner;
-  auto never = [] { return false; };
-  auto slice = tuner.take(0, never);
-  ASSERT_TRUE(slice);
-  std::atomic<bool> idle_done{false};
-  std::thread idle([&] {
-    EXPECT_FALSE(tuner.take(1, never));
-    idle_done = true;
-  });
-  EXPECT_TRUE(holds.wait_for(2));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(holds.holding(), 2);
-  EXPECT_FALSE(idle_done.load());
-  EXPECT_FALSE(tuner.take(0, never));  // reader 0 read its steady slice
-  idle.join();
-  EXPECT_TRUE(holds.wait_for(0));
-  EXPECT_EQ(holds.started.load(), 2);
-}
-
-// While a probe window runs without a reader (and every window it read is written), it
-// holds a thread for each of its lane's writers; the hold ends when it gets a window.
-TEST(StreamTuner, AReaderWaitingForAWindowHoldsItsWritersThreadsUntilItGetsOne) {
-  HeldTuner held(span(1, 2000000, 2000000));
-  Holds& holds = held.holds;
-  StreamTuner& tuner = held.tuner;
-  auto never = [] { return false; };
-  auto first = tuner.take(0, never);  // window 0: one reader
-  ASSERT_TRUE(first && first->hold);
-  std::optional<StreamTuner::Assignment> second;
-  std::thread waiting([&] { second = tuner.take(1, never); });
-  EXPECT_TRUE(holds.wait_for(2));
-  first.reset();  // window 0 is read (and, with no batch holding it, written): window 1 starts
-  waiting.join();
-  EXPECT_TRUE(second && second->hold);  // window 1: both readers
-  EXPECT_TRUE(holds.wait_for(0));
-  EXPECT_EQ(holds.started.load(), 2);
-}
-
-}  // namespace
-}  // namespace rbc
-
-// ---- end to end, through the executor: the generator source reads key slices ----------
-
-#include "operators/runtime/executor.h"
-#include "runtime_test_doubles.h"
-
-namespace rbc {
-namespace {
-
-struct GeneratorRun {
-  testing::SourceScript unused;
-  testing::SinkScript sink;
-  PhysicalPlan plan;
-  RunOptions options;
-
-  GeneratorRun(uint64_t rows, int sink_writers, bool dry_run = false) {
-    testing::PlanBuilder builder(3);
-    builder.source(2, "generator", {{"rows", rows}, {"columns", {{{"id", "int64"}}, {{"v", "text"}}}}});
-    builder.sink(sink_writers);
-    plan = builder.build(dry_run, [](PhysicalPlan& plan) {
-      SourceStep& source = plan.step<SourceStep>(0);
-      source.eligible = true;
-      source.autotune = candidates({1, 2, 3}, {PartitionMode::mod, PartitionMode::range});
-      source.autotune_note.clear();
-    });
-    options = testing::scripted_options(unused, sink);
-    options.dry_run = dry_run;
-    options.make_source = nullptr;  // the real generator
-    options.max_batch_rows = 4096;
-    sink.source = nullptr;
-  }
-  std::vector<int64_t> ids() const {
-    std::vector<int64_t> all;
-    for (const auto& part : sink.ids) all.insert(all.end(), part.begin(), part.end());
-    std::sort(all.begin(), all.end());
-    return all;
-  }
-};
-
-TEST(Autotune, ProbedStreamDeliversEveryRowOnce) {
-  GeneratorRun run(1000000, 1);
-  RunReport report = run_plan(run.plan, run.options);
-  ASSERT_TRUE(report.ok()) << report.error->to_string();
-  std::vector<int64_t> expected(1000000);
-  std::iota(expected.begin(), expected.end(), 1);
-  EXPECT_EQ(run.ids(), expected);
-  ASSERT_EQ(report.autotune.size(), 1u);
-  const AutotuneEvent& event = report.autotune[0];
-  EXPECT_TRUE(event.decided) << event.reason;
-  EXPECT_GE(event.candidates.size(), 3u);
-  for (const auto& c : event.candidates) {
-    if (c.partition_mode == PartitionMode::mod) {
-      EXPECT_GE(c.windows, AutotunePlanner::kMinRounds);
-    }
-  }
-  EXPECT_LE(event.probe_rows, 150000u);  // 15% of the rows
-  EXPECT_GE(event.probe_windows, 6);
-  nlohmann::json json = report_to_json(report);
-  EXPECT_EQ(json["autotune"][0]["event"], "autotune-decision");
-  EXPECT_EQ(json["autotune"][0]["winner"]["parallelism"], event.parallelism);
-}
-
-TEST(Autotune, ProbedStreamIntoParallelWritersKeepsEachLaneInItsWriter) {
-  GeneratorRun run(500000, 3);
-  RunReport report = run_plan(run.plan, run.options);
-  ASSERT_TRUE(report.ok()) << report.error->to_string();
-  std::vector<int64_t> expected(500000);
-  std::iota(expected.begin(), expected.end(), 1);
-  EXPECT_EQ(run.ids(), expected);
-  EXPECT_EQ(run.sink.committed.load(), 3);
-}
-
-TEST(Autotune, AFailureWhileProbingStopsTheRunWithThatError) {
-  GeneratorRun run(1000000, 1);
-  run.sink.fail_at_batch = 3;
-  RunReport report = run_plan(run.plan, run.options);
-  ASSERT_FALSE(report.ok());
-  EXPECT_NE(report.error->to_string().find("scripted write failure"), std::string::npos);
-  EXPECT_TRUE(run.sink.abandoned);
-}
-
-TEST(Autotune, DryRunKeepsTheBaseline) {
-  GeneratorRun run(1000000, 1, /*dry_run=*/true);
-  RunReport report = run_plan(run.plan, run.options);
-  ASSERT_TRUE(report.ok()) << report.error->to_string();
-  ASSERT_EQ(report.autotune.size(), 1u);
-  EXPECT_FALSE(report.autotune[0].decided);
-  EXPECT_EQ(report.autotune[0].reason, "dry run: baseline values");
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// The reader side of the autotuner: a PartitionReader that reads, one after another, the
+// key slices a StreamTuner (stream_tuner.h) gives its reader index, so that the source
+// runner drives a tuned stream like any other partition.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "connectors/connector.h"
+#include "operators/runtime/autotune/stream_tuner.h"
+
+namespace rbc {
+
+// A PartitionReader that reads the slices a StreamTuner gives its reader index, one after
+// another, through a reader opened for sliced reading.
+class TunedReader final : public PartitionReader {
+ public:
+  TunedReader(std::unique_ptr<PartitionReader> inner, StreamTuner& tuner, int index,
+              std::function<bool()> stopped)
+      : inner_(std::move(inner)), tuner_(tuner), index_(index), stopped_(std::move(stopped)) {}
+  Result<std::optional<Batch>> next() override;
+  size_t rejected_rows() const override { return inner_->rejected_rows(); }
+  // The window the last batch belongs to (null in the steady phase): the batch holds it
+  // until it is written.
+  std::shared_ptr<WindowHold> hold() const { return hold_ ? hold_->written : nullptr; }
+  // Nanoseconds next() spent waiting for the tuner since the last call: the executor
+  // counts them as the node's waiting time, not as busy reading.
+  int64_t take_waited_ns() { return std::exchange(waited_ns_, 0); }
+
+ private:
+  std::unique_ptr<PartitionReader> inner_;
+  StreamTuner& tuner_;
+  int index_;
+  std::function<bool()> stopped_;
+  bool in_slice_ = false, finished_ = false;
+  std::shared_ptr<ReadHold> hold_;  // of the slice being read
+  int64_t waited_ns_ = 0;
+};
+
+}  // namespace rbc
