@@ -73,7 +73,8 @@ std::vector<std::string> sink_names() {
   return names;
 }
 
-Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state, const ConnectorRef& destination) {
+Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state,
+                                                     const ConnectorRef& destination) {
   for (const auto& entry : kStateBackends) {
     if (state.backend.value == entry.name) return entry.make(state, destination);
   }

@@ -40,13 +40,15 @@ void ModelReader::check_keys(const std::vector<std::pair<std::string, SourceRang
     seen.push_back(key);
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string match = closest_match(key, allowed);
-    diagnostics_.error(where, "unknown key '" + key + "' in " + context,
-                       match.empty() ? "expected one of: " + join(allowed, ", ") : "did you mean '" + match + "'?");
+    diagnostics_.error(
+        where, "unknown key '" + key + "' in " + context,
+        match.empty() ? "expected one of: " + join(allowed, ", ") : "did you mean '" + match + "'?");
   }
 }
 
 bool ModelReader::report_problems(const LocatedValue& value) {
-  for (const Diagnostic& problem : value.problems) diagnostics_.error(problem.where, problem.message, problem.hint);
+  for (const Diagnostic& problem : value.problems)
+    diagnostics_.error(problem.where, problem.message, problem.hint);
   return !value.problems.empty();
 }
 
@@ -110,7 +112,8 @@ std::optional<bool> ModelReader::boolean(const LocatedValue& value, const std::s
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> ModelReader::names(const LocatedValue& value, const std::string& what) {
+std::optional<std::vector<std::string>> ModelReader::names(const LocatedValue& value,
+                                                           const std::string& what) {
   if (value.kind == LocatedValue::Kind::text) {  // a single name is a list of one
     auto one = text(value, what);
     if (!one) return std::nullopt;
@@ -139,7 +142,8 @@ std::optional<Enum> ModelReader::enumeration(const LocatedValue& value, const st
     spelled.push_back(to_string(option));
   }
   std::string match = closest_match(*spelled_value, spelled);
-  diagnostics_.error(value.where, what + " must be " + join(spelled, " | ") + ", got '" + *spelled_value + "'",
+  diagnostics_.error(value.where,
+                     what + " must be " + join(spelled, " | ") + ", got '" + *spelled_value + "'",
                      match.empty() ? "" : "did you mean '" + match + "'?");
   return std::nullopt;
 }
@@ -189,8 +193,9 @@ void ModelReader::read(const ModelKey<Model>& key, const LocatedValue& value, Mo
 }
 
 template <typename Model>
-bool ModelReader::read_block(const std::vector<ModelKey<Model>>& keys, const LocatedValue& block, Model& model,
-                             const std::string& context, const std::vector<std::string>& extra_keys) {
+bool ModelReader::read_block(const std::vector<ModelKey<Model>>& keys, const LocatedValue& block,
+                             Model& model, const std::string& context,
+                             const std::vector<std::string>& extra_keys) {
   if (block.kind != LocatedValue::Kind::block) {
     diagnostics_.error(block.where, syntax_ == Syntax::yaml
                                         ? context + " must be a mapping"
@@ -211,9 +216,9 @@ bool ModelReader::read_block(const std::vector<ModelKey<Model>>& keys, const Loc
   return true;
 }
 
-#define RBC_MODEL_READER(Model)                                                                              \
-  template bool ModelReader::read_block(const std::vector<ModelKey<Model>>&, const LocatedValue&, Model&,   \
-                                        const std::string&, const std::vector<std::string>&);               \
+#define RBC_MODEL_READER(Model)                                                                           \
+  template bool ModelReader::read_block(const std::vector<ModelKey<Model>>&, const LocatedValue&, Model&, \
+                                        const std::string&, const std::vector<std::string>&);             \
   template void ModelReader::read(const ModelKey<Model>&, const LocatedValue&, Model&);
 RBC_MODEL_READER(PipelineInfo)
 RBC_MODEL_READER(StreamSpec)

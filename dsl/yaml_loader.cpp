@@ -97,10 +97,9 @@ LocatedValue YamlReader::located(const YAML::Node& node) {
         SourceRange where = value.where;
         // Point at the `${` itself; quoted scalars start one column before their text.
         where.column += static_cast<uint32_t>(substituted.missing_offset) + (node.Tag() == "!" ? 1 : 0);
-        value.problems.push_back(
-            Diagnostic{Severity::error, where,
-                       "environment variable '" + substituted.missing_variable + "' is not set",
-                       "set it, or give a default with ${" + substituted.missing_variable + ":-value}"});
+        value.problems.push_back(Diagnostic{
+            Severity::error, where, "environment variable '" + substituted.missing_variable + "' is not set",
+            "set it, or give a default with ${" + substituted.missing_variable + ":-value}"});
       }
       break;
     }
@@ -260,7 +259,8 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
   for (const auto& key : pipeline_keys()) {
     if (required(key.name)) model_.read(key, located(root[key.name]), info);
   }
-  if (auto n = root["resources"]) model_.read_block(resources_keys(), located(n), info.resources, "resources");
+  if (auto n = root["resources"])
+    model_.read_block(resources_keys(), located(n), info.resources, "resources");
   if (auto n = root["state"]) read_state(n, info.state);
 
   std::vector<TransformSpec> transforms;

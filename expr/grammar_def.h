@@ -19,17 +19,17 @@ namespace rbc::sql::parser {
 namespace x3 = boost::spirit::x3;
 // ASCII classes: x3's standard alnum/alpha/digit hand a non-ASCII byte (a negative
 // char) to <cctype>, which is undefined; the ascii ones reject it first.
-using x3::ascii::alnum;
-using x3::ascii::alpha;
 using x3::attr;
 using x3::char_;
-using x3::ascii::digit;
 using x3::lexeme;
 using x3::lit;
 using x3::matches;
 using x3::no_case;
 using x3::raw;
 using x3::uint_;
+using x3::ascii::alnum;
+using x3::ascii::alpha;
+using x3::ascii::digit;
 
 // Reports the failed expectation of any rule below as "expected <rule name>".
 struct ErrorReporting {

@@ -1,9 +1,9 @@
 // Runs the X3 grammar with our error handler in its context.
 #include "expr/parser.h"
 
-#include "expr/grammar.h"
-
 #include <cctype>
+
+#include "expr/grammar.h"
 
 namespace rbc::sql {
 

@@ -66,7 +66,7 @@ struct SourceStep {
   std::vector<std::string> columns;  // projection; empty = every column
   std::optional<Schema> declared_schema;
   std::string partition_key;
-  std::string cursor_field, tie_breaker_field;  // incremental
+  std::string cursor_field, tie_breaker_field;    // incremental
   OnDataError on_data_error = OnDataError::fail;  // of the destination it feeds
   std::string dlq_path;
   int64_t max_batch_bytes = 0;
@@ -81,8 +81,8 @@ struct SourceStep {
   std::optional<AutotuneCandidates> autotune;  // when the tuner may run
   std::string autotune_note;                   // why it will not, when it will not
   // lanes
-  Decided<int> readers;  // readers opened: the partitions, or the probe's largest candidate
-  Decided<bool> tuned;   // the autotuner probes this stream (the reason says why or why not)
+  Decided<int> readers;        // readers opened: the partitions, or the probe's largest candidate
+  Decided<bool> tuned;         // the autotuner probes this stream (the reason says why or why not)
   int64_t flush_baseline = 0;  // the flush threshold its writers start from
   int lane_writers = 0;        // writers that only one of its lanes feeds (the tuner may park them)
   int sequence_group = 0;      // sources of one connected part share one sequence counter
@@ -100,7 +100,7 @@ struct TransformStep {
   Decided<bool> stateful;
   Decided<int> concurrency;  // batches at once per copy
   // lanes
-  int lanes = 1;  // lanes arriving
+  int lanes = 1;           // lanes arriving
   Decided<int> copies;     // operator instances: one per hash lane when it owns keys, else 1
   Decided<bool> in_order;  // a sequencer restores read order before it
 };
@@ -112,8 +112,8 @@ struct RouterStep {
 
   Decided<int> concurrency;
   // lanes
-  int lanes = 1;          // lanes arriving
-  Decided<int> outputs;   // lanes leaving: a hash router's N, else its input's lanes
+  int lanes = 1;         // lanes arriving
+  Decided<int> outputs;  // lanes leaving: a hash router's N, else its input's lanes
 };
 
 struct SinkStep {
@@ -135,9 +135,9 @@ struct SinkStep {
   Decided<int64_t> flush_bytes;
   bool flush_pinned = false;  // by autotune.pin_copy_flush_bytes or the destination's option
   // lanes
-  int lanes = 1;             // lanes arriving; lane l goes to writer l % writers
-  Decided<int> writers;      // writers opened (each its own connection or file)
-  Decided<bool> in_order;    // a sequencer restores read order before its one writer
+  int lanes = 1;                         // lanes arriving; lane l goes to writer l % writers
+  Decided<int> writers;                  // writers opened (each its own connection or file)
+  Decided<bool> in_order;                // a sequencer restores read order before its one writer
   std::optional<NodeId> flush_tuned_by;  // the source whose tuner sets the threshold
   // commit-protocol
   std::string state_stream;  // the source stream whose state its commits carry
@@ -152,7 +152,7 @@ struct RunStep {
   std::string pipeline;
   int max_retries = 0;
   StateSpec state;
-  ConnectorRef state_destination;  // the first destination: where backend postgres keeps state by default
+  ConnectorRef state_destination;      // the first destination: where backend postgres keeps state by default
   Decided<bool> state_in_destination;  // checkpoints commit in the destination's own transactions
   Decided<int> arena_threads;          // the oneTBB arena: readers + writers + compute workers
   bool dry_run = false;                // planned for `rbc exec --dry-run`: nothing is written

@@ -58,7 +58,8 @@ const std::vector<ModelKey<AutotuneSpec>>& autotune_keys() {
        KeyRange{1, kMaxPinParallelism, ""}},
       {"pin_source_partition_mode", "pin_source_partition_mode", KeyType::enumeration,
        &AutotuneSpec::pin_source_partition_mode},
-      {"pin_copy_flush_bytes", "pin_copy_flush_bytes", KeyType::byte_size, &AutotuneSpec::pin_copy_flush_bytes,
+      {"pin_copy_flush_bytes", "pin_copy_flush_bytes", KeyType::byte_size,
+       &AutotuneSpec::pin_copy_flush_bytes,
        KeyRange{kMinCopyFlushBytes, kMaxCopyFlushBytes, " bytes (1 MiB .. 32 MiB)"}},
   };
   return keys;

@@ -18,17 +18,17 @@
 namespace rbc {
 
 enum class KeyType {
-  name,            // text that is a name (a column, a backend): printed bare when it can be
-  text,            // any text (a path, a version): printed quoted
+  name,  // text that is a name (a column, a backend): printed bare when it can be
+  text,  // any text (a path, a version): printed quoted
   integer,
-  byte_size,       // 4194304, 64mb, 1gb
-  duration,        // seconds: 60, 90s, 5m
+  byte_size,  // 4194304, 64mb, 1gb
+  duration,   // seconds: 60, 90s, 5m
   boolean,
-  parallelism,     // 'auto' (left not present) or an integer
-  enumeration,     // one of the field's enum_values(), by their to_string() spelling
-  names,           // a list of names; a single name is a list of one
-  block,           // a nested section with its own table (resources.autotune)
-  front_end,       // read by each front-end itself (a connector config, a stream's columns)
+  parallelism,  // 'auto' (left not present) or an integer
+  enumeration,  // one of the field's enum_values(), by their to_string() spelling
+  names,        // a list of names; a single name is a list of one
+  block,        // a nested section with its own table (resources.autotune)
+  front_end,    // read by each front-end itself (a connector config, a stream's columns)
 };
 
 // An inclusive range the validate pass checks, with the unit its message names.
@@ -41,10 +41,10 @@ struct KeyRange {
 // The model field a key fills, as a member of the section's struct.
 template <typename Model>
 using KeyField =
-    std::variant<std::monostate, Located<std::string> Model::*, Located<int64_t> Model::*, Located<bool> Model::*,
-                 Located<std::vector<std::string>> Model::*, Located<SyncMode> Model::*,
-                 Located<WriteMode> Model::*, Located<OnDataError> Model::*, Located<SchemaEvolution> Model::*,
-                 Located<PartitionMode> Model::*, AutotuneSpec Model::*>;
+    std::variant<std::monostate, Located<std::string> Model::*, Located<int64_t> Model::*,
+                 Located<bool> Model::*, Located<std::vector<std::string>> Model::*,
+                 Located<SyncMode> Model::*, Located<WriteMode> Model::*, Located<OnDataError> Model::*,
+                 Located<SchemaEvolution> Model::*, Located<PartitionMode> Model::*, AutotuneSpec Model::*>;
 
 template <typename Model>
 struct ModelKey {

@@ -22,7 +22,7 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 }  // namespace plan_printing
 
 std::string format_factor(double factor) {
-  // Round half up on two decimals, so 0.625 prints as 0.63 as SPEC section 2 writes it.
+  // Round half up on two decimals, so 0.625 prints as 0.63 (docs/passes.md, transform factor table).
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%.2f", std::floor(factor * 100.0 + 0.5 + 1e-9) / 100.0);
   return buffer;

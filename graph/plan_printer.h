@@ -19,7 +19,8 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
 nlohmann::json plan_to_json(const PhysicalPlan& plan);
 std::string print_plan_dot(const PhysicalPlan& plan);
 
-// The six telemetry fields of SPEC section 2 (plus the tag), for plans and run reports.
+// The six parallelism_* telemetry fields (plus the tag; docs/passes.md, Telemetry), for plans and run
+// reports.
 nlohmann::json parallelism_telemetry(const ParallelismDecision& decision);
 // One line: "mode=auto effective=3 cap=16 cores=16 eligible_streams=1 ... tag=static_heuristic_v1".
 std::string describe_decision(const ParallelismDecision& decision);

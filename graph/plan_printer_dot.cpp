@@ -23,18 +23,23 @@ std::string dot_counts(const Step& step) {
   };
   std::string text;
   if (const auto* source = std::get_if<SourceStep>(&step)) {
-    if (source->readers.decided()) text = copies(source->readers.value, "readers");
-    else if (source->partitions.decided()) text = copies(source->partitions.value, "partitions");
+    if (source->readers.decided())
+      text = copies(source->readers.value, "readers");
+    else if (source->partitions.decided())
+      text = copies(source->partitions.value, "partitions");
     if (source->tuned.value) text += "\nautotuned";
   } else if (const auto* transform = std::get_if<TransformStep>(&step)) {
     if (transform->copies.decided()) text = copies(transform->copies.value, "copies");
-    if (transform->concurrency.decided()) text += "\nconcurrency " + std::to_string(transform->concurrency.value);
+    if (transform->concurrency.decided())
+      text += "\nconcurrency " + std::to_string(transform->concurrency.value);
   } else if (const auto* router = std::get_if<RouterStep>(&step)) {
     if (router->outputs.decided()) text = copies(router->outputs.value, "lanes");
     if (router->concurrency.decided()) text += "\nconcurrency " + std::to_string(router->concurrency.value);
   } else if (const auto* sink = std::get_if<SinkStep>(&step)) {
-    if (sink->writers.decided()) text = copies(sink->writers.value, "writers");
-    else if (sink->partitions.decided()) text = copies(sink->partitions.value, "partitions");
+    if (sink->writers.decided())
+      text = copies(sink->writers.value, "writers");
+    else if (sink->partitions.decided())
+      text = copies(sink->partitions.value, "partitions");
   }
   return text;
 }

@@ -113,7 +113,6 @@ std::string autotune_text(const AutotuneCandidates& candidates) {
   return text;
 }
 
-
 const char* yes_no(bool value) { return value ? "yes" : "no"; }
 
 template <typename T>
@@ -128,7 +127,8 @@ void print_step(std::ostream& out, const SourceStep& step) {
   }
   print_decided(out, "partitions " + std::to_string(step.partitions.value), step.partitions);
   if (step.eligible.value_or(false))
-    print_decided(out, std::string("partition_mode ") + to_string(step.partition_mode.value), step.partition_mode);
+    print_decided(out, std::string("partition_mode ") + to_string(step.partition_mode.value),
+                  step.partition_mode);
   if (!step.autotune_note.empty()) {
     out << "      autotune: " << step.autotune_note << '\n';
   } else if (step.autotune) {
@@ -139,34 +139,41 @@ void print_step(std::ostream& out, const SourceStep& step) {
   if (step.readers.decided()) {
     out << "      sequence group " << step.sequence_group;
     if (step.tuned.value)
-      out << ", flush baseline " << format_bytes(step.flush_baseline) << ", lane writers " << step.lane_writers;
+      out << ", flush baseline " << format_bytes(step.flush_baseline) << ", lane writers "
+          << step.lane_writers;
     out << '\n';
   }
-  print_decided(out, std::string("cursor with the rows ") + yes_no(step.cursor_with_rows.value), step.cursor_with_rows);
+  print_decided(out, std::string("cursor with the rows ") + yes_no(step.cursor_with_rows.value),
+                step.cursor_with_rows);
 }
 
 void print_step(std::ostream& out, const TransformStep& step) {
   print_decided(out, "concurrency " + std::to_string(step.concurrency.value), step.concurrency);
-  print_decided(out, "copies " + std::to_string(step.copies.value) + " over " + std::to_string(step.lanes) + " lanes",
-                step.copies);
+  print_decided(
+      out, "copies " + std::to_string(step.copies.value) + " over " + std::to_string(step.lanes) + " lanes",
+      step.copies);
   print_decided(out, std::string("in order ") + yes_no(step.in_order.value), step.in_order);
 }
 
 void print_step(std::ostream& out, const RouterStep& step) {
   print_decided(out, "concurrency " + std::to_string(step.concurrency.value), step.concurrency);
-  print_decided(out, "lanes out " + std::to_string(step.outputs.value) + " from " + std::to_string(step.lanes),
+  print_decided(out,
+                "lanes out " + std::to_string(step.outputs.value) + " from " + std::to_string(step.lanes),
                 step.outputs);
 }
 
 void print_step(std::ostream& out, const SinkStep& step) {
   print_decided(out, "partitions " + std::to_string(step.partitions.value), step.partitions);
   if (step.flush_bytes.decided()) {
-    out << "      copy_flush_bytes " << format_bytes(step.flush_bytes.value) << ": " << step.flush_bytes.reason
-        << (step.flush_tuned_by ? "; the autotuner of %" + std::to_string(*step.flush_tuned_by) + " sets it" : "")
+    out << "      copy_flush_bytes " << format_bytes(step.flush_bytes.value) << ": "
+        << step.flush_bytes.reason
+        << (step.flush_tuned_by ? "; the autotuner of %" + std::to_string(*step.flush_tuned_by) + " sets it"
+                                : "")
         << '\n';
   }
-  print_decided(out, "writers " + std::to_string(step.writers.value) + " for " + std::to_string(step.lanes) + " lanes",
-                step.writers);
+  print_decided(
+      out, "writers " + std::to_string(step.writers.value) + " for " + std::to_string(step.lanes) + " lanes",
+      step.writers);
   print_decided(out, std::string("in order ") + yes_no(step.in_order.value), step.in_order);
   if (step.tracks_cursor.decided()) {
     out << "      commits: state of " << quote_text(step.state_stream) << "; cursor "
@@ -211,11 +218,12 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
   }
   if (plan.parallelism) out << "\nparallelism: " << describe_decision(*plan.parallelism) << '\n';
   const RunStep& run = plan.run;
-  if (run.arena_threads.decided()) out << "threads " << run.arena_threads.value << ": " << run.arena_threads.reason << '\n';
+  if (run.arena_threads.decided())
+    out << "threads " << run.arena_threads.value << ": " << run.arena_threads.reason << '\n';
   if (run.state_in_destination.decided()) {
     out << "state: backend " << run.state.backend.value << ", in the destination "
-        << yes_no(run.state_in_destination.value) << ": " << run.state_in_destination.reason << "; max_retries "
-        << run.max_retries << (run.dry_run ? "; dry run" : "") << '\n';
+        << yes_no(run.state_in_destination.value) << ": " << run.state_in_destination.reason
+        << "; max_retries " << run.max_retries << (run.dry_run ? "; dry run" : "") << '\n';
   }
   return out.str();
 }

@@ -20,7 +20,10 @@ std::string validate_keeps_state(const Config& config) {
 const std::vector<OperatorSpec>& operator_specs() {
   static const std::vector<OperatorSpec> specs = {
       {"sql", "SELECT <expressions> FROM input [WHERE <predicate>]", {"query"}, {"query"}},
-      {"validate", "assert_not_null, assert_regex, assert_range, assert_unique rules", {"rules"}, {"rules"},
+      {"validate",
+       "assert_not_null, assert_regex, assert_range, assert_unique rules",
+       {"rules"},
+       {"rules"},
        validate_keeps_state},
   };
   return specs;

@@ -74,8 +74,8 @@ bool reads_with_one_reader(const ResourcesSpec& resources) {
 }
 
 // Checks the columns a stream names against its table, and settles its partition key:
-// an integer column, the one written or the table's integer primary key (SPEC section 3:
-// a missing or non-integer key is an error here, never silent duplication at run time).
+// an integer column, the one written or the table's integer primary key (docs/execution.md, partitioned
+// reads: a missing or non-integer key is an error here, never silent duplication at run time).
 void check_stream_against_catalog(LogicalGraph& graph, NodeId id, const CatalogTable& table,
                                   DiagnosticEngine& diagnostics) {
   LogicalNode& node = graph.node(id);

@@ -21,7 +21,8 @@ Decided<bool> state_in_destination(const StateSpec& state, const ConnectorRef& d
   const std::string& backend = state.backend.value;
   bool own_database = state.config.values.contains("url") || state.config.values.contains("host");
   if (backend == "postgres" && !own_database && destination.use.value == "postgres") {
-    decided.set(true, "state backend postgres in the destination database: a checkpoint commits with its rows");
+    decided.set(true,
+                "state backend postgres in the destination database: a checkpoint commits with its rows");
   } else if (backend == "none") {
     decided.set(false, "no state backend");
   } else {
@@ -60,24 +61,29 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
       sinks_of_source += graph.node(next).kind == NodeKind::sink;
 
     if (sources.size() > 1) {
-      sink.tracks_cursor.set(false, "several sources feed it: an incremental one's cursor is saved after every "
-                                    "sink finished");
+      sink.tracks_cursor.set(false,
+                             "several sources feed it: an incremental one's cursor is saved after every "
+                             "sink finished");
     } else if (source.sync_mode != SyncMode::incremental) {
       sink.tracks_cursor.set(false, "no cursor: a " + std::string(to_string(source.sync_mode)) + " stream");
     } else if (sinks_of_source > 1) {
-      sink.tracks_cursor.set(false, "the stream feeds several sinks: its cursor is saved after every sink finished");
+      sink.tracks_cursor.set(false,
+                             "the stream feeds several sinks: its cursor is saved after every sink finished");
     } else if (sink.writers.value > 1) {
       sink.tracks_cursor.set(false, "several writers: its cursor is saved after every sink finished");
     } else {
       sink.tracks_cursor.set(true, "its one writer commits the stream's cursor with the rows it describes");
     }
     if (sink.write_mode != WriteMode::append) {
-      sink.redo_safe.set(true, std::string("write_mode ") + to_string(sink.write_mode) + " repeats harmlessly");
+      sink.redo_safe.set(true,
+                         std::string("write_mode ") + to_string(sink.write_mode) + " repeats harmlessly");
     } else if (sink.tracks_cursor.value && run.state_in_destination.value) {
-      sink.redo_safe.set(true, "each commit records the cursor in the same transaction: a retry reads on from it");
+      sink.redo_safe.set(true,
+                         "each commit records the cursor in the same transaction: a retry reads on from it");
     } else {
-      sink.redo_safe.set(false, "append: rows committed before a failure would be written again, so a "
-                                "failure after a commit is not retried");
+      sink.redo_safe.set(false,
+                         "append: rows committed before a failure would be written again, so a "
+                         "failure after a commit is not retried");
     }
   }
   for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
@@ -85,7 +91,8 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     if (source.sync_mode != SyncMode::incremental) continue;
     std::optional<NodeId> tracker;
     for (NodeId next : graph.reachable_from(id)) {
-      if (graph.node(next).kind == NodeKind::sink && plan.step<SinkStep>(next).tracks_cursor.value) tracker = next;
+      if (graph.node(next).kind == NodeKind::sink && plan.step<SinkStep>(next).tracks_cursor.value)
+        tracker = next;
     }
     if (tracker) {
       source.cursor_with_rows.set(true, "committed by sink %" + std::to_string(*tracker) + " with the rows");

@@ -51,21 +51,25 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
   if (destination != nullptr) step.on_data_error = destination->on_data_error.value;
   step.dlq_path = dlq_path_of(info, destination);
   step.max_batch_bytes = std::max<int64_t>(1, info.resources.max_batch_bytes.value);
-  step.max_inflight_batches = static_cast<int>(std::max<int64_t>(1, info.resources.max_inflight_batches.value));
+  step.max_inflight_batches =
+      static_cast<int>(std::max<int64_t>(1, info.resources.max_inflight_batches.value));
 
   if (step.eligible.value_or(false)) {
     if (autotune.pin_parallelism.present) {
-      step.partitions.set(static_cast<int>(autotune.pin_parallelism.value), "pinned by autotune.pin_parallelism");
+      step.partitions.set(static_cast<int>(autotune.pin_parallelism.value),
+                          "pinned by autotune.pin_parallelism");
     } else {
       step.partitions.set(std::min(decision.per_stream_target, decision.effective),
-                          "partition-eligible: min(per_stream_target " + std::to_string(decision.per_stream_target) +
-                              ", effective_parallelism " + std::to_string(decision.effective) + ")");
+                          "partition-eligible: min(per_stream_target " +
+                              std::to_string(decision.per_stream_target) + ", effective_parallelism " +
+                              std::to_string(decision.effective) + ")");
     }
   } else {
     step.partitions.set(1, "one reader: " + step.eligibility_reason);
   }
   if (autotune.pin_source_partition_mode.present) {
-    step.partition_mode.set(autotune.pin_source_partition_mode.value, "pinned by autotune.pin_source_partition_mode");
+    step.partition_mode.set(autotune.pin_source_partition_mode.value,
+                            "pinned by autotune.pin_source_partition_mode");
   } else {
     step.partition_mode.set(PartitionMode::mod, step.eligible.value_or(false)
                                                     ? "default: mod(key, N) = i needs no key bounds"
@@ -92,9 +96,9 @@ void plan_transform(PhysicalPlan& plan, NodeId id) {
     plan.graph.node(id).remarks.push_back("runs serially: " + keeps_state);
   } else {
     step.stateful.set(false, "keeps no state across batches");
-    step.concurrency.set(plan.parallelism->effective,
-                         "stateless: up to effective_parallelism " + std::to_string(plan.parallelism->effective) +
-                             " batches at once");
+    step.concurrency.set(plan.parallelism->effective, "stateless: up to effective_parallelism " +
+                                                          std::to_string(plan.parallelism->effective) +
+                                                          " batches at once");
   }
 }
 

@@ -64,7 +64,8 @@ Threads threads_needed(const PhysicalPlan& plan, bool probe) {
     if (!probe || !stream_not_tunable(plan, step).empty()) continue;
     int extra = std::max(0, probe_readers(step) - step.partitions.value);
     threads.probes += extra;
-    for (NodeId next : graph.reachable_from(id)) threads.probes += extra * (graph.node(next).kind == NodeKind::sink);
+    for (NodeId next : graph.reachable_from(id))
+      threads.probes += extra * (graph.node(next).kind == NodeKind::sink);
   }
   return threads;
 }
@@ -172,7 +173,8 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
         step.lanes = lanes_in;
         if (step.mode == RouterNode::Mode::hash) {
           int n = std::max(1, graph.node(id).router().partitions);
-          step.outputs.set(n, "hash of the key columns modulo " + std::to_string(n) + ": each lane owns its keys");
+          step.outputs.set(
+              n, "hash of the key columns modulo " + std::to_string(n) + ": each lane owns its keys");
           hashed[id] = true;
         } else {
           step.outputs.set(lanes_in, "predicates keep the lanes they get");
@@ -224,11 +226,14 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   // A budget, not a count of what opens: a thread per partition of every source and sink
   // (readers and writers block in I/O), the probes' extras, and the compute workers.
   Threads threads = threads_needed(plan, probes_fit);
-  std::string reason = std::to_string(threads.partitions) + " for the partitions of the sources and sinks (a thread "
+  std::string reason = std::to_string(threads.partitions) +
+                       " for the partitions of the sources and sinks (a thread "
                        "each: readers and writers block in I/O)";
-  if (threads.probes > 0) reason += " + " + std::to_string(threads.probes) + " for the probes' extra readers and writers";
+  if (threads.probes > 0)
+    reason += " + " + std::to_string(threads.probes) + " for the probes' extra readers and writers";
   if (threads.compute > 0)
-    reason += " + " + std::to_string(threads.compute) + " compute (effective_parallelism) for transforms and routers";
+    reason += " + " + std::to_string(threads.compute) +
+              " compute (effective_parallelism) for transforms and routers";
   if (threads.total() < 2) reason += "; at least 2";
   if (threads.total() > kMaxArenaThreads) reason += "; at most " + std::to_string(kMaxArenaThreads);
   plan.run.arena_threads.set(std::clamp(threads.total(), 2, kMaxArenaThreads), reason);

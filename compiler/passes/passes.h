@@ -13,7 +13,7 @@ namespace rbc {
 #include "compiler/passes.def"
 #undef RBC_PASS
 
-// The first partition-eligibility rule (SPEC section 2) that the stream read by
+// The first partition-eligibility rule (docs/passes.md, Eligibility) that the stream read by
 // `source_id` breaks, or "" when it is eligible. Used by eligibility, and by validate to
 // decide whether a stream needs an integer partition key.
 std::string partition_ineligibility_reason(const LogicalGraph& graph, NodeId source_id);

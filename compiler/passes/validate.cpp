@@ -1,4 +1,4 @@
-// validate: the rules of SPEC section 1 that need the whole typed model, checked on
+// validate: the rules of docs/pipeline.md (Validation) that need the whole typed model, checked on
 // the model alone (the bind pass, before it, resolved names against catalogs, files and
 // sql). Structural and type errors were already reported by the front-end; all errors
 // are collected.
@@ -10,13 +10,12 @@
 #include "compiler/passes/passes.h"
 #include "connectors/file/file_options.h"
 #include "connectors/specs/connector_specs.h"
+#include "expr/query.h"
 #include "graph/pipeline_keys.h"
 #include "operators/operator_specs.h"
-#include "expr/query.h"
 
 namespace rbc {
 namespace {
-
 
 void check_config_keys(const Config& config, const std::vector<std::string>& known, const std::string& owner,
                        DiagnosticEngine& diagnostics) {
@@ -49,7 +48,8 @@ const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading
 
 // The ranges of graph/pipeline_keys.h, for the keys that were written.
 template <typename Model>
-void check_ranges(const std::vector<ModelKey<Model>>& keys, const Model& model, DiagnosticEngine& diagnostics) {
+void check_ranges(const std::vector<ModelKey<Model>>& keys, const Model& model,
+                  DiagnosticEngine& diagnostics) {
   for (const auto& key : keys) {
     if (const auto* nested = std::get_if<AutotuneSpec Model::*>(&key.field)) {
       check_ranges(autotune_keys(), model.**nested, diagnostics);

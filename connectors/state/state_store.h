@@ -59,8 +59,10 @@ class StateStore {
 };
 
 // The backends without a database: `none`, and `file` at `state.config.path`.
-Result<std::unique_ptr<StateStore>> make_no_state_store(const StateSpec& state, const ConnectorRef& destination);
-Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state, const ConnectorRef& destination);
+Result<std::unique_ptr<StateStore>> make_no_state_store(const StateSpec& state,
+                                                        const ConnectorRef& destination);
+Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state,
+                                                          const ConnectorRef& destination);
 std::unique_ptr<StateStore> make_file_state_store(std::string path);
 
 }  // namespace rbc

@@ -451,7 +451,8 @@ ast::Entry entry_of(const std::string& key, ast::Value value) {
 
 std::vector<ast::Entry> resource_entries(const ResourcesSpec& resources) {
   std::vector<ast::Entry> entries;
-  for (auto& [key, value] : written_keys(resources_keys(), resources)) entries.push_back(entry_of(key, std::move(value)));
+  for (auto& [key, value] : written_keys(resources_keys(), resources))
+    entries.push_back(entry_of(key, std::move(value)));
   return entries;
 }
 

@@ -579,7 +579,8 @@ NodeId Lowerer::add_sink(const ConnectorRef& connector, const ast::Member* table
       }
     }
     for (const auto& [key, argument] : args.named) {
-      if (key != "name") model_.read(*find_key(destination_keys(), key), located(argument->value), destination);
+      if (key != "name")
+        model_.read(*find_key(destination_keys(), key), located(argument->value), destination);
     }
   }
   NodeId id = graph_.add_node(NodeKind::sink, "", SinkNode{destination, target});

@@ -108,8 +108,8 @@ bool Execution::connect_and_prepare() {
       } else if (schema && !same_columns(*input, *schema)) {
         run_.fail(id, 0,
                   "its inputs have different columns: %" + std::to_string(*first_input) + " gives (" +
-                      columns_text(*input) + "), %" + std::to_string(pred) + " gives (" + columns_text(*schema) +
-                      ")");
+                      columns_text(*input) + "), %" + std::to_string(pred) + " gives (" +
+                      columns_text(*schema) + ")");
         return false;
       }
     }
@@ -129,8 +129,8 @@ bool Execution::connect_and_prepare() {
   for (NodeId id : plan.graph.nodes_of_kind(NodeKind::sink)) {
     const SinkStep& step = plan.step<SinkStep>(id);
     if (step.flush_tuned_by)
-      static_cast<SinkRunner&>(run_.runner(id)).set_flush_tuner(
-          static_cast<SourceRunner&>(run_.runner(*step.flush_tuned_by)).tuner());
+      static_cast<SinkRunner&>(run_.runner(id))
+          .set_flush_tuner(static_cast<SourceRunner&>(run_.runner(*step.flush_tuned_by)).tuner());
   }
   return true;
 }
@@ -153,7 +153,8 @@ bool Execution::open_readers_and_writers() {
   for (NodeId id : plan.graph.node_ids()) {
     if (plan.graph.node(id).kind == NodeKind::source) {
       auto* source = &static_cast<SourceRunner&>(run_.runner(id));
-      for (int lane = 0; lane < source->readers(); ++lane) openings.push_back(Opening{id, lane, source, nullptr, {}, {}});
+      for (int lane = 0; lane < source->readers(); ++lane)
+        openings.push_back(Opening{id, lane, source, nullptr, {}, {}});
     } else if (plan.graph.node(id).kind == NodeKind::sink) {
       auto* sink = &static_cast<SinkRunner&>(run_.runner(id));
       if (sink->dry_run()) continue;
@@ -239,17 +240,18 @@ void Execution::run_graph() {
 void Execution::finish_sinks() {
   const PhysicalPlan& plan = run_.plan();
   std::vector<SinkRunner*> sinks;
-  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::sink)) sinks.push_back(&static_cast<SinkRunner&>(run_.runner(id)));
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::sink))
+    sinks.push_back(&static_cast<SinkRunner&>(run_.runner(id)));
   if (!run_.failed()) {
     std::vector<std::pair<SinkRunner*, int>> writers;
     for (SinkRunner* sink : sinks) {
       for (int w = 0; w < sink->writers_opened(); ++w) writers.emplace_back(sink, w);
     }
-    std::vector<Status> finished = on_own_threads(writers.size(), [&writers](size_t i) {
-      return writers[i].first->finish_writing(writers[i].second);
-    });
+    std::vector<Status> finished = on_own_threads(
+        writers.size(), [&writers](size_t i) { return writers[i].first->finish_writing(writers[i].second); });
     for (size_t i = 0; i < writers.size(); ++i) {
-      if (!finished[i].is_ok()) run_.fail(writers[i].first->id(), writers[i].second, finished[i].prefixed("commit: "));
+      if (!finished[i].is_ok())
+        run_.fail(writers[i].first->id(), writers[i].second, finished[i].prefixed("commit: "));
     }
     for (SinkRunner* sink : sinks) {
       for (int w = 0; w < sink->writers_opened() && !run_.failed(); ++w) {
@@ -290,18 +292,20 @@ void Execution::log_start() const {
   if (plan.parallelism) {
     spdlog::info("run start: pipeline={} {}", plan.run.pipeline, describe_decision(*plan.parallelism));
   } else {
-    spdlog::info("run start: pipeline={} (no parallelism decision) tag={}", plan.run.pipeline, kParallelismTag);
+    spdlog::info("run start: pipeline={} (no parallelism decision) tag={}", plan.run.pipeline,
+                 kParallelismTag);
   }
   int64_t inflight = 0;
   for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source))
     inflight = std::max<int64_t>(inflight, plan.step<SourceStep>(id).max_inflight_batches);
-  spdlog::info("runtime: arena_concurrency={} max_inflight_batches={} per partition{}", plan.run.arena_threads.value,
-               inflight, plan.run.dry_run ? " (dry run)" : "");
+  spdlog::info("runtime: arena_concurrency={} max_inflight_batches={} per partition{}",
+               plan.run.arena_threads.value, inflight, plan.run.dry_run ? " (dry run)" : "");
   // Streams the autotuner probes log their event when it decides (StreamTuner); the
   // others say here why they keep their baseline knobs.
   for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
     if (plan.step<SourceStep>(id).tuned.value) continue;
-    spdlog::info("{}", format_autotune_event(static_cast<const SourceRunner&>(*run_.runners()[id]).autotune_event()));
+    spdlog::info(
+        "{}", format_autotune_event(static_cast<const SourceRunner&>(*run_.runners()[id]).autotune_event()));
   }
 }
 

@@ -51,8 +51,8 @@ class Builder {
     } else if (step.in_order.value) {
       runner.receivers.push_back(in_order([&runner](Msg m) { runner.process(0, m); }));
     } else {
-      runner.receivers.push_back(
-          own(concurrent(static_cast<size_t>(step.concurrency.value), [&runner](Msg m) { runner.process(0, m); })));
+      runner.receivers.push_back(own(concurrent(static_cast<size_t>(step.concurrency.value),
+                                                [&runner](Msg m) { runner.process(0, m); })));
     }
   }
 
@@ -76,10 +76,10 @@ class Builder {
  private:
   std::unique_ptr<flow::function_node<Msg, flow::continue_msg>> concurrent(size_t concurrency, Body body) {
     return std::make_unique<flow::function_node<Msg, flow::continue_msg>>(graph_, concurrency,
-                                                                           [body = std::move(body)](Msg m) {
-                                                                             body(std::move(m));
-                                                                             return flow::continue_msg();
-                                                                           });
+                                                                          [body = std::move(body)](Msg m) {
+                                                                            body(std::move(m));
+                                                                            return flow::continue_msg();
+                                                                          });
   }
   std::unique_ptr<flow::function_node<Msg, flow::continue_msg>> serial(Body body) {
     return concurrent(flow::serial, std::move(body));
@@ -109,7 +109,8 @@ class Builder {
 
 }  // namespace
 
-void build_flow_graph(flow::graph& graph, RunContext& run, const std::shared_ptr<Gate>& gate, FlowGraph& out) {
+void build_flow_graph(flow::graph& graph, RunContext& run, const std::shared_ptr<Gate>& gate,
+                      FlowGraph& out) {
   Builder builder(graph, run, gate, out);
   const PhysicalPlan& plan = run.plan();
   for (NodeId id : plan.graph.node_ids()) {
@@ -117,7 +118,9 @@ void build_flow_graph(flow::graph& graph, RunContext& run, const std::shared_ptr
     switch (plan.graph.node(id).kind) {
       case NodeKind::source: builder.source(static_cast<SourceRunner&>(runner)); break;
       case NodeKind::transform: builder.transform(static_cast<TransformRunner&>(runner)); break;
-      case NodeKind::router: builder.router(static_cast<RouterRunner&>(runner), plan.step<RouterStep>(id)); break;
+      case NodeKind::router:
+        builder.router(static_cast<RouterRunner&>(runner), plan.step<RouterStep>(id));
+        break;
       case NodeKind::sink: builder.sink(static_cast<SinkRunner&>(runner)); break;
     }
   }

@@ -7,14 +7,15 @@
 #include <utility>
 #include <vector>
 
-#include "operators/runtime/run_context.h"
 #include "expr/query.h"
+#include "operators/runtime/run_context.h"
 
 namespace rbc {
 
 class RouterRunner final : public NodeRunner {
  public:
-  RouterRunner(RunContext& run, NodeId id) : NodeRunner(id), run_(run), step_(run.plan().step<RouterStep>(id)) {}
+  RouterRunner(RunContext& run, NodeId id)
+      : NodeRunner(id), run_(run), step_(run.plan().step<RouterStep>(id)) {}
 
   Status prepare(std::shared_ptr<const Schema> input);
   void route(const Msg& envelope);

@@ -27,10 +27,12 @@ uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t ro
   return hash;
 }
 
-std::vector<std::vector<uint32_t>> rows_by_lane(const Batch& batch, const std::vector<int>& key_columns, int lanes) {
+std::vector<std::vector<uint32_t>> rows_by_lane(const Batch& batch, const std::vector<int>& key_columns,
+                                                int lanes) {
   std::vector<std::vector<uint32_t>> rows(static_cast<size_t>(lanes));
   for (size_t row = 0; row < batch.num_rows; ++row)
-    rows[hash_row(batch, key_columns, row) % static_cast<uint64_t>(lanes)].push_back(static_cast<uint32_t>(row));
+    rows[hash_row(batch, key_columns, row) % static_cast<uint64_t>(lanes)].push_back(
+        static_cast<uint32_t>(row));
   return rows;
 }
 

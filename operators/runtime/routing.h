@@ -14,7 +14,8 @@ namespace rbc {
 uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t row);
 
 // For each of `lanes` lanes, the rows whose key hashes to it, in row order.
-std::vector<std::vector<uint32_t>> rows_by_lane(const Batch& batch, const std::vector<int>& key_columns, int lanes);
+std::vector<std::vector<uint32_t>> rows_by_lane(const Batch& batch, const std::vector<int>& key_columns,
+                                                int lanes);
 
 // A batch of the given rows of `batch`, in that order.
 Batch take_rows(const Batch& batch, const std::vector<uint32_t>& rows);

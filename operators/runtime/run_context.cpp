@@ -32,7 +32,9 @@ RunContext::RunContext(const PhysicalPlan& plan, RunOptions options, StateStore&
 
 std::string RunContext::describe(NodeId id) const {
   struct Describe {
-    std::string operator()(const SourceStep& s) const { return "source " + s.connector + " \"" + s.stream + "\""; }
+    std::string operator()(const SourceStep& s) const {
+      return "source " + s.connector + " \"" + s.stream + "\"";
+    }
     std::string operator()(const TransformStep& s) const { return "transform " + s.op; }
     std::string operator()(const RouterStep& s) const {
       if (s.mode == RouterNode::Mode::predicate) return "router predicate";
@@ -40,7 +42,9 @@ std::string RunContext::describe(NodeId id) const {
       for (const auto& key : s.keys) keys += (keys.empty() ? "" : ", ") + key;
       return "router hash(" + keys + ") x" + std::to_string(s.outputs.value);
     }
-    std::string operator()(const SinkStep& s) const { return "sink " + s.connector + " \"" + s.target + "\""; }
+    std::string operator()(const SinkStep& s) const {
+      return "sink " + s.connector + " \"" + s.target + "\"";
+    }
   };
   return std::visit(Describe{}, plan_.steps[id]);
 }

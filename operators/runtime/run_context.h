@@ -129,7 +129,9 @@ class RunContext {
 
   // Records the error (the first one wins, see FirstError) and cancels the graph.
   void fail(NodeId node, int lane, std::string message, std::optional<RetryDetail> retry = std::nullopt);
-  void fail(NodeId node, int lane, const Status& status) { fail(node, lane, status.message(), status.retry()); }
+  void fail(NodeId node, int lane, const Status& status) {
+    fail(node, lane, status.message(), status.retry());
+  }
   void cancel_by_signal();
   bool stopped() const { return stop_.load(std::memory_order_relaxed); }
   bool failed() const { return first_error_.any(); }

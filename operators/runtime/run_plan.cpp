@@ -66,7 +66,8 @@ RunReport run_plan(const PhysicalPlan& plan, const RunOptions& given) {
   if (plan.steps.size() != plan.graph.node_count() || !run.arena_threads.decided())
     return failed_before_start(plan, run_id, Status::internal("the plan has not been through every pass"));
   if (run.dry_run != options.dry_run)
-    return failed_before_start(plan, run_id, Status::internal("the plan was not made for this kind of run (dry run)"));
+    return failed_before_start(plan, run_id,
+                               Status::internal("the plan was not made for this kind of run (dry run)"));
   auto store = make_state_store(run.state, run.state_destination);
   if (!store.is_ok()) return failed_before_start(plan, run_id, store.status());
   StateStore& state = **store;
@@ -110,8 +111,8 @@ RunReport run_plan(const PhysicalPlan& plan, const RunOptions& given) {
       break;
     }
     double wait = std::min(60.0, error.retry->base_backoff_ms / 1000.0 * std::pow(2.0, attempt - 1));
-    spdlog::warn("retry {}/{} in {:.1f} s after {} error: {}", attempt, run.max_retries, wait, error.retry->category,
-                 error.to_string());
+    spdlog::warn("retry {}/{} in {:.1f} s after {} error: {}", attempt, run.max_retries, wait,
+                 error.retry->category, error.to_string());
     retries.push_back({attempt, wait, error.to_string()});
     if (!wait_unless_cancelled(wait, options.cancel_requested)) break;
   }

@@ -93,7 +93,7 @@ struct AutotuneEvent {
 // The event as one log line.
 std::string format_autotune_event(const AutotuneEvent& event);
 
-// A failed attempt that was run again (SPEC section 3).
+// A failed attempt that was run again (docs/execution.md, Retries).
 struct RetryEvent {
   int attempt = 1;          // the attempt that failed, from 1
   double wait_seconds = 0;  // the backoff before the next attempt

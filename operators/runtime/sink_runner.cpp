@@ -35,7 +35,8 @@ Status SinkRunner::prepare(std::shared_ptr<const Schema> input) {
   request_.on_data_error = step_.on_data_error;
   request_.partition_count = step_.writers.value;
   if (run_.plan().run.state_in_destination.value != run_.state().in_destination())
-    return Status::internal("the plan and the state store disagree on whether state lives in the destination");
+    return Status::internal(
+        "the plan and the state store disagree on whether state lives in the destination");
   if (run_.plan().run.state_in_destination.value) {
     request_.state = SinkRequest::StateInSink{run_.state().schema(), run_.run_id(), step_.state_stream};
   }
@@ -109,7 +110,8 @@ void SinkRunner::checkpoint(int writer) {
   }
   progress.rows = 0;
   if (!step_.redo_safe.value) run_.mark_committed_unsafe();
-  spdlog::debug("checkpoint stream=\"{}\" partition={} rows={}{}", step_.state_stream, writer, checkpoint.rows,
+  spdlog::debug("checkpoint stream=\"{}\" partition={} rows={}{}", step_.state_stream, writer,
+                checkpoint.rows,
                 checkpoint.position ? " cursor=" + checkpoint.position->cursor_value : std::string());
   Status saved = save_state(checkpoint);
   if (!saved.is_ok()) run_.fail(id(), writer, saved);

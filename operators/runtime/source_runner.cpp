@@ -51,7 +51,8 @@ SourceRunner::SourceRunner(RunContext& run, NodeId id, std::atomic<uint64_t>& se
   request_.sliced_readers = step_.tuned.value ? step_.readers.value : 0;
   request_.max_batch_bytes = static_cast<size_t>(step_.max_batch_bytes);
   if (options.max_batch_rows > 0) request_.max_batch_rows = options.max_batch_rows;
-  if (options.dry_run) request_.max_batch_rows = std::max<size_t>(1, std::min(request_.max_batch_rows, options.limit));
+  if (options.dry_run)
+    request_.max_batch_rows = std::max<size_t>(1, std::min(request_.max_batch_rows, options.limit));
   request_.on_data_error = step_.on_data_error;
   request_.dlq_path = step_.dlq_path;
 }
@@ -84,7 +85,8 @@ Status SourceRunner::prepare() {
   if (request_.sync_mode == SyncMode::incremental) {
     // The position is taken from the rows read, so the source must deliver the columns.
     cursor_index_ = output_schema->index_of(request_.cursor_field);
-    if (!request_.tie_breaker_field.empty()) tie_breaker_index_ = output_schema->index_of(request_.tie_breaker_field);
+    if (!request_.tie_breaker_field.empty())
+      tie_breaker_index_ = output_schema->index_of(request_.tie_breaker_field);
     if (cursor_index_ < 0 || (!request_.tie_breaker_field.empty() && tie_breaker_index_ < 0))
       return Status::invalid("incremental: the stream's rows lack its cursor or tie-breaker column");
   }
@@ -96,22 +98,26 @@ Status SourceRunner::prepare() {
 // windows from it, and measures them with the writers of the stream's sinks.
 void SourceRunner::start_tuner() {
   TuneKnobs baseline{step_.partitions.value, step_.partition_mode.value, step_.flush_baseline};
-  AutotunePlanner planner(step_.stream, *step_.autotune, baseline, step_.readers.value, source_->key_span(request_));
+  AutotunePlanner planner(step_.stream, *step_.autotune, baseline, step_.readers.value,
+                          source_->key_span(request_));
   auto writer_seconds = [this] {
     int64_t busy = 0;
     for (NodeId next : run_.plan().graph.reachable_from(id())) {
-      if (run_.plan().graph.node(next).kind == NodeKind::sink) busy += run_.runner(next).counters.busy_ns.load();
+      if (run_.plan().graph.node(next).kind == NodeKind::sink)
+        busy += run_.runner(next).counters.busy_ns.load();
     }
     return static_cast<double>(busy) / 1e9;
   };
-  tuner_ = std::make_unique<StreamTuner>(std::move(planner), step_.readers.value, writer_seconds, step_.lane_writers,
-                                         [this](std::function<void()> wait) { run_.hold_thread(std::move(wait)); });
+  tuner_ = std::make_unique<StreamTuner>(
+      std::move(planner), step_.readers.value, writer_seconds, step_.lane_writers,
+      [this](std::function<void()> wait) { run_.hold_thread(std::move(wait)); });
 }
 
 void SourceRunner::add_reader(std::unique_ptr<PartitionReader> reader, int lane) {
   auto state = std::make_unique<Reader>();
   if (tuner_) {
-    auto tuned = std::make_unique<TunedReader>(std::move(reader), *tuner_, lane, [this] { return run_.stopped(); });
+    auto tuned =
+        std::make_unique<TunedReader>(std::move(reader), *tuner_, lane, [this] { return run_.stopped(); });
     state->tuned = tuned.get();
     state->reader = std::move(tuned);
   } else {
@@ -167,11 +173,13 @@ AutotuneEvent SourceRunner::autotune_event() const {
   if (tuner_) return tuner_->event();
   AutotuneEvent event;
   event.stream = run_.plan().graph.node(id()).stream;
-  event.reason = step_.tuned.value ? "not probed: the run stopped before the stream was read" : step_.tuned.reason;
+  event.reason =
+      step_.tuned.value ? "not probed: the run stopped before the stream was read" : step_.tuned.reason;
   if (step_.autotune) event.pinned = step_.autotune->pinned;
   event.parallelism = step_.readers.value;
   event.partition_mode = step_.partition_mode.value;
-  if (step_.autotune && !step_.autotune->copy_flush_bytes.empty()) event.copy_flush_bytes = step_.flush_baseline;
+  if (step_.autotune && !step_.autotune->copy_flush_bytes.empty())
+    event.copy_flush_bytes = step_.flush_baseline;
   return event;
 }
 

@@ -12,7 +12,8 @@ namespace rbc {
 
 class TransformRunner final : public NodeRunner {
  public:
-  TransformRunner(RunContext& run, NodeId id) : NodeRunner(id), run_(run), step_(run.plan().step<TransformStep>(id)) {}
+  TransformRunner(RunContext& run, NodeId id)
+      : NodeRunner(id), run_(run), step_(run.plan().step<TransformStep>(id)) {}
 
   const TransformStep& step() const { return step_; }
   // Builds the plan's copies of the operator over `input`.

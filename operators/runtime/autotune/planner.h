@@ -1,4 +1,4 @@
-// The runtime autotuner (SPEC section 4): per stream, probe candidate knob values over
+// The runtime autotuner (docs/autotune.md): per stream, probe candidate knob values over
 // short windows of the stream's integer key, then lock the winner for the rest ("steady").
 //
 // A window is a contiguous key range [lo, hi) read by the window's parallelism readers
@@ -11,7 +11,7 @@
 // each row is read exactly once, all from the one snapshot the readers share.
 //
 // Knobs are tuned one after another (parallelism, then partition mode at the chosen
-// parallelism, then flush bytes), each candidate over three or four interleaved windows.
+// parallelism, then flush bytes), each candidate over two to four interleaved windows.
 // Other streams of the run may be running meanwhile: a window measures its candidate on a
 // machine that is doing whatever else the run does.
 //
@@ -64,13 +64,13 @@ struct TuneWindow {
 
 class AutotunePlanner {
  public:
-  // Probe budget (SPEC section 4).
+  // Probe budget (docs/autotune.md, Windows).
   static constexpr double kMaxProbeRows = 200000, kMaxProbeShare = 0.15, kMaxProbeSeconds = 30;
-  // Rates are medians over a candidate's windows. Two windows each (the SPEC's least)
-  // decide a clear lead, one where every window of the leader beats every window of the
-  // rivals; a closer race runs up to four, so that one window hit by something else on
-  // the machine (a checkpoint, an autovacuum) cannot decide it. Every probe window costs:
-  // on a small machine the losing candidates' windows are a measurable share of the run.
+  // Rates are medians over a candidate's windows. Two windows each (the least, so that
+  // no single window decides) decide a clear lead, one where every window of the leader beats every window of
+  // the rivals; a closer race runs up to four, so that one window hit by something else on the machine (a
+  // checkpoint, an autovacuum) cannot decide it. Every probe window costs: on a small machine the losing
+  // candidates' windows are a measurable share of the run.
   static constexpr int kMinRounds = 2, kMaxRounds = 4;
   // After kMinRounds a knob is settled when the leader's median is this far ahead of every
   // other candidate's (more readers weighed by kMoreReadersMargin) and even its slowest

@@ -1,7 +1,5 @@
 // The autotuner's decisions, driven with simulated window measurements: which windows it
 // runs, that they cover the key space exactly once, which candidate wins and why.
-#include "operators/runtime/autotune/planner.h"
-
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "autotune_test_helpers.h"
+#include "operators/runtime/autotune/planner.h"
 
 namespace rbc {
 namespace {

@@ -1,7 +1,5 @@
 // The StreamTuner's threads: how readers that have no part in a window wait, and the
 // arena threads they hold for their lane's writers meanwhile.
-#include "operators/runtime/autotune/stream_tuner.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "autotune_test_helpers.h"
+#include "operators/runtime/autotune/stream_tuner.h"
 
 namespace rbc {
 namespace {

@@ -287,9 +287,10 @@ TEST(Executor, ArenaCountsComputeAndIoThreads) {
   builder.sink(2);
   const PhysicalPlan& plan = builder.build();
   EXPECT_EQ(plan.run.arena_threads.value, 3 + 2 + 2);
-  EXPECT_EQ(plan.run.arena_threads.reason,
-            "4 for the partitions of the sources and sinks (a thread each: readers and writers block in I/O) + 3 "
-            "compute (effective_parallelism) for transforms and routers");
+  EXPECT_EQ(
+      plan.run.arena_threads.reason,
+      "4 for the partitions of the sources and sinks (a thread each: readers and writers block in I/O) + 3 "
+      "compute (effective_parallelism) for transforms and routers");
 }
 
 TEST(RunReport, JsonCarriesTheTelemetryFields) {

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "connectors/connector.h"
 #include "compiler/pass.h"
+#include "connectors/connector.h"
 #include "graph/physical_plan.h"
 #include "operators/runtime/executor.h"
 
@@ -184,7 +184,8 @@ class PlanBuilder {
     decision.effective = effective;
     plan.parallelism = decision;
   }
-  NodeId source(int partitions, const std::string& use = "scripted", nlohmann::json config = nlohmann::json::object()) {
+  NodeId source(int partitions, const std::string& use = "scripted",
+                nlohmann::json config = nlohmann::json::object()) {
     SourceNode body;
     body.connector.use.value = use;
     body.connector.config.values = std::move(config);
