@@ -10,7 +10,6 @@
 #include <set>
 
 #include "compiler/passes/passes.h"
-#include "connectors/file/file_options.h"
 #include "connectors/file/file_source.h"
 #include "connectors/specs/catalog.h"
 #include "connectors/specs/connector_specs.h"
@@ -146,12 +145,10 @@ std::optional<Schema> known_schema(const SourceNode& source, const CatalogTable*
     }
     return schema;
   }
-  if (source.connector.use.value != "file") return std::nullopt;
-  auto options =
-      file::resolve_file_options(source.connector.config, source.stream.name.value, file::FileRole::source);
-  if (!options.is_ok()) return std::nullopt;  // the run reports a missing file with its reason
-  auto schema = file::infer_file_schema(*options);
-  if (!schema.is_ok()) return std::nullopt;
+  const ConnectorSpec* spec = find_connector_spec(source.connector.use.value);
+  if (spec == nullptr || spec->infer_schema == nullptr) return std::nullopt;
+  std::optional<Schema> schema = spec->infer_schema(source.connector.config, source.stream.name.value);
+  if (!schema) return std::nullopt;
   if (!projected) return *schema;
   Schema projection;
   for (const auto& name : source.stream.columns.value) {
