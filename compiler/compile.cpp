@@ -13,9 +13,9 @@ namespace rbc {
 lang::Vocabulary pipeline_vocabulary() {
   lang::Vocabulary vocabulary;
   vocabulary.connectors = connector_names();
-  for (const auto& spec : operator_specs()) {
-    vocabulary.transforms.emplace_back(spec.name,
-                                       spec.required_keys.empty() ? "" : spec.required_keys.front());
+  for (const OperatorSpec* spec : operator_specs()) {
+    vocabulary.transforms.emplace_back(spec->name,
+                                       spec->required_keys.empty() ? "" : spec->required_keys.front());
   }
   return vocabulary;
 }

@@ -1,77 +1,62 @@
-// Connector registration: one line per connector in each list below.
+// Connector registration: connectors/connectors.def lists the connectors, each with its
+// spec and hooks in its own folder; the state backends are listed below.
 #include "connectors/registry.h"
 
-#include "connectors/file/file_sink.h"
-#include "connectors/file/file_source.h"
-#include "connectors/generator/generator_source.h"
 #include "connectors/postgres/pg_state.h"
-#include "connectors/postgres/postgres.h"
 
 namespace rbc {
 
+#define RBC_CONNECTOR(name)                     \
+  const ConnectorSpec& name##_connector_spec(); \
+  ConnectorHooks name##_connector_hooks();
+#include "connectors/connectors.def"
+#undef RBC_CONNECTOR
+
+const std::vector<Connector>& connectors() {
+  static const std::vector<Connector> list = {
+#define RBC_CONNECTOR(name) {name##_connector_spec(), name##_connector_hooks()},
+#include "connectors/connectors.def"
+#undef RBC_CONNECTOR
+  };
+  return list;
+}
+
+const Connector* find_connector(std::string_view name) {
+  for (const Connector& connector : connectors()) {
+    if (connector.spec.name == name) return &connector;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Source> make_source(const std::string& use, const SourceContext& context) {
+  const Connector* connector = find_connector(use);
+  if (connector == nullptr || connector->hooks.make_source == nullptr) return nullptr;
+  return connector->hooks.make_source(context);
+}
+
+std::unique_ptr<Sink> make_sink(const std::string& use) {
+  const Connector* connector = find_connector(use);
+  if (connector == nullptr || connector->hooks.make_sink == nullptr) return nullptr;
+  return connector->hooks.make_sink();
+}
+
 namespace {
-
-struct SourceEntry {
-  const char* name;
-  std::unique_ptr<Source> (*make)(const SourceContext&);
-};
-
-struct SinkEntry {
-  const char* name;
-  std::unique_ptr<Sink> (*make)();
-};
-
-const SourceEntry kSources[] = {
-    {"file", [](const SourceContext&) { return file::make_file_source(); }},
-    {"generator", [](const SourceContext&) { return generator::make_generator_source(); }},
-    {"postgres", [](const SourceContext& context) { return make_postgres_source(context.idle_connections); }},
-};
-
-const SinkEntry kSinks[] = {
-    {"file", &file::make_file_sink},
-    {"postgres", &make_postgres_sink},
-};
 
 struct StateEntry {
   const char* name;
   Result<std::unique_ptr<StateStore>> (*make)(const StateSpec& state, const ConnectorRef& destination);
+  void (*check)(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line);
 };
 
 // The same names as graph/pipeline_keys.cpp's state_backend_names(), which the compiler
 // checks without linking the backends (tests/unit/runtime/retry_test.cpp compares them).
 const StateEntry kStateBackends[] = {
-    {"none", &make_no_state_store},
-    {"file", &make_file_state_store},
-    {"postgres", &make_postgres_state_store},
+    {"none", &make_no_state_store, nullptr},
+    {"file", &make_file_state_store, &check_file_state_store},
+    {"postgres", &make_postgres_state_store, &check_postgres_state_store},
 };
 
 }  // namespace
-
-std::unique_ptr<Source> make_source(const std::string& use, const SourceContext& context) {
-  for (const auto& entry : kSources) {
-    if (use == entry.name) return entry.make(context);
-  }
-  return nullptr;
-}
-
-std::unique_ptr<Sink> make_sink(const std::string& use) {
-  for (const auto& entry : kSinks) {
-    if (use == entry.name) return entry.make();
-  }
-  return nullptr;
-}
-
-std::vector<std::string> source_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : kSources) names.emplace_back(entry.name);
-  return names;
-}
-
-std::vector<std::string> sink_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : kSinks) names.emplace_back(entry.name);
-  return names;
-}
 
 Result<std::unique_ptr<StateStore>> make_state_store(const StateSpec& state,
                                                      const ConnectorRef& destination) {
@@ -85,6 +70,12 @@ std::vector<std::string> registered_state_backends() {
   std::vector<std::string> names;
   for (const auto& entry : kStateBackends) names.emplace_back(entry.name);
   return names;
+}
+
+void check_state_backend(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line) {
+  for (const auto& entry : kStateBackends) {
+    if (state.backend.value == entry.name && entry.check != nullptr) entry.check(state, destination, line);
+  }
 }
 
 }  // namespace rbc

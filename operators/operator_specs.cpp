@@ -1,44 +1,41 @@
-// The transform operator table: one entry per operator.
+// The list of operator specs, registered explicitly (operators/operators.def; no static
+// initialisers that a linker could drop), and the operator factory the runtime calls.
 #include "operators/operator_specs.h"
 
-#include <algorithm>
-
 namespace rbc {
-namespace {
 
-std::string validate_keeps_state(const Config& config) {
-  auto rules = config.values.find("rules");
-  if (rules == config.values.end() || !rules->is_array()) return {};
-  for (const auto& rule : *rules) {
-    if (rule.is_object() && rule.contains("assert_unique")) return "assert_unique keeps state across batches";
-  }
-  return {};
-}
+#define RBC_OPERATOR(name) const OperatorSpec& name##_operator_spec();
+#include "operators/operators.def"
+#undef RBC_OPERATOR
 
-}  // namespace
-
-const std::vector<OperatorSpec>& operator_specs() {
-  static const std::vector<OperatorSpec> specs = {
-      {"sql", "SELECT <expressions> FROM input [WHERE <predicate>]", {"query"}, {"query"}},
-      {"validate",
-       "assert_not_null, assert_regex, assert_range, assert_unique rules",
-       {"rules"},
-       {"rules"},
-       validate_keeps_state},
+const std::vector<const OperatorSpec*>& operator_specs() {
+  static const std::vector<const OperatorSpec*> specs = {
+#define RBC_OPERATOR(name) &name##_operator_spec(),
+#include "operators/operators.def"
+#undef RBC_OPERATOR
   };
   return specs;
 }
 
 const OperatorSpec* find_operator_spec(std::string_view name) {
-  const auto& specs = operator_specs();
-  auto it = std::find_if(specs.begin(), specs.end(), [&](const OperatorSpec& s) { return s.name == name; });
-  return it == specs.end() ? nullptr : &*it;
+  for (const OperatorSpec* spec : operator_specs()) {
+    if (spec->name == name) return spec;
+  }
+  return nullptr;
 }
 
 std::vector<std::string> operator_names() {
   std::vector<std::string> names;
-  for (const auto& spec : operator_specs()) names.push_back(spec.name);
+  for (const OperatorSpec* spec : operator_specs()) names.push_back(spec->name);
   return names;
+}
+
+Result<std::unique_ptr<Operator>> make_operator(const std::string& use, const Config& config,
+                                                std::shared_ptr<const Schema> input,
+                                                const OperatorContext& context) {
+  const OperatorSpec* spec = find_operator_spec(use);
+  if (spec == nullptr || spec->make == nullptr) return Status::invalid("unknown transform '" + use + "'");
+  return spec->make(config, std::move(input), context);
 }
 
 }  // namespace rbc

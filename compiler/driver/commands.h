@@ -15,11 +15,10 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUserError = 2;
 
-// connect_timeout (seconds, at most) when a command only probes a database: catalog
-// checks during compile and exec, which must never hang on an unreachable server, and
-// `rbc check` / `rbc discover`, whose user waits for an answer.
+// connect_timeout (seconds, at most) for catalog checks during compile and exec, which
+// must never hang on an unreachable server (`rbc check` / `rbc discover`, whose user waits
+// for an answer, use connectors/probe.h's kProbeConnectTimeoutSeconds).
 constexpr int kCatalogConnectTimeoutSeconds = 2;
-constexpr int kProbeConnectTimeoutSeconds = 5;
 
 using Command = std::function<int()>;
 

@@ -1,5 +1,6 @@
-// `rbc discover PIPELINE [--json] [--schema NAME]`: what the pipeline's source holds. For
-// a postgres source: every table of the configured schema with its columns, types,
+// `rbc discover PIPELINE [--json] [--schema NAME]`: what the pipeline's source holds, as
+// its connector's discover hook says (connectors/registry.h). For a postgres source:
+// every table of the configured schema with its columns, types,
 // nullability, primary key and row estimate (pg_class.reltuples). For a file source:
 // each stream's file and the schema inferred from its header and a sample.
 //
@@ -13,9 +14,7 @@
 
 #include "compiler/compile.h"
 #include "compiler/driver/commands.h"
-#include "connectors/file/file_options.h"
-#include "connectors/file/file_source.h"
-#include "connectors/postgres/pg_catalog.h"
+#include "connectors/registry.h"
 
 namespace rbc::driver {
 
@@ -25,30 +24,6 @@ struct DiscoverArguments {
   std::string pipeline;
   std::string schema;
   bool json = false;
-};
-
-// One discovered table or file, in the shape both printers read.
-struct DiscoveredColumn {
-  std::string name;
-  std::string type_sql;  // empty for files
-  std::string rbc_type;
-  bool nullable = true;
-  bool primary_key = false;
-};
-
-struct DiscoveredTable {
-  std::string name;
-  std::string location;       // file path, for files
-  int64_t row_estimate = -1;  // -1 unknown
-  std::vector<std::string> primary_key;
-  std::vector<DiscoveredColumn> columns;
-};
-
-struct Discovery {
-  std::string connector;
-  std::string database;  // postgres: "user@host:port/db"
-  std::string schema;    // postgres
-  std::vector<DiscoveredTable> tables;
 };
 
 // Pads cells into aligned columns; no trailing spaces.
@@ -80,15 +55,16 @@ std::string join(const std::vector<std::string>& names) {
 std::string discovery_text(const Discovery& d) {
   std::string out;
   size_t n = d.tables.size();
-  if (d.connector == "postgres") {
-    out += "source postgres " + d.database + ", schema " + d.schema + ": " + std::to_string(n) +
+  bool database = !d.database.empty();
+  if (database) {
+    out += "source " + d.connector + " " + d.database + ", schema " + d.schema + ": " + std::to_string(n) +
            (n == 1 ? " table\n" : " tables\n");
   } else {
     out += "source " + d.connector + ": " + std::to_string(n) + (n == 1 ? " stream\n" : " streams\n");
   }
   for (const auto& t : d.tables) {
     out += "\n";
-    if (d.connector == "postgres") {
+    if (database) {
       std::string rows = t.row_estimate < 0 ? "rows unknown (never analyzed)"
                                             : "~" + std::to_string(t.row_estimate) + " rows";
       std::string key =
@@ -132,48 +108,17 @@ nlohmann::json discovery_json(const Discovery& d) {
   return {{"source", std::move(source)}, {"tables", std::move(tables)}};
 }
 
-Result<Discovery> discover_postgres(const Config& config, const std::string& schema_override) {
-  RBC_ASSIGN_OR_RETURN(pg::ConnParams params, pg::conn_params_from_config(config));
-  pg::limit_connect_timeout(params, kProbeConnectTimeoutSeconds);
-  RBC_ASSIGN_OR_RETURN(pg::PgConn conn, pg::PgConn::connect(params));
-  Discovery d;
-  d.connector = "postgres";
-  d.database = params.describe;
-  d.schema = schema_override.empty() ? params.schema : schema_override;
-  RBC_ASSIGN_OR_RETURN(auto summaries, pg::list_tables(conn, d.schema));
-  for (const auto& summary : summaries) {
-    RBC_ASSIGN_OR_RETURN(auto table, pg::describe_table(conn, summary.ref));
-    if (!table) continue;  // dropped since it was listed
-    DiscoveredTable t;
-    t.name = table->ref.display();
-    t.row_estimate = table->row_estimate;
-    t.primary_key = table->primary_key;
-    for (const auto& c : table->columns) {
-      bool key = std::find(t.primary_key.begin(), t.primary_key.end(), c.name) != t.primary_key.end();
-      t.columns.push_back({c.name, c.type_sql, c.type.to_string(), c.nullable, key});
-    }
-    d.tables.push_back(std::move(t));
+// "postgres and file": the connectors with a discover hook.
+std::string connectors_that_discover() {
+  std::vector<std::string> names;
+  for (const Connector& connector : connectors()) {
+    if (connector.hooks.discover != nullptr) names.push_back(connector.spec.name);
   }
-  return d;
-}
-
-Result<Discovery> discover_files(const LogicalGraph& graph) {
-  Discovery d;
-  d.connector = "file";
-  for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
-    const SourceNode& source = graph.node(id).source();
-    const std::string& stream = source.stream.name.value;
-    RBC_ASSIGN_OR_RETURN(auto options,
-                         file::resolve_file_options(source.connector.config, stream, file::FileRole::source));
-    RBC_ASSIGN_OR_RETURN(Schema schema, file::infer_file_schema(options));
-    DiscoveredTable t;
-    t.name = stream;
-    t.location = options.path;
-    for (const auto& field : schema.fields())
-      t.columns.push_back({field.name, "", field.type.to_string(), field.nullable});
-    d.tables.push_back(std::move(t));
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
   }
-  return d;
+  return out;
 }
 
 int run_discover(const DiscoverArguments& args) {
@@ -194,11 +139,15 @@ int run_discover(const DiscoverArguments& args) {
     std::cerr << "rbc discover: " << args.pipeline << " has no source streams\n";
     return kExitUserError;
   }
-  const ConnectorRef& connector = graph->node(sources.front()).source().connector;
-  Result<Discovery> discovery = Status::invalid("rbc discover: connector '" + connector.use.value +
-                                                "' has nothing to discover (postgres and file do)");
-  if (connector.use.value == "postgres") discovery = discover_postgres(connector.config, args.schema);
-  if (connector.use.value == "file") discovery = discover_files(*graph);
+  const std::string& use = graph->node(sources.front()).source().connector.use.value;
+  const Connector* connector = find_connector(use);
+  Result<Discovery> discovery = Status::invalid("rbc discover: connector '" + use + "' has nothing to discover (" +
+                                                connectors_that_discover() + " do)");
+  if (connector != nullptr && connector->hooks.discover != nullptr) {
+    std::vector<const SourceNode*> nodes;
+    for (NodeId id : sources) nodes.push_back(&graph->node(id).source());
+    discovery = connector->hooks.discover(nodes, args.schema);
+  }
   if (!discovery.is_ok()) {
     std::cerr << "rbc: error: " << discovery.status().message() << '\n';
     return kExitFailure;

@@ -10,11 +10,9 @@
 #include <set>
 
 #include "compiler/passes/passes.h"
-#include "connectors/file/file_options.h"
-#include "connectors/file/file_source.h"
 #include "connectors/specs/catalog.h"
 #include "connectors/specs/connector_specs.h"
-#include "expr/query.h"
+#include "operators/operator_specs.h"
 
 namespace rbc {
 namespace {
@@ -146,12 +144,10 @@ std::optional<Schema> known_schema(const SourceNode& source, const CatalogTable*
     }
     return schema;
   }
-  if (source.connector.use.value != "file") return std::nullopt;
-  auto options =
-      file::resolve_file_options(source.connector.config, source.stream.name.value, file::FileRole::source);
-  if (!options.is_ok()) return std::nullopt;  // the run reports a missing file with its reason
-  auto schema = file::infer_file_schema(*options);
-  if (!schema.is_ok()) return std::nullopt;
+  const ConnectorSpec* spec = find_connector_spec(source.connector.use.value);
+  if (spec == nullptr || spec->infer_schema == nullptr) return std::nullopt;
+  std::optional<Schema> schema = spec->infer_schema(source.connector.config, source.stream.name.value);
+  if (!schema) return std::nullopt;
   if (!projected) return *schema;
   Schema projection;
   for (const auto& name : source.stream.columns.value) {
@@ -162,9 +158,10 @@ std::optional<Schema> known_schema(const SourceNode& source, const CatalogTable*
   return projection;
 }
 
-// Checks every sql query at compile time: its syntax always, and its columns and types
-// when the stream's schema is known (declared, from the catalog, or from a file).
-void check_sql_chain(const LogicalGraph& graph, NodeId source_id, const CatalogTable* table,
+// Checks every transform of the chain with its spec's check_types (a sql query: its syntax
+// always, its columns and types when the stream's schema is known: declared, from the
+// catalog, or from a file), for as long as the schema is known.
+void check_chain_types(const LogicalGraph& graph, NodeId source_id, const CatalogTable* table,
                      DiagnosticEngine& diagnostics) {
   std::optional<Schema> schema = known_schema(graph.node(source_id).source(), table);
   for (NodeId id = source_id;;) {
@@ -172,35 +169,22 @@ void check_sql_chain(const LogicalGraph& graph, NodeId source_id, const CatalogT
     if (next.size() != 1 || graph.node(next[0]).kind != NodeKind::transform) return;
     id = next[0];
     const TransformSpec& spec = graph.node(id).transform().spec;
-    if (spec.use.value != "sql") {
-      schema.reset();  // other operators may reshape rows; stop type-checking here
+    const OperatorSpec* op = find_operator_spec(spec.use.value);
+    if (op == nullptr || op->check_types == nullptr) {
+      schema.reset();  // the output's schema is not known; stop type-checking here
       continue;
     }
-    auto query_value = spec.config.values.find("query");
-    if (query_value == spec.config.values.end()) continue;
-    SourceRange where = spec.config.range_of("query");
-    if (!query_value->is_string()) {
-      diagnostics.error(where, "sql query must be a string");
-      return;
-    }
-    std::string query = query_value->get<std::string>();
-    std::vector<SqlError> errors;
-    if (schema) {
-      SqlCompileResult compiled = compile_sql(query, *schema);
-      if (auto* ok = std::get_if<CompiledQuery>(&compiled)) {
-        schema = ok->output_schema();
-      } else {
-        errors = std::get<std::vector<SqlError>>(compiled);
+    TypeCheck checked = op->check_types(spec.config, schema);
+    for (const ConfigProblem& error : checked.errors) {
+      SourceRange where = spec.config.range_of(error.key);
+      auto text = spec.config.values.find(error.key);
+      if (error.offset && text != spec.config.values.end() && text->is_string()) {
+        where = query_position(where, text->get<std::string>(), *error.offset, diagnostics);
       }
-    } else {
-      if (auto error = check_sql_syntax(query)) errors.push_back(*error);
+      diagnostics.error(where, error.message, error.note);
     }
-    for (const SqlError& error : errors) {
-      diagnostics.error(query_position(where, query, error.offset, diagnostics),
-                        "in sql query: " + error.message,
-                        "at offset " + std::to_string(error.offset) + " of the query");
-    }
-    if (!errors.empty()) return;
+    if (!checked.errors.empty()) return;
+    schema = std::move(checked.output);
   }
 }
 
@@ -212,7 +196,7 @@ Status BindPass::run(PhysicalPlan& plan, PassContext& context) {
     const SourceNode& source = plan.graph.node(id).source();
     std::optional<CatalogTable> table = consult_catalog(source, context, catalog_notes);
     if (table) check_stream_against_catalog(plan.graph, id, *table, context.diagnostics);
-    check_sql_chain(plan.graph, id, table ? &*table : nullptr, context.diagnostics);
+    check_chain_types(plan.graph, id, table ? &*table : nullptr, context.diagnostics);
   }
   return Status::ok();
 }

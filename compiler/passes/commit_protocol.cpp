@@ -10,19 +10,22 @@
 #include <algorithm>
 
 #include "compiler/passes/passes.h"
+#include "connectors/specs/connector_specs.h"
 
 namespace rbc {
 namespace {
 
-// Checkpoints commit in the destination's own transactions: backend postgres without a
-// database of its own, writing into a postgres destination.
+// Checkpoints commit in the destination's own transactions: a state backend of the
+// destination connector's name (postgres) whose spec says it can, without a database of
+// its own.
 Decided<bool> state_in_destination(const StateSpec& state, const ConnectorRef& destination) {
   Decided<bool> decided;
   const std::string& backend = state.backend.value;
   bool own_database = state.config.values.contains("url") || state.config.values.contains("host");
-  if (backend == "postgres" && !own_database && destination.use.value == "postgres") {
-    decided.set(true,
-                "state backend postgres in the destination database: a checkpoint commits with its rows");
+  const ConnectorSpec* spec = find_connector_spec(destination.use.value);
+  if (spec != nullptr && spec->state_in_destination && backend == spec->name && !own_database) {
+    decided.set(true, "state backend " + backend +
+                          " in the destination database: a checkpoint commits with its rows");
   } else if (backend == "none") {
     decided.set(false, "no state backend");
   } else {
@@ -62,8 +65,8 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
 
     if (sources.size() > 1) {
       sink.tracks_cursor.set(false,
-                             "several sources feed it: an incremental one's cursor is saved after every "
-                             "sink finished");
+                             "several sources feed it: an incremental one's cursor is saved after every sink "
+                             "finished");
     } else if (source.sync_mode != SyncMode::incremental) {
       sink.tracks_cursor.set(false, "no cursor: a " + std::string(to_string(source.sync_mode)) + " stream");
     } else if (sinks_of_source > 1) {

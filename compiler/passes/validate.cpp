@@ -3,12 +3,10 @@
 // sql). Structural and type errors were already reported by the front-end; all errors
 // are collected.
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <set>
 
 #include "compiler/passes/passes.h"
-#include "connectors/file/file_options.h"
 #include "connectors/specs/connector_specs.h"
 #include "expr/query.h"
 #include "graph/pipeline_keys.h"
@@ -157,13 +155,14 @@ void check_router_conditions(const RouterNode& router, DiagnosticEngine& diagnos
   }
 }
 
-// What a sink writes: the file it resolves to, or the connector, its config and target.
+// What a sink writes: what its connector says (a file: the resolved path), or the
+// connector, its config and target.
 std::string destination_key(const SinkNode& sink) {
   const ConnectorRef& connector = sink.destination.connector;
-  if (connector.use.value == "file") {
-    auto options = file::resolve_file_options(connector.config, sink.target, file::FileRole::sink);
-    std::error_code error;
-    if (options.is_ok()) return "file:" + std::filesystem::weakly_canonical(options->path, error).string();
+  const ConnectorSpec* spec = find_connector_spec(connector.use.value);
+  if (spec != nullptr && spec->destination_key != nullptr) {
+    std::string key = spec->destination_key(connector.config, sink.target);
+    if (!key.empty()) return key;
   }
   return connector.use.value + ":" + connector.config.values.dump() + ":" + sink.target;
 }
@@ -229,11 +228,12 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
             destinations.emplace(destination_key(node.sink()), std::pair{destination.where, node.stream});
         // (Two streams of one name were reported as duplicate streams already.)
         if (!inserted && !(duplicate_streams.count(node.stream) && it->second.second == node.stream)) {
-          bool file = destination.connector.use.value == "file";
+          const ConnectorSpec* spec = find_connector_spec(destination.connector.use.value);
+          std::string hint = spec != nullptr ? spec->same_destination_hint : "";
           diagnostics.error(
               destination.where, "two sinks write the same destination",
               "the other one is at line " + std::to_string(it->second.first.line) +
-                  (file ? "; a directory path (ending in '/') writes one file per stream" : ""));
+                  (hint.empty() ? "" : "; " + hint));
         }
         break;
       }

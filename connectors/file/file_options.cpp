@@ -1,6 +1,8 @@
 // Resolution of the file connector's config keys (see file_options.h for the rules).
 #include "connectors/file/file_options.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <system_error>
 
@@ -99,6 +101,25 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
     options.null_text = it->get<std::string>();
   }
   return options;
+}
+
+std::string writable_problem(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path dir = path.empty() ? std::filesystem::path(".") : std::filesystem::path(path);
+  // An existing file (the output of an earlier run) is replaced from its directory.
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
+    dir = dir.parent_path();
+  if (dir.empty()) dir = ".";
+  while (!std::filesystem::exists(dir, error)) {
+    if (!dir.has_parent_path() || dir.parent_path() == dir) {
+      dir = ".";
+      break;
+    }
+    dir = dir.parent_path();
+  }
+  if (!std::filesystem::is_directory(dir, error)) return "not a directory: " + dir.string();
+  if (access(dir.c_str(), W_OK) != 0) return "not writable: " + dir.string();
+  return {};
 }
 
 }  // namespace rbc::file

@@ -33,4 +33,8 @@ enum class FileRole { source, sink };
 // Resolves the config of one stream into the file it reads or writes.
 Result<FileOptions> resolve_file_options(const Config& config, const std::string& stream, FileRole role);
 
+// "" when a file can be created at `path` (its nearest existing ancestor directory is
+// writable), else why not (rbc check).
+std::string writable_problem(const std::string& path);
+
 }  // namespace rbc::file

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "connectors/connector.h"
+#include "connectors/probe.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/state/state_store.h"
 
@@ -17,6 +18,8 @@ namespace rbc {
 // destination's database, where the sink writes checkpoints itself (in_destination).
 Result<std::unique_ptr<StateStore>> make_postgres_state_store(const StateSpec& state,
                                                               const ConnectorRef& destination);
+// rbc check: probes the backend's database (state.config.url, else a postgres destination's).
+void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line);
 // `in_destination`: `config` is the destination's, so the sink writes checkpoints itself.
 Result<std::unique_ptr<StateStore>> make_postgres_state_store(const Config& config, bool in_destination,
                                                               std::string schema);

@@ -1,12 +1,17 @@
 // What each connector can do, declared without touching a database, so that the
-// compiler can check a pipeline (and decide partition eligibility) offline.
+// compiler can check a pipeline (and decide partition eligibility) offline. Each
+// connector declares its spec in its own folder (connectors/<name>/<name>_spec.cpp, built
+// into the libpq-free rbc_connector_specs library) and is registered by one line in
+// connectors/connectors.def; its runtime hooks are in connectors/registry.h.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "graph/pipeline_model.h"
+#include "graph/types.h"
 
 namespace rbc {
 
@@ -21,9 +26,23 @@ struct ConnectorSpec {
   std::vector<SyncMode> sync_modes;
   std::vector<WriteMode> write_modes;
   std::vector<std::string> config_keys;  // every key its config block accepts
+  // The state backend of the connector's own name can keep checkpoints in a destination
+  // of this connector, committed with its rows, when state.config names no database.
+  bool state_in_destination = false;
+
+  // Compile-time hooks (no I/O but reading local files); null when the connector has none.
+  // The schema a source stream yields, when it is known without running (a file's header
+  // and a sample); nullopt when it is not, or when the run will report why.
+  std::optional<Schema> (*infer_schema)(const Config& config, const std::string& stream) = nullptr;
+  // What a sink writes, as a text two sinks share only when they write the same thing (a
+  // file: its resolved path); "" means the connector, its config and the target.
+  std::string (*destination_key)(const Config& config, const std::string& target) = nullptr;
+  // Appended to "two sinks write the same destination" (how to write one each).
+  std::string same_destination_hint;
 };
 
-const std::vector<ConnectorSpec>& connector_specs();
+// The registered connectors, in the order of connectors/connectors.def.
+const std::vector<const ConnectorSpec*>& connector_specs();
 // The spec named `name`, or nullptr.
 const ConnectorSpec* find_connector_spec(std::string_view name);
 std::vector<std::string> connector_names();

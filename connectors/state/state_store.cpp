@@ -1,6 +1,8 @@
 // The state backends that need no database (none, file) and the factory that picks one.
 #include "connectors/state/state_store.h"
 
+#include "connectors/file/file_options.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -176,6 +179,16 @@ Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state
   std::string path = state.config.string_or("path", "");
   if (path.empty()) return Status::invalid("state: backend file needs `state.config.path`");
   return make_file_state_store(std::move(path));
+}
+
+void check_file_state_store(const StateSpec& state, const ConnectorRef& /*destination*/, const CheckLine& line) {
+  // Saved state lives under state.config.path (default: the working directory).
+  std::string path = state.config.string_or("path", ".");
+  std::filesystem::path where(path);
+  std::error_code error;
+  std::filesystem::path dir = std::filesystem::is_directory(where, error) ? where : where.parent_path();
+  if (dir.empty()) dir = ".";
+  line("state file " + dir.string(), file::writable_problem((dir / "probe").string()));
 }
 
 }  // namespace rbc

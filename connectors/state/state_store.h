@@ -15,6 +15,7 @@
 #include <string>
 
 #include "connectors/connector.h"
+#include "connectors/probe.h"
 #include "graph/pipeline_model.h"
 
 namespace rbc {
@@ -64,5 +65,7 @@ Result<std::unique_ptr<StateStore>> make_no_state_store(const StateSpec& state,
 Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state,
                                                           const ConnectorRef& destination);
 std::unique_ptr<StateStore> make_file_state_store(std::string path);
+// rbc check: can the file backend write under state.config.path (default: the working directory)?
+void check_file_state_store(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line);
 
 }  // namespace rbc

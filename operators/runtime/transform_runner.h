@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "operators/runtime/operator.h"
+#include "operators/operator.h"
 #include "operators/runtime/run_context.h"
 
 namespace rbc {

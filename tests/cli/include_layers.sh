@@ -100,12 +100,12 @@ self_test() {
   printf '#include "compiler/passes/validate.cpp"\n' >> "$dir/operators/runtime/executor.h"
   printf '#include "tests/unit/helper.h"\n' >> "$dir/dsl/loader.h"
   printf '#include "operators/sql/kernel.h"\n' >> "$dir/connectors/specs/specs.h"
-  printf '#include "connectors/registry.h"\n' >> "$dir/connectors/file/csv.h"
+  printf '#include "connectors/postgres/pg.h"\n' >> "$dir/connectors/file/csv.h"
   expected=$(cat <<'END'
 compiler/passes/validate.cpp:4: includes "operators/runtime/executor.h" (layer operators/runtime); layer compiler may include only: graph expr dsl connectors/specs connectors/file operators
 compiler/passes/validate.cpp:5: includes "connectors/postgres/pg.h" (layer connectors); layer compiler may include only: graph expr dsl connectors/specs connectors/file operators
-connectors/file/csv.h:2: includes "connectors/registry.h" (layer connectors); layer connectors/file may include only: graph expr connectors/connector.h
-connectors/specs/specs.h:3: includes "operators/sql/kernel.h" (layer operators); layer connectors/specs may include only: graph expr
+connectors/file/csv.h:2: includes "connectors/postgres/pg.h" (layer connectors); layer connectors/file may include only: graph expr connectors/connector.h connectors/specs/connector_specs.h connectors/registry.h
+connectors/specs/specs.h:3: includes "operators/sql/kernel.h" (layer operators); layer connectors/specs may include only: graph expr connectors/connectors.def
 dsl/loader.h:2: includes "tests/unit/helper.h" (layer tests); layer dsl may include only: graph
 graph/status.cpp:3: includes "../compiler/passes/validate.cpp" (layer compiler); layer graph may include only: (nothing)
 graph/types.h:2: includes "dsl/loader.h" (layer dsl); layer graph may include only: (nothing)

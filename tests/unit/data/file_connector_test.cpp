@@ -499,5 +499,20 @@ TEST(ConnectorRegistry, KnowsFileAndGenerator) {
   EXPECT_EQ(make_sink("generator"), nullptr);
 }
 
+// The registry's hooks agree with what each spec says the connector can do.
+TEST(ConnectorRegistry, HooksMatchTheSpecs) {
+  ASSERT_EQ(connectors().size(), connector_specs().size());
+  for (size_t i = 0; i < connectors().size(); ++i) {
+    const Connector& connector = connectors()[i];
+    SCOPED_TRACE(connector.spec.name);
+    EXPECT_EQ(&connector.spec, connector_specs()[i]);
+    EXPECT_EQ(connector.hooks.make_source != nullptr, connector.spec.can_read);
+    EXPECT_EQ(connector.hooks.make_sink != nullptr, connector.spec.can_write);
+    EXPECT_EQ(connector.hooks.make_catalog != nullptr, connector.spec.catalog);
+    EXPECT_EQ(find_connector(connector.spec.name), &connector);
+  }
+  EXPECT_EQ(find_connector("nope"), nullptr);
+}
+
 }  // namespace
 }  // namespace rbc

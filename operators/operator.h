@@ -1,12 +1,13 @@
-// The runtime face of a transform: the flow-graph builder only knows Operator, and the
-// factory below is the one place that maps a transform step's operator name to an implementation
-// (the SQL engine in expr/, the rule checker in operators/validate).
+// The runtime face of a transform: the flow-graph builder only knows Operator, and
+// make_operator (operators/operator_specs.cpp) builds one with its spec's `make` hook.
 //
 // Adding an operator:
 //   1. implement it in its own operators/<name>/ folder over Batches, returning Status;
-//   2. add its entry (config keys) to operators/operator_specs.cpp;
-//   3. wrap it in an Operator in operators/runtime/operator.cpp and add one line to make_operator;
-//   4. if it keeps state across batches, say so in stateful() and in its spec's keeps_state;
+//   2. in that folder, define `const OperatorSpec& <name>_operator_spec()`: config keys,
+//      `make` (wrap the implementation in an Operator), `check_types` if the compiler can
+//      tell its output schema, `keeps_state` if it keeps state across batches;
+//   3. add RBC_OPERATOR(<name>) to operators/operators.def;
+//   4. if it keeps state across batches, say so in stateful() too;
 //   5. add a unit test and an end-to-end tests/cli/exec_*.sh run.
 #pragma once
 

@@ -1,0 +1,118 @@
+// The postgres connector's runtime hooks (connectors/registry.h): its source and sink,
+// what `rbc check` probes (one connection per source, destination and state backend,
+// then each stream's table), `rbc discover` (the tables of a schema) and the catalog.
+#include <algorithm>
+#include <memory>
+
+#include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_state.h"
+#include "connectors/postgres/postgres.h"
+#include "connectors/registry.h"
+
+namespace rbc {
+namespace {
+
+struct Probe {
+  std::string describe;  // "user@host:port/db", password-free
+  Result<pg::PgConn> conn;
+};
+
+Probe probe(const Config& config) {
+  auto params = pg::conn_params_from_config(config);
+  if (!params.is_ok()) return {"(config)", params.status()};
+  pg::limit_connect_timeout(*params, kProbeConnectTimeoutSeconds);
+  return {params->describe, pg::PgConn::connect(*params)};
+}
+
+// The connection error without what the line shows already: the "postgres: cannot
+// connect to DESCRIBE: " prefix and the retry classification suffix " [SQLSTATE ...]".
+std::string problem_of(const Probe& probe) {
+  if (probe.conn.is_ok()) return {};
+  std::string message = probe.conn.status().message();
+  for (const std::string& prefix :
+       {std::string("postgres: "), "cannot connect to " + probe.describe + ": "}) {
+    if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+  }
+  size_t suffix = message.rfind(" [");
+  if (suffix != std::string::npos && message.back() == ']') message.erase(suffix);
+  return message;
+}
+
+// Probes the first source's connection; the stream checks then look up every stream's
+// table on it.
+StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const CheckLine& line) {
+  Probe p = probe(sources.front()->connector.config);
+  line("source postgres " + p.describe, problem_of(p));
+  if (!p.conn.is_ok()) return {};
+  auto conn = std::make_shared<pg::PgConn>(std::move(*p.conn));
+  return [conn, sources](const CheckLine& line) {
+    for (const SourceNode* source : sources) {
+      pg::TableRef ref = pg::source_table(source->connector.config, conn->params(), source->stream.name.value);
+      auto table = pg::describe_table(*conn, ref);
+      std::string problem;
+      if (!table.is_ok()) {
+        problem = table.status().message();
+      } else if (!*table) {
+        problem = "missing table";
+      }
+      line("stream " + ref.display(), problem);
+    }
+  };
+}
+
+void check_destinations(const std::vector<const SinkNode*>& sinks, const CheckLine& line) {
+  Probe p = probe(sinks.front()->destination.connector.config);
+  line("destination postgres " + p.describe, problem_of(p));
+}
+
+Result<Discovery> discover(const std::vector<const SourceNode*>& sources, const std::string& schema_override) {
+  RBC_ASSIGN_OR_RETURN(pg::ConnParams params, pg::conn_params_from_config(sources.front()->connector.config));
+  pg::limit_connect_timeout(params, kProbeConnectTimeoutSeconds);
+  RBC_ASSIGN_OR_RETURN(pg::PgConn conn, pg::PgConn::connect(params));
+  Discovery d;
+  d.connector = "postgres";
+  d.database = params.describe;
+  d.schema = schema_override.empty() ? params.schema : schema_override;
+  RBC_ASSIGN_OR_RETURN(auto summaries, pg::list_tables(conn, d.schema));
+  for (const auto& summary : summaries) {
+    RBC_ASSIGN_OR_RETURN(auto table, pg::describe_table(conn, summary.ref));
+    if (!table) continue;  // dropped since it was listed
+    DiscoveredTable t;
+    t.name = table->ref.display();
+    t.row_estimate = table->row_estimate;
+    t.primary_key = table->primary_key;
+    for (const auto& c : table->columns) {
+      bool key = std::find(t.primary_key.begin(), t.primary_key.end(), c.name) != t.primary_key.end();
+      t.columns.push_back({c.name, c.type_sql, c.type.to_string(), c.nullable, key});
+    }
+    d.tables.push_back(std::move(t));
+  }
+  return d;
+}
+
+}  // namespace
+
+void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line) {
+  const Config* config = state.config.has("url")             ? &state.config
+                         : destination.use.value == "postgres" ? &destination.config
+                                                               : nullptr;
+  if (config == nullptr) {
+    line("state postgres", "needs state.config.url: the destination is not postgres");
+    return;
+  }
+  Probe p = probe(*config);
+  line("state postgres " + p.describe, problem_of(p));
+}
+
+ConnectorHooks postgres_connector_hooks() {
+  ConnectorHooks hooks;
+  hooks.make_source = [](const SourceContext& context) { return make_postgres_source(context.idle_connections); };
+  hooks.make_sink = &make_postgres_sink;
+  hooks.check_sources = &check_sources;
+  hooks.check_destinations = &check_destinations;
+  hooks.discover = &discover;
+  hooks.make_catalog = [](int connect_timeout_seconds) { return pg::make_postgres_catalog(connect_timeout_seconds); };
+  return hooks;
+}
+
+}  // namespace rbc
