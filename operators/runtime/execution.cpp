@@ -88,8 +88,12 @@ bool Execution::connect_and_prepare() {
   for (NodeId id : plan.graph.topological_order()) {
     NodeRunner& runner = run_.runner(id);
     Status status;
-    if (auto* source = dynamic_cast<SourceRunner*>(&runner)) status = source->connect_ahead();
-    if (auto* sink = dynamic_cast<SinkRunner*>(&runner)) status = sink->connect_ahead();
+    switch (plan.graph.node(id).kind) {
+      case NodeKind::source: status = static_cast<SourceRunner&>(runner).connect_ahead(); break;
+      case NodeKind::sink: status = static_cast<SinkRunner&>(runner).connect_ahead(); break;
+      case NodeKind::transform:
+      case NodeKind::router: break;  // nothing to connect
+    }
     if (!status.is_ok()) {
       run_.fail(id, 0, status.message());
       return false;
