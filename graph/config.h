@@ -4,11 +4,20 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "graph/diagnostic.h"
 
 namespace rbc {
+
+// A problem in a connector's or transform's config found at compile time, in key `key`.
+struct ConfigProblem {
+  std::string key;
+  std::optional<size_t> offset;  // where in the key's text; nullopt: the whole value
+  std::string message;
+  std::string note;
+};
 
 struct Config {
   nlohmann::json values = nlohmann::json::object();

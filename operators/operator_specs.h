@@ -15,18 +15,10 @@
 
 namespace rbc {
 
-// A problem in a transform's config found at compile time, in config key `key`.
-struct ConfigProblem {
-  std::string key;
-  std::optional<size_t> offset;  // where in the key's text; nullopt: the whole value
-  std::string message;
-  std::string note;
-};
-
 // What the compiler learns from a transform's config and its input's schema.
 struct TypeCheck {
-  std::optional<Schema> output;         // the output's schema, when it is known
-  std::vector<ConfigProblem> errors;    // not empty: the chain is not checked further
+  std::optional<Schema> output;       // the output's schema, when it is known
+  std::vector<ConfigProblem> errors;  // not empty: the chain is not checked further
 };
 
 struct OperatorSpec {

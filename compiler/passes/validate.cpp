@@ -41,6 +41,11 @@ const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading
     diagnostics.error(connector.use.where, "connector '" + name + "' cannot be a destination");
   }
   check_config_keys(connector.config, spec->config_keys, "connector '" + name + "'", diagnostics);
+  if (spec->check_options != nullptr) {
+    for (const ConfigProblem& problem : spec->check_options(connector.config))
+      diagnostics.error(connector.config.range_of(problem.key),
+                        "connector '" + name + "': " + problem.message, problem.note);
+  }
   return spec;
 }
 
@@ -230,10 +235,9 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
         if (!inserted && !(duplicate_streams.count(node.stream) && it->second.second == node.stream)) {
           const ConnectorSpec* spec = find_connector_spec(destination.connector.use.value);
           std::string hint = spec != nullptr ? spec->same_destination_hint : "";
-          diagnostics.error(
-              destination.where, "two sinks write the same destination",
-              "the other one is at line " + std::to_string(it->second.first.line) +
-                  (hint.empty() ? "" : "; " + hint));
+          diagnostics.error(destination.where, "two sinks write the same destination",
+                            "the other one is at line " + std::to_string(it->second.first.line) +
+                                (hint.empty() ? "" : "; " + hint));
         }
         break;
       }

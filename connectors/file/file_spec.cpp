@@ -5,6 +5,7 @@
 #include "connectors/file/file_options.h"
 #include "connectors/file/file_source.h"
 #include "connectors/specs/connector_specs.h"
+#include "connectors/specs/option_checks.h"
 
 namespace rbc {
 namespace {
@@ -26,6 +27,12 @@ std::string destination_key(const Config& config, const std::string& target) {
   return "file:" + std::filesystem::weakly_canonical(options->path, error).string();
 }
 
+std::vector<ConfigProblem> check_options(const Config& config) {
+  return problems({expect_string(config, "path"), expect_choice(config, "format", {"csv", "jsonl"}),
+                   expect_string(config, "delimiter"), expect_bool(config, "header"),
+                   expect_string(config, "null")});
+}
+
 }  // namespace
 
 const ConnectorSpec& file_connector_spec() {
@@ -40,6 +47,7 @@ const ConnectorSpec& file_connector_spec() {
     s.config_keys = {"path", "format", "delimiter", "header", "null"};
     s.infer_schema = infer_schema;
     s.destination_key = destination_key;
+    s.check_options = check_options;
     s.same_destination_hint = "a directory path (ending in '/') writes one file per stream";
     return s;
   }();

@@ -104,7 +104,7 @@ self_test() {
   expected=$(cat <<'END'
 compiler/passes/validate.cpp:4: includes "operators/runtime/executor.h" (layer operators/runtime); layer compiler may include only: graph expr dsl connectors/specs connectors/file operators
 compiler/passes/validate.cpp:5: includes "connectors/postgres/pg.h" (layer connectors); layer compiler may include only: graph expr dsl connectors/specs connectors/file operators
-connectors/file/csv.h:2: includes "connectors/postgres/pg.h" (layer connectors); layer connectors/file may include only: graph expr connectors/connector.h connectors/specs/connector_specs.h connectors/registry.h
+connectors/file/csv.h:2: includes "connectors/postgres/pg.h" (layer connectors); layer connectors/file may include only: graph expr connectors/connector.h connectors/specs/connector_specs.h connectors/specs/option_checks.h connectors/registry.h
 connectors/specs/specs.h:3: includes "operators/sql/kernel.h" (layer operators); layer connectors/specs may include only: graph expr connectors/connectors.def
 dsl/loader.h:2: includes "tests/unit/helper.h" (layer tests); layer dsl may include only: graph
 graph/status.cpp:3: includes "../compiler/passes/validate.cpp" (layer compiler); layer graph may include only: (nothing)
