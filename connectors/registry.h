@@ -38,12 +38,14 @@ struct ConnectorHooks {
   // rbc check: probes what the pipeline's sources read (all of this connector), one line
   // each; returns the checks to run after the destination's and state's lines. Null: one
   // "source NAME ... OK" line (nothing to probe).
-  StreamChecks (*check_sources)(const std::vector<const SourceNode*>& sources, const CheckLine& line) = nullptr;
+  StreamChecks (*check_sources)(const std::vector<const SourceNode*>& sources,
+                                const CheckLine& line) = nullptr;
   // rbc check: probes where the sinks write. Null: one "destination NAME ... OK" line.
   void (*check_destinations)(const std::vector<const SinkNode*>& sinks, const CheckLine& line) = nullptr;
   // rbc discover: what the sources' database or files hold; `schema`: a database schema
   // to list instead of the configured one.
-  Result<Discovery> (*discover)(const std::vector<const SourceNode*>& sources, const std::string& schema) = nullptr;
+  Result<Discovery> (*discover)(const std::vector<const SourceNode*>& sources,
+                                const std::string& schema) = nullptr;
   // The catalog the compiler may ask about the sources (spec->catalog); connections
   // give up after `connect_timeout_seconds`.
   std::unique_ptr<SourceCatalog> (*make_catalog)(int connect_timeout_seconds) = nullptr;

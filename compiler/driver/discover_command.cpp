@@ -141,8 +141,9 @@ int run_discover(const DiscoverArguments& args) {
   }
   const std::string& use = graph->node(sources.front()).source().connector.use.value;
   const Connector* connector = find_connector(use);
-  Result<Discovery> discovery = Status::invalid("rbc discover: connector '" + use + "' has nothing to discover (" +
-                                                connectors_that_discover() + " do)");
+  Result<Discovery> discovery =
+      Status::invalid("rbc discover: connector '" + use + "' has nothing to discover (" +
+                      connectors_that_discover() + " do)");
   if (connector != nullptr && connector->hooks.discover != nullptr) {
     std::vector<const SourceNode*> nodes;
     for (NodeId id : sources) nodes.push_back(&graph->node(id).source());

@@ -162,7 +162,7 @@ std::optional<Schema> known_schema(const SourceNode& source, const CatalogTable*
 // always, its columns and types when the stream's schema is known: declared, from the
 // catalog, or from a file), for as long as the schema is known.
 void check_chain_types(const LogicalGraph& graph, NodeId source_id, const CatalogTable* table,
-                     DiagnosticEngine& diagnostics) {
+                       DiagnosticEngine& diagnostics) {
   std::optional<Schema> schema = known_schema(graph.node(source_id).source(), table);
   for (NodeId id = source_id;;) {
     std::vector<NodeId> next = graph.successors(id);

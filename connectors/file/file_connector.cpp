@@ -22,7 +22,8 @@ StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const 
       continue;
     }
     std::ifstream in(options->path, std::ios::binary);
-    line("stream " + source->stream.name.value + " file " + options->path, in ? "" : "cannot read " + options->path);
+    line("stream " + source->stream.name.value + " file " + options->path,
+         in ? "" : "cannot read " + options->path);
   }
   return {};
 }
@@ -42,7 +43,8 @@ void check_destinations(const std::vector<const SinkNode*>& sinks, const CheckLi
       continue;
     }
     std::string dir = directory_of(options->path);
-    if (directories.insert(dir).second) line("destination file " + dir + "/", file::writable_problem(options->path));
+    if (directories.insert(dir).second)
+      line("destination file " + dir + "/", file::writable_problem(options->path));
   }
 }
 
@@ -51,8 +53,8 @@ Result<Discovery> discover(const std::vector<const SourceNode*>& sources, const 
   d.connector = "file";
   for (const SourceNode* source : sources) {
     const std::string& stream = source->stream.name.value;
-    RBC_ASSIGN_OR_RETURN(auto options,
-                         file::resolve_file_options(source->connector.config, stream, file::FileRole::source));
+    RBC_ASSIGN_OR_RETURN(
+        auto options, file::resolve_file_options(source->connector.config, stream, file::FileRole::source));
     RBC_ASSIGN_OR_RETURN(Schema schema, file::infer_file_schema(options));
     DiscoveredTable t;
     t.name = stream;

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "connectors/connector.h"
-#include "connectors/probe.h"
 #include "connectors/postgres/pg_connection.h"
+#include "connectors/probe.h"
 #include "connectors/state/state_store.h"
 
 namespace rbc {
@@ -19,7 +19,8 @@ namespace rbc {
 Result<std::unique_ptr<StateStore>> make_postgres_state_store(const StateSpec& state,
                                                               const ConnectorRef& destination);
 // rbc check: probes the backend's database (state.config.url, else a postgres destination's).
-void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line);
+void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination,
+                                const CheckLine& line);
 // `in_destination`: `config` is the destination's, so the sink writes checkpoints itself.
 Result<std::unique_ptr<StateStore>> make_postgres_state_store(const Config& config, bool in_destination,
                                                               std::string schema);

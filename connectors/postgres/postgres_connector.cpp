@@ -47,7 +47,8 @@ StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const 
   auto conn = std::make_shared<pg::PgConn>(std::move(*p.conn));
   return [conn, sources](const CheckLine& line) {
     for (const SourceNode* source : sources) {
-      pg::TableRef ref = pg::source_table(source->connector.config, conn->params(), source->stream.name.value);
+      pg::TableRef ref =
+          pg::source_table(source->connector.config, conn->params(), source->stream.name.value);
       auto table = pg::describe_table(*conn, ref);
       std::string problem;
       if (!table.is_ok()) {
@@ -65,7 +66,8 @@ void check_destinations(const std::vector<const SinkNode*>& sinks, const CheckLi
   line("destination postgres " + p.describe, problem_of(p));
 }
 
-Result<Discovery> discover(const std::vector<const SourceNode*>& sources, const std::string& schema_override) {
+Result<Discovery> discover(const std::vector<const SourceNode*>& sources,
+                           const std::string& schema_override) {
   RBC_ASSIGN_OR_RETURN(pg::ConnParams params, pg::conn_params_from_config(sources.front()->connector.config));
   pg::limit_connect_timeout(params, kProbeConnectTimeoutSeconds);
   RBC_ASSIGN_OR_RETURN(pg::PgConn conn, pg::PgConn::connect(params));
@@ -92,8 +94,9 @@ Result<Discovery> discover(const std::vector<const SourceNode*>& sources, const 
 
 }  // namespace
 
-void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination, const CheckLine& line) {
-  const Config* config = state.config.has("url")             ? &state.config
+void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination,
+                                const CheckLine& line) {
+  const Config* config = state.config.has("url")               ? &state.config
                          : destination.use.value == "postgres" ? &destination.config
                                                                : nullptr;
   if (config == nullptr) {
@@ -106,12 +109,16 @@ void check_postgres_state_store(const StateSpec& state, const ConnectorRef& dest
 
 ConnectorHooks postgres_connector_hooks() {
   ConnectorHooks hooks;
-  hooks.make_source = [](const SourceContext& context) { return make_postgres_source(context.idle_connections); };
+  hooks.make_source = [](const SourceContext& context) {
+    return make_postgres_source(context.idle_connections);
+  };
   hooks.make_sink = &make_postgres_sink;
   hooks.check_sources = &check_sources;
   hooks.check_destinations = &check_destinations;
   hooks.discover = &discover;
-  hooks.make_catalog = [](int connect_timeout_seconds) { return pg::make_postgres_catalog(connect_timeout_seconds); };
+  hooks.make_catalog = [](int connect_timeout_seconds) {
+    return pg::make_postgres_catalog(connect_timeout_seconds);
+  };
   return hooks;
 }
 

@@ -1,8 +1,6 @@
 // The state backends that need no database (none, file) and the factory that picks one.
 #include "connectors/state/state_store.h"
 
-#include "connectors/file/file_options.h"
-
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +13,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "connectors/file/file_options.h"
 
 namespace rbc {
 namespace {
@@ -181,7 +181,8 @@ Result<std::unique_ptr<StateStore>> make_file_state_store(const StateSpec& state
   return make_file_state_store(std::move(path));
 }
 
-void check_file_state_store(const StateSpec& state, const ConnectorRef& /*destination*/, const CheckLine& line) {
+void check_file_state_store(const StateSpec& state, const ConnectorRef& /*destination*/,
+                            const CheckLine& line) {
   // Saved state lives under state.config.path (default: the working directory).
   std::string path = state.config.string_or("path", ".");
   std::filesystem::path where(path);
