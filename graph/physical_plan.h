@@ -90,6 +90,16 @@ struct SourceStep {
   Decided<bool> cursor_with_rows;  // a sink commits the cursor with the rows; else after every sink finished
 };
 
+// How an aggregation runs in parallel (the aggregation pass; docs/passes.md).
+struct AggregationStep {
+  std::vector<std::string> group_keys;  // the GROUP BY expressions; empty: one group
+  bool emit_changes = false;
+  Decided<AggregationStrategy> strategy;
+  Decided<int> lanes;  // hash: the router's N; two_phase: the lanes arriving; single: 1
+  std::optional<NodeId> router;  // hash: the router that splits its rows by key
+  Decided<int64_t> max_state_bytes;  // for every aggregation's groups together
+};
+
 struct TransformStep {
   std::string op;  // the operator's name
   Config config;
@@ -103,6 +113,8 @@ struct TransformStep {
   int lanes = 1;           // lanes arriving
   Decided<int> copies;     // operator instances: one per hash lane when it owns keys, else 1
   Decided<bool> in_order;  // a sequencer restores read order before it
+  // aggregation (and lanes, for two_phase's lanes)
+  std::optional<AggregationStep> aggregation;
 };
 
 struct RouterStep {

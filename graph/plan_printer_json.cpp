@@ -56,6 +56,17 @@ void add_step_json(nlohmann::json& j, const TransformStep& step) {
   add_decided(j, "copies", step.copies);
   add_decided(j, "in_order", step.in_order);
   if (step.copies.decided()) j["lanes"] = step.lanes;
+  if (step.aggregation) {
+    nlohmann::json aggregation = {{"group_by", step.aggregation->group_keys},
+                                  {"emit", step.aggregation->emit_changes ? "changes" : "final"}};
+    if (step.aggregation->strategy.decided())
+      aggregation["strategy"] = {{"value", to_string(step.aggregation->strategy.value)},
+                                 {"reason", step.aggregation->strategy.reason}};
+    add_decided(aggregation, "lanes", step.aggregation->lanes);
+    add_decided(aggregation, "max_state_bytes", step.aggregation->max_state_bytes);
+    if (step.aggregation->router) aggregation["router"] = *step.aggregation->router;
+    j["aggregation"] = aggregation;
+  }
   if (!step.op.empty()) {
     j["on_data_error"] = to_string(step.on_data_error);
     j["dlq_path"] = step.dlq_path;
