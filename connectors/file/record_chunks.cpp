@@ -132,10 +132,11 @@ Status FileChunker::open() {
   return Status::ok();
 }
 
-// Appends the file's next bytes to the chunk: a step, or as much as the chunk holds when a
-// record is longer than that (so a long record is rescanned a logarithmic number of times).
-Status FileChunker::read_more(Chunk& chunk) {
-  const size_t want = std::max(step_, chunk.size);
+// Appends the file's next bytes to the chunk: a step, or, while not even one record is
+// whole (`grow`), as much as the chunk holds, so a long record is rescanned a logarithmic
+// number of times.
+Status FileChunker::read_more(Chunk& chunk, bool grow) {
+  const size_t want = grow ? std::max(step_, chunk.size) : step_;
   if (chunk.bytes.size() < chunk.size + want) chunk.bytes.resize(chunk.size + want);
   for (;;) {
     ssize_t n = ::read(fd_, chunk.bytes.data() + chunk.size, want);
@@ -158,7 +159,7 @@ Result<bool> FileChunker::next(Chunk& chunk) {
   for (;;) {
     cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records_, progress);
     if (progress.full) break;
-    RBC_RETURN_NOT_OK(read_more(chunk));
+    RBC_RETURN_NOT_OK(read_more(chunk, progress.records == 0));
   }
   carry_.assign(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(progress.bytes),
                 chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.size));

@@ -62,7 +62,7 @@ class FileChunker {
   Result<bool> next(Chunk& chunk);
 
  private:
-  Status read_more(Chunk& chunk);
+  Status read_more(Chunk& chunk, bool grow);
 
   std::mutex mutex_;
   std::string path_;
