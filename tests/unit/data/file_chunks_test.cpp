@@ -57,6 +57,7 @@ std::vector<Piece> cut_all(const std::string& text, size_t max_bytes, size_t max
 
 std::vector<std::string> texts(const std::vector<Piece>& pieces) {
   std::vector<std::string> out;
+  out.reserve(pieces.size());
   for (const auto& piece : pieces) out.push_back(piece.text);
   return out;
 }
