@@ -75,6 +75,7 @@ struct SourceStep {
   // eligibility
   std::optional<bool> eligible;
   std::string eligibility_reason;  // when not eligible
+  std::string split;               // eligible by cutting its input into chunks: what is cut (a file)
   // concurrency
   Decided<int> partitions;  // the readers of the steady phase, before tuning
   Decided<PartitionMode> partition_mode;
@@ -86,6 +87,8 @@ struct SourceStep {
   int64_t flush_baseline = 0;  // the flush threshold its writers start from
   int lane_writers = 0;        // writers that only one of its lanes feeds (the tuner may park them)
   int sequence_group = 0;      // sources of one connected part share one sequence counter
+  // A split file's readers claim its chunks in file order, each numbering its chunk's batch then.
+  Decided<bool> chunks_in_order;
   // commit-protocol (incremental streams)
   Decided<bool> cursor_with_rows;  // a sink commits the cursor with the rows; else after every sink finished
 };

@@ -28,6 +28,7 @@ std::string dot_counts(const Step& step) {
     else if (source->partitions.decided())
       text = copies(source->partitions.value, "partitions");
     if (source->tuned.value) text += "\nautotuned";
+    if (source->chunks_in_order.value) text += "\nchunks in file order";
   } else if (const auto* transform = std::get_if<TransformStep>(&step)) {
     if (transform->copies.decided()) text = copies(transform->copies.value, "copies");
     if (transform->concurrency.decided())

@@ -21,6 +21,7 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
   if (step.eligible) {
     j["partition_eligible"] = *step.eligible;
     if (!step.eligibility_reason.empty()) j["eligibility_reason"] = step.eligibility_reason;
+    if (!step.split.empty()) j["split"] = step.split;
   }
   add_decided(j, "partitions", step.partitions);
   add_decided(j, "partition_mode", step.partition_mode);
@@ -36,6 +37,7 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
   if (!step.autotune_note.empty()) j["autotune_note"] = step.autotune_note;
   add_decided(j, "readers", step.readers);
   add_decided(j, "tuned", step.tuned);
+  add_decided(j, "chunks_in_order", step.chunks_in_order);
   if (step.readers.decided()) {
     j["sequence_group"] = step.sequence_group;
     j["flush_baseline"] = step.flush_baseline;

@@ -136,6 +136,8 @@ void print_step(std::ostream& out, const SourceStep& step) {
   }
   print_decided(out, "readers " + std::to_string(step.readers.value), step.readers);
   print_decided(out, std::string("autotuned ") + yes_no(step.tuned.value), step.tuned);
+  print_decided(out, std::string("chunks in order ") + yes_no(step.chunks_in_order.value),
+                step.chunks_in_order);
   if (step.readers.decided()) {
     out << "      sequence group " << step.sequence_group;
     if (step.tuned.value)

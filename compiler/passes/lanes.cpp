@@ -149,6 +149,13 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           step.tuned.set(false, why_not);
           step.readers.set(step.partitions.value, "the partitions");
         }
+        if (!step.split.empty()) {
+          const bool several = step.readers.value > 1;
+          step.chunks_in_order.set(several,
+                                   several ? "the readers claim the chunks one at a time, numbering "
+                                             "each chunk's batch as they claim it: batches carry file order"
+                                           : "one reader reads the file in order");
+        }
         lanes_out[id] = step.readers.value;
         break;
       }
