@@ -48,7 +48,11 @@ enum class SuffixKind {
   is_null,
   in_list,
   between,
-  like
+  like,
+  regex_match,        // ~
+  regex_match_ci,     // ~*
+  regex_not_match,    // !~
+  regex_not_match_ci  // !~*
 };
 
 struct Unary;
@@ -59,11 +63,13 @@ struct FunctionCall;
 struct CaseExpr;
 struct CastExpr;
 struct ExtractExpr;
+struct KeywordCall;
 
 struct Operand
     : x3::variant<Nil, Star, Literal, Identifier, x3::forward_ast<Unary>, x3::forward_ast<Chain>,
                   x3::forward_ast<Predicate>, x3::forward_ast<PostfixCast>, x3::forward_ast<FunctionCall>,
-                  x3::forward_ast<CaseExpr>, x3::forward_ast<CastExpr>, x3::forward_ast<ExtractExpr>> {
+                  x3::forward_ast<CaseExpr>, x3::forward_ast<CastExpr>, x3::forward_ast<ExtractExpr>,
+                  x3::forward_ast<KeywordCall>> {
   using base_type::base_type;
   using base_type::operator=;
 };
@@ -134,6 +140,16 @@ struct ExtractExpr : x3::position_tagged {
   Operand value;
 };
 
+// SQL's keyword forms of calls of the function table: POSITION(sub IN s) is
+// strpos(s, sub), TRIM([BOTH|LEADING|TRAILING] [chars] FROM s) is btrim/ltrim/rtrim(s,
+// chars), CURRENT_TIMESTAMP is now(). `args` are in the order written, which is the
+// reverse of the function's.
+struct KeywordCall : x3::position_tagged {
+  std::string display;   // for messages: POSITION, TRIM, CURRENT_TIMESTAMP
+  std::string function;  // the table's name
+  std::vector<Operand> args;
+};
+
 struct SelectItem : x3::position_tagged {
   Operand value;
   boost::optional<Identifier> alias;
@@ -175,6 +191,7 @@ BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::WhenClause, condition, result)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::CaseExpr, subject, whens, otherwise)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::CastExpr, value, type)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::ExtractExpr, field, value)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::KeywordCall, display, function, args)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::SelectItem, value, alias)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::EmitClause, mode)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::LimitClause, count)

@@ -703,6 +703,24 @@ class Binder {
         e->negated = suffix.negated;
         return fold(e);
       }
+      case ast::SuffixKind::regex_match:
+      case ast::SuffixKind::regex_match_ci:
+      case ast::SuffixKind::regex_not_match:
+      case ast::SuffixKind::regex_not_match_ci: {
+        // `s ~ p` is regexp_like(s, p); `~*` adds the flag 'i'; `!~` negates.
+        ExprPtr pattern = bind(suffix.first);
+        if (!pattern) return nullptr;
+        const bool ci = suffix.kind == ast::SuffixKind::regex_match_ci ||
+                        suffix.kind == ast::SuffixKind::regex_not_match_ci;
+        const bool negated = suffix.kind == ast::SuffixKind::regex_not_match ||
+                             suffix.kind == ast::SuffixKind::regex_not_match_ci;
+        std::vector<ExprPtr> args{left, pattern};
+        if (ci) args.push_back(text_constant("i", at, "'i'"));
+        const std::string op = std::string(negated ? "!~" : "~") + (ci ? "*" : "");
+        ExprPtr match = bind_call(*find_scalar_function("regexp_like"), op, at, text, std::move(args));
+        if (!match || !negated) return match;
+        return fold(node(ExprKind::logical_not, boolean, begin, text, {match}));
+      }
       default: break;
     }
     ExprPtr right = bind(suffix.first);
@@ -761,21 +779,34 @@ class Binder {
     return bind_cast(value, cast.type, s.begin, s.end);
   }
 
+  // EXTRACT(field FROM x) is the table's extract('field', x).
   ExprPtr bind_node(const ast::ExtractExpr& extract) {
     ExprPtr value = bind(extract.value);
     if (!value) return nullptr;
-    if (lower(extract.field.name) != "epoch") {
-      return error(offset(extract.field),
-                   "unsupported EXTRACT field '" + extract.field.name + "'; only EPOCH is supported");
+    ExprPtr field = text_constant(lower(extract.field.name), offset(extract.field), extract.field.name);
+    return bind_call(*find_scalar_function("extract"), "EXTRACT", offset(extract), text_of(span(extract)),
+                     {field, value});
+  }
+
+  // POSITION(sub IN s), TRIM(... FROM s), CURRENT_TIMESTAMP: calls of the table, their
+  // arguments written in the reverse of the function's order.
+  ExprPtr bind_node(const ast::KeywordCall& call) {
+    std::vector<ExprPtr> args;
+    for (auto operand = call.args.rbegin(); operand != call.args.rend(); ++operand) {
+      ExprPtr arg = bind(*operand);
+      if (!arg) return nullptr;
+      args.push_back(arg);
     }
-    if (value->null_literal || value->untyped_string) value = coerce(value, DataType{TypeId::timestamp});
-    if (!value) return nullptr;
-    if (!is_temporal(value->type.id)) {
-      return error(span(extract.value).begin,
-                   "EXTRACT needs a date or timestamp, not " + value->type.to_string());
-    }
-    return fold(node(ExprKind::extract_epoch, DataType{TypeId::float64}, offset(extract),
-                     text_of(span(extract)), {value}));
+    return bind_call(*find_scalar_function(call.function), call.display, offset(call), text_of(span(call)),
+                     std::move(args));
+  }
+
+  std::shared_ptr<Expr> text_constant(const std::string& value, size_t at, std::string text) {
+    auto e = constant(DataType{TypeId::text}, at, std::move(text));
+    auto arena = std::make_shared<std::string>(value);
+    e->value.strings[0] = *arena;
+    e->value.arenas.push_back(std::move(arena));
+    return e;
   }
 
   ExprPtr bind_node(const ast::CaseExpr& case_expr) {
@@ -855,13 +886,20 @@ class Binder {
       if (!arg) return nullptr;
       args.push_back(arg);
     }
-    const std::string display = upper(call.name.name);
-    std::optional<Call> bound = bind_call(display, at, function->signatures, function->bind, std::move(args));
+    return bind_call(*function, upper(call.name.name), at, text, std::move(args));
+  }
+
+  // Binds a call of `function` (`display` names it in messages) on bound arguments.
+  ExprPtr bind_call(const ScalarFunction& function, const std::string& display, size_t at,
+                    const std::string& text, std::vector<ExprPtr> args) {
+    std::optional<Call> bound = bind_call(display, at, function.signatures, function.bind, std::move(args));
     if (!bound) return nullptr;
     auto e = node(ExprKind::call, bound->type, at, text, bound->args);
-    e->function = function;
-    if (function->nulls == NullRule::never) e->nullable = false;
-    if (function->nulls == NullRule::all_null) {
+    e->function = &function;
+    e->prepared = std::move(bound->prepared);
+    if (function.nulls == NullRule::never) e->nullable = false;
+    if (function.nulls == NullRule::always) e->nullable = true;
+    if (function.nulls == NullRule::all_null) {
       e->nullable = std::all_of(bound->args.begin(), bound->args.end(), [](auto& c) { return c->nullable; });
     }
     return fold(e);
@@ -1108,6 +1146,9 @@ struct AggregateFinder {
   }
   void operator()(const ast::CastExpr& n) { (*this)(n.value); }
   void operator()(const ast::ExtractExpr& n) { (*this)(n.value); }
+  void operator()(const ast::KeywordCall& n) {
+    for (const auto& a : n.args) (*this)(a);
+  }
 };
 
 }  // namespace

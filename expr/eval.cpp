@@ -534,17 +534,6 @@ Result<Vec> evaluate(const Expr& expr, const EvalContext& context) {
       RBC_RETURN_NOT_OK(evaluate_children(expr, context, args).status());
       return concat_strings(expr, args, n, /*strict=*/true);
     }
-    case ExprKind::extract_epoch: {
-      RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));
-      Vec out;
-      out.type = expr.type;
-      out.constant = in.constant;
-      out.allocate(in.size);
-      out.valid = in.valid;
-      const double unit = in.type.id == TypeId::date ? 86400.0 : 1e-6;
-      for (size_t i = 0; i < in.size; ++i) out.floats[i] = static_cast<double>(in.ints[i]) * unit;
-      return out;
-    }
   }
   return Status::internal("unknown expression kind");
 }

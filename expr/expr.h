@@ -15,6 +15,7 @@
 namespace rbc::sql {
 
 struct ScalarFunction;
+struct Prepared;
 
 enum class ExprKind {
   column,
@@ -33,7 +34,6 @@ enum class ExprKind {
   cast,
   call,       // a scalar function of the table (expr/functions.h)
   concat_op,  // ||: NULL if either side is NULL
-  extract_epoch,
 };
 
 enum class ArithOp { add, subtract, multiply, divide, modulo };
@@ -57,6 +57,8 @@ struct Expr {
   bool null_literal = false;
   // call: its entry in the function table; children are the arguments.
   const ScalarFunction* function = nullptr;
+  // call: what its bind hook prepared once (a constant regular expression, compiled).
+  std::shared_ptr<const Prepared> prepared;
 };
 
 using ExprPtr = std::shared_ptr<const Expr>;

@@ -1,204 +1,22 @@
-// The scalar function table and its kernels. Each entry: name and aliases, signatures
-// (argument rules -> result type), NULL rule, kernel, and a bind hook where the rules
-// cannot say everything. The binder and the evaluator know no function by name.
+// The scalar function table. Each entry: name and aliases, signatures (argument rules ->
+// result type), NULL rule, kernel, and a bind hook where the rules cannot say everything.
+// The kernels live by theme in functions_text.cpp, functions_math.cpp and
+// functions_time.cpp (declared in function_kernels.h); COALESCE and CONCAT's are here.
+// The binder and the evaluator know no function by name.
 #include "expr/functions.h"
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
-#include <limits>
 
 #include "expr/aggregates.h"  // declared beside this table; included to keep it compiling
-#include "expr/kernel.h"
-#include "expr/pow10.h"
+#include "expr/function_kernels.h"
 
 namespace rbc::sql {
 
 namespace {
 
-// ---- text -------------------------------------------------------------------------
-
-Vec change_case(const Vec& in, bool upper) {
-  Vec out;
-  out.type = DataType{TypeId::text};
-  out.constant = in.constant;
-  out.allocate(in.size);
-  out.valid = in.valid;
-  size_t total = 0;
-  for (const auto& s : in.strings) total += s.size();
-  auto arena = std::make_shared<std::string>(total, '\0');
-  char* p = arena->data();
-  // ASCII only; other bytes (UTF-8 sequences) pass through unchanged.
-  const char low = upper ? 'a' : 'A';
-  const char high = upper ? 'z' : 'Z';
-  for (size_t i = 0; i < in.size; ++i) {
-    std::string_view s = in.strings[i];
-    for (size_t j = 0; j < s.size(); ++j) {
-      char c = s[j];
-      p[j] = static_cast<char>(c ^ ((c >= low && c <= high) ? 0x20 : 0));
-    }
-    out.strings[i] = std::string_view(p, s.size());
-    p += s.size();
-  }
-  out.arenas.push_back(std::move(arena));
-  return out;
-}
-
-int64_t character_count(std::string_view s) {
-  int64_t count = 0;
-  for (char c : s) count += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-  return count;
-}
-
-// Byte offset of the `chars`-th character (0-based), clamped to the end.
-size_t byte_offset(std::string_view s, int64_t chars) {
-  if (chars <= 0) return 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80) {
-      if (chars == 0) return i;
-      --chars;
-    }
-    ++i;
-  }
-  return s.size();
-}
-
-Result<Vec> upper_kernel(const Expr& /*call*/, std::vector<Vec>& args, size_t /*rows*/) {
-  return change_case(args[0], true);
-}
-
-Result<Vec> lower_kernel(const Expr& /*call*/, std::vector<Vec>& args, size_t /*rows*/) {
-  return change_case(args[0], false);
-}
-
-Result<Vec> length_kernel(const Expr& call, std::vector<Vec>& args, size_t /*rows*/) {
-  const Vec& in = args[0];
-  Vec out;
-  out.type = call.type;
-  out.constant = in.constant;
-  out.allocate(in.size);
-  out.valid = in.valid;
-  for (size_t i = 0; i < in.size; ++i) out.ints[i] = character_count(in.strings[i]);
-  return out;
-}
-
-Result<Vec> substr_kernel(const Expr& expr, std::vector<Vec>& args, size_t n) {
-  const bool constant = all_constant(args);
-  const size_t m = constant ? 1 : n;
-  Vec out = make_vec(expr.type, m);
-  out.constant = constant;
-  out.valid.assign(m, 1);
-  out.arenas = args[0].arenas;  // results are slices of the input strings
-  for (size_t i = 0; i < m; ++i) {
-    bool valid = true;
-    for (const auto& arg : args) valid = valid && arg.is_valid(arg.constant ? 0 : i);
-    if (!valid) {
-      out.valid[i] = 0;
-      continue;
-    }
-    std::string_view s = args[0].strings[args[0].constant ? 0 : i];
-    int64_t start = args[1].ints[args[1].constant ? 0 : i];
-    int64_t from = std::max<int64_t>(start, 1);
-    size_t begin = byte_offset(s, from - 1), end = s.size();
-    if (args.size() == 3) {
-      int64_t length = args[2].ints[args[2].constant ? 0 : i];
-      if (length < 0) return runtime_error("negative substring length not allowed", expr);
-      int64_t stop = start > std::numeric_limits<int64_t>::max() - length
-                         ? std::numeric_limits<int64_t>::max()
-                         : start + length;
-      end = stop <= from ? begin : byte_offset(s, stop - 1);
-    }
-    out.strings[i] = s.substr(begin, end - begin);
-  }
-  return out;
-}
-
 Result<Vec> concat_kernel(const Expr& call, std::vector<Vec>& args, size_t rows) {
   return concat_strings(call, args, rows, /*strict=*/false);
-}
-
-// ---- numbers ----------------------------------------------------------------------
-
-Result<Vec> abs_kernel(const Expr& expr, std::vector<Vec>& args, size_t /*rows*/) {
-  Vec in = std::move(args[0]);
-  switch (in.physical()) {
-    case Physical::int64:
-      for (auto& v : in.ints) {
-        if (v == std::numeric_limits<int64_t>::min()) return runtime_error("integer out of range", expr);
-        v = v < 0 ? -v : v;
-      }
-      return in;
-    case Physical::float64:
-      for (auto& v : in.floats) v = std::fabs(v);
-      return in;
-    case Physical::decimal:
-      for (auto& v : in.decimals) v = v < 0 ? -v : v;
-      return in;
-    case Physical::boolean:
-    case Physical::string: break;
-  }
-  return Status::internal("ABS of " + in.type.to_string());
-}
-
-Result<Vec> round_kernel(const Expr& expr, std::vector<Vec>& args, size_t /*rows*/) {
-  const bool has_digits = args.size() == 2;  // a constant integer (bind_round)
-  const int digits = has_digits ? static_cast<int>(args[1].ints[0]) : 0;
-  Vec in = std::move(args[0]);
-  switch (in.physical()) {
-    case Physical::int64: return in;
-    case Physical::float64: {
-      if (!has_digits) {
-        for (auto& v : in.floats) v = std::nearbyint(v);  // PostgreSQL rounds float8 half-to-even
-      } else {
-        double factor = std::pow(10.0, digits);
-        for (auto& v : in.floats) v = std::round(v * factor) / factor;
-      }
-      return in;
-    }
-    case Physical::decimal: {
-      const int scale = in.type.scale;
-      Vec out = in;
-      out.type = expr.type;
-      for (auto& v : out.decimals) {
-        if (digits >= scale) {
-          v *= pow10_i128(digits - scale);
-        } else {
-          v = divide_rounded(v, pow10_i128(scale - std::max(digits, -38)));
-          if (digits < 0) v *= pow10_i128(-digits);
-        }
-      }
-      return out;
-    }
-    case Physical::boolean:
-    case Physical::string: break;
-  }
-  return Status::internal("ROUND of " + in.type.to_string());
-}
-
-// ROUND(x, digits): digits is a constant integer in [-38, 38]; an integer x is rounded
-// as a decimal; a decimal result has max(digits, 0) fractional digits.
-bool bind_round(Call& call, CallBinder& binder) {
-  int digits = 0;
-  if (call.args.size() == 2) {
-    const Expr& d = *call.args[1];
-    if (d.kind != ExprKind::constant || !d.type.is_integer() || !d.value.is_valid(0) ||
-        d.value.ints[0] < -38 || d.value.ints[0] > 38) {
-      binder.error(d.offset, "ROUND digits must be a constant integer between -38 and 38");
-      return false;
-    }
-    digits = static_cast<int>(d.value.ints[0]);
-    // Rounding an integer to digits works on its decimal form.
-    if (call.args[0]->type.is_integer()) {
-      call.args[0] = binder.coerce(call.args[0], DataType{TypeId::decimal, 0, 0});
-      if (!call.args[0]) return false;
-    }
-  }
-  call.type = call.args[0]->type;
-  if (call.type.id == TypeId::decimal) {
-    call.type = DataType{TypeId::decimal, 0, static_cast<uint8_t>(std::max(digits, 0))};
-  }
-  return true;
 }
 
 // ---- NULLs ------------------------------------------------------------------------
@@ -237,7 +55,7 @@ const Param text{.rule = ArgRule::text};
 const Param integer{.rule = ArgRule::integer};
 const Param to_text{.rule = ArgRule::to_text};
 const Param common{.rule = ArgRule::common};
-const Param digits{.rule = ArgRule::as_is};
+const Param as_is{.rule = ArgRule::as_is};
 Param number(TypeId literal_type) {
   return Param{.rule = ArgRule::number, .literal_type = DataType{literal_type}};
 }
@@ -250,30 +68,108 @@ Signature returns_first(std::vector<Param> params) {
   return Signature{.params = std::move(params), .result = ResultRule::first_argument};
 }
 
+Signature returns_common(std::vector<Param> params, bool variadic = false) {
+  return Signature{.params = std::move(params), .variadic = variadic, .result = ResultRule::common};
+}
+
 std::vector<ScalarFunction> make_table() {
   std::vector<ScalarFunction> table;
+  const TypeId text_type = TypeId::text;
+  // ---- NULLs and comparison
   // COALESCE(x, ...): the first non-NULL argument; all are brought to one type.
   table.push_back({.name = "coalesce",
-                   .signatures = {{.params = {common}, .variadic = true, .result = ResultRule::common}},
+                   .signatures = {returns_common({common}, true)},
                    .nulls = NullRule::all_null,
                    .lazy_kernel = coalesce_kernel});
-  // UPPER, LOWER: ASCII letters only; other bytes pass through.
-  table.push_back({.name = "upper", .signatures = {returns({text}, TypeId::text)}, .kernel = upper_kernel});
-  table.push_back({.name = "lower", .signatures = {returns({text}, TypeId::text)}, .kernel = lower_kernel});
+  // NULLIF(a, b): NULL when a = b, else a; both brought to one type (the result's).
+  table.push_back({.name = "nullif",
+                   .signatures = {returns_common({common, common})},
+                   .nulls = NullRule::always,
+                   .kernel = nullif_kernel});
+  // GREATEST, LEAST(x, ...): of one type; NULL arguments are ignored, NULL when all are.
+  table.push_back({.name = "greatest",
+                   .signatures = {returns_common({common}, true)},
+                   .nulls = NullRule::all_null,
+                   .kernel = greatest_kernel});
+  table.push_back({.name = "least",
+                   .signatures = {returns_common({common}, true)},
+                   .nulls = NullRule::all_null,
+                   .kernel = least_kernel});
+  // ---- text (functions_text.cpp): characters, not bytes, of UTF-8
+  // UPPER, LOWER, INITCAP: per character, Unicode's simple case mappings.
+  table.push_back({.name = "upper", .signatures = {returns({text}, text_type)}, .kernel = upper_kernel});
+  table.push_back({.name = "lower", .signatures = {returns({text}, text_type)}, .kernel = lower_kernel});
+  table.push_back({.name = "initcap", .signatures = {returns({text}, text_type)}, .kernel = initcap_kernel});
   // LENGTH(text): characters, not bytes.
-  table.push_back(
-      {.name = "length", .signatures = {returns({text}, TypeId::int32)}, .kernel = length_kernel});
+  table.push_back({.name = "length",
+                   .aliases = {"char_length", "character_length"},
+                   .signatures = {returns({text}, TypeId::int32)},
+                   .kernel = length_kernel});
   // SUBSTR(text, from[, count]): characters, 1-based, as PostgreSQL's.
-  table.push_back({.name = "substr",
-                   .aliases = {"substring"},
-                   .signatures = {returns({text, integer}, TypeId::text),
-                                  returns({text, integer, integer}, TypeId::text)},
-                   .kernel = substr_kernel});
+  table.push_back(
+      {.name = "substr",
+       .aliases = {"substring"},
+       .signatures = {returns({text, integer}, text_type), returns({text, integer, integer}, text_type)},
+       .kernel = substr_kernel});
   // CONCAT(x, ...): every argument as text, NULL ones as ''.
   table.push_back({.name = "concat",
-                   .signatures = {{.params = {to_text}, .variadic = true, .type = DataType{TypeId::text}}},
+                   .signatures = {{.params = {to_text}, .variadic = true, .type = DataType{text_type}}},
                    .nulls = NullRule::never,
                    .kernel = concat_kernel});
+  // BTRIM (TRIM), LTRIM, RTRIM(s[, characters]): strip any of the characters (' ').
+  // TRIM([BOTH | LEADING | TRAILING] [characters] FROM s) is the grammar's form of them.
+  table.push_back({.name = "btrim",
+                   .aliases = {"trim"},
+                   .signatures = {returns({text}, text_type), returns({text, text}, text_type)},
+                   .kernel = btrim_kernel});
+  table.push_back({.name = "ltrim",
+                   .signatures = {returns({text}, text_type), returns({text, text}, text_type)},
+                   .kernel = ltrim_kernel});
+  table.push_back({.name = "rtrim",
+                   .signatures = {returns({text}, text_type), returns({text, text}, text_type)},
+                   .kernel = rtrim_kernel});
+  // REPLACE(s, from, to): every occurrence; an empty `from` changes nothing.
+  table.push_back(
+      {.name = "replace", .signatures = {returns({text, text, text}, text_type)}, .kernel = replace_kernel});
+  // LEFT, RIGHT(s, n): the first / last n characters; a negative n drops -n from the other end.
+  table.push_back(
+      {.name = "left", .signatures = {returns({text, integer}, text_type)}, .kernel = left_kernel});
+  table.push_back(
+      {.name = "right", .signatures = {returns({text, integer}, text_type)}, .kernel = right_kernel});
+  // LPAD, RPAD(s, length[, fill]): to `length` characters, cut or filled with `fill` (' ').
+  table.push_back(
+      {.name = "lpad",
+       .signatures = {returns({text, integer}, text_type), returns({text, integer, text}, text_type)},
+       .kernel = lpad_kernel});
+  table.push_back(
+      {.name = "rpad",
+       .signatures = {returns({text, integer}, text_type), returns({text, integer, text}, text_type)},
+       .kernel = rpad_kernel});
+  // SPLIT_PART(s, delimiter, n): the n-th field; a negative n counts from the end; 0 is an error.
+  table.push_back({.name = "split_part",
+                   .signatures = {returns({text, text, integer}, text_type)},
+                   .kernel = split_part_kernel});
+  // STRPOS(s, sub): the character position of sub in s, 0 if absent. POSITION(sub IN s) is the grammar's
+  // form.
+  table.push_back(
+      {.name = "strpos", .signatures = {returns({text, text}, TypeId::int32)}, .kernel = strpos_kernel});
+  table.push_back({.name = "starts_with",
+                   .signatures = {returns({text, text}, TypeId::boolean)},
+                   .kernel = starts_with_kernel});
+  // REGEXP_LIKE(s, pattern[, flags]), REGEXP_REPLACE(s, pattern, replacement[, flags]):
+  // ICU regular expressions (expr/regex.h); flags 'i', 'c' and (REPLACE) 'g'. A constant
+  // pattern is compiled once, at bind time. `s ~ p`, `~*`, `!~`, `!~*` are REGEXP_LIKE.
+  table.push_back(
+      {.name = "regexp_like",
+       .signatures = {returns({text, text}, TypeId::boolean), returns({text, text, text}, TypeId::boolean)},
+       .kernel = regexp_like_kernel,
+       .bind = bind_regexp_like});
+  table.push_back(
+      {.name = "regexp_replace",
+       .signatures = {returns({text, text, text}, text_type), returns({text, text, text, text}, text_type)},
+       .kernel = regexp_replace_kernel,
+       .bind = bind_regexp_replace});
+  // ---- numbers (functions_math.cpp)
   // ABS(number), of the argument's type; a NULL or 'string' literal reads as float8.
   table.push_back(
       {.name = "abs", .signatures = {returns_first({number(TypeId::float64)})}, .kernel = abs_kernel});
@@ -281,9 +177,68 @@ std::vector<ScalarFunction> make_table() {
   // half away from zero, as PostgreSQL; a NULL or 'string' literal reads as numeric.
   table.push_back({.name = "round",
                    .signatures = {returns_first({number(TypeId::decimal)}),
-                                  returns_first({number(TypeId::decimal), digits})},
+                                  returns_first({number(TypeId::decimal), as_is})},
                    .kernel = round_kernel,
                    .bind = bind_round});
+  // FLOOR, CEIL (CEILING), SIGN(number): numeric for a numeric (scale 0), else float8.
+  table.push_back({.name = "floor",
+                   .signatures = {returns_first({number(TypeId::float64)})},
+                   .kernel = floor_kernel,
+                   .bind = bind_float_or_decimal});
+  table.push_back({.name = "ceil",
+                   .aliases = {"ceiling"},
+                   .signatures = {returns_first({number(TypeId::float64)})},
+                   .kernel = ceil_kernel,
+                   .bind = bind_float_or_decimal});
+  table.push_back({.name = "sign",
+                   .signatures = {returns_first({number(TypeId::float64)})},
+                   .kernel = sign_kernel,
+                   .bind = bind_float_or_decimal});
+  // SQRT, LN, EXP(number), POWER (POW)(base, exponent): float8, PostgreSQL's errors.
+  table.push_back({.name = "sqrt",
+                   .signatures = {returns_first({number(TypeId::float64)})},
+                   .kernel = sqrt_kernel,
+                   .bind = bind_float});
+  table.push_back({.name = "ln",
+                   .signatures = {returns_first({number(TypeId::float64)})},
+                   .kernel = ln_kernel,
+                   .bind = bind_float});
+  table.push_back({.name = "exp",
+                   .signatures = {returns_first({number(TypeId::float64)})},
+                   .kernel = exp_kernel,
+                   .bind = bind_float});
+  table.push_back({.name = "power",
+                   .aliases = {"pow"},
+                   .signatures = {returns_first({number(TypeId::float64), number(TypeId::float64)})},
+                   .kernel = power_kernel,
+                   .bind = bind_float});
+  // MOD(a, b): integers or numerics brought to one type; the remainder has a's sign.
+  table.push_back({.name = "mod",
+                   .signatures = {returns_common({common, common})},
+                   .kernel = mod_kernel,
+                   .bind = bind_mod});
+  // ---- dates and times (functions_time.cpp); a timestamptz is read in UTC
+  // DATE_TRUNC('unit', x): a timestamp stays one; a date becomes a timestamptz.
+  table.push_back({.name = "date_trunc",
+                   .signatures = {returns({text, as_is}, TypeId::timestamp)},
+                   .kernel = date_trunc_kernel,
+                   .bind = bind_date_trunc});
+  // EXTRACT(field FROM x), the grammar's form (`extract` is a reserved word, so not
+  // callable by name): numeric, as PostgreSQL 14+.
+  table.push_back({.name = "extract",
+                   .signatures = {returns({text, as_is}, TypeId::decimal)},
+                   .kernel = extract_kernel,
+                   .bind = bind_extract});
+  // DATE_PART('field', x): float8.
+  table.push_back({.name = "date_part",
+                   .signatures = {returns({text, as_is}, TypeId::float64)},
+                   .kernel = date_part_kernel,
+                   .bind = bind_date_part});
+  // NOW(), CURRENT_TIMESTAMP: timestamptz, one value for the whole run.
+  table.push_back({.name = "now",
+                   .signatures = {returns({}, TypeId::timestamptz)},
+                   .nulls = NullRule::never,
+                   .kernel = now_kernel});
   return table;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,16 +54,24 @@ struct Signature {
 enum class NullRule : uint8_t {
   strict,    // NULL when any argument is NULL
   never,     // never NULL (CONCAT reads NULL arguments as '')
-  all_null,  // NULL only when every argument is NULL (COALESCE)
+  all_null,  // NULL only when every argument is NULL (COALESCE, GREATEST)
+  always,    // may be NULL whatever its arguments are (NULLIF)
+};
+
+// What a bind hook prepares once for every row (a constant pattern compiled); the
+// kernel finds it in the call's Expr::prepared.
+struct Prepared {
+  virtual ~Prepared() = default;
 };
 
 // A call being bound, after its signature's rules ran: what a bind hook may
 // refine.
 struct Call {
-  std::string display{};        // the name as written, upper case, for messages
-  size_t offset = 0;            // of the name in the query
-  std::vector<ExprPtr> args{};  // converted as the signature says
-  DataType type;                // from the signature's result rule
+  std::string display{};                       // the name as written, upper case, for messages
+  size_t offset = 0;                           // of the name in the query
+  std::vector<ExprPtr> args{};                 // converted as the signature says
+  DataType type;                               // from the signature's result rule
+  std::shared_ptr<const Prepared> prepared{};  // set by a bind hook; becomes Expr::prepared
 };
 
 // What a bind hook may ask of the binder.

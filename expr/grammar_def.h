@@ -79,6 +79,9 @@ RBC_SQL_KEYWORD(kw_having, "HAVING", "having")
 RBC_SQL_KEYWORD(kw_emit, "EMIT", "emit")
 RBC_SQL_KEYWORD(kw_limit, "LIMIT", "limit")
 RBC_SQL_KEYWORD(kw_distinct, "DISTINCT", "distinct")
+RBC_SQL_KEYWORD(kw_position, "POSITION", "position")
+RBC_SQL_KEYWORD(kw_trim, "TRIM", "trim")
+RBC_SQL_KEYWORD(kw_current_timestamp, "CURRENT_TIMESTAMP", "current_timestamp")
 #undef RBC_SQL_KEYWORD
 
 // Words that cannot be unquoted column names or aliases.
@@ -113,9 +116,17 @@ struct ComparisonOps : x3::symbols<ast::SuffixKind> {
   ComparisonOps() {
     add("=", ast::SuffixKind::equal)("<>", ast::SuffixKind::not_equal)("!=", ast::SuffixKind::not_equal)(
         "<", ast::SuffixKind::less)("<=", ast::SuffixKind::less_equal)(">", ast::SuffixKind::greater)(
-        ">=", ast::SuffixKind::greater_equal);
+        ">=", ast::SuffixKind::greater_equal)("~", ast::SuffixKind::regex_match)(
+        "~*", ast::SuffixKind::regex_match_ci)("!~", ast::SuffixKind::regex_not_match)(
+        "!~*", ast::SuffixKind::regex_not_match_ci);
   }
 } const comparison_op;
+// TRIM's side, as the function that trims it.
+struct TrimSides : x3::symbols<std::string> {
+  TrimSides() { add("both", "btrim")("leading", "ltrim")("trailing", "rtrim"); }
+} const trim_sides;
+auto const trim_side = x3::rule<class trim_side_class, std::string>{"TRIM side"} =
+    lexeme[no_case[trim_sides] >> !(alnum | '_')] | attr(std::string("btrim"));
 struct AdditiveOps : x3::symbols<ast::BinaryOp> {
   AdditiveOps() { add("+", ast::BinaryOp::add)("-", ast::BinaryOp::subtract); }
 } const additive_op;
@@ -172,6 +183,12 @@ RBC_SQL_RULE(when_clause, ast::WhenClause, "WHEN")
 RBC_SQL_RULE(case_expr, ast::CaseExpr, "CASE")
 RBC_SQL_RULE(cast_expr, ast::CastExpr, "CAST")
 RBC_SQL_RULE(extract_expr, ast::ExtractExpr, "EXTRACT")
+RBC_SQL_RULE(keyword_call, ast::KeywordCall, "expression")
+RBC_SQL_RULE(position_call, ast::KeywordCall, "POSITION")
+RBC_SQL_RULE(trim_call, ast::KeywordCall, "TRIM")
+RBC_SQL_RULE(current_timestamp_call, ast::KeywordCall, "CURRENT_TIMESTAMP")
+RBC_SQL_RULE(position_args, std::vector<ast::Operand>, "expression")
+RBC_SQL_RULE(trim_args, std::vector<ast::Operand>, "expression")
 RBC_SQL_RULE(select_value, ast::Operand, "expression")
 RBC_SQL_RULE(select_item, ast::SelectItem, "expression")
 RBC_SQL_RULE(alias, ast::Identifier, "alias")
@@ -222,8 +239,8 @@ auto const multiplicative_operation_def = multiplicative_op > unary_expr;
 auto const unary_expr_def = sign | postfix_expr;
 auto const sign_def = sign_op > unary_expr;
 auto const postfix_expr_def = primary >> *(lit("::") > type_name);
-auto const primary_def = literal | case_expr | cast_expr | extract_expr | function_call | identifier |
-                         (opening_paren > expression > closing_paren);
+auto const primary_def = literal | case_expr | cast_expr | extract_expr | keyword_call | function_call |
+                         identifier | (opening_paren > expression > closing_paren);
 auto const function_call_def = identifier >> opening_paren >> matches[kw_distinct] >> -argument_list >
                                closing_paren;
 auto const argument_def = (lit('*') >> attr(ast::Star())) | expression;
@@ -235,6 +252,17 @@ auto const when_clauses_def = +when_clause;
 auto const between_upper_def = x3::repeat(1)[concat_expr];
 auto const cast_expr_def = kw_cast > opening_paren > expression > kw_as > type_name > closing_paren;
 auto const extract_expr_def = kw_extract > opening_paren > identifier > kw_from > expression > closing_paren;
+// Keyword forms commit only once they are unmistakable (IN, FROM), so TRIM(s) and
+// POSITION(...) without IN fall through to function_call.
+auto const keyword_call_def = position_call | trim_call | current_timestamp_call;
+auto const position_call_def = kw_position >> attr(std::string("POSITION")) >>
+                               attr(std::string("strpos")) >> opening_paren >> position_args > closing_paren;
+auto const position_args_def = concat_expr >> kw_in > concat_expr;
+auto const trim_call_def = kw_trim >> attr(std::string("TRIM")) >> opening_paren >> trim_side >> trim_args
+                           > closing_paren;
+auto const trim_args_def = (expression >> kw_from > expression) | (kw_from > expression);
+auto const current_timestamp_call_def = kw_current_timestamp >> attr(std::string("CURRENT_TIMESTAMP")) >>
+                                        attr(std::string("now")) >> attr(std::vector<ast::Operand>());
 auto const select_value_def = (lit('*') >> attr(ast::Star())) | expression;
 auto const alias_def = (kw_as > identifier) | identifier;
 auto const select_item_def = select_value >> -alias;
@@ -252,5 +280,6 @@ BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, an
                     postfix_expr, primary, function_call, when_clause, case_expr, cast_expr, extract_expr,
                     select_value, select_item, alias, argument, argument_list, group_by, emit_clause, limit_clause, select_list, when_clauses, between_upper,
                     query)
+BOOST_SPIRIT_DEFINE(keyword_call, position_call, position_args, trim_call, trim_args, current_timestamp_call)
 
 }  // namespace rbc::sql::parser

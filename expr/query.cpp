@@ -87,7 +87,6 @@ std::string expr_to_string(const Expr& e, const Schema& input) {
     case ExprKind::cast: return "CAST(" + child(0) + " AS " + e.type.to_string() + ")";
     case ExprKind::call: return e.function->name + "(" + list(0) + ")";
     case ExprKind::concat_op: return "(" + child(0) + " || " + child(1) + ")";
-    case ExprKind::extract_epoch: return "extract(epoch FROM " + child(0) + ")";
   }
   return "?";
 }

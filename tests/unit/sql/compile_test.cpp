@@ -87,7 +87,7 @@ TEST(SqlCompile, BindsEveryConstruct) {
       "SELECT abs(qty) AS col_1:int32, round(amount) AS col_2:float64, round(price, 1) AS col_3:decimal "
       "FROM input");
   EXPECT_EQ(bound("SELECT EXTRACT(EPOCH FROM ts) AS e FROM input"),
-            "SELECT extract(epoch FROM ts) AS e:float64 FROM input");
+            "SELECT extract('epoch', ts) AS e:decimal FROM input");
   EXPECT_EQ(bound("SELECT \"name\" AS \"Full Name\" FROM input"), "SELECT name AS Full Name:text FROM input");
 }
 
@@ -228,8 +228,9 @@ TEST(SqlCompileErrors, CaseResultsMustMatch) {
 }
 
 TEST(SqlCompileErrors, ExtractField) {
-  auto e = first_error("SELECT EXTRACT(YEAR FROM ts) FROM input");
+  auto e = first_error("SELECT EXTRACT(YEARS_AGO FROM ts) FROM input");
   EXPECT_EQ(e.offset, 15u);
+  EXPECT_EQ(e.message, "unit \"years_ago\" not recognized for type timestamp");
   auto e2 = first_error("SELECT EXTRACT(EPOCH FROM name) FROM input");
   EXPECT_EQ(e2.offset, 26u);
   EXPECT_EQ(e2.message, "EXTRACT needs a date or timestamp, not text");
