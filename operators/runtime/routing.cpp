@@ -41,8 +41,13 @@ std::vector<std::vector<uint32_t>> rows_by_lane(const Batch& batch, const std::v
 Batch take_rows(const Batch& batch, const std::vector<uint32_t>& rows) {
   Batch out = Batch::empty(batch.schema);
   for (size_t c = 0; c < batch.columns.size(); ++c) {
-    out.columns[c].reserve(rows.size());
-    for (uint32_t row : rows) out.columns[c].append_from(batch.columns[c], row);
+    const Column& from = batch.columns[c];
+    // Text: room for the rows' share of the bytes, so that the copy does not regrow.
+    size_t bytes = from.type().is_variable_width() && batch.num_rows > 0
+                       ? from.data().size() / batch.num_rows * rows.size() + rows.size() * 8
+                       : 0;
+    out.columns[c].reserve(rows.size(), bytes);
+    for (uint32_t row : rows) out.columns[c].append_from(from, row);
   }
   out.num_rows = rows.size();
   return out;
