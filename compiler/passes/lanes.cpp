@@ -173,7 +173,9 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
         }
         if (step.stateful.value && keyed && lanes_in > 1) {
           step.copies.set(lanes_in, "one copy per hash lane, each owning its keys' state");
-          step.in_order.set(false, "each copy sees its lane's batches one at a time");
+          step.in_order.set(true,
+                            "a sequencer per lane: each copy sees its lane's batches in read order, so a "
+                            "group's rows reach it in the order they were read");
         } else if (step.stateful.value) {
           step.copies.set(1, "one copy: its state spans every row of the stream");
           step.in_order.set(true, "it keeps state: batches reach it in read order");
