@@ -19,7 +19,8 @@
 # equal threads, rbc/mlr), rbc's peak RSS on 1brc, and PASS or MISS for each target (a MISS
 # does not fail the run): 1brc rbc/duckdb <= 1.5 at equal threads; 2-lane efficiency
 # >= 0.85; 8 lanes at most 10% slower than 2; peak RSS < 300 MB. Every run is a whole
-# process, timed from outside (rbc exec; node running DuckDB; mlr).
+# process, timed from outside (rbc exec; node running DuckDB; mlr); the table's "startup"
+# row is DuckDB's fixed share of that (node, the library, an empty query).
 #
 #   bench/keyed.sh      (about 5 minutes on 2 cores with the defaults, the first time
 #                        about 30 s more to generate the inputs)
@@ -110,6 +111,8 @@ dir[distinct]=$distinct_dir stream[distinct]=visits delimiter[distinct]=',' rows
 rbc_columns[distinct]='[{name: g, type: int64}, {name: u, type: int64}]'
 duckdb_columns[distinct]="{'g': 'BIGINT', 'u': 'BIGINT'}"
 query[distinct]='SELECT g, COUNT(DISTINCT u) AS users FROM input GROUP BY g'
+# startup: DuckDB's fixed cost (node, the library, an empty query), timed for the report only.
+stream[startup]=none rows[startup]=0 query[startup]='SELECT x FROM input'
 
 # rbc: one pipeline per workload and lane count, lanes pinned, effective parallelism = lanes.
 rbc_pipeline() {  # rbc_pipeline WORKLOAD LANES
@@ -159,9 +162,10 @@ command_of() {
   case $2 in
     rbc) cmd=("$RBC" exec "$work/$w-rbc-$n.yaml") ;;
     duckdb)
-      cmd=(node "$duckdb_dir/keyed_run.cjs" "$n"
-        "CREATE VIEW input AS SELECT * FROM read_csv('${dir[$w]}/${stream[$w]}.csv', delim = '${delimiter[$w]}', header = false, columns = ${duckdb_columns[$w]})"
-        "${query[$w]}" "$out/${stream[$w]}.csv") ;;
+      local view="CREATE VIEW input AS SELECT 1 AS x"
+      [[ $w == startup ]] ||
+        view="CREATE VIEW input AS SELECT * FROM read_csv('${dir[$w]}/${stream[$w]}.csv', delim = '${delimiter[$w]}', header = false, columns = ${duckdb_columns[$w]})"
+      cmd=(node "$duckdb_dir/keyed_run.cjs" "$n" "$view" "${query[$w]}" "$out/${stream[$w]}.csv") ;;
     mlr)
       cmd=(mlr --icsv --ocsv --ifs ';' --implicit-csv-header stats1 -a 'min,mean,max' -f 2 -g 1 "${dir[$w]}/${stream[$w]}.csv")
       stdout=$out/${stream[$w]}.csv ;;
@@ -170,6 +174,7 @@ command_of() {
 
 # ---- The configurations ("workload tool n"), in the order every round runs them.
 configs=()
+uses duckdb && configs+=("startup duckdb 1")
 read -r -a scaling_lanes <<< "$LANES"
 mapfile -t brc_lanes < <(printf '%s\n' 1 2 "${scaling_lanes[@]}" | sort -n -u)
 for n in 1 2; do
@@ -265,7 +270,7 @@ for ((round = 0; round <= ROUNDS; ++round)); do
 done
 
 # ---- Report.
-median() { sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]; else print "n/a"}'; }
+median() { sort -g | awk '{v[NR] = $1} END {print NR == 0 ? "n/a" : NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 counted() { [[ ! -f $work/$1.failed && -s $work/$1.times ]]; }
 seconds_of() { if counted "$1"; then median < "$work/$1.times"; else echo n/a; fi; }
 # paired A B: the median over the rounds of A's time / B's time (a drifting machine cancels
@@ -280,7 +285,7 @@ verdict() {
   awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {ok = op == "<=" ? v <= l : op == "<" ? v < l : v >= l; print ok ? "PASS" : "MISS"}'
 }
 rate() {  # rate SECONDS ROWS: millions of rows per second
-  if [[ $1 == n/a ]]; then echo n/a; else awk -v r="$2" -v s="$1" 'BEGIN {printf "%.2fM", r / s / 1e6}'; fi
+  if [[ $1 == n/a ]]; then echo n/a; elif [[ $2 == 0 ]]; then echo -; else awk -v r="$2" -v s="$1" 'BEGIN {printf "%.2fM", r / s / 1e6}'; fi
 }
 
 echo
@@ -307,7 +312,7 @@ echo
 echo "  lane scaling (1brc, rbc): speed-up = the rounds' median of t(1 lane) / t(lanes)"
 printf '  %-6s %9s %9s %9s\n' lanes rows/s speed-up efficiency
 for n in "${brc_lanes[@]}"; do
-  speedup=$(paired 1brc-rbc-1 "1brc-rbc-$n" | awk '$1 != "n/a" && $1 > 0 {printf "%.2f", 1 / $1; next} {print "n/a"}')
+  speedup=$(paired 1brc-rbc-1 "1brc-rbc-$n")
   efficiency=n/a
   [[ $speedup != n/a ]] && efficiency=$(awk -v s="$speedup" -v l="$n" -v c="$cores" 'BEGIN {printf "%.2f", s / (l < c ? l : c)}')
   printf '  %-6s %9s %9s %9s\n' "$n" "$(rate "$(seconds_of "1brc-rbc-$n")" "$ROWS")" "$speedup" "$efficiency"
