@@ -225,7 +225,10 @@ check_results() {  # check_results WORKLOAD
     read -r cw tool n <<< "$config"
     key="$cw-$tool-$n"
     [[ $cw == "$w" && ! -f $work/$key.failed ]] || continue
-    as_tsv "$work/out/$key/${stream[$w]}.csv" > "$work/$key.tsv"
+    if ! as_tsv "$work/out/$key/${stream[$w]}.csv" > "$work/$key.tsv"; then
+      log "$key: its result $work/out/$key/${stream[$w]}.csv is not a CSV file with a header (kept)"
+      trap - EXIT; exit 1
+    fi
     if [[ -z $reference || ($tool == duckdb && $reference != *duckdb*) ]]; then reference=$key; fi
   done
   [[ -n $reference ]] || return 0
@@ -316,7 +319,7 @@ for n in "${brc_lanes[@]}"; do
   efficiency=n/a
   [[ $speedup != n/a ]] && efficiency=$(awk -v s="$speedup" -v l="$n" -v c="$cores" 'BEGIN {printf "%.2f", s / (l < c ? l : c)}')
   printf '  %-6s %9s %9s %9s\n' "$n" "$(rate "$(seconds_of "1brc-rbc-$n")" "$ROWS")" "$speedup" "$efficiency"
-  [[ $n == 2 ]] && efficiency_2=$efficiency
+  if [[ $n == 2 ]]; then efficiency_2=$efficiency; fi
 done
 
 peak=n/a
