@@ -1,14 +1,15 @@
-// Aggregate functions: declared, not implemented. Keyed aggregation (GROUP BY,
-// issue 15) adds its COUNT/SUM/AVG/MIN/MAX/... as entries of this table, beside
-// the scalar table (functions.h), with the same signatures and argument rules;
-// the binder will look a call up here when the scalar table does not have it
-// and the query allows aggregates. Until then the table is empty and nothing
-// reads it.
+// Aggregate functions: one table (aggregates.cpp) beside the scalar one (functions.h),
+// through which the binder resolves COUNT, SUM, AVG, MIN, MAX, ... with the same
+// signature rules. Each entry makes the states of one aggregate call: one state per
+// group of one lane, held column-wise (a vector per field) so that a lane with a million
+// groups makes no allocation per group, and merged group by group in a two-phase plan.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "expr/functions.h"
@@ -16,33 +17,54 @@
 
 namespace rbc::sql {
 
-// One aggregate. The state of one group lives in `state_size` bytes owned by
-// the aggregation operator (aligned to 16), so lanes and the two-phase merge
-// can hold states for many groups without one allocation each; `destroy` frees
-// what a state owns.
-struct AggregateFunction {
-  std::string name{};                   // lower case
-  std::vector<std::string> aliases{};   // STDDEV for STDDEV_SAMP, ...
-  std::vector<Signature> signatures{};  // argument rules -> result type, as for scalar functions
-  bool skips_nulls = true;              // SQL aggregates ignore NULL arguments (COUNT(*) has none)
-  size_t state_size = 0;
+struct AggregateCall;
 
-  void (*init)(void* state) = nullptr;
-  // Folds rows[0..count) of the evaluated arguments into the states of their
-  // groups.
-  Status (*update)(void* const* states, const std::vector<Vec>& args, const uint32_t* rows,
-                   size_t count) = nullptr;
-  // Two-phase aggregation: adds a partial state into another.
-  void (*merge)(void* into, const void* from) = nullptr;
-  // The result of each state, as one vector of `call.type`.
-  Result<Vec> (*finalize)(const Expr& call, const void* const* states, size_t count) = nullptr;
-  void (*destroy)(void* state) = nullptr;
+// The states of one aggregate call, one per group of one lane.
+class AggregateStates {
+ public:
+  virtual ~AggregateStates() = default;
+  // Makes room for groups [0, groups); new groups start empty.
+  virtual void resize(size_t groups) = 0;
+  // Folds value rows[k] of `args` (each evaluated over the batch's selected rows, or
+  // constant) into group groups[k], for k < count. NULL arguments are skipped.
+  virtual Status update(const std::vector<Vec>& args, const uint32_t* rows, const uint32_t* groups,
+                        size_t count) = 0;
+  // Adds group g of `other` (the same call's states in another lane) into group into[g].
+  virtual Status merge(const AggregateStates& other, const uint32_t* into) = 0;
+  // The result of groups[0..count), as a vector of the call's type.
+  virtual Result<Vec> result(const uint32_t* groups, size_t count) const = 0;
+  // Memory held, for the report and resources.max_state_bytes.
+  virtual size_t bytes() const = 0;
 };
 
-// Empty until keyed aggregation lands.
-inline const std::vector<AggregateFunction>& aggregate_functions() {
-  static const std::vector<AggregateFunction> none;
-  return none;
-}
+using MakeStates = std::unique_ptr<AggregateStates> (*)(const AggregateCall& call);
+
+struct AggregateFunction {
+  std::string name{};                   // lower case; plans print `name(args)`
+  std::vector<std::string> aliases{};   // STDDEV for STDDEV_SAMP, ...
+  std::vector<Signature> signatures{};  // argument rules, as for scalar functions
+  bool star = false;                    // takes `*` (COUNT(*)): counts rows
+  bool never_null = false;              // COUNT of nothing is 0, not NULL
+  BindHook bind = nullptr;              // the result type from the argument's (SUM(int) is int64)
+  MakeStates make = nullptr;
+};
+
+// A bound aggregate call of a query.
+struct AggregateCall {
+  const AggregateFunction* function = nullptr;
+  std::vector<ExprPtr> args;  // over the input rows; empty for COUNT(*)
+  bool distinct = false;
+  DataType type;  // the result's
+  size_t offset = 0;
+  std::string text;  // as written, for messages
+};
+
+const std::vector<AggregateFunction>& aggregate_functions();
+// The aggregate called `name` (or an alias), any case; null when there is none.
+const AggregateFunction* find_aggregate_function(std::string_view name);
+std::vector<std::string> aggregate_function_names();
+
+// The states of `call`, DISTINCT included (each group folds a value once).
+std::unique_ptr<AggregateStates> make_states(const AggregateCall& call);
 
 }  // namespace rbc::sql

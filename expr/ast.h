@@ -106,8 +106,10 @@ struct PostfixCast : x3::position_tagged {
   std::vector<TypeName> types;
 };
 
+// `name([DISTINCT] args)`; an argument may be `*` (COUNT(*)).
 struct FunctionCall : x3::position_tagged {
   Identifier name;
+  bool distinct = false;
   std::vector<Operand> args;
 };
 
@@ -137,10 +139,24 @@ struct SelectItem : x3::position_tagged {
   boost::optional<Identifier> alias;
 };
 
+enum class EmitMode { final_rows, changes };
+
+struct EmitClause : x3::position_tagged {
+  EmitMode mode = EmitMode::final_rows;
+};
+
+struct LimitClause : x3::position_tagged {
+  unsigned long long count = 0;
+};
+
 struct Query : x3::position_tagged {
   std::vector<SelectItem> items;
   Identifier table;
   boost::optional<Chain> where;
+  std::vector<Chain> group_by;  // empty: no GROUP BY
+  boost::optional<Chain> having;
+  boost::optional<EmitClause> emit;
+  boost::optional<LimitClause> limit;
 };
 
 }  // namespace rbc::sql::ast
@@ -154,10 +170,12 @@ BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Chain, first, rest)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Suffix, negated, kind, first, rest)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Predicate, left, suffix)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::PostfixCast, value, types)
-BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::FunctionCall, name, args)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::FunctionCall, name, distinct, args)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::WhenClause, condition, result)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::CaseExpr, subject, whens, otherwise)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::CastExpr, value, type)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::ExtractExpr, field, value)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::SelectItem, value, alias)
-BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Query, items, table, where)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::EmitClause, mode)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::LimitClause, count)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Query, items, table, where, group_by, having, emit, limit)

@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "expr/functions.h"
+#include "expr/group_key.h"
 #include "graph/diagnostic.h"
 #include "graph/value_format.h"
 
@@ -93,7 +95,7 @@ class Binder {
  public:
   Binder(std::string_view text, const parser::ErrorHandler& positions, const Schema& input,
          std::vector<SqlError>& errors)
-      : text_(text), positions_(positions), input_(input), errors_(errors) {}
+      : text_(text), positions_(positions), input_(input), errors_(&errors) {}
 
   BoundQuery bind(const ast::Query& query) {
     BoundQuery bound;
@@ -101,9 +103,111 @@ class Binder {
       error(offset(query.table),
             "unknown table '" + query.table.name + "'; a sql transform reads FROM input");
     }
+    bound.aggregate = !query.group_by.empty() || query.having.has_value() ||
+                      std::any_of(query.items.begin(), query.items.end(),
+                                  [](const ast::SelectItem& item) { return contains_aggregate(item.value); });
+    if (query.where) {
+      context_ = "WHERE";
+      ExprPtr where = bind_node(*query.where);
+      if (where) bound.where = require_bool(where, "WHERE");
+    }
+    if (query.limit) bound.limit = query.limit->count;
+    if (query.emit) {
+      bound.emit = query.emit->mode == ast::EmitMode::changes ? EmitMode::changes : EmitMode::final_rows;
+      if (!bound.aggregate)
+        error(offset(*query.emit), "EMIT needs an aggregation: GROUP BY or an aggregate function");
+    }
+    if (bound.aggregate) {
+      bind_groups(query, bound);
+    } else {
+      bind_select_list(query, bound);
+    }
+    return bound;
+  }
+
+ private:
+  enum class Scope { input, groups };
+
+  // The GROUP BY keys over the input, then the select list and HAVING over the groups.
+  void bind_groups(const ast::Query& query, BoundQuery& bound) {
+    context_ = "GROUP BY";
+    for (const ast::Chain& item : query.group_by) {
+      const ast::Operand* chosen = select_item_named_by(item, query.items);
+      ExprPtr key = chosen ? bind(*chosen) : bind_node(item);
+      if (!key) continue;
+      if (key->untyped_string || key->null_literal) key = coerce(key, DataType{TypeId::text});
+      if (!key) continue;
+      keys_.push_back(key);
+      bound.key_texts.push_back(text_of(chosen ? span(*chosen) : span(item)));
+    }
+    scope_ = Scope::groups;
+    context_ = "the select list";
+    bind_select_list(query, bound);
+    if (query.having) {
+      ExprPtr having = bind_node(*query.having);
+      if (having) bound.having = require_bool(having, "HAVING");
+    }
+    scope_ = Scope::input;
+    bound.keys = keys_;
+    bound.aggregates = std::move(aggregates_);
+  }
+
+  // `GROUP BY 2` and `GROUP BY alias` (when no input column has that name) mean a select
+  // item, as in PostgreSQL; null when the key is an expression of its own.
+  const ast::Operand* select_item_named_by(const ast::Chain& key, const std::vector<ast::SelectItem>& items) {
+    const ast::Operand* bare = bare_operand(key);
+    if (!bare) return nullptr;
+    if (auto* literal = boost::get<ast::Literal>(&bare->get());
+        literal && literal->kind == ast::LiteralKind::number) {
+      int64_t position = 0;
+      if (!parse_int64(literal->text, &position) || position < 1 ||
+          position > static_cast<int64_t>(items.size()) ||
+          items[position - 1].value.get().type() == typeid(ast::Star)) {
+        error(offset(*literal), "GROUP BY position " + literal->text + " is not in the select list");
+        return nullptr;
+      }
+      return &items[position - 1].value;
+    }
+    if (auto* name = boost::get<ast::Identifier>(&bare->get())) {
+      if (input_.index_of(name->name) >= 0) return nullptr;
+      for (const auto& item : items) {
+        if (item.alias && (item.alias->name == name->name ||
+                           (!name->quoted && lower(item.alias->name) == lower(name->name))))
+          return &item.value;
+      }
+    }
+    return nullptr;
+  }
+
+  // The operand a chain is, when it is nothing more (no operator, suffix or cast).
+  static const ast::Operand* bare_operand(const ast::Chain& chain) {
+    if (!chain.rest.empty()) return nullptr;
+    const ast::Operand* operand = &chain.first;
+    while (true) {
+      const auto& v = operand->get();
+      if (auto* c = boost::get<x3::forward_ast<ast::Chain>>(&v)) {
+        if (!c->get().rest.empty()) return nullptr;
+        operand = &c->get().first;
+      } else if (auto* p = boost::get<x3::forward_ast<ast::Predicate>>(&v)) {
+        if (p->get().suffix) return nullptr;
+        operand = &p->get().left;
+      } else if (auto* cast = boost::get<x3::forward_ast<ast::PostfixCast>>(&v)) {
+        if (!cast->get().types.empty()) return nullptr;
+        operand = &cast->get().value;
+      } else {
+        return operand;
+      }
+    }
+  }
+
+  void bind_select_list(const ast::Query& query, BoundQuery& bound) {
     for (size_t i = 0; i < query.items.size(); ++i) {
       const auto& item = query.items[i];
       if (item.value.get().type() == typeid(ast::Star)) {
+        if (scope_ == Scope::groups) {
+          error(offset(item), "SELECT * cannot be used with GROUP BY or aggregates: name the columns");
+          continue;
+        }
         for (size_t c = 0; c < input_.size(); ++c) {
           bound.projections.push_back(column_ref(static_cast<int>(c), offset(item), input_.field(c).name));
           bound.names.push_back(input_.field(c).name);
@@ -118,21 +222,40 @@ class Binder {
       if (item.alias) {
         name = item.alias->name;
       } else if (expr->kind == ExprKind::column && is_bare_column(item.value)) {
-        name = input_.field(expr->column).name;
+        name = scope_ == Scope::groups ? bare_column_name(item.value) : input_.field(expr->column).name;
       } else {
         name = "col_" + std::to_string(i + 1);
       }
       bound.projections.push_back(expr);
       bound.names.push_back(name);
     }
-    if (query.where) {
-      ExprPtr where = bind_node(*query.where);
-      if (where) bound.where = require_bool(where, "WHERE");
-    }
-    return bound;
   }
 
- private:
+  // The input column a bare grouped column names (its own spelling when it is unknown).
+  std::string bare_column_name(const ast::Operand& operand) const {
+    for (const ast::Operand* at = &operand;;) {
+      const auto& v = at->get();
+      if (auto* identifier = boost::get<ast::Identifier>(&v)) {
+        int index = input_.index_of(identifier->name);
+        if (index < 0 && !identifier->quoted) {
+          for (size_t c = 0; c < input_.size(); ++c) {
+            if (lower(input_.field(c).name) == lower(identifier->name)) index = static_cast<int>(c);
+          }
+        }
+        return index >= 0 ? input_.field(index).name : identifier->name;
+      }
+      if (auto* chain = boost::get<x3::forward_ast<ast::Chain>>(&v)) {
+        at = &chain->get().first;
+      } else if (auto* predicate = boost::get<x3::forward_ast<ast::Predicate>>(&v)) {
+        at = &predicate->get().left;
+      } else if (auto* postfix = boost::get<x3::forward_ast<ast::PostfixCast>>(&v)) {
+        at = &postfix->get().value;
+      } else {
+        return {};
+      }
+    }
+  }
+
   // ---- positions and errors ----------------------------------------------------
 
   size_t offset(const x3::position_tagged& node) const { return positions_.offset_of(node); }
@@ -163,7 +286,7 @@ class Binder {
   }
 
   ExprPtr error(size_t at, std::string message) {
-    errors_.push_back(SqlError{at, std::move(message)});
+    errors_->push_back(SqlError{at, std::move(message)});
     return nullptr;
   }
 
@@ -286,11 +409,14 @@ class Binder {
   // ---- expressions -----------------------------------------------------------------
 
   ExprPtr bind(const ast::Operand& operand) {
+    if (scope_ == Scope::groups) {
+      if (ExprPtr key = group_key_ref(operand)) return key;
+    }
     return boost::apply_visitor(
         [&](const auto& n) -> ExprPtr {
           using T = std::decay_t<decltype(n)>;
           if constexpr (std::is_same_v<T, ast::Nil> || std::is_same_v<T, ast::Star>) {
-            return error(span(operand).begin, "'*' is only allowed as a select item");
+            return error(span(operand).begin, "'*' is only allowed as a select item and in COUNT(*)");
           } else if constexpr (std::is_base_of_v<x3::position_tagged, T>) {
             return bind_node(n);
           } else {
@@ -360,6 +486,13 @@ class Binder {
 
   ExprPtr bind_node(const ast::Identifier& identifier) {
     size_t at = offset(identifier);
+    if (scope_ == Scope::groups && (input_.index_of(identifier.name) >= 0 || !identifier.quoted)) {
+      ExprPtr column = with_scope(Scope::input, [&] { return bind_node(identifier); });
+      if (column) {
+        return error(at, "column '" + identifier.name +
+                             "' must appear in the GROUP BY clause or be used in an aggregate function");
+      }
+    }
     int index = input_.index_of(identifier.name);
     if (index < 0 && !identifier.quoted) {
       // Unquoted names also match case-insensitively, when that is unambiguous.
@@ -704,13 +837,18 @@ class Binder {
   ExprPtr bind_node(const ast::FunctionCall& call) {
     size_t at = offset(call.name);
     std::string text = text_of(span(call));
+    if (const AggregateFunction* aggregate = find_aggregate_function(call.name.name))
+      return bind_aggregate(call, *aggregate);
     const ScalarFunction* function = find_scalar_function(call.name.name);
     if (!function) {
       std::string message = "unknown function '" + call.name.name + "'";
-      std::string suggestion = closest_match(lower(call.name.name), scalar_function_names());
+      std::vector<std::string> names = scalar_function_names();
+      for (auto& name : aggregate_function_names()) names.push_back(name);
+      std::string suggestion = closest_match(lower(call.name.name), names);
       if (!suggestion.empty()) message += "; did you mean '" + upper(suggestion) + "'?";
       return error(at, message);
     }
+    if (call.distinct) return error(at, "DISTINCT is only allowed in aggregate functions");
     std::vector<ExprPtr> args;
     for (const auto& operand : call.args) {
       ExprPtr arg = bind(operand);
@@ -718,10 +856,123 @@ class Binder {
       args.push_back(arg);
     }
     const std::string display = upper(call.name.name);
-    const Signature* signature = signature_for(*function, args.size());
+    std::optional<Call> bound = bind_call(display, at, function->signatures, function->bind, std::move(args));
+    if (!bound) return nullptr;
+    auto e = node(ExprKind::call, bound->type, at, text, bound->args);
+    e->function = function;
+    if (function->nulls == NullRule::never) e->nullable = false;
+    if (function->nulls == NullRule::all_null) {
+      e->nullable = std::all_of(bound->args.begin(), bound->args.end(), [](auto& c) { return c->nullable; });
+    }
+    return fold(e);
+  }
+
+  // An aggregate call: its arguments bind over the input rows; the call becomes a column of
+  // the groups (one per distinct call: COUNT(*) in SELECT and HAVING is computed once).
+  ExprPtr bind_aggregate(const ast::FunctionCall& call, const AggregateFunction& function) {
+    size_t at = offset(call.name);
+    const std::string display = upper(call.name.name);
+    if (in_aggregate_) return error(at, "aggregate function calls cannot be nested");
+    if (scope_ == Scope::input)
+      return error(at, "aggregate functions are not allowed in " + std::string(context_));
+    std::vector<ExprPtr> args;
+    bool star = call.args.size() == 1 && call.args[0].get().type() == typeid(ast::Star);
+    if (star && (!function.star || call.distinct))
+      return error(span(call.args[0]).begin, display + "(*) is not allowed; only COUNT(*) counts rows");
+    if (!star) {
+      in_aggregate_ = true;
+      for (const auto& operand : call.args) {
+        ExprPtr arg = with_scope(Scope::input, [&] { return bind(operand); });
+        if (!arg) {
+          in_aggregate_ = false;
+          return nullptr;
+        }
+        args.push_back(arg);
+      }
+      in_aggregate_ = false;
+    }
+    AggregateCall bound;
+    bound.function = &function;
+    bound.distinct = call.distinct;
+    bound.offset = at;
+    bound.text = text_of(span(call));
+    if (!star) {
+      std::optional<Call> checked = bind_call(display, at, function.signatures, function.bind, std::move(args));
+      if (!checked) return nullptr;
+      bound.args = std::move(checked->args);
+      bound.type = checked->type;
+    } else {
+      bound.type = DataType{TypeId::int64};
+    }
+    size_t slot = aggregates_.size();
+    for (size_t i = 0; i < aggregates_.size(); ++i) {
+      const AggregateCall& other = aggregates_[i];
+      if (other.function == bound.function && other.distinct == bound.distinct &&
+          other.args.size() == bound.args.size() &&
+          std::equal(other.args.begin(), other.args.end(), bound.args.begin(),
+                     [](const ExprPtr& a, const ExprPtr& b) { return same_expr(*a, *b); }))
+        slot = i;
+    }
+    if (slot == aggregates_.size()) aggregates_.push_back(bound);
+    auto e = node(ExprKind::column, bound.type, at, bound.text);
+    e->column = static_cast<int>(keys_.size() + slot);
+    e->nullable = !function.never_null;
+    return e;
+  }
+
+  // When `operand` is one of the GROUP BY keys, that key's column of the groups.
+  ExprPtr group_key_ref(const ast::Operand& operand) {
+    if (keys_.empty() || operand.get().type() == typeid(ast::Literal)) return nullptr;
+    std::vector<SqlError> ignored;
+    std::vector<SqlError>* reported = std::exchange(errors_, &ignored);
+    ExprPtr bound = with_scope(Scope::input, [&] { return bind(operand); });
+    errors_ = reported;
+    if (!bound || !ignored.empty()) return nullptr;
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (!same_expr(*bound, *keys_[k])) continue;
+      auto e = node(ExprKind::column, keys_[k]->type, bound->offset, bound->text);
+      e->column = static_cast<int>(k);
+      e->nullable = keys_[k]->nullable;
+      return e;
+    }
+    return nullptr;
+  }
+
+  template <typename F>
+  ExprPtr with_scope(Scope scope, F&& bind_in_scope) {
+    Scope saved = scope_;
+    scope_ = scope;
+    ExprPtr result = bind_in_scope();
+    scope_ = saved;
+    return result;
+  }
+
+  // The same computation: what GROUP BY matching and aggregate sharing compare.
+  static bool same_expr(const Expr& a, const Expr& b) {
+    if (a.kind != b.kind || !(a.type == b.type) || a.column != b.column || a.arith != b.arith ||
+        a.compare != b.compare || a.negated != b.negated || a.has_else != b.has_else ||
+        a.function != b.function || a.children.size() != b.children.size())
+      return false;
+    if (a.kind == ExprKind::constant) {
+      std::string ka, kb;
+      append_key(ka, a.value, 0);
+      append_key(kb, b.value, 0);
+      if (ka != kb) return false;
+    }
+    for (size_t i = 0; i < a.children.size(); ++i) {
+      if (!same_expr(*a.children[i], *b.children[i])) return false;
+    }
+    return true;
+  }
+
+  // Converts `args` by the signature for their count and runs the bind hook: the call as
+  // bound, or nullopt after an error.
+  std::optional<Call> bind_call(const std::string& display, size_t at, const std::vector<Signature>& signatures,
+                                BindHook hook, std::vector<ExprPtr> args) {
+    const Signature* signature = signature_for(signatures, args.size());
     if (!signature) {
-      return error(at,
-                   display + " expects " + arity_text(*function) + ", got " + std::to_string(args.size()));
+      error(at, display + " expects " + arity_text(signatures) + ", got " + std::to_string(args.size()));
+      return std::nullopt;
     }
     auto param = [&](size_t i) -> const Param& {
       return signature->params[std::min(i, signature->params.size() - 1)];
@@ -737,7 +988,7 @@ class Binder {
       std::vector<ExprPtr> rest;
       for (size_t k = 1; k < common_at.size(); ++k) rest.push_back(args[common_at[k]]);
       const std::string what = "mix " + display + " argument";
-      if (!unify(first, rest, at, what.c_str())) return nullptr;
+      if (!unify(first, rest, at, what.c_str())) return std::nullopt;
       args[common_at[0]] = first;
       for (size_t k = 1; k < common_at.size(); ++k) args[common_at[k]] = rest[k - 1];
       common = first->type;
@@ -750,7 +1001,8 @@ class Binder {
         case ArgRule::number:
           if (arg->null_literal || arg->untyped_string) arg = coerce(arg, param(i).literal_type);
           if (arg && !arg->type.is_numeric()) {
-            return error(arg->offset, display + " needs a number, not " + arg->type.to_string());
+            error(arg->offset, display + " needs a number, not " + arg->type.to_string());
+            return std::nullopt;
           }
           break;
         case ArgRule::to_text:
@@ -759,32 +1011,26 @@ class Binder {
         case ArgRule::common:
         case ArgRule::as_is: break;
       }
-      if (!arg) return nullptr;
+      if (!arg) return std::nullopt;
     }
     Call bound{display, at, std::move(args), signature->type};
     if (signature->result == ResultRule::first_argument) bound.type = bound.args[0]->type;
     if (signature->result == ResultRule::common) bound.type = common.value_or(DataType{TypeId::text});
-    if (function->bind) {
+    if (hook) {
       struct Hooks final : CallBinder {
         explicit Hooks(Binder& binder) : binder(binder) {}
         ExprPtr coerce(const ExprPtr& e, const DataType& to) override { return binder.coerce(e, to); }
         void error(size_t at, std::string message) override { binder.error(at, std::move(message)); }
         Binder& binder;
       } hooks(*this);
-      if (!function->bind(bound, hooks)) return nullptr;
+      if (!hook(bound, hooks)) return std::nullopt;
     }
-    auto e = node(ExprKind::call, bound.type, at, text, bound.args);
-    e->function = function;
-    if (function->nulls == NullRule::never) e->nullable = false;
-    if (function->nulls == NullRule::all_null) {
-      e->nullable = std::all_of(bound.args.begin(), bound.args.end(), [](auto& c) { return c->nullable; });
-    }
-    return fold(e);
+    return bound;
   }
 
   // The signature taking `count` arguments.
-  static const Signature* signature_for(const ScalarFunction& function, size_t count) {
-    for (const Signature& signature : function.signatures) {
+  static const Signature* signature_for(const std::vector<Signature>& signatures, size_t count) {
+    for (const Signature& signature : signatures) {
       size_t params = signature.params.size();
       if (count == params || (signature.variadic && count >= params)) return &signature;
     }
@@ -792,9 +1038,9 @@ class Binder {
   }
 
   // "1 argument", "2 or 3 arguments", "at least 1 arguments" (sic: the message predates the table).
-  static std::string arity_text(const ScalarFunction& function) {
+  static std::string arity_text(const std::vector<Signature>& signatures) {
     size_t low = SIZE_MAX, high = 0;
-    for (const Signature& signature : function.signatures) {
+    for (const Signature& signature : signatures) {
       low = std::min(low, signature.params.size());
       if (signature.variadic) high = SIZE_MAX;
       if (high != SIZE_MAX) high = std::max(high, signature.params.size());
@@ -809,10 +1055,97 @@ class Binder {
   std::string_view text_;
   const parser::ErrorHandler& positions_;
   const Schema& input_;
-  std::vector<SqlError>& errors_;
+  std::vector<SqlError>* errors_;  // swapped while a group key match is tried
+  Scope scope_ = Scope::input;
+  const char* context_ = "";  // the clause being bound, for "not allowed in WHERE"
+  bool in_aggregate_ = false;
+  std::vector<ExprPtr> keys_;
+  std::vector<AggregateCall> aggregates_;
 };
 
 }  // namespace
+
+namespace {
+
+struct AggregateFinder {
+  bool found = false;
+  bool unmergeable = false;  // DISTINCT or STRING_AGG
+  void operator()(const ast::Nil&) {}
+  void operator()(const ast::Star&) {}
+  void operator()(const ast::Literal&) {}
+  void operator()(const ast::Identifier&) {}
+  void operator()(const ast::Operand& o) { boost::apply_visitor(*this, o); }
+  template <typename T>
+  void operator()(const x3::forward_ast<T>& node) {
+    (*this)(node.get());
+  }
+  void operator()(const ast::Unary& n) { (*this)(n.operand); }
+  void operator()(const ast::Chain& n) {
+    (*this)(n.first);
+    for (const auto& op : n.rest) (*this)(op.operand);
+  }
+  void operator()(const ast::Predicate& n) {
+    (*this)(n.left);
+    if (!n.suffix) return;
+    (*this)(n.suffix->first);
+    for (const auto& o : n.suffix->rest) (*this)(o);
+  }
+  void operator()(const ast::PostfixCast& n) { (*this)(n.value); }
+  void operator()(const ast::FunctionCall& n) {
+    if (const AggregateFunction* f = find_aggregate_function(n.name.name)) {
+      found = true;
+      unmergeable = unmergeable || n.distinct || f->name == "string_agg";
+    }
+    for (const auto& a : n.args) (*this)(a);
+  }
+  void operator()(const ast::CaseExpr& n) {
+    if (n.subject) (*this)(*n.subject);
+    for (const auto& w : n.whens) {
+      (*this)(w.condition);
+      (*this)(w.result);
+    }
+    if (n.otherwise) (*this)(*n.otherwise);
+  }
+  void operator()(const ast::CastExpr& n) { (*this)(n.value); }
+  void operator()(const ast::ExtractExpr& n) { (*this)(n.value); }
+};
+
+}  // namespace
+
+bool contains_aggregate(const ast::Operand& operand) {
+  AggregateFinder finder;
+  finder(operand);
+  return finder.found;
+}
+
+bool contains_aggregate(const ast::Chain& chain) {
+  AggregateFinder finder;
+  finder(chain);
+  return finder.found;
+}
+
+bool partial_states_merge(const ast::Query& query) {
+  AggregateFinder finder;
+  for (const auto& item : query.items) finder(item.value);
+  if (query.having) finder(*query.having);
+  return !finder.unmergeable;
+}
+
+const x3::position_tagged* tagged_node(const ast::Operand& operand) {
+  const x3::position_tagged* node = nullptr;
+  boost::apply_visitor(
+      [&](const auto& n) {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, ast::Nil> || std::is_same_v<T, ast::Star>) {
+        } else if constexpr (std::is_base_of_v<x3::position_tagged, T>) {
+          node = &n;
+        } else {
+          node = &n.get();
+        }
+      },
+      operand);
+  return node;
+}
 
 BoundQuery bind_query(std::string_view text, const ParsedQuery& parsed, const Schema& input,
                       std::vector<SqlError>& errors) {

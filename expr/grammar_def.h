@@ -73,6 +73,12 @@ RBC_SQL_KEYWORD(kw_true, "TRUE", "true")
 RBC_SQL_KEYWORD(kw_false, "FALSE", "false")
 RBC_SQL_KEYWORD(kw_extract, "EXTRACT", "extract")
 RBC_SQL_KEYWORD(kw_precision, "PRECISION", "precision")
+RBC_SQL_KEYWORD(kw_group, "GROUP", "group")
+RBC_SQL_KEYWORD(kw_by, "BY", "by")
+RBC_SQL_KEYWORD(kw_having, "HAVING", "having")
+RBC_SQL_KEYWORD(kw_emit, "EMIT", "emit")
+RBC_SQL_KEYWORD(kw_limit, "LIMIT", "limit")
+RBC_SQL_KEYWORD(kw_distinct, "DISTINCT", "distinct")
 #undef RBC_SQL_KEYWORD
 
 // Words that cannot be unquoted column names or aliases.
@@ -118,6 +124,13 @@ struct MultiplicativeOps : x3::symbols<ast::BinaryOp> {
     add("*", ast::BinaryOp::multiply)("/", ast::BinaryOp::divide)("%", ast::BinaryOp::modulo);
   }
 } const multiplicative_op;
+struct EmitModes : x3::symbols<ast::EmitMode> {
+  EmitModes() { add("final", ast::EmitMode::final_rows)("changes", ast::EmitMode::changes); }
+} const emit_modes;
+auto const emit_mode = x3::rule<class emit_mode_class, ast::EmitMode>{"FINAL or CHANGES"} =
+    lexeme[no_case[emit_modes] >> !(alnum | '_')];
+auto const row_count = x3::rule<class row_count_class, unsigned long long>{"row count"} = x3::ulong_long;
+
 struct SignOps : x3::symbols<ast::UnaryOp> {
   SignOps() { add("-", ast::UnaryOp::negate)("+", ast::UnaryOp::plus); }
 } const sign_op;
@@ -162,7 +175,11 @@ RBC_SQL_RULE(extract_expr, ast::ExtractExpr, "EXTRACT")
 RBC_SQL_RULE(select_value, ast::Operand, "expression")
 RBC_SQL_RULE(select_item, ast::SelectItem, "expression")
 RBC_SQL_RULE(alias, ast::Identifier, "alias")
+RBC_SQL_RULE(argument, ast::Operand, "expression")
 RBC_SQL_RULE(argument_list, std::vector<ast::Operand>, "expression")
+RBC_SQL_RULE(group_by, std::vector<ast::Chain>, "GROUP BY")
+RBC_SQL_RULE(emit_clause, ast::EmitClause, "EMIT")
+RBC_SQL_RULE(limit_clause, ast::LimitClause, "LIMIT")
 RBC_SQL_RULE(select_list, std::vector<ast::SelectItem>, "expression")
 RBC_SQL_RULE(when_clauses, std::vector<ast::WhenClause>, "WHEN")
 RBC_SQL_RULE(between_upper, std::vector<ast::Operand>, "expression")
@@ -207,8 +224,10 @@ auto const sign_def = sign_op > unary_expr;
 auto const postfix_expr_def = primary >> *(lit("::") > type_name);
 auto const primary_def = literal | case_expr | cast_expr | extract_expr | function_call | identifier |
                          (opening_paren > expression > closing_paren);
-auto const function_call_def = identifier >> opening_paren >> -argument_list > closing_paren;
-auto const argument_list_def = expression >> *(',' > expression);
+auto const function_call_def = identifier >> opening_paren >> matches[kw_distinct] >> -argument_list >
+                               closing_paren;
+auto const argument_def = (lit('*') >> attr(ast::Star())) | expression;
+auto const argument_list_def = argument >> *(',' > argument);
 auto const when_clause_def = kw_when > expression > kw_then > expression;
 auto const case_expr_def = kw_case > -(!kw_when >> expression) > when_clauses >
                            -(kw_else > expression) > kw_end;
@@ -220,15 +239,18 @@ auto const select_value_def = (lit('*') >> attr(ast::Star())) | expression;
 auto const alias_def = (kw_as > identifier) | identifier;
 auto const select_item_def = select_value >> -alias;
 auto const select_list_def = select_item >> *(',' > select_item);
-auto const query_def = kw_select > select_list > kw_from > identifier >
-                       -(kw_where > expression) > end_of_query;
+auto const group_by_def = (kw_group > kw_by > (expression % ',')) | attr(std::vector<ast::Chain>());
+auto const emit_clause_def = kw_emit > emit_mode;
+auto const limit_clause_def = kw_limit > row_count;
+auto const query_def = kw_select > select_list > kw_from > identifier > -(kw_where > expression) > group_by >
+                       -(kw_having > expression) > -emit_clause > -limit_clause > end_of_query;
 
 BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, and_expr, and_operation,
                     not_expr, logical_not, predicate, suffix, comparison_suffix, is_suffix, in_suffix,
                     between_suffix, like_suffix, concat_expr, concat_operation, additive_expr,
                     additive_operation, multiplicative_expr, multiplicative_operation, unary_expr, sign,
                     postfix_expr, primary, function_call, when_clause, case_expr, cast_expr, extract_expr,
-                    select_value, select_item, alias, argument_list, select_list, when_clauses, between_upper,
+                    select_value, select_item, alias, argument, argument_list, group_by, emit_clause, limit_clause, select_list, when_clauses, between_upper,
                     query)
 
 }  // namespace rbc::sql::parser

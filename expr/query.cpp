@@ -1,5 +1,5 @@
 // compile_sql and CompiledQuery: parse, bind, then evaluate WHERE into a selection
-// vector and project only the selected rows.
+// vector and project only the selected rows (aggregations: aggregation.cpp).
 #include "expr/query.h"
 
 #include <algorithm>
@@ -8,17 +8,11 @@
 #include "expr/expr.h"
 #include "expr/functions.h"
 #include "expr/parser.h"
+#include "expr/plan.h"
 
 namespace rbc {
 
 namespace sql {
-
-struct Plan {
-  Schema input;
-  std::shared_ptr<const Schema> output;
-  std::vector<ExprPtr> projections;
-  ExprPtr where;
-};
 
 namespace {
 
@@ -117,20 +111,121 @@ std::string format_sql_error(std::string_view query, const SqlError& error) {
 
 CompiledQuery::CompiledQuery(std::shared_ptr<const sql::Plan> plan) : plan_(std::move(plan)) {}
 
-const Schema& CompiledQuery::output_schema() const { return *plan_->output; }
-std::shared_ptr<const Schema> CompiledQuery::output_schema_ptr() const { return plan_->output; }
+const Schema& CompiledQuery::output_schema() const { return *plan_->select.output; }
+std::shared_ptr<const Schema> CompiledQuery::output_schema_ptr() const { return plan_->select.output; }
+const QueryShape& CompiledQuery::shape() const { return plan_->shape; }
+bool CompiledQuery::is_stateless() const { return !plan_->shape.aggregate && !plan_->shape.limit; }
 
 std::string CompiledQuery::to_string() const {
+  const sql::Plan& plan = *plan_;
   std::string out = "SELECT ";
-  for (size_t i = 0; i < plan_->projections.size(); ++i) {
-    const Field& field = plan_->output->field(i);
+  for (size_t i = 0; i < plan.select.items.size(); ++i) {
+    const Field& field = plan.select.output->field(i);
     if (i) out += ", ";
-    out += sql::expr_to_string(*plan_->projections[i], plan_->input) + " AS " + field.name + ":" +
+    out += sql::expr_to_string(*plan.select.items[i], plan.select.input) + " AS " + field.name + ":" +
            field.type.to_string();
   }
   out += " FROM input";
-  if (plan_->where) out += " WHERE " + sql::expr_to_string(*plan_->where, plan_->input);
+  if (plan.where) out += " WHERE " + sql::expr_to_string(*plan.where, plan.input);
+  if (plan.shape.aggregate) {
+    for (size_t k = 0; k < plan.keys.size(); ++k)
+      out += (k ? ", " : " GROUP BY ") + sql::expr_to_string(*plan.keys[k], plan.input);
+    if (plan.select.where) out += " HAVING " + sql::expr_to_string(*plan.select.where, plan.select.input);
+    out += plan.emit == sql::EmitMode::changes ? " EMIT CHANGES" : " EMIT FINAL";
+  }
+  if (plan.shape.limit) out += " LIMIT " + std::to_string(*plan.shape.limit);
   return out;
+}
+
+namespace sql {
+
+Result<std::vector<uint32_t>> select_rows(const ExprPtr& where, const Batch& input, bool& all) {
+  const size_t n = input.num_rows;
+  std::vector<uint32_t> selection;
+  all = true;
+  if (!where) return selection;
+  RBC_ASSIGN_OR_RETURN(Vec keep, evaluate(*where, EvalContext{&input, nullptr, n}));
+  selection.reserve(n);
+  // WHERE keeps only TRUE rows; NULL slots hold false (see compare()/logical()).
+  if (keep.constant) {
+    if (keep.is_valid(0) && keep.bools[0]) {
+      for (size_t i = 0; i < n; ++i) selection.push_back(static_cast<uint32_t>(i));
+    }
+  } else {
+    const uint8_t* b = keep.bools.data();
+    const uint8_t* v = keep.valid.empty() ? nullptr : keep.valid.data();
+    for (size_t i = 0; i < n; ++i) {
+      if (b[i] && (!v || v[i])) selection.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  all = selection.size() == n;
+  return selection;
+}
+
+Result<Batch> project(const Projection& projection, const Batch& input) {
+  bool filtered = false;
+  RBC_ASSIGN_OR_RETURN(std::vector<uint32_t> selection, select_rows(projection.where, input, filtered));
+  filtered = !filtered;
+  const size_t count = filtered ? selection.size() : input.num_rows;
+  EvalContext context{&input, filtered ? selection.data() : nullptr, count};
+
+  Batch out;
+  out.schema = projection.output;
+  out.num_rows = count;
+  out.columns.reserve(projection.items.size());
+  for (size_t i = 0; i < projection.items.size(); ++i) {
+    const Expr& expr = *projection.items[i];
+    if (expr.kind == ExprKind::column) {
+      const Column& source = input.columns[expr.column];
+      if (!filtered) {
+        out.columns.push_back(source);
+        continue;
+      }
+      Column column(source.type());
+      column.reserve(count, source.type().is_variable_width() ? source.data().size() : 0);
+      for (uint32_t row : selection) column.append_from(source, row);
+      out.columns.push_back(std::move(column));
+      continue;
+    }
+    RBC_ASSIGN_OR_RETURN(Vec value, evaluate(expr, context));
+    out.columns.push_back(to_column(value, projection.output->field(i).type, count));
+  }
+  return out;
+}
+
+namespace {
+
+// A plain query with a LIMIT: its rows, until the LIMIT's count is reached.
+class LimitState final : public QueryState {
+ public:
+  explicit LimitState(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {}
+  Result<Batch> add(const Batch& input) override {
+    const uint64_t limit = *plan_->shape.limit;
+    if (emitted_ >= limit) return Batch::empty(plan_->select.output);
+    RBC_ASSIGN_OR_RETURN(Batch rows, project(plan_->select, input));
+    if (rows.num_rows > limit - emitted_) {
+      for (auto& column : rows.columns) column.truncate(limit - emitted_);
+      rows.num_rows = limit - emitted_;
+    }
+    emitted_ += rows.num_rows;
+    return rows;
+  }
+  Status merge(QueryState&) override { return Status::internal("a LIMIT counts in one lane"); }
+  Result<std::vector<Batch>> finish() override { return std::vector<Batch>{}; }
+  size_t groups() const override { return 0; }
+  size_t state_bytes() const override { return 0; }
+
+ private:
+  std::shared_ptr<const Plan> plan_;
+  uint64_t emitted_ = 0;
+};
+
+}  // namespace
+}  // namespace sql
+
+std::unique_ptr<QueryState> CompiledQuery::start() const {
+  if (plan_->shape.aggregate) return sql::start_aggregation(plan_);
+  return std::make_unique<sql::LimitState>(plan_);
 }
 
 Result<Batch> CompiledQuery::evaluate(const Batch& input) const {
@@ -145,51 +240,8 @@ Result<Batch> CompiledQuery::evaluate(const Batch& input) const {
                              "' does not match the compiled schema");
     }
   }
-  const size_t n = input.num_rows;
-  std::vector<uint32_t> selection;
-  bool filtered = false;
-  if (plan.where) {
-    RBC_ASSIGN_OR_RETURN(sql::Vec keep, sql::evaluate(*plan.where, sql::EvalContext{&input, nullptr, n}));
-    selection.reserve(n);
-    // WHERE keeps only TRUE rows; NULL slots hold false (see compare()/logical()).
-    if (keep.constant) {
-      if (keep.is_valid(0) && keep.bools[0]) {
-        for (size_t i = 0; i < n; ++i) selection.push_back(static_cast<uint32_t>(i));
-      }
-    } else {
-      const uint8_t* b = keep.bools.data();
-      const uint8_t* v = keep.valid.empty() ? nullptr : keep.valid.data();
-      for (size_t i = 0; i < n; ++i) {
-        if (b[i] && (!v || v[i])) selection.push_back(static_cast<uint32_t>(i));
-      }
-    }
-    filtered = selection.size() != n;
-  }
-  const size_t count = filtered ? selection.size() : n;
-  sql::EvalContext context{&input, filtered ? selection.data() : nullptr, count};
-
-  Batch out;
-  out.schema = plan.output;
-  out.num_rows = count;
-  out.columns.reserve(plan.projections.size());
-  for (size_t i = 0; i < plan.projections.size(); ++i) {
-    const sql::Expr& expr = *plan.projections[i];
-    if (expr.kind == sql::ExprKind::column) {
-      const Column& source = input.columns[expr.column];
-      if (!filtered) {
-        out.columns.push_back(source);
-        continue;
-      }
-      Column column(source.type());
-      column.reserve(count, source.type().is_variable_width() ? source.data().size() : 0);
-      for (uint32_t row : selection) column.append_from(source, row);
-      out.columns.push_back(std::move(column));
-      continue;
-    }
-    RBC_ASSIGN_OR_RETURN(sql::Vec value, sql::evaluate(expr, context));
-    out.columns.push_back(sql::to_column(value, plan.output->field(i).type, count));
-  }
-  return out;
+  if (!is_stateless()) return Status::internal("sql: a query that keeps state runs through start()");
+  return sql::project(plan.select, input);
 }
 
 std::optional<SqlError> check_sql_syntax(std::string_view query) {
@@ -198,11 +250,50 @@ std::optional<SqlError> check_sql_syntax(std::string_view query) {
   return std::nullopt;
 }
 
+namespace {
+
+// What the parse alone tells: GROUP BY keys as written (an ordinal or a select alias is
+// the item it names), aggregates, EMIT, LIMIT.
+QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
+  namespace ast = sql::ast;
+  const ast::Query& query = parsed.query;
+  auto text_of = [&](const boost::spirit::x3::position_tagged& node) {
+    size_t begin = parsed.positions->offset_of(node), end = parsed.positions->end_of(node);
+    return std::string(text.substr(begin, end - begin));
+  };
+  QueryShape shape;
+  shape.aggregate = !query.group_by.empty() || query.having.has_value();
+  for (const auto& item : query.items) shape.aggregate = shape.aggregate || sql::contains_aggregate(item.value);
+  shape.emit_changes = query.emit && query.emit->mode == ast::EmitMode::changes;
+  if (query.limit) shape.limit = query.limit->count;
+  shape.mergeable = sql::partial_states_merge(query);
+  for (const ast::Chain& key : query.group_by) {
+    std::string written = text_of(key);
+    for (size_t i = 0; i < query.items.size(); ++i) {
+      const auto& item = query.items[i];
+      bool alias = item.alias && item.alias->name == written;
+      const auto* node = sql::tagged_node(item.value);
+      if (node && (alias || written == std::to_string(i + 1))) written = text_of(*node);
+    }
+    shape.group_keys.push_back(written);
+  }
+  return shape;
+}
+
+}  // namespace
+
+std::variant<QueryShape, SqlError> describe_query(std::string_view query) {
+  auto parsed = sql::parse_query(query);
+  if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
+  return shape_of(query, std::get<sql::ParsedQuery>(parsed));
+}
+
 SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
   auto parsed = sql::parse_query(query);
   if (auto* error = std::get_if<SqlError>(&parsed)) return std::vector<SqlError>{*error};
   std::vector<SqlError> errors;
-  sql::BoundQuery bound = sql::bind_query(query, std::get<sql::ParsedQuery>(parsed), input, errors);
+  const auto& tree = std::get<sql::ParsedQuery>(parsed);
+  sql::BoundQuery bound = sql::bind_query(query, tree, input, errors);
   if (!errors.empty()) {
     std::stable_sort(errors.begin(), errors.end(),
                      [](const SqlError& a, const SqlError& b) { return a.offset < b.offset; });
@@ -210,13 +301,33 @@ SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
   }
   auto plan = std::make_shared<sql::Plan>();
   plan->input = input;
+  plan->shape = shape_of(query, tree);
+  plan->shape.group_keys = bound.key_texts;
+  plan->where = std::move(bound.where);
+  plan->emit = bound.emit;
+  if (bound.aggregate) {
+    // The groups: a column per key, then one per aggregate, named as they print.
+    Schema groups;
+    for (const auto& key : bound.keys) groups.add(Field{sql::expr_to_string(*key, input), key->type, key->nullable});
+    for (const auto& call : bound.aggregates) {
+      std::string name = call.function->name + "(" + (call.distinct ? "DISTINCT " : "");
+      for (size_t i = 0; i < call.args.size(); ++i) name += (i ? ", " : "") + sql::expr_to_string(*call.args[i], input);
+      groups.add(Field{name + (call.args.empty() ? "*)" : ")"), call.type, !call.function->never_null});
+    }
+    plan->select.input = std::move(groups);
+    plan->select.where = std::move(bound.having);
+    plan->keys = std::move(bound.keys);
+    plan->aggregates = std::move(bound.aggregates);
+  } else {
+    plan->select.input = input;
+    plan->select.where = plan->where;
+  }
   Schema output;
   for (size_t i = 0; i < bound.projections.size(); ++i) {
     output.add(Field{bound.names[i], bound.projections[i]->type, bound.projections[i]->nullable});
   }
-  plan->output = std::make_shared<const Schema>(std::move(output));
-  plan->projections = std::move(bound.projections);
-  plan->where = std::move(bound.where);
+  plan->select.output = std::make_shared<const Schema>(std::move(output));
+  plan->select.items = std::move(bound.projections);
   return CompiledQuery(std::move(plan));
 }
 

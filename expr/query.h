@@ -1,6 +1,8 @@
 // The `sql` transform's expression engine: compiles
 //   SELECT <expressions> FROM input [WHERE <predicate>]
-// against an input Schema and evaluates it column-at-a-time over Batches.
+//     [GROUP BY <expressions>] [HAVING <predicate>] [EMIT FINAL|CHANGES] [LIMIT n]
+// against an input Schema and evaluates it column-at-a-time over Batches: a plain query
+// by evaluate(), one that keeps state (an aggregation, a LIMIT) by a QueryState per lane.
 //
 // Output column names: the alias (`expr AS name` or `expr name`); else, for a bare
 // column reference, the column's name; else `col_N`, N being the 1-based position
@@ -40,6 +42,36 @@ namespace sql {
 struct Plan;
 }
 
+// One lane's running state of a query that keeps state across batches: an aggregation
+// (its groups) or a LIMIT (its count). Not thread-safe: a lane feeds it one batch at a time.
+class QueryState {
+ public:
+  virtual ~QueryState() = default;
+  // Takes a batch; returns the rows to emit now: EMIT CHANGES' updated groups, a LIMIT's
+  // rows, nothing for EMIT FINAL.
+  virtual Result<Batch> add(const Batch& input) = 0;
+  // Adds another lane's partial state of the same query into this one (two-phase
+  // aggregation), group by group; `other` is left empty.
+  virtual Status merge(QueryState& other) = 0;
+  // Once the input has ended: EMIT FINAL's row per group (after HAVING and LIMIT), in the
+  // order the groups first appeared, in batches of at most 65,536 rows; nothing for the others.
+  virtual Result<std::vector<Batch>> finish() = 0;
+  virtual size_t groups() const = 0;
+  virtual size_t state_bytes() const = 0;
+};
+
+// What the compiler plans an aggregation by, known from the query text alone (and exact
+// once the input's schema is known).
+struct QueryShape {
+  bool aggregate = false;               // GROUP BY, HAVING or an aggregate function
+  std::vector<std::string> group_keys;  // the GROUP BY expressions as written (GROUP BY 1: the item)
+  bool emit_changes = false;
+  std::optional<uint64_t> limit;
+  // Partial states of two lanes can be merged (no DISTINCT aggregate, no STRING_AGG,
+  // whose order a merge would not keep).
+  bool mergeable = true;
+};
+
 // A bound, type-checked query. Cheap to copy (shares its immutable plan), and safe to
 // evaluate from several threads at once.
 class CompiledQuery {
@@ -51,8 +83,11 @@ class CompiledQuery {
   // Only rows for which the WHERE predicate is TRUE are kept, then projected.
   // Runtime errors (division by zero, failed casts) name the expression.
   Result<Batch> evaluate(const Batch& input) const;
-  // No state is carried between batches, so batches may be processed in parallel.
-  bool is_stateless() const { return true; }
+  // No state is carried between batches (no aggregation, no LIMIT), so batches may be
+  // processed in parallel by evaluate(); otherwise each lane runs its own start().
+  bool is_stateless() const;
+  const QueryShape& shape() const;
+  std::unique_ptr<QueryState> start() const;
   // The bound query for plan printing: each item as `expr AS name:type`, implicit casts
   // shown, constants folded, e.g. `SELECT id AS id:int64, upper(name) AS name:text,
   // (amount * 1.2) AS gross:float64 FROM input WHERE (amount > 10)`.
@@ -69,5 +104,8 @@ SqlCompileResult compile_sql(std::string_view query, const Schema& input);
 
 // Only parses `query` (when its input's schema is not known): the first syntax error.
 std::optional<SqlError> check_sql_syntax(std::string_view query);
+
+// Only parses `query`: its shape (GROUP BY keys as written), or the first syntax error.
+std::variant<QueryShape, SqlError> describe_query(std::string_view query);
 
 }  // namespace rbc

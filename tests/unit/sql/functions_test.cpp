@@ -38,7 +38,15 @@ TEST(FunctionTable, EntriesAreWellFormed) {
     }
   }
   EXPECT_EQ(names.size(), sql::scalar_function_names().size());
-  EXPECT_TRUE(sql::aggregate_functions().empty());  // declared for keyed aggregation, not built yet
+  // Aggregates: well formed too, and no name means both a scalar function and an aggregate.
+  for (const sql::AggregateFunction& function : sql::aggregate_functions()) {
+    SCOPED_TRACE(function.name);
+    EXPECT_FALSE(function.signatures.empty());
+    EXPECT_NE(function.make, nullptr);
+    for (const std::string& name : sql::aggregate_function_names())
+      EXPECT_EQ(sql::find_scalar_function(name), nullptr) << name;
+  }
+  EXPECT_GE(sql::aggregate_functions().size(), 12u);
 }
 
 TEST(FunctionTable, CallsResolveByNameOrAliasInAnyCase) {
