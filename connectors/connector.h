@@ -60,6 +60,9 @@ struct StreamRequest {
   // > 0: the autotuner reads the stream with this many readers, each reading only the
   // KeySlices it is given (PartitionReader::start_slice); partition_count stays the baseline.
   int sliced_readers = 0;
+  // The readers take the stream's chunks one at a time, in input order (a file cut into
+  // record-aligned chunks): PartitionReader::claim() then next() for each chunk.
+  bool claimed_chunks = false;
   size_t max_batch_bytes = 2 << 20;
   size_t max_batch_rows = 65536;
   OnDataError on_data_error = OnDataError::fail;
@@ -73,6 +76,11 @@ class PartitionReader {
  public:
   virtual ~PartitionReader() = default;
   virtual Result<std::optional<Batch>> next() = 0;
+  // StreamRequest::claimed_chunks: takes the stream's next chunk (false when none is left);
+  // next() then returns exactly one batch, the chunk's, possibly without rows. The runner
+  // calls claim() for one reader at a time and numbers the chunk's batch then, so batches
+  // carry input order whichever reader parses them.
+  virtual Result<bool> claim() { return Status::internal("this source is not read in claimed chunks"); }
   // `max_batch_rows` > 0: smaller batches than the request's for this slice (a probe
   // window must span several batches to measure a pipeline, not one read then one write).
   virtual Status start_slice(const KeySlice& /*slice*/, size_t /*max_batch_rows*/) {

@@ -158,6 +158,8 @@ void ModelReader::read(const ModelKey<Model>& key, const LocatedValue& value, Mo
           using Target = std::remove_reference_t<decltype(target)>;
           if constexpr (std::is_same_v<Target, AutotuneSpec>) {
             read_block(autotune_keys(), value, target, key.name);
+          } else if constexpr (std::is_same_v<Target, AggregationSpec>) {
+            read_block(aggregation_keys(), value, target, key.name);
           } else if constexpr (std::is_same_v<Target, Located<std::string>>) {
             set(target, value, text(value, what));
           } else if constexpr (std::is_same_v<Target, Located<bool>>) {
@@ -225,6 +227,7 @@ RBC_MODEL_READER(StreamSpec)
 RBC_MODEL_READER(DestinationSpec)
 RBC_MODEL_READER(ResourcesSpec)
 RBC_MODEL_READER(AutotuneSpec)
+RBC_MODEL_READER(AggregationSpec)
 RBC_MODEL_READER(StateSpec)
 #undef RBC_MODEL_READER
 

@@ -37,6 +37,8 @@ NodeId LogicalGraph::add_node(NodeKind kind, std::string stream,
   return node.id;
 }
 
+void LogicalGraph::remove_edge(NodeId from, NodeId to) { boost::remove_edge(from, to, graph_); }
+
 void LogicalGraph::add_edge(NodeId from, NodeId to, std::string label) {
   boost::add_edge(from, to, LogicalEdge{std::move(label)}, graph_);
 }

@@ -68,6 +68,7 @@ class LogicalGraph {
   NodeId add_node(NodeKind kind, std::string stream,
                   std::variant<SourceNode, TransformNode, RouterNode, SinkNode> body);
   void add_edge(NodeId from, NodeId to, std::string label = {});
+  void remove_edge(NodeId from, NodeId to);
 
   size_t node_count() const { return boost::num_vertices(graph_); }
   const LogicalNode& node(NodeId id) const { return graph_[id]; }

@@ -75,6 +75,7 @@ struct SourceStep {
   // eligibility
   std::optional<bool> eligible;
   std::string eligibility_reason;  // when not eligible
+  std::string split;               // eligible by cutting its input into chunks: what is cut (a file)
   // concurrency
   Decided<int> partitions;  // the readers of the steady phase, before tuning
   Decided<PartitionMode> partition_mode;
@@ -86,8 +87,20 @@ struct SourceStep {
   int64_t flush_baseline = 0;  // the flush threshold its writers start from
   int lane_writers = 0;        // writers that only one of its lanes feeds (the tuner may park them)
   int sequence_group = 0;      // sources of one connected part share one sequence counter
+  // A split file's readers claim its chunks in file order, each numbering its chunk's batch then.
+  Decided<bool> chunks_in_order;
   // commit-protocol (incremental streams)
   Decided<bool> cursor_with_rows;  // a sink commits the cursor with the rows; else after every sink finished
+};
+
+// How an aggregation runs in parallel (the aggregation pass; docs/passes.md).
+struct AggregationStep {
+  std::vector<std::string> group_keys;  // the GROUP BY expressions; empty: one group
+  bool emit_changes = false;
+  Decided<AggregationStrategy> strategy;
+  Decided<int> lanes;  // hash: the router's N; two_phase: the lanes arriving; single: 1
+  std::optional<NodeId> router;  // hash: the router that splits its rows by key
+  Decided<int64_t> max_state_bytes;  // for every aggregation's groups together
 };
 
 struct TransformStep {
@@ -103,6 +116,8 @@ struct TransformStep {
   int lanes = 1;           // lanes arriving
   Decided<int> copies;     // operator instances: one per hash lane when it owns keys, else 1
   Decided<bool> in_order;  // a sequencer restores read order before it
+  // aggregation (and lanes, for two_phase's lanes)
+  std::optional<AggregationStep> aggregation;
 };
 
 struct RouterStep {

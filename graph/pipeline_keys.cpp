@@ -38,6 +38,9 @@ const std::vector<ModelKey<ResourcesSpec>>& resources_keys() {
       {"parallelism", "parallelism", KeyType::parallelism, &ResourcesSpec::parallelism,
        KeyRange{1, INT64_MAX, ""}},
       {"autotune", "autotune", KeyType::block, &ResourcesSpec::autotune},
+      {"aggregation", "aggregation", KeyType::block, &ResourcesSpec::aggregation},
+      {"max_state_bytes", "max_state_bytes", KeyType::byte_size, &ResourcesSpec::max_state_bytes,
+       KeyRange{int64_t{1} << 20, INT64_MAX, " bytes"}},
       {"max_batch_bytes", "max_batch_bytes", KeyType::byte_size, &ResourcesSpec::max_batch_bytes,
        KeyRange{int64_t{64} << 10, int64_t{1} << 30, " bytes"}},
       {"max_inflight_batches", "max_inflight_batches", KeyType::integer, &ResourcesSpec::max_inflight_batches,
@@ -61,6 +64,14 @@ const std::vector<ModelKey<AutotuneSpec>>& autotune_keys() {
       {"pin_copy_flush_bytes", "pin_copy_flush_bytes", KeyType::byte_size,
        &AutotuneSpec::pin_copy_flush_bytes,
        KeyRange{kMinCopyFlushBytes, kMaxCopyFlushBytes, " bytes (1 MiB .. 32 MiB)"}},
+  };
+  return keys;
+}
+
+const std::vector<ModelKey<AggregationSpec>>& aggregation_keys() {
+  static const std::vector<ModelKey<AggregationSpec>> keys{
+      {"strategy", "aggregation.strategy", KeyType::enumeration, &AggregationSpec::strategy},
+      {"lanes", "aggregation.lanes", KeyType::integer, &AggregationSpec::lanes, KeyRange{1, 256, ""}},
   };
   return keys;
 }

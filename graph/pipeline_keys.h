@@ -44,7 +44,8 @@ using KeyField =
     std::variant<std::monostate, Located<std::string> Model::*, Located<int64_t> Model::*,
                  Located<bool> Model::*, Located<std::vector<std::string>> Model::*,
                  Located<SyncMode> Model::*, Located<WriteMode> Model::*, Located<OnDataError> Model::*,
-                 Located<SchemaEvolution> Model::*, Located<PartitionMode> Model::*, AutotuneSpec Model::*>;
+                 Located<SchemaEvolution> Model::*, Located<PartitionMode> Model::*,
+                 Located<AggregationStrategy> Model::*, AutotuneSpec Model::*, AggregationSpec Model::*>;
 
 template <typename Model>
 struct ModelKey {
@@ -61,6 +62,7 @@ const std::vector<ModelKey<StreamSpec>>& stream_keys();
 const std::vector<ModelKey<DestinationSpec>>& destination_keys();
 const std::vector<ModelKey<ResourcesSpec>>& resources_keys();
 const std::vector<ModelKey<AutotuneSpec>>& autotune_keys();
+const std::vector<ModelKey<AggregationSpec>>& aggregation_keys();
 const std::vector<ModelKey<StateSpec>>& state_keys();
 
 // The names of a section's keys, for key checks and "did you mean".

@@ -30,6 +30,15 @@ const char* to_string(OnDataError mode) {
   return "?";
 }
 
+const char* to_string(AggregationStrategy strategy) {
+  switch (strategy) {
+    case AggregationStrategy::hash: return "hash";
+    case AggregationStrategy::two_phase: return "two_phase";
+    case AggregationStrategy::single: return "single";
+  }
+  return "?";
+}
+
 const char* to_string(PartitionMode mode) {
   switch (mode) {
     case PartitionMode::mod: return "mod";

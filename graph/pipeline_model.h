@@ -19,12 +19,14 @@ enum class WriteMode { append, replace, upsert };
 enum class OnDataError { fail, skip, dlq };
 enum class PartitionMode { mod, range };
 enum class SchemaEvolution { add_columns, ignore, fail };
+enum class AggregationStrategy { hash, two_phase, single };
 
 const char* to_string(SyncMode mode);
 const char* to_string(WriteMode mode);
 const char* to_string(OnDataError mode);
 const char* to_string(PartitionMode mode);
 const char* to_string(SchemaEvolution mode);
+const char* to_string(AggregationStrategy strategy);
 
 // Every value of an option's enum, in the order messages list them; the front-ends parse
 // a value by matching its to_string() spelling.
@@ -48,6 +50,12 @@ inline const std::vector<OnDataError>& enum_values() {
 template <>
 inline const std::vector<PartitionMode>& enum_values() {
   static const std::vector<PartitionMode> values{PartitionMode::mod, PartitionMode::range};
+  return values;
+}
+template <>
+inline const std::vector<AggregationStrategy>& enum_values() {
+  static const std::vector<AggregationStrategy> values{AggregationStrategy::hash, AggregationStrategy::two_phase,
+                                                       AggregationStrategy::single};
   return values;
 }
 template <>
@@ -118,11 +126,20 @@ constexpr int64_t kMaxCopyFlushBytes = int64_t{32} << 20;
 constexpr int64_t kDefaultCopyFlushBytes = int64_t{4} << 20;
 constexpr int64_t kMaxPinParallelism = 256;
 
+// resources.aggregation: pins how every aggregation runs in parallel (docs/passes.md).
+struct AggregationSpec {
+  Located<AggregationStrategy> strategy;
+  Located<int64_t> lanes;
+};
+
 struct ResourcesSpec {
   // `auto` leaves `parallelism` not present; a number is kept as written so that the
   // validate pass can reject 0 and negatives with their location.
   Located<int64_t> parallelism;
   AutotuneSpec autotune;
+  AggregationSpec aggregation;
+  // What every aggregation's groups may hold in memory together; 0: half the machine's memory.
+  Located<int64_t> max_state_bytes;
   // A writer gets nothing until a whole batch is read, and the last batch is written
   // after the read ends, so a batch is a run's fill and drain latency; 2 MiB keeps that
   // short while the in-flight batches (4 x 2 MiB) let a reader go on during a 4 MiB COPY

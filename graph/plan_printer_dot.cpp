@@ -28,10 +28,13 @@ std::string dot_counts(const Step& step) {
     else if (source->partitions.decided())
       text = copies(source->partitions.value, "partitions");
     if (source->tuned.value) text += "\nautotuned";
+    if (source->chunks_in_order.value) text += "\nchunks in file order";
   } else if (const auto* transform = std::get_if<TransformStep>(&step)) {
     if (transform->copies.decided()) text = copies(transform->copies.value, "copies");
     if (transform->concurrency.decided())
       text += "\nconcurrency " + std::to_string(transform->concurrency.value);
+    if (transform->aggregation && transform->aggregation->strategy.decided())
+      text += std::string("\naggregation ") + to_string(transform->aggregation->strategy.value);
   } else if (const auto* router = std::get_if<RouterStep>(&step)) {
     if (router->outputs.decided()) text = copies(router->outputs.value, "lanes");
     if (router->concurrency.decided()) text += "\nconcurrency " + std::to_string(router->concurrency.value);

@@ -21,6 +21,7 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
   if (step.eligible) {
     j["partition_eligible"] = *step.eligible;
     if (!step.eligibility_reason.empty()) j["eligibility_reason"] = step.eligibility_reason;
+    if (!step.split.empty()) j["split"] = step.split;
   }
   add_decided(j, "partitions", step.partitions);
   add_decided(j, "partition_mode", step.partition_mode);
@@ -36,6 +37,7 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
   if (!step.autotune_note.empty()) j["autotune_note"] = step.autotune_note;
   add_decided(j, "readers", step.readers);
   add_decided(j, "tuned", step.tuned);
+  add_decided(j, "chunks_in_order", step.chunks_in_order);
   if (step.readers.decided()) {
     j["sequence_group"] = step.sequence_group;
     j["flush_baseline"] = step.flush_baseline;
@@ -56,6 +58,17 @@ void add_step_json(nlohmann::json& j, const TransformStep& step) {
   add_decided(j, "copies", step.copies);
   add_decided(j, "in_order", step.in_order);
   if (step.copies.decided()) j["lanes"] = step.lanes;
+  if (step.aggregation) {
+    nlohmann::json aggregation = {{"group_by", step.aggregation->group_keys},
+                                  {"emit", step.aggregation->emit_changes ? "changes" : "final"}};
+    if (step.aggregation->strategy.decided())
+      aggregation["strategy"] = {{"value", to_string(step.aggregation->strategy.value)},
+                                 {"reason", step.aggregation->strategy.reason}};
+    add_decided(aggregation, "lanes", step.aggregation->lanes);
+    add_decided(aggregation, "max_state_bytes", step.aggregation->max_state_bytes);
+    if (step.aggregation->router) aggregation["router"] = *step.aggregation->router;
+    j["aggregation"] = aggregation;
+  }
   if (!step.op.empty()) {
     j["on_data_error"] = to_string(step.on_data_error);
     j["dlq_path"] = step.dlq_path;

@@ -136,6 +136,8 @@ void print_step(std::ostream& out, const SourceStep& step) {
   }
   print_decided(out, "readers " + std::to_string(step.readers.value), step.readers);
   print_decided(out, std::string("autotuned ") + yes_no(step.tuned.value), step.tuned);
+  print_decided(out, std::string("chunks in order ") + yes_no(step.chunks_in_order.value),
+                step.chunks_in_order);
   if (step.readers.decided()) {
     out << "      sequence group " << step.sequence_group;
     if (step.tuned.value)
@@ -153,6 +155,17 @@ void print_step(std::ostream& out, const TransformStep& step) {
       out, "copies " + std::to_string(step.copies.value) + " over " + std::to_string(step.lanes) + " lanes",
       step.copies);
   print_decided(out, std::string("in order ") + yes_no(step.in_order.value), step.in_order);
+  if (!step.aggregation) return;
+  const AggregationStep& aggregation = *step.aggregation;
+  std::string keys;
+  for (const auto& key : aggregation.group_keys) keys += (keys.empty() ? "" : ", ") + key;
+  out << "      aggregation: group by " << (keys.empty() ? "(nothing: one group)" : keys) << ", emit "
+      << (aggregation.emit_changes ? "changes" : "final") << '\n';
+  print_decided(out, std::string("strategy ") + to_string(aggregation.strategy.value), aggregation.strategy);
+  print_decided(out, "lanes " + std::to_string(aggregation.lanes.value), aggregation.lanes);
+  if (aggregation.router) out << "      router %" << *aggregation.router << '\n';
+  print_decided(out, "max_state_bytes " + format_bytes(aggregation.max_state_bytes.value),
+                aggregation.max_state_bytes);
 }
 
 void print_step(std::ostream& out, const RouterStep& step) {

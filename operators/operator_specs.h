@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "expr/query.h"
 #include "graph/config.h"
 #include "operators/operator.h"
 
@@ -35,6 +36,9 @@ struct OperatorSpec {
   // Why an instance configured so keeps state across batches (so it must see its
   // stream's rows serially, or one hash lane's keys per copy); "" when it keeps none.
   std::string (*keeps_state)(const Config& config) = nullptr;
+  // The aggregation an instance configured so runs (group keys, EMIT, LIMIT), or nullopt
+  // when it aggregates nothing; the aggregation pass plans its lanes from it.
+  std::optional<QueryShape> (*aggregation)(const Config& config) = nullptr;
 };
 
 // The registered operators, in the order of operators/operators.def.

@@ -37,6 +37,21 @@ Decided<bool> state_in_destination(const StateSpec& state, const ConnectorRef& d
 
 }  // namespace
 
+namespace {
+
+// Whether an aggregation sits on a path from `source` to `sink`.
+bool aggregation_between(const PhysicalPlan& plan, NodeId source, NodeId sink) {
+  const LogicalGraph& graph = plan.graph;
+  for (NodeId id : graph.reachable_from(source)) {
+    if (graph.node(id).kind != NodeKind::transform || !plan.step<TransformStep>(id).aggregation) continue;
+    const auto reach = graph.reachable_from(id);
+    if (std::find(reach.begin(), reach.end(), sink) != reach.end()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   const LogicalGraph& graph = plan.graph;
   RunStep& run = plan.run;
@@ -69,6 +84,10 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
                              "finished");
     } else if (source.sync_mode != SyncMode::incremental) {
       sink.tracks_cursor.set(false, "no cursor: a " + std::string(to_string(source.sync_mode)) + " stream");
+    } else if (aggregation_between(plan, sources.front(), id)) {
+      sink.tracks_cursor.set(false,
+                             "an aggregation lies between: its rows stand for the whole input, so the cursor is "
+                             "saved after every sink finished");
     } else if (sinks_of_source > 1) {
       sink.tracks_cursor.set(false,
                              "the stream feeds several sinks: its cursor is saved after every sink finished");

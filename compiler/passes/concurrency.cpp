@@ -64,10 +64,18 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
                               std::to_string(decision.per_stream_target) + ", effective_parallelism " +
                               std::to_string(decision.effective) + ")");
     }
+    if (!step.split.empty()) {  // a file: its partitions are readers of its chunks
+      const int readers = step.partitions.value;
+      step.partitions.reason = step.split + " is cut into record-aligned chunks, parsed by " +
+                               std::to_string(readers) + (readers == 1 ? " reader" : " readers") + " (" +
+                               step.partitions.reason + ")";
+    }
   } else {
     step.partitions.set(1, "one reader: " + step.eligibility_reason);
   }
-  if (autotune.pin_source_partition_mode.present) {
+  if (!step.split.empty() && step.eligible.value_or(false)) {
+    step.partition_mode.set(PartitionMode::mod, "no key: the readers take the chunks in file order");
+  } else if (autotune.pin_source_partition_mode.present) {
     step.partition_mode.set(autotune.pin_source_partition_mode.value,
                             "pinned by autotune.pin_source_partition_mode");
   } else {
@@ -181,7 +189,7 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
     return;
   }
   AutotuneCandidates candidates;
-  if (step.eligible.value_or(false)) {
+  if (step.eligible.value_or(false) && step.split.empty()) {  // key windows, not a file's chunks
     if (autotune.pin_parallelism.present) {
       candidates.parallelism = {autotune.pin_parallelism.value};
       candidates.pinned.push_back("parallelism");
@@ -219,8 +227,10 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
   if (!something_to_tune) {
     step.autotune_note =
         candidates.pinned.empty()
-            ? "nothing to tune: " +
-                  (step.eligibility_reason.empty() ? std::string("no knob applies") : step.eligibility_reason)
+            ? "nothing to tune: " + (!step.eligibility_reason.empty() ? step.eligibility_reason
+                                     : !step.split.empty()
+                                         ? std::string("a file's chunks are not key windows to probe")
+                                         : std::string("no knob applies"))
             : "nothing to tune: every knob is pinned";
   }
   step.autotune = std::move(candidates);

@@ -149,12 +149,28 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           step.tuned.set(false, why_not);
           step.readers.set(step.partitions.value, "the partitions");
         }
+        if (!step.split.empty()) {
+          const bool several = step.readers.value > 1;
+          step.chunks_in_order.set(several,
+                                   several ? "the readers claim the chunks one at a time, numbering "
+                                             "each chunk's batch as they claim it: batches carry file order"
+                                           : "one reader reads the file in order");
+        }
         lanes_out[id] = step.readers.value;
         break;
       }
       case NodeKind::transform: {
         TransformStep& step = plan.step<TransformStep>(id);
         step.lanes = lanes_in;
+        const bool two_phase =
+            step.aggregation && step.aggregation->strategy.value == AggregationStrategy::two_phase;
+        if (two_phase) {
+          step.aggregation->lanes.set(lanes_in, "one partial aggregate per arriving lane");
+          step.copies.set(lanes_in, "one partial aggregate per lane, merged per key when the input ends");
+          step.in_order.set(false, "each copy sees its lane's batches one at a time");
+          lanes_out[id] = 1;  // the merged groups leave in one lane
+          break;
+        }
         if (step.stateful.value && keyed && lanes_in > 1) {
           step.copies.set(lanes_in, "one copy per hash lane, each owning its keys' state");
           step.in_order.set(false, "each copy sees its lane's batches one at a time");

@@ -15,8 +15,10 @@ namespace rbc {
 
 // The first partition-eligibility rule (docs/passes.md, Eligibility) that the stream read by
 // `source_id` breaks, or "" when it is eligible. Used by eligibility, and by validate to
-// decide whether a stream needs an integer partition key.
-std::string partition_ineligibility_reason(const LogicalGraph& graph, NodeId source_id);
+// decide whether a stream needs an integer partition key. `split`, when given, receives what
+// is cut into chunks when the stream is eligible that way (a large file).
+std::string partition_ineligibility_reason(const LogicalGraph& graph, NodeId source_id,
+                                           std::string* split = nullptr);
 
 // "did you mean 'x'?" for the closest candidate, else "expected one of: a, b, c".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);

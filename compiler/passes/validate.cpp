@@ -58,6 +58,10 @@ void check_ranges(const std::vector<ModelKey<Model>>& keys, const Model& model,
       check_ranges(autotune_keys(), model.**nested, diagnostics);
       continue;
     }
+    if (const auto* nested = std::get_if<AggregationSpec Model::*>(&key.field)) {
+      check_ranges(aggregation_keys(), model.**nested, diagnostics);
+      continue;
+    }
     const auto* field = std::get_if<Located<int64_t> Model::*>(&key.field);
     if (field == nullptr || !key.range) continue;
     const Located<int64_t>& value = model.**field;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "connectors/file/data_error_policy.h"
+#include "connectors/file/record_chunks.h"
 #include "connectors/file/record_scanner.h"
 #include "graph/value_format.h"
 
@@ -287,18 +288,55 @@ Result<ReadPlan> plan_read(const StreamRequest& request) {
   return plan;
 }
 
-// Shared batch bookkeeping of the two readers.
+// Shared batch bookkeeping of the two readers. A reader reads the whole file (one
+// reader per stream), or, when the stream's readers share a FileChunker, the chunks it
+// claims: claim() takes the file's next chunk, next() parses all of it into one batch.
 class FileReader : public PartitionReader {
  public:
-  FileReader(ReadPlan plan, const StreamRequest& request)
+  FileReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker)
       : plan_(std::move(plan)),
         policy_(request.on_data_error, plan_.options.path, request.stream, request.dlq_path),
         max_rows_(std::max<size_t>(1, request.max_batch_rows)),
-        max_bytes_(std::max<size_t>(1, request.max_batch_bytes)) {}
+        max_bytes_(std::max<size_t>(1, request.max_batch_bytes)),
+        chunker_(std::move(chunker)) {}
 
   size_t rejected_rows() const override { return policy_.rejected(); }
 
+  Result<bool> claim() override {
+    if (!chunker_) return Status::internal("file source: a reader of a whole file claims no chunks");
+    RBC_ASSIGN_OR_RETURN(claimed_, chunker_->next(chunk_));
+    if (claimed_) start_chunk();
+    return claimed_;
+  }
+
+  Result<std::optional<Batch>> next() override {
+    if (chunker_) {
+      if (!claimed_)
+        return Status::internal("file source: a reader of a split file reads the chunks it claims");
+      claimed_ = false;
+      // The chunk was cut to at most max_batch_rows records: it is one batch.
+      Batch batch = start_batch();
+      size_t rows = 0, bytes = 0;
+      RBC_RETURN_NOT_OK(parse(batch, rows, bytes, false));
+      batch.num_rows = rows;
+      return finish_batch(std::move(batch));
+    }
+    if (done_) return std::optional<Batch>();
+    Batch batch = start_batch();
+    size_t rows = 0, bytes = 0;
+    RBC_RETURN_NOT_OK(parse(batch, rows, bytes, true));
+    if (rows == 0 && done_) return std::optional<Batch>();
+    batch.num_rows = rows;
+    return finish_batch(std::move(batch));
+  }
+
  protected:
+  // Parses records into `batch` until the scanner ends (setting done_), or, when
+  // `bounded`, the batch is full.
+  virtual Status parse(Batch& batch, size_t& rows, size_t& bytes, bool bounded) = 0;
+  // Points the scanner at chunk_.
+  virtual void start_chunk() = 0;
+
   Batch start_batch() const {
     if (capacity_.known()) return capacity_.empty_batch(plan_.output);
     Batch batch = Batch::empty(plan_.output);
@@ -323,27 +361,33 @@ class FileReader : public PartitionReader {
   bool done_ = false;
   std::string value_scratch_;
   BatchCapacity capacity_;
+  std::shared_ptr<FileChunker> chunker_;  // shared by the stream's readers of a split file
+  Chunk chunk_;                           // the chunk claimed
+  bool claimed_ = false;
 };
 
 class CsvReader final : public FileReader {
  public:
-  CsvReader(ReadPlan plan, const StreamRequest& request)
-      : FileReader(std::move(plan), request), scanner_(plan_.options.delimiter) {}
+  CsvReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker)
+      : FileReader(std::move(plan), request, std::move(chunker)), scanner_(plan_.options.delimiter) {}
 
   Status open() {
     skip_header_ = plan_.options.header;
     done_ = plan_.empty_file;
-    return done_ ? Status::ok() : scanner_.open(plan_.options.path);
+    return done_ || chunker_ ? Status::ok() : scanner_.open(plan_.options.path);
   }
 
-  Result<std::optional<Batch>> next() override {
-    if (done_) return std::optional<Batch>();
-    Batch batch = start_batch();
+ private:
+  void start_chunk() override {
+    scanner_.open_chunk(chunk_.view(), chunk_.first_line, chunk_.index == 0);
+    skip_header_ = plan_.options.header && chunk_.index == 0;
+  }
+
+  Status parse(Batch& batch, size_t& rows, size_t& bytes, bool bounded) override {
     const Schema& schema = *plan_.output;
     const size_t column_count = batch.columns.size();
     const std::string& null_text = plan_.options.null_text;
-    size_t rows = 0, bytes = 0;
-    while (!batch_full(rows, bytes)) {
+    while (!bounded || !batch_full(rows, bytes)) {
       RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner_.next());
       if (scanned == ScanResult::end) {
         done_ = true;
@@ -394,12 +438,9 @@ class CsvReader final : public FileReader {
       ++rows;
       bytes += scanner_.raw().size() + 1;
     }
-    if (rows == 0 && done_) return std::optional<Batch>();
-    batch.num_rows = rows;
-    return finish_batch(std::move(batch));
+    return Status::ok();
   }
 
- private:
   CsvScanner scanner_;
   bool skip_header_ = false;
   std::string unquote_scratch_;
@@ -446,20 +487,21 @@ bool append_json_value(Column& column, const JsonValue& value, std::string& scra
 
 class JsonlReader final : public FileReader {
  public:
-  JsonlReader(ReadPlan plan, const StreamRequest& request) : FileReader(std::move(plan), request) {
+  JsonlReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker)
+      : FileReader(std::move(plan), request, std::move(chunker)) {
     for (const auto& field : plan_.output->fields()) names_.push_back(field.name);
     slots_.resize(names_.size());
   }
 
-  Status open() { return scanner_.open(plan_.options.path); }
+  Status open() { return chunker_ ? Status::ok() : scanner_.open(plan_.options.path); }
 
-  Result<std::optional<Batch>> next() override {
-    if (done_) return std::optional<Batch>();
-    Batch batch = start_batch();
+ private:
+  void start_chunk() override { scanner_.open_chunk(chunk_.view(), chunk_.first_line, chunk_.index == 0); }
+
+  Status parse(Batch& batch, size_t& rows, size_t& bytes, bool bounded) override {
     const Schema& schema = *plan_.output;
     const size_t column_count = batch.columns.size();
-    size_t rows = 0, bytes = 0;
-    while (!batch_full(rows, bytes)) {
+    while (!bounded || !batch_full(rows, bytes)) {
       RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner_.next());
       if (scanned == ScanResult::end) {
         done_ = true;
@@ -495,12 +537,9 @@ class JsonlReader final : public FileReader {
       ++rows;
       bytes += scanner_.raw().size() + 1;
     }
-    if (rows == 0 && done_) return std::optional<Batch>();
-    batch.num_rows = rows;
-    return finish_batch(std::move(batch));
+    return Status::ok();
   }
 
- private:
   JsonlScanner scanner_;
   std::vector<std::string> names_;
   std::vector<JsonValue> slots_;
@@ -510,24 +549,33 @@ class FileSource final : public Source {
  public:
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
+    if (request.claimed_chunks) {
+      // One chunker for the stream's readers: they take its chunks in file order.
+      chunker_ = std::make_shared<FileChunker>(plan.options.path, plan.options.format, plan.options.delimiter,
+                                               request.max_batch_bytes, request.max_batch_rows);
+      RBC_RETURN_NOT_OK(chunker_->open());
+    }
     return plan.output;
   }
 
   Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) override {
-    if (request.partition_count != 1 || index != 0) {
+    if (!request.claimed_chunks && (request.partition_count != 1 || index != 0)) {
       return Status::invalid("file source: stream \"" + request.stream +
-                             "\" cannot be read in partitions (one reader per file)");
+                             "\" is read by several readers only in claimed chunks");
     }
     RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
     if (plan.options.format == FileFormat::csv) {
-      auto reader = std::make_unique<CsvReader>(std::move(plan), request);
+      auto reader = std::make_unique<CsvReader>(std::move(plan), request, chunker_);
       RBC_RETURN_NOT_OK(reader->open());
       return std::unique_ptr<PartitionReader>(std::move(reader));
     }
-    auto reader = std::make_unique<JsonlReader>(std::move(plan), request);
+    auto reader = std::make_unique<JsonlReader>(std::move(plan), request, chunker_);
     RBC_RETURN_NOT_OK(reader->open());
     return std::unique_ptr<PartitionReader>(std::move(reader));
   }
+
+ private:
+  std::shared_ptr<FileChunker> chunker_;  // split files: set by prepare()
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The `file` source: reads one CSV or JSON-lines file per stream into batches.
-// Not partitionable (one reader per stream). See file_options.h for the config keys and
-// graph/value_format.h for how each type reads as text.
+// One reader per stream, or, with StreamRequest::claimed_chunks, several readers that
+// claim record-aligned chunks of one file in file order (record_chunks.h; docs/execution.md,
+// "Split files"). See file_options.h for the config keys and graph/value_format.h for how
+// each type reads as text.
 //
 // Schema: StreamRequest::declared_schema when given (CSV with a header and JSONL match
 // its columns by name; CSV without a header by position), else inferred from the

@@ -1,9 +1,11 @@
 // What the file connector can do, and what the compiler learns from the files themselves
 // (built into the libpq-free rbc_connector_specs, which links this folder's library).
+#include <cstdio>
 #include <filesystem>
 
 #include "connectors/file/file_options.h"
 #include "connectors/file/file_source.h"
+#include "connectors/file/record_scanner.h"
 #include "connectors/specs/connector_specs.h"
 #include "connectors/specs/option_checks.h"
 
@@ -17,6 +19,48 @@ std::optional<Schema> infer_schema(const Config& config, const std::string& stre
   auto schema = file::infer_file_schema(*options);
   if (!schema.is_ok()) return std::nullopt;
   return *schema;
+}
+
+// "850 bytes", "132.0 KiB", "1.2 GiB".
+std::string human_size(uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " bytes";
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  int unit = 0;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
+
+// A file is cut into chunks for several readers when it holds at least two batches'
+// bytes (2 × max_batch_bytes): a reader parses one chunk of about max_batch_bytes into
+// one batch, so a smaller file gives a second reader nothing to do.
+ConnectorSpec::Split split_reads(const Config& config, const std::string& stream, int64_t max_batch_bytes) {
+  auto options = file::resolve_file_options(config, stream, file::FileRole::source);
+  if (!options.is_ok()) return {false, "no file to measure before the run"};
+  std::error_code error;
+  const uint64_t size = std::filesystem::file_size(options->path, error);
+  if (error) return {false, "no file to measure before the run"};
+  const bool csv = options->format == file::FileFormat::csv;
+  std::string what = "a " + human_size(size) + (csv ? " CSV" : " JSON-lines") + " file";
+  const uint64_t two_batches = 2 * static_cast<uint64_t>(std::max<int64_t>(1, max_batch_bytes));
+  if (size < two_batches) {
+    return {false, what + " is smaller than two batches of max_batch_bytes " + human_size(two_batches / 2) +
+                       ": one reader parses it"};
+  }
+  if (csv && options->header) {
+    file::CsvScanner scanner(options->delimiter);
+    if (scanner.open(options->path).is_ok()) {
+      auto header = scanner.next();
+      auto record = header.is_ok() && *header != file::ScanResult::end ? scanner.next() : header;
+      if (record.is_ok() && *record == file::ScanResult::end) return {false, what + " holds only its header"};
+    }
+  }
+  return {true, what};
 }
 
 // Two sinks write the same file when their paths resolve to one.
@@ -46,6 +90,7 @@ const ConnectorSpec& file_connector_spec() {
     s.write_modes = {WriteMode::append, WriteMode::replace};
     s.config_keys = {"path", "format", "delimiter", "header", "null"};
     s.infer_schema = infer_schema;
+    s.split_reads = split_reads;
     s.destination_key = destination_key;
     s.check_options = check_options;
     s.same_destination_hint = "a directory path (ending in '/') writes one file per stream";

@@ -82,6 +82,13 @@ Status BlockReader::open(const std::string& path, size_t block_size) {
   return Status::ok();
 }
 
+void BlockReader::view(const char* data, size_t size) {
+  view_ = data;
+  start_ = 0;
+  end_ = size;
+  eof_ = true;
+}
+
 Status BlockReader::fill() {
   if (eof_) return Status::ok();
   const size_t pending = end_ - start_;
@@ -99,6 +106,13 @@ Status BlockReader::fill() {
     end_ += static_cast<size_t>(n);
     return Status::ok();
   }
+}
+
+void CsvScanner::open_chunk(std::string_view data, uint64_t first_line, bool file_start) {
+  reader_.view(data.data(), data.size());
+  line_ = 0;
+  next_line_ = first_line;
+  started_ = !file_start;  // a byte order mark is skipped only at the file's start
 }
 
 Result<ScanResult> CsvScanner::next() {
@@ -241,6 +255,13 @@ std::string_view CsvScanner::text(const CsvField& field, std::string& scratch) {
     if (field.data[i] == '"') ++i;  // the second quote of a doubled pair
   }
   return scratch;
+}
+
+void JsonlScanner::open_chunk(std::string_view data, uint64_t first_line, bool file_start) {
+  reader_.view(data.data(), data.size());
+  line_ = 0;
+  next_line_ = first_line;
+  started_ = !file_start;
 }
 
 Result<ScanResult> JsonlScanner::next() {

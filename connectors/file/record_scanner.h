@@ -22,18 +22,23 @@ class BlockReader {
   ~BlockReader();
 
   Status open(const std::string& path, size_t block_size = 4 << 20);
-  const char* begin() const { return buffer_.data() + start_; }
-  const char* end() const { return buffer_.data() + end_; }
+  // Reads `size` bytes at `data` (kept by the caller) as a whole file instead.
+  void view(const char* data, size_t size);
+  const char* begin() const { return base() + start_; }
+  const char* end() const { return base() + end_; }
   bool eof() const { return eof_; }
-  void consume(const char* to) { start_ = static_cast<size_t>(to - buffer_.data()); }
+  void consume(const char* to) { start_ = static_cast<size_t>(to - base()); }
   // Moves the unconsumed bytes to the front (growing the buffer when it is full) and
   // reads more; views into the buffer are invalid afterwards.
   Status fill();
 
  private:
+  const char* base() const { return view_ != nullptr ? view_ : buffer_.data(); }
+
   int fd_ = -1;
   std::string path_;
   std::vector<char> buffer_;
+  const char* view_ = nullptr;
   size_t start_ = 0, end_ = 0;
   bool eof_ = false;
 };
@@ -51,6 +56,9 @@ class CsvScanner {
  public:
   explicit CsvScanner(char delimiter) : delimiter_(delimiter) {}
   Status open(const std::string& path) { return reader_.open(path); }
+  // Scans the records of one chunk of a file (record_chunks.h) instead: `data` holds whole
+  // records, the first on line `first_line`; `file_start`: the chunk starts the file.
+  void open_chunk(std::string_view data, uint64_t first_line, bool file_start);
 
   // The next record (blank lines are skipped); malformed: see error().
   Result<ScanResult> next();
@@ -89,6 +97,8 @@ struct JsonValue {
 class JsonlScanner {
  public:
   Status open(const std::string& path) { return reader_.open(path); }
+  // As CsvScanner::open_chunk.
+  void open_chunk(std::string_view data, uint64_t first_line, bool file_start);
   // The next non-blank line; malformed: not one JSON object (see error()).
   Result<ScanResult> next();
   // Parses the current line, calling on_member(key, value) for each member.

@@ -34,6 +34,14 @@ struct ConnectorSpec {
   // The schema a source stream yields, when it is known without running (a file's header
   // and a sample); nullopt when it is not, or when the run will report why.
   std::optional<Schema> (*infer_schema)(const Config& config, const std::string& stream) = nullptr;
+  // For a source without partitioned reads: whether one stream's input can be cut into
+  // record-aligned chunks that several readers parse (a large file), for batches of
+  // `max_batch_bytes`. `why` says what is cut when it can ("a 1.2 GiB CSV file"), else why not.
+  struct Split {
+    bool splits = false;
+    std::string why;
+  };
+  Split (*split_reads)(const Config& config, const std::string& stream, int64_t max_batch_bytes) = nullptr;
   // What a sink writes, as a text two sinks share only when they write the same thing (a
   // file: its resolved path); "" means the connector, its config and the target.
   std::string (*destination_key)(const Config& config, const std::string& target) = nullptr;

@@ -345,9 +345,16 @@ std::vector<std::pair<std::string, ast::Value>> written_keys(const std::vector<M
           if constexpr (!std::is_same_v<decltype(field), std::monostate>) {
             const auto& value = model.*field;
             using Value = std::remove_cvref_t<decltype(value)>;
-            if constexpr (std::is_same_v<Value, AutotuneSpec>) {
+            if constexpr (std::is_same_v<Value, AutotuneSpec> || std::is_same_v<Value, AggregationSpec>) {
               ast::Block block;
-              for (auto& [name, nested] : written_keys(autotune_keys(), value))
+              const auto& nested_keys = [] {
+                if constexpr (std::is_same_v<Value, AutotuneSpec>) {
+                  return autotune_keys();
+                } else {
+                  return aggregation_keys();
+                }
+              }();
+              for (auto& [name, nested] : written_keys(nested_keys, value))
                 block.entries.push_back(entry_of(name, std::move(nested)));
               if (!block.entries.empty()) written.emplace_back(key.name, ast::Value(std::move(block)));
             } else {

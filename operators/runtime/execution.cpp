@@ -216,6 +216,14 @@ void Execution::run_graph() {
     run_.attach(&g, &arena);
     for (auto* input : built.inputs) input->activate();
     g.wait_for_all();
+    // The input has ended: each aggregation, upstream first, lets its groups flow on.
+    for (NodeId id : run_.plan().graph.topological_order()) {
+      if (run_.plan().graph.node(id).kind != NodeKind::transform) continue;
+      auto& transform = static_cast<TransformRunner&>(run_.runner(id));
+      if (!transform.holds_rows()) continue;
+      transform.finish();
+      g.wait_for_all();
+    }
     for (NodeId id : run_.plan().graph.nodes_of_kind(NodeKind::source))
       static_cast<SourceRunner&>(run_.runner(id)).close_tuner();
     run_.attach(nullptr, nullptr);

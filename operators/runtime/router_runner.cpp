@@ -1,6 +1,8 @@
 // The router runner (router_runner.h).
 #include "operators/runtime/router_runner.h"
 
+#include <algorithm>
+
 #include "operators/runtime/clock.h"
 #include "operators/runtime/routing.h"
 
@@ -9,11 +11,18 @@ namespace rbc {
 Status RouterRunner::prepare(std::shared_ptr<const Schema> input) {
   output_schema = input;
   if (step_.mode == RouterNode::Mode::hash) {
-    for (const auto& key : step_.keys) {
-      int index = input->index_of(key);
-      if (index < 0) return Status::invalid("no key column '" + key + "' in the input");
-      key_columns_.push_back(index);
-    }
+    for (const auto& key : step_.keys) key_columns_.push_back(input->index_of(key));
+    if (std::find(key_columns_.begin(), key_columns_.end(), -1) == key_columns_.end()) return Status::ok();
+    // Keys that are expressions (an aggregation's GROUP BY UPPER(city)) are evaluated first.
+    std::string query = "SELECT ";
+    for (size_t k = 0; k < step_.keys.size(); ++k) query += (k ? ", " : "") + step_.keys[k];
+    query += " FROM input";
+    SqlCompileResult compiled = compile_sql(query, *input);
+    if (auto* errors = std::get_if<std::vector<SqlError>>(&compiled))
+      return Status::invalid("hash keys: " + format_sql_error(query, errors->front()));
+    key_query_ = std::get<CompiledQuery>(std::move(compiled));
+    key_columns_.clear();
+    for (size_t k = 0; k < step_.keys.size(); ++k) key_columns_.push_back(static_cast<int>(k));
     return Status::ok();
   }
   for (const auto& [output, condition] : step_.predicates) {
@@ -46,7 +55,14 @@ void RouterRunner::route(const Msg& envelope) {
 // stay contiguous; the batch's cursor position rides on its last fragment.
 void RouterRunner::route_by_hash(const Msg& envelope, int64_t start) {
   const int n = step_.outputs.value;
-  std::vector<std::vector<uint32_t>> rows = rows_by_lane(envelope->batch, key_columns_, n);
+  std::vector<std::vector<uint32_t>> rows;
+  if (key_query_) {
+    Result<Batch> keys = key_query_->evaluate(envelope->batch);
+    if (!keys.is_ok()) return run_.fail(id(), envelope->lane, "hash keys: " + keys.status().message());
+    rows = rows_by_lane(*keys, key_columns_, n);
+  } else {
+    rows = rows_by_lane(envelope->batch, key_columns_, n);
+  }
   std::vector<Msg> fragments;
   for (int lane = 0; lane < n; ++lane) {
     auto fragment = std::make_shared<Envelope>();

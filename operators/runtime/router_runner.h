@@ -3,6 +3,7 @@
 // router gives each named output the rows its condition holds for.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,7 +27,8 @@ class RouterRunner final : public NodeRunner {
 
   RunContext& run_;
   const RouterStep& step_;
-  std::vector<int> key_columns_;
+  std::vector<int> key_columns_;         // input columns hashed, when every key is one
+  std::optional<CompiledQuery> key_query_;  // else: SELECT <keys> FROM input, whose columns are hashed
   std::vector<std::pair<std::string, CompiledQuery>> predicates_;
 };
 

@@ -1,30 +1,32 @@
 // Routing kernels (routing.h).
 #include "operators/runtime/routing.h"
 
+#include <xxhash.h>
+
+#include <string>
+
 namespace rbc {
 
 uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t row) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  auto mix = [&hash](const void* data, size_t size) {
-    const auto* bytes = static_cast<const uint8_t*>(data);
-    for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
-  };
+  thread_local std::string key;
+  key.clear();
   for (int c : columns) {
     const Column& column = batch.columns[c];
     if (column.is_null(row)) {
-      uint8_t marker = 0xff;
-      mix(&marker, 1);
+      key.push_back('\0');
     } else if (column.type().is_variable_width()) {
       std::string_view text = column.string_at(row);
-      mix(text.data(), text.size());
+      auto size = static_cast<uint32_t>(text.size());
+      key.push_back('\1');
+      key.append(reinterpret_cast<const char*>(&size), sizeof(size));
+      key.append(text);
     } else {
       size_t width = column.type().fixed_width();
-      mix(column.data().data() + row * width, width);
+      key.push_back('\1');
+      key.append(reinterpret_cast<const char*>(column.data().data() + row * width), width);
     }
-    uint8_t separator = 0;
-    mix(&separator, 1);
   }
-  return hash;
+  return XXH3_64bits(key.data(), key.size());
 }
 
 std::vector<std::vector<uint32_t>> rows_by_lane(const Batch& batch, const std::vector<int>& key_columns,

@@ -8,9 +8,9 @@
 
 namespace rbc {
 
-// Hash of one row's key columns over their stored bytes (stable across runs and
-// machines). Each column is followed by a separator and a NULL hashes as a marker of its
-// own, so different key tuples do not collide by concatenation.
+// Hash (XXH3) of one row's key columns over their stored bytes, stable across runs and
+// machines. Each value is tagged (NULL or not) and a variable-width one carries its
+// length, so different key tuples never hash the same bytes: ("ab","c") is not ("a","bc").
 uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t row);
 
 // For each of `lanes` lanes, the rows whose key hashes to it, in row order.

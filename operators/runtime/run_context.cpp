@@ -77,6 +77,7 @@ void RunContext::cancel_by_signal() {
 void RunContext::put(NodeRunner& to, Msg envelope) {
   envelope->ready_ns = now_ns();
   to.counters.puts.fetch_add(1, std::memory_order_relaxed);
+  to.queued(envelope->lane);
   flow::receiver<Msg>& receiver = to.receiver(envelope->lane);
   receiver.try_put(std::move(envelope));
 }

@@ -97,6 +97,8 @@ class NodeRunner {
   flow::receiver<Msg>& receiver(int lane) { return *receivers[static_cast<size_t>(lane) % receivers.size()]; }
   // Rows dropped under on_data_error skip or dlq so far.
   virtual uint64_t rejected_rows() const { return 0; }
+  // A batch was put into lane `lane`'s receiver (for queue depths).
+  virtual void queued(int /*lane*/) {}
 
  private:
   NodeId id_;
@@ -138,6 +140,9 @@ class RunContext {
   std::optional<RunError> error() const { return first_error_.get(); }
   bool cancelled_by_signal() const { return cancelled_by_signal_.load(); }
 
+  // What every aggregation's groups hold together, after adding `delta`.
+  int64_t add_state_bytes(int64_t delta) { return state_bytes_.fetch_add(delta) + delta; }
+
   // Something was committed that running the attempt again would duplicate.
   void mark_committed_unsafe() { committed_unsafe_.store(true); }
   bool committed_unsafe() const { return committed_unsafe_.load(); }
@@ -168,6 +173,7 @@ class RunContext {
   std::atomic<bool> stop_{false};
   std::atomic<bool> cancelled_by_signal_{false};
   std::atomic<bool> committed_unsafe_{false};
+  std::atomic<int64_t> state_bytes_{0};
   std::mutex graph_mutex_;  // guards graph_ and arena_ against the monitor thread
   flow::graph* graph_ = nullptr;
   tbb::task_arena* arena_ = nullptr;

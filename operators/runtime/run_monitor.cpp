@@ -6,8 +6,27 @@
 #include "operators/runtime/clock.h"
 #include "operators/runtime/sink_runner.h"
 #include "operators/runtime/source_runner.h"
+#include "operators/runtime/transform_runner.h"
 
 namespace rbc {
+namespace {
+
+// "lane 1 received 71% of the rows (more than twice the mean): a hot key?", or "".
+std::string hot_lane_warning(const std::vector<LaneStats>& lanes) {
+  if (lanes.size() < 2) return "";
+  uint64_t total = 0;
+  for (const auto& lane : lanes) total += lane.rows_in;
+  const double mean = static_cast<double>(total) / static_cast<double>(lanes.size());
+  for (size_t l = 0; l < lanes.size(); ++l) {
+    if (total == 0 || static_cast<double>(lanes[l].rows_in) <= 2 * mean) continue;
+    return "lane " + std::to_string(l) + " received " +
+           std::to_string(lanes[l].rows_in * 100 / total) +
+           "% of the rows, more than twice the mean: a hot key keeps the other lanes idle";
+  }
+  return "";
+}
+
+}  // namespace
 
 RunMonitor::RunMonitor(RunContext& run) : run_(run), started_ns_(now_ns()), thread_([this] { loop(); }) {}
 
@@ -104,6 +123,10 @@ RunReport RunMonitor::report(double seconds) const {
               report.autotune.push_back(std::move(event));
             } else if constexpr (std::is_same_v<S, SinkStep>) {
               stats.concurrency = std::max(1, step.partitions.value);
+            } else if constexpr (std::is_same_v<S, TransformStep>) {
+              stats.concurrency = step.concurrency.value;
+              stats.lanes = static_cast<const TransformRunner&>(runner).lane_stats();
+              stats.warning = hot_lane_warning(stats.lanes);
             } else {
               stats.concurrency = step.concurrency.value;
             }

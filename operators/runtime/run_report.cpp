@@ -135,6 +135,14 @@ nlohmann::json report_to_json(const RunReport& report) {
   out["streams"] = streams;
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : report.nodes) {
+    nlohmann::json lanes = nlohmann::json::array();
+    for (const auto& lane : n.lanes) {
+      lanes.push_back({{"rows_in", lane.rows_in},
+                       {"groups", lane.groups},
+                       {"state_bytes", lane.state_bytes},
+                       {"busy_seconds", lane.busy_seconds},
+                       {"max_queue", lane.max_queue}});
+    }
     nodes.push_back({{"id", n.id},
                      {"kind", to_string(n.kind)},
                      {"description", n.description},
@@ -151,6 +159,8 @@ nlohmann::json report_to_json(const RunReport& report) {
                      {"rejected_rows", n.rejected_rows},
                      {"busy_seconds", n.busy_seconds},
                      {"waiting_seconds", n.waiting_seconds}});
+    if (!n.lanes.empty()) nodes.back()["lanes"] = lanes;
+    if (!n.warning.empty()) nodes.back()["warning"] = n.warning;
   }
   out["nodes"] = nodes;
   nlohmann::json events = nlohmann::json::array();
@@ -223,6 +233,13 @@ std::string format_summary(const RunReport& report) {
         << " s, waiting " << fixed(n.waiting_seconds, 3) << " s";
     if (n.rejected_rows > 0) out << ", rejected " << n.rejected_rows;
     out << '\n';
+    for (size_t l = 0; l < n.lanes.size(); ++l) {
+      const LaneStats& lane = n.lanes[l];
+      out << "      lane " << l << ": rows in " << lane.rows_in << ", groups " << lane.groups << ", state "
+          << format_byte_count(lane.state_bytes) << ", busy " << fixed(lane.busy_seconds, 3)
+          << " s, largest queue " << lane.max_queue << '\n';
+    }
+    if (!n.warning.empty()) out << "      warning: " << n.warning << '\n';
   }
   if (report.parallelism) out << "  parallelism: " << describe_decision(*report.parallelism) << '\n';
   for (const auto& e : report.autotune) {

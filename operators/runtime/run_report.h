@@ -31,6 +31,16 @@ struct RunError {
   std::string to_string() const;
 };
 
+// One lane of an aggregation: what it received and holds (a hot key shows as one lane
+// receiving far more rows than the others).
+struct LaneStats {
+  uint64_t rows_in = 0;
+  uint64_t groups = 0;
+  uint64_t state_bytes = 0;
+  double busy_seconds = 0;
+  uint64_t max_queue = 0;  // the most batches waiting for it at once
+};
+
 struct NodeStats {
   NodeId id = 0;
   NodeKind kind = NodeKind::source;
@@ -49,6 +59,8 @@ struct NodeStats {
   // before a body picked them up (for sources: time between reads, i.e. backpressure,
   // and a tuned reader's time waiting for its next probe window or for the run's end).
   double busy_seconds = 0, waiting_seconds = 0;
+  std::vector<LaneStats> lanes;  // an aggregation's, one per copy
+  std::string warning;           // e.g. a hot key
 };
 
 struct StreamStats {

@@ -49,6 +49,7 @@ SourceRunner::SourceRunner(RunContext& run, NodeId id, std::atomic<uint64_t>& se
   request_.partition_mode = step_.partition_mode.value;
   request_.partition_count = step_.partitions.value;
   request_.sliced_readers = step_.tuned.value ? step_.readers.value : 0;
+  request_.claimed_chunks = step_.chunks_in_order.value;
   request_.max_batch_bytes = static_cast<size_t>(step_.max_batch_bytes);
   if (options.max_batch_rows > 0) request_.max_batch_rows = options.max_batch_rows;
   if (options.dry_run)
@@ -134,7 +135,23 @@ void SourceRunner::read(int lane, Msg token) {
   if (state.last_read_end_ns != 0)
     counters.waiting_ns.fetch_add(start - state.last_read_end_ns, std::memory_order_relaxed);
   std::optional<Batch> batch;
+  bool claimed = false;  // a chunk was claimed: its number is taken, so a batch must follow
   try {
+    if (step_.chunks_in_order.value) {
+      // One claim at a time: chunks are numbered in input order, whichever reader parses them.
+      std::lock_guard lock(claim_mutex_);
+      Result<bool> claim = state.reader->claim();
+      if (!claim.is_ok()) {
+        state.exhausted.store(true);
+        return run_.fail(id(), lane, claim.status());
+      }
+      if (!*claim) {
+        state.exhausted.store(true);
+        return;
+      }
+      token->seq = sequence_.fetch_add(1);
+      claimed = true;
+    }
     Result<std::optional<Batch>> next = state.reader->next();
     if (!next.is_ok()) {
       state.exhausted.store(true);
@@ -149,6 +166,7 @@ void SourceRunner::read(int lane, Msg token) {
   int64_t waited = state.tuned ? state.tuned->take_waited_ns() : 0;
   counters.busy_ns.fetch_add(state.last_read_end_ns - start - waited, std::memory_order_relaxed);
   counters.waiting_ns.fetch_add(waited, std::memory_order_relaxed);
+  if (!batch && claimed) batch = Batch::empty(output_schema);  // the sequencers wait for its number
   if (!batch) {
     state.exhausted.store(true);
     return;
@@ -164,7 +182,7 @@ void SourceRunner::read(int lane, Msg token) {
     last_position_ = token->position;
   }
   token->batch = std::move(*batch);
-  token->seq = sequence_.fetch_add(1);
+  if (!claimed) token->seq = sequence_.fetch_add(1);
   token->lane = lane;
   run_.emit(*this, std::move(token));
 }

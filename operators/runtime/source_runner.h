@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -54,6 +55,7 @@ class SourceRunner final : public NodeRunner {
   RunContext& run_;
   const SourceStep& step_;
   std::atomic<uint64_t>& sequence_;  // shared by the sources of one connected part
+  std::mutex claim_mutex_;           // chunks in order: one reader claims at a time
   std::unique_ptr<Source> source_;
   StreamRequest request_;
   int cursor_index_ = -1, tie_breaker_index_ = -1;  // incremental: columns of the position

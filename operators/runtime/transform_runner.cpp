@@ -1,7 +1,10 @@
 // The transform runner (transform_runner.h).
 #include "operators/runtime/transform_runner.h"
 
+#include <oneapi/tbb/parallel_for.h>
+
 #include "operators/runtime/clock.h"
+#include "operators/runtime/run_report.h"
 
 namespace rbc {
 
@@ -18,8 +21,18 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
       return Status::internal("the operator's statefulness differs from the plan's");
     copies_.push_back(std::move(op).value());
   }
+  lanes_ = std::make_unique<Lane[]>(copies_.size());
   output_schema = copies_.front()->output_schema();
   return Status::ok();
+}
+
+void TransformRunner::queued(int lane) {
+  if (!holds_rows()) return;
+  Lane& l = lanes_[static_cast<size_t>(copy_of(lane))];
+  int64_t depth = l.queued.fetch_add(1, std::memory_order_relaxed) + 1;
+  int64_t most = l.max_queue.load(std::memory_order_relaxed);
+  while (depth > most && !l.max_queue.compare_exchange_weak(most, depth, std::memory_order_relaxed)) {
+  }
 }
 
 void TransformRunner::process(int copy, const Msg& envelope) {
@@ -27,15 +40,88 @@ void TransformRunner::process(int copy, const Msg& envelope) {
   int64_t start = now_ns();
   counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
   counters.in(envelope->batch);
+  Lane& lane = lanes_[static_cast<size_t>(copy)];
   try {
     Result<Batch> out = copies_[copy]->process(envelope->batch, BatchInfo{envelope->seq, envelope->lane});
-    counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);
+    int64_t busy = now_ns() - start;
+    counters.busy_ns.fetch_add(busy, std::memory_order_relaxed);
+    if (holds_rows()) {
+      lane.queued.fetch_sub(1, std::memory_order_relaxed);
+      lane.rows_in.fetch_add(envelope->batch.num_rows, std::memory_order_relaxed);
+      lane.busy_ns.fetch_add(busy, std::memory_order_relaxed);
+      account_state(copy);
+    }
     if (!out.is_ok()) return run_.fail(id(), envelope->lane, out.status().message());
+    if (run_.stopped()) return;
+    // EMIT FINAL emits nothing until the input ends; its batch numbers then start at 0.
+    if (holds_rows() && !step_.aggregation->emit_changes) return;
     envelope->batch = std::move(out).value();
   } catch (const std::exception& e) {
     return run_.fail(id(), envelope->lane, std::string("unexpected exception: ") + e.what());
   }
   run_.emit(*this, envelope);
+}
+
+void TransformRunner::account_state(int copy) {
+  Lane& lane = lanes_[static_cast<size_t>(copy)];
+  auto bytes = static_cast<int64_t>(copies_[copy]->state_bytes());
+  int64_t total = run_.add_state_bytes(bytes - lane.state_bytes.exchange(bytes));
+  const int64_t limit = step_.aggregation->max_state_bytes.value;
+  if (total <= limit) return;
+  uint64_t groups = 0;
+  for (const auto& op : copies_) groups += op->groups();
+  run_.fail(id(), copy,
+            "the aggregation's groups need more memory than resources.max_state_bytes allows: " +
+                std::to_string(groups) + " groups hold " + format_byte_count(static_cast<uint64_t>(total)) +
+                " (the limit is " + format_byte_count(static_cast<uint64_t>(limit)) +
+                "); raise max_state_bytes, or group by fewer keys");
+}
+
+void TransformRunner::finish() {
+  if (!holds_rows() || run_.stopped()) return;
+  if (step_.aggregation->strategy.value == AggregationStrategy::two_phase) {
+    for (size_t copy = 1; copy < copies_.size(); ++copy) {
+      Status merged = copies_[0]->merge_from(*copies_[copy]);
+      if (!merged.is_ok()) return run_.fail(id(), static_cast<int>(copy), merged.message());
+    }
+    account_state(0);
+    for (size_t copy = 1; copy < copies_.size(); ++copy) account_state(static_cast<int>(copy));
+  }
+  std::vector<Result<std::vector<Batch>>> finished(copies_.size(), Result<std::vector<Batch>>(std::vector<Batch>{}));
+  tbb::parallel_for(size_t{0}, copies_.size(), [&](size_t copy) {
+    try {
+      finished[copy] = copies_[copy]->finish();
+    } catch (const std::exception& e) {
+      finished[copy] = Status::internal(std::string("unexpected exception: ") + e.what());
+    }
+  });
+  uint64_t seq = 0;
+  for (size_t copy = 0; copy < copies_.size(); ++copy) {
+    if (!finished[copy].is_ok()) return run_.fail(id(), static_cast<int>(copy), finished[copy].status().message());
+    for (Batch& batch : *finished[copy]) {
+      auto envelope = std::make_shared<Envelope>();
+      envelope->batch = std::move(batch);
+      envelope->seq = seq++;
+      envelope->lane = static_cast<int>(copy);
+      run_.emit(*this, std::move(envelope));
+    }
+  }
+}
+
+std::vector<LaneStats> TransformRunner::lane_stats() const {
+  std::vector<LaneStats> stats;
+  if (!holds_rows()) return stats;
+  for (size_t copy = 0; copy < copies_.size(); ++copy) {
+    const Lane& lane = lanes_[copy];
+    LaneStats s;
+    s.rows_in = lane.rows_in.load();
+    s.groups = copies_[copy]->groups();
+    s.state_bytes = copies_[copy]->state_bytes();
+    s.busy_seconds = static_cast<double>(lane.busy_ns.load()) / 1e9;
+    s.max_queue = static_cast<uint64_t>(lane.max_queue.load());
+    stats.push_back(s);
+  }
+  return stats;
 }
 
 uint64_t TransformRunner::rejected_rows() const {

@@ -1,7 +1,9 @@
-// Runs a transform step: its operator copies (one, or one per hash lane when it owns
-// keys' state), each batch through the copy of its lane.
+// Runs a transform step: its operator copies (one, one per hash lane when it owns keys'
+// state, or one per arriving lane for a two-phase aggregation), each batch through the
+// copy of its lane; then, once the input has ended, an aggregation's held rows.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -20,12 +22,33 @@ class TransformRunner final : public NodeRunner {
   Status prepare(std::shared_ptr<const Schema> input);
   // Runs copy `copy` on the batch and emits the result.
   void process(int copy, const Msg& envelope);
+  // Whether it holds rows until its input ends (an aggregation).
+  bool holds_rows() const { return step_.aggregation.has_value(); }
+  // After every batch of the input went through process(): merges a two-phase plan's
+  // partial states, finishes each copy (at once, on the arena's threads) and emits their
+  // rows with sequence numbers 0, 1, ... in copy order.
+  void finish();
   uint64_t rejected_rows() const override;
+  void queued(int lane) override;
+  std::vector<LaneStats> lane_stats() const;
 
  private:
+  int copy_of(int lane) const { return lane % static_cast<int>(copies_.size()); }
+  // Fails the run when the aggregations' groups together hold more than max_state_bytes.
+  void account_state(int copy);
+
+  struct Lane {
+    std::atomic<uint64_t> rows_in{0};
+    std::atomic<int64_t> busy_ns{0};
+    std::atomic<int64_t> queued{0};
+    std::atomic<int64_t> max_queue{0};
+    std::atomic<int64_t> state_bytes{0};
+  };
+
   RunContext& run_;
   const TransformStep& step_;
   std::vector<std::unique_ptr<Operator>> copies_;
+  std::unique_ptr<Lane[]> lanes_;
 };
 
 }  // namespace rbc

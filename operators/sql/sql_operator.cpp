@@ -9,19 +9,57 @@
 namespace rbc {
 namespace {
 
+// A plain query evaluates batches (from several threads at once); a query that keeps
+// state (an aggregation, a LIMIT) runs one QueryState per copy.
 class SqlOperator final : public Operator {
  public:
-  explicit SqlOperator(CompiledQuery query) : query_(std::move(query)), schema_(query_.output_schema_ptr()) {}
+  explicit SqlOperator(CompiledQuery query)
+      : query_(std::move(query)), schema_(query_.output_schema_ptr()) {
+    if (!query_.is_stateless()) state_ = query_.start();
+  }
   const std::shared_ptr<const Schema>& output_schema() const override { return schema_; }
   Result<Batch> process(const Batch& batch, const BatchInfo& /*info*/) override {
-    return query_.evaluate(batch);
+    return state_ ? state_->add(batch) : query_.evaluate(batch);
   }
-  bool stateful() const override { return !query_.is_stateless(); }
+  bool stateful() const override { return state_ != nullptr; }
+  Result<std::vector<Batch>> finish() override {
+    return state_ ? state_->finish() : Result<std::vector<Batch>>(std::vector<Batch>{});
+  }
+  Status merge_from(Operator& other) override {
+    auto* from = dynamic_cast<SqlOperator*>(&other);
+    if (!state_ || !from || !from->state_) return Status::internal("sql: only aggregations merge");
+    return state_->merge(*from->state_);
+  }
+  size_t groups() const override { return state_ ? state_->groups() : 0; }
+  size_t state_bytes() const override { return state_ ? state_->state_bytes() : 0; }
 
  private:
   CompiledQuery query_;
   std::shared_ptr<const Schema> schema_;
+  std::unique_ptr<QueryState> state_;
 };
+
+std::optional<QueryShape> shape_of(const Config& config) {
+  auto query = config.values.find("query");
+  if (query == config.values.end() || !query->is_string()) return std::nullopt;
+  auto shape = describe_query(query->get<std::string>());
+  if (auto* ok = std::get_if<QueryShape>(&shape)) return *ok;
+  return std::nullopt;
+}
+
+std::optional<QueryShape> aggregation(const Config& config) {
+  auto shape = shape_of(config);
+  if (shape && shape->aggregate) return shape;
+  return std::nullopt;
+}
+
+std::string keeps_state(const Config& config) {
+  auto shape = shape_of(config);
+  if (!shape) return "";
+  if (shape->aggregate) return "it aggregates: each copy keeps its groups";
+  if (shape->limit) return "LIMIT counts the rows it lets through";
+  return "";
+}
 
 Result<std::unique_ptr<Operator>> make(const Config& config, std::shared_ptr<const Schema> input,
                                        const OperatorContext& /*context*/) {
@@ -70,11 +108,15 @@ const OperatorSpec& sql_operator_spec() {
   static const OperatorSpec spec = [] {
     OperatorSpec s;
     s.name = "sql";
-    s.summary = "SELECT <expressions> FROM input [WHERE <predicate>]";
+    s.summary =
+        "SELECT <expressions> FROM input [WHERE <predicate>] [GROUP BY <expressions>] [HAVING <predicate>] "
+        "[EMIT FINAL|CHANGES] [LIMIT n]";
     s.config_keys = {"query"};
     s.required_keys = {"query"};
     s.make = make;
     s.check_types = check_types;
+    s.keeps_state = keeps_state;
+    s.aggregation = aggregation;
     return s;
   }();
   return spec;

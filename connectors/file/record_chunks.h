@@ -1,0 +1,78 @@
+// Cutting one CSV or JSON-lines file into chunks of whole records, in file order, so that
+// several readers can parse one file at once (docs/execution.md, "Split files").
+//
+// The cut follows the record boundaries of CsvScanner exactly: a quote opens a quoted field
+// only at the start of a field, a quoted field may hold delimiters, doubled quotes and line
+// breaks, and a malformed record ends where the scanner resumes. So each chunk, parsed on
+// its own, yields the records the whole file would, and the cut never lands inside a quoted
+// field. JSON-lines records end at each line break. The cutter counts the line breaks of
+// every chunk, so each chunk knows the line its first record starts on.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/file/file_options.h"
+#include "graph/status.h"
+
+namespace rbc::file {
+
+// How far a chunk's cut has got: whole records taken from the front of its bytes.
+struct CutProgress {
+  size_t bytes = 0;       // the bytes of the records taken, line breaks included
+  size_t records = 0;     // records taken (blank lines count; the header too)
+  uint64_t newlines = 0;  // line breaks in those bytes, inside quoted fields too
+  bool full = false;      // a limit was reached, or the data ended at the end of the file
+};
+
+// Takes whole records from `data` (a file's bytes from a record's start) after the
+// `progress.bytes` already taken, until `max_records` are taken, or at least `max_bytes`,
+// or the data runs out. A record whose end is not in `data` is taken only when `eof` (the
+// file ends at the data's end). Called again with more data, it carries on where it stopped.
+void cut_records(FileFormat format, char delimiter, std::string_view data, bool eof, size_t max_bytes,
+                 size_t max_records, CutProgress& progress);
+
+// One chunk: its bytes (whole records), where it stands in the file.
+struct Chunk {
+  std::vector<char> bytes;  // capacity is kept from chunk to chunk; `size` bytes are the chunk
+  size_t size = 0;
+  uint64_t index = 0;       // 0, 1, 2, ... in file order
+  uint64_t first_line = 1;  // the line the chunk starts on (from 1)
+  uint64_t offset = 0;      // its first byte's offset in the file
+
+  std::string_view view() const { return {bytes.data(), size}; }
+};
+
+// Cuts a file into chunks of at most `max_records` records and about `max_bytes` bytes (a
+// chunk ends at the first record end at or after max_bytes; one record longer than that is
+// one chunk). The file is read in steps, never whole: the bytes read past a cut are kept
+// for the next chunk. Shared by a stream's readers; next() hands out one chunk at a time.
+class FileChunker {
+ public:
+  FileChunker(std::string path, FileFormat format, char delimiter, size_t max_bytes, size_t max_records);
+  FileChunker(const FileChunker&) = delete;
+  FileChunker& operator=(const FileChunker&) = delete;
+  ~FileChunker();
+
+  Status open();
+  // The file's next chunk into `chunk`; false after the last one.
+  Result<bool> next(Chunk& chunk);
+
+ private:
+  Status read_more(Chunk& chunk, bool grow);
+
+  std::mutex mutex_;
+  std::string path_;
+  FileFormat format_;
+  char delimiter_;
+  size_t max_bytes_, max_records_, step_;
+  int fd_ = -1;
+  bool eof_ = false;
+  std::vector<char> carry_;  // bytes read past the last cut: the start of the next chunk
+  uint64_t next_index_ = 0, next_line_ = 1, next_offset_ = 0;
+};
+
+}  // namespace rbc::file
