@@ -20,10 +20,12 @@
 # does not fail the run): 1brc rbc/duckdb <= 1.5 at equal threads; 2-lane efficiency
 # >= 0.85; 8 lanes at most 10% slower than 2; peak RSS < 300 MB. Every run is a whole
 # process, timed from outside (rbc exec; node running DuckDB; mlr); the table's "startup"
-# row is DuckDB's fixed share of that (node, the library, an empty query).
+# row is DuckDB's fixed share of that (node, the library, an empty query), and "cpu s" the
+# user + system seconds of a run (rbc's reader, router and lanes overlap: one lane may keep
+# more than one core busy).
 #
-#   bench/keyed.sh      (about 5 minutes on 2 cores with the defaults, the first time
-#                        about 30 s more to generate the inputs)
+#   bench/keyed.sh      (about 3 minutes on 2 idle cores with the defaults, a third of it
+#                        Miller's; the first time about 15 s more to generate the inputs)
 # Environment: RBC (default build/rbc); ROWS (1brc rows, default 10000000); HC_ROWS
 # (highcard and distinct rows, default 2000000); ROUNDS (default 5); LANES (the scaling
 # lanes, default "1 2 4 8"); STRATEGY (rbc's aggregation strategy: hash, two_phase or
@@ -193,14 +195,15 @@ for n in "${brc_lanes[@]}"; do rbc_pipeline 1brc "$n"; done
 for w in highcard distinct; do rbc_pipeline "$w" 1; rbc_pipeline "$w" 2; done
 
 failed=0
-# One timed run of a configuration: appends its seconds to $work/KEY.times and its peak RSS
-# (KiB) to $work/KEY.rss (round 0 is not kept), or marks it failed for the rest of the run.
+# One timed run of a configuration: appends its seconds to $work/KEY.times, its peak RSS
+# (KiB) to $work/KEY.rss and its CPU seconds (user + system) to $work/KEY.cpu (round 0 is
+# not kept), or marks it failed for the rest of the run.
 measure() {  # measure ROUND WORKLOAD TOOL N
-  local round=$1 key="$2-$3-$4" t0 t1 seconds cmd stdout
+  local round=$1 key="$2-$3-$4" t0 t1 seconds cmd stdout kib user system
   [[ -f $work/$key.failed ]] && return
   command_of "$2" "$3" "$4"
   t0=$(date +%s.%N)
-  if ! /usr/bin/time -f %M -o "$work/$key.rss1" "${cmd[@]}" > "$stdout" 2> "$work/$key.err"; then
+  if ! /usr/bin/time -f '%M %U %S' -o "$work/$key.usage" "${cmd[@]}" > "$stdout" 2> "$work/$key.err"; then
     log "$2 $3 $4 failed (round $round):"
     tail -n 8 "$work/$key.err" >&2
     touch "$work/$key.failed"; failed=1; return
@@ -210,7 +213,9 @@ measure() {  # measure ROUND WORKLOAD TOOL N
   log "round $round: $2 $3 $4: $seconds s"
   if ((round > 0)); then
     echo "$seconds" >> "$work/$key.times"
-    tail -n 1 "$work/$key.rss1" >> "$work/$key.rss"
+    read -r kib user system < <(tail -n 1 "$work/$key.usage")
+    echo "$kib" >> "$work/$key.rss"
+    awk -v u="$user" -v s="$system" 'BEGIN {printf "%.2f\n", u + s}' >> "$work/$key.cpu"
   fi
 }
 
@@ -296,12 +301,17 @@ echo "keyed aggregation, file -> file; median of $ROUNDS rounds on $cores cores 
 echo "  1brc      $ROWS rows, $((brc_bytes / 1000000)) MB, $(wc -l < "$root/bench/data/weather_stations.csv") stations"
 echo "  highcard  $HC_ROWS rows, $((HC_ROWS / 2)) keys"
 echo "  distinct  $HC_ROWS rows, 100 groups"
-printf '\n  %-9s %-7s %7s %9s %9s %12s\n' workload tool threads seconds rows/s "peak RSS MB"
+# threads: rbc's lanes, DuckDB's threads; cpu: user + system seconds (rbc's reader, router
+# and lanes overlap, so one lane may keep more than one core busy).
+printf '\n  %-9s %-7s %7s %9s %9s %7s %12s\n' workload tool threads seconds rows/s "cpu s" "peak RSS MB"
 for config in "${configs[@]}"; do
   read -r w tool n <<< "$config"
-  key="$w-$tool-$n"; s=$(seconds_of "$key"); rss=n/a
-  counted "$key" && rss=$(sort -g "$work/$key.rss" | tail -n 1 | awk '{printf "%.0f", $1 * 1024 / 1e6}')
-  printf '  %-9s %-7s %7s %9s %9s %12s\n' "$w" "$tool" "$n" "$s" "$(rate "$s" "${rows[$w]}")" "$rss"
+  key="$w-$tool-$n"; s=$(seconds_of "$key"); rss=n/a cpu=n/a
+  if counted "$key"; then
+    rss=$(sort -g "$work/$key.rss" | tail -n 1 | awk '{printf "%.0f", $1 * 1024 / 1e6}')
+    cpu=$(median < "$work/$key.cpu")
+  fi
+  printf '  %-9s %-7s %7s %9s %9s %7s %12s\n' "$w" "$tool" "$n" "$s" "$(rate "$s" "${rows[$w]}")" "$cpu" "$rss"
 done
 
 echo
