@@ -29,7 +29,7 @@
 # Environment: RBC (default build/rbc); ROWS (1brc rows, default 10000000); HC_ROWS
 # (highcard and distinct rows, default 2000000); ROUNDS (default 5); LANES (the scaling
 # lanes, default "1 2 4 8"); STRATEGY (rbc's aggregation strategy: hash, two_phase or
-# single; default hash); TOOLS (default "rbc duckdb mlr"; TOOLS="duckdb mlr" runs the peers
+# single; default: the aggregation pass decides); TOOLS (default "rbc duckdb mlr"; TOOLS="duckdb mlr" runs the peers
 # alone); CACHE (default ~/.cache/rbc-bench): the generated inputs are kept in
 # $CACHE/keyed, keyed by row count, so that a rerun skips generating them, and DuckDB's npm
 # package @duckdb/node-api is installed into $CACHE/duckdb (a benchmark peer, never a
@@ -41,7 +41,7 @@ ROWS=${ROWS:-10000000}
 HC_ROWS=${HC_ROWS:-2000000}
 ROUNDS=${ROUNDS:-5}
 LANES=${LANES:-1 2 4 8}
-STRATEGY=${STRATEGY:-hash}
+STRATEGY=${STRATEGY:-}
 TOOLS=${TOOLS:-rbc duckdb mlr}
 CACHE=${CACHE:-$HOME/.cache/rbc-bench}
 cores=$(nproc)
@@ -124,7 +124,7 @@ version: "1.0"
 pipeline: keyed_$w
 resources:
   parallelism: $lanes
-  aggregation: {strategy: $STRATEGY, lanes: $lanes}
+  aggregation: {${STRATEGY:+strategy: $STRATEGY, }lanes: $lanes}
 source:
   use: file
   config: {path: ${dir[$w]}/, format: csv, delimiter: "${delimiter[$w]}", header: false}
@@ -137,7 +137,8 @@ transforms:
 destination:
   use: file
   config: {path: $work/out/$w-rbc-$lanes/, format: csv}
-  write_mode: replace
+  # append (the file is removed before each run): replace would make the stream not
+  # partition-eligible, and one reader would parse the whole file
 YAML
 }
 # DuckDB: the same query over a view named input, COPY'd to a CSV file by a node process.
@@ -162,7 +163,9 @@ command_of() {
   mkdir -p "$out"
   stdout=$work/$w-$2-$n.log
   case $2 in
-    rbc) cmd=("$RBC" exec "$work/$w-rbc-$n.yaml") ;;
+    rbc)
+      rm -f "$out/${stream[$w]}.csv"
+      cmd=("$RBC" exec "$work/$w-rbc-$n.yaml") ;;
     duckdb)
       local view="CREATE VIEW input AS SELECT 1 AS x"
       [[ $w == startup ]] ||
@@ -297,7 +300,7 @@ rate() {  # rate SECONDS ROWS: millions of rows per second
 }
 
 echo
-echo "keyed aggregation, file -> file; median of $ROUNDS rounds on $cores cores (rbc strategy $STRATEGY)"
+echo "keyed aggregation, file -> file; median of $ROUNDS rounds on $cores cores (rbc strategy ${STRATEGY:-chosen by the aggregation pass})"
 echo "  1brc      $ROWS rows, $((brc_bytes / 1000000)) MB, $(wc -l < "$root/bench/data/weather_stations.csv") stations"
 echo "  highcard  $HC_ROWS rows, $((HC_ROWS / 2)) keys"
 echo "  distinct  $HC_ROWS rows, 100 groups"

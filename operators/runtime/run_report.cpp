@@ -117,8 +117,8 @@ nlohmann::json report_to_json(const RunReport& report) {
   out["rows_written"] = report.rows_written();
   out["bytes_read"] = report.bytes_read();
   out["bytes_written"] = report.bytes_written();
-  out["rows_per_second"] = per_second(report.rows_written(), report.seconds);
-  out["bytes_per_second"] = per_second(report.bytes_written(), report.seconds);
+  out["rows_per_second"] = per_second(report.rows_read(), report.seconds);
+  out["bytes_per_second"] = per_second(report.bytes_read(), report.seconds);
   out["runtime"] = {{"arena_concurrency", report.arena_concurrency},
                     {"max_inflight_batches", report.max_inflight_batches}};
   nlohmann::json streams = nlohmann::json::array();
@@ -209,8 +209,8 @@ std::string format_summary(const RunReport& report) {
       << fixed(report.seconds, 3) << " s\n";
   out << "  rows read " << report.rows_read() << ", written " << report.rows_written() << "; bytes read "
       << format_byte_count(report.bytes_read()) << ", written " << format_byte_count(report.bytes_written())
-      << "; throughput " << fixed(per_second(report.rows_written(), report.seconds), 0) << " rows/s, "
-      << format_byte_count(static_cast<uint64_t>(per_second(report.bytes_written(), report.seconds)))
+      << "; throughput " << fixed(per_second(report.rows_read(), report.seconds), 0) << " rows/s, "
+      << format_byte_count(static_cast<uint64_t>(per_second(report.bytes_read(), report.seconds)))
       << "/s\n";
   for (const auto& r : report.retries) {
     out << "  retry after attempt " << r.attempt << " (waited " << fixed(r.wait_seconds, 1)

@@ -69,7 +69,8 @@ struct StreamStats {
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t rejected_rows = 0;
   double seconds = 0;
-  double rows_per_second() const { return seconds > 0 ? static_cast<double>(rows_written) / seconds : 0; }
+  // Rows read per second: what a run processed (an aggregation writes far fewer).
+  double rows_per_second() const { return seconds > 0 ? static_cast<double>(rows_read) / seconds : 0; }
 };
 
 // How one autotune candidate did over its probe windows.
