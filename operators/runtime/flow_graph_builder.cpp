@@ -46,8 +46,11 @@ class Builder {
   void transform(TransformRunner& runner) {
     const TransformStep& step = runner.step();
     if (step.copies.value > 1) {
-      for (int copy = 0; copy < step.copies.value; ++copy)
-        runner.receivers.push_back(own(serial([&runner, copy](Msg m) { runner.process(copy, m); })));
+      for (int copy = 0; copy < step.copies.value; ++copy) {
+        Body body = [&runner, copy](Msg m) { runner.process(copy, m); };
+        runner.receivers.push_back(step.in_order.value ? in_order(std::move(body), step.copies.value)
+                                                       : own(serial(std::move(body))));
+      }
     } else if (step.in_order.value) {
       runner.receivers.push_back(in_order([&runner](Msg m) { runner.process(0, m); }));
     } else {
@@ -90,9 +93,11 @@ class Builder {
     out_.nodes.push_back(std::move(node));
     return receiver;
   }
-  // A sequencer in front of a serial body: batches reach the body in sequence order.
-  flow::receiver<Msg>* in_order(Body body) {
-    auto sequencer = std::make_unique<flow::sequencer_node<Msg>>(graph_, [](const Msg& m) { return m->seq; });
+  // A sequencer in front of a serial body: batches reach the body in sequence order. Behind
+  // a hash router of `lanes` lanes, one lane's batches are numbered s*lanes+k: s orders them.
+  flow::receiver<Msg>* in_order(Body body, int lanes = 1) {
+    auto sequencer = std::make_unique<flow::sequencer_node<Msg>>(
+        graph_, [lanes = static_cast<uint64_t>(lanes)](const Msg& m) { return m->seq / lanes; });
     auto body_node = serial(std::move(body));
     flow::make_edge(*sequencer, *body_node);
     flow::receiver<Msg>* entry = sequencer.get();
