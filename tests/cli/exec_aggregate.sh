@@ -11,6 +11,7 @@
 #     last row is the EMIT FINAL row;
 #   - a global aggregate over no rows (WHERE removes all) writes exactly one row;
 #   - float keys: -0 and 0 are one group, as they are in one lane;
+#   - GROUP BY k where k is also an aggregate's alias groups by the column k, in 3 lanes too;
 #   - .rbc: a program's own route(by: hash(k)) before GROUP BY k is honoured; one by
 #     another column is a located compile error;
 #   - resources.max_state_bytes: too many groups fail the run, naming groups and bytes,
@@ -168,6 +169,17 @@ YAML
   run "zeros_$lanes"
   [ "$(tail -n +2 "out_zeros_$lanes/zeros.csv" | cut -d, -f2)" = 400 ] || { cat "out_zeros_$lanes/zeros.csv"; fail "zeros_$lanes: -0 and 0 are not one group of 400"; }
 done
+
+# --- GROUP BY a name that is an input column and an aggregate's alias: the column -------
+alias_query="SELECT COUNT(*) AS k, MIN(t) AS tmin FROM input GROUP BY k"
+pipeline alias_1 "$alias_query" 1
+pipeline alias_3 "$alias_query" 3
+"$RBC" compile alias_3.yaml | grep -q 'router hash(k) x3' || { "$RBC" compile alias_3.yaml; fail "alias_3: not routed by the column k"; }
+run alias_1
+run alias_3
+[ "$(head -1 out_alias_1/events.csv)" = k,tmin ] || fail "alias_1: header"
+grep -v '^k,' expected.csv | cut -d, -f2,6 | sort | cmp -s - <(tail -n +2 out_alias_1/events.csv | sort) || fail "alias_1: not one row per key k"
+sort out_alias_1/events.csv | cmp -s - <(sort out_alias_3/events.csv) || fail "alias_3 differs from alias_1"
 
 # --- .rbc: the program's own hash route --------------------------------------------------
 program() {  # program NAME ROUTE-KEY
