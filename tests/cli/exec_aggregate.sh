@@ -7,8 +7,8 @@
 #     read by as many readers as lanes);
 #     each plan says the strategy and lanes asked for; with 4 hash lanes the report shows
 #     every lane got rows and the lanes' groups add up to the distinct keys;
-#   - EMIT CHANGES: each group's rows come in the same order at lanes 1, 2 and 4, and its
-#     last row is the EMIT FINAL row;
+#   - EMIT CHANGES (60k rows, up to 4 readers): each group's rows come in the same order at
+#     lanes 1, 2 and 4, and its last row is the EMIT FINAL row;
 #   - a global aggregate over no rows (WHERE removes all) writes exactly one row;
 #   - float keys: -0 and 0 are one group, as they are in one lane;
 #   - GROUP BY k where k is also an aggregate's alias groups by the column k, in 3 lanes too;
@@ -29,19 +29,23 @@ fail() { echo "FAIL: $*"; exit 1; }
 # json FILE EXPR: a value from a JSON report (Python expression over `r`).
 json() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-# 20,000 rows: key k (~300 distinct, every 50th row NULL), a word t, int i, float f and
+# rows N: key k (~300 distinct, every 50th row NULL), a word t, int i, float f and
 # decimal d, each NULL now and then.
-mkdir in
-awk 'BEGIN {
+rows() {
+  awk -v rows="$1" 'BEGIN {
   print "k,t,i,f,d"
-  for (n = 1; n <= 20000; n++) {
+  for (n = 1; n <= rows; n++) {
     k = (n % 50 == 0) ? "" : sprintf("key_%03d", (n * 7919) % 301)
     t = (n % 37 == 0) ? "" : sprintf("w%05d", (n * 104729) % 99991)
     i = (n % 41 == 0) ? "" : (n * 31) % 1999 - 700
     f = (n % 43 == 0) ? "" : sprintf("%.3f", ((n * 17) % 100003) / 7.0 - 3000)
     d = (n % 47 == 0) ? "" : sprintf("%d.%02d", (n * 13) % 5000 - 2500, n % 100)
     printf "%s,%s,%s,%s,%s\n", k, t, i, f, d
-  } }' > in/events.csv
+  } }'
+}
+mkdir in in_changes
+rows 20000 > in/events.csv
+rows 60000 > in_changes/events.csv  # more batches, read by 4 readers: more chances to reorder
 distinct_keys=$(awk -F, 'NR > 1 { seen[$1] = 1 } END { print length(seen) }' in/events.csv)
 
 columns='[{name: k, type: text}, {name: t, type: text}, {name: i, type: int64}, {name: f, type: float64}, {name: d, type: "decimal(12,2)"}]'
@@ -54,7 +58,7 @@ version: "1.0"
 pipeline: agg_$1
 source:
   use: file
-  config: {path: $work/in/}
+  config: {path: $work/${input:-in}/}
   streams:
     - name: events
       columns: $columns
@@ -120,12 +124,12 @@ lanes_json='[n for n in r["nodes"] if "lanes" in n][0]["lanes"]'
 
 # --- EMIT CHANGES ---------------------------------------------------------------------------
 changes="SELECT k, COUNT(*) AS n, SUM(i) AS si, MAX(t) AS tmax, SUM(d) AS sd FROM input GROUP BY k"
-pipeline final "$changes" 1
+input=in_changes pipeline final "$changes" 1
 run final
 for lanes in 1 2 4; do
-  pipeline "changes_$lanes" "$changes EMIT CHANGES" "$lanes" "{strategy: hash, lanes: $lanes}"
-  run "changes_$lanes"
-  [ "$(wc -l < "out_changes_$lanes/events.csv")" -eq 20001 ] || fail "changes_$lanes: not one row per input row"
+  input=in_changes pipeline "changes_$lanes" "$changes EMIT CHANGES" "$lanes" "{strategy: hash, lanes: $lanes}"
+  run "changes_$lanes" --cores 32
+  [ "$(wc -l < "out_changes_$lanes/events.csv")" -eq 60001 ] || fail "changes_$lanes: not one row per input row"
   # Each group's rows in output order (a stable sort by the key alone).
   tail -n +2 "out_changes_$lanes/events.csv" | sort -s -t, -k1,1 > "changes_$lanes.by_group"
   awk -F, '{ last[$1] = $0 } END { for (k in last) print last[k] }' "out_changes_$lanes/events.csv" | sort > "changes_$lanes.last"
