@@ -252,7 +252,8 @@ std::optional<SqlError> check_sql_syntax(std::string_view query) {
 namespace {
 
 // What the parse alone tells: GROUP BY keys as written (an ordinal or a select alias is
-// the item it names), aggregates, EMIT, LIMIT.
+// the item it names, unless that item aggregates: no GROUP BY key can, so the name is the
+// input column's, as the binder finds), aggregates, EMIT, LIMIT.
 QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
   namespace ast = sql::ast;
   const ast::Query& query = parsed.query;
@@ -272,7 +273,8 @@ QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
       const auto& item = query.items[i];
       bool alias = item.alias && item.alias->name == written;
       const auto* node = sql::tagged_node(item.value);
-      if (node && (alias || written == std::to_string(i + 1))) written = text_of(*node);
+      if (node && (alias || written == std::to_string(i + 1)) && !sql::contains_aggregate(item.value))
+        written = text_of(*node);
     }
     shape.group_keys.push_back(written);
   }

@@ -165,7 +165,13 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
         const bool two_phase =
             step.aggregation && step.aggregation->strategy.value == AggregationStrategy::two_phase;
         if (two_phase) {
-          step.aggregation->lanes.set(lanes_in, "one partial aggregate per arriving lane");
+          // A pinned aggregation.lanes cannot change where the rows arrive: say so.
+          const auto& pinned = plan.graph.info.resources.aggregation.lanes;
+          std::string why = "one partial aggregate per arriving lane";
+          if (pinned.present && pinned.value != lanes_in)
+            why += " (resources.aggregation.lanes " + std::to_string(pinned.value) +
+                   " does not apply to two_phase: the rows arrive in " + std::to_string(lanes_in) + ")";
+          step.aggregation->lanes.set(lanes_in, why);
           step.copies.set(lanes_in, "one partial aggregate per lane, merged per key when the input ends");
           step.in_order.set(false, "each copy sees its lane's batches one at a time");
           lanes_out[id] = 1;  // the merged groups leave in one lane

@@ -4,7 +4,9 @@
 //   source, per reader r:   input_node (tokens) -> limiter_node(max_inflight_batches)
 //                           -> function_node(serial) "reader r" calling SourceRunner::read
 //   transform:              function_node(concurrency); in order: sequencer -> serial;
-//                           one serial function_node per copy when copies own hash lanes
+//                           one serial function_node per copy when copies own hash lanes,
+//                           each behind its own sequencer when in order (lane k of N gets
+//                           batches s*N+k: the sequencer orders them by s)
 //   router:                 function_node(concurrency) that puts each fragment straight
 //                           into the receiver of its lane or named output (a
 //                           multifunction_node's ports are fixed at compile time)

@@ -3,9 +3,24 @@
 
 #include <xxhash.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 namespace rbc {
+namespace {
+
+// A float's bytes with -0.0 as 0.0 and every NaN as one NaN: the values an aggregation
+// groups together (expr/group_key.h) must land in one lane.
+template <typename Float>
+void append_float(std::string& key, Float value) {
+  if (value == 0) value = 0;
+  if (std::isnan(value)) value = std::numeric_limits<Float>::quiet_NaN();
+  key.push_back('\1');
+  key.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+}  // namespace
 
 uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t row) {
   thread_local std::string key;
@@ -20,6 +35,10 @@ uint64_t hash_row(const Batch& batch, const std::vector<int>& columns, size_t ro
       key.push_back('\1');
       key.append(reinterpret_cast<const char*>(&size), sizeof(size));
       key.append(text);
+    } else if (column.type().id == TypeId::float64) {
+      append_float(key, column.value<double>(row));
+    } else if (column.type().id == TypeId::float32) {
+      append_float(key, column.value<float>(row));
     } else {
       size_t width = column.type().fixed_width();
       key.push_back('\1');

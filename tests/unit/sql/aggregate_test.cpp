@@ -317,6 +317,26 @@ TEST(SqlAggregate, PlanPrintsTheAggregation) {
   EXPECT_EQ(q.shape().group_keys, (Strings{"UPPER(name)"}));
 }
 
+// The planner reads the keys from the parse alone (describe_query) and hash-routes by them:
+// they must name what the query groups by. An alias of an aggregate cannot be a key, so
+// GROUP BY name there is the input column (as PostgreSQL reads it), not COUNT(*).
+TEST(SqlAggregate, ThePlannersGroupKeysAreTheQuerysGroups) {
+  auto keys = [](const std::string& query) {
+    auto shape = describe_query(query);
+    EXPECT_TRUE(std::holds_alternative<QueryShape>(shape)) << query;
+    return std::holds_alternative<QueryShape>(shape) ? std::get<QueryShape>(shape).group_keys : Strings{};
+  };
+  EXPECT_EQ(keys("SELECT COUNT(*) AS name, MIN(id) FROM input GROUP BY name"), (Strings{"name"}));
+  EXPECT_EQ(keys("SELECT SUM(qty) + 1 AS name FROM input GROUP BY name"), (Strings{"name"}));
+  EXPECT_EQ(keys("SELECT UPPER(name) AS n, COUNT(*) FROM input GROUP BY n"), (Strings{"UPPER(name)"}));
+  EXPECT_EQ(keys("SELECT flag, COUNT(*) FROM input GROUP BY 1"), (Strings{"flag"}));
+  Table t = sample_table();
+  CompiledQuery q = compile_ok("SELECT COUNT(*) AS name, MIN(id) FROM input GROUP BY name", t.schema);
+  EXPECT_EQ(q.shape().group_keys, (Strings{"name"}));
+  EXPECT_EQ(aggregate("SELECT COUNT(*) AS name FROM input GROUP BY name"),
+            (Strings{"1", "1", "1", "1", "1"}));
+}
+
 TEST(SqlAggregate, MisusesAreLocatedErrors) {
   EXPECT_EQ(first_error("SELECT name, COUNT(*) FROM input"),
             "1:8: error: column 'name' must appear in the GROUP BY clause or be used in an aggregate function\n"
