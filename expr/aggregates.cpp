@@ -129,7 +129,9 @@ class SumStates final : public AggregateStates {
     }
     return out;
   }
-  size_t bytes() const override { return sums_.capacity() * sizeof(T) + counts_.capacity() * sizeof(int64_t); }
+  size_t bytes() const override {
+    return sums_.capacity() * sizeof(T) + counts_.capacity() * sizeof(int64_t);
+  }
 
  private:
   static T value(const Vec& v, size_t j) {
@@ -145,7 +147,8 @@ class SumStates final : public AggregateStates {
     if constexpr (std::is_same_v<T, double>) {
       into += value;
     } else if constexpr (std::is_same_v<T, int64_t>) {
-      if (__builtin_add_overflow(into, value, &into)) return runtime_error("bigint out of range", *call_.args[0]);
+      if (__builtin_add_overflow(into, value, &into))
+        return runtime_error("bigint out of range", *call_.args[0]);
     } else {
       if (!add_decimal(into, value)) return runtime_error("numeric field overflow", *call_.args[0]);
     }
@@ -216,9 +219,10 @@ class MinMaxStates final : public AggregateStates {
  private:
   using Value = std::conditional_t<
       P == Physical::int64, int64_t,
-      std::conditional_t<P == Physical::float64, double,
-                         std::conditional_t<P == Physical::decimal, __int128,
-                                            std::conditional_t<P == Physical::boolean, uint8_t, std::string>>>>;
+      std::conditional_t<
+          P == Physical::float64, double,
+          std::conditional_t<P == Physical::decimal, __int128,
+                             std::conditional_t<P == Physical::boolean, uint8_t, std::string>>>>;
   using Arg = std::conditional_t<P == Physical::string, std::string_view, Value>;
 
   static Arg read(const Vec& v, size_t j) {
@@ -292,10 +296,10 @@ class VarianceStates final : public AggregateStates {
     for (size_t k = 0; k < count; ++k) {
       size_t j = at(v, rows, k);
       if (!v.is_valid(j)) continue;
-      double x = v.physical() == Physical::float64   ? v.floats[j]
-                 : v.physical() == Physical::decimal ? static_cast<double>(v.decimals[j]) /
-                                                           static_cast<double>(pow10_i128(v.type.scale))
-                                                     : static_cast<double>(v.ints[j]);
+      double x = v.physical() == Physical::float64 ? v.floats[j]
+                 : v.physical() == Physical::decimal
+                     ? static_cast<double>(v.decimals[j]) / static_cast<double>(pow10_i128(v.type.scale))
+                     : static_cast<double>(v.ints[j]);
       Acc& a = acc_[groups[k]];
       a.n += 1;
       a.sx += x;
@@ -430,7 +434,9 @@ class StringAggStates final : public AggregateStates {
     text.finish(out);
     return out;
   }
-  size_t bytes() const override { return values_.capacity() * sizeof(std::string) + seen_.capacity() + heap_; }
+  size_t bytes() const override {
+    return values_.capacity() * sizeof(std::string) + seen_.capacity() + heap_;
+  }
 
  private:
   std::vector<std::string> values_;
@@ -461,7 +467,8 @@ class HyperLogLogStates final : public AggregateStates {
       auto& regs = registers_[groups[k]];
       if (regs.empty()) allocate(regs);
       size_t index = hash >> (64 - kBits);
-      uint8_t rank = static_cast<uint8_t>(std::countl_zero((hash << kBits) | (uint64_t{1} << (kBits - 1))) + 1);
+      uint8_t rank =
+          static_cast<uint8_t>(std::countl_zero((hash << kBits) | (uint64_t{1} << (kBits - 1))) + 1);
       regs[index] = std::max(regs[index], rank);
     }
     return Status::ok();
@@ -536,7 +543,9 @@ class DistinctStates final : public AggregateStates {
   Status merge(const AggregateStates&, const uint32_t*) override {
     return Status::internal("a DISTINCT aggregate's sets are not merged across lanes");
   }
-  Result<Vec> result(const uint32_t* groups, size_t count) const override { return inner_->result(groups, count); }
+  Result<Vec> result(const uint32_t* groups, size_t count) const override {
+    return inner_->result(groups, count);
+  }
   size_t bytes() const override { return inner_->bytes() + seen_.capacity() * sizeof(Set) + heap_; }
 
  private:
@@ -621,11 +630,21 @@ const std::vector<AggregateFunction>& aggregate_functions() {
   static const std::vector<AggregateFunction> table = [] {
     const DataType float64{TypeId::float64};
     std::vector<AggregateFunction> t;
-    t.push_back({"count", {}, {one(ArgRule::as_is)}, true, true, any_type,
+    t.push_back({"count",
+                 {},
+                 {one(ArgRule::as_is)},
+                 true,
+                 true,
+                 any_type,
                  [](const AggregateCall& c) -> std::unique_ptr<AggregateStates> {
                    return std::make_unique<CountStates>(c.args.empty());
                  }});
-    t.push_back({"sum", {}, {one(ArgRule::number)}, false, false, sum_type,
+    t.push_back({"sum",
+                 {},
+                 {one(ArgRule::number)},
+                 false,
+                 false,
+                 sum_type,
                  [](const AggregateCall& c) -> std::unique_ptr<AggregateStates> {
                    switch (physical_of(c.type)) {
                      case Physical::float64: return std::make_unique<SumStates<double>>(c, false);
@@ -633,40 +652,63 @@ const std::vector<AggregateFunction>& aggregate_functions() {
                      default: return std::make_unique<SumStates<__int128>>(c, false);
                    }
                  }});
-    t.push_back({"avg", {}, {one(ArgRule::number)}, false, false, avg_type,
+    t.push_back({"avg",
+                 {},
+                 {one(ArgRule::number)},
+                 false,
+                 false,
+                 avg_type,
                  [](const AggregateCall& c) -> std::unique_ptr<AggregateStates> {
                    if (c.type.id == TypeId::float64) return std::make_unique<SumStates<double>>(c, true);
                    return std::make_unique<SumStates<__int128>>(c, true);
                  }});
-    t.push_back({"min", {}, {one(ArgRule::as_is)}, false, false, min_max_type,
-                 [](const AggregateCall& c) { return make_min_max(c, false); }});
-    t.push_back({"max", {}, {one(ArgRule::as_is)}, false, false, min_max_type,
-                 [](const AggregateCall& c) { return make_min_max(c, true); }});
+    t.push_back({"min", {}, {one(ArgRule::as_is)}, false, false, min_max_type, [](const AggregateCall& c) {
+                   return make_min_max(c, false);
+                 }});
+    t.push_back({"max", {}, {one(ArgRule::as_is)}, false, false, min_max_type, [](const AggregateCall& c) {
+                   return make_min_max(c, true);
+                 }});
     for (const char* name : {"stddev_samp", "stddev_pop", "var_samp", "var_pop"}) {
       std::vector<std::string> aliases;
       if (std::string(name) == "stddev_samp") aliases = {"stddev"};
       if (std::string(name) == "var_samp") aliases = {"variance"};
       t.push_back({name, aliases, {one(ArgRule::number, float64)}, false, false, nullptr, make_variance});
     }
-    t.push_back({"bool_and", {"every"}, {one(ArgRule::as_is, DataType{TypeId::boolean})}, false, false, bool_type,
+    t.push_back({"bool_and",
+                 {"every"},
+                 {one(ArgRule::as_is, DataType{TypeId::boolean})},
+                 false,
+                 false,
+                 bool_type,
                  [](const AggregateCall&) -> std::unique_ptr<AggregateStates> {
                    return std::make_unique<BoolStates>(true);
                  }});
-    t.push_back({"bool_or", {}, {one(ArgRule::as_is, DataType{TypeId::boolean})}, false, false, bool_type,
+    t.push_back({"bool_or",
+                 {},
+                 {one(ArgRule::as_is, DataType{TypeId::boolean})},
+                 false,
+                 false,
+                 bool_type,
                  [](const AggregateCall&) -> std::unique_ptr<AggregateStates> {
                    return std::make_unique<BoolStates>(false);
                  }});
-    t.push_back({"string_agg",
+    t.push_back(
+        {"string_agg",
+         {},
+         {Signature{
+             {Param{ArgRule::text}, Param{ArgRule::text}}, false, ResultRule::fixed, DataType{TypeId::text}}},
+         false,
+         false,
+         nullptr,
+         [](const AggregateCall&) -> std::unique_ptr<AggregateStates> {
+           return std::make_unique<StringAggStates>();
+         }});
+    t.push_back({"approx_count_distinct",
                  {},
-                 {Signature{{Param{ArgRule::text}, Param{ArgRule::text}}, false, ResultRule::fixed,
-                            DataType{TypeId::text}}},
+                 {one(ArgRule::as_is)},
                  false,
-                 false,
-                 nullptr,
-                 [](const AggregateCall&) -> std::unique_ptr<AggregateStates> {
-                   return std::make_unique<StringAggStates>();
-                 }});
-    t.push_back({"approx_count_distinct", {}, {one(ArgRule::as_is)}, false, true, any_type,
+                 true,
+                 any_type,
                  [](const AggregateCall&) -> std::unique_ptr<AggregateStates> {
                    return std::make_unique<HyperLogLogStates>();
                  }});
@@ -679,7 +721,8 @@ const AggregateFunction* find_aggregate_function(std::string_view name) {
   std::string wanted(name);
   for (auto& c : wanted) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const auto& f : aggregate_functions()) {
-    if (f.name == wanted || std::find(f.aliases.begin(), f.aliases.end(), wanted) != f.aliases.end()) return &f;
+    if (f.name == wanted || std::find(f.aliases.begin(), f.aliases.end(), wanted) != f.aliases.end())
+      return &f;
   }
   return nullptr;
 }

@@ -66,7 +66,8 @@ class GroupedState final : public QueryState {
     auto& other = static_cast<GroupedState&>(other_state);
     std::vector<uint32_t> into(other.keys_.size());
     for (size_t g = 0; g < other.keys_.size(); ++g) into[g] = group_of(other.keys_[g]);
-    for (size_t a = 0; a < states_.size(); ++a) RBC_RETURN_NOT_OK(states_[a]->merge(*other.states_[a], into.data()));
+    for (size_t a = 0; a < states_.size(); ++a)
+      RBC_RETURN_NOT_OK(states_[a]->merge(*other.states_[a], into.data()));
     other.clear();
     return Status::ok();
   }

@@ -935,7 +935,8 @@ class Binder {
     bound.offset = at;
     bound.text = text_of(span(call));
     if (!star) {
-      std::optional<Call> checked = bind_call(display, at, function.signatures, function.bind, std::move(args));
+      std::optional<Call> checked =
+          bind_call(display, at, function.signatures, function.bind, std::move(args));
       if (!checked) return nullptr;
       bound.args = std::move(checked->args);
       bound.type = checked->type;
@@ -1005,8 +1006,9 @@ class Binder {
 
   // Converts `args` by the signature for their count and runs the bind hook: the call as
   // bound, or nullopt after an error.
-  std::optional<Call> bind_call(const std::string& display, size_t at, const std::vector<Signature>& signatures,
-                                BindHook hook, std::vector<ExprPtr> args) {
+  std::optional<Call> bind_call(const std::string& display, size_t at,
+                                const std::vector<Signature>& signatures, BindHook hook,
+                                std::vector<ExprPtr> args) {
     const Signature* signature = signature_for(signatures, args.size());
     if (!signature) {
       error(at, display + " expects " + arity_text(signatures) + ", got " + std::to_string(args.size()));

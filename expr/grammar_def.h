@@ -241,8 +241,8 @@ auto const sign_def = sign_op > unary_expr;
 auto const postfix_expr_def = primary >> *(lit("::") > type_name);
 auto const primary_def = literal | case_expr | cast_expr | extract_expr | keyword_call | function_call |
                          identifier | (opening_paren > expression > closing_paren);
-auto const function_call_def = identifier >> opening_paren >> matches[kw_distinct] >> -argument_list >
-                               closing_paren;
+auto const function_call_def =
+    identifier >> opening_paren >> matches[kw_distinct] >> -argument_list > closing_paren;
 auto const argument_def = (lit('*') >> attr(ast::Star())) | expression;
 auto const argument_list_def = argument >> *(',' > argument);
 auto const when_clause_def = kw_when > expression > kw_then > expression;
@@ -278,8 +278,8 @@ BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, an
                     between_suffix, like_suffix, concat_expr, concat_operation, additive_expr,
                     additive_operation, multiplicative_expr, multiplicative_operation, unary_expr, sign,
                     postfix_expr, primary, function_call, when_clause, case_expr, cast_expr, extract_expr,
-                    select_value, select_item, alias, argument, argument_list, group_by, emit_clause, limit_clause, select_list, when_clauses, between_upper,
-                    query)
+                    select_value, select_item, alias, argument, argument_list, group_by, emit_clause,
+                    limit_clause, select_list, when_clauses, between_upper, query)
 BOOST_SPIRIT_DEFINE(keyword_call, position_call, position_args, trim_call, trim_args, current_timestamp_call)
 
 }  // namespace rbc::sql::parser

@@ -162,9 +162,9 @@ Result<std::vector<uint32_t>> select_rows(const ExprPtr& where, const Batch& inp
 }
 
 Result<Batch> project(const Projection& projection, const Batch& input) {
-  bool filtered = false;
-  RBC_ASSIGN_OR_RETURN(std::vector<uint32_t> selection, select_rows(projection.where, input, filtered));
-  filtered = !filtered;
+  bool all = true;
+  RBC_ASSIGN_OR_RETURN(std::vector<uint32_t> selection, select_rows(projection.where, input, all));
+  const bool filtered = !all;
   const size_t count = filtered ? selection.size() : input.num_rows;
   EvalContext context{&input, filtered ? selection.data() : nullptr, count};
 
@@ -263,7 +263,8 @@ QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
   };
   QueryShape shape;
   shape.aggregate = !query.group_by.empty() || query.having.has_value();
-  for (const auto& item : query.items) shape.aggregate = shape.aggregate || sql::contains_aggregate(item.value);
+  for (const auto& item : query.items)
+    shape.aggregate = shape.aggregate || sql::contains_aggregate(item.value);
   shape.emit_changes = query.emit && query.emit->mode == ast::EmitMode::changes;
   if (query.limit) shape.limit = query.limit->count;
   shape.mergeable = sql::partial_states_merge(query);
@@ -309,10 +310,12 @@ SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
   if (bound.aggregate) {
     // The groups: a column per key, then one per aggregate, named as they print.
     Schema groups;
-    for (const auto& key : bound.keys) groups.add(Field{sql::expr_to_string(*key, input), key->type, key->nullable});
+    for (const auto& key : bound.keys)
+      groups.add(Field{sql::expr_to_string(*key, input), key->type, key->nullable});
     for (const auto& call : bound.aggregates) {
       std::string name = call.function->name + "(" + (call.distinct ? "DISTINCT " : "");
-      for (size_t i = 0; i < call.args.size(); ++i) name += (i ? ", " : "") + sql::expr_to_string(*call.args[i], input);
+      for (size_t i = 0; i < call.args.size(); ++i)
+        name += (i ? ", " : "") + sql::expr_to_string(*call.args[i], input);
       groups.add(Field{name + (call.args.empty() ? "*)" : ")"), call.type, !call.function->never_null});
     }
     plan->select.input = std::move(groups);

@@ -98,8 +98,8 @@ struct AggregationStep {
   std::vector<std::string> group_keys;  // the GROUP BY expressions; empty: one group
   bool emit_changes = false;
   Decided<AggregationStrategy> strategy;
-  Decided<int> lanes;  // hash: the router's N; two_phase: the lanes arriving; single: 1
-  std::optional<NodeId> router;  // hash: the router that splits its rows by key
+  Decided<int> lanes;                // hash: the router's N; two_phase: the lanes arriving; single: 1
+  std::optional<NodeId> router;      // hash: the router that splits its rows by key
   Decided<int64_t> max_state_bytes;  // for every aggregation's groups together
 };
 

@@ -54,8 +54,8 @@ inline const std::vector<PartitionMode>& enum_values() {
 }
 template <>
 inline const std::vector<AggregationStrategy>& enum_values() {
-  static const std::vector<AggregationStrategy> values{AggregationStrategy::hash, AggregationStrategy::two_phase,
-                                                       AggregationStrategy::single};
+  static const std::vector<AggregationStrategy> values{
+      AggregationStrategy::hash, AggregationStrategy::two_phase, AggregationStrategy::single};
   return values;
 }
 template <>

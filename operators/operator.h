@@ -42,7 +42,9 @@ class Operator {
   // calls finish() once, after every batch of the input went through process(); a
   // two-phase plan first merges the other copies' partial state into one copy.
   virtual Result<std::vector<Batch>> finish() { return std::vector<Batch>{}; }
-  virtual Status merge_from(Operator& other) { return Status::internal("this operator's copies do not merge"); }
+  virtual Status merge_from(Operator& other) {
+    return Status::internal("this operator's copies do not merge");
+  }
   // Groups held and the memory they take, for the report and resources.max_state_bytes.
   virtual size_t groups() const { return 0; }
   virtual size_t state_bytes() const { return 0; }

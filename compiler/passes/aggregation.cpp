@@ -20,7 +20,8 @@ namespace {
 std::string normalized(const std::string& expression) {
   std::string out;
   for (char c : expression) {
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -33,7 +34,8 @@ std::string join(const std::vector<std::string>& items) {
 
 int64_t half_the_memory() {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / 2 : int64_t{1} << 30;
+  int64_t half = pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / 2 : int64_t{1} << 30;
+  return half & ~((int64_t{1} << 20) - 1);  // whole MiB, so the plan prints it as written in a pipeline
 }
 
 // The lanes the rows arrive in, as far as the plan knows before the lanes pass: the
@@ -51,7 +53,8 @@ int arriving_lanes(const PhysicalPlan& plan, NodeId id) {
 // Why the strategy cannot be two_phase, or "".
 std::string cannot_merge(const QueryShape& shape) {
   if (shape.emit_changes) return "EMIT CHANGES needs each group's rows in one lane, in arrival order";
-  if (!shape.mergeable) return "a DISTINCT aggregate or STRING_AGG keeps per-group state that lanes cannot merge";
+  if (!shape.mergeable)
+    return "a DISTINCT aggregate or STRING_AGG keeps per-group state that lanes cannot merge";
   if (shape.limit) return "LIMIT counts the rows of every group together";
   return "";
 }
@@ -124,15 +127,17 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
       for (const auto& key : router.keys) {
         if (std::find(grouped.begin(), grouped.end(), normalized(key)) != grouped.end()) continue;
         context.diagnostics.error(
-            router.where, "the rows reach this aggregation split by hash(" + join(router.keys) + "), but '" + key +
-                              "' is not a GROUP BY key (" + (grouped.empty() ? "none" : join(shape->group_keys)) +
-                              "): rows of one group would land in several lanes and be aggregated apart",
+            router.where,
+            "the rows reach this aggregation split by hash(" + join(router.keys) + "), but '" + key +
+                "' is not a GROUP BY key (" + (grouped.empty() ? "none" : join(shape->group_keys)) +
+                "): rows of one group would land in several lanes and be aggregated apart",
             "route by a subset of the GROUP BY keys, or drop the route and let the compiler choose");
         return Status::ok();
       }
       step.strategy.set(AggregationStrategy::hash,
                         "the program routes by hash(" + join(router.keys) + ") into " +
-                            std::to_string(router.partitions) + " lanes, a subset of the group keys: each lane owns its groups");
+                            std::to_string(router.partitions) +
+                            " lanes, a subset of the group keys: each lane owns its groups");
       step.lanes.set(std::max(1, router.partitions), "the program's route");
       step.router = inputs[0];
       plan.step<TransformStep>(id).aggregation = step;
@@ -164,7 +169,8 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
       step.strategy.set(AggregationStrategy::two_phase,
                         why_not_hash + ": each arriving lane pre-aggregates, one merge at the end");
     } else if (!why_not_merge.empty()) {
-      step.strategy.set(AggregationStrategy::hash, why_not_merge + ": a router hashes the group keys into lanes");
+      step.strategy.set(AggregationStrategy::hash,
+                        why_not_merge + ": a router hashes the group keys into lanes");
     } else if (arriving >= lanes) {
       step.strategy.set(AggregationStrategy::two_phase,
                         "the rows already arrive in " + std::to_string(arriving) +
@@ -172,9 +178,9 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
                             "needs no shuffle");
     } else {
       step.strategy.set(AggregationStrategy::hash,
-                        "the rows arrive in " + std::to_string(arriving) + " lane" + (arriving == 1 ? "" : "s") +
-                            ": a router hashes the group keys into " + std::to_string(lanes) +
-                            " lanes, each owning its groups");
+                        "the rows arrive in " + std::to_string(arriving) + " lane" +
+                            (arriving == 1 ? "" : "s") + ": a router hashes the group keys into " +
+                            std::to_string(lanes) + " lanes, each owning its groups");
     }
     switch (step.strategy.value) {
       case AggregationStrategy::hash:

@@ -85,9 +85,10 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     } else if (source.sync_mode != SyncMode::incremental) {
       sink.tracks_cursor.set(false, "no cursor: a " + std::string(to_string(source.sync_mode)) + " stream");
     } else if (aggregation_between(plan, sources.front(), id)) {
-      sink.tracks_cursor.set(false,
-                             "an aggregation lies between: its rows stand for the whole input, so the cursor is "
-                             "saved after every sink finished");
+      sink.tracks_cursor.set(
+          false,
+          "an aggregation lies between: its rows stand for the whole input, so the cursor is "
+          "saved after every sink finished");
     } else if (sinks_of_source > 1) {
       sink.tracks_cursor.set(false,
                              "the stream feeds several sinks: its cursor is saved after every sink finished");

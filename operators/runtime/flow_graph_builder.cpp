@@ -98,8 +98,8 @@ class Builder {
   // A sequencer in front of a serial body: batches reach the body in sequence order (of
   // seq / stride: one lane's batches of a hash router with `stride` lanes).
   flow::receiver<Msg>* in_order(Body body, uint64_t stride = 1) {
-    auto sequencer =
-        std::make_unique<flow::sequencer_node<Msg>>(graph_, [stride](const Msg& m) { return m->seq / stride; });
+    auto sequencer = std::make_unique<flow::sequencer_node<Msg>>(
+        graph_, [stride](const Msg& m) { return m->seq / stride; });
     auto body_node = serial(std::move(body));
     flow::make_edge(*sequencer, *body_node);
     flow::receiver<Msg>* entry = sequencer.get();

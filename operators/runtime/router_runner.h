@@ -27,7 +27,7 @@ class RouterRunner final : public NodeRunner {
 
   RunContext& run_;
   const RouterStep& step_;
-  std::vector<int> key_columns_;         // input columns hashed, when every key is one
+  std::vector<int> key_columns_;            // input columns hashed, when every key is one
   std::optional<CompiledQuery> key_query_;  // else: SELECT <keys> FROM input, whose columns are hashed
   std::vector<std::pair<std::string, CompiledQuery>> predicates_;
 };

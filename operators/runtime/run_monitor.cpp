@@ -19,8 +19,7 @@ std::string hot_lane_warning(const std::vector<LaneStats>& lanes) {
   const double mean = static_cast<double>(total) / static_cast<double>(lanes.size());
   for (size_t l = 0; l < lanes.size(); ++l) {
     if (total == 0 || static_cast<double>(lanes[l].rows_in) <= 2 * mean) continue;
-    return "lane " + std::to_string(l) + " received " +
-           std::to_string(lanes[l].rows_in * 100 / total) +
+    return "lane " + std::to_string(l) + " received " + std::to_string(lanes[l].rows_in * 100 / total) +
            "% of the rows, more than twice the mean: a hot key keeps the other lanes idle";
   }
   return "";

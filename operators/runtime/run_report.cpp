@@ -210,8 +210,7 @@ std::string format_summary(const RunReport& report) {
   out << "  rows read " << report.rows_read() << ", written " << report.rows_written() << "; bytes read "
       << format_byte_count(report.bytes_read()) << ", written " << format_byte_count(report.bytes_written())
       << "; throughput " << fixed(per_second(report.rows_read(), report.seconds), 0) << " rows/s, "
-      << format_byte_count(static_cast<uint64_t>(per_second(report.bytes_read(), report.seconds)))
-      << "/s\n";
+      << format_byte_count(static_cast<uint64_t>(per_second(report.bytes_read(), report.seconds))) << "/s\n";
   for (const auto& r : report.retries) {
     out << "  retry after attempt " << r.attempt << " (waited " << fixed(r.wait_seconds, 1)
         << " s): " << r.error << '\n';

@@ -87,7 +87,8 @@ void TransformRunner::finish() {
     account_state(0);
     for (size_t copy = 1; copy < copies_.size(); ++copy) account_state(static_cast<int>(copy));
   }
-  std::vector<Result<std::vector<Batch>>> finished(copies_.size(), Result<std::vector<Batch>>(std::vector<Batch>{}));
+  std::vector<Result<std::vector<Batch>>> finished(copies_.size(),
+                                                   Result<std::vector<Batch>>(std::vector<Batch>{}));
   tbb::parallel_for(size_t{0}, copies_.size(), [&](size_t copy) {
     try {
       finished[copy] = copies_[copy]->finish();
@@ -97,7 +98,8 @@ void TransformRunner::finish() {
   });
   uint64_t seq = 0;
   for (size_t copy = 0; copy < copies_.size(); ++copy) {
-    if (!finished[copy].is_ok()) return run_.fail(id(), static_cast<int>(copy), finished[copy].status().message());
+    if (!finished[copy].is_ok())
+      return run_.fail(id(), static_cast<int>(copy), finished[copy].status().message());
     for (Batch& batch : *finished[copy]) {
       auto envelope = std::make_shared<Envelope>();
       envelope->batch = std::move(batch);

@@ -13,8 +13,7 @@ namespace {
 // state (an aggregation, a LIMIT) runs one QueryState per copy.
 class SqlOperator final : public Operator {
  public:
-  explicit SqlOperator(CompiledQuery query)
-      : query_(std::move(query)), schema_(query_.output_schema_ptr()) {
+  explicit SqlOperator(CompiledQuery query) : query_(std::move(query)), schema_(query_.output_schema_ptr()) {
     if (!query_.is_stateless()) state_ = query_.start();
   }
   const std::shared_ptr<const Schema>& output_schema() const override { return schema_; }

@@ -59,7 +59,8 @@ std::string first_error(const std::string& query) {
 Batch batch_of(const Schema& schema, const std::vector<std::vector<Opt>>& columns) {
   Batch batch;
   batch.schema = std::make_shared<const Schema>(schema);
-  for (size_t i = 0; i < columns.size(); ++i) batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
+  for (size_t i = 0; i < columns.size(); ++i)
+    batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
   batch.num_rows = columns.empty() ? 0 : columns[0].size();
   return batch;
 }
@@ -112,7 +113,8 @@ TEST(SqlAggregate, GroupByExpressionsAliasesAndPositions) {
             (Strings{"true|2", "false|2", "NULL|1"}));
   EXPECT_EQ(aggregate("SELECT qty > 0 AS positive, COUNT(*) FROM input GROUP BY positive"),
             (Strings{"true|2", "false|2", "NULL|1"}));
-  EXPECT_EQ(aggregate("SELECT qty > 0, COUNT(*) FROM input GROUP BY 1"), (Strings{"true|2", "false|2", "NULL|1"}));
+  EXPECT_EQ(aggregate("SELECT qty > 0, COUNT(*) FROM input GROUP BY 1"),
+            (Strings{"true|2", "false|2", "NULL|1"}));
   EXPECT_EQ(aggregate("SELECT UPPER(name) AS n, COUNT(*) FROM input GROUP BY UPPER(name) HAVING COUNT(*) > 0 "
                       "AND UPPER(name) <> ''"),
             (Strings{"ALICE|1", "BOB|1", "ÉLAN|1"}));
@@ -164,21 +166,23 @@ TEST(SqlAggregate, IntegerSumsNeverOverflowSilently) {
   auto sum_state = sum.start();
   auto added = sum_state->add(huge);
   ASSERT_FALSE(added.is_ok());
-  EXPECT_NE(added.status().message().find("numeric field overflow"), std::string::npos) << added.status().message();
+  EXPECT_NE(added.status().message().find("numeric field overflow"), std::string::npos)
+      << added.status().message();
 }
 
 TEST(SqlAggregate, DecimalSumsAreExact) {
   Schema schema({{"p", DataType{TypeId::decimal, 12, 2}, false}});
   std::vector<Opt> values(1000, Opt("0.01"));
-  EXPECT_EQ(aggregate("SELECT SUM(p), AVG(p), MIN(p), MAX(p) FROM input", schema, {batch_of(schema, {values})}),
-            (Strings{"10.00|0.0100000000000000|0.01|0.01"}));
+  EXPECT_EQ(
+      aggregate("SELECT SUM(p), AVG(p), MIN(p), MAX(p) FROM input", schema, {batch_of(schema, {values})}),
+      (Strings{"10.00|0.0100000000000000|0.01|0.01"}));
 }
 
 TEST(SqlAggregate, VarianceAndStddev) {
   Schema schema({{"x", DataType{TypeId::float64}, true}});
   Batch batch = batch_of(schema, {{"2", "4", "4", "4", "5", "5", "7", "9", std::nullopt}});
-  EXPECT_EQ(aggregate("SELECT VAR_POP(x), STDDEV_POP(x), VAR_SAMP(x), STDDEV(x), VARIANCE(x) FROM input", schema,
-                      {batch}),
+  EXPECT_EQ(aggregate("SELECT VAR_POP(x), STDDEV_POP(x), VAR_SAMP(x), STDDEV(x), VARIANCE(x) FROM input",
+                      schema, {batch}),
             (Strings{"4|2|4.571428571428571|2.138089935299395|4.571428571428571"}));
   Batch one = batch_of(schema, {{"3"}});
   EXPECT_EQ(aggregate("SELECT VAR_POP(x), VAR_SAMP(x), STDDEV_SAMP(x) FROM input", schema, {one}),
@@ -248,7 +252,8 @@ std::vector<Batch> split(const Batch& batch, int lanes, const std::function<int(
 }
 
 TEST(SqlAggregate, MergedPartialStatesEqualOneLane) {
-  Schema schema({{"g", DataType{TypeId::text}, true}, {"x", DataType{TypeId::float64}, true},
+  Schema schema({{"g", DataType{TypeId::text}, true},
+                 {"x", DataType{TypeId::float64}, true},
                  {"i", DataType{TypeId::int64}, true}});
   std::vector<Opt> g, x, i;
   for (int r = 0; r < 5000; ++r) {
@@ -279,8 +284,8 @@ TEST(SqlAggregate, MergedPartialStatesEqualOneLane) {
 
 TEST(SqlAggregate, EmitChangesGivesEachRowsUpdatedGroup) {
   Schema schema({{"k", DataType{TypeId::text}, false}, {"v", DataType{TypeId::int32}, true}});
-  CompiledQuery q = compile_ok("SELECT k, COUNT(*) AS n, SUM(v) FROM input WHERE v <> 0 GROUP BY k EMIT CHANGES",
-                               schema);
+  CompiledQuery q =
+      compile_ok("SELECT k, COUNT(*) AS n, SUM(v) FROM input WHERE v <> 0 GROUP BY k EMIT CHANGES", schema);
   EXPECT_TRUE(q.shape().emit_changes);
   auto state = q.start();
   auto first = state->add(batch_of(schema, {{"a", "b", "a", "c"}, {"1", "2", "3", "0"}}));
@@ -303,17 +308,20 @@ TEST(SqlAggregate, LimitCountsRowsAfterWhere) {
   auto second = state->add(t.batch);
   ASSERT_TRUE(second.is_ok());
   EXPECT_EQ(second->num_rows, 0u);
-  EXPECT_EQ(aggregate("SELECT flag, COUNT(*) FROM input GROUP BY flag LIMIT 2"), (Strings{"true|2", "false|2"}));
+  EXPECT_EQ(aggregate("SELECT flag, COUNT(*) FROM input GROUP BY flag LIMIT 2"),
+            (Strings{"true|2", "false|2"}));
 }
 
 TEST(SqlAggregate, PlanPrintsTheAggregation) {
   Table t = sample_table();
   CompiledQuery q = compile_ok(
-      "SELECT UPPER(name) AS n, COUNT(*) AS c FROM input WHERE id > 0 GROUP BY UPPER(name) HAVING COUNT(*) > 1",
+      "SELECT UPPER(name) AS n, COUNT(*) AS c FROM input WHERE id > 0 GROUP BY UPPER(name) HAVING COUNT(*) > "
+      "1",
       t.schema);
-  EXPECT_EQ(q.to_string(),
-            "SELECT upper(name) AS n:text, count(*) AS c:int64 FROM input WHERE (id > 0) GROUP BY upper(name) "
-            "HAVING (count(*) > 1) EMIT FINAL");
+  EXPECT_EQ(
+      q.to_string(),
+      "SELECT upper(name) AS n:text, count(*) AS c:int64 FROM input WHERE (id > 0) GROUP BY upper(name) "
+      "HAVING (count(*) > 1) EMIT FINAL");
   EXPECT_EQ(q.shape().group_keys, (Strings{"UPPER(name)"}));
 }
 
@@ -338,9 +346,10 @@ TEST(SqlAggregate, ThePlannersGroupKeysAreTheQuerysGroups) {
 }
 
 TEST(SqlAggregate, MisusesAreLocatedErrors) {
-  EXPECT_EQ(first_error("SELECT name, COUNT(*) FROM input"),
-            "1:8: error: column 'name' must appear in the GROUP BY clause or be used in an aggregate function\n"
-            "SELECT name, COUNT(*) FROM input\n       ^\n");
+  EXPECT_EQ(
+      first_error("SELECT name, COUNT(*) FROM input"),
+      "1:8: error: column 'name' must appear in the GROUP BY clause or be used in an aggregate function\n"
+      "SELECT name, COUNT(*) FROM input\n       ^\n");
   EXPECT_EQ(first_error("SELECT id, COUNT(*) FROM input GROUP BY name"),
             "1:8: error: column 'id' must appear in the GROUP BY clause or be used in an aggregate function\n"
             "SELECT id, COUNT(*) FROM input GROUP BY name\n       ^\n");
@@ -354,16 +363,20 @@ TEST(SqlAggregate, MisusesAreLocatedErrors) {
   EXPECT_NE(first_error("SELECT id FROM input HAVING id > 1").find("'id' must appear in the GROUP BY"),
             std::string::npos);
   EXPECT_NE(first_error("SELECT COUNTT(*) FROM input").find("did you mean 'COUNT'?"), std::string::npos);
-  EXPECT_NE(first_error("SELECT SUM(name) FROM input").find("SUM needs a number, not text"), std::string::npos);
+  EXPECT_NE(first_error("SELECT SUM(name) FROM input").find("SUM needs a number, not text"),
+            std::string::npos);
   EXPECT_NE(first_error("SELECT SUM(*) FROM input").find("SUM(*) is not allowed"), std::string::npos);
   EXPECT_NE(first_error("SELECT MIN(flag) FROM input").find("MIN needs a number, text, date or timestamp"),
             std::string::npos);
-  EXPECT_NE(first_error("SELECT * FROM input GROUP BY id").find("SELECT * cannot be used"), std::string::npos);
-  EXPECT_NE(first_error("SELECT id FROM input EMIT CHANGES").find("EMIT needs an aggregation"), std::string::npos);
+  EXPECT_NE(first_error("SELECT * FROM input GROUP BY id").find("SELECT * cannot be used"),
+            std::string::npos);
+  EXPECT_NE(first_error("SELECT id FROM input EMIT CHANGES").find("EMIT needs an aggregation"),
+            std::string::npos);
   EXPECT_NE(first_error("SELECT COUNT(*) FROM input GROUP BY 3").find("GROUP BY position 3 is not in the"),
             std::string::npos);
-  EXPECT_NE(first_error("SELECT UPPER(DISTINCT name) FROM input").find("DISTINCT is only allowed in aggregate"),
-            std::string::npos);
+  EXPECT_NE(
+      first_error("SELECT UPPER(DISTINCT name) FROM input").find("DISTINCT is only allowed in aggregate"),
+      std::string::npos);
 }
 
 }  // namespace
