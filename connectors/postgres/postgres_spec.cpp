@@ -27,7 +27,7 @@ const ConnectorSpec& postgres_connector_spec() {
     s.partitioned_reads = true;
     s.parallel_writes = true;
     s.catalog = true;
-    s.sync_modes = {SyncMode::full_refresh, SyncMode::incremental, SyncMode::cdc};
+    s.sync_modes = {SyncMode::full_refresh, SyncMode::incremental};
     s.write_modes = {WriteMode::append, WriteMode::replace, WriteMode::upsert};
     s.config_keys = {
         "url", "host", "port", "user", "password", "database", "schema", "sslmode", "copy_flush_bytes"};
