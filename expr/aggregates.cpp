@@ -25,6 +25,16 @@ inline size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.ca
 // The value of row k of `v` (its only value when constant).
 inline size_t at(const Vec& v, const uint32_t* rows, size_t k) { return v.constant ? 0 : rows[k]; }
 
+// Calls f(k, j) for every k < count whose argument value j (row rows[k] of `v`) is not NULL:
+// the loop every aggregate's update shares (aggregates skip NULLs).
+template <typename F>
+void each_value(const Vec& v, const uint32_t* rows, size_t count, F&& f) {
+  for (size_t k = 0; k < count; ++k) {
+    size_t j = at(v, rows, k);
+    if (v.is_valid(j)) f(k, j);
+  }
+}
+
 const __int128 kMaxDecimal = pow10_i128(38) - 1;
 
 bool add_decimal(__int128& into, __int128 value) {
@@ -182,10 +192,7 @@ class MinMaxStates final : public AggregateStates {
   Status update(const std::vector<Vec>& args, const uint32_t* rows, const uint32_t* groups,
                 size_t count) override {
     const Vec& v = args[0];
-    for (size_t k = 0; k < count; ++k) {
-      size_t j = at(v, rows, k);
-      if (v.is_valid(j)) fold(groups[k], read(v, j));
-    }
+    each_value(v, rows, count, [&](size_t k, size_t j) { fold(groups[k], read(v, j)); });
     return Status::ok();
   }
   Status merge(const AggregateStates& other, const uint32_t* into) override {
@@ -293,9 +300,7 @@ class VarianceStates final : public AggregateStates {
   Status update(const std::vector<Vec>& args, const uint32_t* rows, const uint32_t* groups,
                 size_t count) override {
     const Vec& v = args[0];
-    for (size_t k = 0; k < count; ++k) {
-      size_t j = at(v, rows, k);
-      if (!v.is_valid(j)) continue;
+    each_value(v, rows, count, [&](size_t k, size_t j) {
       double x = v.physical() == Physical::float64 ? v.floats[j]
                  : v.physical() == Physical::decimal
                      ? static_cast<double>(v.decimals[j]) / static_cast<double>(pow10_i128(v.type.scale))
@@ -307,7 +312,7 @@ class VarianceStates final : public AggregateStates {
         double t = x * a.n - a.sx;
         a.sxx += t * t / (a.n * (a.n - 1));
       }
-    }
+    });
     return Status::ok();
   }
   Status merge(const AggregateStates& other, const uint32_t* into) override {
@@ -361,10 +366,7 @@ class BoolStates final : public AggregateStates {
   Status update(const std::vector<Vec>& args, const uint32_t* rows, const uint32_t* groups,
                 size_t count) override {
     const Vec& v = args[0];
-    for (size_t k = 0; k < count; ++k) {
-      size_t j = at(v, rows, k);
-      if (v.is_valid(j)) fold(groups[k], v.bools[j]);
-    }
+    each_value(v, rows, count, [&](size_t k, size_t j) { fold(groups[k], v.bools[j]); });
     return Status::ok();
   }
   Status merge(const AggregateStates& other, const uint32_t* into) override {
@@ -407,9 +409,7 @@ class StringAggStates final : public AggregateStates {
                 size_t count) override {
     const Vec& v = args[0];
     const Vec& separator = args[1];
-    for (size_t k = 0; k < count; ++k) {
-      size_t j = at(v, rows, k);
-      if (!v.is_valid(j)) continue;
+    each_value(v, rows, count, [&](size_t k, size_t j) {
       const size_t g = groups[k];
       size_t s = at(separator, rows, k);
       heap_ -= heap_bytes(values_[g]);
@@ -417,7 +417,7 @@ class StringAggStates final : public AggregateStates {
       values_[g].append(v.strings[j]);
       heap_ += heap_bytes(values_[g]);
       seen_[g] = 1;
-    }
+    });
     return Status::ok();
   }
   Status merge(const AggregateStates&, const uint32_t*) override {
@@ -458,9 +458,7 @@ class HyperLogLogStates final : public AggregateStates {
                 size_t count) override {
     const Vec& v = args[0];
     std::string key;
-    for (size_t k = 0; k < count; ++k) {
-      size_t j = at(v, rows, k);
-      if (!v.is_valid(j)) continue;
+    each_value(v, rows, count, [&](size_t k, size_t j) {
       key.clear();
       append_key(key, v, j);
       uint64_t hash = XXH3_64bits(key.data(), key.size());
@@ -470,7 +468,7 @@ class HyperLogLogStates final : public AggregateStates {
       uint8_t rank =
           static_cast<uint8_t>(std::countl_zero((hash << kBits) | (uint64_t{1} << (kBits - 1))) + 1);
       regs[index] = std::max(regs[index], rank);
-    }
+    });
     return Status::ok();
   }
   Status merge(const AggregateStates& other, const uint32_t* into) override {

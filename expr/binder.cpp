@@ -2,9 +2,10 @@
 // promotion int16 < int32 < int64 < decimal < float64), makes implicit conversions
 // explicit casts, gives 'string' literals the type their context needs, and folds
 // constant sub-expressions (so `'2024-13-01'::date` fails at compile time, at its offset).
-// One file: the binder is one class, a recursive walk with one method per syntax node
-// that shares the input schema, the source positions and the errors; a split would cut
-// the class in two.
+// One file although it is long: the binder is one class, a recursive walk with one method
+// per syntax node that shares the input schema, the source positions, the scope (input or
+// groups) and the errors; a split would cut the class in two. The free walks over the syntax
+// tree (does it aggregate, can its states merge) are in ast_walk.cpp.
 #include "expr/binder.h"
 
 #include <algorithm>
@@ -1104,91 +1105,6 @@ class Binder {
 };
 
 }  // namespace
-
-namespace {
-
-struct AggregateFinder {
-  bool found = false;
-  bool unmergeable = false;  // DISTINCT or STRING_AGG
-  void operator()(const ast::Nil&) {}
-  void operator()(const ast::Star&) {}
-  void operator()(const ast::Literal&) {}
-  void operator()(const ast::Identifier&) {}
-  void operator()(const ast::Operand& o) { boost::apply_visitor(*this, o); }
-  template <typename T>
-  void operator()(const x3::forward_ast<T>& node) {
-    (*this)(node.get());
-  }
-  void operator()(const ast::Unary& n) { (*this)(n.operand); }
-  void operator()(const ast::Chain& n) {
-    (*this)(n.first);
-    for (const auto& op : n.rest) (*this)(op.operand);
-  }
-  void operator()(const ast::Predicate& n) {
-    (*this)(n.left);
-    if (!n.suffix) return;
-    (*this)(n.suffix->first);
-    for (const auto& o : n.suffix->rest) (*this)(o);
-  }
-  void operator()(const ast::PostfixCast& n) { (*this)(n.value); }
-  void operator()(const ast::FunctionCall& n) {
-    if (const AggregateFunction* f = find_aggregate_function(n.name.name)) {
-      found = true;
-      unmergeable = unmergeable || n.distinct || f->name == "string_agg";
-    }
-    for (const auto& a : n.args) (*this)(a);
-  }
-  void operator()(const ast::CaseExpr& n) {
-    if (n.subject) (*this)(*n.subject);
-    for (const auto& w : n.whens) {
-      (*this)(w.condition);
-      (*this)(w.result);
-    }
-    if (n.otherwise) (*this)(*n.otherwise);
-  }
-  void operator()(const ast::CastExpr& n) { (*this)(n.value); }
-  void operator()(const ast::ExtractExpr& n) { (*this)(n.value); }
-  void operator()(const ast::KeywordCall& n) {
-    for (const auto& a : n.args) (*this)(a);
-  }
-};
-
-}  // namespace
-
-bool contains_aggregate(const ast::Operand& operand) {
-  AggregateFinder finder;
-  finder(operand);
-  return finder.found;
-}
-
-bool contains_aggregate(const ast::Chain& chain) {
-  AggregateFinder finder;
-  finder(chain);
-  return finder.found;
-}
-
-bool partial_states_merge(const ast::Query& query) {
-  AggregateFinder finder;
-  for (const auto& item : query.items) finder(item.value);
-  if (query.having) finder(*query.having);
-  return !finder.unmergeable;
-}
-
-const x3::position_tagged* tagged_node(const ast::Operand& operand) {
-  const x3::position_tagged* node = nullptr;
-  boost::apply_visitor(
-      [&](const auto& n) {
-        using T = std::decay_t<decltype(n)>;
-        if constexpr (std::is_same_v<T, ast::Nil> || std::is_same_v<T, ast::Star>) {
-        } else if constexpr (std::is_base_of_v<x3::position_tagged, T>) {
-          node = &n;
-        } else {
-          node = &n.get();
-        }
-      },
-      operand);
-  return node;
-}
 
 BoundQuery bind_query(std::string_view text, const ParsedQuery& parsed, const Schema& input,
                       std::vector<SqlError>& errors) {

@@ -104,8 +104,9 @@ void validate_stream(const SourceNode& source, const ConnectorSpec* spec, Diagno
   if (mode == SyncMode::cdc) {
     // Until change data capture exists, a cdc stream would re-read the whole table on every
     // run, and with write_mode append duplicate every row: refuse it instead.
-    diagnostics.error(mode_where, "sync_mode cdc is not supported yet: rbc cannot read a table's changes",
-                      "use sync_mode: incremental with a cursor_field, or full_refresh with write_mode: replace");
+    diagnostics.error(
+        mode_where, "sync_mode cdc is not supported yet: rbc cannot read a table's changes",
+        "use sync_mode: incremental with a cursor_field, or full_refresh with write_mode: replace");
   } else if (spec != nullptr &&
              std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
     diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support sync_mode " +

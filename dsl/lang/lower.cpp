@@ -1,8 +1,9 @@
 // Lowering of .rbc programs: statements are evaluated in order; a `let` binds a name to
 // a connector (a configuration) or to a node; `a |> b` adds the edge a -> b. Streams
 // and default sink targets are propagated along the edges once the graph is complete.
-// One file: lowering is one class (Lowerer) that walks the statements in order and owns
-// the bindings, the graph being built and the diagnostics; its sections are marked below.
+// One file although it is long: lowering is one class (Lowerer) that walks the statements
+// in order and owns the bindings, the graph being built and the diagnostics; a split would
+// cut the class in two. Its sections are marked below.
 #include "dsl/lang/lower.h"
 
 #include <algorithm>
