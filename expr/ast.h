@@ -165,11 +165,26 @@ struct LimitClause : x3::position_tagged {
   unsigned long long count = 0;
 };
 
+// `INTERVAL '1' MINUTE`, `INTERVAL '90 seconds'` or `30s`: the amount and the unit as
+// written (the unit may be part of the amount's string); the binder reads them.
+struct Duration : x3::position_tagged {
+  std::string amount;
+  std::string unit;
+};
+
+// `WINDOW TUMBLING(ts, 1m)`, `WINDOW HOPPING(ts, 10m, 1m)`, `WINDOW SESSION(ts, 30m)`.
+struct WindowClause : x3::position_tagged {
+  Identifier kind;
+  Chain time;
+  std::vector<Duration> durations;
+};
+
 struct Query : x3::position_tagged {
   std::vector<SelectItem> items;
   Identifier table;
   boost::optional<Chain> where;
   std::vector<Chain> group_by;  // empty: no GROUP BY
+  boost::optional<WindowClause> window;
   boost::optional<Chain> having;
   boost::optional<EmitClause> emit;
   boost::optional<LimitClause> limit;
@@ -195,4 +210,6 @@ BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::KeywordCall, display, function, args)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::SelectItem, value, alias)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::EmitClause, mode)
 BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::LimitClause, count)
-BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Query, items, table, where, group_by, having, emit, limit)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Duration, amount, unit)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::WindowClause, kind, time, durations)
+BOOST_FUSION_ADAPT_STRUCT(rbc::sql::ast::Query, items, table, where, group_by, window, having, emit, limit)

@@ -15,6 +15,7 @@
 #include "expr/functions.h"
 #include "expr/group_key.h"
 #include "graph/diagnostic.h"
+#include "graph/units.h"
 #include "graph/value_format.h"
 
 namespace rbc::sql {
@@ -104,7 +105,7 @@ class Binder {
       error(offset(query.table),
             "unknown table '" + query.table.name + "'; a sql transform reads FROM input");
     }
-    bound.aggregate = !query.group_by.empty() || query.having.has_value() ||
+    bound.aggregate = !query.group_by.empty() || query.having.has_value() || query.window.has_value() ||
                       std::any_of(query.items.begin(), query.items.end(),
                                   [](const ast::SelectItem& item) { return contains_aggregate(item.value); });
     if (query.where) {
@@ -141,6 +142,8 @@ class Binder {
       keys_.push_back(key);
       bound.key_texts.push_back(text_of(chosen ? span(*chosen) : span(item)));
     }
+    if (query.window) bound.window = bind_window(*query.window);
+    window_ = bound.window ? &*bound.window : nullptr;
     scope_ = Scope::groups;
     context_ = "the select list";
     bind_select_list(query, bound);
@@ -149,8 +152,79 @@ class Binder {
       if (having) bound.having = require_bool(having, "HAVING");
     }
     scope_ = Scope::input;
+    window_ = nullptr;
+    if (bound.window && bound.window->kind == WindowKind::session) {
+      for (const AggregateCall& call : aggregates_) {
+        if (call.distinct || call.function->name == "string_agg")
+          error(call.offset, "SESSION windows merge the sessions a row bridges, and " + call.text +
+                                 " cannot be merged; use a TUMBLING or HOPPING window");
+      }
+    }
     bound.keys = keys_;
     bound.aggregates = std::move(aggregates_);
+  }
+
+  // The window's kind, time expression (over the input) and durations.
+  std::optional<WindowSpec> bind_window(const ast::WindowClause& clause) {
+    WindowSpec window;
+    const std::string kind = upper(clause.kind.name);
+    size_t wanted = 1;
+    if (kind == "TUMBLING") {
+      window.kind = WindowKind::tumbling;
+    } else if (kind == "HOPPING") {
+      window.kind = WindowKind::hopping;
+      wanted = 2;
+    } else if (kind == "SESSION") {
+      window.kind = WindowKind::session;
+    } else {
+      error(offset(clause.kind), "unknown window '" + clause.kind.name + "'; use TUMBLING(time, size), " +
+                                     "HOPPING(time, size, advance) or SESSION(time, gap)");
+      return std::nullopt;
+    }
+    if (clause.durations.size() != wanted) {
+      error(offset(clause.kind), kind + (wanted == 1 ? " takes a time and one duration"
+                                                     : " takes a time, a size and an advance"));
+      return std::nullopt;
+    }
+    std::vector<int64_t> us;
+    for (const ast::Duration& duration : clause.durations) {
+      std::optional<int64_t> ms = parse_duration_ms(duration.amount + " " + duration.unit);
+      if (!ms || *ms <= 0 || *ms > int64_t{1} << 40) {
+        error(offset(duration), "invalid duration '" + text_of(span(duration)) +
+                                    "': write a positive whole number of ms, s, m, h or d (500ms, 30s, " +
+                                    "INTERVAL '1' MINUTE)");
+        return std::nullopt;
+      }
+      us.push_back(*ms * 1000);
+    }
+    if (window.kind == WindowKind::session) {
+      window.gap_us = us[0];
+    } else {
+      window.size_us = us[0];
+      window.advance_us = wanted == 2 ? us[1] : us[0];
+      if (window.advance_us > window.size_us) {
+        error(offset(clause.durations[1]),
+              "a HOPPING window's advance must not exceed its size (rows between windows would belong to none)");
+        return std::nullopt;
+      }
+    }
+    context_ = "WINDOW";
+    ExprPtr time = bind_node(clause.time);
+    if (!time) return std::nullopt;
+    switch (time->type.id) {
+      case TypeId::timestamp:
+      case TypeId::timestamptz: window.column_type = time->type; break;
+      case TypeId::date: window.column_type = DataType{TypeId::timestamp}; break;
+      case TypeId::int16:
+      case TypeId::int32:
+      case TypeId::int64: window.column_type = DataType{TypeId::int64}; break;
+      default:
+        error(offset(clause.time), "a window's time must be a timestamp, timestamptz, date or an integer "
+                                   "(epoch milliseconds), not " + time->type.to_string());
+        return std::nullopt;
+    }
+    window.time = time;
+    return window;
   }
 
   // `GROUP BY 2` and `GROUP BY alias` (when no input column has that name) mean a select
@@ -487,6 +561,16 @@ class Binder {
 
   ExprPtr bind_node(const ast::Identifier& identifier) {
     size_t at = offset(identifier);
+    if (scope_ == Scope::groups && window_) {
+      for (int which = 0; which < 2; ++which) {
+        const std::string name = which == 0 ? "window_start" : "window_end";
+        if (identifier.quoted ? identifier.name != name : lower(identifier.name) != name) continue;
+        auto e = node(ExprKind::column, window_->column_type, at, name);
+        e->column = static_cast<int>(keys_.size()) + which;
+        e->nullable = false;
+        return e;
+      }
+    }
     if (scope_ == Scope::groups && (input_.index_of(identifier.name) >= 0 || !identifier.quoted)) {
       ExprPtr column = with_scope(Scope::input, [&] { return bind_node(identifier); });
       if (column) {
@@ -955,7 +1039,7 @@ class Binder {
     }
     if (slot == aggregates_.size()) aggregates_.push_back(bound);
     auto e = node(ExprKind::column, bound.type, at, bound.text);
-    e->column = static_cast<int>(keys_.size() + slot);
+    e->column = static_cast<int>(keys_.size() + (window_ ? 2 : 0) + slot);
     e->nullable = !function.never_null;
     return e;
   }
@@ -1098,6 +1182,7 @@ class Binder {
   const Schema& input_;
   std::vector<SqlError>* errors_;  // swapped while a group key match is tried
   Scope scope_ = Scope::input;
+  const WindowSpec* window_ = nullptr;  // while the groups are bound: window_start and window_end
   const char* context_ = "";  // the clause being bound, for "not allowed in WHERE"
   bool in_aggregate_ = false;
   std::vector<ExprPtr> keys_;

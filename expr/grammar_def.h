@@ -78,6 +78,8 @@ RBC_SQL_KEYWORD(kw_by, "BY", "by")
 RBC_SQL_KEYWORD(kw_having, "HAVING", "having")
 RBC_SQL_KEYWORD(kw_emit, "EMIT", "emit")
 RBC_SQL_KEYWORD(kw_limit, "LIMIT", "limit")
+RBC_SQL_KEYWORD(kw_window, "WINDOW", "window")
+RBC_SQL_KEYWORD(kw_interval, "INTERVAL", "interval")
 RBC_SQL_KEYWORD(kw_distinct, "DISTINCT", "distinct")
 RBC_SQL_KEYWORD(kw_position, "POSITION", "position")
 RBC_SQL_KEYWORD(kw_trim, "TRIM", "trim")
@@ -141,6 +143,8 @@ struct EmitModes : x3::symbols<ast::EmitMode> {
 auto const emit_mode = x3::rule<class emit_mode_class, ast::EmitMode>{"FINAL or CHANGES"} =
     lexeme[no_case[emit_modes] >> !(alnum | '_')];
 auto const row_count = x3::rule<class row_count_class, unsigned long long>{"row count"} = x3::ulong_long;
+auto const unit_word = x3::rule<class unit_word_class, std::string>{"time unit"} = lexeme[+alpha >> !(alnum | '_')];
+auto const duration_amount = x3::rule<class duration_amount_class, std::string>{"duration"} = lexeme[+digit];
 
 struct SignOps : x3::symbols<ast::UnaryOp> {
   SignOps() { add("-", ast::UnaryOp::negate)("+", ast::UnaryOp::plus); }
@@ -197,6 +201,8 @@ RBC_SQL_RULE(argument_list, std::vector<ast::Operand>, "expression")
 RBC_SQL_RULE(group_by, std::vector<ast::Chain>, "GROUP BY")
 RBC_SQL_RULE(emit_clause, ast::EmitClause, "EMIT")
 RBC_SQL_RULE(limit_clause, ast::LimitClause, "LIMIT")
+RBC_SQL_RULE(window_clause, ast::WindowClause, "WINDOW")
+RBC_SQL_RULE(duration, ast::Duration, "a duration (INTERVAL '1' MINUTE, 30s)")
 RBC_SQL_RULE(select_list, std::vector<ast::SelectItem>, "expression")
 RBC_SQL_RULE(when_clauses, std::vector<ast::WhenClause>, "WHEN")
 RBC_SQL_RULE(between_upper, std::vector<ast::Operand>, "expression")
@@ -270,8 +276,12 @@ auto const select_list_def = select_item >> *(',' > select_item);
 auto const group_by_def = (kw_group > kw_by > (expression % ',')) | attr(std::vector<ast::Chain>());
 auto const emit_clause_def = kw_emit > emit_mode;
 auto const limit_clause_def = kw_limit > row_count;
+auto const window_clause_def = kw_window > identifier > opening_paren > expression > ',' > (duration % ',') >
+                               closing_paren;
+auto const duration_def = (kw_interval > string_text > (unit_word | attr(std::string()))) |
+                          (duration_amount >> (lexeme[+alpha] | attr(std::string())));
 auto const query_def = kw_select > select_list > kw_from > identifier > -(kw_where > expression) > group_by >
-                       -(kw_having > expression) > -emit_clause > -limit_clause > end_of_query;
+                       -window_clause > -(kw_having > expression) > -emit_clause > -limit_clause > end_of_query;
 
 BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, and_expr, and_operation,
                     not_expr, logical_not, predicate, suffix, comparison_suffix, is_suffix, in_suffix,
@@ -280,6 +290,7 @@ BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, an
                     postfix_expr, primary, function_call, when_clause, case_expr, cast_expr, extract_expr,
                     select_value, select_item, alias, argument, argument_list, group_by, emit_clause,
                     limit_clause, select_list, when_clauses, between_upper, query)
+BOOST_SPIRIT_DEFINE(window_clause, duration)
 BOOST_SPIRIT_DEFINE(keyword_call, position_call, position_args, trim_call, trim_args, current_timestamp_call)
 
 }  // namespace rbc::sql::parser

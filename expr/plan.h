@@ -33,10 +33,31 @@ struct Plan {
   std::vector<ExprPtr> keys;
   std::vector<AggregateCall> aggregates;
   EmitMode emit = EmitMode::final_rows;
+  std::optional<WindowSpec> window;
 };
 
-// One lane's groups of an aggregation (aggregation.cpp).
-std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan);
+// One lane's groups of an aggregation (aggregation.cpp; with a window, windows.cpp).
+std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan, const WatermarkOptions& watermark);
+std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan, const WatermarkOptions& watermark);
+
+// Groups leave a finished aggregation in batches of at most this many rows.
+constexpr size_t kFinishBatchRows = 65536;
+
+// A LIMIT over the rows a state emits, batch after batch.
+class RowLimit {
+ public:
+  explicit RowLimit(std::optional<uint64_t> limit) : limit_(limit) {}
+  bool reached() const { return limit_ && emitted_ >= *limit_; }
+  // `rows` cut to what the LIMIT leaves.
+  Batch cut(Batch rows);
+
+ private:
+  std::optional<uint64_t> limit_;
+  uint64_t emitted_ = 0;
+};
+
+// Appends every row of `from` (of the same schema) to `into`.
+void append_rows(Batch& into, const Batch& from);
 
 // The rows `where` (of type boolean, or null) holds for, as a selection vector; `all`
 // when it holds for every row (the selection is then empty).

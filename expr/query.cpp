@@ -129,6 +129,7 @@ std::string CompiledQuery::to_string() const {
   if (plan.shape.aggregate) {
     for (size_t k = 0; k < plan.keys.size(); ++k)
       out += (k ? ", " : " GROUP BY ") + sql::expr_to_string(*plan.keys[k], plan.input);
+    if (plan.window) out += " WINDOW " + plan.shape.window;
     if (plan.select.where) out += " HAVING " + sql::expr_to_string(*plan.select.where, plan.select.input);
     out += plan.emit == sql::EmitMode::changes ? " EMIT CHANGES" : " EMIT FINAL";
   }
@@ -192,22 +193,35 @@ Result<Batch> project(const Projection& projection, const Batch& input) {
   return out;
 }
 
+Batch RowLimit::cut(Batch rows) {
+  if (limit_) {
+    uint64_t left = *limit_ - std::min(emitted_, *limit_);
+    if (rows.num_rows > left) {
+      for (auto& column : rows.columns) column.truncate(left);
+      rows.num_rows = left;
+    }
+  }
+  emitted_ += rows.num_rows;
+  return rows;
+}
+
+void append_rows(Batch& into, const Batch& from) {
+  for (size_t c = 0; c < into.columns.size(); ++c) {
+    for (size_t row = 0; row < from.num_rows; ++row) into.columns[c].append_from(from.columns[c], row);
+  }
+  into.num_rows += from.num_rows;
+}
+
 namespace {
 
 // A plain query with a LIMIT: its rows, until the LIMIT's count is reached.
 class LimitState final : public QueryState {
  public:
-  explicit LimitState(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {}
-  Result<Batch> add(const Batch& input) override {
-    const uint64_t limit = *plan_->shape.limit;
-    if (emitted_ >= limit) return Batch::empty(plan_->select.output);
+  explicit LimitState(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)), limit_(plan_->shape.limit) {}
+  Result<Batch> add(const Batch& input, const BatchProgress& /*progress*/) override {
+    if (limit_.reached()) return Batch::empty(plan_->select.output);
     RBC_ASSIGN_OR_RETURN(Batch rows, project(plan_->select, input));
-    if (rows.num_rows > limit - emitted_) {
-      for (auto& column : rows.columns) column.truncate(limit - emitted_);
-      rows.num_rows = limit - emitted_;
-    }
-    emitted_ += rows.num_rows;
-    return rows;
+    return limit_.cut(std::move(rows));
   }
   Status merge(QueryState&) override { return Status::internal("a LIMIT counts in one lane"); }
   Result<std::vector<Batch>> finish() override { return std::vector<Batch>{}; }
@@ -216,14 +230,14 @@ class LimitState final : public QueryState {
 
  private:
   std::shared_ptr<const Plan> plan_;
-  uint64_t emitted_ = 0;
+  RowLimit limit_;
 };
 
 }  // namespace
 }  // namespace sql
 
-std::unique_ptr<QueryState> CompiledQuery::start() const {
-  if (plan_->shape.aggregate) return sql::start_aggregation(plan_);
+std::unique_ptr<QueryState> CompiledQuery::start(const WatermarkOptions& watermark) const {
+  if (plan_->shape.aggregate) return sql::start_aggregation(plan_, watermark);
   return std::make_unique<sql::LimitState>(plan_);
 }
 
@@ -265,6 +279,12 @@ QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
   shape.aggregate = !query.group_by.empty() || query.having.has_value();
   for (const auto& item : query.items)
     shape.aggregate = shape.aggregate || sql::contains_aggregate(item.value);
+  shape.aggregate = shape.aggregate || query.window.has_value();
+  if (query.window) {
+    size_t begin = parsed.positions->offset_of(query.window->kind), end = parsed.positions->end_of(*query.window);
+    shape.window = std::string(text.substr(begin, end - begin));  // without the WINDOW keyword
+    shape.window_time = text_of(query.window->time);
+  }
   shape.emit_changes = query.emit && query.emit->mode == ast::EmitMode::changes;
   if (query.limit) shape.limit = query.limit->count;
   shape.mergeable = sql::partial_states_merge(query);
@@ -312,6 +332,10 @@ SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
     Schema groups;
     for (const auto& key : bound.keys)
       groups.add(Field{sql::expr_to_string(*key, input), key->type, key->nullable});
+    if (bound.window) {
+      groups.add(Field{"window_start", bound.window->column_type, false});
+      groups.add(Field{"window_end", bound.window->column_type, false});
+    }
     for (const auto& call : bound.aggregates) {
       std::string name = call.function->name + "(" + (call.distinct ? "DISTINCT " : "");
       for (size_t i = 0; i < call.args.size(); ++i)
@@ -322,6 +346,7 @@ SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
     plan->select.where = std::move(bound.having);
     plan->keys = std::move(bound.keys);
     plan->aggregates = std::move(bound.aggregates);
+    plan->window = std::move(bound.window);
   } else {
     plan->select.input = input;
     plan->select.where = plan->where;

@@ -42,14 +42,37 @@ namespace sql {
 struct Plan;
 }
 
+// When a windowed aggregation's windows close (a pipeline's `watermark:` setting). The
+// watermark is the smallest, over the source partitions feeding the aggregation, of the
+// largest event time each has delivered, minus allowed_lateness; a window closes once the
+// watermark reaches its end. Not configured: windows close only when the input ends.
+struct WatermarkOptions {
+  bool configured = false;
+  int64_t allowed_lateness_ms = 0;
+  int64_t idle_timeout_ms = 0;  // a partition silent this long stops holding it back; 0: never
+};
+
+// A row that came after every window it belongs to had closed (or whose time is NULL).
+struct LateRow {
+  uint32_t row = 0;  // in the batch given to add()
+  std::string reason;
+};
+
 // One lane's running state of a query that keeps state across batches: an aggregation
 // (its groups) or a LIMIT (its count). Not thread-safe: a lane feeds it one batch at a time.
 class QueryState {
  public:
   virtual ~QueryState() = default;
   // Takes a batch; returns the rows to emit now: EMIT CHANGES' updated groups, a LIMIT's
-  // rows, nothing for EMIT FINAL.
-  virtual Result<Batch> add(const Batch& input) = 0;
+  // rows, the windows the watermark closed, nothing for EMIT FINAL without a window.
+  // `progress` says where the batch was read, for the watermark.
+  virtual Result<Batch> add(const Batch& input, const BatchProgress& progress) = 0;
+  Result<Batch> add(const Batch& input) { return add(input, BatchProgress{}); }
+  // The rows of the last add()'s batch that were late for their windows.
+  virtual std::vector<LateRow> take_late_rows() { return {}; }
+  // Windows holding groups now, and late rows so far.
+  virtual size_t open_windows() const { return 0; }
+  virtual uint64_t late_rows() const { return 0; }
   // Adds another lane's partial state of the same query into this one (two-phase
   // aggregation), group by group; `other` is left empty.
   virtual Status merge(QueryState& other) = 0;
@@ -70,6 +93,8 @@ struct QueryShape {
   // Partial states of two lanes can be merged (no DISTINCT aggregate, no STRING_AGG,
   // whose order a merge would not keep).
   bool mergeable = true;
+  std::string window;       // the WINDOW clause as written ("TUMBLING(ts, 1m)"), "" for none
+  std::string window_time;  // its time expression as written ("ts")
 };
 
 // A bound, type-checked query. Cheap to copy (shares its immutable plan), and safe to
@@ -87,7 +112,7 @@ class CompiledQuery {
   // processed in parallel by evaluate(); otherwise each lane runs its own start().
   bool is_stateless() const;
   const QueryShape& shape() const;
-  std::unique_ptr<QueryState> start() const;
+  std::unique_ptr<QueryState> start(const WatermarkOptions& watermark = {}) const;
   // The bound query for plan printing: each item as `expr AS name:type`, implicit casts
   // shown, constants folded, e.g. `SELECT id AS id:int64, upper(name) AS name:text,
   // (amount * 1.2) AS gross:float64 FROM input WHERE (amount > 10)`.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -120,6 +121,18 @@ struct Batch {
     for (const auto& column : columns) bytes += column.data().size();
     return bytes;
   }
+};
+
+// Where and when a batch was read, for event-time watermarks (windowed aggregations).
+struct BatchProgress {
+  uint32_t source = 0;      // the source node
+  uint32_t partition = 0;   // its reader; 0 for a stream whose batches carry input order
+  uint32_t partitions = 1;  // the source's partitions
+  uint64_t ended = 0;       // bit p: partition p had read its last batch before this one was read
+  int64_t read_ns = 0;      // when it was read (steady clock); 0: unknown
+  // The batch's largest event time (µs), set by a hash router in front of a window over
+  // the whole batch before it split it into lanes, so that every lane sees the same.
+  std::optional<int64_t> max_event_us;
 };
 
 // The rows and per-column bytes of the last batch a reader produced, so that the next

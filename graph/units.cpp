@@ -53,4 +53,37 @@ std::optional<int64_t> parse_duration_seconds(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<int64_t> parse_duration_ms(std::string_view text) {
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"ms", 1},         {"msec", 1},           {"millisecond", 1}, {"milliseconds", 1}, {"s", 1000},
+      {"sec", 1000},     {"secs", 1000},        {"second", 1000},   {"seconds", 1000},   {"m", 60'000},
+      {"min", 60'000},   {"mins", 60'000},      {"minute", 60'000}, {"minutes", 60'000}, {"h", 3'600'000},
+      {"hour", 3'600'000}, {"hours", 3'600'000}, {"d", 86'400'000}, {"day", 86'400'000}, {"days", 86'400'000},
+      {"w", 604'800'000}, {"week", 604'800'000}, {"weeks", 604'800'000}};
+  int64_t total = 0;
+  bool any = false;
+  while (true) {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    if (text.empty()) break;
+    int64_t number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc{} || end == text.data() || number < 0) return std::nullopt;
+    text.remove_prefix(static_cast<size_t>(end - text.data()));
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    size_t letters = 0;
+    while (letters < text.size() && std::isalpha(static_cast<unsigned char>(text[letters]))) ++letters;
+    std::string unit = lower(text.substr(0, letters));
+    text.remove_prefix(letters);
+    int64_t scale = unit.empty() ? 1000 : 0;
+    for (const auto& [name, ms] : kUnits) {
+      if (unit == name) scale = ms;
+    }
+    if (scale == 0 || number > (std::numeric_limits<int64_t>::max() - total) / scale) return std::nullopt;
+    total += number * scale;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return total;
+}
+
 }  // namespace rbc

@@ -12,5 +12,9 @@ namespace rbc {
 std::optional<int64_t> parse_byte_size(std::string_view text);
 // "90", "90s", "5m", "1h" -> seconds.
 std::optional<int64_t> parse_duration_seconds(std::string_view text);
+// Event-time durations -> milliseconds: "500ms", "30s", "5m", "1h", "1d", and the words
+// SQL intervals use ("1 minute", "90 seconds", "2 hours 30 minutes": several parts add up).
+// A bare number is seconds. Fails on an unknown unit, a negative part or an overflow.
+std::optional<int64_t> parse_duration_ms(std::string_view text);
 
 }  // namespace rbc

@@ -1,0 +1,54 @@
+// One table of groups: each group's key bytes (group_key.h), looked up in one hash table,
+// and the aggregates' states by group id (ids count up in the order groups first appear).
+// A plain aggregation holds one per lane; a windowed one holds one per open window.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "expr/plan.h"
+
+namespace rbc::sql {
+
+class GroupTable {
+ public:
+  explicit GroupTable(const Plan& plan);
+
+  // The id of the group whose key bytes are `bytes`, a new one when it is new.
+  uint32_t group_of(std::string_view bytes);
+  size_t size() const { return keys_.size(); }
+  // Folds row rows[k] of every aggregate's evaluated arguments into group groups[k].
+  Status update(const std::vector<std::vector<Vec>>& args, const uint32_t* rows, const uint32_t* groups,
+                size_t count);
+  // Adds every group of `other` (the same query's table in another lane) into this one.
+  Status merge(const GroupTable& other);
+  // Groups [first, first + count) as rows of the groups' schema (plan.select.input): their
+  // keys, the window's start and end when there is one, their aggregates' results.
+  Result<Batch> rows(size_t first, size_t count, std::optional<std::pair<int64_t, int64_t>> window) const;
+  size_t bytes() const;
+
+ private:
+  const Plan& plan_;
+  std::shared_ptr<const Schema> schema_;  // the groups' (plan.select.input)
+  // Group g's key bytes are keys_[g]; a deque never moves them, so the index can point into them.
+  std::deque<std::string> keys_;
+  absl::flat_hash_map<std::string_view, uint32_t> index_;
+  size_t key_bytes_ = 0;
+  std::vector<std::unique_ptr<AggregateStates>> states_;
+};
+
+// Every aggregate's arguments evaluated over the selected rows of a batch.
+Result<std::vector<std::vector<Vec>>> aggregate_args(const Plan& plan, const EvalContext& context);
+
+// A column of `type` holding `value` (microseconds, as a window bound) `count` times:
+// timestamps as they are, an integer time as epoch milliseconds.
+Column window_bound_column(const DataType& type, int64_t value_us, size_t count);
+
+}  // namespace rbc::sql
