@@ -35,6 +35,10 @@ struct SqlError {
   bool operator==(const SqlError&) const = default;
 };
 
+// The largest value of a window's time column in microseconds since the epoch (an integer
+// is epoch milliseconds, a date its midnight); none when every value is NULL.
+std::optional<int64_t> max_event_time_us(const Column& times);
+
 // Renders an error as `line:col: error: message`, the query line and a caret.
 std::string format_sql_error(std::string_view query, const SqlError& error);
 

@@ -412,6 +412,33 @@ class WindowedState final : public QueryState {
 
 }  // namespace
 
+}  // namespace rbc::sql
+
+namespace rbc {
+
+std::optional<int64_t> max_event_time_us(const Column& times) {
+  std::optional<int64_t> max;
+  for (size_t row = 0; row < times.size(); ++row) {
+    if (times.is_null(row)) continue;
+    int64_t us = 0;
+    switch (times.type().id) {
+      case TypeId::date: us = int64_t{times.value<int32_t>(row)} * 86'400'000'000; break;
+      case TypeId::timestamp:
+      case TypeId::timestamptz: us = times.value<int64_t>(row); break;
+      case TypeId::int16: us = int64_t{times.value<int16_t>(row)} * 1000; break;
+      case TypeId::int32: us = int64_t{times.value<int32_t>(row)} * 1000; break;
+      case TypeId::int64: us = times.value<int64_t>(row) * 1000; break;
+      default: return std::nullopt;
+    }
+    max = std::max(max.value_or(INT64_MIN), us);
+  }
+  return max;
+}
+
+}  // namespace rbc
+
+namespace rbc::sql {
+
 std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan, const WatermarkOptions& watermark) {
   return std::make_unique<WindowedState>(std::move(plan), watermark);
 }

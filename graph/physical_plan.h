@@ -94,9 +94,24 @@ struct SourceStep {
 };
 
 // How an aggregation runs in parallel (the aggregation pass; docs/passes.md).
+// When a windowed aggregation's windows close (docs/pipeline.md, Windows and time).
+struct WatermarkStep {
+  bool configured = false;  // false: every window closes when the input ends
+  int64_t allowed_lateness_ms = 0;
+  int64_t idle_timeout_ms = 0;  // 0: a silent partition holds the watermark back until it ends
+  LateRows late_rows = LateRows::drop;
+};
+
+struct WindowStep {
+  std::string window;  // as written: "TUMBLING(ts, 1m)"
+  std::string time;    // its time expression, which a hash router in front evaluates too
+  Decided<WatermarkStep> watermark;
+};
+
 struct AggregationStep {
   std::vector<std::string> group_keys;  // the GROUP BY expressions; empty: one group
   bool emit_changes = false;
+  std::optional<WindowStep> window;
   Decided<AggregationStrategy> strategy;
   Decided<int> lanes;                // hash: the router's N; two_phase: the lanes arriving; single: 1
   std::optional<NodeId> router;      // hash: the router that splits its rows by key
@@ -124,6 +139,9 @@ struct RouterStep {
   RouterNode::Mode mode = RouterNode::Mode::hash;
   std::vector<std::string> keys;                                // hash: key columns
   std::vector<std::pair<std::string, std::string>> predicates;  // predicate: (output, condition)
+  // In front of a windowed aggregation: its time expression, whose largest value over each
+  // whole batch every fragment carries, so that every lane's watermark is the same.
+  std::string event_time;
 
   Decided<int> concurrency;
   // lanes

@@ -30,6 +30,15 @@ const char* to_string(OnDataError mode) {
   return "?";
 }
 
+const char* to_string(LateRows mode) {
+  switch (mode) {
+    case LateRows::drop: return "drop";
+    case LateRows::dlq: return "dlq";
+    case LateRows::fail: return "fail";
+  }
+  return "?";
+}
+
 const char* to_string(AggregationStrategy strategy) {
   switch (strategy) {
     case AggregationStrategy::hash: return "hash";

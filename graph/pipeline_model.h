@@ -20,6 +20,8 @@ enum class OnDataError { fail, skip, dlq };
 enum class PartitionMode { mod, range };
 enum class SchemaEvolution { add_columns, ignore, fail };
 enum class AggregationStrategy { hash, two_phase, single };
+// What a windowed aggregation does with a row whose windows had closed (watermark.late_rows).
+enum class LateRows { drop, dlq, fail };
 
 const char* to_string(SyncMode mode);
 const char* to_string(WriteMode mode);
@@ -27,6 +29,7 @@ const char* to_string(OnDataError mode);
 const char* to_string(PartitionMode mode);
 const char* to_string(SchemaEvolution mode);
 const char* to_string(AggregationStrategy strategy);
+const char* to_string(LateRows mode);
 
 // Every value of an option's enum, in the order messages list them; the front-ends parse
 // a value by matching its to_string() spelling.
@@ -50,6 +53,11 @@ inline const std::vector<OnDataError>& enum_values() {
 template <>
 inline const std::vector<PartitionMode>& enum_values() {
   static const std::vector<PartitionMode> values{PartitionMode::mod, PartitionMode::range};
+  return values;
+}
+template <>
+inline const std::vector<LateRows>& enum_values() {
+  static const std::vector<LateRows> values{LateRows::drop, LateRows::dlq, LateRows::fail};
   return values;
 }
 template <>

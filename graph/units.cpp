@@ -53,6 +53,15 @@ std::optional<int64_t> parse_duration_seconds(std::string_view text) {
   return std::nullopt;
 }
 
+std::string format_duration_ms(int64_t ms) {
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (ms != 0 && ms % scale == 0) return std::to_string(ms / scale) + unit;
+  }
+  return std::to_string(ms) + "ms";
+}
+
 std::optional<int64_t> parse_duration_ms(std::string_view text) {
   static const std::pair<const char*, int64_t> kUnits[] = {
       {"ms", 1},         {"msec", 1},           {"millisecond", 1}, {"milliseconds", 1}, {"s", 1000},

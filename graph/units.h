@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rbc {
@@ -16,5 +17,7 @@ std::optional<int64_t> parse_duration_seconds(std::string_view text);
 // SQL intervals use ("1 minute", "90 seconds", "2 hours 30 minutes": several parts add up).
 // A bare number is seconds. Fails on an unknown unit, a negative part or an overflow.
 std::optional<int64_t> parse_duration_ms(std::string_view text);
+// Milliseconds in the largest unit that writes them whole: "500ms", "30s", "5m", "1h", "1d".
+std::string format_duration_ms(int64_t ms);
 
 }  // namespace rbc

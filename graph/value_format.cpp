@@ -588,4 +588,33 @@ bool text_parses_as(TypeId id, std::string_view text) {
   return false;
 }
 
+// Appends a row as a JSON object in column order: numbers and booleans as JSON values,
+// everything else in its printed text form.
+void append_record_json(std::string& out, const Batch& batch, size_t row) {
+  out += '{';
+  std::string value;
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    if (c > 0) out += ',';
+    append_json_string(out, batch.schema->field(c).name);
+    out += ':';
+    const Column& column = batch.columns[c];
+    if (column.is_null(row)) {
+      out += "null";
+      continue;
+    }
+    value.clear();
+    append_formatted_value(value, column, row);
+    const DataType& type = column.type();
+    bool bare = type.id == TypeId::boolean || type.is_integer() ||
+                (type.id == TypeId::float64 && std::isfinite(column.value<double>(row))) ||
+                (type.id == TypeId::float32 && std::isfinite(column.value<float>(row)));
+    if (bare) {
+      out += value;
+    } else {
+      append_json_string(out, value);
+    }
+  }
+  out += '}';
+}
+
 }  // namespace rbc

@@ -57,6 +57,9 @@ void append_bytes_hex(std::string& out, std::string_view bytes);
 // A JSON string literal with quotes: escapes '"', '\\' and control characters, and
 // passes every other byte through (UTF-8 stays UTF-8).
 void append_json_string(std::string& out, std::string_view text);
+// Appends row `row` of `batch` as a JSON object in column order: numbers and booleans as
+// JSON values, everything else in its printed text form (dead letters, late rows).
+void append_record_json(std::string& out, const Batch& batch, size_t row);
 
 // Calendar helpers (proleptic Gregorian), exposed for the SQL engine's date functions.
 int32_t days_from_civil(int64_t year, unsigned month, unsigned day);

@@ -16,15 +16,17 @@
 #include <string>
 
 #include "graph/batch.h"
+#include "graph/physical_plan.h"
 #include "graph/pipeline_model.h"
 #include "graph/status.h"
 
 namespace rbc {
 
-// Where a batch came from, for error messages.
+// Where a batch came from, for error messages and watermarks.
 struct BatchInfo {
   uint64_t seq = 0;  // the batch's position in its stream
   int partition = 0;
+  const BatchProgress* progress = nullptr;  // where and when its source read it
 };
 
 class Operator {
@@ -48,6 +50,9 @@ class Operator {
   // Groups held and the memory they take, for the report and resources.max_state_bytes.
   virtual size_t groups() const { return 0; }
   virtual size_t state_bytes() const { return 0; }
+  // A windowed aggregation's windows open now, and the rows that came after theirs closed.
+  virtual size_t open_windows() const { return 0; }
+  virtual uint64_t late_rows() const { return 0; }
 };
 
 struct OperatorContext {
@@ -55,6 +60,7 @@ struct OperatorContext {
   std::string stream;
   OnDataError on_data_error = OnDataError::fail;
   std::string dlq_path;  // resolved: destination.dlq_path or "<pipeline>.dlq.jsonl"
+  std::optional<WatermarkStep> watermark;  // a windowed aggregation's (the plan's)
 };
 
 // Builds the operator named `use` with `config` over batches of schema `input`; an

@@ -12,6 +12,7 @@
 #include <cctype>
 
 #include "compiler/passes/passes.h"
+#include "graph/units.h"
 #include "operators/operator_specs.h"
 
 namespace rbc {
@@ -52,6 +53,8 @@ int arriving_lanes(const PhysicalPlan& plan, NodeId id) {
 
 // Why the strategy cannot be two_phase, or "".
 std::string cannot_merge(const QueryShape& shape) {
+  if (!shape.window.empty())
+    return "a window closes by the watermark of the whole stream, which one lane's share cannot tell";
   if (shape.emit_changes) return "EMIT CHANGES needs each group's rows in one lane, in arrival order";
   if (!shape.mergeable)
     return "a DISTINCT aggregate or STRING_AGG keeps per-group state that lanes cannot merge";
@@ -66,8 +69,63 @@ std::string cannot_hash(const QueryShape& shape) {
   return "";
 }
 
+// The aggregation's `watermark:` (allowed_lateness, idle_timeout, late_rows), or none:
+// windows then close when the input ends. A problem is a located error; nullopt then.
+std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, DiagnosticEngine& diagnostics) {
+  Decided<WatermarkStep> decided;
+  auto value = config.values.find("watermark");
+  if (value == config.values.end()) {
+    decided.set(WatermarkStep{}, "none configured: every window closes when the input ends, so the result "
+                                 "is the batch GROUP BY whatever the row order");
+    return decided;
+  }
+  const SourceRange where = config.range_of("watermark");
+  if (!value->is_object()) {
+    diagnostics.error(where, "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
+    return std::nullopt;
+  }
+  WatermarkStep step;
+  step.configured = true;
+  std::string reason = "the aggregation's watermark:";
+  for (const auto& [key, setting] : value->items()) {
+    if (key == "allowed_lateness" || key == "idle_timeout") {
+      std::optional<int64_t> ms;
+      if (setting.is_number_integer() && setting.get<int64_t>() >= 0) ms = setting.get<int64_t>() * 1000;
+      if (setting.is_string()) ms = parse_duration_ms(setting.get<std::string>());
+      if (!ms) {
+        diagnostics.error(where, "watermark." + key + " must be a duration (500ms, 30s, 5m, 1h, 1d), not " +
+                                     setting.dump());
+        return std::nullopt;
+      }
+      (key == "allowed_lateness" ? step.allowed_lateness_ms : step.idle_timeout_ms) = *ms;
+      reason += " " + key + " " + format_duration_ms(*ms);
+    } else if (key == "late_rows") {
+      bool known = false;
+      for (LateRows mode : enum_values<LateRows>()) {
+        if (setting.is_string() && setting.get<std::string>() == to_string(mode)) {
+          step.late_rows = mode;
+          known = true;
+        }
+      }
+      if (!known) {
+        diagnostics.error(where, "watermark.late_rows must be drop, dlq or fail, not " + setting.dump());
+        return std::nullopt;
+      }
+    } else {
+      diagnostics.error(where, "unknown watermark setting '" + key + "'",
+                        "watermark takes allowed_lateness, idle_timeout and late_rows");
+      return std::nullopt;
+    }
+  }
+  if (!value->contains("allowed_lateness")) reason += " allowed_lateness 0";
+  reason += std::string(", late rows: ") + to_string(step.late_rows);
+  decided.set(step, reason);
+  return decided;
+}
+
 // Puts a hash router on the edge into `id`, splitting rows by the group keys into `lanes`.
-NodeId insert_router(PhysicalPlan& plan, NodeId id, const std::vector<std::string>& keys, int lanes) {
+NodeId insert_router(PhysicalPlan& plan, NodeId id, const std::vector<std::string>& keys, int lanes,
+                     const std::string& event_time) {
   LogicalGraph& graph = plan.graph;
   RouterNode router;
   router.mode = RouterNode::Mode::hash;
@@ -86,6 +144,7 @@ NodeId insert_router(PhysicalPlan& plan, NodeId id, const std::vector<std::strin
   RouterStep step;
   step.mode = router.mode;
   step.keys = keys;
+  step.event_time = event_time;
   step.concurrency.set(plan.parallelism->effective, "stateless: up to effective_parallelism " +
                                                         std::to_string(plan.parallelism->effective) +
                                                         " batches at once");
@@ -109,6 +168,17 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
     AggregationStep step;
     step.group_keys = shape->group_keys;
     step.emit_changes = shape->emit_changes;
+    const Config& config = plan.step<TransformStep>(id).config;
+    if (!shape->window.empty()) {
+      std::optional<Decided<WatermarkStep>> watermark = watermark_of(config, context.diagnostics);
+      if (!watermark) return Status::ok();
+      step.window = WindowStep{shape->window, shape->window_time, *watermark};
+    } else if (config.has("watermark")) {
+      context.diagnostics.error(config.range_of("watermark"),
+                                "watermark applies to a windowed aggregation, and this query has no WINDOW",
+                                "add WINDOW TUMBLING(time, size) after GROUP BY, or drop the watermark");
+      return Status::ok();
+    }
     if (max_state.present) {
       step.max_state_bytes.set(max_state.value, "resources.max_state_bytes");
     } else {
@@ -140,6 +210,7 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
                             " lanes, a subset of the group keys: each lane owns its groups");
       step.lanes.set(std::max(1, router.partitions), "the program's route");
       step.router = inputs[0];
+      if (step.window) plan.step<RouterStep>(inputs[0]).event_time = step.window->time;
       plan.step<TransformStep>(id).aggregation = step;
       continue;
     }
@@ -185,7 +256,8 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
     switch (step.strategy.value) {
       case AggregationStrategy::hash:
         step.lanes.set(std::max(1, lanes), lanes_reason);
-        step.router = insert_router(plan, id, shape->group_keys, step.lanes.value);
+        step.router = insert_router(plan, id, shape->group_keys, step.lanes.value,
+                                    step.window ? step.window->time : std::string());
         break;
       case AggregationStrategy::two_phase: break;  // the lanes pass: one partial state per arriving lane
       case AggregationStrategy::single: step.lanes.set(1, "one copy sees every row"); break;

@@ -12,10 +12,13 @@ Status RouterRunner::prepare(std::shared_ptr<const Schema> input) {
   output_schema = input;
   if (step_.mode == RouterNode::Mode::hash) {
     for (const auto& key : step_.keys) key_columns_.push_back(input->index_of(key));
-    if (std::find(key_columns_.begin(), key_columns_.end(), -1) == key_columns_.end()) return Status::ok();
-    // Keys that are expressions (an aggregation's GROUP BY UPPER(city)) are evaluated first.
+    const bool plain = std::find(key_columns_.begin(), key_columns_.end(), -1) == key_columns_.end();
+    if (plain && step_.event_time.empty()) return Status::ok();
+    // Keys that are expressions (an aggregation's GROUP BY UPPER(city)) are evaluated first,
+    // and so is a window's time, after them.
     std::string query = "SELECT ";
     for (size_t k = 0; k < step_.keys.size(); ++k) query += (k ? ", " : "") + step_.keys[k];
+    if (!step_.event_time.empty()) query += std::string(step_.keys.empty() ? "" : ", ") + step_.event_time;
     query += " FROM input";
     SqlCompileResult compiled = compile_sql(query, *input);
     if (auto* errors = std::get_if<std::vector<SqlError>>(&compiled))
@@ -52,14 +55,17 @@ void RouterRunner::route(const Msg& envelope) {
 }
 
 // Fragment k of batch s gets sequence number s*N+k, so that the lanes' numbers together
-// stay contiguous; the batch's cursor position rides on its last fragment.
+// stay contiguous; the batch's cursor position rides on its last fragment; in front of a
+// window, every fragment carries the whole batch's largest event time.
 void RouterRunner::route_by_hash(const Msg& envelope, int64_t start) {
   const int n = step_.outputs.value;
   std::vector<std::vector<uint32_t>> rows;
+  std::optional<int64_t> max_event_us;
   if (key_query_) {
     Result<Batch> keys = key_query_->evaluate(envelope->batch);
     if (!keys.is_ok()) return run_.fail(id(), envelope->lane, "hash keys: " + keys.status().message());
     rows = rows_by_lane(*keys, key_columns_, n);
+    if (!step_.event_time.empty()) max_event_us = max_event_time_us(keys->columns.back());
   } else {
     rows = rows_by_lane(envelope->batch, key_columns_, n);
   }
@@ -70,6 +76,8 @@ void RouterRunner::route_by_hash(const Msg& envelope, int64_t start) {
     fragment->seq = envelope->seq * n + lane;
     fragment->lane = lane;
     fragment->ticket = envelope->ticket;
+    fragment->progress = envelope->progress;
+    fragment->progress.max_event_us = max_event_us;
     if (lane == n - 1) fragment->position = envelope->position;
     fragments.push_back(std::move(fragment));
   }
@@ -92,6 +100,7 @@ void RouterRunner::route_by_predicates(const Msg& envelope, int64_t start) {
     fragment->lane = envelope->lane;
     fragment->ticket = envelope->ticket;
     fragment->position = envelope->position;
+    fragment->progress = envelope->progress;
     outputs.emplace_back(&name, std::move(fragment));
   }
   counters.busy_ns.fetch_add(now_ns() - start, std::memory_order_relaxed);

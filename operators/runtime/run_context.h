@@ -58,6 +58,7 @@ struct Envelope {
   // Incremental streams: the position of the source batch's last row, once every row of
   // that batch is in this envelope (a hash router puts it on the batch's last fragment).
   std::shared_ptr<const CursorPosition> position;
+  BatchProgress progress;  // where and when the source read it, for watermarks
 };
 
 struct Counters {

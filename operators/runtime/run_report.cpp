@@ -141,7 +141,9 @@ nlohmann::json report_to_json(const RunReport& report) {
                        {"groups", lane.groups},
                        {"state_bytes", lane.state_bytes},
                        {"busy_seconds", lane.busy_seconds},
-                       {"max_queue", lane.max_queue}});
+                       {"max_queue", lane.max_queue},
+                       {"open_windows", lane.open_windows},
+                       {"late_rows", lane.late_rows}});
     }
     nodes.push_back({{"id", n.id},
                      {"kind", to_string(n.kind)},
@@ -236,7 +238,9 @@ std::string format_summary(const RunReport& report) {
       const LaneStats& lane = n.lanes[l];
       out << "      lane " << l << ": rows in " << lane.rows_in << ", groups " << lane.groups << ", state "
           << format_byte_count(lane.state_bytes) << ", busy " << fixed(lane.busy_seconds, 3)
-          << " s, largest queue " << lane.max_queue << '\n';
+          << " s, largest queue " << lane.max_queue;
+      if (lane.late_rows > 0) out << ", late rows " << lane.late_rows;
+      out << '\n';
     }
     if (!n.warning.empty()) out << "      warning: " << n.warning << '\n';
   }

@@ -39,6 +39,8 @@ struct LaneStats {
   uint64_t state_bytes = 0;
   double busy_seconds = 0;
   uint64_t max_queue = 0;  // the most batches waiting for it at once
+  uint64_t open_windows = 0;  // a windowed aggregation's, when the run ended (0 once finished)
+  uint64_t late_rows = 0;     // rows whose windows had closed when they came
 };
 
 struct NodeStats {

@@ -149,6 +149,7 @@ void SourceRunner::read(int lane, Msg token) {
         state.exhausted.store(true);
         return;
       }
+      stamp_progress(lane, *token);
       token->seq = sequence_.fetch_add(1);
       claimed = true;
     }
@@ -169,6 +170,7 @@ void SourceRunner::read(int lane, Msg token) {
   if (!batch && claimed) batch = Batch::empty(output_schema);  // the sequencers wait for its number
   if (!batch) {
     state.exhausted.store(true);
+    mark_ended(lane);
     return;
   }
   if (options.dry_run) {
@@ -182,9 +184,23 @@ void SourceRunner::read(int lane, Msg token) {
     last_position_ = token->position;
   }
   token->batch = std::move(*batch);
-  if (!claimed) token->seq = sequence_.fetch_add(1);
+  if (!claimed) {
+    stamp_progress(lane, *token);
+    token->seq = sequence_.fetch_add(1);
+  }
   token->lane = lane;
   run_.emit(*this, std::move(token));
+}
+
+void SourceRunner::stamp_progress(int lane, Envelope& token) const {
+  BatchProgress& progress = token.progress;
+  progress.source = static_cast<uint32_t>(id());
+  // Chunks claimed in order carry the stream's order: the stream is one partition.
+  const bool ordered = step_.chunks_in_order.value;
+  progress.partition = ordered ? 0 : static_cast<uint32_t>(lane);
+  progress.partitions = ordered ? 1 : static_cast<uint32_t>(std::max(1, step_.readers.value));
+  progress.ended = ordered ? 0 : ended_.load();
+  progress.read_ns = now_ns();
 }
 
 AutotuneEvent SourceRunner::autotune_event() const {

@@ -62,6 +62,14 @@ class SourceRunner final : public NodeRunner {
   std::unique_ptr<StreamTuner> tuner_;  // declared before the readers that use it, so it outlives them
   std::vector<std::unique_ptr<Reader>> readers_;
   std::shared_ptr<const CursorPosition> last_position_;
+  // Bit l: reader l has read its last batch. A batch's progress carries the bits set before
+  // its sequence number was taken, so no batch of an ended reader can follow it in order.
+  std::atomic<uint64_t> ended_{0};
+  // Stamps where and when `token`'s batch was read (for watermarks); before its seq is taken.
+  void stamp_progress(int lane, Envelope& token) const;
+  void mark_ended(int lane) {
+    if (lane < 64) ended_.fetch_or(uint64_t{1} << lane);
+  }
 };
 
 }  // namespace rbc

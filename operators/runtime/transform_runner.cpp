@@ -14,6 +14,7 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
   context.stream = run_.plan().graph.node(id()).stream;
   context.on_data_error = step_.on_data_error;
   context.dlq_path = step_.dlq_path;
+  if (step_.aggregation && step_.aggregation->window) context.watermark = step_.aggregation->window->watermark.value;
   for (int copy = 0; copy < std::max(1, step_.copies.value); ++copy) {
     auto op = make_operator(step_.op, step_.config, input, context);
     if (!op.is_ok()) return op.status();
@@ -42,7 +43,8 @@ void TransformRunner::process(int copy, const Msg& envelope) {
   counters.in(envelope->batch);
   Lane& lane = lanes_[static_cast<size_t>(copy)];
   try {
-    Result<Batch> out = copies_[copy]->process(envelope->batch, BatchInfo{envelope->seq, envelope->lane});
+    Result<Batch> out =
+        copies_[copy]->process(envelope->batch, BatchInfo{envelope->seq, envelope->lane, &envelope->progress});
     int64_t busy = now_ns() - start;
     counters.busy_ns.fetch_add(busy, std::memory_order_relaxed);
     if (holds_rows()) {
@@ -50,11 +52,15 @@ void TransformRunner::process(int copy, const Msg& envelope) {
       lane.rows_in.fetch_add(envelope->batch.num_rows, std::memory_order_relaxed);
       lane.busy_ns.fetch_add(busy, std::memory_order_relaxed);
       account_state(copy);
+      uint64_t next = envelope->seq + 1, seen = next_seq_.load();
+      while (next > seen && !next_seq_.compare_exchange_weak(seen, next)) {
+      }
     }
     if (!out.is_ok()) return run_.fail(id(), envelope->lane, out.status().message());
     if (run_.stopped()) return;
-    // EMIT FINAL emits nothing until the input ends; its batch numbers then start at 0.
-    if (holds_rows() && !step_.aggregation->emit_changes) return;
+    // EMIT FINAL without a window emits nothing until the input ends (its batch numbers then
+    // start at 0); EMIT CHANGES and windows emit a batch, maybe empty, for every batch.
+    if (holds_rows() && !emits_while_running()) return;
     envelope->batch = std::move(out).value();
   } catch (const std::exception& e) {
     return run_.fail(id(), envelope->lane, std::string("unexpected exception: ") + e.what());
@@ -96,7 +102,7 @@ void TransformRunner::finish() {
       finished[copy] = Status::internal(std::string("unexpected exception: ") + e.what());
     }
   });
-  uint64_t seq = 0;
+  uint64_t seq = emits_while_running() ? next_seq_.load() : 0;
   for (size_t copy = 0; copy < copies_.size(); ++copy) {
     if (!finished[copy].is_ok())
       return run_.fail(id(), static_cast<int>(copy), finished[copy].status().message());
@@ -121,6 +127,8 @@ std::vector<LaneStats> TransformRunner::lane_stats() const {
     s.state_bytes = copies_[copy]->state_bytes();
     s.busy_seconds = static_cast<double>(lane.busy_ns.load()) / 1e9;
     s.max_queue = static_cast<uint64_t>(lane.max_queue.load());
+    s.open_windows = copies_[copy]->open_windows();
+    s.late_rows = copies_[copy]->late_rows();
     stats.push_back(s);
   }
   return stats;

@@ -24,6 +24,10 @@ class TransformRunner final : public NodeRunner {
   void process(int copy, const Msg& envelope);
   // Whether it holds rows until its input ends (an aggregation).
   bool holds_rows() const { return step_.aggregation.has_value(); }
+  // An aggregation that emits as its input arrives: EMIT CHANGES, or windows closing.
+  bool emits_while_running() const {
+    return holds_rows() && (step_.aggregation->emit_changes || step_.aggregation->window.has_value());
+  }
   // After every batch of the input went through process(): merges a two-phase plan's
   // partial states, finishes each copy (at once, on the arena's threads) and emits their
   // rows with sequence numbers 0, 1, ... in copy order.
@@ -49,6 +53,7 @@ class TransformRunner final : public NodeRunner {
   const TransformStep& step_;
   std::vector<std::unique_ptr<Operator>> copies_;
   std::unique_ptr<Lane[]> lanes_;
+  std::atomic<uint64_t> next_seq_{0};  // past the largest batch number processed: where finish() numbers on
 };
 
 }  // namespace rbc

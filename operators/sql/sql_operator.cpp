@@ -1,24 +1,44 @@
 // The sql transform: the expression engine (expr/query.h) behind an Operator, and what
 // the compiler checks of a query (its syntax always; its columns and types, and so the
 // output's schema, when the input's schema is known).
+#include <cstdio>
+#include <mutex>
 #include <variant>
 
 #include "expr/query.h"
+#include "graph/value_format.h"
 #include "operators/operator_specs.h"
 
 namespace rbc {
 namespace {
 
 // A plain query evaluates batches (from several threads at once); a query that keeps
-// state (an aggregation, a LIMIT) runs one QueryState per copy.
+// state (an aggregation, a LIMIT) runs one QueryState per copy. A windowed aggregation's
+// late rows go where watermark.late_rows says: counted (drop), also written to the
+// dead-letter file with the reason (dlq), or the run stops on the first (fail).
 class SqlOperator final : public Operator {
  public:
-  explicit SqlOperator(CompiledQuery query) : query_(std::move(query)), schema_(query_.output_schema_ptr()) {
-    if (!query_.is_stateless()) state_ = query_.start();
+  SqlOperator(CompiledQuery query, const OperatorContext& context)
+      : query_(std::move(query)), schema_(query_.output_schema_ptr()), context_(context) {
+    WatermarkOptions watermark;
+    if (context.watermark) {
+      watermark.configured = context.watermark->configured;
+      watermark.allowed_lateness_ms = context.watermark->allowed_lateness_ms;
+      watermark.idle_timeout_ms = context.watermark->idle_timeout_ms;
+    }
+    if (!query_.is_stateless()) state_ = query_.start(watermark);
+  }
+  ~SqlOperator() override {
+    if (dlq_ != nullptr) std::fclose(dlq_);
   }
   const std::shared_ptr<const Schema>& output_schema() const override { return schema_; }
-  Result<Batch> process(const Batch& batch, const BatchInfo& /*info*/) override {
-    return state_ ? state_->add(batch) : query_.evaluate(batch);
+  Result<Batch> process(const Batch& batch, const BatchInfo& info) override {
+    if (!state_) return query_.evaluate(batch);
+    Result<Batch> out = info.progress ? state_->add(batch, *info.progress) : state_->add(batch);
+    if (!out.is_ok()) return out;
+    std::vector<LateRow> late = state_->take_late_rows();
+    if (!late.empty()) RBC_RETURN_NOT_OK(handle_late(batch, late));
+    return out;
   }
   bool stateful() const override { return state_ != nullptr; }
   Result<std::vector<Batch>> finish() override {
@@ -31,11 +51,51 @@ class SqlOperator final : public Operator {
   }
   size_t groups() const override { return state_ ? state_->groups() : 0; }
   size_t state_bytes() const override { return state_ ? state_->state_bytes() : 0; }
+  size_t open_windows() const override { return state_ ? state_->open_windows() : 0; }
+  uint64_t late_rows() const override { return state_ ? state_->late_rows() : 0; }
 
  private:
+  Status handle_late(const Batch& batch, const std::vector<LateRow>& late) {
+    const LateRows mode = context_.watermark ? context_.watermark->late_rows : LateRows::drop;
+    if (mode == LateRows::fail) {
+      std::string record;
+      append_record_json(record, batch, late.front().row);
+      return Status::invalid(late.front().reason + " (watermark.late_rows: fail); the row: " + record);
+    }
+    if (mode == LateRows::drop) return Status::ok();
+    std::lock_guard lock(dlq_mutex());
+    if (dlq_ == nullptr) {
+      dlq_ = std::fopen(context_.dlq_path.c_str(), "ab");
+      if (dlq_ == nullptr) return Status::io_error("sql: cannot open dead-letter file " + context_.dlq_path);
+    }
+    std::string lines;
+    for (const LateRow& row : late) {
+      lines += "{\"pipeline\":";
+      append_json_string(lines, context_.pipeline);
+      lines += ",\"stream\":";
+      append_json_string(lines, context_.stream);
+      lines += ",\"record\":";
+      append_record_json(lines, batch, row.row);
+      lines += ",\"error\":";
+      append_json_string(lines, row.reason);
+      lines += "}\n";
+    }
+    if (std::fwrite(lines.data(), 1, lines.size(), dlq_) != lines.size() || std::fflush(dlq_) != 0)
+      return Status::io_error("sql: cannot write dead-letter file " + context_.dlq_path);
+    return Status::ok();
+  }
+
+  // The lanes of one aggregation append to one dead-letter file.
+  static std::mutex& dlq_mutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+
   CompiledQuery query_;
   std::shared_ptr<const Schema> schema_;
+  OperatorContext context_;
   std::unique_ptr<QueryState> state_;
+  std::FILE* dlq_ = nullptr;
 };
 
 std::optional<QueryShape> shape_of(const Config& config) {
@@ -55,13 +115,14 @@ std::optional<QueryShape> aggregation(const Config& config) {
 std::string keeps_state(const Config& config) {
   auto shape = shape_of(config);
   if (!shape) return "";
+  if (!shape->window.empty()) return "it aggregates per window: each copy keeps its open windows' groups";
   if (shape->aggregate) return "it aggregates: each copy keeps its groups";
   if (shape->limit) return "LIMIT counts the rows it lets through";
   return "";
 }
 
 Result<std::unique_ptr<Operator>> make(const Config& config, std::shared_ptr<const Schema> input,
-                                       const OperatorContext& /*context*/) {
+                                       const OperatorContext& context) {
   auto query = config.values.find("query");
   if (query == config.values.end() || !query->is_string()) {
     return Status::invalid("sql: config.query must be a string");
@@ -74,7 +135,7 @@ Result<std::unique_ptr<Operator>> make(const Config& config, std::shared_ptr<con
     while (!message.empty() && message.back() == '\n') message.pop_back();
     return Status::invalid(message);
   }
-  return std::unique_ptr<Operator>(new SqlOperator(std::get<CompiledQuery>(std::move(compiled))));
+  return std::unique_ptr<Operator>(new SqlOperator(std::get<CompiledQuery>(std::move(compiled)), context));
 }
 
 TypeCheck check_types(const Config& config, const std::optional<Schema>& input) {
@@ -108,9 +169,10 @@ const OperatorSpec& sql_operator_spec() {
     OperatorSpec s;
     s.name = "sql";
     s.summary =
-        "SELECT <expressions> FROM input [WHERE <predicate>] [GROUP BY <expressions>] [HAVING <predicate>] "
+        "SELECT <expressions> FROM input [WHERE <predicate>] [GROUP BY <expressions>] "
+        "[WINDOW TUMBLING|HOPPING|SESSION(...)] [HAVING <predicate>] "
         "[EMIT FINAL|CHANGES] [LIMIT n]";
-    s.config_keys = {"query"};
+    s.config_keys = {"query", "watermark"};
     s.required_keys = {"query"};
     s.make = make;
     s.check_types = check_types;
