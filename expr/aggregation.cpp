@@ -62,8 +62,9 @@ class GroupedState final : public QueryState {
     std::vector<Batch> out;
     if (plan_->emit == EmitMode::changes) return out;
     for (size_t first = 0; first < table_->size() && !limit_.reached(); first += kFinishBatchRows) {
-      RBC_ASSIGN_OR_RETURN(Batch groups,
-                           table_->rows(first, std::min(kFinishBatchRows, table_->size() - first), std::nullopt));
+      RBC_ASSIGN_OR_RETURN(
+          Batch groups,
+          table_->rows(first, std::min(kFinishBatchRows, table_->size() - first), std::nullopt));
       RBC_ASSIGN_OR_RETURN(Batch rows, project(plan_->select, groups));
       out.push_back(limit_.cut(std::move(rows)));
     }
@@ -96,7 +97,8 @@ class GroupedState final : public QueryState {
 
 }  // namespace
 
-std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan, const WatermarkOptions& watermark) {
+std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan,
+                                              const WatermarkOptions& watermark) {
   if (plan->window) return start_windows(std::move(plan), watermark);
   return std::make_unique<GroupedState>(std::move(plan));
 }

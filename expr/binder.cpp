@@ -182,8 +182,8 @@ class Binder {
       return std::nullopt;
     }
     if (clause.durations.size() != wanted) {
-      error(offset(clause.kind), kind + (wanted == 1 ? " takes a time and one duration"
-                                                     : " takes a time, a size and an advance"));
+      error(offset(clause.kind),
+            kind + (wanted == 1 ? " takes a time and one duration" : " takes a time, a size and an advance"));
       return std::nullopt;
     }
     std::vector<int64_t> us;
@@ -204,7 +204,8 @@ class Binder {
       window.advance_us = wanted == 2 ? us[1] : us[0];
       if (window.advance_us > window.size_us) {
         error(offset(clause.durations[1]),
-              "a HOPPING window's advance must not exceed its size (rows between windows would belong to none)");
+              "a HOPPING window's advance must not exceed its size (rows between windows would belong to "
+              "none)");
         return std::nullopt;
       }
     }
@@ -219,8 +220,10 @@ class Binder {
       case TypeId::int32:
       case TypeId::int64: window.column_type = DataType{TypeId::int64}; break;
       default:
-        error(offset(clause.time), "a window's time must be a timestamp, timestamptz, date or an integer "
-                                   "(epoch milliseconds), not " + time->type.to_string());
+        error(offset(clause.time),
+              "a window's time must be a timestamp, timestamptz, date or an integer "
+              "(epoch milliseconds), not " +
+                  time->type.to_string());
         return std::nullopt;
     }
     window.time = time;
@@ -1183,7 +1186,7 @@ class Binder {
   std::vector<SqlError>* errors_;  // swapped while a group key match is tried
   Scope scope_ = Scope::input;
   const WindowSpec* window_ = nullptr;  // while the groups are bound: window_start and window_end
-  const char* context_ = "";  // the clause being bound, for "not allowed in WHERE"
+  const char* context_ = "";            // the clause being bound, for "not allowed in WHERE"
   bool in_aggregate_ = false;
   std::vector<ExprPtr> keys_;
   std::vector<AggregateCall> aggregates_;

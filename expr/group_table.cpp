@@ -25,14 +25,16 @@ uint32_t GroupTable::group_of(std::string_view bytes) {
 
 Status GroupTable::update(const std::vector<std::vector<Vec>>& args, const uint32_t* rows,
                           const uint32_t* groups, size_t count) {
-  for (size_t a = 0; a < states_.size(); ++a) RBC_RETURN_NOT_OK(states_[a]->update(args[a], rows, groups, count));
+  for (size_t a = 0; a < states_.size(); ++a)
+    RBC_RETURN_NOT_OK(states_[a]->update(args[a], rows, groups, count));
   return Status::ok();
 }
 
 Status GroupTable::merge(const GroupTable& other) {
   std::vector<uint32_t> into(other.keys_.size());
   for (size_t g = 0; g < other.keys_.size(); ++g) into[g] = group_of(other.keys_[g]);
-  for (size_t a = 0; a < states_.size(); ++a) RBC_RETURN_NOT_OK(states_[a]->merge(*other.states_[a], into.data()));
+  for (size_t a = 0; a < states_.size(); ++a)
+    RBC_RETURN_NOT_OK(states_[a]->merge(*other.states_[a], into.data()));
   return Status::ok();
 }
 

@@ -217,7 +217,8 @@ namespace {
 // A plain query with a LIMIT: its rows, until the LIMIT's count is reached.
 class LimitState final : public QueryState {
  public:
-  explicit LimitState(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)), limit_(plan_->shape.limit) {}
+  explicit LimitState(std::shared_ptr<const Plan> plan)
+      : plan_(std::move(plan)), limit_(plan_->shape.limit) {}
   Result<Batch> add(const Batch& input, const BatchProgress& /*progress*/) override {
     if (limit_.reached()) return Batch::empty(plan_->select.output);
     RBC_ASSIGN_OR_RETURN(Batch rows, project(plan_->select, input));
@@ -281,7 +282,8 @@ QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
     shape.aggregate = shape.aggregate || sql::contains_aggregate(item.value);
   shape.aggregate = shape.aggregate || query.window.has_value();
   if (query.window) {
-    size_t begin = parsed.positions->offset_of(query.window->kind), end = parsed.positions->end_of(*query.window);
+    size_t begin = parsed.positions->offset_of(query.window->kind),
+           end = parsed.positions->end_of(*query.window);
     shape.window = std::string(text.substr(begin, end - begin));  // without the WINDOW keyword
     shape.window_time = text_of(query.window->time);
   }

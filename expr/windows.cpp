@@ -142,7 +142,8 @@ class WindowedState final : public QueryState {
         v *= 86'400'000'000;
       } else if (type != TypeId::timestamp && type != TypeId::timestamptz) {
         if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
-          return Status::invalid("window time " + std::to_string(v) + " is out of range for epoch milliseconds");
+          return Status::invalid("window time " + std::to_string(v) +
+                                 " is out of range for epoch milliseconds");
         v *= 1000;
       }
       times.us[row] = v;
@@ -154,8 +155,8 @@ class WindowedState final : public QueryState {
 
   // TUMBLING and HOPPING: the row joins each of its windows that is still open. Rows are
   // gathered per window and folded by flush_pending (EMIT CHANGES folds at once).
-  bool fold_windows(const std::string& key, int64_t t, int64_t watermark, const std::vector<std::vector<Vec>>& args,
-                    uint32_t index, Batch& updated) {
+  bool fold_windows(const std::string& key, int64_t t, int64_t watermark,
+                    const std::vector<std::vector<Vec>>& args, uint32_t index, Batch& updated) {
     bool folded = false;
     const int64_t last = floor_div(t, window_.advance_us) * window_.advance_us;
     // Oldest first, so that EMIT CHANGES gives a row's windows in start order.
@@ -202,7 +203,8 @@ class WindowedState final : public QueryState {
   Status flush_pending(const std::vector<std::vector<Vec>>& args) {
     for (auto& [start, pending] : pending_) {
       if (!pending.rows.empty())
-        RBC_RETURN_NOT_OK(pending.table->update(args, pending.rows.data(), pending.groups.data(), pending.rows.size()));
+        RBC_RETURN_NOT_OK(
+            pending.table->update(args, pending.rows.data(), pending.groups.data(), pending.rows.size()));
     }
     pending_.clear();
     return Status::ok();
@@ -210,8 +212,8 @@ class WindowedState final : public QueryState {
 
   // SESSION: the row's own window [t, t + gap) joins every open session of its key that it
   // touches; they become one. Late when it touches none and its own window has closed.
-  bool fold_session(const std::string& key, int64_t t, int64_t watermark, const std::vector<std::vector<Vec>>& args,
-                    uint32_t index, Batch& updated) {
+  bool fold_session(const std::string& key, int64_t t, int64_t watermark,
+                    const std::vector<std::vector<Vec>>& args, uint32_t index, Batch& updated) {
     const int64_t end = t + window_.gap_us;
     auto& list = sessions_[key];
     Session* target = nullptr;
@@ -301,7 +303,8 @@ class WindowedState final : public QueryState {
     for (const Session* s : sessions) bytes.emplace_back(s->key);
     decode_keys(bytes, keys);
     size_t column = 0;
-    for (size_t k = 0; k < keys.size(); ++k) groups.columns[column++] = to_column(keys[k], keys[k].type, count);
+    for (size_t k = 0; k < keys.size(); ++k)
+      groups.columns[column++] = to_column(keys[k], keys[k].type, count);
     Column& starts = groups.columns[column++];
     Column& ends = groups.columns[column++];
     for (const Session* s : sessions) {
@@ -328,7 +331,8 @@ class WindowedState final : public QueryState {
       const GroupTable& table = *window->second;
       const std::pair bounds{window->first, window->first + window_.size_us};
       for (size_t first = 0; emit && first < table.size() && !limit_.reached(); first += kFinishBatchRows) {
-        RBC_ASSIGN_OR_RETURN(Batch groups, table.rows(first, std::min(kFinishBatchRows, table.size() - first), bounds));
+        RBC_ASSIGN_OR_RETURN(Batch groups,
+                             table.rows(first, std::min(kFinishBatchRows, table.size() - first), bounds));
         RBC_RETURN_NOT_OK(emit_groups(groups, out));
       }
       windows_.erase(window);
@@ -338,8 +342,9 @@ class WindowedState final : public QueryState {
       closed.push_back(by_order_.at(it->second));
     if (closed.empty()) return Status::ok();
     for (size_t first = 0; emit && first < closed.size() && !limit_.reached(); first += kFinishBatchRows) {
-      std::vector<const Session*> part(closed.begin() + static_cast<std::ptrdiff_t>(first),
-                                       closed.begin() + static_cast<std::ptrdiff_t>(std::min(closed.size(), first + kFinishBatchRows)));
+      std::vector<const Session*> part(
+          closed.begin() + static_cast<std::ptrdiff_t>(first),
+          closed.begin() + static_cast<std::ptrdiff_t>(std::min(closed.size(), first + kFinishBatchRows)));
       RBC_ASSIGN_OR_RETURN(Batch groups, session_rows(part));
       RBC_RETURN_NOT_OK(emit_groups(groups, out));
     }
@@ -383,8 +388,8 @@ class WindowedState final : public QueryState {
       int64_t start = floor_div(t, window_.advance_us) * window_.advance_us;
       window = "its window [" + format_time(start) + ", " + format_time(start + window_.size_us) + ")";
     }
-    return "late row: event time " + format_time(t) + " is behind the watermark " + format_time(watermark) + ": " +
-           window + " had closed";
+    return "late row: event time " + format_time(t) + " is behind the watermark " + format_time(watermark) +
+           ": " + window + " had closed";
   }
 
   std::shared_ptr<const Plan> plan_;
@@ -439,7 +444,8 @@ std::optional<int64_t> max_event_time_us(const Column& times) {
 
 namespace rbc::sql {
 
-std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan, const WatermarkOptions& watermark) {
+std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan,
+                                          const WatermarkOptions& watermark) {
   return std::make_unique<WindowedState>(std::move(plan), watermark);
 }
 

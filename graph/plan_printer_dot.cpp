@@ -35,6 +35,8 @@ std::string dot_counts(const Step& step) {
       text += "\nconcurrency " + std::to_string(transform->concurrency.value);
     if (transform->aggregation && transform->aggregation->strategy.decided())
       text += std::string("\naggregation ") + to_string(transform->aggregation->strategy.value);
+    if (transform->aggregation && transform->aggregation->window)
+      text += "\nwindow " + transform->aggregation->window->window;
   } else if (const auto* router = std::get_if<RouterStep>(&step)) {
     if (router->outputs.decided()) text = copies(router->outputs.value, "lanes");
     if (router->concurrency.decided()) text += "\nconcurrency " + std::to_string(router->concurrency.value);

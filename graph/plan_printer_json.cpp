@@ -67,6 +67,17 @@ void add_step_json(nlohmann::json& j, const TransformStep& step) {
     add_decided(aggregation, "lanes", step.aggregation->lanes);
     add_decided(aggregation, "max_state_bytes", step.aggregation->max_state_bytes);
     if (step.aggregation->router) aggregation["router"] = *step.aggregation->router;
+    if (const auto& window = step.aggregation->window) {
+      const WatermarkStep& watermark = window->watermark.value;
+      nlohmann::json w = {{"window", window->window}, {"time", window->time}};
+      w["watermark"] = {{"configured", watermark.configured}, {"reason", window->watermark.reason}};
+      if (watermark.configured) {
+        w["watermark"]["allowed_lateness_ms"] = watermark.allowed_lateness_ms;
+        w["watermark"]["idle_timeout_ms"] = watermark.idle_timeout_ms;
+        w["watermark"]["late_rows"] = to_string(watermark.late_rows);
+      }
+      aggregation["window"] = w;
+    }
     j["aggregation"] = aggregation;
   }
   if (!step.op.empty()) {
@@ -79,6 +90,7 @@ void add_step_json(nlohmann::json& j, const RouterStep& step) {
   add_decided(j, "concurrency", step.concurrency);
   add_decided(j, "outputs", step.outputs);
   if (step.outputs.decided()) j["lanes"] = step.lanes;
+  if (!step.event_time.empty()) j["event_time"] = step.event_time;
 }
 
 void add_step_json(nlohmann::json& j, const SinkStep& step) {

@@ -161,6 +161,10 @@ void print_step(std::ostream& out, const TransformStep& step) {
   for (const auto& key : aggregation.group_keys) keys += (keys.empty() ? "" : ", ") + key;
   out << "      aggregation: group by " << (keys.empty() ? "(nothing: one group)" : keys) << ", emit "
       << (aggregation.emit_changes ? "changes" : "final") << '\n';
+  if (aggregation.window) {
+    out << "      window " << aggregation.window->window << '\n';
+    print_decided(out, "watermark", aggregation.window->watermark);
+  }
   print_decided(out, std::string("strategy ") + to_string(aggregation.strategy.value), aggregation.strategy);
   print_decided(out, "lanes " + std::to_string(aggregation.lanes.value), aggregation.lanes);
   if (aggregation.router) out << "      router %" << *aggregation.router << '\n';
@@ -173,6 +177,9 @@ void print_step(std::ostream& out, const RouterStep& step) {
   print_decided(out,
                 "lanes out " + std::to_string(step.outputs.value) + " from " + std::to_string(step.lanes),
                 step.outputs);
+  if (!step.event_time.empty())
+    out << "      event time " << step.event_time
+        << ": every lane gets each batch's largest, so that all lanes keep one watermark\n";
 }
 
 void print_step(std::ostream& out, const SinkStep& step) {

@@ -63,12 +63,29 @@ std::string format_duration_ms(int64_t ms) {
 }
 
 std::optional<int64_t> parse_duration_ms(std::string_view text) {
-  static const std::pair<const char*, int64_t> kUnits[] = {
-      {"ms", 1},         {"msec", 1},           {"millisecond", 1}, {"milliseconds", 1}, {"s", 1000},
-      {"sec", 1000},     {"secs", 1000},        {"second", 1000},   {"seconds", 1000},   {"m", 60'000},
-      {"min", 60'000},   {"mins", 60'000},      {"minute", 60'000}, {"minutes", 60'000}, {"h", 3'600'000},
-      {"hour", 3'600'000}, {"hours", 3'600'000}, {"d", 86'400'000}, {"day", 86'400'000}, {"days", 86'400'000},
-      {"w", 604'800'000}, {"week", 604'800'000}, {"weeks", 604'800'000}};
+  static const std::pair<const char*, int64_t> kUnits[] = {{"ms", 1},
+                                                           {"msec", 1},
+                                                           {"millisecond", 1},
+                                                           {"milliseconds", 1},
+                                                           {"s", 1000},
+                                                           {"sec", 1000},
+                                                           {"secs", 1000},
+                                                           {"second", 1000},
+                                                           {"seconds", 1000},
+                                                           {"m", 60'000},
+                                                           {"min", 60'000},
+                                                           {"mins", 60'000},
+                                                           {"minute", 60'000},
+                                                           {"minutes", 60'000},
+                                                           {"h", 3'600'000},
+                                                           {"hour", 3'600'000},
+                                                           {"hours", 3'600'000},
+                                                           {"d", 86'400'000},
+                                                           {"day", 86'400'000},
+                                                           {"days", 86'400'000},
+                                                           {"w", 604'800'000},
+                                                           {"week", 604'800'000},
+                                                           {"weeks", 604'800'000}};
   int64_t total = 0;
   bool any = false;
   while (true) {

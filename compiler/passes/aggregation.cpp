@@ -75,13 +75,15 @@ std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, Diagnos
   Decided<WatermarkStep> decided;
   auto value = config.values.find("watermark");
   if (value == config.values.end()) {
-    decided.set(WatermarkStep{}, "none configured: every window closes when the input ends, so the result "
-                                 "is the batch GROUP BY whatever the row order");
+    decided.set(WatermarkStep{},
+                "none configured: every window closes when the input ends, so the result "
+                "is the batch GROUP BY whatever the row order");
     return decided;
   }
   const SourceRange where = config.range_of("watermark");
   if (!value->is_object()) {
-    diagnostics.error(where, "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
+    diagnostics.error(where,
+                      "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
     return std::nullopt;
   }
   WatermarkStep step;

@@ -126,6 +126,16 @@ RunReport RunMonitor::report(double seconds) const {
               stats.concurrency = step.concurrency.value;
               stats.lanes = static_cast<const TransformRunner&>(runner).lane_stats();
               stats.warning = hot_lane_warning(stats.lanes);
+              for (const LaneStats& lane : stats.lanes) stats.late_rows += lane.late_rows;
+              if (stats.late_rows > 0 && step.aggregation && step.aggregation->window) {
+                const LateRows mode = step.aggregation->window->watermark.value.late_rows;
+                stats.warning += std::string(stats.warning.empty() ? "" : "; ") +
+                                 std::to_string(stats.late_rows) +
+                                 " rows came after their windows had closed: " +
+                                 (mode == LateRows::dlq    ? "written to the dead-letter file"
+                                  : mode == LateRows::fail ? "the run stopped"
+                                                           : "dropped (watermark.late_rows: drop)");
+              }
             } else {
               stats.concurrency = step.concurrency.value;
             }

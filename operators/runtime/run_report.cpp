@@ -142,7 +142,9 @@ nlohmann::json report_to_json(const RunReport& report) {
                        {"state_bytes", lane.state_bytes},
                        {"busy_seconds", lane.busy_seconds},
                        {"max_queue", lane.max_queue},
+                       {"peak_state_bytes", lane.peak_state_bytes},
                        {"open_windows", lane.open_windows},
+                       {"peak_open_windows", lane.peak_open_windows},
                        {"late_rows", lane.late_rows}});
     }
     nodes.push_back({{"id", n.id},
@@ -159,6 +161,7 @@ nlohmann::json report_to_json(const RunReport& report) {
                      {"bytes_in", n.bytes_in},
                      {"bytes_out", n.bytes_out},
                      {"rejected_rows", n.rejected_rows},
+                     {"late_rows", n.late_rows},
                      {"busy_seconds", n.busy_seconds},
                      {"waiting_seconds", n.waiting_seconds}});
     if (!n.lanes.empty()) nodes.back()["lanes"] = lanes;
@@ -233,12 +236,16 @@ std::string format_summary(const RunReport& report) {
     out << ": rows in " << n.rows_in << ", out " << n.rows_out << ", busy " << fixed(n.busy_seconds, 3)
         << " s, waiting " << fixed(n.waiting_seconds, 3) << " s";
     if (n.rejected_rows > 0) out << ", rejected " << n.rejected_rows;
+    if (n.late_rows > 0) out << ", late rows " << n.late_rows;
     out << '\n';
     for (size_t l = 0; l < n.lanes.size(); ++l) {
       const LaneStats& lane = n.lanes[l];
       out << "      lane " << l << ": rows in " << lane.rows_in << ", groups " << lane.groups << ", state "
           << format_byte_count(lane.state_bytes) << ", busy " << fixed(lane.busy_seconds, 3)
           << " s, largest queue " << lane.max_queue;
+      if (lane.peak_open_windows > 0)
+        out << ", open windows at most " << lane.peak_open_windows << " holding at most "
+            << format_byte_count(lane.peak_state_bytes);
       if (lane.late_rows > 0) out << ", late rows " << lane.late_rows;
       out << '\n';
     }

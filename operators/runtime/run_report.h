@@ -39,8 +39,11 @@ struct LaneStats {
   uint64_t state_bytes = 0;
   double busy_seconds = 0;
   uint64_t max_queue = 0;  // the most batches waiting for it at once
-  uint64_t open_windows = 0;  // a windowed aggregation's, when the run ended (0 once finished)
-  uint64_t late_rows = 0;     // rows whose windows had closed when they came
+  uint64_t peak_state_bytes = 0;
+  // A windowed aggregation's open windows when the run ended (0 once finished), and the
+  // most at once after any batch; its rows that came after their windows had closed.
+  uint64_t open_windows = 0, peak_open_windows = 0;
+  uint64_t late_rows = 0;
 };
 
 struct NodeStats {
@@ -57,6 +60,7 @@ struct NodeStats {
   uint64_t rows_in = 0, rows_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;
   uint64_t rejected_rows = 0;
+  uint64_t late_rows = 0;  // a windowed aggregation's, over its lanes
   // Time inside the node's body, summed over copies; and time its batches waited
   // before a body picked them up (for sources: time between reads, i.e. backpressure,
   // and a tuned reader's time waiting for its next probe window or for the run's end).

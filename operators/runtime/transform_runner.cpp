@@ -14,7 +14,8 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
   context.stream = run_.plan().graph.node(id()).stream;
   context.on_data_error = step_.on_data_error;
   context.dlq_path = step_.dlq_path;
-  if (step_.aggregation && step_.aggregation->window) context.watermark = step_.aggregation->window->watermark.value;
+  if (step_.aggregation && step_.aggregation->window)
+    context.watermark = step_.aggregation->window->watermark.value;
   for (int copy = 0; copy < std::max(1, step_.copies.value); ++copy) {
     auto op = make_operator(step_.op, step_.config, input, context);
     if (!op.is_ok()) return op.status();
@@ -43,8 +44,8 @@ void TransformRunner::process(int copy, const Msg& envelope) {
   counters.in(envelope->batch);
   Lane& lane = lanes_[static_cast<size_t>(copy)];
   try {
-    Result<Batch> out =
-        copies_[copy]->process(envelope->batch, BatchInfo{envelope->seq, envelope->lane, &envelope->progress});
+    Result<Batch> out = copies_[copy]->process(envelope->batch,
+                                               BatchInfo{envelope->seq, envelope->lane, &envelope->progress});
     int64_t busy = now_ns() - start;
     counters.busy_ns.fetch_add(busy, std::memory_order_relaxed);
     if (holds_rows()) {
@@ -72,6 +73,10 @@ void TransformRunner::account_state(int copy) {
   Lane& lane = lanes_[static_cast<size_t>(copy)];
   auto bytes = static_cast<int64_t>(copies_[copy]->state_bytes());
   int64_t total = run_.add_state_bytes(bytes - lane.state_bytes.exchange(bytes));
+  // Only this copy's thread writes its peaks.
+  lane.peak_state_bytes.store(std::max(lane.peak_state_bytes.load(), bytes), std::memory_order_relaxed);
+  auto windows = static_cast<int64_t>(copies_[copy]->open_windows());
+  lane.peak_windows.store(std::max(lane.peak_windows.load(), windows), std::memory_order_relaxed);
   const int64_t limit = step_.aggregation->max_state_bytes.value;
   if (total <= limit) return;
   uint64_t groups = 0;
@@ -128,6 +133,8 @@ std::vector<LaneStats> TransformRunner::lane_stats() const {
     s.busy_seconds = static_cast<double>(lane.busy_ns.load()) / 1e9;
     s.max_queue = static_cast<uint64_t>(lane.max_queue.load());
     s.open_windows = copies_[copy]->open_windows();
+    s.peak_open_windows = static_cast<uint64_t>(lane.peak_windows.load());
+    s.peak_state_bytes = static_cast<uint64_t>(lane.peak_state_bytes.load());
     s.late_rows = copies_[copy]->late_rows();
     stats.push_back(s);
   }
