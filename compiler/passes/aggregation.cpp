@@ -88,7 +88,7 @@ std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, Diagnos
   }
   WatermarkStep step;
   step.configured = true;
-  std::string reason = "the aggregation's watermark:";
+  std::string reason;
   for (const auto& [key, setting] : value->items()) {
     if (key == "allowed_lateness" || key == "idle_timeout") {
       std::optional<int64_t> ms;
@@ -100,7 +100,7 @@ std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, Diagnos
         return std::nullopt;
       }
       (key == "allowed_lateness" ? step.allowed_lateness_ms : step.idle_timeout_ms) = *ms;
-      reason += " " + key + " " + format_duration_ms(*ms);
+      reason += (reason.empty() ? "" : ", ") + key + " " + format_duration_ms(*ms);
     } else if (key == "late_rows") {
       bool known = false;
       for (LateRows mode : enum_values<LateRows>()) {
@@ -119,9 +119,8 @@ std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, Diagnos
       return std::nullopt;
     }
   }
-  if (!value->contains("allowed_lateness")) reason += " allowed_lateness 0";
-  reason += std::string(", late rows: ") + to_string(step.late_rows);
-  decided.set(step, reason);
+  if (!value->contains("allowed_lateness")) reason = "allowed_lateness 0" + (reason.empty() ? "" : ", " + reason);
+  decided.set(step, "the aggregation's watermark: " + reason + "; late rows: " + to_string(step.late_rows));
   return decided;
 }
 
