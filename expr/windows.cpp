@@ -432,7 +432,10 @@ std::optional<int64_t> max_event_time_us(const Column& times) {
       case TypeId::timestamptz: us = times.value<int64_t>(row); break;
       case TypeId::int16: us = int64_t{times.value<int16_t>(row)} * 1000; break;
       case TypeId::int32: us = int64_t{times.value<int32_t>(row)} * 1000; break;
-      case TypeId::int64: us = times.value<int64_t>(row) * 1000; break;
+      case TypeId::int64:
+        // Out of range for epoch milliseconds: the lane's own check fails the run on that row.
+        if (__builtin_mul_overflow(times.value<int64_t>(row), 1000, &us)) continue;
+        break;
       default: return std::nullopt;
     }
     max = std::max(max.value_or(INT64_MIN), us);
