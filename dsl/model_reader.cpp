@@ -103,6 +103,16 @@ std::optional<int64_t> ModelReader::duration(const LocatedValue& value, const st
   return seconds;
 }
 
+std::optional<int64_t> ModelReader::duration_ms(const LocatedValue& value, const std::string& what) {
+  bool reported = false;
+  auto text = scalar(value, /*numbers=*/true, reported);
+  if (reported) return std::nullopt;
+  std::optional<int64_t> ms = text ? parse_duration_ms(*text) : std::nullopt;
+  if (!ms)
+    diagnostics_.error(value.where, what + " must be a duration such as 500ms, 30s, 5m or 1h, got " + value.shown);
+  return ms;
+}
+
 std::optional<bool> ModelReader::boolean(const LocatedValue& value, const std::string& what) {
   bool reported = false;
   auto text = scalar(value, /*numbers=*/false, reported);
@@ -160,6 +170,8 @@ void ModelReader::read(const ModelKey<Model>& key, const LocatedValue& value, Mo
             read_block(autotune_keys(), value, target, key.name);
           } else if constexpr (std::is_same_v<Target, AggregationSpec>) {
             read_block(aggregation_keys(), value, target, key.name);
+          } else if constexpr (std::is_same_v<Target, WatermarkSpec>) {
+            read_block(watermark_keys(), value, target, key.name);
           } else if constexpr (std::is_same_v<Target, Located<std::string>>) {
             set(target, value, text(value, what));
           } else if constexpr (std::is_same_v<Target, Located<bool>>) {
@@ -170,6 +182,7 @@ void ModelReader::read(const ModelKey<Model>& key, const LocatedValue& value, Mo
             switch (key.type) {
               case KeyType::byte_size: set(target, value, byte_size(value, what)); break;
               case KeyType::duration: set(target, value, duration(value, what)); break;
+              case KeyType::duration_ms: set(target, value, duration_ms(value, what)); break;
               case KeyType::parallelism: {
                 // 'auto' leaves it not present; a number is kept as written for validate.
                 bool reported = false;
@@ -228,6 +241,7 @@ RBC_MODEL_READER(DestinationSpec)
 RBC_MODEL_READER(ResourcesSpec)
 RBC_MODEL_READER(AutotuneSpec)
 RBC_MODEL_READER(AggregationSpec)
+RBC_MODEL_READER(WatermarkSpec)
 RBC_MODEL_READER(StateSpec)
 #undef RBC_MODEL_READER
 

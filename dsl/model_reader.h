@@ -63,6 +63,7 @@ class ModelReader {
   std::optional<int64_t> integer(const LocatedValue& value, const std::string& what);
   std::optional<int64_t> byte_size(const LocatedValue& value, const std::string& what);
   std::optional<int64_t> duration(const LocatedValue& value, const std::string& what);
+  std::optional<int64_t> duration_ms(const LocatedValue& value, const std::string& what);
   std::optional<bool> boolean(const LocatedValue& value, const std::string& what);
   std::optional<std::vector<std::string>> names(const LocatedValue& value, const std::string& what);
   template <typename Enum>

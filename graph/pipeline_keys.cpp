@@ -18,6 +18,7 @@ const std::vector<ModelKey<StreamSpec>>& stream_keys() {
       {"tie_breaker_field", "tie_breaker_field", KeyType::name, &StreamSpec::tie_breaker_field},
       {"partition_key", "partition_key", KeyType::name, &StreamSpec::partition_key},
       {"columns", "columns", KeyType::front_end, std::monostate{}},
+      {"watermark", "watermark", KeyType::block, &StreamSpec::watermark},
   };
   return keys;
 }
@@ -72,6 +73,17 @@ const std::vector<ModelKey<AggregationSpec>>& aggregation_keys() {
   static const std::vector<ModelKey<AggregationSpec>> keys{
       {"strategy", "aggregation.strategy", KeyType::enumeration, &AggregationSpec::strategy},
       {"lanes", "aggregation.lanes", KeyType::integer, &AggregationSpec::lanes, KeyRange{1, 256, ""}},
+  };
+  return keys;
+}
+
+const std::vector<ModelKey<WatermarkSpec>>& watermark_keys() {
+  static const std::vector<ModelKey<WatermarkSpec>> keys{
+      {"allowed_lateness", "watermark.allowed_lateness", KeyType::duration_ms, &WatermarkSpec::allowed_lateness,
+       KeyRange{0, int64_t{1} << 40, " ms"}},
+      {"idle_timeout", "watermark.idle_timeout", KeyType::duration_ms, &WatermarkSpec::idle_timeout,
+       KeyRange{1, int64_t{1} << 40, " ms"}},
+      {"late_rows", "watermark.late_rows", KeyType::enumeration, &WatermarkSpec::late_rows},
   };
   return keys;
 }

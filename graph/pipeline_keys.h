@@ -23,6 +23,7 @@ enum class KeyType {
   integer,
   byte_size,  // 4194304, 64mb, 1gb
   duration,   // seconds: 60, 90s, 5m
+  duration_ms,  // milliseconds, written 500ms, 30s, 5m, 1h, 1d (a bare number is seconds)
   boolean,
   parallelism,  // 'auto' (left not present) or an integer
   enumeration,  // one of the field's enum_values(), by their to_string() spelling
@@ -45,7 +46,8 @@ using KeyField =
                  Located<bool> Model::*, Located<std::vector<std::string>> Model::*,
                  Located<SyncMode> Model::*, Located<WriteMode> Model::*, Located<OnDataError> Model::*,
                  Located<SchemaEvolution> Model::*, Located<PartitionMode> Model::*,
-                 Located<AggregationStrategy> Model::*, AutotuneSpec Model::*, AggregationSpec Model::*>;
+                 Located<AggregationStrategy> Model::*, Located<LateRows> Model::*, AutotuneSpec Model::*,
+                 AggregationSpec Model::*, WatermarkSpec Model::*>;
 
 template <typename Model>
 struct ModelKey {
@@ -63,6 +65,7 @@ const std::vector<ModelKey<DestinationSpec>>& destination_keys();
 const std::vector<ModelKey<ResourcesSpec>>& resources_keys();
 const std::vector<ModelKey<AutotuneSpec>>& autotune_keys();
 const std::vector<ModelKey<AggregationSpec>>& aggregation_keys();
+const std::vector<ModelKey<WatermarkSpec>>& watermark_keys();
 const std::vector<ModelKey<StateSpec>>& state_keys();
 
 // The names of a section's keys, for key checks and "did you mean".

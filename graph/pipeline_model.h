@@ -95,6 +95,15 @@ struct ConnectorRef {
   Config config;
 };
 
+// A stream's (or an aggregation's) `watermark:`: when a windowed aggregation's windows close
+// (docs/pipeline.md, Windows and time). Durations in milliseconds.
+struct WatermarkSpec {
+  Located<int64_t> allowed_lateness;
+  Located<int64_t> idle_timeout;
+  Located<LateRows> late_rows{LateRows::drop};
+  bool present() const { return allowed_lateness.present || idle_timeout.present || late_rows.present; }
+};
+
 struct StreamSpec {
   SourceRange where;
   Located<std::string> name;
@@ -104,6 +113,7 @@ struct StreamSpec {
   Located<std::string> partition_key;
   Located<std::vector<std::string>> columns;  // projection; empty = every column
   std::optional<Schema> declared_schema;      // when every column also names its type
+  WatermarkSpec watermark;
 };
 
 struct TransformSpec {

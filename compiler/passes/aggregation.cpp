@@ -69,47 +69,32 @@ std::string cannot_hash(const QueryShape& shape) {
   return "";
 }
 
-// The aggregation's `watermark:` (allowed_lateness, idle_timeout, late_rows), or none:
-// windows then close when the input ends. A problem is a located error; nullopt then.
-std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, DiagnosticEngine& diagnostics) {
-  Decided<WatermarkStep> decided;
-  auto value = config.values.find("watermark");
-  if (value == config.values.end()) {
-    decided.set(WatermarkStep{},
-                "none configured: every window closes when the input ends, so the result "
-                "is the batch GROUP BY whatever the row order");
-    return decided;
-  }
+// An aggregation's own `watermark:` (in the sql transform's config, a map of the keys a
+// stream's takes), read as a stream's is; nullopt after a located error.
+std::optional<WatermarkSpec> config_watermark(const Config& config, DiagnosticEngine& diagnostics) {
+  WatermarkSpec spec;
+  const nlohmann::json& value = config.values.at("watermark");
   const SourceRange where = config.range_of("watermark");
-  if (!value->is_object()) {
-    diagnostics.error(where,
-                      "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
+  if (!value.is_object()) {
+    diagnostics.error(where, "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
     return std::nullopt;
   }
-  WatermarkStep step;
-  step.configured = true;
-  std::string reason;
-  for (const auto& [key, setting] : value->items()) {
+  for (const auto& [key, setting] : value.items()) {
     if (key == "allowed_lateness" || key == "idle_timeout") {
       std::optional<int64_t> ms;
       if (setting.is_number_integer() && setting.get<int64_t>() >= 0) ms = setting.get<int64_t>() * 1000;
       if (setting.is_string()) ms = parse_duration_ms(setting.get<std::string>());
-      if (!ms) {
+      if (!ms || (key == "idle_timeout" && *ms == 0)) {
         diagnostics.error(where, "watermark." + key + " must be a duration (500ms, 30s, 5m, 1h, 1d), not " +
                                      setting.dump());
         return std::nullopt;
       }
-      (key == "allowed_lateness" ? step.allowed_lateness_ms : step.idle_timeout_ms) = *ms;
-      reason += (reason.empty() ? "" : ", ") + key + " " + format_duration_ms(*ms);
+      (key == "allowed_lateness" ? spec.allowed_lateness : spec.idle_timeout).set(*ms, where);
     } else if (key == "late_rows") {
-      bool known = false;
       for (LateRows mode : enum_values<LateRows>()) {
-        if (setting.is_string() && setting.get<std::string>() == to_string(mode)) {
-          step.late_rows = mode;
-          known = true;
-        }
+        if (setting.is_string() && setting.get<std::string>() == to_string(mode)) spec.late_rows.set(mode, where);
       }
-      if (!known) {
+      if (!spec.late_rows.present) {
         diagnostics.error(where, "watermark.late_rows must be drop, dlq or fail, not " + setting.dump());
         return std::nullopt;
       }
@@ -119,9 +104,53 @@ std::optional<Decided<WatermarkStep>> watermark_of(const Config& config, Diagnos
       return std::nullopt;
     }
   }
-  if (!value->contains("allowed_lateness")) reason = "allowed_lateness 0" + (reason.empty() ? "" : ", " + reason);
-  decided.set(step, "the aggregation's watermark: " + reason + "; late rows: " + to_string(step.late_rows));
+  return spec;
+}
+
+// The plan's watermark from a `watermark:` written by `origin`.
+Decided<WatermarkStep> watermark_step(const WatermarkSpec& spec, const std::string& origin) {
+  WatermarkStep step;
+  step.configured = true;
+  step.allowed_lateness_ms = spec.allowed_lateness.value;
+  step.idle_timeout_ms = spec.idle_timeout.present ? spec.idle_timeout.value : 0;
+  step.late_rows = spec.late_rows.value;
+  std::string reason = origin + ": allowed_lateness " +
+                       (step.allowed_lateness_ms ? format_duration_ms(step.allowed_lateness_ms) : "0");
+  if (step.idle_timeout_ms) reason += ", idle_timeout " + format_duration_ms(step.idle_timeout_ms);
+  Decided<WatermarkStep> decided;
+  decided.set(step, reason + "; late rows: " + to_string(step.late_rows));
   return decided;
+}
+
+// The watermark of the aggregation `id`: its own, else that of the streams feeding it (they
+// must agree), else none: windows then close when the input ends. Nullopt after an error.
+std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, NodeId id, DiagnosticEngine& diagnostics) {
+  const Config& config = plan.step<TransformStep>(id).config;
+  if (config.has("watermark")) {
+    std::optional<WatermarkSpec> own = config_watermark(config, diagnostics);
+    if (!own) return std::nullopt;
+    return watermark_step(*own, "the aggregation's watermark");
+  }
+  const StreamSpec* chosen = nullptr;
+  for (NodeId source : plan.graph.nodes_of_kind(NodeKind::source)) {
+    auto reach = plan.graph.reachable_from(source);
+    if (std::find(reach.begin(), reach.end(), id) == reach.end()) continue;
+    const StreamSpec& stream = plan.graph.node(source).source().stream;
+    if (!stream.watermark.present()) continue;
+    if (chosen != nullptr) {
+      diagnostics.error(plan.graph.node(id).transform().spec.where,
+                        "streams \"" + chosen->name.value + "\" and \"" + stream.name.value +
+                            "\" both set a watermark for this windowed aggregation",
+                        "set one watermark: in the sql transform's config, next to its query");
+      return std::nullopt;
+    }
+    chosen = &stream;
+  }
+  if (chosen != nullptr) return watermark_step(chosen->watermark, "stream \"" + chosen->name.value + "\"'s watermark");
+  Decided<WatermarkStep> none;
+  none.set(WatermarkStep{}, "none configured: every window closes when the input ends, so the result is the "
+                            "batch GROUP BY whatever the row order");
+  return none;
 }
 
 // Puts a hash router on the edge into `id`, splitting rows by the group keys into `lanes`.
@@ -171,7 +200,7 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
     step.emit_changes = shape->emit_changes;
     const Config& config = plan.step<TransformStep>(id).config;
     if (!shape->window.empty()) {
-      std::optional<Decided<WatermarkStep>> watermark = watermark_of(config, context.diagnostics);
+      std::optional<Decided<WatermarkStep>> watermark = watermark_of(plan, id, context.diagnostics);
       if (!watermark) return Status::ok();
       step.window = WindowStep{shape->window, shape->window_time, *watermark};
     } else if (config.has("watermark")) {

@@ -62,6 +62,10 @@ void check_ranges(const std::vector<ModelKey<Model>>& keys, const Model& model,
       check_ranges(aggregation_keys(), model.**nested, diagnostics);
       continue;
     }
+    if (const auto* nested = std::get_if<WatermarkSpec Model::*>(&key.field)) {
+      check_ranges(watermark_keys(), model.**nested, diagnostics);
+      continue;
+    }
     const auto* field = std::get_if<Located<int64_t> Model::*>(&key.field);
     if (field == nullptr || !key.range) continue;
     const Located<int64_t>& value = model.**field;
@@ -96,6 +100,7 @@ void validate_pipeline_info(const PipelineInfo& info, DiagnosticEngine& diagnost
 
 void validate_stream(const SourceNode& source, const ConnectorSpec* spec, DiagnosticEngine& diagnostics) {
   const StreamSpec& stream = source.stream;
+  check_ranges(stream_keys(), stream, diagnostics);
   if (stream.name.present && stream.name.value.empty()) {
     diagnostics.error(stream.name.where, "the stream name must not be empty");
   }

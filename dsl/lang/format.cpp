@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "graph/pipeline_keys.h"
+#include "graph/units.h"
 
 namespace rbc::lang {
 namespace {
@@ -345,13 +346,16 @@ std::vector<std::pair<std::string, ast::Value>> written_keys(const std::vector<M
           if constexpr (!std::is_same_v<decltype(field), std::monostate>) {
             const auto& value = model.*field;
             using Value = std::remove_cvref_t<decltype(value)>;
-            if constexpr (std::is_same_v<Value, AutotuneSpec> || std::is_same_v<Value, AggregationSpec>) {
+            if constexpr (std::is_same_v<Value, AutotuneSpec> || std::is_same_v<Value, AggregationSpec> ||
+                          std::is_same_v<Value, WatermarkSpec>) {
               ast::Block block;
               const auto& nested_keys = [] {
                 if constexpr (std::is_same_v<Value, AutotuneSpec>) {
                   return autotune_keys();
-                } else {
+                } else if constexpr (std::is_same_v<Value, AggregationSpec>) {
                   return aggregation_keys();
+                } else {
+                  return watermark_keys();
                 }
               }();
               for (auto& [name, nested] : written_keys(nested_keys, value))
@@ -378,6 +382,10 @@ std::vector<std::pair<std::string, ast::Value>> written_keys(const std::vector<M
                   ast::Number seconds;
                   seconds.text = std::to_string(value.value) + "s";
                   written.emplace_back(key.name, ast::Value(seconds));
+                } else if (key.type == KeyType::duration_ms) {
+                  ast::Number duration;
+                  duration.text = format_duration_ms(value.value);
+                  written.emplace_back(key.name, ast::Value(duration));
                 } else {
                   written.emplace_back(key.name, number_of(value.value));
                 }
