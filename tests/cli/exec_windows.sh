@@ -198,6 +198,18 @@ for kind in tumbling hopping session; do
     fi
   done
 done
+# A time that is an expression: the router evaluates it to stamp each batch's largest time.
+for lanes in 1 4; do
+  name=wm_expr_$lanes
+  pipeline "$name" in_jittered "$select WINDOW TUMBLING(t - 3000, 10s)" "$lanes" "{allowed_lateness: 1s}"
+  run "$name" --cores 8 --report "$name.json"
+  output "$name" > "$name.sorted"
+  late_of "$name" > "$name.late"
+done
+cmp -s wm_expr_1.sorted wm_expr_4.sorted || { diff -u wm_expr_1.sorted wm_expr_4.sorted | head; fail "wm_expr_4: rows differ from 1 lane"; }
+cmp -s wm_expr_1.late wm_expr_4.late || fail "wm_expr_4: $(cat wm_expr_4.late) late rows, 1 lane $(cat wm_expr_1.late)"
+[ "$(cat wm_expr_1.late)" -gt 0 ] || fail "wm_expr_1: no late rows"
+grep -q '^-10000,0,' wm_expr_1.sorted || fail "wm_expr_1: no window [-10 s, 0) for t - 3 s"
 # Reversed, nearly every row comes after its window closed.
 [ "$(cat wm_tumbling_reversed_1.late)" -gt $((rows / 2)) ] || fail "reversed: only $(cat wm_tumbling_reversed_1.late) late rows"
 # One reader feeds a router into 4 lanes: one read order for every lane count.

@@ -257,6 +257,32 @@ TEST(SqlWindow, EmitChangesGivesARowPerInputRowAndWindow) {
             (Strings{"0|5000|a|1|1", "10000|15000|a|1|2", "0|15000|a|3|7"}));
 }
 
+TEST(SqlWindow, EmitChangesKeepsOnlyTheRowsHavingHolds) {
+  CompiledQuery compiled =
+      compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) HAVING COUNT(*) > 1 EMIT CHANGES", int_schema());
+  auto state = compiled.start();
+  EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"b", 2, 2000}, {"a", 4, 3000}, {"a", 8, 12000}})),
+            (Strings{"0|10000|a|2|5"}));
+}
+
+TEST(SqlWindow, LimitCountsRowsAcrossWindows) {
+  CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) LIMIT 3", int_schema());
+  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  // Two windows close here (2 rows), one more at the end: the LIMIT leaves 1 of its 2.
+  EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}, {"b", 4, 25000}})),
+            (Strings{"0|10000|a|1|1", "10000|20000|a|1|2"}));
+  add_rows(*state, rows({{"c", 8, 26000}}));
+  EXPECT_EQ(finish_rows(*state), (Strings{"20000|30000|b|1|4"}));
+}
+
+TEST(SqlWindow, ExpressionKeysAndAnExpressionTime) {
+  // Two keys, one an expression; the time shifted by 5 s.
+  EXPECT_EQ(sorted(run("SELECT window_start, UPPER(k) AS uk, v % 2 AS odd, COUNT(*) AS n FROM input "
+                       "GROUP BY UPPER(k), v % 2 WINDOW TUMBLING(t + 5000, 10s)",
+                       {rows({{"a", 1, 1000}, {"A", 3, 4999}, {"a", 2, 5000}, {"b", 1, 6000}})})),
+            (Strings{"0|A|1|2", "10000|A|0|1", "10000|B|1|1"}));
+}
+
 // --- window_start / window_end types ---------------------------------------------------
 
 TEST(SqlWindow, WindowBoundsTakeTheTimeColumnsType) {
