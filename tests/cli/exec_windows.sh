@@ -210,6 +210,12 @@ cmp -s wm_expr_1.sorted wm_expr_4.sorted || { diff -u wm_expr_1.sorted wm_expr_4
 cmp -s wm_expr_1.late wm_expr_4.late || fail "wm_expr_4: $(cat wm_expr_4.late) late rows, 1 lane $(cat wm_expr_1.late)"
 [ "$(cat wm_expr_1.late)" -gt 0 ] || fail "wm_expr_1: no late rows"
 grep -q '^-10000,0,' wm_expr_1.sorted || fail "wm_expr_1: no window [-10 s, 0) for t - 3 s"
+# SESSION state bytes: the states that grow after a session starts (a sketch, a long MAX)
+# are given back when it closes; the report's lanes never show a wrapped-around size.
+pipeline session_bytes in_jittered "SELECT window_start, k, APPROX_COUNT_DISTINCT(v) AS d, MAX(k || '-' || CAST(v AS text) || '-padding-past-the-small-string-buffer') AS m FROM input GROUP BY k WINDOW SESSION(t, 5s)" 2 "{allowed_lateness: 1s, late_rows: drop}"
+run session_bytes --cores 8 --report session_bytes.json
+[ "$(json session_bytes.json 'max(l["state_bytes"] for n in r["nodes"] for l in n.get("lanes", []))')" -lt $((1 << 30)) ] ||
+  { json session_bytes.json '[l["state_bytes"] for n in r["nodes"] for l in n.get("lanes", [])]'; fail "session_bytes: a lane reports more than 1 GiB of state"; }
 # Reversed, nearly every row comes after its window closed.
 [ "$(cat wm_tumbling_reversed_1.late)" -gt $((rows / 2)) ] || fail "reversed: only $(cat wm_tumbling_reversed_1.late) late rows"
 # One reader feeds a router into 4 lanes: one read order for every lane count.

@@ -215,6 +215,34 @@ TEST(SqlWindow, ALateArrivingRowBridgesTwoOpenSessions) {
   EXPECT_EQ(sorted(finish_rows(*state)), (Strings{"29000|34000|a|1|32", "40000|45000|b|1|8"}));
 }
 
+TEST(SqlWindow, SessionStateBytesFollowTheStatesAndReturnToZero) {
+  // APPROX_COUNT_DISTINCT's sketch and MAX's long strings grow after a session starts:
+  // what the sessions hold is counted as it grows, and all of it is given back when they
+  // close (a size_t that went below zero would read as about 2^64).
+  CompiledQuery compiled = compile_ok(
+      "SELECT window_start, k, APPROX_COUNT_DISTINCT(v) AS d, MAX(k || s || s || s || s || s || s || s || s || "
+      "'a long string, well past the small-string buffer') AS m FROM input GROUP BY k WINDOW SESSION(t, 5s)",
+      int_schema());
+  auto state = compiled.start(WatermarkOptions{true, 50'000, 0});
+  add_rows(*state, rows({{"a", 1, 0}, {"a", 2, 1000}, {"b", 3, 0}, {"c", 4, 3000}}));
+  const size_t open = state->state_bytes();
+  EXPECT_GT(open, 0u);
+  EXPECT_LT(open, size_t{1} << 30);
+  add_rows(*state, rows({{"a", 5, 2000}, {"a", 6, 6000}}));  // a's session grows to [0, 11 s)
+  EXPECT_GE(state->state_bytes(), open);
+  EXPECT_LT(state->state_bytes(), size_t{1} << 30);
+  // c at 7 s extends c's session to [3 s, 12 s).
+  add_rows(*state, rows({{"c", 8, 7000}}));
+  EXPECT_LT(state->state_bytes(), size_t{1} << 30);
+  // The watermark passes every session: all close, and nothing is held.
+  EXPECT_EQ(add_rows(*state, rows({{"z", 7, 100000}})).size(), 3u);
+  EXPECT_EQ(state->open_windows(), 1u);  // z's
+  EXPECT_LT(state->state_bytes(), open);
+  EXPECT_EQ(finish_rows(*state).size(), 1u);
+  EXPECT_EQ(state->state_bytes(), 0u);
+  EXPECT_EQ(state->groups(), 0u);
+}
+
 // --- WHERE, HAVING, empty windows ------------------------------------------------------
 
 TEST(SqlWindow, WhereAndHaving) {
