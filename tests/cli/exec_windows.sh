@@ -7,7 +7,10 @@
 #     interleaved, jittered), lanes 1, 2 and 4 give identical sorted output and identical
 #     late-row counts (run report JSON and text); in order nothing is late and the output is
 #     the batch GROUP BY; otherwise some rows are late, and for TUMBLING and SESSION the
-#     counts written plus the late rows are every row;
+#     counts written plus the late rows are every row; so too with a time that is an
+#     expression (t - 3000), which the router evaluates;
+#   - a SESSION's state bytes (APPROX_COUNT_DISTINCT, a long MAX) never wrap below zero;
+#   - 4 readers of the file in order (4 source partitions): nothing late, the batch GROUP BY;
 #   - late_rows: dlq writes exactly the late rows (a NULL time among them) with their
 #     reasons to <pipeline>.dlq.jsonl, or to destination.dlq_path, at lanes 1 and 4;
 #   - late_rows: fail stops the run with a non-zero exit and the "late row: ..." message;
@@ -115,7 +118,7 @@ destination:
   use: file
   config: {path: $work/out_$1/}
 resources:
-  parallelism: 1
+  parallelism: ${par:-1}
   max_batch_bytes: 64kb
   aggregation: {lanes: $4}
 YAML
@@ -216,6 +219,17 @@ pipeline session_bytes in_jittered "SELECT window_start, k, APPROX_COUNT_DISTINC
 run session_bytes --cores 8 --report session_bytes.json
 [ "$(json session_bytes.json 'max(l["state_bytes"] for n in r["nodes"] for l in n.get("lanes", []))')" -lt $((1 << 30)) ] ||
   { json session_bytes.json '[l["state_bytes"] for n in r["nodes"] for l in n.get("lanes", [])]'; fail "session_bytes: a lane reports more than 1 GiB of state"; }
+# Several readers: the file in order, cut into chunks that 4 readers (4 source partitions)
+# take in file order. The watermark is the slowest partition's, so no row is late and the
+# result is the batch GROUP BY.
+for kind in tumbling session; do
+  name=readers_$kind
+  par=4 pipeline "$name" in_ordered "$select WINDOW ${window[$kind]}" 4 "{allowed_lateness: 0s}"
+  "$RBC" compile "$name.yaml" --cores 8 | grep -q 'readers 4: ' || { "$RBC" compile "$name.yaml" --cores 8; fail "$name: not 4 readers"; }
+  run "$name" --cores 8 --report "$name.json"
+  [ "$(late_of "$name")" -eq 0 ] || fail "$name: $(late_of "$name") late rows in time order"
+  output "$name" | cmp -s "expected_$kind.csv" - || { output "$name" | diff -u "expected_$kind.csv" - | head; fail "$name: not the batch GROUP BY"; }
+done
 # Reversed, nearly every row comes after its window closed.
 [ "$(cat wm_tumbling_reversed_1.late)" -gt $((rows / 2)) ] || fail "reversed: only $(cat wm_tumbling_reversed_1.late) late rows"
 # One reader feeds a router into 4 lanes: one read order for every lane count.
