@@ -256,6 +256,18 @@ TEST(SqlWindow, WhereAndHaving) {
   EXPECT_EQ(run(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s)", {rows({})}), Strings{});
 }
 
+TEST(SqlWindow, ANullTimeIsLateEvenWithoutAWatermark) {
+  CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW SESSION(t, 5s)", int_schema());
+  auto state = compiled.start();
+  add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, std::nullopt}}));
+  auto late = state->take_late_rows();
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].row, 1u);
+  EXPECT_EQ(late[0].reason, "its event time is NULL, so it belongs to no window");
+  EXPECT_EQ(state->late_rows(), 1u);
+  EXPECT_EQ(finish_rows(*state), (Strings{"1000|6000|a|1|1"}));
+}
+
 TEST(SqlWindow, AWhereThatDropsARowWithANullTimeDoesNotMakeItLate) {
   CompiledQuery compiled = compile_ok(kSelect + "WHERE v > 0 GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
   auto state = compiled.start(WatermarkOptions{true, 0, 0});
