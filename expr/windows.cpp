@@ -32,6 +32,7 @@ struct Session {
   int64_t start = 0;
   int64_t end = 0;
   uint64_t order = 0;  // creation order: sessions closing at one time leave in this order
+  size_t accounted = 0;  // its bytes as counted in session_bytes_ (account())
   std::string key;
   std::vector<std::unique_ptr<AggregateStates>> states;  // one group each
 };
@@ -235,7 +236,7 @@ class WindowedState final : public QueryState {
       }
       closing_.erase({s.end, s.order});
       reshape(*target, std::min(target->start, s.start), std::max(target->end, s.end));
-      session_bytes_ -= session_size(s);
+      session_bytes_ -= s.accounted;
       --session_count_;
       by_order_.erase(s.order);
       it = list.erase(it);
@@ -257,7 +258,6 @@ class WindowedState final : public QueryState {
       target = session.get();
       closing_.insert({target->end, target->order});
       by_order_[target->order] = target;
-      session_bytes_ += session_size(*target);
       ++session_count_;
       list.push_back(std::move(session));
     } else {
@@ -266,6 +266,7 @@ class WindowedState final : public QueryState {
     const uint32_t zero = 0;
     for (size_t a = 0; a < target->states.size() && status_.is_ok(); ++a)
       status_ = target->states[a]->update(args[a], &index, &zero, 1);
+    account(*target);
     if (plan_->emit == EmitMode::changes && status_.is_ok()) {
       Result<Batch> one = session_rows({target});
       if (one.is_ok()) {
@@ -284,6 +285,14 @@ class WindowedState final : public QueryState {
     }
     session.start = start;
     session.end = end;
+  }
+
+  // Keeps session_bytes_ the sum of the open sessions' sizes as their states grow (a
+  // sketch allocated, a longer string kept), so that closing one gives back what it holds.
+  void account(Session& session) {
+    const size_t now = session_size(session);
+    session_bytes_ = session_bytes_ - session.accounted + now;
+    session.accounted = now;
   }
 
   static size_t session_size(const Session& session) {
@@ -351,7 +360,7 @@ class WindowedState final : public QueryState {
     for (const Session* s : closed) {
       closing_.erase({s->end, s->order});
       by_order_.erase(s->order);
-      session_bytes_ -= session_size(*s);
+      session_bytes_ -= s->accounted;
       --session_count_;
       auto list = sessions_.find(s->key);
       auto& sessions = list->second;
