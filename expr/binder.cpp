@@ -144,6 +144,7 @@ class Binder {
     }
     if (query.window) bound.window = bind_window(*query.window);
     window_ = bound.window ? &*bound.window : nullptr;
+    window_failed_ = query.window && !bound.window;
     scope_ = Scope::groups;
     context_ = "the select list";
     bind_select_list(query, bound);
@@ -153,6 +154,7 @@ class Binder {
     }
     scope_ = Scope::input;
     window_ = nullptr;
+    window_failed_ = false;
     if (bound.window && bound.window->kind == WindowKind::session) {
       for (const AggregateCall& call : aggregates_) {
         if (call.distinct || call.function->name == "string_agg")
@@ -206,6 +208,14 @@ class Binder {
         error(offset(clause.durations[1]),
               "a HOPPING window's advance must not exceed its size (rows between windows would belong to "
               "none)");
+        return std::nullopt;
+      }
+      constexpr int64_t kMostWindowsPerRow = 10'000;
+      if (window.size_us / window.advance_us > kMostWindowsPerRow) {
+        error(offset(clause.durations[1]), "HOPPING puts each row in size / advance = " +
+                                               std::to_string(window.size_us / window.advance_us) +
+                                               " windows; at most " + std::to_string(kMostWindowsPerRow) +
+                                               " (use a larger advance)");
         return std::nullopt;
       }
     }
@@ -564,10 +574,11 @@ class Binder {
 
   ExprPtr bind_node(const ast::Identifier& identifier) {
     size_t at = offset(identifier);
-    if (scope_ == Scope::groups && window_) {
+    if (scope_ == Scope::groups && (window_ || window_failed_)) {
       for (int which = 0; which < 2; ++which) {
         const std::string name = which == 0 ? "window_start" : "window_end";
         if (identifier.quoted ? identifier.name != name : lower(identifier.name) != name) continue;
+        if (window_failed_) return nullptr;  // the WINDOW clause's error says it all
         auto e = node(ExprKind::column, window_->column_type, at, name);
         e->column = static_cast<int>(keys_.size()) + which;
         e->nullable = false;
@@ -1186,6 +1197,7 @@ class Binder {
   std::vector<SqlError>* errors_;  // swapped while a group key match is tried
   Scope scope_ = Scope::input;
   const WindowSpec* window_ = nullptr;  // while the groups are bound: window_start and window_end
+  bool window_failed_ = false;          // a WINDOW clause that did not bind
   const char* context_ = "";            // the clause being bound, for "not allowed in WHERE"
   bool in_aggregate_ = false;
   std::vector<ExprPtr> keys_;

@@ -5,11 +5,15 @@
 
 namespace rbc::sql {
 
+WatermarkTracker::WatermarkTracker(WatermarkOptions options) : options_(std::move(options)) {
+  for (uint32_t source : options_.sources) sources_[source].partitions.resize(1);
+}
+
 int64_t WatermarkTracker::advance(const BatchProgress& progress, std::optional<int64_t> max_event_us) {
   if (!options_.configured) return watermark_;
-  auto [found, added] = sources_.try_emplace(progress.source);
-  Source& source = found->second;
-  if (added) source.first_read_ns = progress.read_ns;
+  Source& source = sources_[progress.source];
+  if (start_ns_ == 0) start_ns_ = progress.read_ns;
+  if (source.first_read_ns == 0) source.first_read_ns = progress.read_ns;
   if (source.partitions.size() < std::max<size_t>(1, progress.partitions))
     source.partitions.resize(std::max<size_t>(1, progress.partitions));
   source.ended |= progress.ended;
@@ -25,7 +29,7 @@ int64_t WatermarkTracker::advance(const BatchProgress& progress, std::optional<i
     for (size_t p = 0; p < s.partitions.size(); ++p) {
       if (p < 64 && (s.ended >> p & 1)) continue;
       const Partition& partition = s.partitions[p];
-      const int64_t heard_ns = partition.seen ? partition.last_read_ns : s.first_read_ns;
+      const int64_t heard_ns = partition.seen ? partition.last_read_ns : s.first_read_ns ? s.first_read_ns : start_ns_;
       if (idle_ns > 0 && progress.read_ns - heard_ns > idle_ns) continue;
       lowest = std::min(lowest.value_or(INT64_MAX), partition.max_event_us);
     }

@@ -21,7 +21,7 @@ class WatermarkTracker {
  public:
   static constexpr int64_t kNone = INT64_MIN;  // before any window may close
 
-  explicit WatermarkTracker(WatermarkOptions options) : options_(options) {}
+  explicit WatermarkTracker(WatermarkOptions options);
 
   // Takes a batch's progress and the largest event time among its rows (µs); returns the
   // watermark after it (µs), kNone while nothing may close.
@@ -43,6 +43,7 @@ class WatermarkTracker {
   WatermarkOptions options_;
   std::map<uint32_t, Source> sources_;
   int64_t watermark_ = kNone;
+  int64_t start_ns_ = 0;  // when the first batch seen was read: a source silent since then may be idle
 };
 
 }  // namespace rbc::sql

@@ -100,6 +100,9 @@ struct WatermarkStep {
   int64_t allowed_lateness_ms = 0;
   int64_t idle_timeout_ms = 0;  // 0: a silent partition holds the watermark back until it ends
   LateRows late_rows = LateRows::drop;
+  // The sources whose rows reach the aggregation: each holds the watermark back until its
+  // partitions have delivered (or ended, or gone idle), even before its first batch.
+  std::vector<uint32_t> sources;
 };
 
 struct WindowStep {

@@ -202,6 +202,11 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
     if (!shape->window.empty()) {
       std::optional<Decided<WatermarkStep>> watermark = watermark_of(plan, id, context.diagnostics);
       if (!watermark) return Status::ok();
+      for (NodeId source : plan.graph.nodes_of_kind(NodeKind::source)) {
+        auto reach = plan.graph.reachable_from(source);
+        if (std::find(reach.begin(), reach.end(), id) != reach.end())
+          watermark->value.sources.push_back(static_cast<uint32_t>(source));
+      }
       step.window = WindowStep{shape->window, shape->window_time, *watermark};
     } else if (config.has("watermark")) {
       context.diagnostics.error(config.range_of("watermark"),

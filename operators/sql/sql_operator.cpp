@@ -25,6 +25,7 @@ class SqlOperator final : public Operator {
       watermark.configured = context.watermark->configured;
       watermark.allowed_lateness_ms = context.watermark->allowed_lateness_ms;
       watermark.idle_timeout_ms = context.watermark->idle_timeout_ms;
+      watermark.sources = context.watermark->sources;
     }
     if (!query_.is_stateless()) state_ = query_.start(watermark);
   }

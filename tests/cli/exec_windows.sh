@@ -179,7 +179,9 @@ for kind in tumbling hopping session; do
       output "$name" > "$name.sorted"
       late_of "$name" > "$name.late"
       # The text report says the same per lane.
-      text_late=$({ grep -o 'late rows [0-9]*' "$name.log" || true; } | awk '{ s += $3 } END { print s + 0 }')
+      text_late=$({ grep -E '^ +lane [0-9]+:' "$name.log" | grep -o 'late rows [0-9]*' || true; } | awk '{ s += $3 } END { print s + 0 }')
+      node_late=$({ grep -E '^ +%[0-9]+ transform' "$name.log" | grep -o 'late rows [0-9]*' || true; } | awk '{ s += $3 } END { print s + 0 }')
+      [ "$node_late" -eq "$text_late" ] || fail "$name: the node line says $node_late late rows, its lanes $text_late"
       [ "$text_late" -eq "$(cat "$name.late")" ] || { cat "$name.log"; fail "$name: text report says $text_late late rows, JSON $(cat "$name.late")"; }
     done
     base=wm_${kind}_${order}_1
@@ -262,7 +264,7 @@ for lanes in 1 4; do
   printf '100000,110000,b,1,4\n100000,110000,kf,7000,7000\n' | cmp -s - <(output "$name") ||
     { output "$name"; fail "$name: the output is not the one open window"; }
   grep -q 'late rows' "$name.log" || { cat "$name.log"; fail "$name: the report does not count late rows"; }
-  [ "$({ grep -o 'late rows [0-9]*' "$name.log" || true; } | awk '{ s += $3 } END { print s + 0 }')" -eq 4 ] || { cat "$name.log"; fail "$name: not 4 late rows"; }
+  [ "$({ grep -E '^ +lane [0-9]+:' "$name.log" | grep -o 'late rows [0-9]*' || true; } | awk '{ s += $3 } END { print s + 0 }')" -eq 4 ] || { cat "$name.log"; fail "$name: not 4 late rows"; }
 done
 # The order within one lane is the batch's row order.
 sed "s/PIPE/late_dlq_1/" late_expected.jsonl | cmp -s - late_dlq_1.dlq.jsonl || fail "late_dlq_1: the dead-letter rows are not in row order"

@@ -192,7 +192,7 @@ TEST(SqlWindow, ARowBridgingTwoSessionsMergesThem) {
 
 TEST(SqlWindow, ALateArrivingRowBridgesTwoOpenSessions) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW SESSION(t, 5s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 10'000, 0});
+  auto state = compiled.start(WatermarkOptions{true, 10'000, 0, {}});
   // Watermark after: 10 s - 10 s = 0: both sessions stay open.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 0}, {"a", 2, 10000}})), Strings{});
   EXPECT_EQ(state->open_windows(), 2u);
@@ -223,7 +223,7 @@ TEST(SqlWindow, SessionStateBytesFollowTheStatesAndReturnToZero) {
       "SELECT window_start, k, APPROX_COUNT_DISTINCT(v) AS d, MAX(k || s || s || s || s || s || s || s || s || "
       "'a long string, well past the small-string buffer') AS m FROM input GROUP BY k WINDOW SESSION(t, 5s)",
       int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 50'000, 0});
+  auto state = compiled.start(WatermarkOptions{true, 50'000, 0, {}});
   add_rows(*state, rows({{"a", 1, 0}, {"a", 2, 1000}, {"b", 3, 0}, {"c", 4, 3000}}));
   const size_t open = state->state_bytes();
   EXPECT_GT(open, 0u);
@@ -270,7 +270,7 @@ TEST(SqlWindow, ANullTimeIsLateEvenWithoutAWatermark) {
 
 TEST(SqlWindow, AWhereThatDropsARowWithANullTimeDoesNotMakeItLate) {
   CompiledQuery compiled = compile_ok(kSelect + "WHERE v > 0 GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   add_rows(*state, rows({{"a", -1, std::nullopt}, {"a", 1, 1000}}));
   EXPECT_TRUE(state->take_late_rows().empty());
   EXPECT_EQ(state->late_rows(), 0u);
@@ -307,7 +307,7 @@ TEST(SqlWindow, EmitChangesKeepsOnlyTheRowsHavingHolds) {
 
 TEST(SqlWindow, LimitCountsRowsAcrossWindows) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) LIMIT 3", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   // Two windows close here (2 rows), one more at the end: the LIMIT leaves 1 of its 2.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}, {"b", 4, 25000}})),
             (Strings{"0|10000|a|1|1", "10000|20000|a|1|2"}));
@@ -374,7 +374,7 @@ BatchProgress from(uint32_t partition, uint32_t partitions = 1) {
 
 TEST(SqlWindow, RowsAreJudgedAgainstTheWatermarkAsItStoodBeforeTheirBatch) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   // The watermark moves to 12 s: [0, 10 s) closes and is emitted now.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}}), from(0)), (Strings{"0|10000|a|1|1"}));
   EXPECT_TRUE(state->take_late_rows().empty());
@@ -398,7 +398,7 @@ TEST(SqlWindow, RowsAreJudgedAgainstTheWatermarkAsItStoodBeforeTheirBatch) {
 
 TEST(SqlWindow, AllowedLatenessHoldsWindowsOpen) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 3000, 0});
+  auto state = compiled.start(WatermarkOptions{true, 3000, 0, {}});
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})), Strings{});  // watermark 9 s
   EXPECT_EQ(add_rows(*state, rows({{"a", 4, 9999}})), Strings{});                  // still open
   EXPECT_TRUE(state->take_late_rows().empty());
@@ -409,7 +409,7 @@ TEST(SqlWindow, AllowedLatenessHoldsWindowsOpen) {
 
 TEST(SqlWindow, AHoppingRowIsLateOnlyWhenNoneOfItsWindowsIsOpen) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   // Watermark 12 s: [-5 s, 5 s) and [0, 10 s) close; [5 s, 15 s) and [10 s, 20 s) stay open.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})), (Strings{"-5000|5000|a|1|1", "0|10000|a|1|1"}));
   // 8 s: [0, 10 s) has closed, [5 s, 15 s) is open: it counts there and is not late.
@@ -425,7 +425,7 @@ TEST(SqlWindow, AHoppingRowIsLateOnlyWhenNoneOfItsWindowsIsOpen) {
 TEST(SqlWindow, TheRoutersStampMovesTheWatermarkOfALaneWithoutRows) {
   // A lane given an empty fragment of a batch whose largest time (over all lanes) was 25 s.
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   add_rows(*state, rows({{"a", 1, 1000}}));
   BatchProgress progress;
   progress.max_event_us = 25'000'000;
@@ -439,7 +439,7 @@ TEST(SqlWindow, LateRowsOnTimestampsAreWrittenAsTimestamps) {
   Schema schema({{"k", DataType{TypeId::text}, true}, {"ts", DataType{TypeId::timestamptz}, true}});
   CompiledQuery compiled =
       compile_ok("SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(ts, 1m)", schema);
-  auto state = compiled.start(WatermarkOptions{true, 0, 0});
+  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   add_rows(*state, batch_of(schema, {{"a"}, {"2024-01-15 10:05:00+00:00"}}));
   add_rows(*state, batch_of(schema, {{"a"}, {"2024-01-15 10:03:30+00:00"}}));
   auto late = state->take_late_rows();
@@ -460,7 +460,7 @@ TEST(SqlWatermark, NotConfiguredNeverMoves) {
 }
 
 TEST(SqlWatermark, LargestTimeMinusLatenessAndNeverBack) {
-  WatermarkTracker tracker(WatermarkOptions{true, 1000, 0});
+  WatermarkTracker tracker(WatermarkOptions{true, 1000, 0, {}});
   EXPECT_EQ(tracker.current(), WatermarkTracker::kNone);
   EXPECT_EQ(tracker.advance(from(0), std::nullopt), WatermarkTracker::kNone);  // only NULL times
   EXPECT_EQ(tracker.advance(from(0), 10 * kSec), 9 * kSec);
@@ -471,7 +471,7 @@ TEST(SqlWatermark, LargestTimeMinusLatenessAndNeverBack) {
 }
 
 TEST(SqlWatermark, TheSlowestPartitionHoldsItBackAndAnUnseenOneHoldsItAtItsStart) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0});
+  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {}});
   EXPECT_EQ(tracker.advance(from(0, 3), 10 * kSec), WatermarkTracker::kNone);  // 1 and 2 unseen
   EXPECT_EQ(tracker.advance(from(1, 3), 4 * kSec), WatermarkTracker::kNone);   // 2 unseen
   EXPECT_EQ(tracker.advance(from(2, 3), 7 * kSec), 4 * kSec);
@@ -486,10 +486,9 @@ TEST(SqlWatermark, TheSlowestPartitionHoldsItBackAndAnUnseenOneHoldsItAtItsStart
 }
 
 TEST(SqlWatermark, EverySourceCounts) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0});
+  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {}});
   BatchProgress a = from(0), b = from(0);
   b.source = 1;
-  // (Not asserted: a source that has not delivered yet; the tracker is not told it exists.)
   EXPECT_EQ(tracker.advance(b, 3 * kSec), 3 * kSec);
   EXPECT_EQ(tracker.advance(a, 10 * kSec), 3 * kSec);   // source 1 at 3 s holds it
   EXPECT_EQ(tracker.advance(a, 20 * kSec), 3 * kSec);
@@ -497,8 +496,20 @@ TEST(SqlWatermark, EverySourceCounts) {
   EXPECT_EQ(tracker.advance(b, 30 * kSec), 20 * kSec);  // now source 0 holds it
 }
 
+TEST(SqlWatermark, ASourceThePlanNamesHoldsItBackBeforeItsFirstBatch) {
+  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {0, 1}});
+  BatchProgress a = from(0), b = from(0);
+  b.source = 1;
+  EXPECT_EQ(tracker.advance(a, 100 * kSec), WatermarkTracker::kNone);  // source 1 has read nothing yet
+  EXPECT_EQ(tracker.advance(a, 200 * kSec), WatermarkTracker::kNone);
+  EXPECT_EQ(tracker.advance(b, 5 * kSec), 5 * kSec);
+  // Source 1 ends: source 0 alone sets it.
+  b.ended = 0b1;
+  EXPECT_EQ(tracker.advance(b, std::nullopt), 200 * kSec);
+}
+
 TEST(SqlWatermark, AnIdlePartitionStopsHoldingItBack) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 10'000});  // idle after 10 s
+  WatermarkTracker tracker(WatermarkOptions{true, 0, 10'000, {}});  // idle after 10 s
   const int64_t second_ns = 1'000'000'000;
   BatchProgress p = from(0, 2);
   p.read_ns = 100 * second_ns;
@@ -519,7 +530,7 @@ TEST(SqlWatermark, AnIdlePartitionStopsHoldingItBack) {
 }
 
 TEST(SqlWatermark, WithoutIdleTimeoutASilentPartitionHoldsItForever) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0});
+  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {}});
   BatchProgress p = from(0, 2);
   p.read_ns = 1;
   tracker.advance(p, 10 * kSec);
@@ -551,6 +562,13 @@ TEST(SqlWindow, LocatedCompileErrors) {
                "invalid duration 'INTERVAL '0' SECOND" + invalid);
   expect_error(q + "WINDOW HOPPING(t, 5s, 10s)", "10s",
                "a HOPPING window's advance must not exceed its size (rows between windows would belong to none)");
+  expect_error(q + "WINDOW HOPPING(t, 1d, 1ms)", "1ms",
+               "HOPPING puts each row in size / advance = 86400000 windows; at most 10000 (use a larger advance)");
+  // A WINDOW clause that fails to bind gives its own error only, not window_start's too.
+  EXPECT_EQ(compile_errors("SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(t, 10s, 5s)",
+                           int_schema())
+                .size(),
+            1u);
   expect_error(q + "WINDOW TUMBLING(s, 10s)", "s, 10s",
                "a window's time must be a timestamp, timestamptz, date or an integer (epoch milliseconds), not text");
   expect_error("SELECT k, COUNT(DISTINCT v) AS n FROM input GROUP BY k WINDOW SESSION(t, 5s)", "COUNT",
