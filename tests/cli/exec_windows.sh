@@ -318,4 +318,42 @@ bad no_window "SELECT k, COUNT(*) AS n FROM input GROUP BY k" "{allowed_lateness
   "no_window.yaml:13:18: error: watermark applies to a windowed aggregation, and this query has no WINDOW"
 bad bad_window "$select WINDOW TUMBLING(t, 10s, 5s)" "" "in sql query: TUMBLING takes a time and one duration"
 
+# --- A stream's watermark ------------------------------------------------------------------
+# The same late file with the watermark on the stream instead of the aggregation: the same
+# late rows, and the plan says whose watermark it is.
+pipeline stream_wm in_late "$select WINDOW TUMBLING(t, 10s)" 2 ""
+sed -i 's|^      columns: \(.*\)$|      columns: \1\n      watermark: {allowed_lateness: 0s, late_rows: dlq}|' stream_wm.yaml
+"$RBC" compile stream_wm.yaml | grep -qF "watermark: stream \"events\"'s watermark: allowed_lateness 0; late rows: dlq" ||
+  { "$RBC" compile stream_wm.yaml; fail "stream_wm: the plan does not name the stream's watermark"; }
+run stream_wm --cores 8
+sed "s/PIPE/stream_wm/" late_expected.jsonl | sort | cmp -s - <(sort stream_wm.dlq.jsonl) ||
+  { cat stream_wm.dlq.jsonl; fail "stream_wm: the dead-letter rows differ from the aggregation's watermark's"; }
+# A bad stream watermark is a located error read through the key table.
+sed 's|allowed_lateness: 0s|allowed_lateness: soon|' stream_wm.yaml > stream_bad.yaml
+code=0; "$RBC" compile stream_bad.yaml > stream_bad.out 2>&1 || code=$?
+[ "$code" -eq 2 ] && grep -q "stream_bad.yaml:[0-9]*:[0-9]*: error: watermark.allowed_lateness must be a duration such as 500ms, 30s, 5m or 1h, got 'soon'" stream_bad.out ||
+  { cat stream_bad.out; fail "stream_bad: expected a located duration error"; }
+
+# --- Two sources into one window: one that has read nothing yet holds the watermark back -----
+# The .rbc program merges a file with times from 100 s on and one with times from 0 s: without
+# the second source holding the watermark back until it reads, its rows would all be late.
+mkdir -p two_a two_b
+{ echo "k,v,t"; for i in $(seq 0 1999); do echo "a,1,$((100000 + i * 10))"; done; } > two_a/a.csv
+{ echo "k,v,t"; for i in $(seq 0 1999); do echo "b,1,$((i * 10))"; done; } > two_b/b.csv
+cat > two.rbc <<RBC
+pipeline two {
+  let agg = sql("SELECT k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(t, 1h)", watermark: {allowed_lateness: 0s})
+  file(path: "$work/two_a/", format: csv).stream("a", columns: [k: text, v: int64, t: int64]) |> agg
+  file(path: "$work/two_b/", format: csv).stream("b", columns: [k: text, v: int64, t: int64]) |> agg
+  agg |> file(path: "$work/out_two/", format: csv).table(write_mode: replace)
+  resources { max_batch_bytes: 64kb }
+}
+RBC
+for attempt in 1 2 3; do
+  "$RBC" exec two.rbc --report two.json > two.log 2>&1 || { cat two.log; fail "two did not run"; }
+  [ "$(json two.json 'sum(l["late_rows"] for n in r["nodes"] for l in n.get("lanes", []))')" -eq 0 ] ||
+    { cat two.log; fail "two: rows of the source that read second were late"; }
+  [ "$(sort out_two/*.csv | tr '\n' ' ')" = "a,2000 b,2000 k,n " ] || { cat out_two/*.csv; fail "two: wrong counts"; }
+done
+
 echo "windows: batch GROUP BY in any order, lanes agree on rows and late rows, dlq/fail, located watermark errors"
