@@ -384,6 +384,14 @@ fi
 if runs windows; then
   printf '  %-9s rbc-wm/duckdb         2 threads %5s\n' windows "$(paired windows-rbc-wm-2 windows-duckdb-2)"
   printf '  %-9s rbc-wm/rbc (the watermark'"'"'s cost at 2 lanes) %5s\n' windows "$(paired windows-rbc-wm-2 windows-rbc-2)"
+  # rbc's reader, router and lane overlap: when 1 lane already keeps B cores busy, lanes can
+  # speed it up at most cores / B, and the 2-lane efficiency is capped at that / 2.
+  if counted windows-rbc-1; then
+    awk -v cpu="$(median < "$work/windows-rbc-1.cpu")" -v s="$(seconds_of windows-rbc-1)" -v c="$cores" 'BEGIN {
+      busy = cpu / s; cap = c / busy; if (cap > 2) cap = 2
+      printf "  %-9s rbc at 1 lane keeps %.2f cores busy: on %d cores 2 lanes can be at most %.2fx as fast (efficiency <= %.2f)\n", "windows", busy, c, cap, cap / (c < 2 ? c : 2)
+    }'
+  fi
 fi
 
 efficiency() {  # efficiency WORKLOAD LANES: the rounds' median of t(1 lane) / t(lanes) / min(lanes, cores)
