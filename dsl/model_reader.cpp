@@ -109,7 +109,8 @@ std::optional<int64_t> ModelReader::duration_ms(const LocatedValue& value, const
   if (reported) return std::nullopt;
   std::optional<int64_t> ms = text ? parse_duration_ms(*text) : std::nullopt;
   if (!ms)
-    diagnostics_.error(value.where, what + " must be a duration such as 500ms, 30s, 5m or 1h, got " + value.shown);
+    diagnostics_.error(value.where,
+                       what + " must be a duration such as 500ms, 30s, 5m or 1h, got " + value.shown);
   return ms;
 }
 

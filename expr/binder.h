@@ -21,11 +21,11 @@ enum class WindowKind { tumbling, hopping, session };
 // microseconds since the epoch (an integer time column is epoch milliseconds).
 struct WindowSpec {
   WindowKind kind = WindowKind::tumbling;
-  ExprPtr time;             // over the input: timestamp, timestamptz, date or an integer
-  int64_t size_us = 0;      // TUMBLING and HOPPING
-  int64_t advance_us = 0;   // HOPPING (TUMBLING: size_us)
-  int64_t gap_us = 0;       // SESSION
-  DataType column_type;     // of window_start and window_end: the time's (date: timestamp)
+  ExprPtr time;            // over the input: timestamp, timestamptz, date or an integer
+  int64_t size_us = 0;     // TUMBLING and HOPPING
+  int64_t advance_us = 0;  // HOPPING (TUMBLING: size_us)
+  int64_t gap_us = 0;      // SESSION
+  DataType column_type;    // of window_start and window_end: the time's (date: timestamp)
 };
 
 // A query that aggregates reads its input in two steps. First, over the input rows:

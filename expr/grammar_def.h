@@ -143,7 +143,8 @@ struct EmitModes : x3::symbols<ast::EmitMode> {
 auto const emit_mode = x3::rule<class emit_mode_class, ast::EmitMode>{"FINAL or CHANGES"} =
     lexeme[no_case[emit_modes] >> !(alnum | '_')];
 auto const row_count = x3::rule<class row_count_class, unsigned long long>{"row count"} = x3::ulong_long;
-auto const unit_word = x3::rule<class unit_word_class, std::string>{"time unit"} = lexeme[+alpha >> !(alnum | '_')];
+auto const unit_word = x3::rule<class unit_word_class, std::string>{"time unit"} =
+    lexeme[+alpha >> !(alnum | '_')];
 auto const duration_amount = x3::rule<class duration_amount_class, std::string>{"duration"} = lexeme[+digit];
 
 struct SignOps : x3::symbols<ast::UnaryOp> {
@@ -276,12 +277,13 @@ auto const select_list_def = select_item >> *(',' > select_item);
 auto const group_by_def = (kw_group > kw_by > (expression % ',')) | attr(std::vector<ast::Chain>());
 auto const emit_clause_def = kw_emit > emit_mode;
 auto const limit_clause_def = kw_limit > row_count;
-auto const window_clause_def = kw_window > identifier > opening_paren > expression > ',' > (duration % ',') >
-                               closing_paren;
+auto const window_clause_def = kw_window > identifier > opening_paren > expression > ',' >
+                               (duration % ',') > closing_paren;
 auto const duration_def = (kw_interval > string_text > (unit_word | attr(std::string()))) |
                           (duration_amount >> (lexeme[+alpha] | attr(std::string())));
 auto const query_def = kw_select > select_list > kw_from > identifier > -(kw_where > expression) > group_by >
-                       -window_clause > -(kw_having > expression) > -emit_clause > -limit_clause > end_of_query;
+                       -window_clause > -(kw_having > expression) > -emit_clause > -limit_clause
+                       > end_of_query;
 
 BOOST_SPIRIT_DEFINE(identifier, type_name, literal, expression, or_operation, and_expr, and_operation,
                     not_expr, logical_not, predicate, suffix, comparison_suffix, is_suffix, in_suffix,

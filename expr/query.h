@@ -53,7 +53,7 @@ struct Plan;
 struct WatermarkOptions {
   bool configured = false;
   int64_t allowed_lateness_ms = 0;
-  int64_t idle_timeout_ms = 0;  // a partition silent this long stops holding it back; 0: never
+  int64_t idle_timeout_ms = 0;    // a partition silent this long stops holding it back; 0: never
   std::vector<uint32_t> sources;  // the sources feeding it (BatchProgress::source), known before they read
 };
 

@@ -29,7 +29,9 @@ int64_t WatermarkTracker::advance(const BatchProgress& progress, std::optional<i
     for (size_t p = 0; p < s.partitions.size(); ++p) {
       if (p < 64 && (s.ended >> p & 1)) continue;
       const Partition& partition = s.partitions[p];
-      const int64_t heard_ns = partition.seen ? partition.last_read_ns : s.first_read_ns ? s.first_read_ns : start_ns_;
+      const int64_t heard_ns = partition.seen    ? partition.last_read_ns
+                               : s.first_read_ns ? s.first_read_ns
+                                                 : start_ns_;
       if (idle_ns > 0 && progress.read_ns - heard_ns > idle_ns) continue;
       lowest = std::min(lowest.value_or(INT64_MAX), partition.max_event_us);
     }

@@ -31,7 +31,7 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 
 struct Session {
   int64_t start = 0;
   int64_t end = 0;
-  uint64_t order = 0;  // creation order: sessions closing at one time leave in this order
+  uint64_t order = 0;    // creation order: sessions closing at one time leave in this order
   size_t accounted = 0;  // its bytes as counted in session_bytes_ (account())
   std::string key;
   std::vector<std::unique_ptr<AggregateStates>> states;  // one group each

@@ -79,8 +79,8 @@ const std::vector<ModelKey<AggregationSpec>>& aggregation_keys() {
 
 const std::vector<ModelKey<WatermarkSpec>>& watermark_keys() {
   static const std::vector<ModelKey<WatermarkSpec>> keys{
-      {"allowed_lateness", "watermark.allowed_lateness", KeyType::duration_ms, &WatermarkSpec::allowed_lateness,
-       KeyRange{0, int64_t{1} << 40, " ms"}},
+      {"allowed_lateness", "watermark.allowed_lateness", KeyType::duration_ms,
+       &WatermarkSpec::allowed_lateness, KeyRange{0, int64_t{1} << 40, " ms"}},
       {"idle_timeout", "watermark.idle_timeout", KeyType::duration_ms, &WatermarkSpec::idle_timeout,
        KeyRange{1, int64_t{1} << 40, " ms"}},
       {"late_rows", "watermark.late_rows", KeyType::enumeration, &WatermarkSpec::late_rows},

@@ -21,8 +21,8 @@ enum class KeyType {
   name,  // text that is a name (a column, a backend): printed bare when it can be
   text,  // any text (a path, a version): printed quoted
   integer,
-  byte_size,  // 4194304, 64mb, 1gb
-  duration,   // seconds: 60, 90s, 5m
+  byte_size,    // 4194304, 64mb, 1gb
+  duration,     // seconds: 60, 90s, 5m
   duration_ms,  // milliseconds, written 500ms, 30s, 5m, 1h, 1d (a bare number is seconds)
   boolean,
   parallelism,  // 'auto' (left not present) or an integer

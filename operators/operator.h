@@ -59,7 +59,7 @@ struct OperatorContext {
   std::string pipeline;
   std::string stream;
   OnDataError on_data_error = OnDataError::fail;
-  std::string dlq_path;  // resolved: destination.dlq_path or "<pipeline>.dlq.jsonl"
+  std::string dlq_path;                    // resolved: destination.dlq_path or "<pipeline>.dlq.jsonl"
   std::optional<WatermarkStep> watermark;  // a windowed aggregation's (the plan's)
 };
 

@@ -76,7 +76,8 @@ std::optional<WatermarkSpec> config_watermark(const Config& config, DiagnosticEn
   const nlohmann::json& value = config.values.at("watermark");
   const SourceRange where = config.range_of("watermark");
   if (!value.is_object()) {
-    diagnostics.error(where, "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
+    diagnostics.error(where,
+                      "watermark must be a map: {allowed_lateness: 30s, idle_timeout: 10s, late_rows: drop}");
     return std::nullopt;
   }
   for (const auto& [key, setting] : value.items()) {
@@ -92,7 +93,8 @@ std::optional<WatermarkSpec> config_watermark(const Config& config, DiagnosticEn
       (key == "allowed_lateness" ? spec.allowed_lateness : spec.idle_timeout).set(*ms, where);
     } else if (key == "late_rows") {
       for (LateRows mode : enum_values<LateRows>()) {
-        if (setting.is_string() && setting.get<std::string>() == to_string(mode)) spec.late_rows.set(mode, where);
+        if (setting.is_string() && setting.get<std::string>() == to_string(mode))
+          spec.late_rows.set(mode, where);
       }
       if (!spec.late_rows.present) {
         diagnostics.error(where, "watermark.late_rows must be drop, dlq or fail, not " + setting.dump());
@@ -124,7 +126,8 @@ Decided<WatermarkStep> watermark_step(const WatermarkSpec& spec, const std::stri
 
 // The watermark of the aggregation `id`: its own, else that of the streams feeding it (they
 // must agree), else none: windows then close when the input ends. Nullopt after an error.
-std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, NodeId id, DiagnosticEngine& diagnostics) {
+std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, NodeId id,
+                                                   DiagnosticEngine& diagnostics) {
   const Config& config = plan.step<TransformStep>(id).config;
   if (config.has("watermark")) {
     std::optional<WatermarkSpec> own = config_watermark(config, diagnostics);
@@ -146,10 +149,12 @@ std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, Nod
     }
     chosen = &stream;
   }
-  if (chosen != nullptr) return watermark_step(chosen->watermark, "stream \"" + chosen->name.value + "\"'s watermark");
+  if (chosen != nullptr)
+    return watermark_step(chosen->watermark, "stream \"" + chosen->name.value + "\"'s watermark");
   Decided<WatermarkStep> none;
-  none.set(WatermarkStep{}, "none configured: every window closes when the input ends, so the result is the "
-                            "batch GROUP BY whatever the row order");
+  none.set(WatermarkStep{},
+           "none configured: every window closes when the input ends, so the result is the "
+           "batch GROUP BY whatever the row order");
   return none;
 }
 

@@ -187,7 +187,6 @@ Result<Rule> bind_rule(const nlohmann::json& entry, const Schema& schema) {
                          "' (rules: assert_not_null, assert_regex, assert_range, assert_unique)");
 }
 
-
 class RuleValidator final : public Validator {
  public:
   RuleValidator(std::vector<Rule> rules, std::shared_ptr<const Schema> schema, ValidateOptions options)

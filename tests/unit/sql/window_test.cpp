@@ -35,7 +35,8 @@ Strings sorted(Strings rows) {
 Batch batch_of(const Schema& schema, const std::vector<std::vector<Opt>>& columns) {
   Batch batch;
   batch.schema = std::make_shared<const Schema>(schema);
-  for (size_t i = 0; i < columns.size(); ++i) batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
+  for (size_t i = 0; i < columns.size(); ++i)
+    batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
   batch.num_rows = columns.empty() ? 0 : columns[0].size();
   return batch;
 }
@@ -77,7 +78,8 @@ Strings add_rows(QueryState& state, const Batch& batch, const BatchProgress& pro
 }
 
 // Every row a query gives over `batches` (one lane, no watermark): add()'s and finish()'s.
-Strings run(const std::string& query, const std::vector<Batch>& batches, const Schema& schema = int_schema()) {
+Strings run(const std::string& query, const std::vector<Batch>& batches,
+            const Schema& schema = int_schema()) {
   CompiledQuery compiled = compile_ok(query, schema);
   auto state = compiled.start();
   Strings out;
@@ -93,9 +95,13 @@ const std::string kSelect = "SELECT window_start, window_end, k, COUNT(*) AS n, 
 
 TEST(SqlWindow, TumblingWindowsAreHalfOpenAndAlignedToTheEpoch) {
   // 9.999 s is in [0, 10 s); 10.000 s starts the next; -1 ms is in [-10 s, 0).
-  Strings out = run(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)",
-                    {rows({{"a", 1, 9999}, {"a", 2, 10000}, {"a", 4, 0}, {"a", 8, 19999}, {"a", 16, 20000},
-                           {"a", 32, -1}, {"b", 64, 9999}})});
+  Strings out = run(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", {rows({{"a", 1, 9999},
+                                                                           {"a", 2, 10000},
+                                                                           {"a", 4, 0},
+                                                                           {"a", 8, 19999},
+                                                                           {"a", 16, 20000},
+                                                                           {"a", 32, -1},
+                                                                           {"b", 64, 9999}})});
   // Windows close in start order; in a window, groups in the order they first appeared.
   EXPECT_EQ(out, (Strings{"-10000|0|a|1|32", "0|10000|a|2|5", "0|10000|b|1|64", "10000|20000|a|2|10",
                           "20000|30000|a|1|16"}));
@@ -103,11 +109,13 @@ TEST(SqlWindow, TumblingWindowsAreHalfOpenAndAlignedToTheEpoch) {
 
 TEST(SqlWindow, TumblingOnTimestampsSplitsAtTheExactMillisecond) {
   Schema schema({{"k", DataType{TypeId::text}, true}, {"ts", DataType{TypeId::timestamp}, true}});
-  Batch batch = batch_of(schema, {{"a", "a", "a"},
-                                  {"2024-03-01 12:00:09.999", "2024-03-01 12:00:10", "2024-03-01 12:00:00"}});
-  EXPECT_EQ(run("SELECT window_start, window_end, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(ts, 10s)",
-                {batch}, schema),
-            (Strings{"2024-03-01 12:00:00|2024-03-01 12:00:10|a|2", "2024-03-01 12:00:10|2024-03-01 12:00:20|a|1"}));
+  Batch batch = batch_of(
+      schema, {{"a", "a", "a"}, {"2024-03-01 12:00:09.999", "2024-03-01 12:00:10", "2024-03-01 12:00:00"}});
+  EXPECT_EQ(
+      run("SELECT window_start, window_end, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(ts, 10s)",
+          {batch}, schema),
+      (Strings{"2024-03-01 12:00:00|2024-03-01 12:00:10|a|2",
+               "2024-03-01 12:00:10|2024-03-01 12:00:20|a|1"}));
 }
 
 TEST(SqlWindow, WithoutAWatermarkTheResultIsTheBatchGroupByWhateverTheOrder) {
@@ -132,8 +140,8 @@ TEST(SqlWindow, AWindowWithoutGroupByIsOneGroupPerWindow) {
 TEST(SqlWindow, DurationsInEveryForm) {
   auto data = rows({{"a", 1, 100000}});
   auto bounds = [&](const std::string& duration) {
-    Strings out = run("SELECT window_start, window_end FROM input GROUP BY k WINDOW TUMBLING(t, " + duration + ")",
-                      {data});
+    Strings out = run(
+        "SELECT window_start, window_end FROM input GROUP BY k WINDOW TUMBLING(t, " + duration + ")", {data});
     return out.size() == 1 ? out[0] : "?";
   };
   EXPECT_EQ(bounds("INTERVAL '1' MINUTE"), "60000|120000");
@@ -152,7 +160,8 @@ TEST(SqlWindow, HoppingRowsAreInEveryWindowCoveringThem) {
   // 4.999 s in [-5, 5) and [0, 10).
   Strings out = run(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s)",
                     {rows({{"a", 1, 7000}, {"a", 2, 10000}, {"a", 4, 4999}})});
-  EXPECT_EQ(sorted(out), (Strings{"-5000|5000|a|1|4", "0|10000|a|2|5", "10000|20000|a|1|2", "5000|15000|a|2|3"}));
+  EXPECT_EQ(sorted(out),
+            (Strings{"-5000|5000|a|1|4", "0|10000|a|2|5", "10000|20000|a|1|2", "5000|15000|a|2|3"}));
 }
 
 TEST(SqlWindow, HoppingWithAnAdvanceThatDoesNotDivideTheSize) {
@@ -176,7 +185,8 @@ TEST(SqlWindow, SessionsArePerKeyAndEndAtTheLastTimePlusTheGap) {
 TEST(SqlWindow, SessionEndsTouchInclusively) {
   // [0, 5 s) and a row at 5 s: s.end >= t, so one session [0, 10 s). A row at -5 s: its
   // window [-5 s, 0) touches s.start = 0: one session.
-  EXPECT_EQ(run(kSelect + "GROUP BY k WINDOW SESSION(t, 5s)", {rows({{"a", 1, 0}, {"a", 2, 5000}, {"a", 4, -5000}})}),
+  EXPECT_EQ(run(kSelect + "GROUP BY k WINDOW SESSION(t, 5s)",
+                {rows({{"a", 1, 0}, {"a", 2, 5000}, {"a", 4, -5000}})}),
             (Strings{"-5000|10000|a|3|7"}));
   // 1 ms more apart: two sessions.
   EXPECT_EQ(sorted(run(kSelect + "GROUP BY k WINDOW SESSION(t, 5s)", {rows({{"a", 1, 0}, {"a", 2, 5001}})})),
@@ -207,7 +217,8 @@ TEST(SqlWindow, ALateArrivingRowBridgesTwoOpenSessions) {
   auto late = state->take_late_rows();
   ASSERT_EQ(late.size(), 1u);
   EXPECT_EQ(late[0].row, 0u);
-  EXPECT_EQ(late[0].reason, "late row: event time 1000 is behind the watermark 30000: its session [1000, 6000) had closed");
+  EXPECT_EQ(late[0].reason,
+            "late row: event time 1000 is behind the watermark 30000: its session [1000, 6000) had closed");
   // A row at 29 s: its window [29 s, 34 s) is open (it ends after 30 s).
   EXPECT_EQ(add_rows(*state, rows({{"a", 32, 29000}})), Strings{});
   EXPECT_TRUE(state->take_late_rows().empty());
@@ -220,7 +231,8 @@ TEST(SqlWindow, SessionStateBytesFollowTheStatesAndReturnToZero) {
   // what the sessions hold is counted as it grows, and all of it is given back when they
   // close (a size_t that went below zero would read as about 2^64).
   CompiledQuery compiled = compile_ok(
-      "SELECT window_start, k, APPROX_COUNT_DISTINCT(v) AS d, MAX(k || s || s || s || s || s || s || s || s || "
+      "SELECT window_start, k, APPROX_COUNT_DISTINCT(v) AS d, MAX(k || s || s || s || s || s || s || s || s "
+      "|| "
       "'a long string, well past the small-string buffer') AS m FROM input GROUP BY k WINDOW SESSION(t, 5s)",
       int_schema());
   auto state = compiled.start(WatermarkOptions{true, 50'000, 0, {}});
@@ -248,11 +260,17 @@ TEST(SqlWindow, SessionStateBytesFollowTheStatesAndReturnToZero) {
 TEST(SqlWindow, WhereAndHaving) {
   // WHERE v > 0 empties [10 s, 20 s): it emits nothing; HAVING COUNT(*) > 1 drops b.
   Strings out = run(kSelect + "WHERE v > 0 GROUP BY k WINDOW TUMBLING(t, 10s) HAVING COUNT(*) > 1",
-                    {rows({{"a", 1, 1000}, {"a", 2, 2000}, {"b", 3, 3000}, {"a", -1, 15000}, {"a", 5, 25000},
+                    {rows({{"a", 1, 1000},
+                           {"a", 2, 2000},
+                           {"b", 3, 3000},
+                           {"a", -1, 15000},
+                           {"a", 5, 25000},
                            {"a", 6, 26000}})});
   EXPECT_EQ(out, (Strings{"0|10000|a|2|3", "20000|30000|a|2|11"}));
-  EXPECT_EQ(run(kSelect + "WHERE v > 100 GROUP BY k WINDOW TUMBLING(t, 10s)", {rows({{"a", 1, 1000}})}), Strings{});
-  EXPECT_EQ(run(kSelect + "WHERE v > 0 GROUP BY k WINDOW SESSION(t, 10s)", {rows({{"a", -1, 1000}})}), Strings{});
+  EXPECT_EQ(run(kSelect + "WHERE v > 100 GROUP BY k WINDOW TUMBLING(t, 10s)", {rows({{"a", 1, 1000}})}),
+            Strings{});
+  EXPECT_EQ(run(kSelect + "WHERE v > 0 GROUP BY k WINDOW SESSION(t, 10s)", {rows({{"a", -1, 1000}})}),
+            Strings{});
   EXPECT_EQ(run(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s)", {rows({})}), Strings{});
 }
 
@@ -269,7 +287,8 @@ TEST(SqlWindow, ANullTimeIsLateEvenWithoutAWatermark) {
 }
 
 TEST(SqlWindow, AWhereThatDropsARowWithANullTimeDoesNotMakeItLate) {
-  CompiledQuery compiled = compile_ok(kSelect + "WHERE v > 0 GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
+  CompiledQuery compiled =
+      compile_ok(kSelect + "WHERE v > 0 GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
   auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   add_rows(*state, rows({{"a", -1, std::nullopt}, {"a", 1, 1000}}));
   EXPECT_TRUE(state->take_late_rows().empty());
@@ -279,14 +298,16 @@ TEST(SqlWindow, AWhereThatDropsARowWithANullTimeDoesNotMakeItLate) {
 // --- EMIT CHANGES -----------------------------------------------------------------------
 
 TEST(SqlWindow, EmitChangesGivesARowPerInputRowAndWindow) {
-  CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) EMIT CHANGES", int_schema());
+  CompiledQuery compiled =
+      compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) EMIT CHANGES", int_schema());
   auto state = compiled.start();
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 2000}, {"b", 4, 12000}})),
             (Strings{"0|10000|a|1|1", "0|10000|a|2|3", "10000|20000|b|1|4"}));
   EXPECT_EQ(add_rows(*state, rows({{"a", 8, 3000}})), (Strings{"0|10000|a|3|11"}));
   EXPECT_EQ(finish_rows(*state), Strings{});  // EMIT CHANGES: nothing more at the end
 
-  CompiledQuery hopping = compile_ok(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s) EMIT CHANGES", int_schema());
+  CompiledQuery hopping =
+      compile_ok(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s) EMIT CHANGES", int_schema());
   state = hopping.start();
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 7000}, {"a", 2, 8000}})),
             (Strings{"0|10000|a|1|1", "5000|15000|a|1|1", "0|10000|a|2|3", "5000|15000|a|2|3"}));
@@ -298,8 +319,8 @@ TEST(SqlWindow, EmitChangesGivesARowPerInputRowAndWindow) {
 }
 
 TEST(SqlWindow, EmitChangesKeepsOnlyTheRowsHavingHolds) {
-  CompiledQuery compiled =
-      compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) HAVING COUNT(*) > 1 EMIT CHANGES", int_schema());
+  CompiledQuery compiled = compile_ok(
+      kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) HAVING COUNT(*) > 1 EMIT CHANGES", int_schema());
   auto state = compiled.start();
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"b", 2, 2000}, {"a", 4, 3000}, {"a", 8, 12000}})),
             (Strings{"0|10000|a|2|5"}));
@@ -352,9 +373,10 @@ TEST(SqlWindow, WindowBoundsTakeTheTimeColumnsType) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.column);
-    CompiledQuery compiled = compile_ok(
-        "SELECT window_start, window_end FROM input GROUP BY k WINDOW TUMBLING(" + c.column + ", " + c.size + ")",
-        schema);
+    CompiledQuery compiled =
+        compile_ok("SELECT window_start, window_end FROM input GROUP BY k WINDOW TUMBLING(" + c.column +
+                       ", " + c.size + ")",
+                   schema);
     EXPECT_EQ(compiled.output_schema().field(0).type.id, c.type);
     EXPECT_EQ(compiled.output_schema().field(1).type.id, c.type);
     auto state = compiled.start();
@@ -379,17 +401,20 @@ TEST(SqlWindow, RowsAreJudgedAgainstTheWatermarkAsItStoodBeforeTheirBatch) {
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}}), from(0)), (Strings{"0|10000|a|1|1"}));
   EXPECT_TRUE(state->take_late_rows().empty());
   // 5 s is late ([0, 10 s) has closed); 11 s is not; a NULL time is late.
-  EXPECT_EQ(add_rows(*state, rows({{"a", 4, 5000}, {"a", 8, 11000}, {"a", 16, std::nullopt}}), from(0)), Strings{});
+  EXPECT_EQ(add_rows(*state, rows({{"a", 4, 5000}, {"a", 8, 11000}, {"a", 16, std::nullopt}}), from(0)),
+            Strings{});
   auto late = state->take_late_rows();
   ASSERT_EQ(late.size(), 2u);
   EXPECT_EQ(late[0].row, 0u);
-  EXPECT_EQ(late[0].reason, "late row: event time 5000 is behind the watermark 12000: its window [0, 10000) had closed");
+  EXPECT_EQ(late[0].reason,
+            "late row: event time 5000 is behind the watermark 12000: its window [0, 10000) had closed");
   EXPECT_EQ(late[1].row, 2u);
   EXPECT_EQ(late[1].reason, "its event time is NULL, so it belongs to no window");
   EXPECT_TRUE(state->take_late_rows().empty());  // taken
   // 15 s comes in the batch that moves the watermark to 30 s: judged against 12 s, it
   // counts; [10 s, 20 s) then closes with it.
-  EXPECT_EQ(add_rows(*state, rows({{"a", 32, 30000}, {"a", 64, 15000}}), from(0)), (Strings{"10000|20000|a|3|74"}));
+  EXPECT_EQ(add_rows(*state, rows({{"a", 32, 30000}, {"a", 64, 15000}}), from(0)),
+            (Strings{"10000|20000|a|3|74"}));
   EXPECT_TRUE(state->take_late_rows().empty());
   EXPECT_EQ(state->late_rows(), 2u);
   EXPECT_EQ(state->open_windows(), 1u);
@@ -400,7 +425,7 @@ TEST(SqlWindow, AllowedLatenessHoldsWindowsOpen) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
   auto state = compiled.start(WatermarkOptions{true, 3000, 0, {}});
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})), Strings{});  // watermark 9 s
-  EXPECT_EQ(add_rows(*state, rows({{"a", 4, 9999}})), Strings{});                  // still open
+  EXPECT_EQ(add_rows(*state, rows({{"a", 4, 9999}})), Strings{});                   // still open
   EXPECT_TRUE(state->take_late_rows().empty());
   EXPECT_EQ(add_rows(*state, rows({{"a", 8, 13000}})), (Strings{"0|10000|a|2|5"}));  // watermark 10 s
   add_rows(*state, rows({{"a", 16, 9999}}));
@@ -411,14 +436,16 @@ TEST(SqlWindow, AHoppingRowIsLateOnlyWhenNoneOfItsWindowsIsOpen) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s)", int_schema());
   auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   // Watermark 12 s: [-5 s, 5 s) and [0, 10 s) close; [5 s, 15 s) and [10 s, 20 s) stay open.
-  EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})), (Strings{"-5000|5000|a|1|1", "0|10000|a|1|1"}));
+  EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})),
+            (Strings{"-5000|5000|a|1|1", "0|10000|a|1|1"}));
   // 8 s: [0, 10 s) has closed, [5 s, 15 s) is open: it counts there and is not late.
   // 4 s: [-5 s, 5 s) and [0, 10 s) have closed: late, naming the later window.
   add_rows(*state, rows({{"a", 4, 8000}, {"a", 8, 4000}}));
   auto late = state->take_late_rows();
   ASSERT_EQ(late.size(), 1u);
   EXPECT_EQ(late[0].row, 1u);
-  EXPECT_EQ(late[0].reason, "late row: event time 4000 is behind the watermark 12000: its window [0, 10000) had closed");
+  EXPECT_EQ(late[0].reason,
+            "late row: event time 4000 is behind the watermark 12000: its window [0, 10000) had closed");
   EXPECT_EQ(sorted(finish_rows(*state)), (Strings{"10000|20000|a|1|2", "5000|15000|a|2|6"}));
 }
 
@@ -437,16 +464,17 @@ TEST(SqlWindow, TheRoutersStampMovesTheWatermarkOfALaneWithoutRows) {
 
 TEST(SqlWindow, LateRowsOnTimestampsAreWrittenAsTimestamps) {
   Schema schema({{"k", DataType{TypeId::text}, true}, {"ts", DataType{TypeId::timestamptz}, true}});
-  CompiledQuery compiled =
-      compile_ok("SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(ts, 1m)", schema);
+  CompiledQuery compiled = compile_ok(
+      "SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(ts, 1m)", schema);
   auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
   add_rows(*state, batch_of(schema, {{"a"}, {"2024-01-15 10:05:00+00:00"}}));
   add_rows(*state, batch_of(schema, {{"a"}, {"2024-01-15 10:03:30+00:00"}}));
   auto late = state->take_late_rows();
   ASSERT_EQ(late.size(), 1u);
-  EXPECT_EQ(late[0].reason,
-            "late row: event time 2024-01-15 10:03:30+00:00 is behind the watermark 2024-01-15 10:05:00+00:00: "
-            "its window [2024-01-15 10:03:00+00:00, 2024-01-15 10:04:00+00:00) had closed");
+  EXPECT_EQ(
+      late[0].reason,
+      "late row: event time 2024-01-15 10:03:30+00:00 is behind the watermark 2024-01-15 10:05:00+00:00: "
+      "its window [2024-01-15 10:03:00+00:00, 2024-01-15 10:04:00+00:00) had closed");
 }
 
 // --- WatermarkTracker ------------------------------------------------------------------
@@ -490,7 +518,7 @@ TEST(SqlWatermark, EverySourceCounts) {
   BatchProgress a = from(0), b = from(0);
   b.source = 1;
   EXPECT_EQ(tracker.advance(b, 3 * kSec), 3 * kSec);
-  EXPECT_EQ(tracker.advance(a, 10 * kSec), 3 * kSec);   // source 1 at 3 s holds it
+  EXPECT_EQ(tracker.advance(a, 10 * kSec), 3 * kSec);  // source 1 at 3 s holds it
   EXPECT_EQ(tracker.advance(a, 20 * kSec), 3 * kSec);
   EXPECT_EQ(tracker.advance(b, 15 * kSec), 15 * kSec);
   EXPECT_EQ(tracker.advance(b, 30 * kSec), 20 * kSec);  // now source 0 holds it
@@ -551,32 +579,40 @@ void expect_error(const std::string& query, const std::string& at, const std::st
 TEST(SqlWindow, LocatedCompileErrors) {
   const std::string q = "SELECT k, COUNT(*) AS n FROM input GROUP BY k ";
   expect_error(q + "WINDOW SLIDING(t, 10s)", "SLIDING",
-               "unknown window 'SLIDING'; use TUMBLING(time, size), HOPPING(time, size, advance) or SESSION(time, gap)");
+               "unknown window 'SLIDING'; use TUMBLING(time, size), HOPPING(time, size, advance) or "
+               "SESSION(time, gap)");
   expect_error(q + "WINDOW TUMBLING(t, 10s, 5s)", "TUMBLING", "TUMBLING takes a time and one duration");
   expect_error(q + "WINDOW SESSION(t, 10s, 5s)", "SESSION", "SESSION takes a time and one duration");
   expect_error(q + "WINDOW hopping(t, 10s)", "hopping", "HOPPING takes a time, a size and an advance");
-  const std::string invalid = "': write a positive whole number of ms, s, m, h or d (500ms, 30s, INTERVAL '1' MINUTE)";
+  const std::string invalid =
+      "': write a positive whole number of ms, s, m, h or d (500ms, 30s, INTERVAL '1' MINUTE)";
   expect_error(q + "WINDOW TUMBLING(t, 0s)", "0s", "invalid duration '0s" + invalid);
   expect_error(q + "WINDOW TUMBLING(t, 10parsecs)", "10parsecs", "invalid duration '10parsecs" + invalid);
   expect_error(q + "WINDOW HOPPING(t, 10s, INTERVAL '0' SECOND)", "INTERVAL",
                "invalid duration 'INTERVAL '0' SECOND" + invalid);
-  expect_error(q + "WINDOW HOPPING(t, 5s, 10s)", "10s",
-               "a HOPPING window's advance must not exceed its size (rows between windows would belong to none)");
-  expect_error(q + "WINDOW HOPPING(t, 1d, 1ms)", "1ms",
-               "HOPPING puts each row in size / advance = 86400000 windows; at most 10000 (use a larger advance)");
+  expect_error(
+      q + "WINDOW HOPPING(t, 5s, 10s)", "10s",
+      "a HOPPING window's advance must not exceed its size (rows between windows would belong to none)");
+  expect_error(
+      q + "WINDOW HOPPING(t, 1d, 1ms)", "1ms",
+      "HOPPING puts each row in size / advance = 86400000 windows; at most 10000 (use a larger advance)");
   // A WINDOW clause that fails to bind gives its own error only, not window_start's too.
-  EXPECT_EQ(compile_errors("SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(t, 10s, 5s)",
-                           int_schema())
+  EXPECT_EQ(compile_errors(
+                "SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(t, 10s, 5s)",
+                int_schema())
                 .size(),
             1u);
-  expect_error(q + "WINDOW TUMBLING(s, 10s)", "s, 10s",
-               "a window's time must be a timestamp, timestamptz, date or an integer (epoch milliseconds), not text");
-  expect_error("SELECT k, COUNT(DISTINCT v) AS n FROM input GROUP BY k WINDOW SESSION(t, 5s)", "COUNT",
-               "SESSION windows merge the sessions a row bridges, and COUNT(DISTINCT v) cannot be merged; use a "
-               "TUMBLING or HOPPING window");
-  expect_error("SELECT k, STRING_AGG(s, ',') AS n FROM input GROUP BY k WINDOW SESSION(t, 5s)", "STRING_AGG",
-               "SESSION windows merge the sessions a row bridges, and STRING_AGG(s, ',') cannot be merged; use a "
-               "TUMBLING or HOPPING window");
+  expect_error(
+      q + "WINDOW TUMBLING(s, 10s)", "s, 10s",
+      "a window's time must be a timestamp, timestamptz, date or an integer (epoch milliseconds), not text");
+  expect_error(
+      "SELECT k, COUNT(DISTINCT v) AS n FROM input GROUP BY k WINDOW SESSION(t, 5s)", "COUNT",
+      "SESSION windows merge the sessions a row bridges, and COUNT(DISTINCT v) cannot be merged; use a "
+      "TUMBLING or HOPPING window");
+  expect_error(
+      "SELECT k, STRING_AGG(s, ',') AS n FROM input GROUP BY k WINDOW SESSION(t, 5s)", "STRING_AGG",
+      "SESSION windows merge the sessions a row bridges, and STRING_AGG(s, ',') cannot be merged; use a "
+      "TUMBLING or HOPPING window");
   // The same aggregates are fine in a TUMBLING window.
   compile_ok("SELECT k, COUNT(DISTINCT v), STRING_AGG(s, ',') FROM input GROUP BY k WINDOW TUMBLING(t, 5s)",
              int_schema());
