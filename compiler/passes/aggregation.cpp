@@ -39,15 +39,22 @@ int64_t half_the_memory() {
   return half & ~((int64_t{1} << 20) - 1);  // whole MiB, so the plan prints it as written in a pipeline
 }
 
+// The sources whose rows reach `id`.
+std::vector<NodeId> feeding_sources(const PhysicalPlan& plan, NodeId id) {
+  std::vector<NodeId> feeding;
+  for (NodeId source : plan.graph.nodes_of_kind(NodeKind::source)) {
+    auto reach = plan.graph.reachable_from(source);
+    if (std::find(reach.begin(), reach.end(), id) != reach.end()) feeding.push_back(source);
+  }
+  return feeding;
+}
+
 // The lanes the rows arrive in, as far as the plan knows before the lanes pass: the
 // partitions of the sources that reach `id`.
 int arriving_lanes(const PhysicalPlan& plan, NodeId id) {
   int lanes = 0;
-  for (NodeId source : plan.graph.nodes_of_kind(NodeKind::source)) {
-    auto reach = plan.graph.reachable_from(source);
-    if (std::find(reach.begin(), reach.end(), id) != reach.end())
-      lanes += std::max(1, plan.step<SourceStep>(source).partitions.value);
-  }
+  for (NodeId source : feeding_sources(plan, id))
+    lanes += std::max(1, plan.step<SourceStep>(source).partitions.value);
   return std::max(1, lanes);
 }
 
@@ -124,10 +131,11 @@ Decided<WatermarkStep> watermark_step(const WatermarkSpec& spec, const std::stri
   return decided;
 }
 
-// The watermark of the aggregation `id`: its own, else that of the streams feeding it (they
-// must agree), else none: windows then close when the input ends. Nullopt after an error.
-std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, NodeId id,
-                                                   DiagnosticEngine& diagnostics) {
+// The aggregation's own watermark, else the one of the streams in `feeding` that sets one
+// (two that do are an error), else none.
+std::optional<Decided<WatermarkStep>> own_or_streams_watermark(const PhysicalPlan& plan, NodeId id,
+                                                               const std::vector<NodeId>& feeding,
+                                                               DiagnosticEngine& diagnostics) {
   const Config& config = plan.step<TransformStep>(id).config;
   if (config.has("watermark")) {
     std::optional<WatermarkSpec> own = config_watermark(config, diagnostics);
@@ -135,9 +143,7 @@ std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, Nod
     return watermark_step(*own, "the aggregation's watermark");
   }
   const StreamSpec* chosen = nullptr;
-  for (NodeId source : plan.graph.nodes_of_kind(NodeKind::source)) {
-    auto reach = plan.graph.reachable_from(source);
-    if (std::find(reach.begin(), reach.end(), id) == reach.end()) continue;
+  for (NodeId source : feeding) {
     const StreamSpec& stream = plan.graph.node(source).source().stream;
     if (!stream.watermark.present()) continue;
     if (chosen != nullptr) {
@@ -156,6 +162,16 @@ std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, Nod
            "none configured: every window closes when the input ends, so the result is the "
            "batch GROUP BY whatever the row order");
   return none;
+}
+
+// The watermark of the aggregation `id`: its own, else that of the streams feeding it (they
+// must agree), else none: windows then close when the input ends. Nullopt after an error.
+std::optional<Decided<WatermarkStep>> watermark_of(const PhysicalPlan& plan, NodeId id,
+                                                   DiagnosticEngine& diagnostics) {
+  const std::vector<NodeId> feeding = feeding_sources(plan, id);
+  std::optional<Decided<WatermarkStep>> decided = own_or_streams_watermark(plan, id, feeding, diagnostics);
+  if (decided) decided->value.sources.assign(feeding.begin(), feeding.end());
+  return decided;
 }
 
 // Puts a hash router on the edge into `id`, splitting rows by the group keys into `lanes`.
@@ -207,11 +223,6 @@ Status AggregationPass::run(PhysicalPlan& plan, PassContext& context) {
     if (!shape->window.empty()) {
       std::optional<Decided<WatermarkStep>> watermark = watermark_of(plan, id, context.diagnostics);
       if (!watermark) return Status::ok();
-      for (NodeId source : plan.graph.nodes_of_kind(NodeKind::source)) {
-        auto reach = plan.graph.reachable_from(source);
-        if (std::find(reach.begin(), reach.end(), id) != reach.end())
-          watermark->value.sources.push_back(static_cast<uint32_t>(source));
-      }
       step.window = WindowStep{shape->window, shape->window_time, *watermark};
     } else if (config.has("watermark")) {
       context.diagnostics.error(config.range_of("watermark"),

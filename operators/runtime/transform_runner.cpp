@@ -85,7 +85,10 @@ void TransformRunner::account_state(int copy) {
             "the aggregation's groups need more memory than resources.max_state_bytes allows: " +
                 std::to_string(groups) + " groups hold " + format_byte_count(static_cast<uint64_t>(total)) +
                 " (the limit is " + format_byte_count(static_cast<uint64_t>(limit)) +
-                "); raise max_state_bytes, or group by fewer keys");
+                "); raise max_state_bytes, or group by fewer keys" +
+                (step_.aggregation->window ? ", or let windows close sooner (a watermark: windows hold their "
+                                             "groups until it passes them)"
+                                           : ""));
 }
 
 void TransformRunner::finish() {
