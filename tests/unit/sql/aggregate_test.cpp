@@ -11,17 +11,6 @@
 namespace rbc::sql_test {
 namespace {
 
-// Rows of a batch as "a|b|c" lines.
-Strings rows_of(const Batch& batch) {
-  Strings rows;
-  for (size_t r = 0; r < batch.num_rows; ++r) {
-    std::string line;
-    for (size_t c = 0; c < batch.columns.size(); ++c) line += (c ? "|" : "") + render(batch.columns[c], r);
-    rows.push_back(line);
-  }
-  return rows;
-}
-
 Strings finish_rows(QueryState& state) {
   auto batches = state.finish();
   EXPECT_TRUE(batches.is_ok()) << batches.status().message();

@@ -162,4 +162,15 @@ inline std::vector<std::string> eval_column(const std::string& query, size_t col
 
 using Strings = std::vector<std::string>;
 
+// Rows of a batch as "a|b|c" lines.
+inline Strings rows_of(const Batch& batch) {
+  Strings rows;
+  for (size_t r = 0; r < batch.num_rows; ++r) {
+    std::string line;
+    for (size_t c = 0; c < batch.columns.size(); ++c) line += (c ? "|" : "") + render(batch.columns[c], r);
+    rows.push_back(line);
+  }
+  return rows;
+}
+
 }  // namespace rbc::sql_test

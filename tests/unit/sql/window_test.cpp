@@ -17,16 +17,6 @@ namespace {
 
 using sql::WatermarkTracker;
 
-Strings rows_of(const Batch& batch) {
-  Strings rows;
-  for (size_t r = 0; r < batch.num_rows; ++r) {
-    std::string line;
-    for (size_t c = 0; c < batch.columns.size(); ++c) line += (c ? "|" : "") + render(batch.columns[c], r);
-    rows.push_back(line);
-  }
-  return rows;
-}
-
 Strings sorted(Strings rows) {
   std::sort(rows.begin(), rows.end());
   return rows;
