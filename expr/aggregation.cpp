@@ -98,7 +98,7 @@ class GroupedState final : public QueryState {
 }  // namespace
 
 std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan,
-                                              const WatermarkOptions& watermark) {
+                                              const WatermarkStep& watermark) {
   if (plan->window) return start_windows(std::move(plan), watermark);
   return std::make_unique<GroupedState>(std::move(plan));
 }

@@ -38,9 +38,8 @@ struct Plan {
 
 // One lane's groups of an aggregation (aggregation.cpp; with a window, windows.cpp).
 std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan,
-                                              const WatermarkOptions& watermark);
-std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan,
-                                          const WatermarkOptions& watermark);
+                                              const WatermarkStep& watermark);
+std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan, const WatermarkStep& watermark);
 
 // Groups leave a finished aggregation in batches of at most this many rows.
 constexpr size_t kFinishBatchRows = 65536;

@@ -237,7 +237,7 @@ class LimitState final : public QueryState {
 }  // namespace
 }  // namespace sql
 
-std::unique_ptr<QueryState> CompiledQuery::start(const WatermarkOptions& watermark) const {
+std::unique_ptr<QueryState> CompiledQuery::start(const WatermarkStep& watermark) const {
   if (plan_->shape.aggregate) return sql::start_aggregation(plan_, watermark);
   return std::make_unique<sql::LimitState>(plan_);
 }

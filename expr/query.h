@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "graph/batch.h"
+#include "graph/physical_plan.h"
 #include "graph/status.h"
 #include "graph/types.h"
 
@@ -45,17 +46,6 @@ std::string format_sql_error(std::string_view query, const SqlError& error);
 namespace sql {
 struct Plan;
 }
-
-// When a windowed aggregation's windows close (a pipeline's `watermark:` setting). The
-// watermark is the smallest, over the source partitions feeding the aggregation, of the
-// largest event time each has delivered, minus allowed_lateness; a window closes once the
-// watermark reaches its end. Not configured: windows close only when the input ends.
-struct WatermarkOptions {
-  bool configured = false;
-  int64_t allowed_lateness_ms = 0;
-  int64_t idle_timeout_ms = 0;    // a partition silent this long stops holding it back; 0: never
-  std::vector<uint32_t> sources;  // the sources feeding it (BatchProgress::source), known before they read
-};
 
 // A row that came after every window it belongs to had closed (or whose time is NULL).
 struct LateRow {
@@ -117,7 +107,7 @@ class CompiledQuery {
   // processed in parallel by evaluate(); otherwise each lane runs its own start().
   bool is_stateless() const;
   const QueryShape& shape() const;
-  std::unique_ptr<QueryState> start(const WatermarkOptions& watermark = {}) const;
+  std::unique_ptr<QueryState> start(const WatermarkStep& watermark = {}) const;
   // The bound query for plan printing: each item as `expr AS name:type`, implicit casts
   // shown, constants folded, e.g. `SELECT id AS id:int64, upper(name) AS name:text,
   // (amount * 1.2) AS gross:float64 FROM input WHERE (amount > 10)`.

@@ -5,7 +5,7 @@
 
 namespace rbc::sql {
 
-WatermarkTracker::WatermarkTracker(WatermarkOptions options) : options_(std::move(options)) {
+WatermarkTracker::WatermarkTracker(WatermarkStep options) : options_(std::move(options)) {
   for (uint32_t source : options_.sources) sources_[source].partitions.resize(1);
 }
 

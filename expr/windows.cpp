@@ -39,7 +39,7 @@ struct Session {
 
 class WindowedState final : public QueryState {
  public:
-  WindowedState(std::shared_ptr<const Plan> plan, const WatermarkOptions& watermark)
+  WindowedState(std::shared_ptr<const Plan> plan, const WatermarkStep& watermark)
       : plan_(std::move(plan)),
         window_(*plan_->window),
         tracker_(watermark),
@@ -456,8 +456,7 @@ std::optional<int64_t> max_event_time_us(const Column& times) {
 
 namespace rbc::sql {
 
-std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan,
-                                          const WatermarkOptions& watermark) {
+std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan, const WatermarkStep& watermark) {
   return std::make_unique<WindowedState>(std::move(plan), watermark);
 }
 

@@ -93,8 +93,9 @@ struct SourceStep {
   Decided<bool> cursor_with_rows;  // a sink commits the cursor with the rows; else after every sink finished
 };
 
-// How an aggregation runs in parallel (the aggregation pass; docs/passes.md).
-// When a windowed aggregation's windows close (docs/pipeline.md, Windows and time).
+// When a windowed aggregation's windows close (docs/pipeline.md, Windows and time): the
+// watermark is the smallest, over the source partitions feeding it, of the largest event time
+// each has delivered, minus allowed_lateness; a window closes once it reaches the window's end.
 struct WatermarkStep {
   bool configured = false;  // false: every window closes when the input ends
   int64_t allowed_lateness_ms = 0;
@@ -111,6 +112,7 @@ struct WindowStep {
   Decided<WatermarkStep> watermark;
 };
 
+// How an aggregation runs in parallel (the aggregation pass; docs/passes.md).
 struct AggregationStep {
   std::vector<std::string> group_keys;  // the GROUP BY expressions; empty: one group
   bool emit_changes = false;

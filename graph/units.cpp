@@ -1,10 +1,12 @@
 // Byte sizes and durations as written in pipelines and connector options.
 #include "graph/units.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace rbc {
 
@@ -53,39 +55,31 @@ std::optional<int64_t> parse_duration_seconds(std::string_view text) {
   return std::nullopt;
 }
 
+// Each event-time unit's milliseconds and its spellings, the first being the one
+// format_duration_ms writes (it writes no weeks: 14d, not 2w).
+struct DurationUnit {
+  int64_t ms;
+  std::vector<std::string_view> names;
+};
+static const std::vector<DurationUnit>& duration_units() {
+  static const std::vector<DurationUnit> units{{604'800'000, {"w", "week", "weeks"}},
+                                               {86'400'000, {"d", "day", "days"}},
+                                               {3'600'000, {"h", "hour", "hours"}},
+                                               {60'000, {"m", "min", "mins", "minute", "minutes"}},
+                                               {1000, {"s", "sec", "secs", "second", "seconds"}},
+                                               {1, {"ms", "msec", "millisecond", "milliseconds"}}};
+  return units;
+}
+
 std::string format_duration_ms(int64_t ms) {
-  static const std::pair<const char*, int64_t> kUnits[] = {
-      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}};
-  for (const auto& [unit, scale] : kUnits) {
-    if (ms != 0 && ms % scale == 0) return std::to_string(ms / scale) + unit;
+  for (const DurationUnit& unit : duration_units()) {
+    if (unit.names.front() != "w" && ms != 0 && ms % unit.ms == 0)
+      return std::to_string(ms / unit.ms) + std::string(unit.names.front());
   }
   return std::to_string(ms) + "ms";
 }
 
 std::optional<int64_t> parse_duration_ms(std::string_view text) {
-  static const std::pair<const char*, int64_t> kUnits[] = {{"ms", 1},
-                                                           {"msec", 1},
-                                                           {"millisecond", 1},
-                                                           {"milliseconds", 1},
-                                                           {"s", 1000},
-                                                           {"sec", 1000},
-                                                           {"secs", 1000},
-                                                           {"second", 1000},
-                                                           {"seconds", 1000},
-                                                           {"m", 60'000},
-                                                           {"min", 60'000},
-                                                           {"mins", 60'000},
-                                                           {"minute", 60'000},
-                                                           {"minutes", 60'000},
-                                                           {"h", 3'600'000},
-                                                           {"hour", 3'600'000},
-                                                           {"hours", 3'600'000},
-                                                           {"d", 86'400'000},
-                                                           {"day", 86'400'000},
-                                                           {"days", 86'400'000},
-                                                           {"w", 604'800'000},
-                                                           {"week", 604'800'000},
-                                                           {"weeks", 604'800'000}};
   int64_t total = 0;
   bool any = false;
   while (true) {
@@ -101,8 +95,8 @@ std::optional<int64_t> parse_duration_ms(std::string_view text) {
     std::string unit = lower(text.substr(0, letters));
     text.remove_prefix(letters);
     int64_t scale = unit.empty() ? 1000 : 0;
-    for (const auto& [name, ms] : kUnits) {
-      if (unit == name) scale = ms;
+    for (const DurationUnit& known : duration_units()) {
+      if (std::find(known.names.begin(), known.names.end(), unit) != known.names.end()) scale = known.ms;
     }
     if (scale == 0 || number > (std::numeric_limits<int64_t>::max() - total) / scale) return std::nullopt;
     total += number * scale;

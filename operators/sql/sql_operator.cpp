@@ -20,14 +20,7 @@ class SqlOperator final : public Operator {
  public:
   SqlOperator(CompiledQuery query, const OperatorContext& context)
       : query_(std::move(query)), schema_(query_.output_schema_ptr()), context_(context) {
-    WatermarkOptions watermark;
-    if (context.watermark) {
-      watermark.configured = context.watermark->configured;
-      watermark.allowed_lateness_ms = context.watermark->allowed_lateness_ms;
-      watermark.idle_timeout_ms = context.watermark->idle_timeout_ms;
-      watermark.sources = context.watermark->sources;
-    }
-    if (!query_.is_stateless()) state_ = query_.start(watermark);
+    if (!query_.is_stateless()) state_ = query_.start(context.watermark.value_or(WatermarkStep{}));
   }
   ~SqlOperator() override {
     if (dlq_ != nullptr) std::fclose(dlq_);

@@ -44,16 +44,6 @@ std::string first_error(const std::string& query) {
   return errors.empty() ? "" : format_sql_error(query, errors.front());
 }
 
-// A batch of one or two columns from text values.
-Batch batch_of(const Schema& schema, const std::vector<std::vector<Opt>>& columns) {
-  Batch batch;
-  batch.schema = std::make_shared<const Schema>(schema);
-  for (size_t i = 0; i < columns.size(); ++i)
-    batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
-  batch.num_rows = columns.empty() ? 0 : columns[0].size();
-  return batch;
-}
-
 // Sample rows (see sample_table):
 //   id name   amount qty price  flag  day        small
 //   1  alice  12.5   3   10.50  true  2024-01-15 1

@@ -162,6 +162,16 @@ inline std::vector<std::string> eval_column(const std::string& query, size_t col
 
 using Strings = std::vector<std::string>;
 
+// A batch of `schema` from each column's values as text.
+inline Batch batch_of(const Schema& schema, const std::vector<std::vector<Opt>>& columns) {
+  Batch batch;
+  batch.schema = std::make_shared<const Schema>(schema);
+  for (size_t i = 0; i < columns.size(); ++i)
+    batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
+  batch.num_rows = columns.empty() ? 0 : columns[0].size();
+  return batch;
+}
+
 // Rows of a batch as "a|b|c" lines.
 inline Strings rows_of(const Batch& batch) {
   Strings rows;

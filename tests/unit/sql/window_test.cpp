@@ -22,15 +22,6 @@ Strings sorted(Strings rows) {
   return rows;
 }
 
-Batch batch_of(const Schema& schema, const std::vector<std::vector<Opt>>& columns) {
-  Batch batch;
-  batch.schema = std::make_shared<const Schema>(schema);
-  for (size_t i = 0; i < columns.size(); ++i)
-    batch.columns.push_back(make_column(schema.field(i).type, columns[i]));
-  batch.num_rows = columns.empty() ? 0 : columns[0].size();
-  return batch;
-}
-
 // k text, v int64, t int64 (epoch milliseconds).
 Schema int_schema() {
   return Schema({{"k", DataType{TypeId::text}, true},
@@ -192,7 +183,7 @@ TEST(SqlWindow, ARowBridgingTwoSessionsMergesThem) {
 
 TEST(SqlWindow, ALateArrivingRowBridgesTwoOpenSessions) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW SESSION(t, 5s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 10'000, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 10'000, 0, LateRows::drop, {}});
   // Watermark after: 10 s - 10 s = 0: both sessions stay open.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 0}, {"a", 2, 10000}})), Strings{});
   EXPECT_EQ(state->open_windows(), 2u);
@@ -225,7 +216,7 @@ TEST(SqlWindow, SessionStateBytesFollowTheStatesAndReturnToZero) {
       "|| "
       "'a long string, well past the small-string buffer') AS m FROM input GROUP BY k WINDOW SESSION(t, 5s)",
       int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 50'000, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 50'000, 0, LateRows::drop, {}});
   add_rows(*state, rows({{"a", 1, 0}, {"a", 2, 1000}, {"b", 3, 0}, {"c", 4, 3000}}));
   const size_t open = state->state_bytes();
   EXPECT_GT(open, 0u);
@@ -279,7 +270,7 @@ TEST(SqlWindow, ANullTimeIsLateEvenWithoutAWatermark) {
 TEST(SqlWindow, AWhereThatDropsARowWithANullTimeDoesNotMakeItLate) {
   CompiledQuery compiled =
       compile_ok(kSelect + "WHERE v > 0 GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   add_rows(*state, rows({{"a", -1, std::nullopt}, {"a", 1, 1000}}));
   EXPECT_TRUE(state->take_late_rows().empty());
   EXPECT_EQ(state->late_rows(), 0u);
@@ -318,7 +309,7 @@ TEST(SqlWindow, EmitChangesKeepsOnlyTheRowsHavingHolds) {
 
 TEST(SqlWindow, LimitCountsRowsAcrossWindows) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s) LIMIT 3", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   // Two windows close here (2 rows), one more at the end: the LIMIT leaves 1 of its 2.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}, {"b", 4, 25000}})),
             (Strings{"0|10000|a|1|1", "10000|20000|a|1|2"}));
@@ -386,7 +377,7 @@ BatchProgress from(uint32_t partition, uint32_t partitions = 1) {
 
 TEST(SqlWindow, RowsAreJudgedAgainstTheWatermarkAsItStoodBeforeTheirBatch) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   // The watermark moves to 12 s: [0, 10 s) closes and is emitted now.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}}), from(0)), (Strings{"0|10000|a|1|1"}));
   EXPECT_TRUE(state->take_late_rows().empty());
@@ -413,7 +404,7 @@ TEST(SqlWindow, RowsAreJudgedAgainstTheWatermarkAsItStoodBeforeTheirBatch) {
 
 TEST(SqlWindow, AllowedLatenessHoldsWindowsOpen) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 3000, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 3000, 0, LateRows::drop, {}});
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})), Strings{});  // watermark 9 s
   EXPECT_EQ(add_rows(*state, rows({{"a", 4, 9999}})), Strings{});                   // still open
   EXPECT_TRUE(state->take_late_rows().empty());
@@ -424,7 +415,7 @@ TEST(SqlWindow, AllowedLatenessHoldsWindowsOpen) {
 
 TEST(SqlWindow, AHoppingRowIsLateOnlyWhenNoneOfItsWindowsIsOpen) {
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW HOPPING(t, 10s, 5s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   // Watermark 12 s: [-5 s, 5 s) and [0, 10 s) close; [5 s, 15 s) and [10 s, 20 s) stay open.
   EXPECT_EQ(add_rows(*state, rows({{"a", 1, 1000}, {"a", 2, 12000}})),
             (Strings{"-5000|5000|a|1|1", "0|10000|a|1|1"}));
@@ -442,7 +433,7 @@ TEST(SqlWindow, AHoppingRowIsLateOnlyWhenNoneOfItsWindowsIsOpen) {
 TEST(SqlWindow, TheRoutersStampMovesTheWatermarkOfALaneWithoutRows) {
   // A lane given an empty fragment of a batch whose largest time (over all lanes) was 25 s.
   CompiledQuery compiled = compile_ok(kSelect + "GROUP BY k WINDOW TUMBLING(t, 10s)", int_schema());
-  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   add_rows(*state, rows({{"a", 1, 1000}}));
   BatchProgress progress;
   progress.max_event_us = 25'000'000;
@@ -456,7 +447,7 @@ TEST(SqlWindow, LateRowsOnTimestampsAreWrittenAsTimestamps) {
   Schema schema({{"k", DataType{TypeId::text}, true}, {"ts", DataType{TypeId::timestamptz}, true}});
   CompiledQuery compiled = compile_ok(
       "SELECT window_start, k, COUNT(*) AS n FROM input GROUP BY k WINDOW TUMBLING(ts, 1m)", schema);
-  auto state = compiled.start(WatermarkOptions{true, 0, 0, {}});
+  auto state = compiled.start(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   add_rows(*state, batch_of(schema, {{"a"}, {"2024-01-15 10:05:00+00:00"}}));
   add_rows(*state, batch_of(schema, {{"a"}, {"2024-01-15 10:03:30+00:00"}}));
   auto late = state->take_late_rows();
@@ -472,13 +463,13 @@ TEST(SqlWindow, LateRowsOnTimestampsAreWrittenAsTimestamps) {
 constexpr int64_t kSec = 1'000'000;  // µs
 
 TEST(SqlWatermark, NotConfiguredNeverMoves) {
-  WatermarkTracker tracker(WatermarkOptions{});
+  WatermarkTracker tracker(WatermarkStep{});
   EXPECT_EQ(tracker.advance(from(0), 100 * kSec), WatermarkTracker::kNone);
   EXPECT_EQ(tracker.current(), WatermarkTracker::kNone);
 }
 
 TEST(SqlWatermark, LargestTimeMinusLatenessAndNeverBack) {
-  WatermarkTracker tracker(WatermarkOptions{true, 1000, 0, {}});
+  WatermarkTracker tracker(WatermarkStep{true, 1000, 0, LateRows::drop, {}});
   EXPECT_EQ(tracker.current(), WatermarkTracker::kNone);
   EXPECT_EQ(tracker.advance(from(0), std::nullopt), WatermarkTracker::kNone);  // only NULL times
   EXPECT_EQ(tracker.advance(from(0), 10 * kSec), 9 * kSec);
@@ -489,7 +480,7 @@ TEST(SqlWatermark, LargestTimeMinusLatenessAndNeverBack) {
 }
 
 TEST(SqlWatermark, TheSlowestPartitionHoldsItBackAndAnUnseenOneHoldsItAtItsStart) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {}});
+  WatermarkTracker tracker(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   EXPECT_EQ(tracker.advance(from(0, 3), 10 * kSec), WatermarkTracker::kNone);  // 1 and 2 unseen
   EXPECT_EQ(tracker.advance(from(1, 3), 4 * kSec), WatermarkTracker::kNone);   // 2 unseen
   EXPECT_EQ(tracker.advance(from(2, 3), 7 * kSec), 4 * kSec);
@@ -504,7 +495,7 @@ TEST(SqlWatermark, TheSlowestPartitionHoldsItBackAndAnUnseenOneHoldsItAtItsStart
 }
 
 TEST(SqlWatermark, EverySourceCounts) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {}});
+  WatermarkTracker tracker(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   BatchProgress a = from(0), b = from(0);
   b.source = 1;
   EXPECT_EQ(tracker.advance(b, 3 * kSec), 3 * kSec);
@@ -515,7 +506,7 @@ TEST(SqlWatermark, EverySourceCounts) {
 }
 
 TEST(SqlWatermark, ASourceThePlanNamesHoldsItBackBeforeItsFirstBatch) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {0, 1}});
+  WatermarkTracker tracker(WatermarkStep{true, 0, 0, LateRows::drop, {0, 1}});
   BatchProgress a = from(0), b = from(0);
   b.source = 1;
   EXPECT_EQ(tracker.advance(a, 100 * kSec), WatermarkTracker::kNone);  // source 1 has read nothing yet
@@ -527,7 +518,7 @@ TEST(SqlWatermark, ASourceThePlanNamesHoldsItBackBeforeItsFirstBatch) {
 }
 
 TEST(SqlWatermark, AnIdlePartitionStopsHoldingItBack) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 10'000, {}});  // idle after 10 s
+  WatermarkTracker tracker(WatermarkStep{true, 0, 10'000, LateRows::drop, {}});  // idle after 10 s
   const int64_t second_ns = 1'000'000'000;
   BatchProgress p = from(0, 2);
   p.read_ns = 100 * second_ns;
@@ -548,7 +539,7 @@ TEST(SqlWatermark, AnIdlePartitionStopsHoldingItBack) {
 }
 
 TEST(SqlWatermark, WithoutIdleTimeoutASilentPartitionHoldsItForever) {
-  WatermarkTracker tracker(WatermarkOptions{true, 0, 0, {}});
+  WatermarkTracker tracker(WatermarkStep{true, 0, 0, LateRows::drop, {}});
   BatchProgress p = from(0, 2);
   p.read_ns = 1;
   tracker.advance(p, 10 * kSec);
