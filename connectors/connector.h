@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,25 @@ struct CursorPosition {
   std::string cursor_value;
   std::optional<std::string> tie_breaker_value;
   bool operator==(const CursorPosition&) const = default;
+};
+
+// Change data capture: how far a stream's changes are durably applied. The run sets it
+// after each commit that carries the stream's position; the source confirms it to the
+// server, which may then release what lies before it.
+class DurablePosition {
+ public:
+  void set(const CursorPosition& position) {
+    std::lock_guard lock(mu_);
+    value_ = position;
+  }
+  std::optional<CursorPosition> get() const {
+    std::lock_guard lock(mu_);
+    return value_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::optional<CursorPosition> value_;
 };
 
 // The autotuner (docs/autotune.md) reads a stream in windows of its integer key, each window
@@ -67,6 +87,11 @@ struct StreamRequest {
   size_t max_batch_rows = 65536;
   OnDataError on_data_error = OnDataError::fail;
   std::string dlq_path;  // where rejected records go under on_data_error: dlq
+  // cdc: stop at the server's WAL position of the start instead of following changes until
+  // `stop` is set (SIGINT/SIGTERM); the readers end the stream at a transaction's end.
+  bool until_caught_up = false;
+  const std::atomic<bool>* stop = nullptr;
+  std::shared_ptr<DurablePosition> durable;
 };
 
 // Reads one partition of a stream. next() returns a batch, or std::nullopt at the end.
@@ -89,6 +114,9 @@ class PartitionReader {
   virtual Status finish_slices() { return Status::ok(); }
   // Records dropped so far under on_data_error skip or dlq (for run reports).
   virtual size_t rejected_rows() const { return 0; }
+  // cdc: when the batch next() returned last ends a source transaction, the position after
+  // it (the stream's cursor once a destination has committed the batch); else std::nullopt.
+  virtual std::optional<CursorPosition> last_batch_position() const { return std::nullopt; }
 };
 
 class Source {
@@ -119,6 +147,10 @@ struct SinkRequest {
   // What to do with stream columns an existing destination table lacks.
   SchemaEvolution schema_evolution = SchemaEvolution::add_columns;
   std::vector<std::string> primary_key;
+  // The batches are change rows (sync_mode cdc, pg_cdc.h): apply each by primary key
+  // (insert and update upsert, delete deletes, truncate empties the table) instead of
+  // writing it as a row; the change columns are not written.
+  bool apply_changes = false;
   OnDataError on_data_error = OnDataError::fail;
   int partition_count = 1;
   // Set when the state backend lives in the destination's own database (state: {backend:

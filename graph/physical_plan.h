@@ -180,6 +180,10 @@ struct SinkStep {
   // commit-protocol
   std::string state_stream;  // the source stream whose state its commits carry
   Decided<bool> tracks_cursor;
+  // cdc: the rows are changes; applied by primary key (upsert) or kept as rows (append).
+  // Either way a checkpoint waits for a batch that ends a source transaction.
+  bool change_stream = false;
+  Decided<bool> applies_changes;
   Decided<bool> redo_safe;  // running the stream again after a commit duplicates nothing
 };
 

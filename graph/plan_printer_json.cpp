@@ -103,6 +103,7 @@ void add_step_json(nlohmann::json& j, const SinkStep& step) {
   if (step.writers.decided()) j["lanes"] = step.lanes;
   if (!step.state_stream.empty()) j["state_stream"] = step.state_stream;
   add_decided(j, "tracks_cursor", step.tracks_cursor);
+  add_decided(j, "applies_changes", step.applies_changes);
   add_decided(j, "redo_safe", step.redo_safe);
   if (!step.connector.empty()) {
     j["checkpoint_interval_rows"] = step.checkpoint_interval_rows;

@@ -35,11 +35,20 @@ struct ExecArguments {
   size_t limit = 10;
   int cores = 0;
   bool no_catalog = false;
+  bool until_caught_up = false;
 };
 
+// A run that follows changes (cdc) stops cleanly at the first SIGINT/SIGTERM (it commits
+// what it read, confirms it, and exits 0) and is cancelled at the second; any other run is
+// cancelled at the first.
+std::atomic<bool> stop_following{false};
 std::atomic<bool> signal_received{false};
+std::atomic<bool> follows_changes{false};
 
-extern "C" void on_signal(int /*signal*/) { signal_received.store(true); }
+extern "C" void on_signal(int /*signal*/) {
+  if (follows_changes.load() && !stop_following.exchange(true)) return;
+  signal_received.store(true);
+}
 
 void install_signal_handlers() {
   struct sigaction action {};
@@ -118,12 +127,25 @@ int run_exec(const ExecArguments& args) {
   if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
   const PhysicalPlan& plan = *compilation.plan;
 
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
+    if (plan.step<SourceStep>(id).sync_mode != SyncMode::cdc) continue;
+    if (args.dry_run) {
+      // Reading changes needs a replication slot, which keeps WAL on the server until a
+      // real run confirms it: a dry run must not leave one behind.
+      std::cerr << "rbc: error: a dry run cannot read the cdc stream \"" << plan.graph.node(id).stream
+                << "\" (it would create a replication slot); rbc compile shows its plan\n";
+      return kExitUserError;
+    }
+    follows_changes.store(true);
+  }
   install_signal_handlers();
   const bool terminal = isatty(STDERR_FILENO) == 1;
   RunOptions options;
   options.dry_run = args.dry_run;
   options.limit = args.limit;
   options.cancel_requested = &signal_received;
+  options.stop_following = &stop_following;
+  options.until_caught_up = args.until_caught_up;
   options.make_source = [&idle_connections](const std::string& use) {
     return make_source(use, SourceContext{&idle_connections});
   };
@@ -187,6 +209,9 @@ Command add_exec_command(CLI::App& app) {
       ->check(CLI::Range(1, 4096));
   command->add_flag("--no-catalog", args->no_catalog,
                     "skip checking streams against the source database's catalog before the run");
+  command->add_flag("--until-caught-up", args->until_caught_up,
+                    "cdc: stop once the changes up to the server's WAL position at the start are applied "
+                    "(default: follow changes until SIGINT/SIGTERM)");
   return [args] { return run_exec(*args); };
 }
 

@@ -82,8 +82,8 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
       sink.tracks_cursor.set(false,
                              "several sources feed it: an incremental one's cursor is saved after every sink "
                              "finished");
-    } else if (source.sync_mode != SyncMode::incremental) {
-      sink.tracks_cursor.set(false, "no cursor: a " + std::string(to_string(source.sync_mode)) + " stream");
+    } else if (source.sync_mode == SyncMode::full_refresh) {
+      sink.tracks_cursor.set(false, "no cursor: a full_refresh stream");
     } else if (aggregation_between(plan, sources.front(), id)) {
       sink.tracks_cursor.set(
           false,
@@ -95,7 +95,15 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     } else if (sink.writers.value > 1) {
       sink.tracks_cursor.set(false, "several writers: its cursor is saved after every sink finished");
     } else {
-      sink.tracks_cursor.set(true, "its one writer commits the stream's cursor with the rows it describes");
+      sink.tracks_cursor.set(true, source.sync_mode == SyncMode::cdc
+                                       ? "its one writer commits the stream's LSN with the changes it applied"
+                                       : "its one writer commits the stream's cursor with the rows it describes");
+    }
+    sink.change_stream = sources.size() == 1 && source.sync_mode == SyncMode::cdc;
+    if (sink.change_stream && sink.write_mode == WriteMode::upsert) {
+      sink.applies_changes.set(true, "applies the changes by primary key: the last per key wins; a delete deletes");
+    } else if (sink.change_stream) {
+      sink.applies_changes.set(false, "writes the change rows as rows, with _op, _lsn and _commit_ts");
     }
     if (sink.write_mode != WriteMode::append) {
       sink.redo_safe.set(true,
@@ -111,7 +119,7 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   }
   for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
     SourceStep& source = plan.step<SourceStep>(id);
-    if (source.sync_mode != SyncMode::incremental) continue;
+    if (source.sync_mode == SyncMode::full_refresh) continue;
     std::optional<NodeId> tracker;
     for (NodeId next : graph.reachable_from(id)) {
       if (graph.node(next).kind == NodeKind::sink && plan.step<SinkStep>(next).tracks_cursor.value)

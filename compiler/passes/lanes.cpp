@@ -19,8 +19,10 @@ std::string stream_not_tunable(const PhysicalPlan& plan, const SourceStep& step)
   if (!step.autotune_note.empty()) return step.autotune_note;
   if (!step.autotune) return "no autotune candidates in the plan: baseline values";
   if (plan.run.dry_run) return "dry run: baseline values";
-  if (step.sync_mode != SyncMode::full_refresh)
+  if (step.sync_mode == SyncMode::incremental)
     return "an incremental stream is read in cursor order, not in key windows: baseline values";
+  if (step.sync_mode == SyncMode::cdc)
+    return "a cdc stream is read in commit order, not in key windows: baseline values";
   if (!step.partitioned_reads)
     return "a " + step.connector + " source cannot be read in key windows: baseline values";
   return "";

@@ -106,13 +106,7 @@ void validate_stream(const SourceNode& source, const ConnectorSpec* spec, Diagno
   }
   SyncMode mode = stream.sync_mode.value;
   SourceRange mode_where = stream.sync_mode.present ? stream.sync_mode.where : stream.where;
-  if (mode == SyncMode::cdc) {
-    // Until change data capture exists, a cdc stream would re-read the whole table on every
-    // run, and with write_mode append duplicate every row: refuse it instead.
-    diagnostics.error(
-        mode_where, "sync_mode cdc is not supported yet: rbc cannot read a table's changes",
-        "use sync_mode: incremental with a cursor_field, or full_refresh with write_mode: replace");
-  } else if (spec != nullptr &&
+  if (spec != nullptr &&
              std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
     diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support sync_mode " +
                                       to_string(mode));
@@ -175,6 +169,20 @@ void check_router_conditions(const RouterNode& router, DiagnosticEngine& diagnos
   }
 }
 
+// A cdc stream's rows are changes: a destination applies them by key (upsert) or keeps
+// them as rows (append); replacing the table with them would keep only this run's changes.
+void check_change_destinations(const LogicalGraph& graph, NodeId source_id, DiagnosticEngine& diagnostics) {
+  for (NodeId id : graph.reachable_from(source_id)) {
+    const LogicalNode& node = graph.node(id);
+    if (node.kind != NodeKind::sink) continue;
+    const Located<WriteMode>& mode = node.sink().destination.write_mode;
+    if (mode.value != WriteMode::replace) continue;
+    diagnostics.error(mode.present ? mode.where : node.sink().destination.where,
+                      "write_mode replace cannot take the cdc stream '" + graph.node(source_id).stream + "'",
+                      "use write_mode: upsert to apply its changes by primary key, or append to keep the change rows");
+  }
+}
+
 // What a sink writes: what its connector says (a file: the resolved path), or the
 // connector, its config and target.
 std::string destination_key(const SinkNode& sink) {
@@ -227,6 +235,7 @@ Status ValidatePass::run(PhysicalPlan& plan, PassContext& context) {
         const SourceNode& source = node.source();
         validate_stream(source, check_connector(source.connector, /*reading=*/true, diagnostics),
                         diagnostics);
+        if (source.stream.sync_mode.value == SyncMode::cdc) check_change_destinations(graph, id, diagnostics);
         const auto& name = source.stream.name;
         if (!name.present) break;
         auto [it, inserted] = first_definition.emplace(name.value, name.where);

@@ -6,7 +6,11 @@
 //             recreate primary key and indexes) in one transaction, so readers see the old
 //             table or the new one;
 //   upsert  — COPY into a per-writer temporary table, then INSERT ... ON CONFLICT (pk) DO
-//             UPDATE (last row per key wins), so running it twice changes nothing.
+//             UPDATE (last row per key wins), so running it twice changes nothing;
+//   changes — (SinkRequest::apply_changes, cdc) like upsert, but the last change per key
+//             decides: a delete deletes, an insert or update upserts; a truncate, and an
+//             update that did not send some values (unchanged TOAST), are applied on their
+//             own, in order, after the changes before them.
 // Columns whose destination type binary COPY cannot feed directly (an rbc text value into
 // an interval column, ...) are staged in a temporary table and cast on insert.
 // With SinkRequest::state, every commit also records its checkpoint (cursor, rows) in the
@@ -16,11 +20,13 @@
 #include <mutex>
 
 #include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_cdc.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_copy.h"
 #include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
 #include "graph/units.h"
+#include "graph/value_format.h"
 
 namespace rbc {
 namespace {
@@ -93,10 +99,24 @@ class PostgresWriter final : public PartitionWriter {
   Status start(const Schema& schema) {
     const PgTable& dest = state_->dest;
     std::vector<WireKind> wires;
-    bool need_stage = request_.write_mode == WriteMode::upsert;
-    for (const auto& field : schema.fields()) {
+    bool need_stage = request_.write_mode == WriteMode::upsert || request_.apply_changes;
+    if (request_.apply_changes) {
+      op_index_ = schema.index_of("_op");
+      unchanged_index_ = schema.index_of("_unchanged_cols");
+      if (op_index_ < 0) {
+        return Status::invalid("postgres: applying changes to " + state_->target.display() +
+                               " needs the stream's _op column (keep it in the select list)");
+      }
+    }
+    for (size_t i = 0; i < schema.size(); ++i) {
+      const Field& field = schema.field(i);
+      if (static_cast<int>(i) == op_index_) {  // staged, for merge_sql
+        wires.push_back(natural_wire(field.type));
+        names_.push_back(field.name);
+        continue;
+      }
       const PgColumn* column = dest.column(field.name);
-      if (column == nullptr) {  // schema_evolution: ignore
+      if (column == nullptr) {  // schema_evolution: ignore, or a change column
         wires.push_back(WireKind::skip);
         continue;
       }
@@ -110,6 +130,11 @@ class PostgresWriter final : public PartitionWriter {
       stage_ddl_ = "CREATE TEMP TABLE _rbc_write (";
       for (size_t i = 0; i < schema.size(); ++i) {
         const Field& field = schema.field(i);
+        if (static_cast<int>(i) == op_index_) {
+          cast_.emplace_back();
+          stage_ddl_ += "_op text, ";
+          continue;
+        }
         const PgColumn* column = dest.column(field.name);
         if (column == nullptr) continue;  // skipped: cast_ stays aligned with names_
         bool cast = wires[i] == WireKind::as_text;
@@ -131,9 +156,32 @@ class PostgresWriter final : public PartitionWriter {
 
   Status write(const Batch& batch) override {
     if (!in_copy_) return Status::internal("postgres: write() on a closed writer");
+    if (!request_.apply_changes) return write_rows(batch, 0, batch.num_rows);
+    // A truncate, or an update without some of its values, cannot be merged with the
+    // changes around it: what was staged before it is applied first.
+    size_t from = 0;
+    for (size_t row = 0; row < batch.num_rows; ++row) {
+      bool truncate = batch.columns[static_cast<size_t>(op_index_)].string_at(row) == "truncate";
+      bool partial = unchanged_index_ >= 0 && !batch.columns[static_cast<size_t>(unchanged_index_)].is_null(row);
+      if (!truncate && !partial) continue;
+      RBC_RETURN_NOT_OK(write_rows(batch, from, row));
+      RBC_RETURN_NOT_OK(end_copy());
+      RBC_RETURN_NOT_OK(conn_.exec("TRUNCATE _rbc_write"));
+      if (truncate) {
+        RBC_RETURN_NOT_OK(conn_.exec("TRUNCATE " + state_->dest.ref.quoted()));
+      } else {
+        RBC_RETURN_NOT_OK(update_sent_values(batch, row));
+      }
+      RBC_RETURN_NOT_OK(start_copy());
+      from = row + 1;
+    }
+    return write_rows(batch, from, batch.num_rows);
+  }
+
+  Status write_rows(const Batch& batch, size_t first, size_t last) {
     constexpr size_t kChunkRows = 1024;  // check the flush threshold this often
-    for (size_t begin = 0; begin < batch.num_rows; begin += kChunkRows) {
-      size_t end = std::min(batch.num_rows, begin + kChunkRows);
+    for (size_t begin = first; begin < last; begin += kChunkRows) {
+      size_t end = std::min(last, begin + kChunkRows);
       RBC_RETURN_NOT_OK(encoder_->append_rows(batch, begin, end, buffer_));
       if (buffer_.size() >= std::min(flush_bytes_, ramp_bytes_)) {
         RBC_RETURN_NOT_OK(flush());
@@ -193,11 +241,12 @@ class PostgresWriter final : public PartitionWriter {
   // Opens a transaction, the staging table if one is needed, and the COPY.
   Status begin() {
     RBC_RETURN_NOT_OK(conn_.exec("BEGIN"));
-    std::string copy_target = state_->dest.ref.quoted();
-    if (!stage_ddl_.empty()) {
-      RBC_RETURN_NOT_OK(conn_.exec(stage_ddl_));
-      copy_target = "_rbc_write";
-    }
+    if (!stage_ddl_.empty()) RBC_RETURN_NOT_OK(conn_.exec(stage_ddl_));
+    return start_copy();
+  }
+
+  Status start_copy() {
+    std::string copy_target = stage_ddl_.empty() ? state_->dest.ref.quoted() : "_rbc_write";
     std::string sql = "COPY " + copy_target + " (" + join_idents(names_) + ") FROM STDIN (FORMAT binary)";
     PgResult result(PQexec(conn_.get(), sql.c_str()));
     if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) {
@@ -264,27 +313,84 @@ class PostgresWriter final : public PartitionWriter {
   // key (the last written) merged with ON CONFLICT.
   std::string merge_sql() const {
     std::string select;
+    std::vector<std::string> columns;  // the destination's, without _op
     for (size_t i = 0; i < names_.size(); ++i) {
-      if (i > 0) select += ", ";
-      select += quote_ident(names_[i]);
-      if (!cast_[i].empty()) select += "::" + cast_[i] + " AS " + quote_ident(names_[i]);
+      if (names_[i] == "_op" && request_.apply_changes) continue;
+      if (!columns.empty()) select += ", ";
+      columns.push_back(names_[i]);
+      select += value_sql(i, "");
     }
     std::string target = state_->dest.ref.quoted();
-    if (request_.write_mode != WriteMode::upsert) {
-      return "INSERT INTO " + target + " (" + join_idents(names_) + ") SELECT " + select +
+    if (request_.write_mode != WriteMode::upsert && !request_.apply_changes) {
+      return "INSERT INTO " + target + " (" + join_idents(columns) + ") SELECT " + select +
              " FROM _rbc_write ORDER BY _rbc_seq";
     }
     const auto& pk = state_->primary_key;
-    std::string sql = "INSERT INTO " + target + " (" + join_idents(names_) + ") SELECT DISTINCT ON (" +
-                      join_idents(pk) + ") " + select + " FROM _rbc_write ORDER BY " + join_idents(pk) +
-                      ", _rbc_seq DESC ON CONFLICT (" + join_idents(pk) + ") DO ";
+    // The last row (change) per key.
+    std::string last = "(SELECT DISTINCT ON (" + join_idents(pk) + ") * FROM _rbc_write ORDER BY " +
+                       join_idents(pk) + ", _rbc_seq DESC) AS last";
+    std::string sql;
+    if (request_.apply_changes) {
+      std::string same_key;
+      for (const auto& key : pk) {
+        size_t i = std::find(names_.begin(), names_.end(), key) - names_.begin();
+        same_key += " AND " + target + "." + quote_ident(key) + " = " + value_sql(i, "last.", false);
+      }
+      sql = "DELETE FROM " + target + " USING " + last + " WHERE last._op = 'delete'" + same_key + "; ";
+    }
+    sql += "INSERT INTO " + target + " (" + join_idents(columns) + ") SELECT " + select + " FROM " + last +
+           (request_.apply_changes ? " WHERE last._op <> 'delete'" : "") + " ON CONFLICT (" + join_idents(pk) +
+           ") DO ";
     std::string sets;
-    for (const auto& name : names_) {
+    for (const auto& name : columns) {
       if (std::find(pk.begin(), pk.end(), name) != pk.end()) continue;
       if (!sets.empty()) sets += ", ";
       sets += quote_ident(name) + " = EXCLUDED." + quote_ident(name);
     }
     return sql + (sets.empty() ? "NOTHING" : "UPDATE SET " + sets);
+  }
+
+  // Staged column `i` as the destination takes it: cast when it was staged as text.
+  std::string value_sql(size_t i, std::string_view qualifier, bool named = true) const {
+    std::string value = std::string(qualifier) + quote_ident(names_[i]);
+    if (cast_[i].empty()) return value;
+    return value + "::" + cast_[i] + (named ? " AS " + quote_ident(names_[i]) : "");
+  }
+
+  // An update that did not send some values (unchanged TOAST): sets the values it sent.
+  Status update_sent_values(const Batch& batch, size_t row) {
+    std::string unchanged = "," + std::string(batch.columns[static_cast<size_t>(unchanged_index_)].string_at(row)) + ",";
+    const auto& pk = state_->primary_key;
+    std::string sets, where;
+    std::vector<std::string> values;
+    std::vector<bool> nulls;
+    const Schema& schema = *request_.schema;
+    for (size_t i = 0; i < schema.size(); ++i) {
+      const std::string& name = schema.field(i).name;
+      const PgColumn* column = state_->dest.column(name);
+      if (column == nullptr || static_cast<int>(i) == op_index_) continue;
+      bool key = std::find(pk.begin(), pk.end(), name) != pk.end();
+      if (!key && unchanged.find("," + name + ",") != std::string::npos) continue;
+      values.emplace_back();
+      nulls.push_back(batch.columns[i].is_null(row));
+      if (!nulls.back()) append_formatted_value(values.back(), batch.columns[i], row);
+      std::string param = "$" + std::to_string(values.size()) + "::" + column->type_sql;
+      if (key) {
+        where += std::string(where.empty() ? "" : " AND ") + quote_ident(name) + " = " + param;
+      } else {
+        sets += std::string(sets.empty() ? "" : ", ") + quote_ident(name) + " = " + param;
+      }
+    }
+    if (sets.empty()) return Status::ok();
+    std::string sql = "UPDATE " + state_->dest.ref.quoted() + " SET " + sets + " WHERE " + where;
+    std::vector<const char*> params;
+    for (size_t i = 0; i < values.size(); ++i) params.push_back(nulls[i] ? nullptr : values[i].c_str());
+    PgResult result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                 params.data(), nullptr, nullptr, 0));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return conn_.error_status(result.get(), context());
+    }
+    return Status::ok();
   }
 
   PgConn conn_;
@@ -293,6 +399,7 @@ class PostgresWriter final : public PartitionWriter {
   std::vector<std::string> names_;
   std::vector<std::string> cast_;  // per column: the destination type to cast to, or ""
   std::string stage_ddl_;          // the temporary staging table, when one is needed
+  int op_index_ = -1, unchanged_index_ = -1;  // apply_changes: the change columns
   std::optional<CopyEncoder> encoder_;
   std::string buffer_;
   size_t flush_bytes_;
@@ -321,14 +428,21 @@ class PostgresSink final : public Sink {
     if (PQntuples(ns.get()) == 0) {
       RBC_RETURN_NOT_OK(conn.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(target.schema)));
     }
+    // Applied changes leave their change columns behind: the table mirrors the source's.
+    Schema columns;
+    for (const auto& field : request.schema->fields()) {
+      bool change_column = std::find(std::begin(kChangeColumns), std::end(kChangeColumns), field.name) !=
+                           std::end(kChangeColumns);
+      if (!(request.apply_changes && change_column)) columns.add(field);
+    }
     RBC_ASSIGN_OR_RETURN(auto existing, describe_table(conn, target));
     if (!existing) {
-      RBC_RETURN_NOT_OK(conn.exec(create_table_sql(target, *request.schema, request.primary_key)));
+      RBC_RETURN_NOT_OK(conn.exec(create_table_sql(target, columns, request.primary_key)));
       RBC_ASSIGN_OR_RETURN(existing, describe_table(conn, target));
       if (!existing) return Status::internal("postgres: created " + target.display() + " but cannot see it");
     }
-    RBC_RETURN_NOT_OK(evolve_schema(conn, target, *request.schema, request.schema_evolution, existing));
-    for (const auto& field : request.schema->fields()) {
+    RBC_RETURN_NOT_OK(evolve_schema(conn, target, columns, request.schema_evolution, existing));
+    for (const auto& field : columns.fields()) {
       const PgColumn* column = existing->column(field.name);
       if (column == nullptr) continue;  // schema_evolution: ignore
       if (column->generated) {
@@ -337,9 +451,10 @@ class PostgresSink final : public Sink {
       }
     }
     state->primary_key = request.primary_key.empty() ? existing->primary_key : request.primary_key;
-    if (request.write_mode == WriteMode::upsert) {
+    if (request.write_mode == WriteMode::upsert || request.apply_changes) {
       if (state->primary_key.empty()) {
-        return Status::invalid("postgres: upsert into " + target.display() + " needs a primary key");
+        return Status::invalid("postgres: " + std::string(request.apply_changes ? "applying changes to " : "upsert into ") +
+                               target.display() + " needs a primary key");
       }
       for (const auto& key : state->primary_key) {
         if (request.schema->index_of(key) < 0) {

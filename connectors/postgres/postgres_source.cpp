@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_cdc.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_copy.h"
 #include "connectors/postgres/postgres.h"
@@ -32,6 +33,8 @@ struct StreamState {
   bool key_indexed = false;   // sliced: a btree index starts with the key
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
+  std::optional<CdcStart> cdc;                     // cdc: until reader 0 takes it
+  std::shared_ptr<const Schema> change_schema;     // cdc: `schema` plus the change columns
   std::mutex mu;
 };
 
@@ -332,6 +335,13 @@ class PostgresSource final : public Source {
       }
     }
 
+    if (request.sync_mode == SyncMode::cdc) {
+      RBC_RETURN_NOT_OK(prepare_cdc_stream(*state, request, std::move(conn)));
+      std::lock_guard lock(mu_);
+      streams_[stream_key(request)] = state;
+      return state->change_schema;
+    }
+
     bool sliced = request.sliced_readers > 0;
     if (sliced && request.sync_mode == SyncMode::incremental)
       return Status::internal("postgres: an incremental stream is read in cursor order, not in key slices");
@@ -443,6 +453,7 @@ class PostgresSource final : public Source {
         RBC_RETURN_NOT_OK(conn.exec("SET TRANSACTION SNAPSHOT " + quote_literal(state->snapshot)));
       }
     }
+    if (state->change_schema) return open_cdc(state, request, std::move(conn), in_transaction);
     if (request.sliced_readers == 0) {
       std::string partition = request.partition_count > 1 ? partition_predicate(request, *state, index) : "";
       RBC_RETURN_NOT_OK(start_copy_out(conn, select_sql(request, *state, partition), state->table.ref));
@@ -466,6 +477,46 @@ class PostgresSource final : public Source {
     }
     return Status::invalid("postgres: " + std::string(role) + " column \"" + name +
                            "\" must be among the selected columns of " + state.table.ref.display());
+  }
+
+  // cdc: the leader sets up the publication and the slot; when the slot is new, reader 0
+  // reads the table first in the slot's snapshot, imported by the leader's transaction.
+  Status prepare_cdc_stream(StreamState& state, const StreamRequest& request, PgConn conn) {
+    if (request.partition_count > 1 || request.sliced_readers > 0)
+      return Status::internal("postgres: a cdc stream is read by one reader");
+    RBC_ASSIGN_OR_RETURN(CdcStart start, prepare_cdc(conn, state.params, request, state.table));
+    auto change_schema = std::make_shared<Schema>(*state.schema);
+    add_change_columns(*change_schema);
+    state.change_schema = change_schema;
+    if (start.snapshot) {
+      RBC_RETURN_NOT_OK(conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+      RBC_RETURN_NOT_OK(conn.exec("SET TRANSACTION SNAPSHOT " + quote_literal(*start.snapshot)));
+      state.snapshot = *start.snapshot;
+      state.leader = std::move(conn);
+    } else {
+      ahead_.give_back(state.params, std::move(conn));
+    }
+    state.cdc = std::move(start);
+    return Status::ok();
+  }
+
+  static Result<std::unique_ptr<PartitionReader>> open_cdc(const std::shared_ptr<StreamState>& shared,
+                                                           const StreamRequest& request, PgConn conn,
+                                                           bool in_transaction) {
+    StreamState& state = *shared;
+    std::unique_ptr<PartitionReader> snapshot;
+    if (in_transaction) {
+      RBC_RETURN_NOT_OK(start_copy_out(conn, select_sql(request, state, ""), state.table.ref));
+      snapshot = std::make_unique<PostgresReader>(std::move(conn), shared, request, true);
+    }
+    std::lock_guard lock(state.mu);
+    if (!state.cdc) return Status::internal("postgres: a cdc stream opened twice");
+    std::vector<std::string> names;
+    for (const auto* c : state.columns) names.push_back(c->name);
+    auto reader = make_cdc_reader(std::move(snapshot), std::move(*state.cdc), state.table, std::move(names),
+                                  state.change_schema, request);
+    state.cdc.reset();
+    return reader;
   }
 
   IdleConnections* idle_;  // the run's kept connections, or null

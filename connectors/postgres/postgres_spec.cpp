@@ -12,7 +12,8 @@ std::vector<ConfigProblem> check_options(const Config& config) {
                    expect_string(config, "schema"),
                    expect_choice(config, "sslmode",
                                  {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}),
-                   expect_byte_size(config, "copy_flush_bytes")});
+                   expect_byte_size(config, "copy_flush_bytes"), expect_string(config, "publication"),
+                   expect_string(config, "slot"), expect_choice(config, "on_truncate", {"apply", "fail"})});
 }
 
 }  // namespace
@@ -27,10 +28,11 @@ const ConnectorSpec& postgres_connector_spec() {
     s.partitioned_reads = true;
     s.parallel_writes = true;
     s.catalog = true;
-    s.sync_modes = {SyncMode::full_refresh, SyncMode::incremental};
+    s.sync_modes = {SyncMode::full_refresh, SyncMode::incremental, SyncMode::cdc};
     s.write_modes = {WriteMode::append, WriteMode::replace, WriteMode::upsert};
     s.config_keys = {
-        "url", "host", "port", "user", "password", "database", "schema", "sslmode", "copy_flush_bytes"};
+        "url",     "host",    "port",       "user", "password",   "database", "schema",
+        "sslmode", "copy_flush_bytes", "publication", "slot", "on_truncate"};
     s.state_in_destination = true;
     s.check_options = check_options;
     return s;

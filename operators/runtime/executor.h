@@ -38,6 +38,11 @@ struct RunOptions {
   size_t limit = 10;
   // Set from outside (a signal handler) to cancel the run; may be null.
   const std::atomic<bool>* cancel_requested = nullptr;
+  // cdc streams follow changes until this is set (may be null), then end at a source
+  // transaction's end, and the run commits and finishes: a clean stop.
+  const std::atomic<bool>* stop_following = nullptr;
+  // cdc streams stop once they have read up to the server's WAL position at their start.
+  bool until_caught_up = false;
   // Called from a monitor thread every `progress_interval`, and once at the end.
   std::function<void(const RunProgress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};

@@ -118,4 +118,11 @@ void RunContext::hold_thread(std::function<void()> wait) {
   });
 }
 
+std::shared_ptr<DurablePosition> RunContext::durable_position(const std::string& stream) {
+  std::lock_guard lock(durable_mutex_);
+  auto& position = durable_[stream];
+  if (!position) position = std::make_shared<DurablePosition>();
+  return position;
+}
+
 }  // namespace rbc

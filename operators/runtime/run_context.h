@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -164,6 +165,9 @@ class RunContext {
   // "source postgres \"public.orders\"": how errors and reports name a node.
   std::string describe(NodeId id) const;
 
+  // cdc: how far the changes of source stream `stream` are durably applied (connector.h).
+  std::shared_ptr<DurablePosition> durable_position(const std::string& stream);
+
  private:
   const PhysicalPlan& plan_;
   RunOptions options_;
@@ -175,6 +179,8 @@ class RunContext {
   std::atomic<bool> cancelled_by_signal_{false};
   std::atomic<bool> committed_unsafe_{false};
   std::atomic<int64_t> state_bytes_{0};
+  std::mutex durable_mutex_;
+  std::map<std::string, std::shared_ptr<DurablePosition>> durable_;
   std::mutex graph_mutex_;  // guards graph_ and arena_ against the monitor thread
   flow::graph* graph_ = nullptr;
   tbb::task_arena* arena_ = nullptr;

@@ -32,6 +32,7 @@ Status SinkRunner::prepare(std::shared_ptr<const Schema> input) {
   request_.write_mode = step_.write_mode;
   request_.schema_evolution = step_.schema_evolution;
   request_.primary_key = step_.primary_key;
+  request_.apply_changes = step_.applies_changes.value;
   request_.on_data_error = step_.on_data_error;
   request_.partition_count = step_.writers.value;
   if (run_.plan().run.state_in_destination.value != run_.state().in_destination())
@@ -74,6 +75,8 @@ void SinkRunner::write(int writer, const Msg& envelope) {
     progress.rows += envelope->batch.num_rows;
     bool due = progress.rows >= static_cast<uint64_t>(step_.checkpoint_interval_rows) ||
                now_ns() - progress.since_ns >= step_.checkpoint_interval_seconds * 1'000'000'000;
+    // Changes commit whole source transactions: a batch that ends one carries its position.
+    if (step_.change_stream && !envelope->position) due = false;
     if (due && progress.commits_early) checkpoint(writer);
   } catch (const std::exception& e) {
     run_.fail(id(), writer, std::string("unexpected exception: ") + e.what());
@@ -110,6 +113,8 @@ void SinkRunner::checkpoint(int writer) {
   }
   progress.rows = 0;
   if (!step_.redo_safe.value) run_.mark_committed_unsafe();
+  if (checkpoint.position && step_.change_stream)
+    run_.durable_position(step_.state_stream)->set(*checkpoint.position);
   spdlog::debug("checkpoint stream=\"{}\" partition={} rows={}{}", step_.state_stream, writer,
                 checkpoint.rows,
                 checkpoint.position ? " cursor=" + checkpoint.position->cursor_value : std::string());

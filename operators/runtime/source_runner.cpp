@@ -56,6 +56,11 @@ SourceRunner::SourceRunner(RunContext& run, NodeId id, std::atomic<uint64_t>& se
     request_.max_batch_rows = std::max<size_t>(1, std::min(request_.max_batch_rows, options.limit));
   request_.on_data_error = step_.on_data_error;
   request_.dlq_path = step_.dlq_path;
+  if (step_.sync_mode == SyncMode::cdc) {
+    request_.until_caught_up = options.until_caught_up;
+    request_.stop = options.stop_following;
+    request_.durable = run.durable_position(step_.stream);
+  }
 }
 
 Status SourceRunner::connect_ahead() {
@@ -66,19 +71,26 @@ Status SourceRunner::connect_ahead() {
 }
 
 Status SourceRunner::prepare() {
-  if (request_.sync_mode == SyncMode::incremental) {
+  if (request_.sync_mode != SyncMode::full_refresh) {
     auto saved = run_.state().load(request_.pipeline, request_.stream);
     if (!saved.is_ok()) return saved.status().prefixed("state: ");
     if (*saved) {
       request_.cursor_value = (*saved)->cursor_value;
       request_.tie_breaker_value = (*saved)->tie_breaker_value;
     }
+  }
+  if (request_.sync_mode == SyncMode::cdc) {
+    spdlog::info("cdc stream=\"{}\" {}{}", request_.stream,
+                 request_.cursor_value ? "reads the changes after LSN " + *request_.cursor_value
+                                       : std::string("copies the table, then reads its changes"),
+                 request_.until_caught_up ? " until caught up" : "");
+  }
+  if (request_.sync_mode == SyncMode::incremental) {
+    const auto& saved = request_.cursor_value;
+    const auto& tie = request_.tie_breaker_value;
     spdlog::info("incremental stream=\"{}\" reads {}{}", request_.stream,
-                 *saved ? "after cursor " + request_.cursor_field + "=" + (*saved)->cursor_value
-                        : std::string("from the beginning"),
-                 *saved && (*saved)->tie_breaker_value
-                     ? ", " + request_.tie_breaker_field + "=" + *(*saved)->tie_breaker_value
-                     : std::string());
+                 saved ? "after cursor " + request_.cursor_field + "=" + *saved : std::string("from the beginning"),
+                 saved && tie ? ", " + request_.tie_breaker_field + "=" + *tie : std::string());
   }
   Result<std::shared_ptr<const Schema>> schema = source_->prepare(request_);
   if (!schema.is_ok()) return schema.status().prefixed("prepare: ");
@@ -181,6 +193,9 @@ void SourceRunner::read(int lane, Msg token) {
   if (state.tuned) token->ticket->window = state.tuned->hold();
   if (cursor_index_ >= 0 && batch->num_rows > 0) {
     token->position = last_row_position(*batch, cursor_index_, tie_breaker_index_);
+    last_position_ = token->position;
+  } else if (auto position = state.reader->last_batch_position()) {  // cdc
+    token->position = std::make_shared<const CursorPosition>(std::move(*position));
     last_position_ = token->position;
   }
   token->batch = std::move(*batch);

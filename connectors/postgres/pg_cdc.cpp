@@ -1,0 +1,391 @@
+// Change data capture from PostgreSQL: publication and slot set-up, and the change reader
+// (pg_cdc.h).
+#include "connectors/postgres/pg_cdc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "graph/value_format.h"
+
+namespace rbc::pg {
+namespace {
+
+// How long a reader waits for a change before it checks whether to stop.
+constexpr int kPollMs = 200;
+// Standby status updates at least this often keep the walsender from timing the
+// connection out (wal_sender_timeout, 60 s by default) and let the slot release WAL.
+constexpr auto kStatusInterval = std::chrono::seconds(10);
+
+uint32_t fnv1a(std::string_view text) {
+  uint32_t hash = 2166136261u;
+  for (char c : text) hash = (hash ^ static_cast<uint8_t>(c)) * 16777619u;
+  return hash;
+}
+
+// "rbc_<pipeline>_<table>_<hash>": slot names allow [a-z0-9_] and 63 bytes; the hash of the
+// full names keeps two long names that share a prefix apart.
+std::string derived_name(const std::string& pipeline, const TableRef& table) {
+  std::string readable;
+  for (char c : pipeline + "_" + table.name) {
+    char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    bool allowed = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9');
+    readable += allowed ? lower : '_';
+  }
+  if (readable.size() > 45) readable.resize(45);
+  char hash[16];
+  std::snprintf(hash, sizeof hash, "_%08x", fnv1a(pipeline + "\x1f" + table.display()));
+  return "rbc_" + readable + hash;
+}
+
+std::string on_truncate_of(const Config& config) { return config.string_or("on_truncate", "apply"); }
+
+class CdcReader final : public PartitionReader {
+ public:
+  CdcReader(std::unique_ptr<PartitionReader> snapshot, CdcStart start, const PgTable& table,
+            std::vector<std::string> columns, std::shared_ptr<const Schema> schema, const StreamRequest& request)
+      : snapshot_(std::move(snapshot)),
+        start_(std::move(start)),
+        table_(table),
+        columns_(std::move(columns)),
+        schema_(std::move(schema)),
+        request_(request),
+        max_rows_(std::max<size_t>(1, request.max_batch_rows)) {
+    for (const auto& key : table_.primary_key) {
+      for (size_t i = 0; i < columns_.size(); ++i) {
+        if (columns_[i] == key) key_outputs_.push_back(i);
+      }
+    }
+  }
+
+  Result<std::optional<Batch>> next() override {
+    position_.reset();
+    if (snapshot_ && !announced_copy_) {
+      // A new copy replaces whatever an earlier one left: a truncate comes first.
+      announced_copy_ = true;
+      Batch batch = Batch::empty(schema_);
+      for (size_t i = 0; i < columns_.size(); ++i) batch.columns[i].append_null();
+      append_change_columns(batch, "truncate", start_.from, std::nullopt, {});
+      return std::optional<Batch>(std::move(batch));
+    }
+    if (snapshot_) {
+      RBC_ASSIGN_OR_RETURN(auto batch, snapshot_->next());
+      if (batch) return std::optional<Batch>(snapshot_rows(std::move(*batch)));
+      snapshot_.reset();
+      // The snapshot is whole: its point is the stream's first position, even with no rows.
+      position_ = CursorPosition{format_lsn(start_.from), std::nullopt};
+      return std::optional<Batch>(Batch::empty(schema_));
+    }
+    if (!streaming_) {
+      RBC_RETURN_NOT_OK(start_.replication.start(start_.slot, start_.publication, start_.from));
+      streaming_ = true;
+      received_ = start_.from;
+      last_commit_end_ = start_.from;
+      RBC_RETURN_NOT_OK(send_status());
+    }
+    return read_changes();
+  }
+
+  std::optional<CursorPosition> last_batch_position() const override { return position_; }
+
+ private:
+  // Snapshot rows are inserts as of the slot's consistent point.
+  Batch snapshot_rows(Batch batch) {
+    Batch out = Batch::empty(schema_);
+    for (size_t i = 0; i < batch.columns.size(); ++i) out.columns[i] = std::move(batch.columns[i]);
+    out.num_rows = 0;
+    for (size_t row = 0; row < batch.num_rows; ++row) append_change_columns(out, "insert", start_.from, std::nullopt, {});
+    return out;
+  }
+
+  // Ends a row whose table columns are appended: the change columns, then the row count.
+  void append_change_columns(Batch& batch, std::string_view op, Lsn lsn, std::optional<int64_t> commit_time_us,
+                             std::string_view unchanged) const {
+    size_t base = columns_.size();
+    batch.columns[base].append_string(op);
+    batch.columns[base + 1].append<int64_t>(static_cast<int64_t>(lsn));
+    if (commit_time_us) {
+      batch.columns[base + 2].append<int64_t>(*commit_time_us);
+    } else {
+      batch.columns[base + 2].append_null();
+    }
+    if (unchanged.empty()) {
+      batch.columns[base + 3].append_null();
+    } else {
+      batch.columns[base + 3].append_string(unchanged);
+    }
+    ++batch.num_rows;
+  }
+
+  bool should_stop() const {
+    if (request_.stop != nullptr && request_.stop->load()) return true;
+    return request_.until_caught_up && received_ >= start_.caught_up_at;
+  }
+
+  // Reads changes until the batch is full, or a transaction has ended and nothing more is
+  // waiting, or it is time to stop (only between transactions).
+  Result<std::optional<Batch>> read_changes() {
+    Batch batch = Batch::empty(schema_);
+    while (true) {
+      if (!in_transaction_ && should_stop()) {
+        if (batch.num_rows > 0 || ended_in_batch_) return finish_batch(std::move(batch));
+        return std::optional<Batch>();
+      }
+      if (std::chrono::steady_clock::now() - last_status_ >= kStatusInterval) RBC_RETURN_NOT_OK(send_status());
+      bool have_whole = ended_in_batch_ && !in_transaction_;
+      RBC_ASSIGN_OR_RETURN(auto message, start_.replication.receive(have_whole ? 0 : kPollMs));
+      if (!message) {
+        if (have_whole) return finish_batch(std::move(batch));
+        continue;
+      }
+      if (message->kind == WalMessage::Kind::keepalive) {
+        if (!in_transaction_) received_ = std::max(received_, message->wal_end);
+        if (message->reply_requested || !in_transaction_) RBC_RETURN_NOT_OK(send_status());
+        continue;
+      }
+      RBC_RETURN_NOT_OK(parse_pgoutput(message->payload, message_));
+      RBC_RETURN_NOT_OK(apply(batch));
+      if (batch.num_rows >= max_rows_) return finish_batch(std::move(batch));
+    }
+  }
+
+  // The batch's position is set only when its last row ends a transaction.
+  std::optional<Batch> finish_batch(Batch batch) {
+    if (!in_transaction_ && ended_in_batch_) position_ = CursorPosition{format_lsn(last_commit_end_), std::nullopt};
+    ended_in_batch_ = false;
+    return std::optional<Batch>(std::move(batch));
+  }
+
+  Status apply(Batch& batch) {
+    const PgOutputMessage& m = message_;
+    switch (m.type) {
+      case 'B':
+        in_transaction_ = true;
+        transaction_lsn_ = m.commit_lsn;
+        transaction_time_us_ = m.commit_time_us;
+        return Status::ok();
+      case 'C':
+        in_transaction_ = false;
+        ended_in_batch_ = true;
+        last_commit_end_ = m.end_lsn;
+        received_ = std::max(received_, m.end_lsn);
+        return Status::ok();
+      case 'R': return describe_relation(m.described);
+      case 'I': return add_row(batch, "insert", m.new_values);
+      case 'U':
+        if (m.old_kind != 0 && key_changed(m)) {
+          RBC_RETURN_NOT_OK(add_row(batch, "delete", m.old_values));
+          return add_row(batch, "insert", m.new_values);
+        }
+        return add_row(batch, "update", m.new_values);
+      case 'D': return add_row(batch, "delete", m.old_values);
+      case 'T':
+        for (uint32_t oid : m.truncated) {
+          if (oid != relation_oid_) continue;
+          if (on_truncate_of(request_.config) == "fail") {
+            return Status::invalid("postgres: " + table_.ref.display() + " was truncated (transaction at LSN " +
+                                   format_lsn(transaction_lsn_) + "), and on_truncate is fail");
+          }
+          std::vector<PgOutputValue> nulls(relation_columns_.size());
+          RBC_RETURN_NOT_OK(add_row(batch, "truncate", nulls));
+        }
+        return Status::ok();
+      default: return Status::ok();
+    }
+  }
+
+  // Maps the relation's columns (as the server sends them, in its order) to output columns.
+  Status describe_relation(const PgOutputRelation& relation) {
+    if (relation.schema != table_.ref.schema || relation.name != table_.ref.name) return Status::ok();
+    relation_oid_ = relation.oid;
+    relation_columns_ = relation.columns;
+    output_of_.assign(relation.columns.size(), -1);
+    for (size_t c = 0; c < relation.columns.size(); ++c) {
+      for (size_t i = 0; i < columns_.size(); ++i) {
+        if (columns_[i] == relation.columns[c]) output_of_[c] = static_cast<int>(i);
+      }
+    }
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (std::find(output_of_.begin(), output_of_.end(), static_cast<int>(i)) == output_of_.end()) {
+        return Status::invalid("postgres: column \"" + columns_[i] + "\" of " + table_.ref.display() +
+                               " is no longer in the replication stream (dropped or renamed at LSN " +
+                               format_lsn(transaction_lsn_) + ")");
+      }
+    }
+    return Status::ok();
+  }
+
+  bool key_changed(const PgOutputMessage& m) const {
+    if (m.old_kind == 'K') return true;  // DEFAULT identity sends the old key only when it changed
+    for (size_t c = 0; c < output_of_.size(); ++c) {
+      int out = output_of_[c];
+      if (out < 0 || std::find(key_outputs_.begin(), key_outputs_.end(), static_cast<size_t>(out)) ==
+                         key_outputs_.end())
+        continue;
+      if (c >= m.old_values.size() || c >= m.new_values.size()) return true;
+      const auto &before = m.old_values[c], &after = m.new_values[c];
+      if (after.kind == 'u') continue;
+      if (before.kind != after.kind || before.text != after.text) return true;
+    }
+    return false;
+  }
+
+  Status add_row(Batch& batch, const char* op, const std::vector<PgOutputValue>& values) {
+    if (message_.type != 'T' && message_.relation != relation_oid_) return Status::ok();  // another table
+    std::string unchanged;
+    std::vector<bool> filled(columns_.size(), false);
+    for (size_t c = 0; c < output_of_.size() && c < values.size(); ++c) {
+      int out = output_of_[c];
+      if (out < 0) continue;
+      Column& column = batch.columns[static_cast<size_t>(out)];
+      const PgOutputValue& value = values[c];
+      filled[static_cast<size_t>(out)] = true;
+      if (value.kind == 't') {
+        if (!append_parsed_value(column, value.text, scratch_)) {
+          truncate_row(batch);
+          return Status::type_error("postgres: change at LSN " + format_lsn(transaction_lsn_) + " of " +
+                                    table_.ref.display() + ": column \"" + columns_[static_cast<size_t>(out)] +
+                                    "\" value '" + std::string(value.text.substr(0, 80)) + "' is not a " +
+                                    column.type().to_string());
+        }
+        continue;
+      }
+      if (value.kind == 'u') unchanged += (unchanged.empty() ? "" : ",") + columns_[static_cast<size_t>(out)];
+      column.append_null();
+    }
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (!filled[i]) batch.columns[i].append_null();
+    }
+    append_change_columns(batch, op, transaction_lsn_, transaction_time_us_, unchanged);
+    return Status::ok();
+  }
+
+  // Drops a half-appended row (a value that did not parse).
+  static void truncate_row(Batch& batch) {
+    for (auto& column : batch.columns) column.truncate(batch.num_rows);
+  }
+
+  // Confirms the durably applied position. Between transactions, with every change read so
+  // far applied, the server's end of WAL is applied too (nothing of this table lies before
+  // it): the slot then does not hold WAL back for other tables' traffic.
+  Status send_status() {
+    Lsn flushed = start_.from;
+    if (request_.durable) {
+      if (auto durable = request_.durable->get()) {
+        if (auto lsn = parse_lsn(durable->cursor_value)) flushed = std::max(flushed, *lsn);
+      }
+    }
+    if (!in_transaction_ && flushed >= last_commit_end_) flushed = std::max(flushed, received_);
+    last_status_ = std::chrono::steady_clock::now();
+    return start_.replication.send_status(received_, flushed);
+  }
+
+  std::unique_ptr<PartitionReader> snapshot_;
+  CdcStart start_;
+  PgTable table_;
+  std::vector<std::string> columns_;
+  std::vector<size_t> key_outputs_;  // the primary key's output columns
+  std::shared_ptr<const Schema> schema_;
+  StreamRequest request_;
+  size_t max_rows_;
+  bool announced_copy_ = false;  // the truncate before the snapshot's rows was sent
+  bool streaming_ = false;
+  PgOutputMessage message_;
+  uint32_t relation_oid_ = 0;
+  std::vector<std::string> relation_columns_;
+  std::vector<int> output_of_;  // relation column → output column, -1 when not read
+  bool in_transaction_ = false;
+  bool ended_in_batch_ = false;  // a transaction ended since the last batch was returned
+  Lsn transaction_lsn_ = 0;
+  int64_t transaction_time_us_ = 0;
+  Lsn last_commit_end_ = 0;
+  Lsn received_ = 0;
+  std::chrono::steady_clock::time_point last_status_{};
+  std::optional<CursorPosition> position_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+void add_change_columns(Schema& schema) {
+  schema.add(Field{"_op", DataType{TypeId::text}, false});
+  schema.add(Field{"_lsn", DataType{TypeId::int64}, false});
+  schema.add(Field{"_commit_ts", DataType{TypeId::timestamptz}, true});
+  schema.add(Field{"_unchanged_cols", DataType{TypeId::text}, true});
+}
+
+Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const StreamRequest& request,
+                             const PgTable& table) {
+  CdcStart start;
+  RBC_ASSIGN_OR_RETURN(auto server, conn.query("SELECT current_setting('wal_level'), pg_current_wal_lsn()"));
+  std::string wal_level = PQgetvalue(server.get(), 0, 0);
+  if (wal_level != "logical") {
+    return Status::invalid("postgres: sync_mode cdc reads " + table.ref.display() +
+                           " through logical replication, which needs wal_level = logical on " + params.describe +
+                           " (it is " + wal_level + "): ALTER SYSTEM SET wal_level = logical, then restart");
+  }
+  start.caught_up_at = parse_lsn(PQgetvalue(server.get(), 0, 1)).value_or(0);
+  std::string derived = derived_name(request.pipeline, table.ref);
+  start.publication = request.config.string_or("publication", derived);
+  start.slot = request.config.string_or("slot", derived);
+
+  RBC_ASSIGN_OR_RETURN(
+      auto publication,
+      conn.query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = " +
+                 quote_literal(start.publication) +
+                 "), EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables WHERE pubname = " +
+                 quote_literal(start.publication) + " AND schemaname = " + quote_literal(table.ref.schema) +
+                 " AND tablename = " + quote_literal(table.ref.name) + ")"));
+  bool publication_exists = std::string(PQgetvalue(publication.get(), 0, 0)) == "t";
+  bool publishes_table = std::string(PQgetvalue(publication.get(), 0, 1)) == "t";
+  if (!publication_exists) {
+    RBC_RETURN_NOT_OK(
+        conn.exec("CREATE PUBLICATION " + quote_ident(start.publication) + " FOR TABLE " + table.ref.quoted()));
+  } else if (!publishes_table) {
+    return Status::invalid("postgres: publication " + start.publication + " does not publish " +
+                           table.ref.display() + ": ALTER PUBLICATION " + quote_ident(start.publication) +
+                           " ADD TABLE " + table.ref.quoted() + ", or name another publication");
+  }
+
+  RBC_ASSIGN_OR_RETURN(auto slot, conn.query("SELECT active, coalesce(active_pid, 0), plugin FROM "
+                                             "pg_catalog.pg_replication_slots WHERE slot_name = " +
+                                             quote_literal(start.slot) + " AND database = current_database()"));
+  bool slot_exists = PQntuples(slot.get()) > 0;
+  if (slot_exists && std::string(PQgetvalue(slot.get(), 0, 0)) == "t") {
+    return Status::invalid("postgres: replication slot " + start.slot + " is in use by another process (pid " +
+                           PQgetvalue(slot.get(), 0, 1) + "): is another run of this pipeline going on?");
+  }
+  if (slot_exists && std::string(PQgetvalue(slot.get(), 0, 2)) != "pgoutput") {
+    return Status::invalid("postgres: replication slot " + start.slot + " uses the plugin " +
+                           PQgetvalue(slot.get(), 0, 2) + ", not pgoutput");
+  }
+  RBC_ASSIGN_OR_RETURN(start.replication, ReplicationConnection::connect(params));
+  if (request.cursor_value) {
+    auto saved = parse_lsn(*request.cursor_value);
+    if (!saved) return Status::invalid("postgres: the saved position '" + *request.cursor_value + "' is not an LSN");
+    if (!slot_exists) {
+      return Status::invalid("postgres: replication slot " + start.slot + " does not exist, but " +
+                             table.ref.display() + " was applied up to LSN " + *request.cursor_value +
+                             ": the changes since cannot be read. To copy the table again, remove the stream's "
+                             "saved position from the state backend");
+    }
+    start.from = *saved;
+    return start;
+  }
+  // No saved position: whatever the slot kept belongs to a copy that never completed.
+  if (slot_exists) RBC_RETURN_NOT_OK(conn.exec("SELECT pg_drop_replication_slot(" + quote_literal(start.slot) + ")"));
+  RBC_ASSIGN_OR_RETURN(auto created, start.replication.create_slot(start.slot));
+  start.from = created.consistent_point;
+  start.snapshot = created.snapshot;
+  return start;
+}
+
+std::unique_ptr<PartitionReader> make_cdc_reader(std::unique_ptr<PartitionReader> snapshot, CdcStart start,
+                                                 const PgTable& table, std::vector<std::string> columns,
+                                                 std::shared_ptr<const Schema> schema,
+                                                 const StreamRequest& request) {
+  return std::make_unique<CdcReader>(std::move(snapshot), std::move(start), table, std::move(columns),
+                                     std::move(schema), request);
+}
+
+}  // namespace rbc::pg

@@ -1,0 +1,54 @@
+// Change data capture from PostgreSQL (sync_mode: cdc), the source half. The leader makes
+// sure of the publication and the replication slot; a stream with no saved position is
+// first read whole in the snapshot the slot was created with, then from the slot's
+// consistent point, so no change is missed or seen twice in between. Change rows carry the
+// table's columns and:
+//   _op              insert | update | delete | truncate (snapshot rows are inserts)
+//   _lsn             the commit LSN of the row's transaction (bigint; the snapshot's point)
+//   _commit_ts       when that transaction committed (NULL for snapshot rows)
+//   _unchanged_cols  the columns an update did not send (unchanged TOAST values): comma-separated
+// A delete carries the old key (the old row with REPLICA IDENTITY FULL); an update that
+// changes the key arrives as a delete of the old key and an insert of the new row.
+// A batch that ends a source transaction carries its end LSN as its position (the saved
+// cursor of the stream once a destination commits it).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_replication.h"
+
+namespace rbc::pg {
+
+// The change columns, appended after the table's.
+inline constexpr const char* kChangeColumns[] = {"_op", "_lsn", "_commit_ts", "_unchanged_cols"};
+void add_change_columns(Schema& schema);
+
+// What the leader set up for one stream.
+struct CdcStart {
+  std::string publication, slot;
+  ReplicationConnection replication;
+  Lsn from = 0;                         // stream changes committed from here on
+  std::optional<std::string> snapshot;  // read the table in it first (no saved position)
+  Lsn caught_up_at = 0;                 // the server's WAL position when the run started
+};
+
+// Checks wal_level, creates the publication (for the table) and the slot when missing, and
+// picks where to start: after the saved position, or from a new slot's snapshot. `conn` is
+// an ordinary connection to the source database.
+Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const StreamRequest& request,
+                             const PgTable& table);
+
+// The reader of a cdc stream: the snapshot's rows first (from `snapshot`, a reader of the
+// table in the exported snapshot, when there is one), then the changes. `columns` are the
+// table columns read, in output order; `schema` is theirs plus the change columns.
+std::unique_ptr<PartitionReader> make_cdc_reader(std::unique_ptr<PartitionReader> snapshot, CdcStart start,
+                                                 const PgTable& table, std::vector<std::string> columns,
+                                                 std::shared_ptr<const Schema> schema,
+                                                 const StreamRequest& request);
+
+}  // namespace rbc::pg
