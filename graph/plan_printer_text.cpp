@@ -199,7 +199,8 @@ void print_step(std::ostream& out, const SinkStep& step) {
     out << "      commits: state of " << quote_text(step.state_stream) << "; cursor "
         << yes_no(step.tracks_cursor.value) << ": " << step.tracks_cursor.reason << '\n';
   }
-  print_decided(out, std::string("applies changes ") + yes_no(step.applies_changes.value), step.applies_changes);
+  print_decided(out, std::string("applies changes ") + yes_no(step.applies_changes.value),
+                step.applies_changes);
   print_decided(out, std::string("redo-safe ") + yes_no(step.redo_safe.value), step.redo_safe);
 }
 

@@ -125,9 +125,19 @@ void check_stream_against_catalog(LogicalGraph& graph, NodeId id, const CatalogT
                     "(resources: {parallelism: 1})");
 }
 
+std::optional<Schema> table_schema(const SourceNode& source, const CatalogTable* table);
+
 // The stream's schema if it is known before the run: declared in the pipeline, from the
-// source's catalog, or inferred from the header and a sample of a file source's file.
+// source's catalog, or inferred from the header and a sample of a file source's file; a
+// cdc stream's rows add the change columns.
 std::optional<Schema> known_schema(const SourceNode& source, const CatalogTable* table) {
+  std::optional<Schema> schema = table_schema(source, table);
+  if (schema && source.stream.sync_mode.value == SyncMode::cdc) add_change_columns(*schema);
+  return schema;
+}
+
+// The stream's columns as its table (or file) has them.
+std::optional<Schema> table_schema(const SourceNode& source, const CatalogTable* table) {
   if (source.stream.declared_schema) return source.stream.declared_schema;
   bool projected = source.stream.columns.present && !source.stream.columns.value.empty();
   if (table != nullptr) {

@@ -95,13 +95,15 @@ Status CommitProtocolPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     } else if (sink.writers.value > 1) {
       sink.tracks_cursor.set(false, "several writers: its cursor is saved after every sink finished");
     } else {
-      sink.tracks_cursor.set(true, source.sync_mode == SyncMode::cdc
-                                       ? "its one writer commits the stream's LSN with the changes it applied"
-                                       : "its one writer commits the stream's cursor with the rows it describes");
+      sink.tracks_cursor.set(true,
+                             source.sync_mode == SyncMode::cdc
+                                 ? "its one writer commits the stream's LSN with the changes it applied"
+                                 : "its one writer commits the stream's cursor with the rows it describes");
     }
     sink.change_stream = sources.size() == 1 && source.sync_mode == SyncMode::cdc;
     if (sink.change_stream && sink.write_mode == WriteMode::upsert) {
-      sink.applies_changes.set(true, "applies the changes by primary key: the last per key wins; a delete deletes");
+      sink.applies_changes.set(true,
+                               "applies the changes by primary key: the last per key wins; a delete deletes");
     } else if (sink.change_stream) {
       sink.applies_changes.set(false, "writes the change rows as rows, with _op, _lsn and _commit_ts");
     }

@@ -107,7 +107,7 @@ void validate_stream(const SourceNode& source, const ConnectorSpec* spec, Diagno
   SyncMode mode = stream.sync_mode.value;
   SourceRange mode_where = stream.sync_mode.present ? stream.sync_mode.where : stream.where;
   if (spec != nullptr &&
-             std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
+      std::find(spec->sync_modes.begin(), spec->sync_modes.end(), mode) == spec->sync_modes.end()) {
     diagnostics.error(mode_where, std::string("connector '") + spec->name + "' does not support sync_mode " +
                                       to_string(mode));
   }
@@ -177,9 +177,10 @@ void check_change_destinations(const LogicalGraph& graph, NodeId source_id, Diag
     if (node.kind != NodeKind::sink) continue;
     const Located<WriteMode>& mode = node.sink().destination.write_mode;
     if (mode.value != WriteMode::replace) continue;
-    diagnostics.error(mode.present ? mode.where : node.sink().destination.where,
-                      "write_mode replace cannot take the cdc stream '" + graph.node(source_id).stream + "'",
-                      "use write_mode: upsert to apply its changes by primary key, or append to keep the change rows");
+    diagnostics.error(
+        mode.present ? mode.where : node.sink().destination.where,
+        "write_mode replace cannot take the cdc stream '" + graph.node(source_id).stream + "'",
+        "use write_mode: upsert to apply its changes by primary key, or append to keep the change rows");
   }
 }
 

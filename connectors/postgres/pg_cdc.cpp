@@ -43,7 +43,8 @@ std::string on_truncate_of(const Config& config) { return config.string_or("on_t
 class CdcReader final : public PartitionReader {
  public:
   CdcReader(std::unique_ptr<PartitionReader> snapshot, CdcStart start, const PgTable& table,
-            std::vector<std::string> columns, std::shared_ptr<const Schema> schema, const StreamRequest& request)
+            std::vector<std::string> columns, std::shared_ptr<const Schema> schema,
+            const StreamRequest& request)
       : snapshot_(std::move(snapshot)),
         start_(std::move(start)),
         table_(table),
@@ -94,13 +95,14 @@ class CdcReader final : public PartitionReader {
     Batch out = Batch::empty(schema_);
     for (size_t i = 0; i < batch.columns.size(); ++i) out.columns[i] = std::move(batch.columns[i]);
     out.num_rows = 0;
-    for (size_t row = 0; row < batch.num_rows; ++row) append_change_columns(out, "insert", start_.from, std::nullopt, {});
+    for (size_t row = 0; row < batch.num_rows; ++row)
+      append_change_columns(out, "insert", start_.from, std::nullopt, {});
     return out;
   }
 
   // Ends a row whose table columns are appended: the change columns, then the row count.
-  void append_change_columns(Batch& batch, std::string_view op, Lsn lsn, std::optional<int64_t> commit_time_us,
-                             std::string_view unchanged) const {
+  void append_change_columns(Batch& batch, std::string_view op, Lsn lsn,
+                             std::optional<int64_t> commit_time_us, std::string_view unchanged) const {
     size_t base = columns_.size();
     batch.columns[base].append_string(op);
     batch.columns[base + 1].append<int64_t>(static_cast<int64_t>(lsn));
@@ -131,7 +133,8 @@ class CdcReader final : public PartitionReader {
         if (batch.num_rows > 0 || ended_in_batch_) return finish_batch(std::move(batch));
         return std::optional<Batch>();
       }
-      if (std::chrono::steady_clock::now() - last_status_ >= kStatusInterval) RBC_RETURN_NOT_OK(send_status());
+      if (std::chrono::steady_clock::now() - last_status_ >= kStatusInterval)
+        RBC_RETURN_NOT_OK(send_status());
       bool have_whole = ended_in_batch_ && !in_transaction_;
       RBC_ASSIGN_OR_RETURN(auto message, start_.replication.receive(have_whole ? 0 : kPollMs));
       if (!message) {
@@ -151,7 +154,8 @@ class CdcReader final : public PartitionReader {
 
   // The batch's position is set only when its last row ends a transaction.
   std::optional<Batch> finish_batch(Batch batch) {
-    if (!in_transaction_ && ended_in_batch_) position_ = CursorPosition{format_lsn(last_commit_end_), std::nullopt};
+    if (!in_transaction_ && ended_in_batch_)
+      position_ = CursorPosition{format_lsn(last_commit_end_), std::nullopt};
     ended_in_batch_ = false;
     return std::optional<Batch>(std::move(batch));
   }
@@ -174,7 +178,9 @@ class CdcReader final : public PartitionReader {
       case 'I': return add_row(batch, "insert", m.new_values);
       case 'U':
         if (m.old_kind != 0 && key_changed(m)) {
-          RBC_RETURN_NOT_OK(add_row(batch, "delete", m.old_values));
+          // The new row's unsent values are the old row's: the delete names them too, and
+          // the destination moves them over to the new key (postgres_sink.cpp).
+          RBC_RETURN_NOT_OK(add_row(batch, "delete", m.old_values, unchanged_of(m.new_values)));
           return add_row(batch, "insert", m.new_values);
         }
         return add_row(batch, "update", m.new_values);
@@ -183,8 +189,9 @@ class CdcReader final : public PartitionReader {
         for (uint32_t oid : m.truncated) {
           if (oid != relation_oid_) continue;
           if (on_truncate_of(request_.config) == "fail") {
-            return Status::invalid("postgres: " + table_.ref.display() + " was truncated (transaction at LSN " +
-                                   format_lsn(transaction_lsn_) + "), and on_truncate is fail");
+            return Status::invalid("postgres: " + table_.ref.display() +
+                                   " was truncated (transaction at LSN " + format_lsn(transaction_lsn_) +
+                                   "), and on_truncate is fail");
           }
           std::vector<PgOutputValue> nulls(relation_columns_.size());
           RBC_RETURN_NOT_OK(add_row(batch, "truncate", nulls));
@@ -219,8 +226,8 @@ class CdcReader final : public PartitionReader {
     if (m.old_kind == 'K') return true;  // DEFAULT identity sends the old key only when it changed
     for (size_t c = 0; c < output_of_.size(); ++c) {
       int out = output_of_[c];
-      if (out < 0 || std::find(key_outputs_.begin(), key_outputs_.end(), static_cast<size_t>(out)) ==
-                         key_outputs_.end())
+      if (out < 0 ||
+          std::find(key_outputs_.begin(), key_outputs_.end(), static_cast<size_t>(out)) == key_outputs_.end())
         continue;
       if (c >= m.old_values.size() || c >= m.new_values.size()) return true;
       const auto &before = m.old_values[c], &after = m.new_values[c];
@@ -230,9 +237,20 @@ class CdcReader final : public PartitionReader {
     return false;
   }
 
-  Status add_row(Batch& batch, const char* op, const std::vector<PgOutputValue>& values) {
-    if (message_.type != 'T' && message_.relation != relation_oid_) return Status::ok();  // another table
+  // The output columns whose value `values` did not send, comma-separated.
+  std::string unchanged_of(const std::vector<PgOutputValue>& values) const {
     std::string unchanged;
+    for (size_t c = 0; c < output_of_.size() && c < values.size(); ++c) {
+      if (output_of_[c] < 0 || values[c].kind != 'u') continue;
+      unchanged += (unchanged.empty() ? "" : ",") + columns_[static_cast<size_t>(output_of_[c])];
+    }
+    return unchanged;
+  }
+
+  Status add_row(Batch& batch, const char* op, const std::vector<PgOutputValue>& values,
+                 std::optional<std::string> unchanged_override = std::nullopt) {
+    if (message_.type != 'T' && message_.relation != relation_oid_) return Status::ok();  // another table
+    std::string unchanged = unchanged_override ? *unchanged_override : unchanged_of(values);
     std::vector<bool> filled(columns_.size(), false);
     for (size_t c = 0; c < output_of_.size() && c < values.size(); ++c) {
       int out = output_of_[c];
@@ -243,14 +261,13 @@ class CdcReader final : public PartitionReader {
       if (value.kind == 't') {
         if (!append_parsed_value(column, value.text, scratch_)) {
           truncate_row(batch);
-          return Status::type_error("postgres: change at LSN " + format_lsn(transaction_lsn_) + " of " +
-                                    table_.ref.display() + ": column \"" + columns_[static_cast<size_t>(out)] +
-                                    "\" value '" + std::string(value.text.substr(0, 80)) + "' is not a " +
-                                    column.type().to_string());
+          return Status::type_error(
+              "postgres: change at LSN " + format_lsn(transaction_lsn_) + " of " + table_.ref.display() +
+              ": column \"" + columns_[static_cast<size_t>(out)] + "\" value '" +
+              std::string(value.text.substr(0, 80)) + "' is not a " + column.type().to_string());
         }
         continue;
       }
-      if (value.kind == 'u') unchanged += (unchanged.empty() ? "" : ",") + columns_[static_cast<size_t>(out)];
       column.append_null();
     }
     for (size_t i = 0; i < columns_.size(); ++i) {
@@ -307,13 +324,6 @@ class CdcReader final : public PartitionReader {
 
 }  // namespace
 
-void add_change_columns(Schema& schema) {
-  schema.add(Field{"_op", DataType{TypeId::text}, false});
-  schema.add(Field{"_lsn", DataType{TypeId::int64}, false});
-  schema.add(Field{"_commit_ts", DataType{TypeId::timestamptz}, true});
-  schema.add(Field{"_unchanged_cols", DataType{TypeId::text}, true});
-}
-
 Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const StreamRequest& request,
                              const PgTable& table) {
   CdcStart start;
@@ -321,8 +331,9 @@ Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const Strea
   std::string wal_level = PQgetvalue(server.get(), 0, 0);
   if (wal_level != "logical") {
     return Status::invalid("postgres: sync_mode cdc reads " + table.ref.display() +
-                           " through logical replication, which needs wal_level = logical on " + params.describe +
-                           " (it is " + wal_level + "): ALTER SYSTEM SET wal_level = logical, then restart");
+                           " through logical replication, which needs wal_level = logical on " +
+                           params.describe + " (it is " + wal_level +
+                           "): ALTER SYSTEM SET wal_level = logical, then restart");
   }
   start.caught_up_at = parse_lsn(PQgetvalue(server.get(), 0, 1)).value_or(0);
   std::string derived = derived_name(request.pipeline, table.ref);
@@ -339,21 +350,23 @@ Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const Strea
   bool publication_exists = std::string(PQgetvalue(publication.get(), 0, 0)) == "t";
   bool publishes_table = std::string(PQgetvalue(publication.get(), 0, 1)) == "t";
   if (!publication_exists) {
-    RBC_RETURN_NOT_OK(
-        conn.exec("CREATE PUBLICATION " + quote_ident(start.publication) + " FOR TABLE " + table.ref.quoted()));
+    RBC_RETURN_NOT_OK(conn.exec("CREATE PUBLICATION " + quote_ident(start.publication) + " FOR TABLE " +
+                                table.ref.quoted()));
   } else if (!publishes_table) {
     return Status::invalid("postgres: publication " + start.publication + " does not publish " +
                            table.ref.display() + ": ALTER PUBLICATION " + quote_ident(start.publication) +
                            " ADD TABLE " + table.ref.quoted() + ", or name another publication");
   }
 
-  RBC_ASSIGN_OR_RETURN(auto slot, conn.query("SELECT active, coalesce(active_pid, 0), plugin FROM "
-                                             "pg_catalog.pg_replication_slots WHERE slot_name = " +
-                                             quote_literal(start.slot) + " AND database = current_database()"));
+  RBC_ASSIGN_OR_RETURN(auto slot,
+                       conn.query("SELECT active, coalesce(active_pid, 0), plugin FROM "
+                                  "pg_catalog.pg_replication_slots WHERE slot_name = " +
+                                  quote_literal(start.slot) + " AND database = current_database()"));
   bool slot_exists = PQntuples(slot.get()) > 0;
   if (slot_exists && std::string(PQgetvalue(slot.get(), 0, 0)) == "t") {
-    return Status::invalid("postgres: replication slot " + start.slot + " is in use by another process (pid " +
-                           PQgetvalue(slot.get(), 0, 1) + "): is another run of this pipeline going on?");
+    return Status::invalid("postgres: replication slot " + start.slot +
+                           " is in use by another process (pid " + PQgetvalue(slot.get(), 0, 1) +
+                           "): is another run of this pipeline going on?");
   }
   if (slot_exists && std::string(PQgetvalue(slot.get(), 0, 2)) != "pgoutput") {
     return Status::invalid("postgres: replication slot " + start.slot + " uses the plugin " +
@@ -362,18 +375,21 @@ Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const Strea
   RBC_ASSIGN_OR_RETURN(start.replication, ReplicationConnection::connect(params));
   if (request.cursor_value) {
     auto saved = parse_lsn(*request.cursor_value);
-    if (!saved) return Status::invalid("postgres: the saved position '" + *request.cursor_value + "' is not an LSN");
+    if (!saved)
+      return Status::invalid("postgres: the saved position '" + *request.cursor_value + "' is not an LSN");
     if (!slot_exists) {
-      return Status::invalid("postgres: replication slot " + start.slot + " does not exist, but " +
-                             table.ref.display() + " was applied up to LSN " + *request.cursor_value +
-                             ": the changes since cannot be read. To copy the table again, remove the stream's "
-                             "saved position from the state backend");
+      return Status::invalid(
+          "postgres: replication slot " + start.slot + " does not exist, but " + table.ref.display() +
+          " was applied up to LSN " + *request.cursor_value +
+          ": the changes since cannot be read. To copy the table again, remove the stream's "
+          "saved position from the state backend");
     }
     start.from = *saved;
     return start;
   }
   // No saved position: whatever the slot kept belongs to a copy that never completed.
-  if (slot_exists) RBC_RETURN_NOT_OK(conn.exec("SELECT pg_drop_replication_slot(" + quote_literal(start.slot) + ")"));
+  if (slot_exists)
+    RBC_RETURN_NOT_OK(conn.exec("SELECT pg_drop_replication_slot(" + quote_literal(start.slot) + ")"));
   RBC_ASSIGN_OR_RETURN(auto created, start.replication.create_slot(start.slot));
   start.from = created.consistent_point;
   start.snapshot = created.snapshot;

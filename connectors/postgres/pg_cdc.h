@@ -2,8 +2,9 @@
 // sure of the publication and the replication slot; a stream with no saved position is
 // first read whole in the snapshot the slot was created with, then from the slot's
 // consistent point, so no change is missed or seen twice in between. Change rows carry the
-// table's columns and:
-//   _op              insert | update | delete | truncate (snapshot rows are inserts)
+// table's columns and the change columns (connector_specs.h: add_change_columns):
+//   _op              insert | update | delete | truncate (snapshot rows are inserts, after
+//                    one truncate: a new copy replaces what an earlier one left)
 //   _lsn             the commit LSN of the row's transaction (bigint; the snapshot's point)
 //   _commit_ts       when that transaction committed (NULL for snapshot rows)
 //   _unchanged_cols  the columns an update did not send (unchanged TOAST values): comma-separated
@@ -23,10 +24,6 @@
 #include "connectors/postgres/pg_replication.h"
 
 namespace rbc::pg {
-
-// The change columns, appended after the table's.
-inline constexpr const char* kChangeColumns[] = {"_op", "_lsn", "_commit_ts", "_unchanged_cols"};
-void add_change_columns(Schema& schema);
 
 // What the leader set up for one stream.
 struct CdcStart {

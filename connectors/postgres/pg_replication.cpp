@@ -145,7 +145,8 @@ void ReplicationConnection::free_buffer() {
 Result<ReplicationConnection> ReplicationConnection::connect(const ConnParams& params) {
   ConnParams replication = params;
   // pgoutput prints values with the walsender's settings: pin the ones rbc parses back.
-  std::string options = "-c DateStyle=ISO,YMD -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3";
+  std::string options =
+      "-c DateStyle=ISO,YMD -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3";
   bool had_options = false;
   for (auto& [key, value] : replication.keywords) {
     if (key == "options") {

@@ -20,11 +20,11 @@
 #include <mutex>
 
 #include "connectors/postgres/pg_catalog.h"
-#include "connectors/postgres/pg_cdc.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_copy.h"
 #include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
+#include "connectors/specs/connector_specs.h"
 #include "graph/units.h"
 #include "graph/value_format.h"
 
@@ -157,25 +157,34 @@ class PostgresWriter final : public PartitionWriter {
   Status write(const Batch& batch) override {
     if (!in_copy_) return Status::internal("postgres: write() on a closed writer");
     if (!request_.apply_changes) return write_rows(batch, 0, batch.num_rows);
-    // A truncate, or an update without some of its values, cannot be merged with the
-    // changes around it: what was staged before it is applied first.
+    // A truncate, and a change that did not send some values (unchanged TOAST), cannot be
+    // merged with the changes around it: what was staged before it is applied first.
     size_t from = 0;
     for (size_t row = 0; row < batch.num_rows; ++row) {
-      bool truncate = batch.columns[static_cast<size_t>(op_index_)].string_at(row) == "truncate";
-      bool partial = unchanged_index_ >= 0 && !batch.columns[static_cast<size_t>(unchanged_index_)].is_null(row);
-      if (!truncate && !partial) continue;
+      std::string_view op = op_at(batch, row);
+      bool truncate = op == "truncate";
+      bool partial =
+          unchanged_index_ >= 0 && !batch.columns[static_cast<size_t>(unchanged_index_)].is_null(row);
+      // A changed key arrives as a delete and an insert that both name the unsent values.
+      bool moved = partial && op == "delete" && row + 1 < batch.num_rows && op_at(batch, row + 1) == "insert";
+      if (!truncate && !(partial && op == "update") && !moved) continue;
       RBC_RETURN_NOT_OK(write_rows(batch, from, row));
       RBC_RETURN_NOT_OK(end_copy());
       RBC_RETURN_NOT_OK(conn_.exec("TRUNCATE _rbc_write"));
       if (truncate) {
         RBC_RETURN_NOT_OK(conn_.exec("TRUNCATE " + state_->dest.ref.quoted()));
       } else {
-        RBC_RETURN_NOT_OK(update_sent_values(batch, row));
+        RBC_RETURN_NOT_OK(apply_partial(batch, row, moved));
       }
       RBC_RETURN_NOT_OK(start_copy());
+      if (moved) ++row;
       from = row + 1;
     }
     return write_rows(batch, from, batch.num_rows);
+  }
+
+  std::string_view op_at(const Batch& batch, size_t row) const {
+    return batch.columns[static_cast<size_t>(op_index_)].string_at(row);
   }
 
   Status write_rows(const Batch& batch, size_t first, size_t last) {
@@ -339,8 +348,8 @@ class PostgresWriter final : public PartitionWriter {
       sql = "DELETE FROM " + target + " USING " + last + " WHERE last._op = 'delete'" + same_key + "; ";
     }
     sql += "INSERT INTO " + target + " (" + join_idents(columns) + ") SELECT " + select + " FROM " + last +
-           (request_.apply_changes ? " WHERE last._op <> 'delete'" : "") + " ON CONFLICT (" + join_idents(pk) +
-           ") DO ";
+           (request_.apply_changes ? " WHERE last._op <> 'delete'" : "") + " ON CONFLICT (" +
+           join_idents(pk) + ") DO ";
     std::string sets;
     for (const auto& name : columns) {
       if (std::find(pk.begin(), pk.end(), name) != pk.end()) continue;
@@ -357,32 +366,66 @@ class PostgresWriter final : public PartitionWriter {
     return value + "::" + cast_[i] + (named ? " AS " + quote_ident(names_[i]) : "");
   }
 
-  // An update that did not send some values (unchanged TOAST): sets the values it sent.
-  Status update_sent_values(const Batch& batch, size_t row) {
-    std::string unchanged = "," + std::string(batch.columns[static_cast<size_t>(unchanged_index_)].string_at(row)) + ",";
+  // A change that did not send some values (unchanged TOAST), applied on its own: an
+  // update sets the values it sent; a moved row (`row` deletes the old key, `row + 1`
+  // inserts the new one) is inserted with the unsent values taken from the old row, which
+  // is then deleted.
+  Status apply_partial(const Batch& batch, size_t row, bool moved) {
+    size_t values_row = moved ? row + 1 : row;
+    std::string unchanged =
+        "," + std::string(batch.columns[static_cast<size_t>(unchanged_index_)].string_at(row)) + ",";
     const auto& pk = state_->primary_key;
-    std::string sets, where;
     std::vector<std::string> values;
     std::vector<bool> nulls;
+    auto param = [&](size_t column, size_t at, const PgColumn& dest) {
+      values.emplace_back();
+      nulls.push_back(batch.columns[column].is_null(at));
+      if (!nulls.back()) append_formatted_value(values.back(), batch.columns[column], at);
+      return "$" + std::to_string(values.size()) + "::" + dest.type_sql;
+    };
+    // The old key first ($1..$k): the DELETE of a moved row passes only those.
+    std::string sets, old_key, names, selected;
     const Schema& schema = *request_.schema;
+    for (const auto& key : pk) {
+      int i = schema.index_of(key);
+      const PgColumn* column = state_->dest.column(key);
+      if (i < 0 || column == nullptr)
+        return Status::invalid("postgres: primary key column \"" + key + "\" is not in the stream");
+      old_key += std::string(old_key.empty() ? "" : " AND ") + quote_ident(key) + " = " +
+                 param(static_cast<size_t>(i), row, *column);
+    }
+    size_t key_params = values.size();
     for (size_t i = 0; i < schema.size(); ++i) {
       const std::string& name = schema.field(i).name;
       const PgColumn* column = state_->dest.column(name);
       if (column == nullptr || static_cast<int>(i) == op_index_) continue;
       bool key = std::find(pk.begin(), pk.end(), name) != pk.end();
-      if (!key && unchanged.find("," + name + ",") != std::string::npos) continue;
-      values.emplace_back();
-      nulls.push_back(batch.columns[i].is_null(row));
-      if (!nulls.back()) append_formatted_value(values.back(), batch.columns[i], row);
-      std::string param = "$" + std::to_string(values.size()) + "::" + column->type_sql;
-      if (key) {
-        where += std::string(where.empty() ? "" : " AND ") + quote_ident(name) + " = " + param;
-      } else {
-        sets += std::string(sets.empty() ? "" : ", ") + quote_ident(name) + " = " + param;
+      bool unsent = !key && unchanged.find("," + name + ",") != std::string::npos;
+      if (!moved) {
+        if (!key && !unsent)
+          sets += std::string(sets.empty() ? "" : ", ") + quote_ident(name) + " = " + param(i, row, *column);
+        continue;
       }
+      names += std::string(names.empty() ? "" : ", ") + quote_ident(name);
+      selected += std::string(selected.empty() ? "" : ", ") +
+                  (unsent ? quote_ident(name) : param(i, values_row, *column));
     }
-    if (sets.empty()) return Status::ok();
-    std::string sql = "UPDATE " + state_->dest.ref.quoted() + " SET " + sets + " WHERE " + where;
+    std::string target = state_->dest.ref.quoted();
+    if (!moved)
+      return sets.empty()
+                 ? Status::ok()
+                 : exec_params("UPDATE " + target + " SET " + sets + " WHERE " + old_key, values, nulls);
+    RBC_RETURN_NOT_OK(exec_params("INSERT INTO " + target + " (" + names + ") SELECT " + selected + " FROM " +
+                                      target + " WHERE " + old_key + " ON CONFLICT (" + join_idents(pk) +
+                                      ") DO NOTHING",
+                                  values, nulls));
+    values.resize(key_params);
+    nulls.resize(key_params);
+    return exec_params("DELETE FROM " + target + " WHERE " + old_key, values, nulls);
+  }
+
+  Status exec_params(const std::string& sql, const std::vector<std::string>& values,
+                     const std::vector<bool>& nulls) {
     std::vector<const char*> params;
     for (size_t i = 0; i < values.size(); ++i) params.push_back(nulls[i] ? nullptr : values[i].c_str());
     PgResult result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
@@ -397,8 +440,8 @@ class PostgresWriter final : public PartitionWriter {
   std::shared_ptr<TableState> state_;
   SinkRequest request_;
   std::vector<std::string> names_;
-  std::vector<std::string> cast_;  // per column: the destination type to cast to, or ""
-  std::string stage_ddl_;          // the temporary staging table, when one is needed
+  std::vector<std::string> cast_;             // per column: the destination type to cast to, or ""
+  std::string stage_ddl_;                     // the temporary staging table, when one is needed
   int op_index_ = -1, unchanged_index_ = -1;  // apply_changes: the change columns
   std::optional<CopyEncoder> encoder_;
   std::string buffer_;
@@ -431,9 +474,7 @@ class PostgresSink final : public Sink {
     // Applied changes leave their change columns behind: the table mirrors the source's.
     Schema columns;
     for (const auto& field : request.schema->fields()) {
-      bool change_column = std::find(std::begin(kChangeColumns), std::end(kChangeColumns), field.name) !=
-                           std::end(kChangeColumns);
-      if (!(request.apply_changes && change_column)) columns.add(field);
+      if (!(request.apply_changes && is_change_column(field.name))) columns.add(field);
     }
     RBC_ASSIGN_OR_RETURN(auto existing, describe_table(conn, target));
     if (!existing) {
@@ -453,8 +494,9 @@ class PostgresSink final : public Sink {
     state->primary_key = request.primary_key.empty() ? existing->primary_key : request.primary_key;
     if (request.write_mode == WriteMode::upsert || request.apply_changes) {
       if (state->primary_key.empty()) {
-        return Status::invalid("postgres: " + std::string(request.apply_changes ? "applying changes to " : "upsert into ") +
-                               target.display() + " needs a primary key");
+        return Status::invalid(
+            "postgres: " + std::string(request.apply_changes ? "applying changes to " : "upsert into ") +
+            target.display() + " needs a primary key");
       }
       for (const auto& key : state->primary_key) {
         if (request.schema->index_of(key) < 0) {

@@ -14,6 +14,7 @@
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_copy.h"
 #include "connectors/postgres/postgres.h"
+#include "connectors/specs/connector_specs.h"
 
 namespace rbc {
 namespace {
@@ -33,8 +34,8 @@ struct StreamState {
   bool key_indexed = false;   // sliced: a btree index starts with the key
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
-  std::optional<CdcStart> cdc;                     // cdc: until reader 0 takes it
-  std::shared_ptr<const Schema> change_schema;     // cdc: `schema` plus the change columns
+  std::optional<CdcStart> cdc;                    // cdc: until reader 0 takes it
+  std::shared_ptr<const Schema> change_schema;    // cdc: `schema` plus the change columns
   std::mutex mu;
 };
 

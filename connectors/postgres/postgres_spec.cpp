@@ -30,9 +30,10 @@ const ConnectorSpec& postgres_connector_spec() {
     s.catalog = true;
     s.sync_modes = {SyncMode::full_refresh, SyncMode::incremental, SyncMode::cdc};
     s.write_modes = {WriteMode::append, WriteMode::replace, WriteMode::upsert};
-    s.config_keys = {
-        "url",     "host",    "port",       "user", "password",   "database", "schema",
-        "sslmode", "copy_flush_bytes", "publication", "slot", "on_truncate"};
+    s.config_keys = {"url",         "host",     "port",
+                     "user",        "password", "database",
+                     "schema",      "sslmode",  "copy_flush_bytes",
+                     "publication", "slot",     "on_truncate"};
     s.state_in_destination = true;
     s.check_options = check_options;
     return s;

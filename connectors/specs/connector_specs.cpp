@@ -32,4 +32,15 @@ std::vector<std::string> connector_names() {
   return names;
 }
 
+void add_change_columns(Schema& schema) {
+  schema.add(Field{"_op", DataType{TypeId::text}, false});
+  schema.add(Field{"_lsn", DataType{TypeId::int64}, false});
+  schema.add(Field{"_commit_ts", DataType{TypeId::timestamptz}, true});
+  schema.add(Field{"_unchanged_cols", DataType{TypeId::text}, true});
+}
+
+bool is_change_column(std::string_view name) {
+  return name == "_op" || name == "_lsn" || name == "_commit_ts" || name == "_unchanged_cols";
+}
+
 }  // namespace rbc

@@ -58,4 +58,10 @@ const std::vector<const ConnectorSpec*>& connector_specs();
 const ConnectorSpec* find_connector_spec(std::string_view name);
 std::vector<std::string> connector_names();
 
+// A cdc stream's rows are changes: the table's columns, then these (docs/pipeline.md):
+// _op (insert|update|delete|truncate), _lsn (bigint), _commit_ts (timestamptz),
+// _unchanged_cols (text: the columns an update did not send).
+void add_change_columns(Schema& schema);
+bool is_change_column(std::string_view name);
+
 }  // namespace rbc

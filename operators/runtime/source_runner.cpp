@@ -88,9 +88,10 @@ Status SourceRunner::prepare() {
   if (request_.sync_mode == SyncMode::incremental) {
     const auto& saved = request_.cursor_value;
     const auto& tie = request_.tie_breaker_value;
-    spdlog::info("incremental stream=\"{}\" reads {}{}", request_.stream,
-                 saved ? "after cursor " + request_.cursor_field + "=" + *saved : std::string("from the beginning"),
-                 saved && tie ? ", " + request_.tie_breaker_field + "=" + *tie : std::string());
+    spdlog::info(
+        "incremental stream=\"{}\" reads {}{}", request_.stream,
+        saved ? "after cursor " + request_.cursor_field + "=" + *saved : std::string("from the beginning"),
+        saved && tie ? ", " + request_.tie_breaker_field + "=" + *tie : std::string());
   }
   Result<std::shared_ptr<const Schema>> schema = source_->prepare(request_);
   if (!schema.is_ok()) return schema.status().prefixed("prepare: ");
