@@ -38,6 +38,60 @@ std::string problem_of(const Probe& probe) {
   return message;
 }
 
+// The first value of a one-row query, or the query's error.
+std::string query_value(pg::PgConn& conn, const std::string& sql, std::string* problem) {
+  auto result = conn.query(sql);
+  if (!result.is_ok()) {
+    *problem = result.status().message();
+    return {};
+  }
+  return PQntuples(result->get()) > 0 ? PQgetvalue(result->get(), 0, 0) : "";
+}
+
+// cdc: updates and deletes name their row by the replica identity; without one PostgreSQL
+// refuses them once the table is published.
+std::string replica_identity_problem(pg::PgConn& conn, const pg::TableRef& ref) {
+  std::string problem;
+  std::string identity = query_value(conn,
+                                     "SELECT c.relreplident::text || CASE WHEN EXISTS (SELECT 1 FROM "
+                                     "pg_catalog.pg_index i WHERE i.indrelid = c.oid "
+                                     "AND (i.indisprimary OR i.indisreplident)) THEN '+' ELSE '' END FROM "
+                                     "pg_catalog.pg_class c WHERE c.oid = " +
+                                         pg::quote_literal(ref.quoted()) + "::regclass",
+                                     &problem);
+  if (!problem.empty()) return problem;
+  if (identity == "f" || identity == "d+" || identity == "i+") return {};
+  return "no replica identity (no primary key): its updates and deletes cannot be replicated; add a "
+         "primary key, or ALTER TABLE " +
+         ref.quoted() + " REPLICA IDENTITY FULL";
+}
+
+// cdc: the server settings and privileges logical replication needs, one line each.
+void check_logical_replication(pg::PgConn& conn, const CheckLine& line) {
+  std::string problem;
+  std::string level = query_value(conn, "SELECT current_setting('wal_level')", &problem);
+  if (problem.empty() && level != "logical")
+    problem = "it is " + level + ": ALTER SYSTEM SET wal_level = logical, then restart the server";
+  line("wal_level logical", problem);
+  problem.clear();
+  std::string privileged = query_value(
+      conn, "SELECT rolreplication OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
+      &problem);
+  if (problem.empty() && privileged != "t")
+    problem =
+        "the role cannot read changes: ALTER ROLE " + pg::quote_ident(PQuser(conn.get())) + " REPLICATION";
+  line("replication privilege of " + std::string(PQuser(conn.get())), problem);
+  problem.clear();
+  std::string free_slots =
+      query_value(conn,
+                  "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) "
+                  "FROM pg_catalog.pg_replication_slots)",
+                  &problem);
+  if (problem.empty() && free_slots == "0")
+    problem = "none free (max_replication_slots): a new cdc stream needs one";
+  line("replication slots free: " + (free_slots.empty() ? "?" : free_slots), problem);
+}
+
 // Probes the first source's connection; the stream checks then look up every stream's
 // table on it.
 StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const CheckLine& line) {
@@ -57,7 +111,12 @@ StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const 
         problem = "missing table";
       }
       line("stream " + ref.display(), problem);
+      if (source->stream.sync_mode.value == SyncMode::cdc && table.is_ok() && *table)
+        line("replica identity of " + ref.display(), replica_identity_problem(*conn, ref));
     }
+    bool cdc = std::any_of(sources.begin(), sources.end(),
+                           [](const SourceNode* s) { return s->stream.sync_mode.value == SyncMode::cdc; });
+    if (cdc) check_logical_replication(*conn, line);
   };
 }
 

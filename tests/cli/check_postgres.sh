@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # rbc check against a real server: every probe OK (exit 0), a missing table and a wrong
 # password (exact lines, exit 1, no password shown), a column the table lacks (the
-# catalog line fails, a located error on stderr, exit 2), and a file state backend.
+# catalog line fails, a located error on stderr, exit 2), a file state backend, and cdc
+# streams (wal_level, replication privilege, free slots; a table without a replica
+# identity is a problem line, exit 1).
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
@@ -12,11 +14,12 @@ drop_on_exit "$SRC" "DROP SCHEMA IF EXISTS $schema CASCADE"
 psql_q "$SRC" "
 CREATE SCHEMA $schema;
 CREATE TABLE $schema.orders (id bigint PRIMARY KEY, customer text, amount numeric(12,2));
+CREATE TABLE $schema.events (at timestamptz, what text);
 "
 
 port=$(sed -E 's#.*:([0-9]+)/.*#\1#' <<< "$SRC")
 normalise() {
-  sed -e "s/:$port\\//:PORT\\//g" -e "s/port $port /port PORT /g" -e "s/$schema/SCHEMA/g" -e "s#$work#WORK#g"
+  sed -e "s/slots free: [0-9]*/slots free: N/" -e "s/:$port\\//:PORT\\//g" -e "s/port $port /port PORT /g" -e "s/$schema/SCHEMA/g" -e "s#$work#WORK#g"
 }
 
 write_pipeline() {  # $1 = file, $2 = source url, $3 = extra stream lines, $4 = state block
@@ -103,5 +106,23 @@ stream SCHEMA.orders ... OK
 columns, partition keys and sql against the catalog ... OK
 EOF
 expect "file state" 0 "$work/state.yaml"
+
+# cdc streams: what logical replication needs.
+write_pipeline "$work/cdc.yaml" "$SRC" "      sync_mode: cdc
+    - name: events
+      sync_mode: cdc"
+cat > "$work/expected" <<EOF
+source postgres rbc@127.0.0.1:PORT/rbc_src ... OK
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+stream SCHEMA.orders ... OK
+replica identity of SCHEMA.orders ... OK
+stream SCHEMA.events ... OK
+replica identity of SCHEMA.events ... no replica identity (no primary key): its updates and deletes cannot be replicated; add a primary key, or ALTER TABLE "SCHEMA"."events" REPLICA IDENTITY FULL
+wal_level logical ... OK
+replication privilege of rbc ... OK
+replication slots free: N ... OK
+EOF
+expect "cdc" 1 "$work/cdc.yaml"
 
 finish
