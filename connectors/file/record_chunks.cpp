@@ -1,11 +1,7 @@
 // Cutting a file into chunks of whole records (record_chunks.h).
 #include "connectors/file/record_chunks.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace rbc::file {
@@ -112,24 +108,32 @@ void cut_records(FileFormat format, char delimiter, std::string_view data, bool 
   }
 }
 
-FileChunker::FileChunker(std::string path, FileFormat format, char delimiter, size_t max_bytes,
-                         size_t max_records)
-    : path_(std::move(path)),
+FileChunker::FileChunker(std::vector<std::string> files, Compression compression, FileFormat format,
+                         char delimiter, size_t max_bytes, size_t max_records)
+    : files_(std::move(files)),
+      compression_(compression),
       format_(format),
       delimiter_(delimiter),
       max_bytes_(std::max<size_t>(1, max_bytes)),
       max_records_(std::max<size_t>(1, max_records)),
       step_(std::clamp<size_t>(max_bytes, 1, size_t{1} << 20)) {}
 
-FileChunker::~FileChunker() {
-  if (fd_ >= 0) ::close(fd_);
-}
+FileChunker::~FileChunker() = default;
 
 Status FileChunker::open() {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) return Status::io_error("cannot open " + path_ + ": " + std::strerror(errno));
-  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (files_.empty()) return Status::internal("file chunker: no file to cut");
+  RBC_RETURN_NOT_OK(open_file(0));
+  opened_ = true;
   return Status::ok();
+}
+
+Status FileChunker::open_file(size_t file) {
+  file_ = file;
+  eof_ = false;
+  carry_.clear();
+  next_line_ = 1;
+  next_offset_ = 0;
+  return input_.open(files_[file], compression_);
 }
 
 // Appends the file's next bytes to the chunk: a step, or, while not even one record is
@@ -138,33 +142,37 @@ Status FileChunker::open() {
 Status FileChunker::read_more(Chunk& chunk, bool grow) {
   const size_t want = grow ? std::max(step_, chunk.size) : step_;
   if (chunk.bytes.size() < chunk.size + want) chunk.bytes.resize(chunk.size + want);
-  for (;;) {
-    ssize_t n = ::read(fd_, chunk.bytes.data() + chunk.size, want);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::io_error("cannot read " + path_ + ": " + std::strerror(errno));
-    if (n == 0) eof_ = true;
-    chunk.size += static_cast<size_t>(n);
-    return Status::ok();
-  }
+  RBC_ASSIGN_OR_RETURN(size_t n, input_.read(chunk.bytes.data() + chunk.size, want));
+  if (n == 0) eof_ = true;
+  chunk.size += n;
+  return Status::ok();
 }
 
 Result<bool> FileChunker::next(Chunk& chunk) {
   std::lock_guard lock(mutex_);
-  if (fd_ < 0) return Status::internal("file chunker: " + path_ + " is not open");
-  if (chunk.bytes.size() < carry_.size()) chunk.bytes.resize(carry_.size());
-  std::copy(carry_.begin(), carry_.end(), chunk.bytes.begin());
-  chunk.size = carry_.size();
-  carry_.clear();
+  if (!opened_) return Status::internal("file chunker: " + files_.front() + " is not open");
   CutProgress progress;
   for (;;) {
-    cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records_, progress);
-    if (progress.full) break;
-    RBC_RETURN_NOT_OK(read_more(chunk, progress.records == 0));
+    if (chunk.bytes.size() < carry_.size()) chunk.bytes.resize(carry_.size());
+    std::copy(carry_.begin(), carry_.end(), chunk.bytes.begin());
+    chunk.size = carry_.size();
+    carry_.clear();
+    progress = CutProgress{};
+    for (;;) {
+      cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records_, progress);
+      if (progress.full) break;
+      RBC_RETURN_NOT_OK(read_more(chunk, progress.records == 0));
+    }
+    carry_.assign(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(progress.bytes),
+                  chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.size));
+    chunk.size = progress.bytes;
+    if (progress.bytes > 0) break;
+    // This file is done: go on with the next one, if any.
+    if (file_ + 1 == files_.size()) return false;
+    RBC_RETURN_NOT_OK(open_file(file_ + 1));
   }
-  carry_.assign(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(progress.bytes),
-                chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.size));
-  chunk.size = progress.bytes;
-  if (progress.bytes == 0) return false;
+  chunk.file = file_;
+  chunk.file_start = next_offset_ == 0;
   chunk.index = next_index_++;
   chunk.first_line = next_line_;
   chunk.offset = next_offset_;
