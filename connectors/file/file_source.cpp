@@ -385,6 +385,7 @@ class FileReader : public PartitionReader {
       size_t rows = 0, bytes = 0;
       RBC_RETURN_NOT_OK(parse(batch, rows, bytes, false));
       batch.num_rows = rows;
+      chunker_->read_ahead();  // outside the claim: decompression of the next files runs in parallel
       return finish_batch(std::move(batch));
     }
     if (chunker_) {

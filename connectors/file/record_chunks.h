@@ -10,7 +10,10 @@
 // every chunk, so each chunk knows the line its first record starts on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -54,7 +57,9 @@ struct Chunk {
 // chunk ends at the first record end at or after max_bytes; one record longer than that is
 // one chunk). A file is read in steps, never whole (decompressed as it is read): the bytes
 // read past a cut are kept for the next chunk. Shared by a stream's readers; next() hands
-// out one chunk at a time.
+// out one chunk at a time. The cut is serial, so decompressing in it would be too: readers
+// call read_ahead() between chunks to decompress the next compressed files' first blocks
+// in parallel (each file under its own lock; a few blocks per file, two files ahead).
 class FileChunker {
  public:
   FileChunker(std::vector<std::string> files, Compression compression, FileFormat format, char delimiter,
@@ -67,17 +72,30 @@ class FileChunker {
   Status open();
   // The file's next chunk into `chunk`; false after the last one.
   Result<bool> next(Chunk& chunk);
+  // Decompresses up to about one chunk's bytes of the compressed files after the one being
+  // cut, for the cut to take later; called outside next(), never blocks on a busy file.
+  void read_ahead();
 
  private:
+  // One file's input: read by the cut and, ahead of it, by read_ahead(), under `mutex`.
+  struct FileInput {
+    std::mutex mutex;
+    ByteInput input;
+    bool opened = false, ended = false, plain = false;
+    Status failed;                         // met ahead; reported when the cut gets there
+    std::deque<std::vector<char>> blocks;  // decompressed ahead, not yet cut
+  };
   Status read_more(Chunk& chunk, bool grow);
   Status open_file(size_t file);
+  Status open_input(FileInput& input, size_t file);
 
   std::mutex mutex_;
   std::vector<std::string> files_;
   Compression compression_;
-  size_t file_ = 0;  // the file being cut
+  size_t file_ = 0;                 // the file being cut
+  std::atomic<size_t> cutting_{0};  // file_, for read_ahead()
   bool opened_ = false;
-  ByteInput input_;
+  std::vector<std::unique_ptr<FileInput>> inputs_;
   FileFormat format_;
   char delimiter_;
   size_t max_bytes_, max_records_, step_;
