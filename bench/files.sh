@@ -130,19 +130,23 @@ done
 uses mlr && configs+=("mlr 1")
 
 failed=0
-measure() {  # measure ROUND TOOL N: appends the seconds to $work/TOOL-N.times (not round 0)
-  local round=$1 key="$2-$3" t0 t1 seconds cmd stdout
+measure() {  # measure ROUND TOOL N: appends the seconds to $work/TOOL-N.times, the CPU seconds to .cpu (not round 0)
+  local round=$1 key="$2-$3" t0 t1 seconds cmd stdout user system
   [[ -f $work/$key.failed ]] && return
   command_of "$2" "$3"
   t0=$(date +%s.%N)
-  if ! "${cmd[@]}" > "$stdout" 2> "$work/$key.err"; then
+  if ! /usr/bin/time -f '%U %S' -o "$work/$key.usage" "${cmd[@]}" > "$stdout" 2> "$work/$key.err"; then
     log "$2 $3 failed (round $round):"; tail -n 8 "$work/$key.err" >&2
     touch "$work/$key.failed"; failed=1; return
   fi
   t1=$(date +%s.%N)
   seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
   log "round $round: $2 $3: $seconds s"
-  ((round > 0)) && echo "$seconds" >> "$work/$key.times"
+  if ((round > 0)); then
+    echo "$seconds" >> "$work/$key.times"
+    read -r user system < <(tail -n 1 "$work/$key.usage")
+    awk -v u="$user" -v s="$system" 'BEGIN {printf "%.2f\n", u + s}' >> "$work/$key.cpu"
+  fi
   return 0
 }
 check_results() {  # every output equals the reference's bytes
@@ -187,12 +191,18 @@ verdict() {
 
 echo
 echo "$FILES gzip'd CSV files, $ROWS rows, $((input_bytes / 1000000)) MB compressed -> sql -> one CSV; median of $ROUNDS rounds on $cores cores"
-printf '\n  %-7s %7s %9s %10s\n' tool threads seconds rows/s
+# cpu s: user + system seconds; busy: cpu s / seconds, the cores a run kept busy (on a
+# machine shared with other work, a run that gets less than its threads cannot scale).
+printf '\n  %-7s %7s %9s %10s %7s %6s\n' tool threads seconds rows/s "cpu s" busy
 for config in "${configs[@]}"; do
   read -r tool n <<< "$config"
-  s=$(seconds_of "$tool-$n")
+  s=$(seconds_of "$tool-$n") cpu=n/a busy=n/a
   r=n/a; [[ $s != n/a ]] && r=$(awk -v r="$ROWS" -v s="$s" 'BEGIN {printf "%.2fM", r / s / 1e6}')
-  printf '  %-7s %7s %9s %10s\n' "$tool" "$n" "$s" "$r"
+  if counted "$tool-$n"; then
+    cpu=$(median < "$work/$tool-$n.cpu")
+    busy=$(awk -v c="$cpu" -v s="$s" 'BEGIN {printf "%.2f", c / s}')
+  fi
+  printf '  %-7s %7s %9s %10s %7s %6s\n' "$tool" "$n" "$s" "$r" "$cpu" "$busy"
 done
 ratio_1=$(paired rbc-1 duckdb-1) ratio_2=$(paired rbc-2 duckdb-2) speedup=$(paired rbc-1 rbc-2)
 efficiency=n/a; [[ $speedup != n/a ]] && efficiency=$(awk -v s="$speedup" 'BEGIN {printf "%.2f", s / 2}')

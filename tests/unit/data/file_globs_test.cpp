@@ -145,6 +145,40 @@ TEST(FileChunker, CutsSeveralFilesInOrderEachFromItsFirstLine) {
                                             "3 file 3 line 1 start: id\n6\n"}));
 }
 
+TEST(FileChunker, ReadAheadKeepsFileOrderAndReportsAnErrorWhereTheCutMeetsIt) {
+  TempDir dir;
+  std::vector<std::string> files;
+  std::string expected;
+  for (int f = 0; f < 5; ++f) {
+    std::string text = "id\n" + many_lines(3000);
+    files.push_back(dir.file("part-" + std::to_string(f) + ".csv.gz"));
+    write_compressed(files.back(), {text}, Compression::gzip);
+    if (f < 3) expected += text;
+  }
+  // The fourth file is cut short: its error comes after every chunk of the three before it.
+  const std::string whole = read_file(files[3]);
+  write_file(files[3], whole.substr(0, whole.size() / 2));
+  file::FileChunker chunker(files, Compression::detect, file::FileFormat::csv, ',', 4096, 1000);
+  ASSERT_TRUE(chunker.open().is_ok());
+  file::Chunk chunk;
+  std::string joined;
+  Status error;
+  for (;;) {
+    chunker.read_ahead();  // as a reader does between chunks
+    chunker.read_ahead();
+    auto got = chunker.next(chunk);
+    if (!got.is_ok()) {
+      error = got.status();
+      break;
+    }
+    ASSERT_TRUE(*got) << "the truncated file was not reported";
+    joined += std::string(chunk.view());
+  }
+  EXPECT_EQ(joined.substr(0, expected.size()), expected);
+  EXPECT_EQ(error.message(), files[3] + ": truncated gzip data: the file ends at byte offset " +
+                                 std::to_string(whole.size() / 2));
+}
+
 TEST(FileSource, AGlobReadsTheSameRowsWithOneReaderOrThreeInClaimedChunks) {
   TempDir dir;
   std::string expected;
