@@ -30,8 +30,9 @@ struct DiscoveredColumn {
 
 struct DiscoveredTable {
   std::string name;
-  std::string location;       // file path, for files
-  int64_t row_estimate = -1;  // -1 unknown
+  std::string location;            // file path, for files (a glob as written)
+  std::vector<std::string> files;  // a glob's matches, in name order
+  int64_t row_estimate = -1;       // -1 unknown
   std::vector<std::string> primary_key;
   std::vector<DiscoveredColumn> columns;
 };

@@ -77,7 +77,11 @@ std::string discovery_text(const Discovery& d) {
       }
       out += format_rows(rows_out, "  ");
     } else {
-      out += "stream " + t.name + ": " + t.location + "\n";
+      out += "stream " + t.name + ": " + t.location;
+      if (!t.files.empty())
+        out += " (" + std::to_string(t.files.size()) + (t.files.size() == 1 ? " file" : " files") + ")";
+      out += "\n";
+      for (const auto& file : t.files) out += "  file " + file + "\n";
       std::vector<std::vector<std::string>> rows_out = {{"column", "rbc type", "nullable"}};
       for (const auto& c : t.columns) rows_out.push_back({c.name, c.rbc_type, c.nullable ? "yes" : "no"});
       out += format_rows(rows_out, "  ");
@@ -102,6 +106,7 @@ nlohmann::json discovery_json(const Discovery& d) {
     nlohmann::json table = {
         {"name", t.name}, {"columns", std::move(columns)}, {"primary_key", t.primary_key}};
     if (!t.location.empty()) table["path"] = t.location;
+    if (!t.files.empty()) table["files"] = t.files;
     table["row_estimate"] = t.row_estimate < 0 ? nlohmann::json() : nlohmann::json(t.row_estimate);
     tables.push_back(std::move(table));
   }

@@ -38,6 +38,8 @@ Status EligibilityPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     step.eligibility_reason = reason;
     step.split = reason.empty() ? split : "";
     if (!reason.empty()) plan.graph.node(id).remarks.push_back("not partition-eligible: " + reason);
+    // The plan still says what the stream reads (how many files a glob matched).
+    if (!reason.empty() && !split.empty()) plan.graph.node(id).remarks.push_back("input: " + split);
   }
   return Status::ok();
 }

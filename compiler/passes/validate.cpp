@@ -42,7 +42,7 @@ const ConnectorSpec* check_connector(const ConnectorRef& connector, bool reading
   }
   check_config_keys(connector.config, spec->config_keys, "connector '" + name + "'", diagnostics);
   if (spec->check_options != nullptr) {
-    for (const ConfigProblem& problem : spec->check_options(connector.config))
+    for (const ConfigProblem& problem : spec->check_options(connector.config, reading))
       diagnostics.error(connector.config.range_of(problem.key),
                         "connector '" + name + "': " + problem.message, problem.note);
   }

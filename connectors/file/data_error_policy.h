@@ -23,6 +23,9 @@ class DataErrorPolicy {
   // message `origin:line: reason`, or when the dead-letter file cannot be written.
   Status reject(uint64_t line, std::string_view raw, std::string_view reason);
   size_t rejected() const { return rejected_; }
+  // The data now read comes from `origin` (the next file of a stream of several).
+  void set_origin(std::string origin) { origin_ = std::move(origin); }
+  const std::string& origin() const { return origin_; }
 
  private:
   OnDataError mode_;

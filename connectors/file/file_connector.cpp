@@ -21,9 +21,10 @@ StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const 
       line("stream " + source->stream.name.value, options.status().message());
       continue;
     }
-    std::ifstream in(options->path, std::ios::binary);
-    line("stream " + source->stream.name.value + " file " + options->path,
-         in ? "" : "cannot read " + options->path);
+    for (const auto& path : options->files) {
+      std::ifstream in(path, std::ios::binary);
+      line("stream " + source->stream.name.value + " file " + path, in ? "" : "cannot read " + path);
+    }
   }
   return {};
 }
@@ -58,7 +59,8 @@ Result<Discovery> discover(const std::vector<const SourceNode*>& sources, const 
     RBC_ASSIGN_OR_RETURN(Schema schema, file::infer_file_schema(options));
     DiscoveredTable t;
     t.name = stream;
-    t.location = options.path;
+    t.location = options.pattern.empty() ? options.path : options.pattern;
+    if (!options.pattern.empty()) t.files = options.files;
     for (const auto& field : schema.fields())
       t.columns.push_back({field.name, "", field.type.to_string(), field.nullable});
     d.tables.push_back(std::move(t));

@@ -1,8 +1,10 @@
 // Resolution of the file connector's config keys (see file_options.h for the rules).
 #include "connectors/file/file_options.h"
 
+#include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -19,7 +21,73 @@ bool ends_with(const std::string& text, std::string_view suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// Adds the files under `dir` that match parts[at..] ("**" spans any number of folders).
+void match_parts(const fs::path& dir, const std::vector<std::string>& parts, size_t at,
+                 std::vector<std::string>& out) {
+  std::error_code error;
+  const std::string& part = parts[at];
+  const bool last = at + 1 == parts.size();
+  if (part == "**") {
+    if (!last) match_parts(dir, parts, at + 1, out);
+    for (fs::directory_iterator it(dir.empty() ? "." : dir, error), end; !error && it != end;
+         it.increment(error)) {
+      if (it->is_directory(error) && it->path().filename().string()[0] != '.')
+        match_parts(dir / it->path().filename(), parts, at, out);
+    }
+    return;
+  }
+  if (part.empty()) {  // a doubled or leading slash
+    if (!last) match_parts(dir, parts, at + 1, out);
+    return;
+  }
+  if (!is_glob(part)) {
+    fs::path next = dir / part;
+    if (last ? fs::is_regular_file(next, error) : fs::is_directory(next, error)) {
+      if (last)
+        out.push_back(next.string());
+      else
+        match_parts(next, parts, at + 1, out);
+    }
+    return;
+  }
+  for (fs::directory_iterator it(dir.empty() ? "." : dir, error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
+    if (last ? it->is_regular_file(error) : it->is_directory(error)) {
+      if (last)
+        out.push_back((dir / name).string());
+      else
+        match_parts(dir / name, parts, at + 1, out);
+    }
+  }
+}
+
 }  // namespace
+
+bool is_glob(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
+
+std::vector<std::string> expand_glob(const std::string& pattern) {
+  std::vector<std::string> parts = split_path(pattern);
+  std::vector<std::string> out;
+  fs::path root = !pattern.empty() && pattern[0] == '/' ? fs::path("/") : fs::path();
+  match_parts(root, parts, root.empty() ? 0 : 1, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 Result<FileOptions> resolve_file_options(const Config& config, const std::string& stream, FileRole role) {
   const char* who = role == FileRole::source ? "file source" : "file destination";
@@ -44,8 +112,25 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
     format_given = true;
   }
 
+  if (auto it = values.find("compression"); it != values.end()) {
+    auto compression = compression_named(it->is_string() ? it->get<std::string>() : "");
+    if (!compression) {
+      return Status::invalid(std::string(who) + ": `compression` must be none, gzip, zstd or auto, not " +
+                             it->dump());
+    }
+    options.compression = *compression;
+  }
+
   std::error_code ec;
-  const bool directory = ends_with(path, "/") || fs::is_directory(path, ec);
+  const bool directory = !is_glob(path) && (ends_with(path, "/") || fs::is_directory(path, ec));
+  if (is_glob(path)) {
+    if (role == FileRole::sink)
+      return Status::invalid(std::string(who) + ": `path` " + path + " is a glob; a destination is one file");
+    options.pattern = path;
+    options.files = expand_glob(path);
+    if (options.files.empty()) return Status::not_found(std::string(who) + ": no file matches " + path);
+    options.path = options.files.front();
+  }
   if (directory) {
     if (stream.empty()) return Status::invalid(std::string(who) + ": `path` " + path + " is a directory");
     fs::path dir(path);
@@ -67,11 +152,13 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
       options.format = has_csv ? FileFormat::csv : FileFormat::jsonl;
     }
   } else {
-    options.path = path;
+    if (options.pattern.empty()) options.path = path;
+    // A glob's extension is its own (`*.csv.gz`), whichever file matched first.
+    const std::string plain(without_compression_extension(path));
     if (!format_given) {
-      if (ends_with(path, ".csv") || ends_with(path, ".tsv")) {
+      if (ends_with(plain, ".csv") || ends_with(plain, ".tsv")) {
         options.format = FileFormat::csv;
-      } else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) {
+      } else if (ends_with(plain, ".jsonl") || ends_with(plain, ".ndjson")) {
         options.format = FileFormat::jsonl;
       } else {
         return Status::invalid(std::string(who) + ": cannot tell the format of " + path +
@@ -79,7 +166,11 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
       }
     }
   }
-  if (ends_with(options.path, ".tsv")) options.delimiter = '\t';
+  if (options.files.empty()) options.files = {options.path};
+  if (ends_with(std::string(without_compression_extension(options.path)), ".tsv")) options.delimiter = '\t';
+  // A sink compresses what its name (or `compression`) says; a source may also look at the bytes.
+  if (role == FileRole::sink && options.compression == Compression::detect)
+    options.compression = compression_of_extension(options.path);
 
   if (auto it = values.find("delimiter"); it != values.end()) {
     std::string delimiter = it->is_string() ? it->get<std::string>() : "";

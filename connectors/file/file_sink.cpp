@@ -2,15 +2,18 @@
 #include "connectors/file/file_sink.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <variant>
 
+#include "connectors/file/compression.h"
 #include "connectors/file/file_options.h"
 #include "connectors/file/record_format.h"
 
@@ -66,10 +69,50 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
+// Creates `path` afresh for writing: never through a symbolic link, never onto a file some
+// other process made (O_EXCL). A stale file of the same name (this pid, an earlier life) goes first.
+int create_exclusive(const std::string& path) {
+  ::unlink(path.c_str());
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
+// Makes a rename in `path`'s directory durable.
+void sync_directory_of(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// Removes the temporary files that killed runs left next to `target`: `<file>.rbc-tmp-<pid>`
+// (and `-<i>` parts) whose process no longer exists.
+void remove_orphans(const std::string& target) {
+  namespace fs = std::filesystem;
+  const fs::path target_path(target);
+  const std::string prefix = target_path.filename().string() + ".rbc-tmp-";
+  const fs::path dir = target_path.parent_path().empty() ? fs::path(".") : target_path.parent_path();
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const char* digits = name.data() + prefix.size();
+    const char* stop = name.data() + name.size();
+    pid_t pid = 0;
+    auto [after, parse_error] = std::from_chars(digits, stop, pid);
+    if (parse_error != std::errc() || pid <= 0 || (after != stop && *after != '-')) continue;
+    const bool alive = pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM);
+    if (!alive) ::unlink(it->path().c_str());
+  }
+}
+
 class FileWriter final : public PartitionWriter {
  public:
   FileWriter(std::string path, const FileOptions& options, const Schema& schema, bool header)
-      : path_(std::move(path)), schema_size_(schema.size()), header_(header) {
+      : path_(std::move(path)),
+        schema_size_(schema.size()),
+        header_(header),
+        compression_(options.compression) {
     if (options.format == FileFormat::csv) {
       formatter_.emplace<CsvFormatter>(schema, options.delimiter, options.null_text);
     } else {
@@ -81,8 +124,9 @@ class FileWriter final : public PartitionWriter {
   }
 
   Status open() {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd_ = create_exclusive(path_);
     if (fd_ < 0) return errno_status("create", path_);
+    RBC_RETURN_NOT_OK(out_.open(fd_, path_, compression_));
     buffer_.reserve(kFlushBytes + (64 << 10));
     if (header_) std::get<CsvFormatter>(formatter_).append_header(buffer_);
     return Status::ok();
@@ -108,6 +152,7 @@ class FileWriter final : public PartitionWriter {
   Status commit(const Checkpoint&) override {
     if (fd_ < 0) return Status::internal("file destination: commit of " + path_ + " after abort");
     RBC_RETURN_NOT_OK(flush());
+    RBC_RETURN_NOT_OK(out_.finish());
     if (::fsync(fd_) != 0) return errno_status("sync", path_);
     int fd = fd_;
     fd_ = -1;
@@ -123,7 +168,7 @@ class FileWriter final : public PartitionWriter {
 
  private:
   Status flush() {
-    Status status = write_all(fd_, buffer_.data(), buffer_.size(), path_);
+    Status status = out_.write(buffer_);
     buffer_.clear();
     return status;
   }
@@ -131,6 +176,8 @@ class FileWriter final : public PartitionWriter {
   std::string path_;
   size_t schema_size_;
   bool header_;
+  Compression compression_;
+  ByteOutput out_;  // each part is a whole gzip member or zstd frame: parts concatenate
   std::variant<std::monostate, CsvFormatter, JsonlFormatter> formatter_;
   int fd_ = -1;
   std::string buffer_;
@@ -145,6 +192,7 @@ class FileSink final : public Sink {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec)
       return Status::io_error("file destination: cannot create " + parent.string() + ": " + ec.message());
+    remove_orphans(options.path);
     return Status::ok();
   }
 
@@ -177,15 +225,31 @@ class FileSink final : public Sink {
       if (parts > 1) RBC_RETURN_NOT_OK(append_parts(first, options.path, 1, parts));
       if (std::rename(first.c_str(), options.path.c_str()) != 0)
         return errno_status("rename to", options.path);
+      sync_directory_of(options.path);
       return Status::ok();
     }
-    return append_parts(options.path, options.path, 0, parts);
+    // append: the old content and the new parts go into one more temporary file, renamed
+    // over the file, so a killed run leaves the file as it was (at the cost of a copy).
+    const std::string joined = temporary_path(options.path, parts);
+    int fd = create_exclusive(joined);
+    if (fd < 0) return errno_status("create", joined);
+    Status status = file_exists(options.path) ? copy_into(fd, joined, options.path) : Status::ok();
+    ::close(fd);
+    if (status.is_ok()) status = append_parts(joined, options.path, 0, parts);
+    if (status.is_ok() && std::rename(joined.c_str(), options.path.c_str()) != 0)
+      status = errno_status("rename to", options.path);
+    if (!status.is_ok()) {
+      ::unlink(joined.c_str());
+      return status;
+    }
+    sync_directory_of(options.path);
+    return Status::ok();
   }
 
   void abandon(const SinkRequest& request) override {
     auto options = resolve(request);
     if (!options.is_ok()) return;
-    for (int i = 0; i < std::max(1, request.partition_count); ++i) {
+    for (int i = 0; i <= std::max(1, request.partition_count); ++i) {  // the parts and the joined file
       ::unlink(temporary_path(options->path, i).c_str());
     }
   }

@@ -3,11 +3,16 @@
 // how rows print).
 //
 // Writers never touch the destination: partition i writes `<file>.rbc-tmp-<pid>` (i = 0)
-// or `<file>.rbc-tmp-<pid>-<i>`, and finish() publishes them in partition order:
+// or `<file>.rbc-tmp-<pid>-<i>` in the file's own folder (created with O_EXCL|O_NOFOLLOW),
+// and finish() publishes them in partition order, always by a rename:
 //   replace  the parts are joined and renamed over the file (atomic for readers);
-//   append   the parts are appended to the file; a CSV header is written only when
-//            the file is missing or empty.
-// abandon() removes the temporary parts and leaves the destination as it was.
+//   append   the file's old content and the parts are joined into one more temporary
+//            file, renamed over the file; a CSV header is written only when the file is
+//            missing or empty.
+// So a killed run (kill -9) never leaves a partial file at the final path; prepare()
+// removes the temporary files of runs whose process is gone. abandon() removes the
+// temporary parts and leaves the destination as it was. A path ending .gz or .zst (or
+// `compression`) writes it compressed: each part is a whole gzip member or zstd frame.
 // upsert is not supported.
 #pragma once
 

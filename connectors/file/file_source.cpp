@@ -1,7 +1,9 @@
 // The file source: schema resolution (declared or inferred), projection, and the CSV
 // and JSONL readers that parse records straight into column appends.
-// One file: inference and the readers share the CSV header layout (read_csv_layout) and
-// what text reads as which type, so the readers parse exactly what inference decided.
+// Inference and the readers share the CSV header layout (read_csv_layout) and what text
+// reads as which type, so the readers parse exactly what inference decided. A stream of
+// several files (a glob) infers from its first file with data; every file's header must name
+// the same columns, in any order, and each file reads its columns by its own header.
 #include "connectors/file/file_source.h"
 
 #include <algorithm>
@@ -17,7 +19,8 @@ namespace rbc::file {
 namespace {
 
 constexpr size_t kInferenceRecords = 10000;
-constexpr size_t kQuotedValueLimit = 80;  // longer values are cut in error messages
+constexpr size_t kQuotedValueLimit = 80;   // longer values are cut in error messages
+constexpr size_t kHeaderBlock = 64 << 10;  // enough to read most headers without decompressing much
 
 // Types whose empty text is a value; for every other type an empty field is NULL.
 bool empty_is_value(TypeId id) { return id == TypeId::text || id == TypeId::json; }
@@ -86,9 +89,10 @@ struct CsvLayout {
   bool empty_file = false;
 };
 
-Result<CsvLayout> read_csv_layout(const FileOptions& options, size_t declared_count) {
+Result<CsvLayout> read_csv_layout(const FileOptions& options, const std::string& path,
+                                  size_t declared_count) {
   CsvScanner scanner(options.delimiter);
-  RBC_RETURN_NOT_OK(scanner.open(options.path));
+  RBC_RETURN_NOT_OK(scanner.open(path, options.compression, kHeaderBlock));
   CsvLayout layout;
   size_t count = declared_count;
   if (options.header || declared_count == 0) {
@@ -98,7 +102,7 @@ Result<CsvLayout> read_csv_layout(const FileOptions& options, size_t declared_co
       return layout;
     }
     if (first == ScanResult::malformed) {
-      return Status::invalid(options.path + ":" + std::to_string(scanner.line()) + ": " + scanner.error());
+      return Status::invalid(path + ":" + std::to_string(scanner.line()) + ": " + scanner.error());
     }
     count = scanner.fields().size();
     if (options.header) {
@@ -107,7 +111,7 @@ Result<CsvLayout> read_csv_layout(const FileOptions& options, size_t declared_co
         std::string name(CsvScanner::text(field, scratch));
         if (name.empty()) name = "column" + std::to_string(layout.names.size() + 1);
         if (std::find(layout.names.begin(), layout.names.end(), name) != layout.names.end()) {
-          return Status::invalid(options.path + ":" + std::to_string(scanner.line()) + ": column \"" + name +
+          return Status::invalid(path + ":" + std::to_string(scanner.line()) + ": column \"" + name +
                                  "\" appears twice in the header");
         }
         layout.names.push_back(std::move(name));
@@ -119,11 +123,23 @@ Result<CsvLayout> read_csv_layout(const FileOptions& options, size_t declared_co
   return layout;
 }
 
-Result<Schema> infer_csv_schema(const FileOptions& options) {
-  RBC_ASSIGN_OR_RETURN(CsvLayout layout, read_csv_layout(options, 0));
+// The first of the stream's files that holds more than nothing (else the first).
+Result<std::string> sample_file(const FileOptions& options) {
+  for (const auto& path : options.files) {
+    ByteInput input;
+    RBC_RETURN_NOT_OK(input.open(path, options.compression));
+    char byte = 0;
+    RBC_ASSIGN_OR_RETURN(size_t n, input.read(&byte, 1));
+    if (n > 0) return path;
+  }
+  return options.files.empty() ? options.path : options.files.front();
+}
+
+Result<Schema> infer_csv_schema(const FileOptions& options, const std::string& path) {
+  RBC_ASSIGN_OR_RETURN(CsvLayout layout, read_csv_layout(options, path, 0));
   std::vector<TypeVotes> votes(layout.names.size());
   CsvScanner scanner(options.delimiter);
-  RBC_RETURN_NOT_OK(scanner.open(options.path));
+  RBC_RETURN_NOT_OK(scanner.open(path, options.compression));
   bool skip_header = options.header;
   std::string scratch;
   for (size_t records = 0; records < kInferenceRecords;) {
@@ -169,9 +185,9 @@ struct JsonVotes {
   }
 };
 
-Result<Schema> infer_jsonl_schema(const FileOptions& options) {
+Result<Schema> infer_jsonl_schema(const FileOptions& options, const std::string& path) {
   JsonlScanner scanner;
-  RBC_RETURN_NOT_OK(scanner.open(options.path));
+  RBC_RETURN_NOT_OK(scanner.open(path, options.compression));
   std::vector<JsonVotes> votes;
   for (size_t records = 0; records < kInferenceRecords; ++records) {
     RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner.next());
@@ -213,14 +229,44 @@ Result<Schema> infer_jsonl_schema(const FileOptions& options) {
   return schema;
 }
 
-// What a reader needs: the file, its output schema and where each output column comes from.
+// Where a CSV file's fields go: output column j reads field source_index[j] of its records.
+struct CsvColumns {
+  std::vector<size_t> source_index;
+  size_t field_count = 0;  // fields per record
+};
+
+// What a reader needs: the files, the output schema and, per CSV file, where each output
+// column comes from.
 struct ReadPlan {
   FileOptions options;
   std::shared_ptr<const Schema> output;
-  std::vector<size_t> source_index;  // CSV: output column j reads field source_index[j]
-  size_t field_count = 0;            // CSV: fields per record
-  bool empty_file = false;
+  std::vector<CsvColumns> columns;  // CSV: one per file of options.files
+  bool empty_file = false;          // one file, and it is empty
 };
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+// For each column of `full`, the field of `layout` that holds it. With a header, by name
+// (a column missing from this file's header is an error naming the file), else by position.
+Result<std::vector<size_t>> csv_field_of_columns(const FileOptions& options, const std::string& path,
+                                                 const CsvLayout& layout, const Schema& full) {
+  std::vector<size_t> index;
+  for (const auto& field : full.fields()) {
+    if (!options.header || layout.empty_file) {
+      index.push_back(index.size());
+      continue;
+    }
+    auto it = std::find(layout.names.begin(), layout.names.end(), field.name);
+    if (it == layout.names.end())
+      return Status::invalid("file source: " + path + " has no column \"" + field.name + "\" in its header");
+    index.push_back(static_cast<size_t>(it - layout.names.begin()));
+  }
+  return index;
+}
 
 Result<ReadPlan> plan_read(const StreamRequest& request) {
   if (request.sync_mode != SyncMode::full_refresh) {
@@ -234,83 +280,103 @@ Result<ReadPlan> plan_read(const StreamRequest& request) {
   RBC_ASSIGN_OR_RETURN(plan.options, resolve_file_options(request.config, request.stream, FileRole::source));
   const FileOptions& options = plan.options;
 
-  // The full schema, and for CSV which field each of its columns reads.
+  // The full schema: declared, or inferred from the first file with data.
   Schema full;
-  std::vector<size_t> full_index;
+  std::vector<CsvLayout> layouts;
   if (options.format == FileFormat::csv) {
     const size_t declared_count = request.declared_schema ? request.declared_schema->size() : 0;
-    RBC_ASSIGN_OR_RETURN(CsvLayout layout, read_csv_layout(options, declared_count));
-    plan.empty_file = layout.empty_file;
-    plan.field_count = layout.names.size();
-    if (request.declared_schema) {
-      full = *request.declared_schema;
-      for (const auto& field : full.fields()) {
-        if (!options.header || layout.empty_file) {
-          full_index.push_back(full_index.size());
-          continue;
-        }
-        auto it = std::find(layout.names.begin(), layout.names.end(), field.name);
-        if (it == layout.names.end()) {
-          return Status::invalid("file source: " + options.path + " has no column \"" + field.name +
-                                 "\" in its header");
-        }
-        full_index.push_back(static_cast<size_t>(it - layout.names.begin()));
-      }
-      if (!options.header) plan.field_count = full.size();
-    } else {
-      RBC_ASSIGN_OR_RETURN(full, infer_csv_schema(options));
-      for (size_t i = 0; i < full.size(); ++i) full_index.push_back(i);
+    for (const auto& path : options.files) {
+      RBC_ASSIGN_OR_RETURN(CsvLayout layout, read_csv_layout(options, path, declared_count));
+      layouts.push_back(std::move(layout));
     }
-  } else if (request.declared_schema) {
+    plan.empty_file = layouts.size() == 1 && layouts.front().empty_file;
+  }
+  if (request.declared_schema) {
     full = *request.declared_schema;
   } else {
-    RBC_ASSIGN_OR_RETURN(full, infer_jsonl_schema(options));
+    RBC_ASSIGN_OR_RETURN(full, infer_file_schema(options));
   }
 
+  // Without declared columns, the files must agree on the header (in any order).
+  if (options.format == FileFormat::csv && options.header && !request.declared_schema && layouts.size() > 1) {
+    const CsvLayout* first = nullptr;
+    size_t first_at = 0;
+    for (size_t f = 0; f < layouts.size(); ++f) {
+      if (layouts[f].empty_file) continue;
+      if (first == nullptr) {
+        first = &layouts[f];
+        first_at = f;
+        continue;
+      }
+      auto sorted = [](std::vector<std::string> names) {
+        std::sort(names.begin(), names.end());
+        return names;
+      };
+      if (sorted(layouts[f].names) != sorted(first->names)) {
+        return Status::invalid("file source: " + options.files[f] + " has the columns (" +
+                               joined(layouts[f].names) + "), which differ from those of " +
+                               options.files[first_at] + " (" + joined(first->names) +
+                               "); declare the stream's `columns` to read the ones they share");
+      }
+    }
+  }
+
+  // The output columns, as positions in `full`.
+  std::vector<size_t> projection;
   Schema output;
   if (request.columns.empty()) {
     output = full;
-    plan.source_index = full_index;
+    for (size_t i = 0; i < full.size(); ++i) projection.push_back(i);
   } else {
     for (const auto& name : request.columns) {
       int at = full.index_of(name);
       if (at < 0) {
-        std::string known;
-        for (const auto& field : full.fields()) known += (known.empty() ? "" : ", ") + field.name;
+        std::vector<std::string> known;
+        for (const auto& field : full.fields()) known.push_back(field.name);
         return Status::invalid("file source: stream \"" + request.stream + "\" has no column \"" + name +
-                               "\" (columns: " + known + ")");
+                               "\" (columns: " + joined(known) + ")");
       }
       output.add(full.field(static_cast<size_t>(at)));
-      if (!full_index.empty()) plan.source_index.push_back(full_index[static_cast<size_t>(at)]);
+      projection.push_back(static_cast<size_t>(at));
     }
+  }
+  for (size_t f = 0; f < layouts.size(); ++f) {
+    RBC_ASSIGN_OR_RETURN(std::vector<size_t> full_index,
+                         csv_field_of_columns(options, options.files[f], layouts[f], full));
+    CsvColumns columns;
+    columns.field_count = request.declared_schema && !options.header ? full.size() : layouts[f].names.size();
+    for (size_t at : projection) columns.source_index.push_back(full_index[at]);
+    plan.columns.push_back(std::move(columns));
   }
   plan.output = std::make_shared<const Schema>(std::move(output));
   return plan;
 }
 
 // Shared batch bookkeeping of the two readers. A reader reads the whole file (one
-// reader per stream), or, when the stream's readers share a FileChunker, the chunks it
-// claims: claim() takes the file's next chunk, next() parses all of it into one batch.
+// reader of a one-file stream), or, when the stream's readers share a FileChunker, the
+// chunks it claims: claim() takes the next chunk, next() parses all of it into one batch.
+// The one reader of several files cuts them with a chunker of its own, chunk after chunk.
 class FileReader : public PartitionReader {
  public:
-  FileReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker)
+  FileReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker, bool claims)
       : plan_(std::move(plan)),
         policy_(request.on_data_error, plan_.options.path, request.stream, request.dlq_path),
         max_rows_(std::max<size_t>(1, request.max_batch_rows)),
         max_bytes_(std::max<size_t>(1, request.max_batch_bytes)),
-        chunker_(std::move(chunker)) {}
+        chunker_(std::move(chunker)),
+        claims_(claims) {}
 
   size_t rejected_rows() const override { return policy_.rejected(); }
 
   Result<bool> claim() override {
-    if (!chunker_) return Status::internal("file source: a reader of a whole file claims no chunks");
+    if (!claims_) return Status::internal("file source: this reader claims no chunks");
     RBC_ASSIGN_OR_RETURN(claimed_, chunker_->next(chunk_));
-    if (claimed_) start_chunk();
+    if (claimed_) begin_chunk();
     return claimed_;
   }
 
   Result<std::optional<Batch>> next() override {
-    if (chunker_) {
+    if (claims_) {
       if (!claimed_)
         return Status::internal("file source: a reader of a split file reads the chunks it claims");
       claimed_ = false;
@@ -319,7 +385,21 @@ class FileReader : public PartitionReader {
       size_t rows = 0, bytes = 0;
       RBC_RETURN_NOT_OK(parse(batch, rows, bytes, false));
       batch.num_rows = rows;
+      chunker_->read_ahead();  // outside the claim: decompression of the next files runs in parallel
       return finish_batch(std::move(batch));
+    }
+    if (chunker_) {
+      for (;;) {
+        RBC_ASSIGN_OR_RETURN(bool more, chunker_->next(chunk_));
+        if (!more) return std::optional<Batch>();
+        begin_chunk();
+        Batch batch = start_batch();
+        size_t rows = 0, bytes = 0;
+        RBC_RETURN_NOT_OK(parse(batch, rows, bytes, false));
+        if (rows == 0) continue;  // a header, or records all rejected
+        batch.num_rows = rows;
+        return finish_batch(std::move(batch));
+      }
     }
     if (done_) return std::optional<Batch>();
     Batch batch = start_batch();
@@ -336,6 +416,13 @@ class FileReader : public PartitionReader {
   virtual Status parse(Batch& batch, size_t& rows, size_t& bytes, bool bounded) = 0;
   // Points the scanner at chunk_.
   virtual void start_chunk() = 0;
+  void begin_chunk() {
+    if (chunk_.file != file_) {
+      file_ = chunk_.file;
+      policy_.set_origin(plan_.options.files[file_]);
+    }
+    start_chunk();
+  }
 
   Batch start_batch() const {
     if (capacity_.known()) return capacity_.empty_batch(plan_.output);
@@ -362,29 +449,32 @@ class FileReader : public PartitionReader {
   std::string value_scratch_;
   BatchCapacity capacity_;
   std::shared_ptr<FileChunker> chunker_;  // shared by the stream's readers of a split file
+  bool claims_ = false;                   // chunker_ is shared: the runner claims its chunks
   Chunk chunk_;                           // the chunk claimed
+  size_t file_ = 0;                       // which of the stream's files chunk_ comes from
   bool claimed_ = false;
 };
 
 class CsvReader final : public FileReader {
  public:
-  CsvReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker)
-      : FileReader(std::move(plan), request, std::move(chunker)), scanner_(plan_.options.delimiter) {}
+  CsvReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker, bool claims)
+      : FileReader(std::move(plan), request, std::move(chunker), claims), scanner_(plan_.options.delimiter) {}
 
   Status open() {
     skip_header_ = plan_.options.header;
     done_ = plan_.empty_file;
-    return done_ || chunker_ ? Status::ok() : scanner_.open(plan_.options.path);
+    return done_ || chunker_ ? Status::ok() : scanner_.open(plan_.options.path, plan_.options.compression);
   }
 
  private:
   void start_chunk() override {
-    scanner_.open_chunk(chunk_.view(), chunk_.first_line, chunk_.index == 0);
-    skip_header_ = plan_.options.header && chunk_.index == 0;
+    scanner_.open_chunk(chunk_.view(), chunk_.first_line, chunk_.file_start);
+    skip_header_ = plan_.options.header && chunk_.file_start;
   }
 
   Status parse(Batch& batch, size_t& rows, size_t& bytes, bool bounded) override {
     const Schema& schema = *plan_.output;
+    const CsvColumns& columns = plan_.columns[file_];
     const size_t column_count = batch.columns.size();
     const std::string& null_text = plan_.options.null_text;
     while (!bounded || !batch_full(rows, bytes)) {
@@ -402,16 +492,16 @@ class CsvReader final : public FileReader {
         continue;
       }
       const auto& fields = scanner_.fields();
-      if (fields.size() != plan_.field_count) {
+      if (fields.size() != columns.field_count) {
         RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(),
-                                         "expected " + std::to_string(plan_.field_count) + " fields, found " +
-                                             std::to_string(fields.size())));
+                                         "expected " + std::to_string(columns.field_count) +
+                                             " fields, found " + std::to_string(fields.size())));
         continue;
       }
       size_t j = 0;
       std::string_view text;
       for (; j < column_count; ++j) {
-        const CsvField& field = fields[plan_.source_index[j]];
+        const CsvField& field = fields[columns.source_index[j]];
         Column& column = batch.columns[j];
         const TypeId id = column.type().id;
         // NULL: the unquoted null text, or an empty field of a type whose empty text is no value.
@@ -487,16 +577,18 @@ bool append_json_value(Column& column, const JsonValue& value, std::string& scra
 
 class JsonlReader final : public FileReader {
  public:
-  JsonlReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker)
-      : FileReader(std::move(plan), request, std::move(chunker)) {
+  JsonlReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker, bool claims)
+      : FileReader(std::move(plan), request, std::move(chunker), claims) {
     for (const auto& field : plan_.output->fields()) names_.push_back(field.name);
     slots_.resize(names_.size());
   }
 
-  Status open() { return chunker_ ? Status::ok() : scanner_.open(plan_.options.path); }
+  Status open() {
+    return chunker_ ? Status::ok() : scanner_.open(plan_.options.path, plan_.options.compression);
+  }
 
  private:
-  void start_chunk() override { scanner_.open_chunk(chunk_.view(), chunk_.first_line, chunk_.index == 0); }
+  void start_chunk() override { scanner_.open_chunk(chunk_.view(), chunk_.first_line, chunk_.file_start); }
 
   Status parse(Batch& batch, size_t& rows, size_t& bytes, bool bounded) override {
     const Schema& schema = *plan_.output;
@@ -549,13 +641,17 @@ class FileSource final : public Source {
  public:
   Result<std::shared_ptr<const Schema>> prepare(const StreamRequest& request) override {
     RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
+    const FileOptions& options = plan.options;
     if (request.claimed_chunks) {
       // One chunker for the stream's readers: they take its chunks in file order.
-      chunker_ = std::make_shared<FileChunker>(plan.options.path, plan.options.format, plan.options.delimiter,
-                                               request.max_batch_bytes, request.max_batch_rows);
+      chunker_ =
+          std::make_shared<FileChunker>(options.files, options.compression, options.format, options.delimiter,
+                                        request.max_batch_bytes, request.max_batch_rows);
       RBC_RETURN_NOT_OK(chunker_->open());
     }
-    return plan.output;
+    auto output = plan.output;
+    plan_ = std::move(plan);  // the readers share it: each file's header is read once
+    return output;
   }
 
   Result<std::unique_ptr<PartitionReader>> open(const StreamRequest& request, int index) override {
@@ -563,19 +659,33 @@ class FileSource final : public Source {
       return Status::invalid("file source: stream \"" + request.stream +
                              "\" is read by several readers only in claimed chunks");
     }
-    RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
-    if (plan.options.format == FileFormat::csv) {
-      auto reader = std::make_unique<CsvReader>(std::move(plan), request, chunker_);
+    if (!plan_) {
+      RBC_ASSIGN_OR_RETURN(ReadPlan plan, plan_read(request));
+      plan_ = std::move(plan);
+    }
+    ReadPlan plan = *plan_;
+    const FileOptions& options = plan.options;
+    std::shared_ptr<FileChunker> chunker = chunker_;
+    if (!chunker && options.files.size() > 1) {
+      chunker =
+          std::make_shared<FileChunker>(options.files, options.compression, options.format, options.delimiter,
+                                        request.max_batch_bytes, request.max_batch_rows);
+      RBC_RETURN_NOT_OK(chunker->open());
+    }
+    const bool claims = request.claimed_chunks;
+    if (options.format == FileFormat::csv) {
+      auto reader = std::make_unique<CsvReader>(std::move(plan), request, chunker, claims);
       RBC_RETURN_NOT_OK(reader->open());
       return std::unique_ptr<PartitionReader>(std::move(reader));
     }
-    auto reader = std::make_unique<JsonlReader>(std::move(plan), request, chunker_);
+    auto reader = std::make_unique<JsonlReader>(std::move(plan), request, chunker, claims);
     RBC_RETURN_NOT_OK(reader->open());
     return std::unique_ptr<PartitionReader>(std::move(reader));
   }
 
  private:
   std::shared_ptr<FileChunker> chunker_;  // split files: set by prepare()
+  std::optional<ReadPlan> plan_;          // set by prepare()
 };
 
 }  // namespace
@@ -583,7 +693,9 @@ class FileSource final : public Source {
 std::unique_ptr<Source> make_file_source() { return std::make_unique<FileSource>(); }
 
 Result<Schema> infer_file_schema(const FileOptions& options) {
-  return options.format == FileFormat::csv ? infer_csv_schema(options) : infer_jsonl_schema(options);
+  RBC_ASSIGN_OR_RETURN(std::string path, sample_file(options));
+  return options.format == FileFormat::csv ? infer_csv_schema(options, path)
+                                           : infer_jsonl_schema(options, path);
 }
 
 }  // namespace rbc::file

@@ -1,16 +1,15 @@
 // Cutting a file into chunks of whole records (record_chunks.h).
 #include "connectors/file/record_chunks.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace rbc::file {
 
 namespace {
+
+constexpr size_t kFilesAhead = 2;   // how many files after the one cut read_ahead() works on
+constexpr size_t kBlocksAhead = 4;  // how many blocks it keeps ready per file
 
 const char* find(const char* p, const char* end, char c) {
   return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(end - p)));
@@ -112,59 +111,138 @@ void cut_records(FileFormat format, char delimiter, std::string_view data, bool 
   }
 }
 
-FileChunker::FileChunker(std::string path, FileFormat format, char delimiter, size_t max_bytes,
-                         size_t max_records)
-    : path_(std::move(path)),
+FileChunker::FileChunker(std::vector<std::string> files, Compression compression, FileFormat format,
+                         char delimiter, size_t max_bytes, size_t max_records)
+    : files_(std::move(files)),
+      compression_(compression),
       format_(format),
       delimiter_(delimiter),
       max_bytes_(std::max<size_t>(1, max_bytes)),
       max_records_(std::max<size_t>(1, max_records)),
-      step_(std::clamp<size_t>(max_bytes, 1, size_t{1} << 20)) {}
-
-FileChunker::~FileChunker() {
-  if (fd_ >= 0) ::close(fd_);
+      step_(std::clamp<size_t>(max_bytes, 1, size_t{1} << 20)) {
+  for (size_t i = 0; i < files_.size(); ++i) inputs_.push_back(std::make_unique<FileInput>());
 }
 
+FileChunker::~FileChunker() = default;
+
 Status FileChunker::open() {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) return Status::io_error("cannot open " + path_ + ": " + std::strerror(errno));
-  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (files_.empty()) return Status::internal("file chunker: no file to cut");
+  RBC_RETURN_NOT_OK(open_file(0));
+  opened_ = true;
   return Status::ok();
+}
+
+Status FileChunker::open_file(size_t file) {
+  if (file > 0) {  // done with: its descriptor and decompressor go
+    std::lock_guard lock(inputs_[file - 1]->mutex);
+    inputs_[file - 1]->input.close();
+  }
+  file_ = file;
+  cutting_.store(file);
+  eof_ = false;
+  carry_.clear();
+  next_line_ = 1;
+  next_offset_ = 0;
+  FileInput& input = *inputs_[file];
+  std::lock_guard lock(input.mutex);
+  return open_input(input, file);
+}
+
+// Opens the file once (the cut or read_ahead(), whichever comes first), under input.mutex.
+Status FileChunker::open_input(FileInput& input, size_t file) {
+  if (input.opened) return Status::ok();
+  input.opened = true;
+  Status opened = input.input.open(files_[file], compression_);
+  if (!opened.is_ok()) {
+    input.failed = opened;
+    return opened;
+  }
+  input.plain = input.input.compression() == Compression::none;
+  return Status::ok();
+}
+
+void FileChunker::read_ahead() {
+  const size_t from = cutting_.load() + 1;
+  size_t done = 0;
+  for (size_t f = from; f < files_.size() && f < from + kFilesAhead && done < max_bytes_; ++f) {
+    FileInput& input = *inputs_[f];
+    std::unique_lock lock(input.mutex, std::try_to_lock);
+    if (!lock.owns_lock()) continue;
+    if (!open_input(input, f).is_ok()) return;
+    while (!input.plain && !input.ended && input.failed.is_ok() && input.blocks.size() < kBlocksAhead &&
+           done < max_bytes_) {
+      std::vector<char> block(step_);
+      Result<size_t> n = input.input.read(block.data(), block.size());
+      if (!n.is_ok()) {
+        input.failed = n.status();
+        return;
+      }
+      if (*n == 0) {
+        input.ended = true;
+        break;
+      }
+      block.resize(*n);
+      input.blocks.push_back(std::move(block));
+      done += *n;
+    }
+  }
 }
 
 // Appends the file's next bytes to the chunk: a step, or, while not even one record is
 // whole (`grow`), as much as the chunk holds, so a long record is rescanned a logarithmic
 // number of times.
 Status FileChunker::read_more(Chunk& chunk, bool grow) {
-  const size_t want = grow ? std::max(step_, chunk.size) : step_;
-  if (chunk.bytes.size() < chunk.size + want) chunk.bytes.resize(chunk.size + want);
-  for (;;) {
-    ssize_t n = ::read(fd_, chunk.bytes.data() + chunk.size, want);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::io_error("cannot read " + path_ + ": " + std::strerror(errno));
-    if (n == 0) eof_ = true;
-    chunk.size += static_cast<size_t>(n);
+  FileInput& input = *inputs_[file_];
+  std::lock_guard lock(input.mutex);
+  if (!input.blocks.empty()) {  // decompressed ahead: take it in order
+    const std::vector<char>& block = input.blocks.front();
+    if (chunk.bytes.size() < chunk.size + block.size()) chunk.bytes.resize(chunk.size + block.size());
+    std::copy(block.begin(), block.end(), chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.size));
+    chunk.size += block.size();
+    input.blocks.pop_front();
     return Status::ok();
   }
+  RBC_RETURN_NOT_OK(input.failed);
+  if (input.ended) {
+    eof_ = true;
+    return Status::ok();
+  }
+  const size_t want = grow ? std::max(step_, chunk.size) : step_;
+  if (chunk.bytes.size() < chunk.size + want) chunk.bytes.resize(chunk.size + want);
+  RBC_ASSIGN_OR_RETURN(size_t n, input.input.read(chunk.bytes.data() + chunk.size, want));
+  if (n == 0) {
+    input.ended = true;
+    eof_ = true;
+  }
+  chunk.size += n;
+  return Status::ok();
 }
 
 Result<bool> FileChunker::next(Chunk& chunk) {
   std::lock_guard lock(mutex_);
-  if (fd_ < 0) return Status::internal("file chunker: " + path_ + " is not open");
-  if (chunk.bytes.size() < carry_.size()) chunk.bytes.resize(carry_.size());
-  std::copy(carry_.begin(), carry_.end(), chunk.bytes.begin());
-  chunk.size = carry_.size();
-  carry_.clear();
+  if (!opened_) return Status::internal("file chunker: " + files_.front() + " is not open");
   CutProgress progress;
   for (;;) {
-    cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records_, progress);
-    if (progress.full) break;
-    RBC_RETURN_NOT_OK(read_more(chunk, progress.records == 0));
+    if (chunk.bytes.size() < carry_.size()) chunk.bytes.resize(carry_.size());
+    std::copy(carry_.begin(), carry_.end(), chunk.bytes.begin());
+    chunk.size = carry_.size();
+    carry_.clear();
+    progress = CutProgress{};
+    for (;;) {
+      cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records_, progress);
+      if (progress.full) break;
+      RBC_RETURN_NOT_OK(read_more(chunk, progress.records == 0));
+    }
+    carry_.assign(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(progress.bytes),
+                  chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.size));
+    chunk.size = progress.bytes;
+    if (progress.bytes > 0) break;
+    // This file is done: go on with the next one, if any.
+    if (file_ + 1 == files_.size()) return false;
+    RBC_RETURN_NOT_OK(open_file(file_ + 1));
   }
-  carry_.assign(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(progress.bytes),
-                chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.size));
-  chunk.size = progress.bytes;
-  if (progress.bytes == 0) return false;
+  chunk.file = file_;
+  chunk.file_start = next_offset_ == 0;
   chunk.index = next_index_++;
   chunk.first_line = next_line_;
   chunk.offset = next_offset_;

@@ -1,5 +1,6 @@
-// Cutting one CSV or JSON-lines file into chunks of whole records, in file order, so that
-// several readers can parse one file at once (docs/execution.md, "Split files").
+// Cutting a stream's CSV or JSON-lines files into chunks of whole records, in file order
+// (the files in name order, each from its start), so that several readers can parse them
+// at once (docs/execution.md, "Split files"). A chunk never spans two files.
 //
 // The cut follows the record boundaries of CsvScanner exactly: a quote opens a quoted field
 // only at the start of a field, a quoted field may hold delimiters, doubled quotes and line
@@ -9,12 +10,16 @@
 // every chunk, so each chunk knows the line its first record starts on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "connectors/file/compression.h"
 #include "connectors/file/file_options.h"
 #include "graph/status.h"
 
@@ -35,44 +40,68 @@ struct CutProgress {
 void cut_records(FileFormat format, char delimiter, std::string_view data, bool eof, size_t max_bytes,
                  size_t max_records, CutProgress& progress);
 
-// One chunk: its bytes (whole records), where it stands in the file.
+// One chunk: its bytes (whole records), where it stands in its file.
 struct Chunk {
   std::vector<char> bytes;  // capacity is kept from chunk to chunk; `size` bytes are the chunk
   size_t size = 0;
-  uint64_t index = 0;       // 0, 1, 2, ... in file order
+  uint64_t index = 0;       // 0, 1, 2, ... over the stream, in file order
+  size_t file = 0;          // which of the stream's files (FileOptions::files)
+  bool file_start = false;  // the file's first chunk (its byte order mark and header)
   uint64_t first_line = 1;  // the line the chunk starts on (from 1)
-  uint64_t offset = 0;      // its first byte's offset in the file
+  uint64_t offset = 0;      // its first byte's offset in the (decompressed) file
 
   std::string_view view() const { return {bytes.data(), size}; }
 };
 
-// Cuts a file into chunks of at most `max_records` records and about `max_bytes` bytes (a
+// Cuts files into chunks of at most `max_records` records and about `max_bytes` bytes (a
 // chunk ends at the first record end at or after max_bytes; one record longer than that is
-// one chunk). The file is read in steps, never whole: the bytes read past a cut are kept
-// for the next chunk. Shared by a stream's readers; next() hands out one chunk at a time.
+// one chunk). A file is read in steps, never whole (decompressed as it is read): the bytes
+// read past a cut are kept for the next chunk. Shared by a stream's readers; next() hands
+// out one chunk at a time. The cut is serial, so decompressing in it would be too: readers
+// call read_ahead() between chunks to decompress the next compressed files' first blocks
+// in parallel (each file under its own lock; a few blocks per file, two files ahead).
 class FileChunker {
  public:
-  FileChunker(std::string path, FileFormat format, char delimiter, size_t max_bytes, size_t max_records);
+  FileChunker(std::vector<std::string> files, Compression compression, FileFormat format, char delimiter,
+              size_t max_bytes, size_t max_records);
   FileChunker(const FileChunker&) = delete;
   FileChunker& operator=(const FileChunker&) = delete;
   ~FileChunker();
 
+  // Opens the first file.
   Status open();
   // The file's next chunk into `chunk`; false after the last one.
   Result<bool> next(Chunk& chunk);
+  // Decompresses up to about one chunk's bytes of the compressed files after the one being
+  // cut, for the cut to take later; called outside next(), never blocks on a busy file.
+  void read_ahead();
 
  private:
+  // One file's input: read by the cut and, ahead of it, by read_ahead(), under `mutex`.
+  struct FileInput {
+    std::mutex mutex;
+    ByteInput input;
+    bool opened = false, ended = false, plain = false;
+    Status failed;                         // met ahead; reported when the cut gets there
+    std::deque<std::vector<char>> blocks;  // decompressed ahead, not yet cut
+  };
   Status read_more(Chunk& chunk, bool grow);
+  Status open_file(size_t file);
+  Status open_input(FileInput& input, size_t file);
 
   std::mutex mutex_;
-  std::string path_;
+  std::vector<std::string> files_;
+  Compression compression_;
+  size_t file_ = 0;                 // the file being cut
+  std::atomic<size_t> cutting_{0};  // file_, for read_ahead()
+  bool opened_ = false;
+  std::vector<std::unique_ptr<FileInput>> inputs_;
   FileFormat format_;
   char delimiter_;
   size_t max_bytes_, max_records_, step_;
-  int fd_ = -1;
   bool eof_ = false;
   std::vector<char> carry_;  // bytes read past the last cut: the start of the next chunk
-  uint64_t next_index_ = 0, next_line_ = 1, next_offset_ = 0;
+  uint64_t next_index_ = 0, next_line_ = 1, next_offset_ = 0;  // line and offset: in file_
 };
 
 }  // namespace rbc::file

@@ -67,15 +67,10 @@ bool read_hex4(const char* at, const char* end, uint32_t* out) {
 
 }  // namespace
 
-BlockReader::~BlockReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
+BlockReader::~BlockReader() = default;
 
-Status BlockReader::open(const std::string& path, size_t block_size) {
-  path_ = path;
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) return Status::io_error("cannot open " + path + ": " + std::strerror(errno));
-  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+Status BlockReader::open(const std::string& path, Compression compression, size_t block_size) {
+  RBC_RETURN_NOT_OK(input_.open(path, compression));
   buffer_.resize(block_size);
   start_ = end_ = 0;
   eof_ = false;
@@ -98,14 +93,10 @@ Status BlockReader::fill() {
     end_ = pending;
   }
   if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // one record longer than a block
-  for (;;) {
-    ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::io_error("cannot read " + path_ + ": " + std::strerror(errno));
-    if (n == 0) eof_ = true;
-    end_ += static_cast<size_t>(n);
-    return Status::ok();
-  }
+  RBC_ASSIGN_OR_RETURN(size_t n, input_.read(buffer_.data() + end_, buffer_.size() - end_));
+  if (n == 0) eof_ = true;
+  end_ += n;
+  return Status::ok();
 }
 
 void CsvScanner::open_chunk(std::string_view data, uint64_t first_line, bool file_start) {

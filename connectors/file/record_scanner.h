@@ -9,11 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/file/compression.h"
 #include "graph/status.h"
 
 namespace rbc::file {
 
-// Reads a file in large blocks and keeps the unconsumed tail at the buffer's front.
+// Reads a file (decompressed when it is compressed) in large blocks and keeps the unconsumed tail at the
+// buffer's front.
 class BlockReader {
  public:
   BlockReader() = default;
@@ -21,7 +23,8 @@ class BlockReader {
   BlockReader& operator=(const BlockReader&) = delete;
   ~BlockReader();
 
-  Status open(const std::string& path, size_t block_size = 4 << 20);
+  Status open(const std::string& path, Compression compression = Compression::detect,
+              size_t block_size = 4 << 20);
   // Reads `size` bytes at `data` (kept by the caller) as a whole file instead.
   void view(const char* data, size_t size);
   const char* begin() const { return base() + start_; }
@@ -35,8 +38,7 @@ class BlockReader {
  private:
   const char* base() const { return view_ != nullptr ? view_ : buffer_.data(); }
 
-  int fd_ = -1;
-  std::string path_;
+  ByteInput input_;
   std::vector<char> buffer_;
   const char* view_ = nullptr;
   size_t start_ = 0, end_ = 0;
@@ -55,7 +57,10 @@ struct CsvField {
 class CsvScanner {
  public:
   explicit CsvScanner(char delimiter) : delimiter_(delimiter) {}
-  Status open(const std::string& path) { return reader_.open(path); }
+  Status open(const std::string& path, Compression compression = Compression::detect,
+              size_t block_size = 4 << 20) {
+    return reader_.open(path, compression, block_size);
+  }
   // Scans the records of one chunk of a file (record_chunks.h) instead: `data` holds whole
   // records, the first on line `first_line`; `file_start`: the chunk starts the file.
   void open_chunk(std::string_view data, uint64_t first_line, bool file_start);
@@ -96,7 +101,9 @@ struct JsonValue {
 // Splits a file into lines and each line into the members of one flat JSON object.
 class JsonlScanner {
  public:
-  Status open(const std::string& path) { return reader_.open(path); }
+  Status open(const std::string& path, Compression compression = Compression::detect) {
+    return reader_.open(path, compression);
+  }
   // As CsvScanner::open_chunk.
   void open_chunk(std::string_view data, uint64_t first_line, bool file_start);
   // The next non-blank line; malformed: not one JSON object (see error()).

@@ -7,7 +7,7 @@
 namespace rbc {
 namespace {
 
-std::vector<ConfigProblem> check_options(const Config& config) {
+std::vector<ConfigProblem> check_options(const Config& config, bool /*reading*/) {
   constexpr int64_t kMost = std::numeric_limits<int64_t>::max();
   return problems({expect_integer(config, "rows", 0, kMost), expect_integer(config, "seed", 0, kMost)});
 }

@@ -5,7 +5,7 @@
 namespace rbc {
 namespace {
 
-std::vector<ConfigProblem> check_options(const Config& config) {
+std::vector<ConfigProblem> check_options(const Config& config, bool /*reading*/) {
   return problems({expect_string(config, "url"), expect_string(config, "host"),
                    expect_integer(config, "port", 1, 65535, /*text_too=*/true), expect_string(config, "user"),
                    expect_string(config, "password"), expect_string(config, "database"),

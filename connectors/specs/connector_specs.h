@@ -48,8 +48,9 @@ struct ConnectorSpec {
   // Appended to "two sinks write the same destination" (how to write one each).
   std::string same_destination_hint;
   // The types, ranges and choices of its options' values (connectors/specs/option_checks.h),
-  // checked at compile time so that a bad value is a located error, not a failed run.
-  std::vector<ConfigProblem> (*check_options)(const Config& config) = nullptr;
+  // checked at compile time so that a bad value is a located error, not a failed run;
+  // `reading`: the config is a source's (else a destination's).
+  std::vector<ConfigProblem> (*check_options)(const Config& config, bool reading) = nullptr;
 };
 
 // The registered connectors, in the order of connectors/connectors.def.

@@ -190,7 +190,7 @@ TEST(FileChunker, CutsARealFileInOrderAndCountsLines) {
   for (int i = 0; i < 500; ++i)
     csv += std::to_string(i) + (i % 7 == 0 ? ",\"two\nlines, \"\"quoted\"\"\"\r\n" : ",plain\n");
   write_file(dir.file("in.csv"), csv);
-  file::FileChunker chunker(dir.file("in.csv"), FileFormat::csv, ',', 100, 16);
+  file::FileChunker chunker({dir.file("in.csv")}, file::Compression::detect, FileFormat::csv, ',', 100, 16);
   ASSERT_TRUE(chunker.open().is_ok());
   file::Chunk chunk;
   std::string joined;
