@@ -162,6 +162,7 @@ class PostgresWriter final : public PartitionWriter {
     size_t from = 0;
     for (size_t row = 0; row < batch.num_rows; ++row) {
       std::string_view op = op_at(batch, row);
+      (op == "delete" ? staged_deletes_ : staged_upserts_) = true;
       bool truncate = op == "truncate";
       bool partial =
           unchanged_index_ >= 0 && !batch.columns[static_cast<size_t>(unchanged_index_)].is_null(row);
@@ -282,6 +283,7 @@ class PostgresWriter final : public PartitionWriter {
     while (PgResult extra{PQgetResult(conn_.get())}) {
     }
     if (!stage_ddl_.empty()) RBC_RETURN_NOT_OK(conn_.exec(merge_sql()));
+    staged_deletes_ = staged_upserts_ = false;
     return Status::ok();
   }
 
@@ -340,12 +342,15 @@ class PostgresWriter final : public PartitionWriter {
                        join_idents(pk) + ", _rbc_seq DESC) AS last";
     std::string sql;
     if (request_.apply_changes) {
+      // Only the statements the staged changes need: a load of inserts deletes nothing.
       std::string same_key;
       for (const auto& key : pk) {
         size_t i = std::find(names_.begin(), names_.end(), key) - names_.begin();
         same_key += " AND " + target + "." + quote_ident(key) + " = " + value_sql(i, "last.", false);
       }
-      sql = "DELETE FROM " + target + " USING " + last + " WHERE last._op = 'delete'" + same_key + "; ";
+      if (staged_deletes_)
+        sql = "DELETE FROM " + target + " USING " + last + " WHERE last._op = 'delete'" + same_key + "; ";
+      if (!staged_upserts_) return sql.empty() ? "SELECT" : sql;
     }
     sql += "INSERT INTO " + target + " (" + join_idents(columns) + ") SELECT " + select + " FROM " + last +
            (request_.apply_changes ? " WHERE last._op <> 'delete'" : "") + " ON CONFLICT (" +
@@ -443,6 +448,7 @@ class PostgresWriter final : public PartitionWriter {
   std::vector<std::string> cast_;             // per column: the destination type to cast to, or ""
   std::string stage_ddl_;                     // the temporary staging table, when one is needed
   int op_index_ = -1, unchanged_index_ = -1;  // apply_changes: the change columns
+  bool staged_deletes_ = false, staged_upserts_ = false;  // apply_changes: since the last merge
   std::optional<CopyEncoder> encoder_;
   std::string buffer_;
   size_t flush_bytes_;
