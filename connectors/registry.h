@@ -49,6 +49,12 @@ struct ConnectorHooks {
   // The catalog the compiler may ask about the sources (spec->catalog); connections
   // give up after `connect_timeout_seconds`.
   std::unique_ptr<SourceCatalog> (*make_catalog)(int connect_timeout_seconds) = nullptr;
+  // rbc cdc status|drop: for each cdc stream of `sources`, prints one line about what reads
+  // its changes on the server (the replication slot, the publication), after removing
+  // them when `drop`; returns the streams that have no slot now (dropped, or gone before).
+  Result<std::vector<std::string>> (*cdc_slots)(
+      const std::vector<const SourceNode*>& sources, const std::string& pipeline, bool drop,
+      const std::function<void(const std::string&)>& print) = nullptr;
 };
 
 // A registered connector: its spec (which names it) and its hooks.

@@ -31,5 +31,6 @@ Command add_exec_command(CLI::App& app);
 Command add_fmt_command(CLI::App& app);
 Command add_discover_command(CLI::App& app);
 Command add_check_command(CLI::App& app);
+Command add_cdc_command(CLI::App& app);
 
 }  // namespace rbc::driver

@@ -1,5 +1,6 @@
 // rbc: the command-line driver. `rbc compile` shows plans, `rbc exec` runs them, `rbc discover`
-// lists a source's tables, `rbc check` probes every connection; see docs/architecture.md.
+// lists a source's tables, `rbc check` probes every connection, `rbc cdc` shows or drops
+// replication slots; see docs/architecture.md.
 #include <iostream>
 
 #include "compiler/driver/commands.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   rbc::driver::Command fmt = rbc::driver::add_fmt_command(app);
   rbc::driver::Command discover = rbc::driver::add_discover_command(app);
   rbc::driver::Command check = rbc::driver::add_check_command(app);
+  rbc::driver::Command cdc = rbc::driver::add_cdc_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,5 +28,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("fmt")) return fmt();
   if (app.got_subcommand("discover")) return discover();
   if (app.got_subcommand("check")) return check();
+  if (app.got_subcommand("cdc")) return cdc();
   return rbc::driver::kExitUserError;
 }

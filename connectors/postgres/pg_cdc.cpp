@@ -324,6 +324,15 @@ class CdcReader final : public PartitionReader {
 
 }  // namespace
 
+CdcNames cdc_names(const std::string& pipeline, const TableRef& table, const Config& config) {
+  std::string derived = derived_name(pipeline, table);
+  CdcNames names;
+  names.publication = config.string_or("publication", derived);
+  names.slot = config.string_or("slot", derived);
+  names.derived_publication = names.publication == derived;
+  return names;
+}
+
 Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const StreamRequest& request,
                              const PgTable& table) {
   CdcStart start;
@@ -336,9 +345,9 @@ Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const Strea
                            "): ALTER SYSTEM SET wal_level = logical, then restart");
   }
   start.caught_up_at = parse_lsn(PQgetvalue(server.get(), 0, 1)).value_or(0);
-  std::string derived = derived_name(request.pipeline, table.ref);
-  start.publication = request.config.string_or("publication", derived);
-  start.slot = request.config.string_or("slot", derived);
+  CdcNames names = cdc_names(request.pipeline, table.ref, request.config);
+  start.publication = names.publication;
+  start.slot = names.slot;
 
   RBC_ASSIGN_OR_RETURN(
       auto publication,
@@ -381,8 +390,8 @@ Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const Strea
       return Status::invalid(
           "postgres: replication slot " + start.slot + " does not exist, but " + table.ref.display() +
           " was applied up to LSN " + *request.cursor_value +
-          ": the changes since cannot be read. To copy the table again, remove the stream's "
-          "saved position from the state backend");
+          ": the changes since cannot be read. rbc cdc drop forgets the position, and the next run "
+          "copies the table again");
     }
     start.from = *saved;
     return start;

@@ -25,6 +25,14 @@
 
 namespace rbc::pg {
 
+// The publication and slot a stream reads through: `publication:` and `slot:` of its
+// config, else rbc_<pipeline>_<table>_<hash> (`derived`: the name rbc made up).
+struct CdcNames {
+  std::string publication, slot;
+  bool derived_publication = true;
+};
+CdcNames cdc_names(const std::string& pipeline, const TableRef& table, const Config& config);
+
 // What the leader set up for one stream.
 struct CdcStart {
   std::string publication, slot;

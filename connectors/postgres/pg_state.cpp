@@ -80,6 +80,16 @@ class PostgresStateStore final : public StateStore {
     return conn_.exec(sql);
   }
 
+  Status forget(const std::string& pipeline, const std::string& stream) override {
+    std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(connect());
+    RBC_ASSIGN_OR_RETURN(
+        auto exists, conn_.query("SELECT to_regclass(" + quote_literal(table("cursors")) + ") IS NOT NULL"));
+    if (std::string(PQgetvalue(exists.get(), 0, 0)) != "t") return Status::ok();
+    return conn_.exec("DELETE FROM " + table("cursors") + " WHERE pipeline = " + quote_literal(pipeline) +
+                      " AND stream = " + quote_literal(stream));
+  }
+
   Status end_run(const RunRecord& run) override {
     std::lock_guard lock(mu_);
     RBC_RETURN_NOT_OK(connect());

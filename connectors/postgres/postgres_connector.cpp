@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_cdc.h"
 #include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
 #include "connectors/registry.h"
@@ -125,6 +126,57 @@ void check_destinations(const std::vector<const SinkNode*>& sinks, const CheckLi
   line("destination postgres " + p.describe, problem_of(p));
 }
 
+// rbc cdc status|drop (registry.h: cdc_slots).
+Result<std::vector<std::string>> cdc_slots(const std::vector<const SourceNode*>& sources,
+                                           const std::string& pipeline, bool drop,
+                                           const std::function<void(const std::string&)>& print) {
+  std::vector<std::string> dropped;
+  for (const SourceNode* source : sources) {
+    if (source->stream.sync_mode.value != SyncMode::cdc) continue;
+    RBC_ASSIGN_OR_RETURN(auto params, pg::conn_params_from_config(source->connector.config));
+    pg::limit_connect_timeout(params, kProbeConnectTimeoutSeconds);
+    RBC_ASSIGN_OR_RETURN(pg::PgConn conn, pg::PgConn::connect(params));
+    pg::TableRef ref = pg::source_table(source->connector.config, conn.params(), source->stream.name.value);
+    pg::CdcNames names = pg::cdc_names(pipeline, ref, source->connector.config);
+    RBC_ASSIGN_OR_RETURN(
+        auto slot,
+        conn.query(
+            "SELECT active, coalesce(active_pid, 0), coalesce(confirmed_flush_lsn::text, '?'), "
+            "pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)), "
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = " +
+            pg::quote_literal(names.publication) +
+            ") FROM pg_catalog.pg_replication_slots WHERE slot_name = " + pg::quote_literal(names.slot)));
+    std::string line = ref.display() + ": ";
+    if (PQntuples(slot.get()) == 0) {
+      print(line + "no replication slot " + names.slot + " (no run yet, or dropped)");
+      if (drop) dropped.push_back(source->stream.name.value);  // its position leads nowhere
+      continue;
+    }
+    bool active = std::string(PQgetvalue(slot.get(), 0, 0)) == "t";
+    std::string pid = PQgetvalue(slot.get(), 0, 1);
+    if (!drop) {
+      print(line + "slot " + names.slot + (active ? " (in use by pid " + pid + ")" : "") +
+            ", confirmed up to " + PQgetvalue(slot.get(), 0, 2) + ", retains " +
+            PQgetvalue(slot.get(), 0, 3) + " of WAL; publication " + names.publication +
+            (std::string(PQgetvalue(slot.get(), 0, 4)) == "t" ? "" : " (missing)"));
+      continue;
+    }
+    if (active) {
+      return Status::invalid("postgres: replication slot " + names.slot + " of " + ref.display() +
+                             " is in use by pid " + pid + ": stop that run first");
+    }
+    RBC_RETURN_NOT_OK(conn.exec("SELECT pg_drop_replication_slot(" + pg::quote_literal(names.slot) + ")"));
+    std::string publication = "publication " + names.publication + " kept (named in the pipeline)";
+    if (names.derived_publication) {
+      RBC_RETURN_NOT_OK(conn.exec("DROP PUBLICATION IF EXISTS " + pg::quote_ident(names.publication)));
+      publication = "dropped publication " + names.publication;
+    }
+    print(line + "dropped slot " + names.slot + ", " + publication);
+    dropped.push_back(source->stream.name.value);
+  }
+  return dropped;
+}
+
 Result<Discovery> discover(const std::vector<const SourceNode*>& sources,
                            const std::string& schema_override) {
   RBC_ASSIGN_OR_RETURN(pg::ConnParams params, pg::conn_params_from_config(sources.front()->connector.config));
@@ -175,6 +227,7 @@ ConnectorHooks postgres_connector_hooks() {
   hooks.check_sources = &check_sources;
   hooks.check_destinations = &check_destinations;
   hooks.discover = &discover;
+  hooks.cdc_slots = &cdc_slots;
   hooks.make_catalog = [](int connect_timeout_seconds) {
     return pg::make_postgres_catalog(connect_timeout_seconds);
   };

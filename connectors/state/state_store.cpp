@@ -27,6 +27,7 @@ class NoStateStore final : public StateStore {
   }
   Status begin_run(const RunRecord&) override { return Status::ok(); }
   Status save(const RunRecord&, const Checkpoint&) override { return Status::ok(); }
+  Status forget(const std::string&, const std::string&) override { return Status::ok(); }
   Status end_run(const RunRecord&) override { return Status::ok(); }
 };
 
@@ -91,6 +92,14 @@ class FileStateStore final : public StateStore {
       if (checkpoint.position->tie_breaker_value)
         cursor["tie_breaker_value"] = *checkpoint.position->tie_breaker_value;
       pipeline["cursors"][run.stream] = std::move(cursor);
+    });
+  }
+
+  Status forget(const std::string& pipeline, const std::string& stream) override {
+    return update([&](nlohmann::json& doc) {
+      if (!doc.contains("pipelines") || !doc["pipelines"].contains(pipeline)) return;
+      nlohmann::json& cursors = doc["pipelines"][pipeline]["cursors"];
+      if (cursors.is_object()) cursors.erase(stream);
     });
   }
 

@@ -55,6 +55,8 @@ class StateStore {
   // After the sink committed `checkpoint`: adds its rows to the run record and, when it
   // has a position, saves it as the stream's cursor.
   virtual Status save(const RunRecord& run, const Checkpoint& checkpoint) = 0;
+  // Removes a stream's saved position (rbc cdc drop: the next run starts afresh).
+  virtual Status forget(const std::string& pipeline, const std::string& stream) = 0;
   // The run's outcome: status, end time, retries, error.
   virtual Status end_run(const RunRecord& run) = 0;
 };

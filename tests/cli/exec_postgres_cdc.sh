@@ -12,7 +12,9 @@
 #     its walsender: after a final run the destination equals the source, nothing lost
 #     or applied twice;
 #   - SIGINT stops a following run cleanly (exit 0, everything read is applied);
-#   - a replication slot that vanished after a sync is an error that says so.
+#   - a replication slot that vanished after a sync is an error that says so;
+#   - rbc cdc status shows the slot; rbc cdc drop removes slot and publication and forgets
+#     the position, and the next run copies the table again.
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
@@ -201,4 +203,19 @@ elif ! grep -q "replication slot rbc_${pipeline}_main.* does not exist, but publ
   fail "vanished slot: unexpected message"
   cat "$work/noslot.out"
 fi
+
+# --- rbc cdc status and drop ----------------------------------------------------------------
+"$RBC" cdc drop "$work/main.yaml" > "$work/drop.out" 2>&1 || fail "cdc drop after the vanished slot failed"
+run main "copy again"
+same_as_source "copied again after rbc cdc drop" "$t"
+"$RBC" cdc status "$work/main.yaml" > "$work/status.out" 2>&1 || fail "cdc status failed"
+grep -qE "^public.$t: slot rbc_${pipeline}_main_${t}_[0-9a-f]{8}, confirmed up to [0-9A-F]+/[0-9A-F]+, retains .* of WAL; publication rbc_${pipeline}_main_" "$work/status.out" ||
+  { fail "cdc status: unexpected output"; cat "$work/status.out"; }
+"$RBC" cdc drop "$work/main.yaml" > "$work/drop.out" 2>&1 || fail "cdc drop failed"
+grep -q "^public.$t: dropped slot rbc_${pipeline}_main_.*, dropped publication rbc_${pipeline}_main_" "$work/drop.out" ||
+  { fail "cdc drop: unexpected output"; cat "$work/drop.out"; }
+left=$(psql_q "$SRC" "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'rbc_${pipeline}_main%'")
+left=$left/$(psql_q "$SRC" "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'rbc_${pipeline}_main%'")
+left=$left/$(psql_q "$DST" "SELECT count(*) FROM rbc_state.cursors WHERE pipeline = '${pipeline}_main'")
+[[ $left == 0/0/0 ]] || fail "cdc drop left slot/publication/position: $left"
 finish
