@@ -10,7 +10,10 @@
 #            same server, timed until the table's count and sums equal the source's;
 #   (the order alternates between rounds), then both destinations are checked row for row.
 # Prints each round, the medians and the median of the rounds' ratios rbc/sub
-# (target: at most 1.0).
+# (target: at most 1.0). Then the lag under a steady load: rbc follows changes while the
+# source commits RATE changes a second (default 10,000, in transactions of 100) for 10 s;
+# the destination stamps each row as it arrives, and the median and p99 of stamp minus
+# commit time are printed (target: below 1 s).
 #
 #   RBC=build/rbc bench/cdc.sh     # RBC defaults to build/rbc; ROUNDS (default 5), CHANGES
 # Starts its own server with scripts/pg-test-server (wal_level logical), and stops it.
@@ -19,6 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 RBC=${RBC:-$root/build/rbc}
 ROUNDS=${ROUNDS:-5}
 CHANGES=${CHANGES:-1000000}
+RATE=${RATE:-10000}
 table=bench_cdc
 [[ -x $RBC ]] || { echo "cdc: no rbc binary at $RBC (set RBC)" >&2; exit 2; }
 
@@ -124,3 +128,29 @@ echo "CDC catch-up of $CHANGES changes, median of $ROUNDS rounds, $(nproc) cores
 echo "  rbc (rbc exec --until-caught-up, upsert)   $rbc_s s"
 echo "  PostgreSQL subscription (same server)      $sub_s s"
 printf '  rbc/sub %.2f   (target <= 1.00; median of the rounds'"'"' ratios)\n' "$paired"
+
+# Lag under a steady load: rows carry their commit time (at), the destination stamps
+# their arrival (arrived); both clocks are the server's.
+q "$SRC" "CREATE TABLE public.lag (id bigint PRIMARY KEY, at timestamptz)"
+q "$DST" "CREATE TABLE public.lag (id bigint PRIMARY KEY, at timestamptz, arrived timestamptz DEFAULT clock_timestamp())"
+sed "s/public.$table/public.lag/; s/pipeline: bench_cdc/pipeline: bench_cdc_lag/" "$work/cdc.yaml" > "$work/lag.yaml"
+"$RBC" exec "$work/lag.yaml" --until-caught-up > /dev/null 2>&1
+"$RBC" exec "$work/lag.yaml" > "$work/lag.out" 2>&1 &
+follower=$!
+sleep 1
+per_tx=100
+psql "$SRC" -X -q -v ON_ERROR_STOP=1 > /dev/null <<SQL
+DO \$\$ DECLARE started timestamptz := clock_timestamp(); n bigint := 0; BEGIN
+  WHILE clock_timestamp() < started + interval '10 seconds' LOOP
+    INSERT INTO public.lag SELECT n + g, clock_timestamp() FROM generate_series(1, $per_tx) g;
+    n := n + $per_tx;
+    COMMIT;
+    PERFORM pg_sleep(greatest(0, extract(epoch FROM started + n * interval '1 second' / $RATE - clock_timestamp())));
+  END LOOP;
+END \$\$;
+SQL
+sleep 3
+kill -INT "$follower"
+wait "$follower" || { cat "$work/lag.out" >&2; exit 1; }
+lag=$(q "$DST" "SELECT count(*) || ' rows, lag median ' || round(extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY arrived - at))::numeric, 3) || ' s, p99 ' || round(extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY arrived - at))::numeric, 3) || ' s' FROM public.lag")
+echo "  steady $RATE changes/s for 10 s: $lag (target: below 1 s; resources.max_batch_lag 500ms)"

@@ -165,6 +165,7 @@ struct SinkStep {
   SchemaEvolution schema_evolution = SchemaEvolution::add_columns;
   int64_t checkpoint_interval_rows = 0;
   int64_t checkpoint_interval_seconds = 0;
+  int64_t max_batch_lag_ms = 0;  // change streams: commit whole transactions at least this often
 
   bool writes_in_parallel = false;  // the destination takes several writers at once (COPY)
 

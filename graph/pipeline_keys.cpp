@@ -50,6 +50,8 @@ const std::vector<ModelKey<ResourcesSpec>>& resources_keys() {
        &ResourcesSpec::checkpoint_interval_rows, KeyRange{1, int64_t{1} << 40, ""}},
       {"checkpoint_interval_seconds", "checkpoint_interval_seconds", KeyType::duration,
        &ResourcesSpec::checkpoint_interval_seconds, KeyRange{1, 86400, " seconds"}},
+      {"max_batch_lag", "max_batch_lag", KeyType::duration_ms, &ResourcesSpec::max_batch_lag,
+       KeyRange{1, 86'400'000, " ms"}},
       {"max_retries", "max_retries", KeyType::integer, &ResourcesSpec::max_retries, KeyRange{0, 100, ""}},
   };
   return keys;

@@ -166,6 +166,7 @@ struct ResourcesSpec {
   Located<int64_t> max_inflight_batches{4};
   Located<int64_t> checkpoint_interval_rows{1'000'000};
   Located<int64_t> checkpoint_interval_seconds{60};
+  Located<int64_t> max_batch_lag{500};  // ms: cdc commits what waits at least this often
   Located<int64_t> max_retries{3};
 };
 

@@ -156,6 +156,7 @@ void plan_sink(PhysicalPlan& plan, NodeId id, int lanes) {
   step.schema_evolution = destination.schema_evolution.value;
   step.checkpoint_interval_rows = info.resources.checkpoint_interval_rows.value;
   step.checkpoint_interval_seconds = info.resources.checkpoint_interval_seconds.value;
+  step.max_batch_lag_ms = info.resources.max_batch_lag.value;
   step.writes_in_parallel = writes_in_parallel(destination);
   if (step.writes_in_parallel) {
     step.partitions.set(lanes, "one writer per partition, each with its own connection");

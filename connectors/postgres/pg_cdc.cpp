@@ -139,6 +139,12 @@ class CdcReader final : public PartitionReader {
       RBC_ASSIGN_OR_RETURN(auto message, start_.replication.receive(have_whole ? 0 : kPollMs));
       if (!message) {
         if (have_whole) return finish_batch(std::move(batch));
+        // Idle with changes handed on but not yet committed: an empty batch with their
+        // position lets the destination commit them (resources.max_batch_lag).
+        if (!in_transaction_ && batch.num_rows == 0 && !durable_at(last_commit_end_)) {
+          position_ = CursorPosition{format_lsn(last_commit_end_), std::nullopt};
+          return std::optional<Batch>(std::move(batch));
+        }
         continue;
       }
       if (message->kind == WalMessage::Kind::keepalive) {
@@ -280,6 +286,14 @@ class CdcReader final : public PartitionReader {
   // Drops a half-appended row (a value that did not parse).
   static void truncate_row(Batch& batch) {
     for (auto& column : batch.columns) column.truncate(batch.num_rows);
+  }
+
+  // Whether the destination has committed everything up to `lsn`.
+  bool durable_at(Lsn lsn) const {
+    if (lsn <= start_.from) return true;
+    auto durable = request_.durable ? request_.durable->get() : std::nullopt;
+    auto at = durable ? parse_lsn(durable->cursor_value) : std::nullopt;
+    return at && *at >= lsn;
   }
 
   // Confirms the durably applied position. Between transactions, with every change read so

@@ -63,7 +63,17 @@ void SinkRunner::write(int writer, const Msg& envelope) {
   // Batches arrive in read order (one writer has a sequencer in front), so the latest
   // position is that of the last row read whose batch is fully written.
   if (envelope->position) progress.position = envelope->position;
-  if (envelope->batch.num_rows == 0) return;
+  // A change stream commits whole source transactions (batches that end one carry their
+  // position), and what waits at least every max_batch_lag: an idle source sends empty
+  // batches with its position for that.
+  auto change_due = [&] {
+    return envelope->position && now_ns() - progress.since_ns >= step_.max_batch_lag_ms * 1'000'000;
+  };
+  if (envelope->batch.num_rows == 0) {
+    if (step_.change_stream && progress.rows > 0 && progress.commits_early && change_due())
+      checkpoint(writer);
+    return;
+  }
   if (flush_tuner_ != nullptr && flush_tuner_->flush_bytes() != flush_applied_[writer]) {
     flush_applied_[writer] = flush_tuner_->flush_bytes();
     writers_[writer]->set_flush_bytes(static_cast<size_t>(flush_applied_[writer]));
@@ -75,8 +85,7 @@ void SinkRunner::write(int writer, const Msg& envelope) {
     progress.rows += envelope->batch.num_rows;
     bool due = progress.rows >= static_cast<uint64_t>(step_.checkpoint_interval_rows) ||
                now_ns() - progress.since_ns >= step_.checkpoint_interval_seconds * 1'000'000'000;
-    // Changes commit whole source transactions: a batch that ends one carries its position.
-    if (step_.change_stream && !envelope->position) due = false;
+    if (step_.change_stream) due = envelope->position && (due || change_due());
     if (due && progress.commits_early) checkpoint(writer);
   } catch (const std::exception& e) {
     run_.fail(id(), writer, std::string("unexpected exception: ") + e.what());
