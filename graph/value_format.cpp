@@ -8,6 +8,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "graph/utf8.h"
+
 namespace rbc {
 
 namespace {
@@ -413,6 +415,18 @@ void append_json_string(std::string& out, std::string_view text) {
   size_t run = 0;  // start of the pending run of bytes that need no escape
   for (size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // JSON is UTF-8: a byte that is not part of a well-formed sequence becomes U+FFFD.
+      size_t length = utf8_sequence_length(text, i);
+      if (length != 0) {
+        i += length - 1;
+        continue;
+      }
+      out.append(text.data() + run, i - run);
+      run = i + 1;
+      out.append("\\ufffd");
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);
     run = i + 1;

@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
+
+#include "graph/utf8.h"
 
 namespace rbc {
 namespace {
@@ -134,6 +137,20 @@ TEST(ValueFormat, JsonStringEscapesControlCharacters) {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\n\t\x01\xc3\xa9", 10));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9\"");
+}
+
+TEST(ValueFormat, JsonStringReplacesInvalidUtf8) {
+  // Dead letters and JSONL lines quote raw input: a stray byte must not make them invalid JSON.
+  std::string out;
+  append_json_string(out, "ok \xc3\xa9 \xff \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98\x80");
+  EXPECT_EQ(out, "\"ok \xc3\xa9 \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \xf0\x9f\x98\x80\"");
+  EXPECT_TRUE(nlohmann::json::accept(out));
+  EXPECT_EQ(scrub_utf8("a\xff"
+                       "b\xc3"),
+            "a?b?");
+  EXPECT_TRUE(is_valid_utf8("\xc3\xa9\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));  // overlong '/'
+  EXPECT_EQ(json_text(nlohmann::json("a\xff")), "\"a\xef\xbf\xbd\"");
 }
 
 TEST(ValueFormat, ShortestFloatRoundTrips) {
