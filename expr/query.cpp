@@ -69,8 +69,13 @@ std::string expr_to_string(const Expr& e, const Schema& input) {
     case ExprKind::negate: return "(-" + child(0) + ")";
     case ExprKind::arithmetic: return "(" + child(0) + " " + arith_name(e.arith) + " " + child(1) + ")";
     case ExprKind::compare: return "(" + child(0) + " " + compare_name(e.compare) + " " + child(1) + ")";
-    case ExprKind::logical_and: return "(" + child(0) + " AND " + child(1) + ")";
-    case ExprKind::logical_or: return "(" + child(0) + " OR " + child(1) + ")";
+    case ExprKind::logical_and:
+    case ExprKind::logical_or: {
+      std::string out = "(" + child(0);
+      for (size_t i = 1; i < e.children.size(); ++i)
+        out += (e.kind == ExprKind::logical_and ? " AND " : " OR ") + child(i);
+      return out + ")";
+    }
     case ExprKind::logical_not: return "(NOT " + child(0) + ")";
     case ExprKind::is_null: return "(" + child(0) + " IS" + is_not + " NULL)";
     case ExprKind::in_list: return "(" + child(0) + is_not + " IN (" + list(1) + "))";
