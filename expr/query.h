@@ -40,7 +40,7 @@ struct SqlError {
 // function arguments, and one per operator of a chain like `a + b + c` (AND and OR
 // chains excepted). Deeper is a located compile error, so that parsing, binding,
 // evaluating and printing an expression never exhaust the stack.
-inline constexpr size_t max_expression_depth = 500;
+inline constexpr size_t max_expression_depth = 256;
 inline std::string too_deep_message() {
   return "expression nested deeper than " + std::to_string(max_expression_depth) + " levels";
 }

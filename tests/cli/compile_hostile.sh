@@ -49,10 +49,10 @@ valid_utf8 bad_value.err
 
 # Deep nesting is one located error at compile time, so exec never sees the tree (NOT x
 # 8,000 compiled and then crashed rbc exec; NOT x 20,000 and CASE x 2,000 the binder).
-deep="expression nested deeper than 500 levels"
+deep="expression nested deeper than 256 levels"
 yaml nots.yaml p "SELECT id FROM input WHERE $(repeat 'NOT ' 8000)id > 1"
 run nots_exec 2 30 "$RBC" exec nots.yaml
-first_error nots_exec "nots.yaml:11:$((22 + 27 + 500 * 4)): error: in sql query: $deep"
+first_error nots_exec "nots.yaml:11:$((22 + 27 + 256 * 4)): error: in sql query: $deep"
 yaml nots.yaml p "SELECT id FROM input WHERE $(repeat 'NOT ' 20000)id > 1"
 run nots_compile 2 30 "$RBC" compile nots.yaml
 yaml cases.yaml p "SELECT $(repeat 'CASE WHEN id > 1 THEN ' 2000)1$(repeat ' END' 2000) FROM input"
