@@ -345,9 +345,14 @@ std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name
   YAML::Node root;
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      // A second document would be ignored: say so rather than run half of the file.
-      const YAML::Mark mark = documents[1].Mark();
+    // A second document would be ignored: say so rather than run half of the file. (An
+    // empty one, as after a trailing '---', ignores nothing.)
+    auto second = documents.empty()
+                      ? documents.end()
+                      : std::find_if(std::next(documents.begin()), documents.end(),
+                                     [](const YAML::Node& document) { return !document.IsNull(); });
+    if (second != documents.end()) {
+      const YAML::Mark mark = second->Mark();
       auto file = std::make_shared<const std::string>(file_name);
       diagnostics.error(SourceRange{file, static_cast<uint32_t>(std::max(0, mark.line) + 1),
                                     static_cast<uint32_t>(std::max(0, mark.column) + 1)},

@@ -80,6 +80,11 @@ truncate -s 65M huge.yaml
 run huge 2 10 "$RBC" compile huge.yaml
 first_error huge "huge.yaml: error: pipeline file too large: 68157440 bytes, more than the 64 MiB a pipeline may have"
 
+# A trailing '---' starts an empty document, which ignores nothing (a second document
+# with content is an error: tests/diagnostics/second_document.yaml).
+printf 'version: "1.0"\npipeline: p\nsource:\n  use: generator\n  streams: [{name: e}]\ndestination: {use: file, config: {path: out/}}\n---\n' >trailing.yaml
+run trailing 0 30 "$RBC" compile trailing.yaml
+
 # A byte order mark at the start of an .rbc file is not part of the program.
 printf '\xef\xbb\xbfpipeline bom {\n  generator(rows: 5).stream("events") |> file(path: "out/").table()\n}\n' >bom.rbc
 run bom 0 30 "$RBC" compile bom.rbc
