@@ -153,6 +153,45 @@ TEST(ValueFormat, JsonStringReplacesInvalidUtf8) {
   EXPECT_EQ(json_text(nlohmann::json("a\xff")), "\"a\xef\xbf\xbd\"");
 }
 
+TEST(ValueFormat, InfinitiesAndYearsBeforeChristReadAndPrintAsPostgres) {
+  // 'infinity' printed as the year 294247 (timestamps) or 5881580 (dates), and BC years
+  // as astronomical years (0, -43) that PostgreSQL does not read back.
+  auto date = [](int32_t days) {
+    std::string out;
+    append_date(out, days);
+    return out;
+  };
+  auto stamp = [](int64_t micros, bool tz) {
+    std::string out;
+    tz ? append_timestamptz(out, micros) : append_timestamp(out, micros);
+    return out;
+  };
+  int32_t days = 0;
+  int64_t micros = 0;
+  ASSERT_TRUE(parse_date("infinity", &days));
+  EXPECT_EQ(days, std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(date(days), "infinity");
+  ASSERT_TRUE(parse_date("-Infinity", &days));
+  EXPECT_EQ(date(days), "-infinity");
+  ASSERT_TRUE(parse_timestamp("+infinity", &micros));
+  EXPECT_EQ(stamp(micros, false), "infinity");
+  ASSERT_TRUE(parse_timestamptz("-infinity", &micros));
+  EXPECT_EQ(micros, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(stamp(micros, true), "-infinity");
+
+  ASSERT_TRUE(parse_date("0001-01-01 BC", &days));
+  EXPECT_EQ(days, -719528);  // astronomical year 0
+  EXPECT_EQ(date(days), "0001-01-01 BC");
+  EXPECT_EQ(date(-719529), "0002-12-31 BC");
+  ASSERT_TRUE(parse_date("0001-02-29 BC", &days));  // 1 BC is a leap year
+  EXPECT_FALSE(parse_date("0000-01-01 BC", &days));
+  EXPECT_EQ(date(-719162), "0001-01-01");
+  ASSERT_TRUE(parse_timestamp("0044-03-15 12:30:00.5 BC", &micros));
+  EXPECT_EQ(stamp(micros, false), "0044-03-15 12:30:00.5 BC");
+  ASSERT_TRUE(parse_timestamptz("0044-03-15 12:30:00+01 BC", &micros));
+  EXPECT_EQ(stamp(micros, true), "0044-03-15 11:30:00+00:00 BC");
+}
+
 TEST(ValueFormat, ShortestFloatRoundTrips) {
   for (double value : {0.1, 1.0 / 3, 123456789.125, 5e-324, std::numeric_limits<double>::max()}) {
     std::string out;
