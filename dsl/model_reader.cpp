@@ -191,8 +191,9 @@ void ModelReader::read(const ModelKey<Model>& key, const LocatedValue& value, Mo
                 if (reported || (spelled && *spelled == "auto")) break;
                 std::optional<int64_t> number = spelled ? parse_integer(*spelled) : std::nullopt;
                 if (!number) {
-                  diagnostics_.error(value.where,
-                                     what + " must be 'auto' or an integer >= 1, got " + value.shown);
+                  diagnostics_.error(value.where, what + " must be 'auto' or an integer between 1 and " +
+                                                      std::to_string(kMaxParallelism) + ", got " +
+                                                      value.shown);
                 }
                 set(target, value, number);
                 break;

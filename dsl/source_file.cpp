@@ -14,6 +14,14 @@ std::optional<std::string> read_pipeline_file(const std::string& path, Diagnosti
     diagnostics.error(SourceRange{file}, "is a directory, not a pipeline file");
     return std::nullopt;
   }
+  // Pipelines are written by people or generated from a few templates: a file this large
+  // is a mistake, and reading it would only end in running out of memory.
+  constexpr std::uintmax_t kMaxPipelineBytes = std::uintmax_t{64} << 20;
+  if (std::uintmax_t size = std::filesystem::file_size(path, ec); !ec && size > kMaxPipelineBytes) {
+    diagnostics.error(SourceRange{file}, "pipeline file too large: " + std::to_string(size) +
+                                             " bytes, more than the 64 MiB a pipeline may have");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diagnostics.error(SourceRange{file}, "cannot read pipeline file: " +

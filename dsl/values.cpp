@@ -19,14 +19,26 @@ Substitution substitute_variables(std::string_view text, const EnvLookup& env) {
     result.text = text;
     return result;
   }
+  result.text.reserve(text.size());
+  // The next '}' is looked for only after a `${`, and found once for every reference
+  // before it: a long text costs time linear in its length.
+  size_t close = 0;
   for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$') {
+      size_t next = text.find('$', i);
+      if (next == std::string_view::npos) next = text.size();
+      result.text.append(text.substr(i, next - i));
+      i = next - 1;
+      continue;
+    }
     if (text.compare(i, 3, "$${") == 0) {
       result.text += "${";
       i += 2;
       continue;
     }
-    size_t close = text.find('}', i + 2);
-    if (text.compare(i, 2, "${") != 0 || close == std::string_view::npos) {
+    bool reference = text.compare(i, 2, "${") == 0;
+    if (reference && close != std::string_view::npos && close < i + 2) close = text.find('}', i + 2);
+    if (!reference || close == std::string_view::npos) {
       result.text += text[i];
       continue;
     }

@@ -15,13 +15,18 @@
 namespace rbc {
 namespace {
 
+struct TooManyNodes {};
+
 class YamlReader {
  public:
-  YamlReader(const std::string& file_name, DiagnosticEngine& diagnostics, const EnvLookup& env)
+  // `text_size` bounds the work: see nodes_left_.
+  YamlReader(const std::string& file_name, size_t text_size, DiagnosticEngine& diagnostics,
+             const EnvLookup& env)
       : file_(std::make_shared<const std::string>(file_name)),
         diagnostics_(diagnostics),
         env_(env),
-        model_(ModelReader::Syntax::yaml, diagnostics) {}
+        model_(ModelReader::Syntax::yaml, diagnostics),
+        nodes_left_(kNodesPerByte * text_size + kNodesAlways) {}
 
   std::optional<LogicalGraph> read(const YAML::Node& root);
 
@@ -50,7 +55,7 @@ class YamlReader {
   }
 
   nlohmann::json to_json(const YAML::Node& node);
-  Config read_config(const YAML::Node& node, const std::string& context);
+  Config read_config(const YAML::Node& node, const std::string& context, const SourceRange& owner);
   ConnectorRef read_connector(const YAML::Node& block, const std::string& context);
   std::optional<StreamSpec> read_stream(const YAML::Node& node);
   void read_columns(const YAML::Node& node, StreamSpec& stream);
@@ -58,11 +63,30 @@ class YamlReader {
   DestinationSpec read_destination(const YAML::Node& node);
   void read_state(const YAML::Node& node, StateSpec& state);
 
+  // Counts a node read; once the document has expanded beyond its budget, which only
+  // aliases can do (`*a` repeats the anchored node), reports it and throws TooManyNodes.
+  void spend_node(const YAML::Node& node);
+
   std::shared_ptr<const std::string> file_;
   DiagnosticEngine& diagnostics_;
   const EnvLookup& env_;
   ModelReader model_;
+  // Without aliases a node takes at least a byte or two of text; aliases may repeat a
+  // node, but not without bound (nested aliases grow exponentially: "billion laughs").
+  static constexpr size_t kNodesPerByte = 16;
+  static constexpr size_t kNodesAlways = 100000;
+  size_t nodes_left_;
 };
+
+void YamlReader::spend_node(const YAML::Node& node) {
+  if (nodes_left_ > 0) {
+    --nodes_left_;
+    return;
+  }
+  error(at(node), "the document expands to too many nodes (aliases repeating aliases?)",
+        "a pipeline may expand to at most 16 nodes per byte of its text, plus 100000");
+  throw TooManyNodes{};  // nothing read after this point would be whole: stop reading
+}
 
 void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
                             const std::string& context) {
@@ -74,6 +98,7 @@ void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string
 LocatedValue YamlReader::located(const YAML::Node& node) {
   LocatedValue value;
   value.where = at(node);
+  spend_node(node);
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: value.shown = "nothing"; break;
@@ -108,6 +133,7 @@ LocatedValue YamlReader::located(const YAML::Node& node) {
 }
 
 nlohmann::json YamlReader::to_json(const YAML::Node& node) {
+  spend_node(node);
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return nullptr;
@@ -136,10 +162,16 @@ nlohmann::json YamlReader::to_json(const YAML::Node& node) {
   return nullptr;
 }
 
-Config YamlReader::read_config(const YAML::Node& node, const std::string& context) {
+Config YamlReader::read_config(const YAML::Node& node, const std::string& context, const SourceRange& owner) {
   Config config;
-  if (!node || node.IsNull()) return config;
+  if (!node) return config;
   config.where = at(node);
+  // `config:` with nothing after it: a null node has no place of its own (yaml-cpp puts
+  // it at the next token), so errors about the missing keys point at the owner.
+  if (node.IsNull()) {
+    config.where = owner;
+    return config;
+  }
   if (!expect_map(node, context + " config")) return config;
   for (const auto& entry : node) {
     std::string key = entry.first.Scalar();
@@ -156,7 +188,7 @@ ConnectorRef YamlReader::read_connector(const YAML::Node& block, const std::stri
   } else {
     error(at(block), context + " needs 'use' (the connector: postgres, file or generator)");
   }
-  connector.config = read_config(block["config"], context);
+  connector.config = read_config(block["config"], context, at(block));
   if (!block["config"]) connector.config.where = at(block);
   return connector;
 }
@@ -219,7 +251,7 @@ TransformSpec YamlReader::read_transform(const YAML::Node& node) {
   } else {
     error(at(node), "transform needs 'use' (sql or validate)");
   }
-  transform.config = read_config(node["config"], "transform");
+  transform.config = read_config(node["config"], "transform", at(node));
   if (!node["config"]) transform.config.where = at(node);
   return transform;
 }
@@ -235,7 +267,7 @@ DestinationSpec YamlReader::read_destination(const YAML::Node& node) {
 
 void YamlReader::read_state(const YAML::Node& node, StateSpec& state) {
   if (!model_.read_block(state_keys(), located(node), state, "state")) return;
-  state.config = read_config(node["config"], "state");
+  state.config = read_config(node["config"], "state", at(node));
 }
 
 std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
@@ -291,6 +323,7 @@ std::optional<LogicalGraph> YamlReader::read(const YAML::Node& root) {
     std::string name = stream->name.value;
     NodeId previous = graph.add_node(NodeKind::source, name, SourceNode{connector, *stream});
     for (const auto& transform : transforms) {
+      spend_node(item);  // streams × transforms: bounded the same way
       NodeId next = graph.add_node(NodeKind::transform, name, TransformNode{transform});
       graph.add_edge(previous, next);
       previous = next;
@@ -311,7 +344,23 @@ std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name
   diagnostics.add_source(file_name, text);
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    // A second document would be ignored: say so rather than run half of the file. (An
+    // empty one, as after a trailing '---', ignores nothing.)
+    auto second = documents.empty()
+                      ? documents.end()
+                      : std::find_if(std::next(documents.begin()), documents.end(),
+                                     [](const YAML::Node& document) { return !document.IsNull(); });
+    if (second != documents.end()) {
+      const YAML::Mark mark = second->Mark();
+      auto file = std::make_shared<const std::string>(file_name);
+      diagnostics.error(SourceRange{file, static_cast<uint32_t>(std::max(0, mark.line) + 1),
+                                    static_cast<uint32_t>(std::max(0, mark.column) + 1)},
+                        "a pipeline file holds one YAML document; this is a second one",
+                        "remove the '---' that starts it, or move it to a file of its own");
+      return std::nullopt;
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::ParserException& e) {
     auto file = std::make_shared<const std::string>(file_name);
     diagnostics.error(
@@ -319,9 +368,11 @@ std::optional<LogicalGraph> load_yaml_pipeline_text(const std::string& file_name
         "malformed YAML: " + e.msg);
     return std::nullopt;
   }
-  YamlReader reader(file_name, diagnostics, env);
+  YamlReader reader(file_name, text.size(), diagnostics, env);
   try {
     return reader.read(root);
+  } catch (const TooManyNodes&) {
+    return std::nullopt;  // reported where it happened
   } catch (const YAML::Exception& e) {
     // yaml-cpp throws on shapes the reader did not expect; report, never crash.
     auto file = std::make_shared<const std::string>(file_name);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 #include <utility>
 
 #include "expr/functions.h"
@@ -289,6 +290,14 @@ class Binder {
   }
 
   void bind_select_list(const ast::Query& query, BoundQuery& bound) {
+    // An output column's name is its header in a file and its column in a table: two of
+    // one name could not be read back (PostgreSQL's CREATE TABLE AS refuses them too).
+    std::unordered_set<std::string> named;
+    auto check_unique = [&](const std::string& name, size_t at) {
+      if (named.insert(name).second) return;
+      error(at,
+            "column '" + name + "' specified more than once in the select list; give one an alias (AS ...)");
+    };
     for (size_t i = 0; i < query.items.size(); ++i) {
       const auto& item = query.items[i];
       if (item.value.get().type() == typeid(ast::Star)) {
@@ -299,6 +308,7 @@ class Binder {
         for (size_t c = 0; c < input_.size(); ++c) {
           bound.projections.push_back(column_ref(static_cast<int>(c), offset(item), input_.field(c).name));
           bound.names.push_back(input_.field(c).name);
+          check_unique(input_.field(c).name, offset(item));
         }
         continue;
       }
@@ -316,6 +326,7 @@ class Binder {
       }
       bound.projections.push_back(expr);
       bound.names.push_back(name);
+      check_unique(name, item.alias ? offset(*item.alias) : offset(item));
     }
   }
 
@@ -639,6 +650,10 @@ class Binder {
   }
 
   ExprPtr bind_node(const ast::Chain& chain) {
+    if (!chain.rest.empty() && (chain.rest.front().op == ast::BinaryOp::logical_and ||
+                                chain.rest.front().op == ast::BinaryOp::logical_or)) {
+      return bind_logical_chain(chain);
+    }
     ExprPtr left = bind(chain.first);
     if (!left) return nullptr;
     size_t begin = span(chain.first).begin;
@@ -650,6 +665,29 @@ class Binder {
       if (!left) return nullptr;
     }
     return left;
+  }
+
+  // `a AND b AND c` (or OR) is one node with a child per term: as deep as its deepest
+  // term, and bound in time linear in its length, however many terms it has.
+  ExprPtr bind_logical_chain(const ast::Chain& chain) {
+    const ast::BinaryOp op = chain.rest.front().op;
+    std::vector<ExprPtr> terms;
+    terms.reserve(chain.rest.size() + 1);
+    auto add = [&](const ast::Operand& operand) {
+      ExprPtr term = bind(operand);
+      term = term ? require_bool(term, op_name(op)) : nullptr;
+      if (!term) return false;
+      terms.push_back(std::move(term));
+      return true;
+    };
+    if (!add(chain.first)) return nullptr;
+    for (const auto& operation : chain.rest) {
+      if (!add(operation.operand)) return nullptr;
+    }
+    size_t begin = span(chain.first).begin;
+    std::string text = text_of({begin, positions_.end_of(chain.rest.back())});
+    auto kind = op == ast::BinaryOp::logical_and ? ExprKind::logical_and : ExprKind::logical_or;
+    return fold(node(kind, DataType{TypeId::boolean}, begin, text, std::move(terms)));
   }
 
   static const char* op_name(ast::BinaryOp op) {

@@ -307,10 +307,17 @@ Result<Vec> cast_vec(const Vec& in, const DataType& to, const Expr& expr) {
         const bool from_time = in.type.id == TypeId::timestamp || in.type.id == TypeId::timestamptz;
         for (size_t i = 0; i < m; ++i) {
           int64_t v = in.ints[i];
+          // PostgreSQL's infinities are each type's extreme values; they stay infinite.
+          const bool infinite =
+              from_date ? (v == INT32_MAX || v == INT32_MIN) : (v == INT64_MAX || v == INT64_MIN);
           if (to.id == TypeId::timestamp || to.id == TypeId::timestamptz) {
-            if (from_date) v *= 86'400'000'000;
+            if (from_date) v = infinite ? (v > 0 ? INT64_MAX : INT64_MIN) : v * 86'400'000'000;
           } else if (to.id == TypeId::date) {
-            if (from_time) v = v >= 0 ? v / 86'400'000'000 : -((-v + 86'399'999'999) / 86'400'000'000);
+            if (from_time && infinite) {
+              v = v > 0 ? INT32_MAX : INT32_MIN;
+            } else if (from_time) {
+              v = v >= 0 ? v / 86'400'000'000 : -((-v + 86'399'999'999) / 86'400'000'000);
+            }
           } else if (in.is_valid(i) && !fits(to, v)) {
             return out_of_range();
           }

@@ -462,9 +462,13 @@ Result<Vec> evaluate(const Expr& expr, const EvalContext& context) {
     }
     case ExprKind::logical_and:
     case ExprKind::logical_or: {
-      RBC_ASSIGN_OR_RETURN(Vec a, evaluate(*expr.children[0], context));
-      RBC_ASSIGN_OR_RETURN(Vec b, evaluate(*expr.children[1], context));
-      return logical(expr.kind == ExprKind::logical_and, a, b, n);
+      // A chain `a AND b AND c` is one node with every term as a child, folded left.
+      RBC_ASSIGN_OR_RETURN(Vec result, evaluate(*expr.children[0], context));
+      for (size_t i = 1; i < expr.children.size(); ++i) {
+        RBC_ASSIGN_OR_RETURN(Vec term, evaluate(*expr.children[i], context));
+        result = logical(expr.kind == ExprKind::logical_and, result, term, n);
+      }
+      return result;
     }
     case ExprKind::logical_not: {
       RBC_ASSIGN_OR_RETURN(Vec in, evaluate(*expr.children[0], context));

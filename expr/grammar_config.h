@@ -49,14 +49,42 @@ class ErrorHandler {
   }
   const std::optional<SqlError>& error() const { return error_; }
 
+  // The grammar's recursive rules enter and leave a level here (depth_limit in
+  // grammar_def.h); entering one level too many records the error and refuses. That
+  // error stands even where the grammar backtracks and then succeeds.
+  bool enter_level(iterator_type where) {
+    if (++depth_ <= max_expression_depth) return true;
+    while (where != last_ && (*where == ' ' || *where == '\t' || *where == '\n' || *where == '\r')) ++where;
+    if (!too_deep_) too_deep_ = SqlError{static_cast<size_t>(where - first_), too_deep_message()};
+    return false;
+  }
+  void leave_level() { --depth_; }
+  const std::optional<SqlError>& too_deep() const { return too_deep_; }
+
+  // Where a keyword call (POSITION, TRIM) did not parse: it is not tried there again.
+  bool failed_before(iterator_type where) const {
+    size_t at = static_cast<size_t>(where - first_);
+    return at < failed_.size() && failed_[at];
+  }
+  void failed_at(iterator_type where) {
+    size_t at = static_cast<size_t>(where - first_);
+    if (failed_.size() <= at) failed_.resize(static_cast<size_t>(last_ - first_) + 1);
+    failed_[at] = true;
+  }
+
  private:
   iterator_type first_;
   iterator_type last_;
   x3::position_cache<std::vector<iterator_type>> positions_;
   std::optional<SqlError> error_;
+  size_t depth_ = 0;
+  std::optional<SqlError> too_deep_;
+  std::vector<bool> failed_;
 };
 
-using skipper_type = x3::ascii::space_type;
+// Between tokens: whitespace, and `-- comments` to the end of the line, as in PostgreSQL.
+inline const auto skipper = x3::ascii::space | (x3::lit("--") >> *(x3::char_ - x3::eol));
+using skipper_type = std::remove_cv_t<decltype(skipper)>;
 using phrase_context_type = x3::phrase_parse_context<skipper_type>::type;
 using context_type =
     x3::context<x3::error_handler_tag, std::reference_wrapper<ErrorHandler>, phrase_context_type>;

@@ -44,6 +44,71 @@ struct ErrorReporting {
 
 struct query_class : x3::annotate_on_success, ErrorReporting {};
 
+// depth_limit[p]: one level of the grammar's recursion. Each cycle of rules passes
+// through one of them, so hostile nesting ends in a located error, not a stack overflow.
+// It wraps what follows a committed token (`(`, NOT, a sign), never a mere attempt.
+template <typename Subject>
+struct depth_limit_directive : x3::unary_parser<Subject, depth_limit_directive<Subject>> {
+  using base_type = x3::unary_parser<Subject, depth_limit_directive<Subject>>;
+  static bool const is_pass_through_unary = true;
+  static bool const handles_container = Subject::handles_container;
+  constexpr depth_limit_directive(Subject const& subject) : base_type(subject) {}
+
+  template <typename Iterator, typename Context, typename RContext, typename Attribute>
+  bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+             Attribute& attribute) const {
+    auto& handler = x3::get<x3::error_handler_tag>(context).get();
+    if (!handler.enter_level(first)) return false;
+    bool ok = false;
+    try {
+      ok = this->subject.parse(first, last, context, rcontext, attribute);
+    } catch (...) {
+      handler.leave_level();
+      throw;
+    }
+    handler.leave_level();
+    return ok;
+  }
+};
+struct depth_limit_gen {
+  template <typename Subject>
+  constexpr depth_limit_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+      Subject const& subject) const {
+    return {x3::as_parser(subject)};
+  }
+};
+constexpr depth_limit_gen depth_limit{};
+
+// remember_failure[p]: p is not tried again where it failed. A keyword call that turns
+// out to be a plain call (TRIM(x), POSITION(...) without IN) is parsed again as one, so
+// without this, nested ones would take time exponential in their depth.
+template <typename Subject>
+struct remember_failure_directive : x3::unary_parser<Subject, remember_failure_directive<Subject>> {
+  using base_type = x3::unary_parser<Subject, remember_failure_directive<Subject>>;
+  static bool const is_pass_through_unary = true;
+  static bool const handles_container = Subject::handles_container;
+  constexpr remember_failure_directive(Subject const& subject) : base_type(subject) {}
+
+  template <typename Iterator, typename Context, typename RContext, typename Attribute>
+  bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+             Attribute& attribute) const {
+    auto& handler = x3::get<x3::error_handler_tag>(context).get();
+    if (handler.failed_before(first)) return false;
+    Iterator start = first;
+    if (this->subject.parse(first, last, context, rcontext, attribute)) return true;
+    handler.failed_at(start);
+    return false;
+  }
+};
+struct remember_failure_gen {
+  template <typename Subject>
+  constexpr remember_failure_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+      Subject const& subject) const {
+    return {x3::as_parser(subject)};
+  }
+};
+constexpr remember_failure_gen remember_failure{};
+
 // ---- tokens -------------------------------------------------------------------
 
 inline auto keyword(char const* word) { return lexeme[no_case[lit(word)] >> !(alnum | '_')]; }
@@ -219,12 +284,12 @@ auto const literal_def = (attr(ast::LiteralKind::number) >> number_text) |
                          (kw_false >> attr(ast::LiteralKind::boolean_false) >> attr(std::string())) |
                          (kw_null >> attr(ast::LiteralKind::null) >> attr(std::string()));
 
-auto const expression_def = and_expr >> *or_operation;
+auto const expression_def = depth_limit[and_expr >> *or_operation];
 auto const or_operation_def = (kw_or >> attr(ast::BinaryOp::logical_or)) > and_expr;
 auto const and_expr_def = not_expr >> *and_operation;
 auto const and_operation_def = (kw_and >> attr(ast::BinaryOp::logical_and)) > not_expr;
 auto const not_expr_def = logical_not | predicate;
-auto const logical_not_def = (kw_not >> attr(ast::UnaryOp::logical_not)) > not_expr;
+auto const logical_not_def = (kw_not >> attr(ast::UnaryOp::logical_not)) > depth_limit[not_expr];
 auto const predicate_def = concat_expr >> -suffix;
 auto const suffix_def = comparison_suffix | is_suffix | in_suffix | between_suffix | like_suffix;
 auto const comparison_suffix_def = (attr(false) >> comparison_op > concat_expr) >>
@@ -244,7 +309,7 @@ auto const additive_operation_def = additive_op > multiplicative_expr;
 auto const multiplicative_expr_def = unary_expr >> *multiplicative_operation;
 auto const multiplicative_operation_def = multiplicative_op > unary_expr;
 auto const unary_expr_def = sign | postfix_expr;
-auto const sign_def = sign_op > unary_expr;
+auto const sign_def = sign_op > depth_limit[unary_expr];
 auto const postfix_expr_def = primary >> *(lit("::") > type_name);
 auto const primary_def = literal | case_expr | cast_expr | extract_expr | keyword_call | function_call |
                          identifier | (opening_paren > expression > closing_paren);
@@ -261,7 +326,7 @@ auto const cast_expr_def = kw_cast > opening_paren > expression > kw_as > type_n
 auto const extract_expr_def = kw_extract > opening_paren > identifier > kw_from > expression > closing_paren;
 // Keyword forms commit only once they are unmistakable (IN, FROM), so TRIM(s) and
 // POSITION(...) without IN fall through to function_call.
-auto const keyword_call_def = position_call | trim_call | current_timestamp_call;
+auto const keyword_call_def = remember_failure[position_call | trim_call | current_timestamp_call];
 auto const position_call_def = kw_position >> attr(std::string("POSITION")) >>
                                attr(std::string("strpos")) >> opening_paren >> position_args > closing_paren;
 auto const position_args_def = concat_expr >> kw_in > concat_expr;

@@ -2,7 +2,11 @@
 // vector and project only the selected rows (aggregations: aggregation.cpp).
 #include "expr/query.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <exception>
+#include <optional>
 
 #include "expr/binder.h"
 #include "expr/expr.h"
@@ -69,8 +73,13 @@ std::string expr_to_string(const Expr& e, const Schema& input) {
     case ExprKind::negate: return "(-" + child(0) + ")";
     case ExprKind::arithmetic: return "(" + child(0) + " " + arith_name(e.arith) + " " + child(1) + ")";
     case ExprKind::compare: return "(" + child(0) + " " + compare_name(e.compare) + " " + child(1) + ")";
-    case ExprKind::logical_and: return "(" + child(0) + " AND " + child(1) + ")";
-    case ExprKind::logical_or: return "(" + child(0) + " OR " + child(1) + ")";
+    case ExprKind::logical_and:
+    case ExprKind::logical_or: {
+      std::string out = "(" + child(0);
+      for (size_t i = 1; i < e.children.size(); ++i)
+        out += (e.kind == ExprKind::logical_and ? " AND " : " OR ") + child(i);
+      return out + ")";
+    }
     case ExprKind::logical_not: return "(NOT " + child(0) + ")";
     case ExprKind::is_null: return "(" + child(0) + " IS" + is_not + " NULL)";
     case ExprKind::in_list: return "(" + child(0) + is_not + " IN (" + list(1) + "))";
@@ -258,10 +267,51 @@ Result<Batch> CompiledQuery::evaluate(const Batch& input) const {
   return sql::project(plan.select, input);
 }
 
+namespace {
+
+// Parsing and binding recurse once per level of nesting, several kilobytes a level (more
+// under the sanitizers), and the caller may be a oneTBB worker with a 4 MiB stack: they
+// run on a thread of their own whose stack holds max_expression_depth levels with room
+// to spare. Only the pages touched are ever committed.
+constexpr size_t kCompileStackBytes = size_t{64} << 20;
+
+template <typename Work>
+auto on_large_stack(Work&& work) -> decltype(work()) {
+  using Value = decltype(work());
+  struct Call {
+    Work* work;
+    std::optional<Value> value;
+    std::exception_ptr failure;
+  } call{&work, std::nullopt, nullptr};
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, kCompileStackBytes);
+  pthread_t thread;
+  auto run = [](void* argument) -> void* {
+    auto* c = static_cast<Call*>(argument);
+    try {
+      c->value.emplace((*c->work)());
+    } catch (...) {
+      c->failure = std::current_exception();
+    }
+    return nullptr;
+  };
+  const bool started = pthread_create(&thread, &attributes, run, &call) == 0;
+  pthread_attr_destroy(&attributes);
+  if (!started) return work();  // no thread to be had: the caller's stack, as before
+  pthread_join(thread, nullptr);
+  if (call.failure) std::rethrow_exception(call.failure);
+  return std::move(*call.value);
+}
+
+}  // namespace
+
 std::optional<SqlError> check_sql_syntax(std::string_view query) {
-  auto parsed = sql::parse_query(query);
-  if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
-  return std::nullopt;
+  return on_large_stack([&]() -> std::optional<SqlError> {
+    auto parsed = sql::parse_query(query);
+    if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
+    return std::nullopt;
+  });
 }
 
 namespace {
@@ -307,12 +357,16 @@ QueryShape shape_of(std::string_view text, const sql::ParsedQuery& parsed) {
 }  // namespace
 
 std::variant<QueryShape, SqlError> describe_query(std::string_view query) {
-  auto parsed = sql::parse_query(query);
-  if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
-  return shape_of(query, std::get<sql::ParsedQuery>(parsed));
+  return on_large_stack([&]() -> std::variant<QueryShape, SqlError> {
+    auto parsed = sql::parse_query(query);
+    if (auto* error = std::get_if<SqlError>(&parsed)) return *error;
+    return shape_of(query, std::get<sql::ParsedQuery>(parsed));
+  });
 }
 
-SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
+namespace {
+
+SqlCompileResult compile_here(std::string_view query, const Schema& input) {
   auto parsed = sql::parse_query(query);
   if (auto* error = std::get_if<SqlError>(&parsed)) return std::vector<SqlError>{*error};
   std::vector<SqlError> errors;
@@ -360,6 +414,12 @@ SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
   plan->select.output = std::make_shared<const Schema>(std::move(output));
   plan->select.items = std::move(bound.projections);
   return CompiledQuery(std::move(plan));
+}
+
+}  // namespace
+
+SqlCompileResult compile_sql(std::string_view query, const Schema& input) {
+  return on_large_stack([&] { return compile_here(query, input); });
 }
 
 }  // namespace rbc

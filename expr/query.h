@@ -36,6 +36,15 @@ struct SqlError {
   bool operator==(const SqlError&) const = default;
 };
 
+// Expressions nest at most this many levels: parentheses, NOT, signs, CASE, casts,
+// function arguments, and one per operator of a chain like `a + b + c` (AND and OR
+// chains excepted). Deeper is a located compile error, so that parsing, binding,
+// evaluating and printing an expression never exhaust the stack.
+inline constexpr size_t max_expression_depth = 256;
+inline std::string too_deep_message() {
+  return "expression nested deeper than " + std::to_string(max_expression_depth) + " levels";
+}
+
 // The largest value of a window's time column in microseconds since the epoch (an integer
 // is epoch milliseconds, a date its midnight); none when every value is NULL.
 std::optional<int64_t> max_event_time_us(const Column& times);

@@ -4,7 +4,34 @@
 #include <algorithm>
 #include <sstream>
 
+#include "graph/redact.h"
+#include "graph/utf8.h"
+
 namespace rbc {
+
+namespace {
+
+std::string printable(std::string_view text) { return redact_secrets(scrub_utf8(text)); }
+
+// A long line (a generated query, a minified file) is shown around the caret only, so
+// that one error does not print megabytes. `line` is valid UTF-8 and stays so.
+void shorten_around(std::string& line, size_t& column) {
+  constexpr size_t kLongest = 240, kAround = 100;
+  if (line.size() <= kLongest) return;
+  auto boundary = [&](size_t at) {  // the start of the character at or after `at`
+    while (at < line.size() && (static_cast<unsigned char>(line[at]) & 0xC0) == 0x80) ++at;
+    return at;
+  };
+  size_t caret = std::min(column - 1, line.size());
+  size_t begin = boundary(caret > kAround ? caret - kAround : 0);
+  size_t end = boundary(std::min(line.size(), caret + kAround));
+  std::string shown =
+      (begin > 0 ? "..." : "") + line.substr(begin, end - begin) + (end < line.size() ? "..." : "");
+  column = caret - std::min(caret, begin) + (begin > 0 ? 3 : 0) + 1;
+  line = std::move(shown);
+}
+
+}  // namespace
 
 void DiagnosticEngine::add_source(const std::string& file_name, std::string text) {
   sources_.emplace_back(file_name, std::move(text));
@@ -53,19 +80,25 @@ std::string DiagnosticEngine::render() const {
     const char* severity = d->severity == Severity::error     ? "error"
                            : d->severity == Severity::warning ? "warning"
                                                               : "note";
-    out << d->where.file_name();
+    // Messages and source lines quote what was written: print valid UTF-8 only, and
+    // never a password (an error on a line that holds a URL would echo it).
+    out << printable(d->where.file_name());
     if (d->where.known()) out << ':' << d->where.line << ':' << d->where.column;
-    out << ": " << severity << ": " << d->message << '\n';
+    out << ": " << severity << ": " << printable(d->message) << '\n';
     if (d->where.known()) {
-      std::string line = source_line(d->where.file_name(), d->where.line);
+      std::string written = scrub_utf8(source_line(d->where.file_name(), d->where.line));
+      std::string line = redact_secrets(written);
       if (!line.empty()) {
+        // The caret stays under the same text when a secret before it was shortened.
+        size_t before = std::min<size_t>(d->where.column - 1, written.size());
+        size_t column = redact_secrets(std::string_view(written).substr(0, before)).size() + 1;
+        shorten_around(line, column);
         out << "  " << line << '\n' << "  ";
-        for (uint32_t i = 1; i < d->where.column && i <= line.size(); ++i)
-          out << (line[i - 1] == '\t' ? '\t' : ' ');
+        for (size_t i = 1; i < column && i <= line.size(); ++i) out << (line[i - 1] == '\t' ? '\t' : ' ');
         out << "^\n";
       }
     }
-    if (!d->hint.empty()) out << "  note: " << d->hint << '\n';
+    if (!d->hint.empty()) out << "  note: " << printable(d->hint) << '\n';
   }
   return out.str();
 }

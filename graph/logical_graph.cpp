@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <unordered_set>
 
 namespace rbc {
 
@@ -88,19 +89,19 @@ std::vector<NodeId> LogicalGraph::predecessors(NodeId id) const {
 }
 
 std::vector<NodeId> LogicalGraph::reachable_from(NodeId id) const {
-  std::vector<bool> seen(node_count(), false);
+  // Work in proportion to what is reachable, not to the graph: the .rbc lowering asks
+  // once per edge, which made a long chain quadratic.
+  std::unordered_set<NodeId> seen;
+  std::vector<NodeId> result;
   std::vector<NodeId> stack = successors(id);
   while (!stack.empty()) {
     NodeId next = stack.back();
     stack.pop_back();
-    if (seen[next]) continue;
-    seen[next] = true;
+    if (!seen.insert(next).second) continue;
+    if (next != id) result.push_back(next);
     for (NodeId s : successors(next)) stack.push_back(s);
   }
-  std::vector<NodeId> result;
-  for (NodeId i = 0; i < seen.size(); ++i) {
-    if (seen[i] && i != id) result.push_back(i);
-  }
+  std::sort(result.begin(), result.end());
   return result;
 }
 

@@ -37,7 +37,7 @@ const std::vector<ModelKey<DestinationSpec>>& destination_keys() {
 const std::vector<ModelKey<ResourcesSpec>>& resources_keys() {
   static const std::vector<ModelKey<ResourcesSpec>> keys{
       {"parallelism", "parallelism", KeyType::parallelism, &ResourcesSpec::parallelism,
-       KeyRange{1, INT64_MAX, ""}},
+       KeyRange{1, kMaxParallelism, ""}},
       {"autotune", "autotune", KeyType::block, &ResourcesSpec::autotune},
       {"aggregation", "aggregation", KeyType::block, &ResourcesSpec::aggregation},
       {"max_state_bytes", "max_state_bytes", KeyType::byte_size, &ResourcesSpec::max_state_bytes,

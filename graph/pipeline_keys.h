@@ -17,6 +17,9 @@
 
 namespace rbc {
 
+// resources.parallelism: copies are counted in int, so larger numbers are refused.
+constexpr int64_t kMaxParallelism = 4096;
+
 enum class KeyType {
   name,  // text that is a name (a column, a backend): printed bare when it can be
   text,  // any text (a path, a version): printed quoted

@@ -2,12 +2,14 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "graph/plan_printer.h"
 #include "graph/plan_printer_internal.h"
 #include "graph/redact.h"
+#include "graph/utf8.h"
 
 namespace rbc {
 namespace {
@@ -29,7 +31,7 @@ std::string quote_text(std::string_view text) {
 
 std::string config_text(const Config& config) {
   if (config.values.empty()) return {};
-  return " config=" + redact_config(config.values).dump();
+  return " config=" + json_text(redact_config(config.values));
 }
 
 // "source postgres stream "public.orders" sync_mode=full_refresh partition_key=id"
@@ -215,6 +217,12 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
   // stream's nodes stay together under its header.
   std::vector<NodeId> order = graph.topological_order();
   if (order.size() != graph.node_count()) order = graph.node_ids();
+  // Each node's inputs, gathered in one pass over the edges (not one pass per node).
+  std::unordered_map<NodeId, std::vector<std::string>> inputs_of;
+  for (const auto& edge : graph.edges()) {
+    inputs_of[edge.to].push_back("%" + std::to_string(edge.from) +
+                                 (edge.label.empty() ? "" : "." + edge.label));
+  }
   std::string current_stream;
   for (NodeId id : order) {
     const LogicalNode& node = graph.node(id);
@@ -223,12 +231,8 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
       out << "\nstream " << quote_text(node.stream) << '\n';
     }
     out << "  %" << id << " = " << describe_node(node);
-    std::vector<std::string> inputs;
-    for (const auto& edge : graph.edges()) {
-      if (edge.to == id)
-        inputs.push_back("%" + std::to_string(edge.from) + (edge.label.empty() ? "" : "." + edge.label));
-    }
-    if (!inputs.empty()) out << " (" << join(inputs) << ")";
+    if (auto inputs = inputs_of.find(id); inputs != inputs_of.end())
+      out << " (" << join(inputs->second) << ")";
     out << '\n';
     if (id < plan.steps.size()) {
       std::visit([&out](const auto& step) { print_step(out, step); }, plan.steps[id]);

@@ -6,7 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
+
+#include "graph/utf8.h"
 
 namespace rbc {
 
@@ -55,23 +58,51 @@ unsigned days_in_month(int64_t year, unsigned month) {
   return month == 2 && is_leap(year) ? 29 : days[month - 1];
 }
 
-// YYYY-MM-DD at the start of `text`; `consumed` is set to 10.
-bool parse_date_prefix(std::string_view text, int32_t* days) {
+// YYYY-MM-DD at the start of `text`; a year before Christ (`bc`, PostgreSQL's " BC"
+// suffix) is astronomical year 1 - YYYY: 0001 BC is year 0.
+bool parse_date_prefix(std::string_view text, bool bc, int32_t* days) {
   unsigned year = 0, month = 0, day = 0;
   if (text.size() < 10 || text[4] != '-' || text[7] != '-') return false;
   if (!fixed_digits(text, 0, 4, &year) || !fixed_digits(text, 5, 2, &month) ||
       !fixed_digits(text, 8, 2, &day)) {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return false;
-  *days = days_from_civil(year, month, day);
+  if (bc && year == 0) return false;
+  const int64_t astronomical = bc ? 1 - static_cast<int64_t>(year) : year;
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(astronomical, month)) return false;
+  *days = days_from_civil(astronomical, month, day);
   return true;
 }
 
+// Removes PostgreSQL's " BC" suffix from `text`; whether there was one.
+bool strip_bc(std::string_view& text) {
+  if (text.size() < 3 || text[text.size() - 3] != ' ' || (text[text.size() - 2] | 0x20) != 'b' ||
+      (text[text.size() - 1] | 0x20) != 'c') {
+    return false;
+  }
+  text.remove_suffix(3);
+  return true;
+}
+
+// "infinity", "+infinity" or "-infinity" (any case): +1 or -1; 0 for anything else.
+int infinity_sign(std::string_view text) {
+  int sign = 1;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    sign = text[0] == '-' ? -1 : 1;
+    text.remove_prefix(1);
+  }
+  static constexpr std::string_view kWord = "infinity";
+  if (text.size() != kWord.size()) return 0;
+  for (size_t i = 0; i < kWord.size(); ++i) {
+    if ((text[i] | 0x20) != kWord[i]) return 0;
+  }
+  return sign;
+}
+
 // Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]]" and returns the rest (offset) in `rest`.
-bool parse_local_timestamp(std::string_view text, int64_t* micros, std::string_view* rest) {
+bool parse_local_timestamp(std::string_view text, bool bc, int64_t* micros, std::string_view* rest) {
   int32_t days = 0;
-  if (!parse_date_prefix(text, &days)) return false;
+  if (!parse_date_prefix(text, bc, &days)) return false;
   int64_t value = days * kMicrosPerDay;
   size_t at = 10;
   if (at < text.size() && (text[at] == ' ' || text[at] == 'T' || text[at] == 't')) {
@@ -246,19 +277,35 @@ bool parse_decimal(std::string_view text, uint8_t precision, uint8_t scale, __in
   return true;
 }
 
+// PostgreSQL's infinities are the extreme values of the type, as in its binary format.
 bool parse_date(std::string_view text, int32_t* days) {
-  return text.size() == 10 && parse_date_prefix(text, days);
+  if (int sign = infinity_sign(text)) {
+    *days = sign > 0 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min();
+    return true;
+  }
+  const bool bc = strip_bc(text);
+  return text.size() == 10 && parse_date_prefix(text, bc, days);
 }
 
 bool parse_timestamp(std::string_view text, int64_t* micros) {
+  if (int sign = infinity_sign(text)) {
+    *micros = sign > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+    return true;
+  }
   std::string_view rest;
-  return parse_local_timestamp(text, micros, &rest) && rest.empty();
+  const bool bc = strip_bc(text);
+  return parse_local_timestamp(text, bc, micros, &rest) && rest.empty();
 }
 
 bool parse_timestamptz(std::string_view text, int64_t* micros) {
+  if (int sign = infinity_sign(text)) {
+    *micros = sign > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+    return true;
+  }
   std::string_view rest;
   int64_t local = 0, offset = 0;
-  if (!parse_local_timestamp(text, &local, &rest)) return false;
+  const bool bc = strip_bc(text);
+  if (!parse_local_timestamp(text, bc, &local, &rest)) return false;
   if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
   if (!rest.empty() && !parse_offset(rest, &offset)) return false;
   *micros = local - offset * kMicrosPerSecond;
@@ -341,16 +388,18 @@ void append_decimal(std::string& out, __int128 unscaled, uint8_t scale) {
   }
 }
 
-void append_date(std::string& out, int32_t days) {
+namespace {
+
+// YYYY-MM-DD of `days`; returns whether the year is before Christ, which PostgreSQL
+// writes as 1 - the astronomical year with " BC" at the end of the whole value.
+bool append_ymd(std::string& out, int32_t days) {
   int64_t year = 0;
   unsigned month = 0, day = 0;
   civil_from_days(days, &year, &month, &day);
+  const bool bc = year <= 0;
+  if (bc) year = 1 - year;
   char buffer[24];
   char* end = buffer;
-  if (year < 0) {
-    *end++ = '-';
-    year = -year;
-  }
   if (year < 1000) {
     for (int64_t pad = year < 10 ? 3 : year < 100 ? 2 : 1; pad > 0; --pad) *end++ = '0';
   }
@@ -360,12 +409,18 @@ void append_date(std::string& out, int32_t days) {
   append_two_digits(out, month);
   out.push_back('-');
   append_two_digits(out, day);
+  return bc;
 }
 
-void append_timestamp(std::string& out, int64_t micros) {
+// A timestamp, then `zone` (empty for a timestamp without time zone), then " BC".
+void append_timestamp_in(std::string& out, int64_t micros, std::string_view zone) {
+  if (micros == std::numeric_limits<int64_t>::max() || micros == std::numeric_limits<int64_t>::min()) {
+    out.append(micros > 0 ? "infinity" : "-infinity");
+    return;
+  }
   int64_t days = floor_div(micros, kMicrosPerDay);
   int64_t in_day = micros - days * kMicrosPerDay;
-  append_date(out, static_cast<int32_t>(days));
+  const bool bc = append_ymd(out, static_cast<int32_t>(days));
   int64_t seconds = in_day / kMicrosPerSecond;
   int64_t fraction = in_day % kMicrosPerSecond;
   out.push_back(' ');
@@ -385,12 +440,23 @@ void append_timestamp(std::string& out, int64_t micros) {
     out.push_back('.');
     out.append(digits, length);
   }
+  out.append(zone);
+  if (bc) out.append(" BC");
 }
 
-void append_timestamptz(std::string& out, int64_t micros) {
-  append_timestamp(out, micros);
-  out.append("+00:00");
+}  // namespace
+
+void append_date(std::string& out, int32_t days) {
+  if (days == std::numeric_limits<int32_t>::max() || days == std::numeric_limits<int32_t>::min()) {
+    out.append(days > 0 ? "infinity" : "-infinity");
+    return;
+  }
+  if (append_ymd(out, days)) out.append(" BC");
 }
+
+void append_timestamp(std::string& out, int64_t micros) { append_timestamp_in(out, micros, ""); }
+
+void append_timestamptz(std::string& out, int64_t micros) { append_timestamp_in(out, micros, "+00:00"); }
 
 void append_uuid(std::string& out, const uint8_t bytes[16]) {
   for (int i = 0; i < 16; ++i) {
@@ -413,6 +479,18 @@ void append_json_string(std::string& out, std::string_view text) {
   size_t run = 0;  // start of the pending run of bytes that need no escape
   for (size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // JSON is UTF-8: a byte that is not part of a well-formed sequence becomes U+FFFD.
+      size_t length = utf8_sequence_length(text, i);
+      if (length != 0) {
+        i += length - 1;
+        continue;
+      }
+      out.append(text.data() + run, i - run);
+      run = i + 1;
+      out.append("\\ufffd");
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);
     run = i + 1;

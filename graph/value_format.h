@@ -54,8 +54,8 @@ void append_timestamp(std::string& out, int64_t micros);
 void append_timestamptz(std::string& out, int64_t micros);
 void append_uuid(std::string& out, const uint8_t bytes[16]);
 void append_bytes_hex(std::string& out, std::string_view bytes);
-// A JSON string literal with quotes: escapes '"', '\\' and control characters, and
-// passes every other byte through (UTF-8 stays UTF-8).
+// A JSON string literal with quotes: escapes '"', '\\' and control characters, passes
+// UTF-8 through and writes a byte that is not valid UTF-8 as \ufffd.
 void append_json_string(std::string& out, std::string_view text);
 // Appends row `row` of `batch` as a JSON object in column order: numbers and booleans as
 // JSON values, everything else in its printed text form (dead letters, late rows).

@@ -8,6 +8,7 @@
 #include "compiler/driver/commands.h"
 #include "connectors/postgres/pg_catalog.h"
 #include "graph/plan_printer.h"
+#include "graph/utf8.h"
 
 namespace rbc::driver {
 
@@ -80,7 +81,7 @@ int run_compile(const CompileArguments& args) {
   const PhysicalPlan& plan = *compilation.plan;
   std::string rendered;
   if (args.emit == "json") {
-    rendered = plan_to_json(plan).dump(2) + "\n";
+    rendered = json_text(plan_to_json(plan), 2) + "\n";
   } else if (args.emit == "dot") {
     rendered = print_plan_dot(plan);
   } else {

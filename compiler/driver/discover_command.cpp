@@ -15,6 +15,7 @@
 #include "compiler/compile.h"
 #include "compiler/driver/commands.h"
 #include "connectors/registry.h"
+#include "graph/utf8.h"
 
 namespace rbc::driver {
 
@@ -159,7 +160,7 @@ int run_discover(const DiscoverArguments& args) {
     return kExitFailure;
   }
   if (args.json) {
-    std::cout << discovery_json(*discovery).dump(2) << '\n';
+    std::cout << json_text(discovery_json(*discovery), 2) << '\n';
   } else {
     std::cout << discovery_text(*discovery);
   }

@@ -22,6 +22,7 @@
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/registry.h"
 #include "graph/plan_printer.h"
+#include "graph/utf8.h"
 #include "operators/runtime/executor.h"
 
 namespace rbc::driver {
@@ -170,7 +171,7 @@ int run_exec(const ExecArguments& args) {
 
   if (!args.report.empty()) {
     std::ofstream out(args.report, std::ios::binary);
-    out << report_to_json(report).dump(2) << '\n';
+    out << json_text(report_to_json(report), 2) << '\n';
     if (!out) {
       std::cerr << "rbc: error: cannot write report " << args.report << '\n';
       return kExitFailure;

@@ -13,6 +13,7 @@
 
 #include "compiler/passes/passes.h"
 #include "graph/units.h"
+#include "graph/utf8.h"
 #include "operators/operator_specs.h"
 
 namespace rbc {
@@ -94,7 +95,7 @@ std::optional<WatermarkSpec> config_watermark(const Config& config, DiagnosticEn
       if (setting.is_string()) ms = parse_duration_ms(setting.get<std::string>());
       if (!ms || (key == "idle_timeout" && *ms == 0)) {
         diagnostics.error(where, "watermark." + key + " must be a duration (500ms, 30s, 5m, 1h, 1d), not " +
-                                     setting.dump());
+                                     json_text(setting));
         return std::nullopt;
       }
       (key == "allowed_lateness" ? spec.allowed_lateness : spec.idle_timeout).set(*ms, where);
@@ -104,7 +105,7 @@ std::optional<WatermarkSpec> config_watermark(const Config& config, DiagnosticEn
           spec.late_rows.set(mode, where);
       }
       if (!spec.late_rows.present) {
-        diagnostics.error(where, "watermark.late_rows must be drop, dlq or fail, not " + setting.dump());
+        diagnostics.error(where, "watermark.late_rows must be drop, dlq or fail, not " + json_text(setting));
         return std::nullopt;
       }
     } else {

@@ -15,13 +15,25 @@
 namespace rbc {
 namespace {
 
-// The destination whose options the source and the operators of a stream work under
-// (on_data_error, the dead-letter file): the first sink the node feeds.
-const DestinationSpec* first_destination_after(const LogicalGraph& graph, NodeId id) {
-  for (NodeId next : graph.reachable_from(id)) {
-    if (graph.node(next).kind == NodeKind::sink) return &graph.node(next).sink().destination;
+// For every node, the destination whose options the source and the operators of a stream
+// work under (on_data_error, the dead-letter file): that of the first sink (by id) the
+// node feeds, or none. One pass in reverse dependency order, not a walk downstream from
+// every node, which took quadratic time on a long chain.
+std::vector<const DestinationSpec*> first_destinations(const LogicalGraph& graph) {
+  const auto none = static_cast<NodeId>(graph.node_count());
+  std::vector<NodeId> first_sink(graph.node_count(), none);
+  std::vector<NodeId> order = graph.topological_order();
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    for (NodeId next : graph.successors(*it)) {
+      NodeId here = graph.node(next).kind == NodeKind::sink ? next : none;
+      first_sink[*it] = std::min({first_sink[*it], here, first_sink[next]});
+    }
   }
-  return nullptr;
+  std::vector<const DestinationSpec*> destinations(graph.node_count(), nullptr);
+  for (NodeId id = 0; id < graph.node_count(); ++id) {
+    if (first_sink[id] != none) destinations[id] = &graph.node(first_sink[id]).sink().destination;
+  }
+  return destinations;
 }
 
 std::string dlq_path_of(const PipelineInfo& info, const DestinationSpec* destination) {
@@ -30,7 +42,7 @@ std::string dlq_path_of(const PipelineInfo& info, const DestinationSpec* destina
   return info.name.value + ".dlq.jsonl";
 }
 
-void plan_source(PhysicalPlan& plan, NodeId id) {
+void plan_source(PhysicalPlan& plan, NodeId id, const DestinationSpec* destination) {
   const ParallelismDecision& decision = *plan.parallelism;
   const PipelineInfo& info = plan.graph.info;
   const AutotuneSpec& autotune = info.resources.autotune;
@@ -47,7 +59,6 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
   step.partition_key = source.stream.partition_key.value;
   step.cursor_field = source.stream.cursor_field.value;
   step.tie_breaker_field = source.stream.tie_breaker_field.value;
-  const DestinationSpec* destination = first_destination_after(plan.graph, id);
   if (destination != nullptr) step.on_data_error = destination->on_data_error.value;
   step.dlq_path = dlq_path_of(info, destination);
   step.max_batch_bytes = std::max<int64_t>(1, info.resources.max_batch_bytes.value);
@@ -85,13 +96,12 @@ void plan_source(PhysicalPlan& plan, NodeId id) {
   }
 }
 
-void plan_transform(PhysicalPlan& plan, NodeId id) {
+void plan_transform(PhysicalPlan& plan, NodeId id, const DestinationSpec* destination) {
   const PipelineInfo& info = plan.graph.info;
   const TransformSpec& spec = plan.graph.node(id).transform().spec;
   TransformStep& step = plan.step<TransformStep>(id);
   step.op = spec.use.value;
   step.config = spec.config;
-  const DestinationSpec* destination = first_destination_after(plan.graph, id);
   if (destination != nullptr) step.on_data_error = destination->on_data_error.value;
   step.dlq_path = dlq_path_of(info, destination);
 
@@ -243,6 +253,7 @@ Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   if (!plan.parallelism) return Status::internal("concurrency runs after parallelism");
   const LogicalGraph& graph = plan.graph;
   std::vector<int> lanes(graph.node_count(), 1);  // the stream slices each node sees
+  const std::vector<const DestinationSpec*> destinations = first_destinations(graph);
   for (NodeId id : graph.topological_order()) {
     for (NodeId pred : graph.predecessors(id)) {
       // A hash router's outputs are its own lanes: each downstream partition owns its keys.
@@ -252,11 +263,11 @@ Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
     }
     switch (graph.node(id).kind) {
       case NodeKind::source:
-        plan_source(plan, id);
+        plan_source(plan, id, destinations[id]);
         lanes[id] = plan.step<SourceStep>(id).partitions.value;
         record_autotune_candidates(plan, id);
         break;
-      case NodeKind::transform: plan_transform(plan, id); break;
+      case NodeKind::transform: plan_transform(plan, id, destinations[id]); break;
       case NodeKind::router: plan_router(plan, id); break;
       case NodeKind::sink: plan_sink(plan, id, lanes[id]); break;
     }

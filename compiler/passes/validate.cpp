@@ -10,6 +10,7 @@
 #include "connectors/specs/connector_specs.h"
 #include "expr/query.h"
 #include "graph/pipeline_keys.h"
+#include "graph/utf8.h"
 #include "operators/operator_specs.h"
 
 namespace rbc {
@@ -72,8 +73,9 @@ void check_ranges(const std::vector<ModelKey<Model>>& keys, const Model& model,
     const KeyRange& range = *key.range;
     if (!value.present || (value.value >= range.low && value.value <= range.high)) continue;
     if (key.type == KeyType::parallelism) {
-      diagnostics.error(value.where, std::string(key.what) + " must be 'auto' or an integer >= " +
-                                         std::to_string(range.low) + ", got " + std::to_string(value.value));
+      diagnostics.error(value.where, std::string(key.what) + " must be 'auto' or an integer between " +
+                                         std::to_string(range.low) + " and " + std::to_string(range.high) +
+                                         ", got " + std::to_string(value.value));
       continue;
     }
     diagnostics.error(value.where, std::string(key.what) + " must be between " + std::to_string(range.low) +
@@ -193,7 +195,7 @@ std::string destination_key(const SinkNode& sink) {
     std::string key = spec->destination_key(connector.config, sink.target);
     if (!key.empty()) return key;
   }
-  return connector.use.value + ":" + connector.config.values.dump() + ":" + sink.target;
+  return connector.use.value + ":" + json_text(connector.config.values) + ":" + sink.target;
 }
 
 }  // namespace

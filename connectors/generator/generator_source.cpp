@@ -7,6 +7,8 @@
 #include <climits>
 #include <cstring>
 
+#include "graph/utf8.h"
+
 namespace rbc::generator {
 
 namespace {
@@ -58,7 +60,7 @@ Result<Schema> schema_from_config(const Config& config) {
     auto type = type_name.is_string() ? parse_data_type(type_name.get<std::string>()) : std::nullopt;
     if (!type)
       return Status::invalid("generator source: column \"" + name + "\" has unknown type " +
-                             type_name.dump());
+                             json_text(type_name));
     schema.add(Field{name, *type});
     return Status::ok();
   };
@@ -67,7 +69,7 @@ Result<Schema> schema_from_config(const Config& config) {
     for (const auto& entry : *it) {
       if (!entry.is_object() || entry.size() != 1) {
         return Status::invalid("generator source: each entry of `columns` must be {name: type}, not " +
-                               entry.dump());
+                               json_text(entry));
       }
       RBC_RETURN_NOT_OK(add(entry.begin().key(), entry.begin().value()));
     }

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "graph/utf8.h"
+
 namespace rbc::pg {
 
 const PgColumn* PgTable::column(std::string_view name) const {
@@ -182,7 +184,7 @@ class PostgresCatalog final : public SourceCatalog {
 
   Result<CatalogLookup> describe(const ConnectorRef& source, const std::string& stream) override {
     RBC_ASSIGN_OR_RETURN(ConnParams params, conn_params_from_config(source.config));
-    Connection& connection = connections_[source.config.values.dump()];
+    Connection& connection = connections_[json_text(source.config.values)];
     if (!connection.tried) {
       connection.tried = true;
       connection.run_params = params;

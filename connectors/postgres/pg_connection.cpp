@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "graph/redact.h"
+#include "graph/utf8.h"
 
 namespace rbc::pg {
 
@@ -17,7 +18,7 @@ namespace {
 std::string json_to_string(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_number_integer()) return std::to_string(value.get<long long>());
-  return value.dump();
+  return json_text(value);
 }
 
 // Collapses newlines and runs of spaces ("FATAL:  password ...\n") onto one line.
@@ -71,6 +72,15 @@ std::string ConnParams::redact(std::string text) const {
   auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   for (const auto& secret : secrets) {
     if (secret.empty()) continue;
+    // A password that is also the user (or database, or host) name cannot be told apart
+    // from it in free text; the structural redaction below still masks it where it
+    // stands as a password.
+    bool names_something = false;
+    for (const char* keyword : {"user", "dbname", "host"}) {
+      const std::string* named = find_keyword(keywords, keyword);
+      names_something = names_something || (named != nullptr && *named == secret);
+    }
+    if (names_something) continue;
     for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 1)) {
       bool inside_word = (at > 0 && word_char(text[at - 1]) && word_char(secret.front())) ||
                          (at + secret.size() < text.size() && word_char(text[at + secret.size()]) &&

@@ -296,7 +296,11 @@ Status CopyDecoder::decode_field(size_t f, const char* p, int32_t length, Batch&
       int32_t days = static_cast<int32_t>(load32(p));
       bool infinite =
           days == std::numeric_limits<int32_t>::min() || days == std::numeric_limits<int32_t>::max();
-      column.append<int32_t>(infinite ? days : days + kPgEpochDays);
+      int32_t unix_days = days;
+      // rbc counts from 1970, PostgreSQL from 2000: the last years of its range do not fit.
+      if (!infinite && __builtin_add_overflow(days, kPgEpochDays, &unix_days))
+        return field_error(names_[f], "date out of rbc's range");
+      column.append<int32_t>(unix_days);
       break;
     }
     case WireKind::timestamp:
@@ -304,7 +308,11 @@ Status CopyDecoder::decode_field(size_t f, const char* p, int32_t length, Batch&
       int64_t micros = static_cast<int64_t>(load64(p));
       bool infinite =
           micros == std::numeric_limits<int64_t>::min() || micros == std::numeric_limits<int64_t>::max();
-      column.append<int64_t>(infinite ? micros : micros + kPgEpochMicros);
+      int64_t unix_micros = micros;
+      // PostgreSQL's last 30 years (to 294276) overflowed into the year -290278.
+      if (!infinite && __builtin_add_overflow(micros, kPgEpochMicros, &unix_micros))
+        return field_error(names_[f], "timestamp out of rbc's range (it ends in the year 294247)");
+      column.append<int64_t>(unix_micros);
       break;
     }
     case WireKind::uuid: column.append_bytes(p, 16); break;

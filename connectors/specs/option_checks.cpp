@@ -5,12 +5,13 @@
 #include <limits>
 
 #include "graph/units.h"
+#include "graph/utf8.h"
 
 namespace rbc {
 namespace {
 
 ConfigProblem problem(const std::string& key, const std::string& what, const nlohmann::json& value) {
-  return ConfigProblem{key, std::nullopt, "`" + key + "` must be " + what + ", got " + value.dump(), ""};
+  return ConfigProblem{key, std::nullopt, "`" + key + "` must be " + what + ", got " + json_text(value), ""};
 }
 
 std::optional<int64_t> integer_of(const nlohmann::json& value, bool text_too) {

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "connectors/file/file_options.h"
+#include "graph/utf8.h"
 
 namespace rbc {
 namespace {
@@ -156,7 +157,7 @@ class FileStateStore final : public StateStore {
     std::string temporary = path_ + ".rbc-tmp-" + std::to_string(getpid());
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << doc.dump(2) << '\n';
+      out << json_text(doc, 2) << '\n';
       out.flush();
       if (!out) return Status::io_error("state: cannot write " + temporary + ": " + std::strerror(errno));
     }

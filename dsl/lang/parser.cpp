@@ -225,7 +225,9 @@ std::unique_ptr<ParsedProgram> parse_program(const std::string& file_name, std::
     return x3::with<x3::error_handler_tag>(std::ref(handler))[rule];
   };
 
-  iterator_type it = parser::skip_blanks(begin, end);
+  // A UTF-8 byte order mark (some Windows editors write one) is not part of the program.
+  const iterator_type start = source.compare(0, 3, "\xEF\xBB\xBF") == 0 ? begin + 3 : begin;
+  iterator_type it = parser::skip_blanks(start, end);
   const size_t header_offset = static_cast<size_t>(it - begin);
   bool ok = false;
   try {

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "graph/utf8.h"
 #include "graph/value_format.h"
 
 namespace rbc {
@@ -67,13 +68,13 @@ CompareAs compare_kind(const DataType& type) {
   return CompareAs::text;
 }
 
-std::string json_text(const nlohmann::json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+std::string value_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : json_text(value);
 }
 
 Result<Bound> bind_bound(const nlohmann::json& value, const Field& field, const std::string& rule) {
   Bound bound;
-  bound.written = json_text(value);
+  bound.written = value_text(value);
   switch (compare_kind(field.type)) {
     case CompareAs::number:
       if (value.is_number()) {
@@ -83,7 +84,7 @@ Result<Bound> bind_bound(const nlohmann::json& value, const Field& field, const 
       }
       return bound;
     case CompareAs::integer: {
-      std::string text = json_text(value);
+      std::string text = value_text(value);
       bool ok = false;
       if (field.type.id == TypeId::date) {
         int32_t days = 0;
@@ -98,7 +99,7 @@ Result<Bound> bind_bound(const nlohmann::json& value, const Field& field, const 
         return Status::invalid(rule + ": bound " + bound.written + " is not a " + field.type.to_string());
       return bound;
     }
-    case CompareAs::text: bound.text = json_text(value); return bound;
+    case CompareAs::text: bound.text = value_text(value); return bound;
   }
   return bound;
 }
@@ -123,7 +124,7 @@ std::string join_names(const nlohmann::json& names) {
   std::string out;
   for (const auto& name : names) {
     if (!out.empty()) out += ", ";
-    out += json_text(name);
+    out += value_text(name);
   }
   return out;
 }

@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
+
+#include "graph/utf8.h"
 
 namespace rbc {
 namespace {
@@ -134,6 +137,59 @@ TEST(ValueFormat, JsonStringEscapesControlCharacters) {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\n\t\x01\xc3\xa9", 10));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9\"");
+}
+
+TEST(ValueFormat, JsonStringReplacesInvalidUtf8) {
+  // Dead letters and JSONL lines quote raw input: a stray byte must not make them invalid JSON.
+  std::string out;
+  append_json_string(out, "ok \xc3\xa9 \xff \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98\x80");
+  EXPECT_EQ(out, "\"ok \xc3\xa9 \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \xf0\x9f\x98\x80\"");
+  EXPECT_TRUE(nlohmann::json::accept(out));
+  EXPECT_EQ(scrub_utf8("a\xff"
+                       "b\xc3"),
+            "a?b?");
+  EXPECT_TRUE(is_valid_utf8("\xc3\xa9\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));  // overlong '/'
+  EXPECT_EQ(json_text(nlohmann::json("a\xff")), "\"a\xef\xbf\xbd\"");
+}
+
+TEST(ValueFormat, InfinitiesAndYearsBeforeChristReadAndPrintAsPostgres) {
+  // 'infinity' printed as the year 294247 (timestamps) or 5881580 (dates), and BC years
+  // as astronomical years (0, -43) that PostgreSQL does not read back.
+  auto date = [](int32_t days) {
+    std::string out;
+    append_date(out, days);
+    return out;
+  };
+  auto stamp = [](int64_t micros, bool tz) {
+    std::string out;
+    tz ? append_timestamptz(out, micros) : append_timestamp(out, micros);
+    return out;
+  };
+  int32_t days = 0;
+  int64_t micros = 0;
+  ASSERT_TRUE(parse_date("infinity", &days));
+  EXPECT_EQ(days, std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(date(days), "infinity");
+  ASSERT_TRUE(parse_date("-Infinity", &days));
+  EXPECT_EQ(date(days), "-infinity");
+  ASSERT_TRUE(parse_timestamp("+infinity", &micros));
+  EXPECT_EQ(stamp(micros, false), "infinity");
+  ASSERT_TRUE(parse_timestamptz("-infinity", &micros));
+  EXPECT_EQ(micros, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(stamp(micros, true), "-infinity");
+
+  ASSERT_TRUE(parse_date("0001-01-01 BC", &days));
+  EXPECT_EQ(days, -719528);  // astronomical year 0
+  EXPECT_EQ(date(days), "0001-01-01 BC");
+  EXPECT_EQ(date(-719529), "0002-12-31 BC");
+  ASSERT_TRUE(parse_date("0001-02-29 BC", &days));  // 1 BC is a leap year
+  EXPECT_FALSE(parse_date("0000-01-01 BC", &days));
+  EXPECT_EQ(date(-719162), "0001-01-01");
+  ASSERT_TRUE(parse_timestamp("0044-03-15 12:30:00.5 BC", &micros));
+  EXPECT_EQ(stamp(micros, false), "0044-03-15 12:30:00.5 BC");
+  ASSERT_TRUE(parse_timestamptz("0044-03-15 12:30:00+01 BC", &micros));
+  EXPECT_EQ(stamp(micros, true), "0044-03-15 11:30:00+00:00 BC");
 }
 
 TEST(ValueFormat, ShortestFloatRoundTrips) {

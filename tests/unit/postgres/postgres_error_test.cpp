@@ -50,11 +50,20 @@ TEST(PostgresErrors, ConfigKeysOverrideTheUrlAndSecretsAreRedacted) {
   EXPECT_EQ(params->redact("bad hunter2secret\nsecond line"), "bad *** second line");
   // A short password is redacted where it stands alone, not inside a longer name.
   Config short_secret;
-  short_secret.values["url"] = "postgresql://rbc:rbc@127.0.0.1:5432/rbc_src";
+  short_secret.values["url"] = "postgresql://app:rbc@127.0.0.1:5432/rbc_src";
   auto short_params = pg::conn_params_from_config(short_secret);
   ASSERT_TRUE(short_params.is_ok());
   EXPECT_EQ(short_params->redact("table public.rbc_orders: password \"rbc\" rejected"),
             "table public.rbc_orders: password \"***\" rejected");
+  // A password equal to the user name cannot be told from it: the user stays readable,
+  // and the password is still masked where it stands as one.
+  Config same;
+  same.values["url"] = "postgresql://rbc:rbc@127.0.0.1:5432/db";
+  auto same_params = pg::conn_params_from_config(same);
+  ASSERT_TRUE(same_params.is_ok());
+  EXPECT_EQ(
+      same_params->redact("cannot connect to rbc@127.0.0.1:5432/db (postgresql://rbc:rbc@127.0.0.1/db)"),
+      "cannot connect to rbc@127.0.0.1:5432/db (postgresql://rbc:***@127.0.0.1/db)");
   Config bad;
   bad.values["url"] = "postgresql://bob:pw-in-bad-url@host/db?no_such_option=1";
   auto broken = pg::conn_params_from_config(bad);

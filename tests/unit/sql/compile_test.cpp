@@ -57,10 +57,10 @@ TEST(SqlCompile, BindsEveryConstruct) {
             "SELECT (id / 2) AS col_1:int64, (id % 3) AS col_2:int64 FROM input");
   EXPECT_EQ(bound("SELECT name || '!' AS x FROM input"), "SELECT (name || '!') AS x:text FROM input");
   EXPECT_EQ(bound("SELECT 1 FROM input WHERE id = 1 AND (qty <> 2 OR qty != 3) AND amount >= 1.5"),
-            "SELECT 1 AS col_1:int32 FROM input WHERE (((id = 1) AND ((qty <> 2) OR (qty <> 3))) AND "
+            "SELECT 1 AS col_1:int32 FROM input WHERE ((id = 1) AND ((qty <> 2) OR (qty <> 3)) AND "
             "(amount >= 1.5))");
   EXPECT_EQ(bound("SELECT 1 FROM input WHERE qty < 1 OR qty <= 2 OR qty > 3"),
-            "SELECT 1 AS col_1:int32 FROM input WHERE (((qty < 1) OR (qty <= 2)) OR (qty > 3))");
+            "SELECT 1 AS col_1:int32 FROM input WHERE ((qty < 1) OR (qty <= 2) OR (qty > 3))");
   EXPECT_EQ(bound("SELECT name IS NULL, name IS NOT NULL FROM input"),
             "SELECT (name IS NULL) AS col_1:bool, (name IS NOT NULL) AS col_2:bool FROM input");
   EXPECT_EQ(bound("SELECT qty IN (1, 2), qty NOT IN (3) FROM input"),

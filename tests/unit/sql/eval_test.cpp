@@ -325,5 +325,16 @@ TEST(SqlEval, EmptyBatchAndSchemaMismatch) {
   EXPECT_FALSE(q.evaluate(wrong).is_ok());
 }
 
+TEST(SqlEval, InfinitiesAndBcDatesCastAsPostgres) {
+  // An infinite date cast to a timestamp overflowed; BC dates printed as year 0 or -43.
+  EXPECT_EQ(
+      eval_column("SELECT CAST(CAST('infinity' AS date) AS timestamp)::text AS t FROM input WHERE id = 1"),
+      (Strings{"infinity"}));
+  EXPECT_EQ(eval_column("SELECT CAST('-infinity'::timestamptz AS date)::text AS d FROM input WHERE id = 1"),
+            (Strings{"-infinity"}));
+  EXPECT_EQ(eval_column("SELECT CAST('0044-03-15 BC' AS date)::text AS d FROM input WHERE id = 1"),
+            (Strings{"0044-03-15 BC"}));
+}
+
 }  // namespace
 }  // namespace rbc::sql_test

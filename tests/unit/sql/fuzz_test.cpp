@@ -73,7 +73,7 @@ TEST(SqlFuzz, DeepNestingIsRejectedNotACrash) {
   std::string deep = "SELECT " + std::string(5000, '(') + "1" + std::string(5000, ')') + " FROM input";
   auto errors = compile_errors(deep, t.schema);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].message, "expressions nested too deeply");
+  EXPECT_EQ(errors[0].message, too_deep_message());
   std::string signs = "SELECT " + std::string(5000, '-') + "1 FROM input";
   EXPECT_EQ(compile_errors(signs, t.schema).size(), 1u);
   std::string nots = "SELECT 1 FROM input WHERE ";
