@@ -8,7 +8,7 @@
 namespace rbc::pg {
 namespace {
 
-std::string from_hex(std::string_view hex) {
+std::string decode_hex(std::string_view hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2)
     out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
@@ -30,6 +30,12 @@ TEST(PgReplication, LsnText) {
 
 TEST(PgReplication, ParsesATransaction) {
   PgOutputMessage m;
+  // The parsed values view their message: each one stays alive here.
+  std::vector<std::string> held;
+  auto from_hex = [&held](std::string_view hex) -> const std::string& {
+    return held.emplace_back(decode_hex(hex));
+  };
+  held.reserve(8);
   ASSERT_TRUE(parse_pgoutput(from_hex("420000000001d4483000030501ce1a8c94000002da"), m).is_ok());
   EXPECT_EQ(m.type, 'B');
   EXPECT_EQ(m.commit_lsn, 0x1D44830u);
@@ -86,10 +92,10 @@ TEST(PgReplication, UnchangedToastAndTruncate) {
 
 TEST(PgReplication, MalformedMessagesAreErrors) {
   PgOutputMessage m;
-  EXPECT_FALSE(parse_pgoutput(from_hex("49000040044e000262000000040000"), m).is_ok());  // cut short
-  EXPECT_FALSE(parse_pgoutput(from_hex("49000040044e0001780000"), m).is_ok());          // kind 'x'
-  EXPECT_FALSE(parse_pgoutput(from_hex("4300"), m).is_ok());
-  EXPECT_TRUE(parse_pgoutput(from_hex("59"), m).is_ok());  // a type message: nothing rbc uses
+  EXPECT_FALSE(parse_pgoutput(decode_hex("49000040044e000262000000040000"), m).is_ok());  // cut short
+  EXPECT_FALSE(parse_pgoutput(decode_hex("49000040044e0001780000"), m).is_ok());          // kind 'x'
+  EXPECT_FALSE(parse_pgoutput(decode_hex("4300"), m).is_ok());
+  EXPECT_TRUE(parse_pgoutput(decode_hex("59"), m).is_ok());  // a type message: nothing rbc uses
 }
 
 }  // namespace
