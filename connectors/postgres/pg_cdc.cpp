@@ -350,7 +350,11 @@ CdcNames cdc_names(const std::string& pipeline, const TableRef& table, const Con
 Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const StreamRequest& request,
                              const PgTable& table) {
   CdcStart start;
-  RBC_ASSIGN_OR_RETURN(auto server, conn.query("SELECT current_setting('wal_level'), pg_current_wal_lsn()"));
+  // The insert position, not pg_current_wal_lsn() (the write position): with
+  // synchronous_commit off a committed transaction's record may not be written yet, and
+  // --until-caught-up must wait for it.
+  RBC_ASSIGN_OR_RETURN(auto server,
+                       conn.query("SELECT current_setting('wal_level'), pg_current_wal_insert_lsn()"));
   std::string wal_level = PQgetvalue(server.get(), 0, 0);
   if (wal_level != "logical") {
     return Status::invalid("postgres: sync_mode cdc reads " + table.ref.display() +
