@@ -68,15 +68,7 @@ for w in $WORKLOADS; do
   case $w in 1brc | highcard | distinct | windows) ;; *) log "unknown workload $w in WORKLOADS"; exit 2 ;; esac
 done
 uses rbc && { [[ -x $RBC ]] || { log "no rbc binary at $RBC (set RBC, or TOOLS=\"duckdb mlr\")"; exit 2; }; }
-if ! command -v mlr > /dev/null || ! command -v npm > /dev/null || [[ ! -x /usr/bin/time ]]; then
-  "$root/scripts/install-deps" --bench
-fi
-duckdb_dir=$CACHE/duckdb
-if uses duckdb && [[ ! -d $duckdb_dir/node_modules/@duckdb/node-api ]]; then
-  log "installing @duckdb/node-api into $duckdb_dir"
-  mkdir -p "$duckdb_dir"
-  (cd "$duckdb_dir" && npm install --silent --no-audit --no-fund @duckdb/node-api)
-fi
+source "$root/bench/lib/peers.sh"
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/out"

@@ -1,8 +1,8 @@
 // The `file` source: reads a stream's CSV or JSON-lines file, or the files of a glob in
 // name order (gzip and zstd decompressed), into batches. One reader per stream, or, with
 // StreamRequest::claimed_chunks, several readers that claim record-aligned chunks of the
-// files in file order (record_chunks.h; docs/execution.md, "Split files"). See file_options.h for the config keys and graph/value_format.h for how
-// each type reads as text.
+// files in file order (record_chunks.h; docs/execution.md, "Split files"). See file_options.h for the config
+// keys and graph/value_format.h for how each type reads as text.
 //
 // Schema: StreamRequest::declared_schema when given (CSV with a header and JSONL match
 // its columns by name; CSV without a header by position), else inferred from the

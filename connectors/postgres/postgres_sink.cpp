@@ -282,7 +282,10 @@ class PostgresWriter final : public PartitionWriter {
     }
     while (PgResult extra{PQgetResult(conn_.get())}) {
     }
-    if (!stage_ddl_.empty()) RBC_RETURN_NOT_OK(conn_.exec(merge_sql()));
+    if (!stage_ddl_.empty()) {
+      std::string merge = merge_sql();
+      if (!merge.empty()) RBC_RETURN_NOT_OK(conn_.exec(merge));
+    }
     staged_deletes_ = staged_upserts_ = false;
     return Status::ok();
   }
@@ -321,7 +324,8 @@ class PostgresWriter final : public PartitionWriter {
   }
 
   // Moves the staged rows into the table: cast where needed, and for upsert one row per
-  // key (the last written) merged with ON CONFLICT.
+  // key (the last written) merged with ON CONFLICT; for applied changes the last change per
+  // key deletes or upserts. "" when there is nothing to run.
   std::string merge_sql() const {
     std::string select;
     std::vector<std::string> columns;  // the destination's, without _op
@@ -350,7 +354,7 @@ class PostgresWriter final : public PartitionWriter {
       }
       if (staged_deletes_)
         sql = "DELETE FROM " + target + " USING " + last + " WHERE last._op = 'delete'" + same_key + "; ";
-      if (!staged_upserts_) return sql.empty() ? "SELECT" : sql;
+      if (!staged_upserts_) return sql;  // "" when nothing was staged
     }
     sql += "INSERT INTO " + target + " (" + join_idents(columns) + ") SELECT " + select + " FROM " + last +
            (request_.apply_changes ? " WHERE last._op <> 'delete'" : "") + " ON CONFLICT (" +

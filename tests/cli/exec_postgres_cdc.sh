@@ -66,6 +66,15 @@ run() {  # $1 = name, $2 = label; the run's output in $work/$1.out
     cat "$work/$1.out"
   fi
 }
+# run_fails NAME LABEL PATTERN: rbc exec --until-caught-up fails with a message matching PATTERN.
+run_fails() {
+  if "$RBC" exec "$work/$1.yaml" --until-caught-up > "$work/$1.out" 2>&1; then
+    fail "$2: the run succeeded"
+  elif ! grep -q "$3" "$work/$1.out"; then
+    fail "$2: unexpected message"
+    cat "$work/$1.out"
+  fi
+}
 rows_read() { sed -n 's/.*rows read \([0-9]*\),.*/\1/p' "$work/$1.out" | head -n1; }
 
 # --- copy, then changes, with many types -------------------------------------------------
@@ -112,12 +121,7 @@ write_pipeline strict "${t}_k" "  write_mode: upsert
   primary_key: [id]" ", on_truncate: fail"
 run strict "strict copy"
 psql_q "$SRC" "TRUNCATE public.${t}_k" > /dev/null
-if "$RBC" exec "$work/strict.yaml" --until-caught-up > "$work/strict.out" 2>&1; then
-  fail "on_truncate fail: the run succeeded"
-elif ! grep -q "was truncated (transaction at LSN .*), and on_truncate is fail" "$work/strict.out"; then
-  fail "on_truncate fail: unexpected message"
-  cat "$work/strict.out"
-fi
+run_fails strict "on_truncate fail" "was truncated (transaction at LSN .*), and on_truncate is fail"
 
 # --- the change rows kept as rows ---------------------------------------------------------
 psql_q "$SRC" "INSERT INTO public.${t}_k SELECT g, 'v' || g FROM generate_series(1, 10) g" > /dev/null
@@ -197,12 +201,7 @@ same_as_source "stopped by SIGINT" "$t"
 
 # --- a slot that vanished -----------------------------------------------------------------
 psql_q "$SRC" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'rbc_${pipeline}_main%'" > /dev/null
-if "$RBC" exec "$work/main.yaml" --until-caught-up > "$work/noslot.out" 2>&1; then
-  fail "vanished slot: the run succeeded"
-elif ! grep -q "replication slot rbc_${pipeline}_main.* does not exist, but public.$t was applied up to LSN" "$work/noslot.out"; then
-  fail "vanished slot: unexpected message"
-  cat "$work/noslot.out"
-fi
+run_fails main "vanished slot" "replication slot rbc_${pipeline}_main.* does not exist, but public.$t was applied up to LSN"
 
 # --- rbc cdc status and drop ----------------------------------------------------------------
 "$RBC" cdc drop "$work/main.yaml" > "$work/drop.out" 2>&1 || fail "cdc drop after the vanished slot failed"
