@@ -191,7 +191,13 @@ same_as_source "after kill -9 and a terminated walsender" "$t"
 pid=$!
 sleep 1
 psql_q "$SRC" "UPDATE public.$t SET name = 'while following' WHERE id % 5 = 1" > /dev/null
-sleep 1.5
+# A following run applies within resources.max_batch_lag; on a loaded machine it may start
+# late, so wait (up to 30 s) for the update to arrive before stopping it.
+want=$(psql_q "$SRC" "SELECT count(*) FROM public.$t WHERE name = 'while following'")
+for _ in $(seq 1 150); do
+  [[ $(psql_q "$DST" "SELECT count(*) FROM public.$t WHERE name = 'while following'") == "$want" ]] && break
+  sleep 0.2
+done
 kill -INT "$pid"
 if ! wait "$pid"; then
   fail "SIGINT: the run did not exit 0"
