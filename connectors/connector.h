@@ -140,6 +140,7 @@ class Source {
 // What the runtime asks of a sink for one stream.
 struct SinkRequest {
   std::string pipeline;
+  std::string run_id;
   std::string stream;                    // destination table / file name
   Config config;                         // the destination block's config
   std::shared_ptr<const Schema> schema;  // the schema of the batches that arrive

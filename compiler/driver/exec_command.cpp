@@ -37,6 +37,7 @@ struct ExecArguments {
   int cores = 0;
   bool no_catalog = false;
   bool until_caught_up = false;
+  bool from_scratch = false;
 };
 
 // A run that follows changes (cdc) stops cleanly at the first SIGINT/SIGTERM (it commits
@@ -147,6 +148,7 @@ int run_exec(const ExecArguments& args) {
   options.cancel_requested = &signal_received;
   options.stop_following = &stop_following;
   options.until_caught_up = args.until_caught_up;
+  options.from_scratch = args.from_scratch;
   options.make_source = [&idle_connections](const std::string& use) {
     return make_source(use, SourceContext{&idle_connections});
   };
@@ -213,6 +215,9 @@ Command add_exec_command(CLI::App& app) {
   command->add_flag("--until-caught-up", args->until_caught_up,
                     "cdc: stop once the changes up to the server's WAL position at the start are applied "
                     "(default: follow changes until SIGINT/SIGTERM)");
+  command->add_flag("--from-scratch", args->from_scratch,
+                    "start every stream afresh: forget saved positions, and run a full-refresh append "
+                    "although an earlier run failed after committing rows");
   return [args] { return run_exec(*args); };
 }
 

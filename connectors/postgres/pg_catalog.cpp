@@ -142,6 +142,32 @@ Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& ref)
 
 namespace rbc::pg {
 
+Status check_unique_key(PgConn& conn, const TableRef& table, const std::vector<std::string>& key,
+                        std::string_view what) {
+  std::vector<std::string> sorted = key;
+  std::sort(sorted.begin(), sorted.end());
+  std::string names, quoted, wanted;
+  for (const auto& column : key) {
+    names += (names.empty() ? "" : ", ") + column;
+    quoted += (quoted.empty() ? "" : ", ") + quote_ident(column);
+  }
+  for (const auto& column : sorted) wanted += (wanted.empty() ? "" : ", ") + quote_literal(column);
+  RBC_ASSIGN_OR_RETURN(
+      auto found,
+      conn.query("SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = to_regclass(" +
+                 quote_literal(table.quoted()) +
+                 ") AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL "
+                 "AND i.indexprs IS NULL AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) "
+                 "FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n) JOIN pg_catalog.pg_attribute a "
+                 "ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE k.n <= i.indnkeyatts) = ARRAY[" +
+                 wanted + "]::text[] LIMIT 1"));
+  if (PQntuples(found.get()) > 0) return Status::ok();
+  return Status::invalid("postgres: " + std::string(what) + table.display() +
+                         " needs a unique index or constraint on exactly (" + names +
+                         ") to match rows by, and it has none: create one, e.g. ALTER TABLE " +
+                         table.quoted() + " ADD PRIMARY KEY (" + quoted + ")");
+}
+
 TableRef source_table(const Config& config, const ConnParams& params, const std::string& stream) {
   return parse_table_name(config.string_or("table", stream), params.schema);
 }

@@ -86,6 +86,12 @@ Result<std::vector<PgTableSummary>> list_tables(PgConn& conn, const std::string&
 // The table's columns, primary key and estimate; std::nullopt when it does not exist.
 Result<std::optional<PgTable>> describe_table(PgConn& conn, const TableRef& table);
 
+// Ok when `table` has a unique index that INSERT ... ON CONFLICT (key) can use (unique,
+// immediate, valid, on exactly the key's columns, no predicate or expression); else an
+// error saying what to create. `what` opens it: "upsert into ".
+Status check_unique_key(PgConn& conn, const TableRef& table, const std::vector<std::string>& key,
+                        std::string_view what);
+
 // The table a source stream reads: the config's `table`, else the stream name, in the
 // config's schema unless the name carries one.
 TableRef source_table(const Config& config, const ConnParams& params, const std::string& stream);

@@ -1,7 +1,11 @@
 // PostgresStateStore and the checkpoint SQL shared with the sink.
 #include "connectors/postgres/pg_state.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <mutex>
+
+#include "connectors/postgres/pg_replace.h"
 
 namespace rbc {
 namespace pg {
@@ -64,20 +68,55 @@ class PostgresStateStore final : public StateStore {
 
   Status begin_run(const RunRecord& run) override {
     std::lock_guard lock(mu_);
-    RBC_RETURN_NOT_OK(connect());
-    RBC_RETURN_NOT_OK(create_tables());
-    return conn_.exec("INSERT INTO " + table("runs") + " (run_id, pipeline, stream, status) VALUES (" +
-                      quote_literal(run.run_id) + ", " + quote_literal(run.pipeline) + ", " +
-                      quote_literal(run.stream) + ", " + quote_literal(run.status) +
-                      ") ON CONFLICT (run_id, stream) DO NOTHING");
+    return once_more_if_lost([&]() -> Status {
+      RBC_RETURN_NOT_OK(create_tables());
+      if (holder_.empty()) {
+        holder_ = "rbc " + run.pipeline + " run " + run.run_id;
+        RBC_RETURN_NOT_OK(conn_.exec("SET application_name = " + quote_literal(holder_.substr(0, 63))));
+      }
+      RBC_RETURN_NOT_OK(take_lock(run_lock_name(run)));
+      std::string stream =
+          " WHERE pipeline = " + quote_literal(run.pipeline) + " AND stream = " + quote_literal(run.stream);
+      return conn_.exec(
+          "UPDATE " + table("runs") +
+          " SET status = 'abandoned', finished_at = now(), error = 'its process ended without recording an "
+          "outcome'" +
+          stream + " AND status = 'running' AND run_id <> " + quote_literal(run.run_id) + "; INSERT INTO " +
+          table("runs") + " (run_id, pipeline, stream, status) VALUES (" + quote_literal(run.run_id) + ", " +
+          quote_literal(run.pipeline) + ", " + quote_literal(run.stream) + ", " + quote_literal(run.status) +
+          ") ON CONFLICT (run_id, stream) DO NOTHING");
+    });
+  }
+
+  Result<std::optional<RunRecord>> unfinished_run(const RunRecord& run) override {
+    std::lock_guard lock(mu_);
+    return once_more_if_lost([&]() -> Result<std::optional<RunRecord>> {
+      std::string stream =
+          "pipeline = " + quote_literal(run.pipeline) + " AND stream = " + quote_literal(run.stream);
+      RBC_ASSIGN_OR_RETURN(
+          auto rows,
+          conn_.query("SELECT run_id, status, rows_committed, to_char(started_at AT TIME ZONE 'UTC', "
+                      "'YYYY-MM-DD HH24:MI:SS'), coalesce(error, '') FROM " +
+                      table("runs") + " WHERE " + stream + " AND run_id <> " + quote_literal(run.run_id) +
+                      " AND status <> 'succeeded' AND rows_committed > 0 AND started_at > coalesce((SELECT "
+                      "max(started_at) FROM " +
+                      table("runs") + " WHERE " + stream +
+                      " AND status = 'succeeded'), '-infinity') ORDER BY started_at DESC LIMIT 1"));
+      if (PQntuples(rows.get()) == 0) return std::optional<RunRecord>();
+      RunRecord found = RunRecord::of(PQgetvalue(rows.get(), 0, 0), run.pipeline, run.stream);
+      found.status = PQgetvalue(rows.get(), 0, 1);
+      found.rows_committed = std::strtoull(PQgetvalue(rows.get(), 0, 2), nullptr, 10);
+      found.started_at = PQgetvalue(rows.get(), 0, 3);
+      found.error = PQgetvalue(rows.get(), 0, 4);
+      return std::optional<RunRecord>(std::move(found));
+    });
   }
 
   Status save(const RunRecord& run, const Checkpoint& checkpoint) override {
     std::lock_guard lock(mu_);
-    RBC_RETURN_NOT_OK(connect());
     std::string sql =
         "BEGIN;" + checkpoint_sql(schema_, run.pipeline, run.stream, run.run_id, checkpoint) + "COMMIT";
-    return conn_.exec(sql);
+    return once_more_if_lost([&] { return conn_.exec(sql); });
   }
 
   Status forget(const std::string& pipeline, const std::string& stream) override {
@@ -92,21 +131,56 @@ class PostgresStateStore final : public StateStore {
 
   Status end_run(const RunRecord& run) override {
     std::lock_guard lock(mu_);
-    RBC_RETURN_NOT_OK(connect());
-    return conn_.exec("UPDATE " + table("runs") + " SET status = " + quote_literal(run.status) +
-                      ", finished_at = now(), retries = " + std::to_string(run.retries) +
-                      ", error = " + (run.error.empty() ? std::string("NULL") : quote_literal(run.error)) +
-                      " WHERE run_id = " + quote_literal(run.run_id) +
-                      " AND stream = " + quote_literal(run.stream));
+    return once_more_if_lost([&] {
+      return conn_.exec("UPDATE " + table("runs") + " SET status = " + quote_literal(run.status) +
+                        ", finished_at = now(), retries = " + std::to_string(run.retries) +
+                        ", error = " + (run.error.empty() ? std::string("NULL") : quote_literal(run.error)) +
+                        " WHERE run_id = " + quote_literal(run.run_id) +
+                        " AND stream = " + quote_literal(run.stream));
+    });
   }
 
  private:
   std::string table(const char* name) const { return quote_ident(schema_) + "." + quote_ident(name); }
 
-  // (Re)connects when there is no usable connection, e.g. after a retried failure.
+  // (Re)connects when there is no usable connection, e.g. after the server restarted, and
+  // takes the run locks again: they went with the old connection.
   Status connect() {
     if (conn_.is_open() && PQstatus(conn_.get()) == CONNECTION_OK) return Status::ok();
     RBC_ASSIGN_OR_RETURN(conn_, PgConn::connect(params_));
+    if (!holder_.empty())
+      RBC_RETURN_NOT_OK(conn_.exec("SET application_name = " + quote_literal(holder_.substr(0, 63))));
+    std::vector<std::string> locks = std::move(locks_);
+    locks_.clear();
+    for (const auto& name : locks) RBC_RETURN_NOT_OK(take_lock(name));
+    return Status::ok();
+  }
+
+  // Runs `op` on a connection; when the connection broke under it (a server restart, a
+  // killed backend), once more on a new one: the run's record must not stay "running".
+  template <typename Op>
+  auto once_more_if_lost(Op op) -> decltype(op()) {
+    RBC_RETURN_NOT_OK(connect());
+    auto result = op();
+    if (result.is_ok() || PQstatus(conn_.get()) == CONNECTION_OK) return result;
+    RBC_RETURN_NOT_OK(connect());
+    return op();
+  }
+
+  static std::string run_lock_name(const RunRecord& run) {
+    return "rbc run " + run.pipeline + "\x1f" + run.stream;
+  }
+
+  Status take_lock(const std::string& name) {
+    if (std::find(locks_.begin(), locks_.end(), name) != locks_.end()) return Status::ok();
+    RBC_ASSIGN_OR_RETURN(auto other, try_advisory_lock(conn_, name));
+    if (other) {
+      size_t split = name.find('\x1f');  // "rbc run PIPELINE\x1fSTREAM"
+      return Status::invalid("another run of pipeline \"" + name.substr(8, split - 8) + "\" stream \"" +
+                             name.substr(split + 1) + "\" is in progress: " + *other +
+                             "; two runs of one stream cannot overlap");
+    }
+    locks_.push_back(name);
     return Status::ok();
   }
 
@@ -134,6 +208,8 @@ class PostgresStateStore final : public StateStore {
   bool in_destination_;
   std::string schema_;
   PgConn conn_;
+  std::string holder_;              // the connection's application_name: "rbc PIPELINE run ID"
+  std::vector<std::string> locks_;  // the run locks this connection holds
   std::mutex mu_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_cdc.h"
+#include "connectors/postgres/pg_replace.h"
 #include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
 #include "connectors/registry.h"
@@ -124,6 +125,32 @@ StreamChecks check_sources(const std::vector<const SourceNode*>& sources, const 
 void check_destinations(const std::vector<const SinkNode*>& sinks, const CheckLine& line) {
   Probe p = probe(sinks.front()->destination.connector.config);
   line("destination postgres " + p.describe, problem_of(p));
+  if (!p.conn.is_ok()) return;
+  // What a run's prepare would refuse, for tables that exist: an upsert needs a unique key
+  // to match rows by, a replace a table nothing else depends on.
+  for (const SinkNode* sink : sinks) {
+    const DestinationSpec& destination = sink->destination;
+    WriteMode mode = destination.write_mode.value;
+    if (mode != WriteMode::upsert && mode != WriteMode::replace) continue;
+    pg::TableRef ref = pg::parse_table_name(destination.connector.config.string_or("table", sink->target),
+                                            p.conn->params().schema);
+    auto table = pg::describe_table(*p.conn, ref);
+    if (!table.is_ok() || !*table) continue;  // created by the run
+    Status problem = Status::ok();
+    if (mode == WriteMode::upsert) {
+      std::vector<std::string> key = destination.primary_key.value;
+      if (key.empty()) key = (*table)->primary_key;
+      problem = key.empty() ? Status::invalid("no primary_key in the pipeline and none on the table")
+                            : pg::check_unique_key(*p.conn, ref, key, "upsert into ");
+    } else {
+      problem = pg::check_replaceable(*p.conn, ref);
+    }
+    std::string label = (mode == WriteMode::upsert ? "upsert into " : "replace of ") + ref.display();
+    std::string message = problem.message();
+    for (const std::string& prefix : {std::string("postgres: "), label + " "})
+      if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+    line(label, problem.is_ok() ? "" : message);
+  }
 }
 
 // rbc cdc status|drop (registry.h: cdc_slots).

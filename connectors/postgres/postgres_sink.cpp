@@ -2,9 +2,9 @@
 // table) before any writer opens; writers only COPY. Each writer works in a transaction
 // that checkpoint() commits and reopens (append, upsert) and commit() ends:
 //   append  — COPY into the table;
-//   replace — COPY into the staging table; finish() swaps it in (drop old, rename,
-//             recreate primary key and indexes) in one transaction, so readers see the old
-//             table or the new one;
+//   replace — COPY into a staging table of the run's own; finish() swaps it in (drop old,
+//             rename, carry over keys, indexes, triggers, grants, policies, ... pg_replace.h)
+//             in one transaction, so readers see the old table or the new one;
 //   upsert  — COPY into a per-writer temporary table, then INSERT ... ON CONFLICT (pk) DO
 //             UPDATE (last row per key wins), so running it twice changes nothing;
 //   changes — (SinkRequest::apply_changes, cdc) like upsert, but the last change per key
@@ -15,6 +15,8 @@
 // an interval column, ...) are staged in a temporary table and cast on insert.
 // With SinkRequest::state, every commit also records its checkpoint (cursor, rows) in the
 // state tables, in the same transaction; for replace that is the swap's transaction.
+// The leader holds the target's advisory lock for the whole run (pg_replace.h): two runs
+// never write one table at once, whatever their write modes.
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -22,6 +24,7 @@
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_copy.h"
+#include "connectors/postgres/pg_replace.h"
 #include "connectors/postgres/pg_state.h"
 #include "connectors/postgres/postgres.h"
 #include "connectors/specs/connector_specs.h"
@@ -42,8 +45,10 @@ constexpr size_t kFirstFlushBytes = 256 << 10;
 struct TableState {
   ConnParams params;
   TableRef target;
-  TableRef staging;  // replace only
-  PgTable dest;      // the table writers COPY into (staging for replace), as described
+  std::shared_ptr<TargetLock> lock;  // held from prepare() until the sink is gone
+  TableRef staging;                  // replace only
+  std::string staging_oid;           // replace: what finish() checks it swaps in
+  PgTable dest;                      // the table writers COPY into (staging for replace), as described
   std::vector<std::string> primary_key;
   size_t flush_bytes = kDefaultFlushBytes;
   // replace with SinkRequest::state: what the writers committed, for finish() to store.
@@ -60,12 +65,6 @@ std::string join_idents(const std::vector<std::string>& names, std::string_view 
     out += std::string(prefix) + quote_ident(names[i]);
   }
   return out;
-}
-
-TableRef staging_of(const TableRef& target) {
-  std::string name = "_rbc_stage_" + target.name;
-  if (name.size() > 63) name.resize(63);  // NAMEDATALEN - 1
-  return {target.schema, name};
 }
 
 size_t clamp_flush_bytes(int64_t bytes) {
@@ -472,6 +471,8 @@ class PostgresSink final : public Sink {
     state->target = parse_table_name(request.config.string_or("table", request.stream), state->params.schema);
     state->flush_bytes = flush_bytes_of(request.config);
     const TableRef& target = state->target;
+    RBC_ASSIGN_OR_RETURN(state->lock, lock_target(state->params, target,
+                                                  "rbc " + request.pipeline + " run " + request.run_id));
     RBC_ASSIGN_OR_RETURN(PgConn conn, ahead_.take(state->params));
 
     // Check before CREATE SCHEMA IF NOT EXISTS: it needs CREATE on the database even when
@@ -503,27 +504,30 @@ class PostgresSink final : public Sink {
     }
     state->primary_key = request.primary_key.empty() ? existing->primary_key : request.primary_key;
     if (request.write_mode == WriteMode::upsert || request.apply_changes) {
-      if (state->primary_key.empty()) {
-        return Status::invalid(
-            "postgres: " + std::string(request.apply_changes ? "applying changes to " : "upsert into ") +
-            target.display() + " needs a primary key");
-      }
+      const char* what = request.apply_changes ? "applying changes to " : "upsert into ";
+      if (state->primary_key.empty())
+        return Status::invalid("postgres: " + std::string(what) + target.display() + " needs a primary key");
       for (const auto& key : state->primary_key) {
         if (request.schema->index_of(key) < 0) {
           return Status::invalid("postgres: primary key column \"" + key + "\" is not in the stream");
         }
       }
+      RBC_RETURN_NOT_OK(check_unique_key(conn, target, state->primary_key, what));
     }
     state->dest = std::move(*existing);
 
     if (request.write_mode == WriteMode::replace) {
-      // The staging table has the destination's columns and defaults but no indexes:
-      // loading is faster, and finish() builds them once.
-      state->staging = staging_of(target);
-      RBC_RETURN_NOT_OK(conn.exec("DROP TABLE IF EXISTS " + state->staging.quoted()));
+      RBC_RETURN_NOT_OK(check_replaceable(conn, target));
+      RBC_RETURN_NOT_OK(drop_orphan_stagings(conn, target));
+      // The staging table has the destination's columns, defaults and storage but no
+      // indexes: loading is faster, and finish() builds them once.
+      state->staging = staging_name(target, request.run_id);
       RBC_RETURN_NOT_OK(conn.exec("CREATE TABLE " + state->staging.quoted() + " (LIKE " + target.quoted() +
-                                  " INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY"
-                                  " INCLUDING CONSTRAINTS INCLUDING COMMENTS)"));
+                                  " INCLUDING ALL EXCLUDING INDEXES)"));
+      RBC_RETURN_NOT_OK(continue_identities(conn, target, state->staging));
+      RBC_ASSIGN_OR_RETURN(
+          auto oid, conn.query("SELECT to_regclass(" + quote_literal(state->staging.quoted()) + ")::oid"));
+      state->staging_oid = PQgetvalue(oid.get(), 0, 0);
       state->dest.ref = state->staging;
     }
     ahead_.give_back(state->params, std::move(conn));
@@ -553,34 +557,25 @@ class PostgresSink final : public Sink {
     RBC_ASSIGN_OR_RETURN(PgConn conn, PgConn::connect(state->params));
     const TableRef& target = state->target;
     RBC_RETURN_NOT_OK(conn.exec("BEGIN"));
-    // Take the old table's constraints and indexes before dropping it, to rebuild them on
-    // the new one under the same names.
+    // The staging table must be the one this run created and loaded.
     RBC_ASSIGN_OR_RETURN(
-        auto defs,
-        conn.query(
-            "SELECT 'ALTER TABLE ' || " + quote_literal(target.quoted()) +
-            " || ' ADD CONSTRAINT ' || "
-            "quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c "
-            "WHERE c.conrelid = to_regclass(" +
-            quote_literal(target.quoted()) +
-            ") AND c.contype IN ('p','u','x') "
-            "UNION ALL SELECT pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i "
-            "WHERE i.indrelid = to_regclass(" +
-            quote_literal(target.quoted()) +
-            ") AND NOT EXISTS ("
-            "SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = "
-            "i.indrelid)"));
-    std::vector<std::string> rebuild;
-    for (int row = 0; row < PQntuples(defs.get()); ++row) rebuild.push_back(PQgetvalue(defs.get(), row, 0));
-    if (rebuild.empty() && !state->primary_key.empty()) {
-      rebuild.push_back("ALTER TABLE " + target.quoted() + " ADD PRIMARY KEY (" +
-                        join_idents(state->primary_key) + ")");
+        auto oid, conn.query("SELECT to_regclass(" + quote_literal(state->staging.quoted()) + ")::oid"));
+    if (PQgetisnull(oid.get(), 0, 0) || state->staging_oid != PQgetvalue(oid.get(), 0, 0)) {
+      (void)conn.exec("ROLLBACK");
+      return Status::invalid("postgres: the staging table " + state->staging.display() + " of " +
+                             target.display() + " is not the one this run loaded; nothing was replaced");
     }
-    Status status = conn.exec("DROP TABLE " + target.quoted());
+    // What the old table has that the new one must keep, read before it is dropped.
+    RBC_ASSIGN_OR_RETURN(CarryOver carry, carry_over(conn, target, state->staging, state->primary_key));
+    Status status = Status::ok();
+    for (size_t i = 0; status.is_ok() && i < carry.before_drop.size(); ++i)
+      status = conn.exec(carry.before_drop[i]);
+    if (status.is_ok()) status = conn.exec("DROP TABLE " + target.quoted());
     if (status.is_ok()) {
       status = conn.exec("ALTER TABLE " + state->staging.quoted() + " RENAME TO " + quote_ident(target.name));
     }
-    for (size_t i = 0; status.is_ok() && i < rebuild.size(); ++i) status = conn.exec(rebuild[i]);
+    for (size_t i = 0; status.is_ok() && i < carry.after_rename.size(); ++i)
+      status = conn.exec(carry.after_rename[i]);
     if (status.is_ok() && request.state) {
       // The replaced rows and the state that describes them become visible together.
       std::lock_guard lock(state->replace_mu);

@@ -1,7 +1,10 @@
 // The state backends that need no database (none, file) and the factory that picks one.
 #include "connectors/state/state_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cerrno>
 #include <chrono>
@@ -27,6 +30,9 @@ class NoStateStore final : public StateStore {
     return std::optional<CursorPosition>();
   }
   Status begin_run(const RunRecord&) override { return Status::ok(); }
+  Result<std::optional<RunRecord>> unfinished_run(const RunRecord&) override {
+    return std::optional<RunRecord>();
+  }
   Status save(const RunRecord&, const Checkpoint&) override { return Status::ok(); }
   Status forget(const std::string&, const std::string&) override { return Status::ok(); }
   Status end_run(const RunRecord&) override { return Status::ok(); }
@@ -44,9 +50,15 @@ std::string utc_now() {
 // {"pipelines": {NAME: {"cursors": {STREAM: {...}}, "runs": [{...}, ...]}}}; the file is
 // read and rewritten whole (temp file + rename) on every change, so a crash leaves the
 // old content or the new, never a torn file. Only the last kMaxRuns runs are kept.
+// `<path>.lock` serialises the changes of every process (flock, held while one rewrites
+// the file) and holds each running stream's run lock (an open-file-description lock on one
+// byte picked by the stream's hash, released when the process ends however it ends).
 class FileStateStore final : public StateStore {
  public:
   explicit FileStateStore(std::string path) : path_(std::move(path)) {}
+  ~FileStateStore() override {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
 
   std::string describe() const override { return "file " + path_; }
 
@@ -64,10 +76,17 @@ class FileStateStore final : public StateStore {
   }
 
   Status begin_run(const RunRecord& run) override {
+    RBC_RETURN_NOT_OK(take_run_lock(run));
     return update([&](nlohmann::json& doc) {
       nlohmann::json& runs = doc["pipelines"][run.pipeline]["runs"];
       if (!runs.is_array()) runs = nlohmann::json::array();
       if (run_entry(runs, run) != nullptr) return;  // a retry of the same run
+      for (auto& entry : runs) {
+        if (entry["stream"] != run.stream || entry["status"] != "running") continue;
+        entry["status"] = "abandoned";
+        entry["finished_at"] = utc_now();
+        entry["error"] = "its process ended without recording an outcome";
+      }
       runs.push_back({{"run_id", run.run_id},
                       {"stream", run.stream},
                       {"started_at", utc_now()},
@@ -77,6 +96,27 @@ class FileStateStore final : public StateStore {
                       {"retries", 0}});
       if (runs.size() > kMaxRuns) runs.erase(runs.begin(), runs.end() - kMaxRuns);
     });
+  }
+
+  Result<std::optional<RunRecord>> unfinished_run(const RunRecord& run) override {
+    std::lock_guard lock(mu_);
+    RBC_ASSIGN_OR_RETURN(nlohmann::json doc, read());
+    const nlohmann::json* runs = find(doc, {"pipelines", run.pipeline, "runs"});
+    if (runs == nullptr || !runs->is_array()) return std::optional<RunRecord>();
+    for (auto entry = runs->rbegin(); entry != runs->rend(); ++entry) {  // newest first
+      if ((*entry).value("stream", "") != run.stream || (*entry).value("run_id", "") == run.run_id) continue;
+      std::string status = (*entry).value("status", "");
+      if (status == "succeeded") break;
+      uint64_t rows = (*entry).value("rows", uint64_t{0});
+      if (rows == 0) continue;
+      RunRecord found = RunRecord::of((*entry).value("run_id", ""), run.pipeline, run.stream);
+      found.status = status;
+      found.rows_committed = rows;
+      found.started_at = (*entry).value("started_at", "");
+      found.error = (*entry).value("error", "");
+      return std::optional<RunRecord>(std::move(found));
+    }
+    return std::optional<RunRecord>();
   }
 
   Status save(const RunRecord& run, const Checkpoint& checkpoint) override {
@@ -149,9 +189,44 @@ class FileStateStore final : public StateStore {
     return doc;
   }
 
+  // Opens `<path>.lock` once.
+  Status open_lock() {
+    if (lock_fd_ >= 0) return Status::ok();
+    std::string lock_path = path_ + ".lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (lock_fd_ < 0)
+      return Status::io_error("state: cannot open " + lock_path + ": " + std::strerror(errno));
+    return Status::ok();
+  }
+
+  Status take_run_lock(const RunRecord& run) {
+    std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(open_lock());
+    std::string name = run.pipeline + '\x1f' + run.stream;
+    struct flock byte {};
+    byte.l_type = F_WRLCK;
+    byte.l_whence = SEEK_SET;
+    byte.l_start = static_cast<off_t>(XXH64(name.data(), name.size(), 0) % (off_t{1} << 40));
+    byte.l_len = 1;
+    if (::fcntl(lock_fd_, F_OFD_SETLK, &byte) == 0) return Status::ok();
+    if (errno != EAGAIN && errno != EACCES)
+      return Status::io_error("state: cannot lock " + path_ + ".lock: " + std::strerror(errno));
+    return Status::invalid("another run of pipeline \"" + run.pipeline + "\" stream \"" + run.stream +
+                           "\" is in progress (it holds its lock in " + path_ +
+                           ".lock); two runs of one stream cannot overlap");
+  }
+
   template <typename Change>
   Status update(Change change) {
     std::lock_guard lock(mu_);
+    RBC_RETURN_NOT_OK(open_lock());
+    // Every process's change is a read-modify-write of the whole file: one at a time.
+    if (::flock(lock_fd_, LOCK_EX) != 0)
+      return Status::io_error("state: cannot lock " + path_ + ".lock: " + std::strerror(errno));
+    struct Unlock {
+      int fd;
+      ~Unlock() { ::flock(fd, LOCK_UN); }
+    } unlock{lock_fd_};
     RBC_ASSIGN_OR_RETURN(nlohmann::json doc, read());
     change(doc);
     std::string temporary = path_ + ".rbc-tmp-" + std::to_string(getpid());
@@ -170,6 +245,7 @@ class FileStateStore final : public StateStore {
   }
 
   std::string path_;
+  int lock_fd_ = -1;  // <path>.lock
   std::mutex mu_;
 };
 

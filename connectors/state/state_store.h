@@ -25,9 +25,12 @@ struct RunRecord {
   std::string run_id;
   std::string pipeline;
   std::string stream;
-  std::string status = "running";  // running | succeeded | failed
+  std::string status = "running";  // running | succeeded | failed | abandoned
   int retries = 0;
   std::string error;  // the run's error message when it failed
+  // Read back by unfinished_run():
+  uint64_t rows_committed = 0;
+  std::string started_at;  // UTC, "2026-12-07 07:30:01"
 
   static RunRecord of(std::string run_id, std::string pipeline, std::string stream) {
     RunRecord record;
@@ -50,8 +53,14 @@ class StateStore {
   // The saved position of a stream; unset when there is none (or no store yet).
   virtual Result<std::optional<CursorPosition>> load(const std::string& pipeline,
                                                      const std::string& stream) = 0;
-  // Creates what is missing (schema, tables, file) and records the run as running.
+  // Creates what is missing (schema, tables, file), takes the stream's run lock (held until
+  // the store is destroyed; an error naming the holder when another run has it), marks the
+  // stream's runs still recorded as running as abandoned (their process died, or it would
+  // hold the lock), and records the run as running.
   virtual Status begin_run(const RunRecord& run) = 0;
+  // The stream's latest run before `run` that committed rows and did not succeed, when no
+  // run succeeded after it: rows a rerun of a full-refresh append would write again.
+  virtual Result<std::optional<RunRecord>> unfinished_run(const RunRecord& run) = 0;
   // After the sink committed `checkpoint`: adds its rows to the run record and, when it
   // has a position, saves it as the stream's cursor.
   virtual Status save(const RunRecord& run, const Checkpoint& checkpoint) = 0;

@@ -43,6 +43,10 @@ struct RunOptions {
   const std::atomic<bool>* stop_following = nullptr;
   // cdc streams stop once they have read up to the server's WAL position at their start.
   bool until_caught_up = false;
+  // Every stream starts afresh: saved positions are forgotten (incremental and cdc streams
+  // read from the beginning), and a full-refresh append runs although an earlier run of it
+  // failed after committing rows (which it refuses otherwise: they would be written twice).
+  bool from_scratch = false;
   // Called from a monitor thread every `progress_interval`, and once at the end.
   std::function<void(const RunProgress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};

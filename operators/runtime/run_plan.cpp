@@ -55,6 +55,31 @@ bool wait_unless_cancelled(double seconds, const std::atomic<bool>* cancel) {
   return cancel == nullptr || !cancel->load();
 }
 
+// With --from-scratch, forgets the stream's saved position. Otherwise refuses a
+// full-refresh stream whose append cannot be repeated (SinkStep::redo_safe) when an earlier
+// run of it committed rows and failed: running it again would write those rows twice.
+Status start_afresh_or_refuse(const PhysicalPlan& plan, StateStore& state, const RunRecord& record,
+                              bool from_scratch) {
+  if (from_scratch) return state.forget(record.pipeline, record.stream);
+  bool full_refresh = false, repeats_rows = false;
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::source)) {
+    const SourceStep& source = plan.step<SourceStep>(id);
+    if (source.stream == record.stream) full_refresh = source.sync_mode == SyncMode::full_refresh;
+  }
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::sink)) {
+    const SinkStep& sink = plan.step<SinkStep>(id);
+    if (sink.state_stream == record.stream && !sink.redo_safe.value) repeats_rows = true;
+  }
+  if (!full_refresh || !repeats_rows) return Status::ok();
+  RBC_ASSIGN_OR_RETURN(auto unfinished, state.unfinished_run(record));
+  if (!unfinished) return Status::ok();
+  return Status::invalid("stream \"" + record.stream + "\": run " + unfinished->run_id + " (started " +
+                         unfinished->started_at + ", " + unfinished->status + ") committed " +
+                         std::to_string(unfinished->rows_committed) +
+                         " rows before it stopped, and write_mode append would write them again; remove "
+                         "them and run with --from-scratch, or write with replace or upsert");
+}
+
 }  // namespace
 
 RunReport run_plan(const PhysicalPlan& plan, const RunOptions& given) {
@@ -85,7 +110,14 @@ RunReport run_plan(const PhysicalPlan& plan, const RunOptions& given) {
     spdlog::info("state: run_id={} backend={}", run_id, state.describe());
     for (const auto& record : records) {
       Status begun = state.begin_run(record);
-      if (!begun.is_ok()) return failed_before_start(plan, run_id, begun.prefixed("state: "));
+      if (begun.is_ok()) begun = start_afresh_or_refuse(plan, state, record, options.from_scratch);
+      if (begun.is_ok()) continue;
+      for (auto& ended : records) {
+        ended.status = "failed";
+        ended.error = begun.message();
+        (void)state.end_run(ended);
+      }
+      return failed_before_start(plan, run_id, begun.prefixed("state: "));
     }
   }
 

@@ -26,6 +26,7 @@ Status SinkRunner::prepare(std::shared_ptr<const Schema> input) {
     return Status::ok();
   }
   request_.pipeline = run_.plan().run.pipeline;
+  request_.run_id = run_.run_id();
   request_.stream = step_.target;
   request_.config = step_.config;
   request_.schema = input;

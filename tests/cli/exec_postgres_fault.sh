@@ -18,7 +18,7 @@ dst_table=$src_table  # the destination database has its own table of the same n
 pipeline=fault_$$
 killer=""
 drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$src_table"
-drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$dst_table; DROP TABLE IF EXISTS public._rbc_stage_$dst_table;
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$dst_table;
   DELETE FROM rbc_state.cursors WHERE pipeline LIKE '${pipeline}%';
   DELETE FROM rbc_state.runs WHERE pipeline LIKE '${pipeline}%'"
 trap '[[ -n $killer ]] && kill "$killer" 2> /dev/null || true; cleanup' EXIT
@@ -147,7 +147,7 @@ else
   check_one_line_error "replace" "$work/replace.stderr"
   after=$(psql_q "$DST" "$(digest_sql "$dst_table")")
   [[ $after == "$old_digest" ]] || fail "replace: the destination changed after a failed run ($old_digest -> $after)"
-  staging=$(psql_q "$DST" "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename LIKE '\_rbc\_stage\_%$dst_table'")
+  staging=$(psql_q "$DST" "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename LIKE '\_rbc\_stage\_${dst_table}\_%'")
   [[ $staging == 0 ]] || fail "replace: a staging table was left behind"
 fi
 run_rbc replace

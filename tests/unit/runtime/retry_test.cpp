@@ -148,5 +148,46 @@ TEST(FileStateStore, SavesCursorAndRunRecords) {
   std::remove(path.c_str());
 }
 
+// Two stores on one file stand for two processes: a stream's run lock is exclusive and
+// released with its store; a run that never ended is marked abandoned by the next one; the
+// latest unfinished run that committed rows is found until a run succeeds.
+TEST(FileStateStore, RunsOfAStreamNeverOverlap) {
+  std::string path = ::testing::TempDir() + "rbc_state_lock_" + std::to_string(getpid()) + ".json";
+  std::remove(path.c_str());
+  auto first = make_file_state_store(path);
+  RunRecord run1 = RunRecord::of("run-1", "p", "s");
+  ASSERT_TRUE(first->begin_run(run1).is_ok());
+  Checkpoint checkpoint;
+  checkpoint.rows = 7;
+  ASSERT_TRUE(first->save(run1, checkpoint).is_ok());
+
+  auto second = make_file_state_store(path);
+  Status refused = second->begin_run(RunRecord::of("run-2", "p", "s"));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.message(),
+            "another run of pipeline \"p\" stream \"s\" is in progress (it holds its lock in " + path +
+                ".lock); two runs of one stream cannot overlap");
+  EXPECT_TRUE(second->begin_run(RunRecord::of("run-2", "p", "other stream")).is_ok());
+
+  first.reset();  // the process died without recording an outcome
+  auto third = make_file_state_store(path);
+  RunRecord run3 = RunRecord::of("run-3", "p", "s");
+  ASSERT_TRUE(third->begin_run(run3).is_ok());
+  auto unfinished = third->unfinished_run(run3);
+  ASSERT_TRUE(unfinished.is_ok());
+  ASSERT_TRUE(unfinished->has_value());
+  EXPECT_EQ((*unfinished)->run_id, "run-1");
+  EXPECT_EQ((*unfinished)->status, "abandoned");
+  EXPECT_EQ((*unfinished)->rows_committed, 7u);
+  run3.status = "succeeded";
+  ASSERT_TRUE(third->end_run(run3).is_ok());
+  RunRecord run4 = RunRecord::of("run-4", "p", "s");
+  auto after_success = third->unfinished_run(run4);
+  ASSERT_TRUE(after_success.is_ok());
+  EXPECT_FALSE(after_success->has_value());
+  std::remove(path.c_str());
+  std::remove((path + ".lock").c_str());
+}
+
 }  // namespace
 }  // namespace rbc::testing
