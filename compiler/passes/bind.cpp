@@ -12,6 +12,7 @@
 #include "compiler/passes/passes.h"
 #include "connectors/specs/catalog.h"
 #include "connectors/specs/connector_specs.h"
+#include "expr/query.h"
 #include "operators/operator_specs.h"
 
 namespace rbc {
@@ -168,6 +169,18 @@ std::optional<Schema> table_schema(const SourceNode& source, const CatalogTable*
   return projection;
 }
 
+// A hash router's keys (columns or expressions) bind to the stream's columns, as the
+// router will bind them when the run starts.
+void check_hash_keys(const RouterNode& router, const Schema& schema, DiagnosticEngine& diagnostics) {
+  if (router.mode != RouterNode::Mode::hash || router.keys.empty()) return;
+  std::string query = "SELECT ";
+  for (size_t k = 0; k < router.keys.size(); ++k) query += (k ? ", " : "") + router.keys[k];
+  query += " FROM input";
+  SqlCompileResult compiled = compile_sql(query, schema);
+  if (auto* errors = std::get_if<std::vector<SqlError>>(&compiled))
+    diagnostics.error(router.where, "route: hash keys: " + errors->front().message);
+}
+
 // Checks every transform of the chain with its spec's check_types (a sql query: its syntax
 // always, its columns and types when the stream's schema is known: declared, from the
 // catalog, or from a file), for as long as the schema is known.
@@ -176,6 +189,8 @@ void check_chain_types(const LogicalGraph& graph, NodeId source_id, const Catalo
   std::optional<Schema> schema = known_schema(graph.node(source_id).source(), table);
   for (NodeId id = source_id;;) {
     std::vector<NodeId> next = graph.successors(id);
+    if (next.size() == 1 && graph.node(next[0]).kind == NodeKind::router && schema)
+      return check_hash_keys(graph.node(next[0]).router(), *schema, diagnostics);
     if (next.size() != 1 || graph.node(next[0]).kind != NodeKind::transform) return;
     id = next[0];
     const TransformSpec& spec = graph.node(id).transform().spec;

@@ -130,12 +130,25 @@ Result<ConnParams> conn_params_from_config(const Config& config) {
     set_keyword(params.keywords, "application_name", "rbc");
   params.schema = config.string_or("schema", "public");
 
-  auto part = [&](const char* key, const char* fallback) {
-    const std::string* v = find_keyword(params.keywords, key);
-    return v ? *v : std::string(fallback);
+  // What libpq uses for a keyword the config leaves out: its environment variable (PGHOST,
+  // PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ...) or its built-in default.
+  std::map<std::string, std::string> defaults;
+  if (PQconninfoOption* options = PQconndefaults()) {
+    for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+      if (o->val != nullptr && *o->val != '\0') defaults[o->keyword] = o->val;
+    }
+    PQconninfoFree(options);
+  }
+  if (!find_keyword(params.keywords, "password") && defaults.count("password"))
+    params.secrets.push_back(defaults["password"]);
+  auto part = [&](const char* key, const std::string& fallback) {
+    if (const std::string* v = find_keyword(params.keywords, key)) return *v;
+    auto it = defaults.find(key);
+    return it != defaults.end() ? it->second : fallback;
   };
-  params.describe = part("user", "") + "@" + part("host", "localhost") + ":" + part("port", "5432") + "/" +
-                    part("dbname", "");
+  std::string user = part("user", "");
+  params.describe = user + "@" + part("host", "localhost") + ":" + part("port", "5432") + "/" +
+                    part("dbname", user);  // libpq's default database is the user's name
   if (params.describe.front() == '@') params.describe.erase(0, 1);
   return params;
 }

@@ -230,6 +230,40 @@ Result<Discovery> discover(const std::vector<const SourceNode*>& sources,
   return d;
 }
 
+// What the state backend's role lacks to create (first run) or write its schema and tables.
+std::string state_privilege_problem(pg::PgConn& conn, const std::string& schema) {
+  std::string problem;
+  const std::string s = pg::quote_literal(schema);
+  auto table_can = [&](const char* table) {
+    std::string t = pg::quote_literal(pg::quote_ident(schema) + "." + table);
+    return "(has_table_privilege(" + t + ", 'SELECT') AND has_table_privilege(" + t +
+           ", 'INSERT') AND has_table_privilege(" + t + ", 'UPDATE') AND has_table_privilege(" + t +
+           ", 'DELETE'))";
+  };
+  std::string verdict = query_value(
+      conn,
+      "SELECT CASE WHEN n.oid IS NULL THEN CASE WHEN has_database_privilege(current_database(), 'CREATE') "
+      "THEN '' ELSE 'cannot create schema ' || " +
+          s +
+          " || ': no CREATE privilege on database ' || "
+          "current_database() END "
+          "WHEN NOT has_schema_privilege(n.oid, 'USAGE') THEN 'no USAGE privilege on schema ' || " +
+          s +
+          " WHEN (SELECT count(*) FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid "
+          "AND c.relname IN ('runs', 'cursors')) < 2 THEN CASE WHEN has_schema_privilege(n.oid, 'CREATE') "
+          "THEN '' ELSE 'cannot create the state tables: no CREATE privilege on schema ' || " +
+          s +
+          " END "
+          "WHEN NOT (" +
+          table_can("runs") + " AND " + table_can("cursors") +
+          ") THEN 'cannot write the tables runs and cursors of schema ' || " + s +
+          " ELSE '' END "
+          "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = " +
+          s,
+      &problem);
+  return problem.empty() ? verdict : problem;
+}
+
 }  // namespace
 
 void check_postgres_state_store(const StateSpec& state, const ConnectorRef& destination,
@@ -242,7 +276,10 @@ void check_postgres_state_store(const StateSpec& state, const ConnectorRef& dest
     return;
   }
   Probe p = probe(*config);
-  line("state postgres " + p.describe, problem_of(p));
+  std::string problem = problem_of(p);
+  if (problem.empty())
+    problem = state_privilege_problem(*p.conn, state.config.string_or("schema", "rbc_state"));
+  line("state postgres " + p.describe, problem);
 }
 
 ConnectorHooks postgres_connector_hooks() {

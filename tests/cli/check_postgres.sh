@@ -3,7 +3,7 @@
 # password (exact lines, exit 1, no password shown), a column the table lacks (the
 # catalog line fails, a located error on stderr, exit 2), a file state backend, and cdc
 # streams (wal_level, replication privilege, free slots; a table without a replica
-# identity is a problem line, exit 1).
+# identity is a problem line, exit 1); a state role without CREATE; PG* variables.
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
@@ -94,6 +94,20 @@ EOF
 expect "missing column" 2 "$work/column.yaml"
 grep -qF "column.yaml:8:21: error: column 'custmer' does not exist in $schema.orders" "$work/err" ||
   { fail "missing column: no located error"; cat "$work/err"; }
+
+# A state backend whose role may not create its schema (rbc_reader has no CREATE on the
+# database), and a source whose port, user and password come from libpq's PG* variables:
+# its line shows the server libpq reaches.
+state_url=$(sed -E 's#//[^@]*@#//rbc_reader:rbc_reader@#' <<< "$DST")
+write_pipeline "$work/privilege.yaml" "$SRC" "" "state: {backend: postgres, config: {url: \"$state_url\", schema: ${schema}_state}}"
+sed -i "s#url: \"$SRC\"#host: 127.0.0.1, database: rbc_src#" "$work/privilege.yaml"
+cat > "$work/expected" <<'EOF'
+source postgres rbc@127.0.0.1:PORT/rbc_src ... OK
+destination postgres rbc@127.0.0.1:PORT/rbc_dst ... OK
+state postgres rbc_reader@127.0.0.1:PORT/rbc_dst ... cannot create schema SCHEMA_state: no CREATE privilege on database rbc_dst
+stream SCHEMA.orders ... OK
+EOF
+PGPORT=$port PGUSER=rbc PGPASSWORD=rbc expect "state privilege, PG* variables" 1 "$work/privilege.yaml"
 
 # A file state backend: its directory must be writable.
 mkdir -p "$work/state"
