@@ -80,6 +80,12 @@ wait_for() {
   fail "waited 60 s for: $1"
   return 1
 }
+# Waits for the run started in the background ($first); it must have succeeded.
+first_succeeded() {  # $1 = label
+  local first_code=0
+  wait "$first" || first_code=$?
+  [[ $first_code == 0 ]] || { fail "$1: the first run failed (exit $first_code)"; cat "$work/first.stderr"; }
+}
 copying="SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '$dst_db'
   AND query LIKE 'COPY %FROM STDIN%' AND query LIKE '%$t%' AND state = 'active')"
 count() { psql_q "$DST" "SELECT count(*) || ' ' || count(DISTINCT id) FROM public.$1"; }
@@ -105,11 +111,7 @@ for mode in replace upsert append; do
     grep -q "another run is writing public.$t: rbc ${pipeline}_$mode run .*(server pid [0-9]*, from .*, connected since .* UTC); runs that write one table cannot overlap" \
       "$work/other.stderr" || { fail "overlapping $mode: no table-lock error"; cat "$work/other.stderr"; }
   fi
-  set +e
-  wait "$first"
-  first_code=$?
-  set -e
-  [[ $first_code == 0 ]] || { fail "overlapping $mode: the first run failed"; cat "$work/first.stderr"; }
+  first_succeeded "overlapping $mode"
   [[ $(digest "$DST") == "$src_digest" ]] || fail "overlapping $mode: the table differs from the source"
   grep -q "\"rows_written\": $rows" "$work/first.json" || fail "overlapping $mode: the first run's report does not say $rows rows"
   staging=$(psql_q "$DST" "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\_rbc\_stage\_${t}\_%'")
@@ -134,11 +136,7 @@ if wait_for "$copying"; then
   grep -q "another run of pipeline \"${pipeline}_incremental\" stream \"public.$t\" is in progress" \
     "$work/incremental.stderr" || { fail "overlapping incremental: no run-lock error"; cat "$work/incremental.stderr"; }
 fi
-set +e
-wait "$first"
-first_code=$?
-set -e
-[[ $first_code == 0 ]] || { fail "overlapping incremental: the first run failed"; cat "$work/first.stderr"; }
+first_succeeded "overlapping incremental"
 [[ $(count "$t") == "$rows $rows" ]] || fail "overlapping incremental: the table holds $(count "$t"), expected $rows rows once"
 psql_q "$DST" "DROP TABLE public.$t"
 
@@ -176,11 +174,7 @@ if wait_for "$copying"; then
     AND application_name LIKE 'rbc ${pipeline}_restart run %' AND query LIKE '%rbc_state%'")
   [[ $cut == 1 ]] || fail "state connection: terminated $cut backends, expected 1"
 fi
-set +e
-wait "$first"
-first_code=$?
-set -e
-[[ $first_code == 0 ]] || { fail "state connection: the run failed"; cat "$work/first.stderr"; }
+first_succeeded "state connection"
 status=$(psql_q "$DST" "SELECT string_agg(status, ',') FROM rbc_state.runs WHERE pipeline = '${pipeline}_restart'")
 [[ $status == succeeded ]] || fail "state connection: the run is recorded as '$status', expected succeeded"
 finish
