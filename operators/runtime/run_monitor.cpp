@@ -84,8 +84,7 @@ void RunMonitor::loop() {
     const bool snapshot_due = (options.on_snapshot || cdc) && now >= next_snapshot;
     if (progress_due || snapshot_due) {
       if (progress_due) next_progress += options.progress_interval;
-      if (snapshot_due)
-        next_snapshot = now + (options.on_snapshot ? options.snapshot_interval : std::chrono::seconds(1));
+      if (snapshot_due) next_snapshot = now + options.snapshot_interval;
       lock.unlock();
       RunProgress p = progress();
       if (cdc) warn_of_retained_wal(p);

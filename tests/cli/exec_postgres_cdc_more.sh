@@ -6,7 +6,8 @@
 #   - a column added to the source table while a run follows it: with schema_evolution
 #     add_columns the run starts again, adds the column to the destination and applies its
 #     values; with fail it stops with an error naming the column and the table;
-#   - max_slot_wal: rbc cdc status and rbc check flag a slot that holds more WAL.
+#   - max_slot_wal: rbc cdc status and rbc check flag a slot that holds more WAL, and a run
+#     whose lag goes past it warns.
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
@@ -174,6 +175,10 @@ code=0
 [[ $code == 1 ]] || fail "rbc check over max_slot_wal: exit $code, expected 1"
 grep -q "replication slot rbc_${pipeline}_limited.* retains .* of WAL.*more than max_slot_wal (1024 bytes)" "$work/check.out" ||
   { fail "rbc check: no max_slot_wal line"; cat "$work/check.out"; }
+# A run whose lag goes past max_slot_wal says so (the backlog takes it well over 1 s to apply).
+psql_q "$SRC" "INSERT INTO public.$t SELECT g, repeat('y', 200) FROM generate_series(10000, 400000) g" > /dev/null
 run limited "max_slot_wal changes"
+grep -q "warn.*cdc stream=\"public.$t\": the replication slot holds .* of WAL, more than max_slot_wal (1.0 KiB)" "$work/limited.out" ||
+  { fail "no max_slot_wal warning during the run"; cat "$work/limited.out"; }
 same_as_source "max_slot_wal" "$t"
 finish "cdc: file destination, GROUP BY _op, kill -9 during the copy, schema changes, max_slot_wal"
