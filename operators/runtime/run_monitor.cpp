@@ -101,7 +101,9 @@ RunProgress RunMonitor::progress() const {
   std::map<std::string, size_t> index;
   const PhysicalPlan& plan = run_.plan();
   const LogicalGraph& graph = plan.graph;
-  const bool graph_started = run_.graph_started();
+  // Readers and tuners are set up before the graph runs; reading them earlier would race.
+  // Only metrics ask for rejected rows and autotune events while the run goes on.
+  const bool graph_started = run_.graph_started() && run_.options().on_snapshot != nullptr;
   for (const auto& runner : run_.runners()) {
     const LogicalNode& node = graph.node(runner->id());
     auto [it, added] = index.emplace(node.stream, progress.streams.size());
@@ -126,14 +128,13 @@ RunProgress RunMonitor::progress() const {
       const SourceStep& step = plan.step<SourceStep>(n.id);
       if (step.sync_mode == SyncMode::cdc && !plan.run.dry_run)
         s.lag = run_.durable_position(step.stream)->lag();
-      // Readers and tuners are set up before the graph runs; reading them earlier would race.
       if (graph_started)
         progress.autotune.push_back(static_cast<const SourceRunner&>(*runner).autotune_event());
     } else if (node.kind == NodeKind::sink) {
       s.rows_written += n.rows_in;
       s.bytes_written += n.bytes_in;
     }
-    if (graph_started || run_.stopped()) n.rejected_rows = runner->rejected_rows();
+    if (graph_started) n.rejected_rows = runner->rejected_rows();
     progress.nodes.push_back(std::move(n));
   }
   progress.error = run_.error();
