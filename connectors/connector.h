@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,9 +26,17 @@ struct CursorPosition {
   bool operator==(const CursorPosition&) const = default;
 };
 
+// cdc: how far a stream's applied changes are behind the source server.
+struct ReplicationLag {
+  uint64_t bytes = 0;         // the server's end of WAL minus the applied (or confirmed) position
+  double seconds = 0;         // how long the oldest change read but not yet applied has waited; 0 when none
+  uint64_t max_slot_wal = 0;  // the stream's max_slot_wal (the slot holds about `bytes` of WAL); 0: unset
+};
+
 // Change data capture: how far a stream's changes are durably applied. The run sets it
 // after each commit that carries the stream's position; the source confirms it to the
-// server, which may then release what lies before it.
+// server, which may then release what lies before it. The source also leaves a probe
+// here that the run monitor calls for the stream's lag (progress line, metrics).
 class DurablePosition {
  public:
   void set(const CursorPosition& position) {
@@ -38,10 +47,25 @@ class DurablePosition {
     std::lock_guard lock(mu_);
     return value_;
   }
+  void set_lag_probe(std::function<ReplicationLag()> probe) {
+    std::lock_guard lock(mu_);
+    lag_probe_ = std::move(probe);
+  }
+  // std::nullopt until a reader of the stream has left its probe.
+  std::optional<ReplicationLag> lag() const {
+    std::function<ReplicationLag()> probe;
+    {
+      std::lock_guard lock(mu_);
+      probe = lag_probe_;
+    }
+    if (!probe) return std::nullopt;
+    return probe();
+  }
 
  private:
   mutable std::mutex mu_;
   std::optional<CursorPosition> value_;
+  std::function<ReplicationLag()> lag_probe_;
 };
 
 // The autotuner (docs/autotune.md) reads a stream in windows of its integer key, each window

@@ -55,6 +55,10 @@ struct ConnectorHooks {
   Result<std::vector<std::string>> (*cdc_slots)(
       const std::vector<const SourceNode*>& sources, const std::string& pipeline, bool drop,
       const std::function<void(const std::string&)>& print) = nullptr;
+  // rbc check: for each cdc stream of `sources`, one line on the WAL its slot retains
+  // (a problem over the stream's max_slot_wal).
+  void (*check_cdc_slots)(const std::vector<const SourceNode*>& sources, const std::string& pipeline,
+                          const CheckLine& line) = nullptr;
 };
 
 // A registered connector: its spec (which names it) and its hooks.

@@ -90,10 +90,15 @@ int run_check(const CheckArguments& args) {
   check_state_backend(graph.info.state, destination, report.as_check_line());
   if (stream_checks) stream_checks(report.as_check_line());
   stream_checks = nullptr;  // closes the source's probe connection
-  if (report.failures() > 0) return kExitFailure;
   std::vector<NodeId> sources = graph.nodes_of_kind(NodeKind::source);
   const Connector* source =
       sources.empty() ? nullptr : find_connector(graph.node(sources.front()).source().connector.use.value);
+  if (report.failures() == 0 && source != nullptr && source->hooks.check_cdc_slots != nullptr) {
+    std::vector<const SourceNode*> nodes;
+    for (NodeId id : sources) nodes.push_back(&graph.node(id).source());
+    source->hooks.check_cdc_slots(nodes, graph.info.name.value, report.as_check_line());
+  }
+  if (report.failures() > 0) return kExitFailure;
   if (source == nullptr || source->hooks.make_catalog == nullptr) return kExitOk;
 
   // Everything is reachable: now the checks that need the catalog, as located errors.

@@ -1,5 +1,6 @@
-// `rbc exec PIPELINE [--report FILE.json] [--dry-run [--limit N]] [--cores N]`: compile the
-// pipeline, run it on the oneTBB runtime, show progress and a summary.
+// `rbc exec PIPELINE [--report FILE.json] [--dry-run [--limit N]] [--cores N]
+// [--until-caught-up] [--metrics-addr HOST:PORT]`: compile the pipeline, run it on the
+// oneTBB runtime, show progress and a summary (and serve metrics, metrics_server.h).
 //
 // Output: the summary and dry-run tables go to stdout; logs (spdlog), the live progress
 // line and errors go to stderr. On a terminal the progress line is redrawn in place
@@ -20,10 +21,12 @@
 #include "compiler/compile.h"
 #include "compiler/driver/commands.h"
 #include "connectors/postgres/pg_catalog.h"
+#include "connectors/postgres/pg_cdc.h"
 #include "connectors/registry.h"
 #include "graph/plan_printer.h"
 #include "graph/utf8.h"
 #include "operators/runtime/executor.h"
+#include "operators/runtime/metrics_server.h"
 
 namespace rbc::driver {
 
@@ -38,6 +41,7 @@ struct ExecArguments {
   bool no_catalog = false;
   bool until_caught_up = false;
   bool from_scratch = false;
+  std::string metrics_addr;
 };
 
 // A run that follows changes (cdc) stops cleanly at the first SIGINT/SIGTERM (it commits
@@ -62,6 +66,7 @@ void install_signal_handlers() {
 
 // Logs go to stderr so that stdout holds only results (summary, dry-run tables).
 void use_stderr_logger() {
+  if (spdlog::get("rbc")) return;  // a run compiled again (kMaxSchemaRestarts)
   auto logger = spdlog::stderr_color_mt("rbc");
   logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v");
   spdlog::set_default_logger(logger);
@@ -80,6 +85,11 @@ std::string progress_line(const StreamProgress& s, double elapsed) {
   std::snprintf(seconds, sizeof seconds, "%.1f", elapsed);
   out << s.stream << ": read " << s.rows_read << " rows (" << format_byte_count(s.bytes_read) << "), wrote "
       << s.rows_written << " rows, " << format_rate(rate) << " rows/s, " << seconds << " s";
+  if (s.lag) {
+    char lag_seconds[32];
+    std::snprintf(lag_seconds, sizeof lag_seconds, "%.1f", s.lag->seconds);
+    out << ", lag " << format_byte_count(s.lag->bytes) << ", " << lag_seconds << " s";
+  }
   return out.str();
 }
 
@@ -100,7 +110,13 @@ void keep_freed_batches_in_process() {
 #endif
 }
 
-int run_exec(const ExecArguments& args) {
+// A cdc stream's table gained a column while the run read it: the run stops after applying
+// the changes before it, and a new run, compiled against the table as it is now, follows the
+// destination's schema_evolution (docs/execution.md, Change data capture). At most this many
+// times in one `rbc exec`.
+constexpr int kMaxSchemaRestarts = 20;
+
+int run_exec(const ExecArguments& args, int restarts = 0) {
   keep_freed_batches_in_process();
   if (args.pipeline.empty()) {
     std::cerr << "rbc exec: a PIPELINE file is required\n";
@@ -140,6 +156,17 @@ int run_exec(const ExecArguments& args) {
     }
     follows_changes.store(true);
   }
+  // Bound before the run starts: a bad or taken address stops here, with nothing done.
+  std::unique_ptr<MetricsServer> metrics;
+  if (!args.metrics_addr.empty()) {
+    auto started = MetricsServer::start(args.metrics_addr, plan.run.pipeline);
+    if (!started.is_ok()) {
+      std::cerr << "rbc: error: " << started.status().message() << '\n';
+      return started.status().code() == StatusCode::invalid ? kExitUserError : kExitFailure;
+    }
+    metrics = std::move(*started);
+    spdlog::info("metrics: http://{}/metrics", metrics->address());
+  }
   install_signal_handlers();
   const bool terminal = isatty(STDERR_FILENO) == 1;
   RunOptions options;
@@ -168,8 +195,20 @@ int run_exec(const ExecArguments& args) {
       }
     }
   };
+  if (metrics) {
+    options.on_snapshot = [&metrics](const RunProgress& snapshot) { metrics->update(snapshot); };
+    options.on_retry = [&metrics](const RunError& error, const RetryEvent& event) {
+      metrics->retried(error, event);
+    };
+  }
   RunReport report = run_plan(plan, options);
   if (drew) std::cerr << '\n';
+  if (report.error && report.error->retry && report.error->retry->category == pg::kSchemaChangeCategory &&
+      !stop_following.load() && !signal_received.load() && restarts < kMaxSchemaRestarts) {
+    spdlog::warn("{}; compiling the pipeline again", report.error->message);
+    metrics.reset();  // the next run listens at the same address
+    return run_exec(args, restarts + 1);
+  }
 
   if (!args.report.empty()) {
     std::ofstream out(args.report, std::ios::binary);
@@ -218,6 +257,9 @@ Command add_exec_command(CLI::App& app) {
   command->add_flag("--from-scratch", args->from_scratch,
                     "start every stream afresh: forget saved positions, and run a full-refresh append "
                     "although an earlier run failed after committing rows");
+  command->add_option("--metrics-addr", args->metrics_addr,
+                      "serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts "
+                      "(e.g. 127.0.0.1:9187)");
   return [args] { return run_exec(*args); };
 }
 

@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
 
+#include "graph/units.h"
 #include "graph/value_format.h"
 
 namespace rbc::pg {
@@ -40,6 +44,22 @@ std::string derived_name(const std::string& pipeline, const TableRef& table) {
 
 std::string on_truncate_of(const Config& config) { return config.string_or("on_truncate", "apply"); }
 
+int64_t unix_micros_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the run monitor reads of a reader for the stream's lag (DurablePosition::lag), from
+// its own thread: the reader updates it as it reads.
+struct LagState {
+  std::mutex mu;
+  Lsn server_end = 0;  // the server's end of WAL, as it last said
+  Lsn confirmed = 0;   // what the reader last confirmed to the server
+  // Transactions read but not known to be applied: their end LSN and commit time (Unix µs).
+  std::deque<std::pair<Lsn, int64_t>> pending;
+};
+
 class CdcReader final : public PartitionReader {
  public:
   CdcReader(std::unique_ptr<PartitionReader> snapshot, CdcStart start, const PgTable& table,
@@ -57,6 +77,28 @@ class CdcReader final : public PartitionReader {
         if (columns_[i] == key) key_outputs_.push_back(i);
       }
     }
+    lag_->server_end = std::max(start_.from, start_.caught_up_at);
+    lag_->confirmed = start_.from;
+    if (request_.durable) {
+      // The probe lives in the DurablePosition it reads, so it holds that by address only.
+      request_.durable->set_lag_probe([lag = lag_, durable = request_.durable.get(), from = start_.from,
+                                       limit = max_slot_wal_of(request_.config)] {
+        Lsn applied = from;
+        if (auto position = durable->get()) {
+          if (auto lsn = parse_lsn(position->cursor_value)) applied = std::max(applied, *lsn);
+        }
+        std::lock_guard lock(lag->mu);
+        applied = std::max(applied, lag->confirmed);
+        while (!lag->pending.empty() && lag->pending.front().first <= applied) lag->pending.pop_front();
+        ReplicationLag out;
+        out.bytes = lag->server_end > applied ? lag->server_end - applied : 0;
+        if (!lag->pending.empty())
+          out.seconds =
+              std::max<double>(0, static_cast<double>(unix_micros_now() - lag->pending.front().second) / 1e6);
+        out.max_slot_wal = limit;
+        return out;
+      });
+    }
   }
 
   Result<std::optional<Batch>> next() override {
@@ -73,6 +115,7 @@ class CdcReader final : public PartitionReader {
       RBC_ASSIGN_OR_RETURN(auto batch, snapshot_->next());
       if (batch) return std::optional<Batch>(snapshot_rows(std::move(*batch)));
       snapshot_.reset();
+      copied_ = true;
       // The snapshot is whole: its point is the stream's first position, even with no rows.
       position_ = CursorPosition{format_lsn(start_.from), std::nullopt};
       return std::optional<Batch>(Batch::empty(schema_));
@@ -84,6 +127,7 @@ class CdcReader final : public PartitionReader {
       last_commit_end_ = start_.from;
       RBC_RETURN_NOT_OK(send_status());
     }
+    if (schema_change_) return stop_for_schema_change();
     return read_changes();
   }
 
@@ -126,8 +170,19 @@ class CdcReader final : public PartitionReader {
 
   // Reads changes until the batch is full, or a transaction has ended and nothing more is
   // waiting, or it is time to stop (only between transactions).
+  // The table gained a column (describe_relation): the changes before it are committed
+  // first (an idle reader's empty batches carry their position), then the reader fails.
+  Result<std::optional<Batch>> stop_for_schema_change() {
+    if (request_.stop != nullptr && request_.stop->load()) return std::optional<Batch>();
+    if (durable_at(last_commit_end_)) return *schema_change_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+    position_ = CursorPosition{format_lsn(last_commit_end_), std::nullopt};
+    return std::optional<Batch>(Batch::empty(schema_));
+  }
+
   Result<std::optional<Batch>> read_changes() {
     Batch batch = Batch::empty(schema_);
+    txn_first_row_ = 0;
     while (true) {
       if (!in_transaction_ && should_stop()) {
         if (batch.num_rows > 0 || ended_in_batch_) return finish_batch(std::move(batch));
@@ -147,6 +202,10 @@ class CdcReader final : public PartitionReader {
         }
         continue;
       }
+      {
+        std::lock_guard lock(lag_->mu);
+        lag_->server_end = std::max(lag_->server_end, message->wal_end);
+      }
       if (message->kind == WalMessage::Kind::keepalive) {
         if (!in_transaction_) received_ = std::max(received_, message->wal_end);
         if (message->reply_requested || !in_transaction_) RBC_RETURN_NOT_OK(send_status());
@@ -154,12 +213,20 @@ class CdcReader final : public PartitionReader {
       }
       RBC_RETURN_NOT_OK(parse_pgoutput(message->payload, message_));
       RBC_RETURN_NOT_OK(apply(batch));
+      if (schema_change_) {
+        // The batch ends before the transaction that has the new column.
+        for (auto& column : batch.columns) column.truncate(txn_first_row_);
+        batch.num_rows = txn_first_row_;
+        in_transaction_ = false;
+        return finish_batch(std::move(batch));
+      }
       if (batch.num_rows >= max_rows_) return finish_batch(std::move(batch));
     }
   }
 
   // The batch's position is set only when its last row ends a transaction.
   std::optional<Batch> finish_batch(Batch batch) {
+    if (in_transaction_) transaction_handed_on_ = true;
     if (!in_transaction_ && ended_in_batch_)
       position_ = CursorPosition{format_lsn(last_commit_end_), std::nullopt};
     ended_in_batch_ = false;
@@ -171,15 +238,22 @@ class CdcReader final : public PartitionReader {
     switch (m.type) {
       case 'B':
         in_transaction_ = true;
+        txn_first_row_ = batch.num_rows;
+        transaction_handed_on_ = false;
         transaction_lsn_ = m.commit_lsn;
         transaction_time_us_ = m.commit_time_us;
         return Status::ok();
-      case 'C':
+      case 'C': {
         in_transaction_ = false;
         ended_in_batch_ = true;
         last_commit_end_ = m.end_lsn;
         received_ = std::max(received_, m.end_lsn);
+        if (request_.durable) {
+          std::lock_guard lock(lag_->mu);
+          lag_->pending.emplace_back(m.end_lsn, m.commit_time_us);
+        }
         return Status::ok();
+      }
       case 'R': return describe_relation(m.described);
       case 'I': return add_row(batch, "insert", m.new_values);
       case 'U':
@@ -208,6 +282,10 @@ class CdcReader final : public PartitionReader {
   }
 
   // Maps the relation's columns (as the server sends them, in its order) to output columns.
+  // A stream that reads every column (no `columns:`) follows the table's shape: a column
+  // the run does not know (added while it streams) stops it with a schema change, before
+  // the transaction that first has it, for a new run to follow schema_evolution; a column it
+  // knows that the relation lacks (added later, or dropped) is one the change did not send.
   Status describe_relation(const PgOutputRelation& relation) {
     if (relation.schema != table_.ref.schema || relation.name != table_.ref.name) return Status::ok();
     relation_oid_ = relation.oid;
@@ -218,12 +296,32 @@ class CdcReader final : public PartitionReader {
         if (columns_[i] == relation.columns[c]) output_of_[c] = static_cast<int>(i);
       }
     }
+    const bool every_column = request_.columns.empty();
+    if (every_column) {
+      for (size_t c = 0; c < relation.columns.size(); ++c) {
+        if (output_of_[c] >= 0) continue;
+        Status changed =
+            Status::invalid("postgres: column \"" + relation.columns[c] + "\" was added to " +
+                            table_.ref.display() + " (transaction at LSN " + format_lsn(transaction_lsn_) +
+                            "): the changes before it are applied; the next run reads it, and the "
+                            "destination's schema_evolution decides what becomes of it")
+                .with_retry(RetryDetail{false, true, std::string(kSchemaChangeCategory), 0});
+        // Part of the transaction went on in an earlier batch: the run fails at once, and
+        // the destination rolls back what it has not committed.
+        if (transaction_handed_on_) return changed;
+        schema_change_ = std::move(changed);
+        return Status::ok();
+      }
+    }
+    not_sent_.clear();
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (std::find(output_of_.begin(), output_of_.end(), static_cast<int>(i)) == output_of_.end()) {
+      if (std::find(output_of_.begin(), output_of_.end(), static_cast<int>(i)) != output_of_.end()) continue;
+      if (!every_column) {
         return Status::invalid("postgres: column \"" + columns_[i] + "\" of " + table_.ref.display() +
                                " is no longer in the replication stream (dropped or renamed at LSN " +
                                format_lsn(transaction_lsn_) + ")");
       }
+      not_sent_ += (not_sent_.empty() ? "" : ",") + columns_[i];
     }
     return Status::ok();
   }
@@ -257,6 +355,8 @@ class CdcReader final : public PartitionReader {
                  std::optional<std::string> unchanged_override = std::nullopt) {
     if (message_.type != 'T' && message_.relation != relation_oid_) return Status::ok();  // another table
     std::string unchanged = unchanged_override ? *unchanged_override : unchanged_of(values);
+    if (!not_sent_.empty() && std::string_view(op) == "update")
+      unchanged += (unchanged.empty() ? "" : ",") + not_sent_;
     std::vector<bool> filled(columns_.size(), false);
     for (size_t c = 0; c < output_of_.size() && c < values.size(); ++c) {
       int out = output_of_[c];
@@ -290,7 +390,9 @@ class CdcReader final : public PartitionReader {
 
   // Whether the destination has committed everything up to `lsn`.
   bool durable_at(Lsn lsn) const {
-    if (lsn <= start_.from) return true;
+    // A resumed stream's start is durable; a copy's end (also start_.from) only once the
+    // destination has committed it: until then an idle reader sends its position.
+    if (!request_.durable || (lsn <= start_.from && !copied_)) return true;
     auto durable = request_.durable ? request_.durable->get() : std::nullopt;
     auto at = durable ? parse_lsn(durable->cursor_value) : std::nullopt;
     return at && *at >= lsn;
@@ -307,6 +409,11 @@ class CdcReader final : public PartitionReader {
       }
     }
     if (!in_transaction_ && flushed >= last_commit_end_) flushed = std::max(flushed, received_);
+    {
+      std::lock_guard lock(lag_->mu);
+      lag_->confirmed = std::max(lag_->confirmed, flushed);
+      while (!lag_->pending.empty() && lag_->pending.front().first <= flushed) lag_->pending.pop_front();
+    }
     last_status_ = std::chrono::steady_clock::now();
     return start_.replication.send_status(received_, flushed);
   }
@@ -320,11 +427,16 @@ class CdcReader final : public PartitionReader {
   StreamRequest request_;
   size_t max_rows_;
   bool announced_copy_ = false;  // the truncate before the snapshot's rows was sent
+  bool copied_ = false;          // this reader copied the table (its end is start_.from)
+  std::optional<Status> schema_change_;  // a new column: the reader stops (describe_relation)
+  size_t txn_first_row_ = 0;             // the open transaction's first row in the batch being read
+  bool transaction_handed_on_ = false;   // rows of the open transaction went out in an earlier batch
   bool streaming_ = false;
   PgOutputMessage message_;
   uint32_t relation_oid_ = 0;
   std::vector<std::string> relation_columns_;
   std::vector<int> output_of_;  // relation column → output column, -1 when not read
+  std::string not_sent_;        // output columns the relation lacks, comma-separated
   bool in_transaction_ = false;
   bool ended_in_batch_ = false;  // a transaction ended since the last batch was returned
   Lsn transaction_lsn_ = 0;
@@ -334,9 +446,20 @@ class CdcReader final : public PartitionReader {
   std::chrono::steady_clock::time_point last_status_{};
   std::optional<CursorPosition> position_;
   std::string scratch_;
+  std::shared_ptr<LagState> lag_ = std::make_shared<LagState>();
 };
 
 }  // namespace
+
+uint64_t max_slot_wal_of(const Config& config) {
+  constexpr uint64_t kDefault = uint64_t{10} << 30;
+  auto it = config.values.find("max_slot_wal");
+  if (it == config.values.end()) return kDefault;
+  std::optional<int64_t> bytes;
+  if (it->is_number()) bytes = static_cast<int64_t>(it->get<double>());
+  if (it->is_string()) bytes = parse_byte_size(it->get<std::string>());
+  return bytes && *bytes > 0 ? static_cast<uint64_t>(*bytes) : 0;
+}
 
 CdcNames cdc_names(const std::string& pipeline, const TableRef& table, const Config& config) {
   std::string derived = derived_name(pipeline, table);

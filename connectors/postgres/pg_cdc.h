@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/connector.h"
@@ -32,6 +33,15 @@ struct CdcNames {
   bool derived_publication = true;
 };
 CdcNames cdc_names(const std::string& pipeline, const TableRef& table, const Config& config);
+
+// The RetryDetail category of the error a cdc reader stops with when its table gains a
+// column while it streams: not retried as it is, but `rbc exec` compiles the pipeline again
+// and starts a new run (which follows the destination's schema_evolution).
+inline constexpr std::string_view kSchemaChangeCategory = "source schema change";
+
+// max_slot_wal of a cdc stream's config ("10gb", bytes): the WAL its slot may hold before
+// rbc cdc status, rbc check and the run say so. 10 GiB when unset; 0 turns it off.
+uint64_t max_slot_wal_of(const Config& config);
 
 // What the leader set up for one stream.
 struct CdcStart {

@@ -153,6 +153,49 @@ void check_destinations(const std::vector<const SinkNode*>& sinks, const CheckLi
   }
 }
 
+// A select-list item: '' when the slot holds no more WAL than the stream's max_slot_wal,
+// else its max_slot_wal, pretty.
+std::string over_max_slot_wal_sql(const Config& config) {
+  uint64_t limit = pg::max_slot_wal_of(config);
+  if (limit == 0) return "''";
+  std::string bytes = std::to_string(limit);
+  return "CASE WHEN pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) > " + bytes + " THEN pg_size_pretty(" +
+         bytes + "::bigint) ELSE '' END";
+}
+
+std::string over_max_slot_wal_note(const std::string& limit) {
+  return limit.empty() ? ""
+                       : " (OVER max_slot_wal " + limit +
+                             ": the slot keeps WAL the server cannot recycle; is the pipeline running?)";
+}
+
+// rbc check (registry.h: check_cdc_slots): the WAL each cdc stream's slot holds.
+void check_cdc_slots(const std::vector<const SourceNode*>& sources, const std::string& pipeline,
+                     const CheckLine& line) {
+  for (const SourceNode* source : sources) {
+    if (source->stream.sync_mode.value != SyncMode::cdc) continue;
+    Probe p = probe(source->connector.config);
+    if (!p.conn.is_ok()) continue;  // the source's line said so
+    pg::TableRef ref =
+        pg::source_table(source->connector.config, p.conn->params(), source->stream.name.value);
+    pg::CdcNames names = pg::cdc_names(pipeline, ref, source->connector.config);
+    auto slot = p.conn->query(
+        "SELECT pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)), " +
+        over_max_slot_wal_sql(source->connector.config) +
+        " FROM pg_catalog.pg_replication_slots WHERE slot_name = " + pg::quote_literal(names.slot));
+    if (!slot.is_ok()) {
+      line("replication slot " + names.slot, slot.status().message());
+    } else if (PQntuples(slot->get()) == 0) {
+      line("replication slot " + names.slot + ": none yet (the first run creates it)", "");
+    } else {
+      std::string over = PQgetvalue(slot->get(), 0, 1);
+      line("replication slot " + names.slot + " retains " + PQgetvalue(slot->get(), 0, 0) + " of WAL",
+           over.empty() ? ""
+                        : "more than max_slot_wal (" + over + "): start the pipeline, or rbc cdc drop it");
+    }
+  }
+}
+
 // rbc cdc status|drop (registry.h: cdc_slots).
 Result<std::vector<std::string>> cdc_slots(const std::vector<const SourceNode*>& sources,
                                            const std::string& pipeline, bool drop,
@@ -171,8 +214,8 @@ Result<std::vector<std::string>> cdc_slots(const std::vector<const SourceNode*>&
             "SELECT active, coalesce(active_pid, 0), coalesce(confirmed_flush_lsn::text, '?'), "
             "pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)), "
             "EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = " +
-            pg::quote_literal(names.publication) +
-            ") FROM pg_catalog.pg_replication_slots WHERE slot_name = " + pg::quote_literal(names.slot)));
+            pg::quote_literal(names.publication) + "), " + over_max_slot_wal_sql(source->connector.config) +
+            " FROM pg_catalog.pg_replication_slots WHERE slot_name = " + pg::quote_literal(names.slot)));
     std::string line = ref.display() + ": ";
     if (PQntuples(slot.get()) == 0) {
       print(line + "no replication slot " + names.slot + " (no run yet, or dropped)");
@@ -184,7 +227,8 @@ Result<std::vector<std::string>> cdc_slots(const std::vector<const SourceNode*>&
     if (!drop) {
       print(line + "slot " + names.slot + (active ? " (in use by pid " + pid + ")" : "") +
             ", confirmed up to " + PQgetvalue(slot.get(), 0, 2) + ", retains " +
-            PQgetvalue(slot.get(), 0, 3) + " of WAL; publication " + names.publication +
+            PQgetvalue(slot.get(), 0, 3) + " of WAL" + over_max_slot_wal_note(PQgetvalue(slot.get(), 0, 5)) +
+            "; publication " + names.publication +
             (std::string(PQgetvalue(slot.get(), 0, 4)) == "t" ? "" : " (missing)"));
       continue;
     }
@@ -292,6 +336,7 @@ ConnectorHooks postgres_connector_hooks() {
   hooks.check_destinations = &check_destinations;
   hooks.discover = &discover;
   hooks.cdc_slots = &cdc_slots;
+  hooks.check_cdc_slots = &check_cdc_slots;
   hooks.make_catalog = [](int connect_timeout_seconds) {
     return pg::make_postgres_catalog(connect_timeout_seconds);
   };

@@ -13,7 +13,8 @@ std::vector<ConfigProblem> check_options(const Config& config, bool /*reading*/)
                    expect_choice(config, "sslmode",
                                  {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}),
                    expect_byte_size(config, "copy_flush_bytes"), expect_string(config, "publication"),
-                   expect_string(config, "slot"), expect_choice(config, "on_truncate", {"apply", "fail"})});
+                   expect_string(config, "slot"), expect_choice(config, "on_truncate", {"apply", "fail"}),
+                   expect_byte_size(config, "max_slot_wal")});
 }
 
 }  // namespace
@@ -33,7 +34,8 @@ const ConnectorSpec& postgres_connector_spec() {
     s.config_keys = {"url",         "host",     "port",
                      "user",        "password", "database",
                      "schema",      "sslmode",  "copy_flush_bytes",
-                     "publication", "slot",     "on_truncate"};
+                     "publication", "slot",     "on_truncate",
+                     "max_slot_wal"};
     s.state_in_destination = true;
     s.check_options = check_options;
     return s;

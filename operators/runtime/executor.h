@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,25 @@ struct StreamProgress {
   uint64_t rows_read = 0, rows_written = 0;
   uint64_t bytes_read = 0, bytes_written = 0;
   bool done = false;
+  // cdc streams, once their reader runs: how far the applied changes are behind the server.
+  std::optional<ReplicationLag> lag = std::nullopt;
+};
+// One node's counters so far (NodeStats without what is known only at the end).
+struct NodeProgress {
+  NodeId id = 0;
+  NodeKind kind = NodeKind::source;
+  std::string description, stream;
+  uint64_t batches_in = 0, batches_out = 0, rows_in = 0, rows_out = 0, bytes_in = 0, bytes_out = 0;
+  uint64_t rejected_rows = 0;
+  double busy_seconds = 0;
 };
 struct RunProgress {
   double elapsed_seconds = 0;
   std::vector<StreamProgress> streams;
+  std::vector<NodeProgress> nodes;
+  std::vector<AutotuneEvent> autotune;  // once the flow graph runs (after the autotune decisions start)
+  std::optional<RunError> error;        // the attempt's error, once there is one
+  bool attempt_ended = false;           // the last snapshot of an attempt
 };
 
 struct RunOptions {
@@ -50,6 +66,13 @@ struct RunOptions {
   // Called from a monitor thread every `progress_interval`, and once at the end.
   std::function<void(const RunProgress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
+  // Called from the monitor thread every `snapshot_interval` (per node too: rbc exec
+  // --metrics-addr), and once when an attempt ends (RunProgress::attempt_ended); a retried
+  // run's next attempt counts from zero again.
+  std::function<void(const RunProgress&)> on_snapshot;
+  std::chrono::milliseconds snapshot_interval{500};
+  // Called when a failed attempt is to be run again (run_plan.cpp), before the backoff.
+  std::function<void(const RunError&, const RetryEvent&)> on_retry;
   // Connector factories; default: the registry (connectors/registry.h). Tests pass doubles.
   std::function<std::unique_ptr<Source>(const std::string& use)> make_source;
   std::function<std::unique_ptr<Sink>(const std::string& use)> make_sink;

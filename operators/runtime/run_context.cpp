@@ -95,6 +95,7 @@ void RunContext::attach(flow::graph* graph, tbb::task_arena* arena) {
   std::lock_guard lock(graph_mutex_);
   graph_ = graph;
   arena_ = arena;
+  if (graph != nullptr) graph_started_.store(true);
   // A signal may have arrived while the graph was built.
   if (graph_ != nullptr && stopped()) graph_->cancel();
 }

@@ -159,6 +159,8 @@ class RunContext {
 
   // The running graph, so that fail() can cancel it and hold_thread() can run in it.
   void attach(flow::graph* graph, tbb::task_arena* arena);
+  // The flow graph has been built and attached once: every reader is open (run monitor).
+  bool graph_started() const { return graph_started_.load(); }
   // Runs `wait` as a task of the running graph's arena, which the graph waits for.
   void hold_thread(std::function<void()> wait);
 
@@ -178,6 +180,7 @@ class RunContext {
   std::atomic<bool> stop_{false};
   std::atomic<bool> cancelled_by_signal_{false};
   std::atomic<bool> committed_unsafe_{false};
+  std::atomic<bool> graph_started_{false};
   std::atomic<int64_t> state_bytes_{0};
   std::mutex durable_mutex_;
   std::map<std::string, std::shared_ptr<DurablePosition>> durable_;

@@ -1,6 +1,9 @@
 // The run monitor (run_monitor.h).
 #include "operators/runtime/run_monitor.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <map>
 
 #include "operators/runtime/clock.h"
@@ -37,25 +40,56 @@ void RunMonitor::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  if (run_.options().on_progress) {
+  const RunOptions& options = run_.options();
+  if (options.on_progress || options.on_snapshot) {
     RunProgress last = progress();
     for (auto& stream : last.streams) stream.done = true;
-    run_.options().on_progress(last);
+    last.attempt_ended = true;
+    if (options.on_progress) options.on_progress(last);
+    if (options.on_snapshot) options.on_snapshot(last);
+  }
+}
+
+// A cdc stream whose slot holds more WAL than its max_slot_wal: a warning each time it
+// goes over (the slot holds about the lag in bytes while the run reads it).
+void RunMonitor::warn_of_retained_wal(const RunProgress& progress) {
+  for (const auto& s : progress.streams) {
+    if (!s.lag || s.lag->max_slot_wal == 0) continue;
+    bool over = s.lag->bytes > s.lag->max_slot_wal;
+    bool& warned = over_max_slot_wal_[s.stream];
+    if (over && !warned) {
+      spdlog::warn(
+          "cdc stream=\"{}\": the replication slot holds {} of WAL, more than max_slot_wal ({}): the "
+          "run reads changes slower than the server writes them",
+          s.stream, format_byte_count(s.lag->bytes), format_byte_count(s.lag->max_slot_wal));
+    }
+    warned = over;
   }
 }
 
 void RunMonitor::loop() {
   const RunOptions& options = run_.options();
   auto next_progress = std::chrono::steady_clock::now() + options.progress_interval;
+  auto next_snapshot = std::chrono::steady_clock::now();
+  const bool cdc = std::any_of(run_.plan().steps.begin(), run_.plan().steps.end(), [](const auto& step) {
+    return std::holds_alternative<SourceStep>(step) && std::get<SourceStep>(step).sync_mode == SyncMode::cdc;
+  });
   std::unique_lock lock(mutex_);
   while (!done_) {
     wake_.wait_for(lock, std::chrono::milliseconds(50));
     if (done_) break;
     if (options.cancel_requested != nullptr && options.cancel_requested->load()) run_.cancel_by_signal();
-    if (options.on_progress && std::chrono::steady_clock::now() >= next_progress) {
-      next_progress += options.progress_interval;
+    const auto now = std::chrono::steady_clock::now();
+    const bool progress_due = options.on_progress && now >= next_progress;
+    const bool snapshot_due = (options.on_snapshot || cdc) && now >= next_snapshot;
+    if (progress_due || snapshot_due) {
+      if (progress_due) next_progress += options.progress_interval;
+      if (snapshot_due) next_snapshot = now + options.snapshot_interval;
       lock.unlock();
-      options.on_progress(progress());
+      RunProgress p = progress();
+      if (cdc) warn_of_retained_wal(p);
+      if (progress_due) options.on_progress(p);
+      if (snapshot_due && options.on_snapshot) options.on_snapshot(p);
       lock.lock();
     }
   }
@@ -65,20 +99,45 @@ RunProgress RunMonitor::progress() const {
   RunProgress progress;
   progress.elapsed_seconds = static_cast<double>(now_ns() - started_ns_) / 1e9;
   std::map<std::string, size_t> index;
-  const LogicalGraph& graph = run_.plan().graph;
+  const PhysicalPlan& plan = run_.plan();
+  const LogicalGraph& graph = plan.graph;
+  // Readers and tuners are set up before the graph runs; reading them earlier would race.
+  // Only metrics ask for rejected rows and autotune events while the run goes on.
+  const bool graph_started = run_.graph_started() && run_.options().on_snapshot != nullptr;
   for (const auto& runner : run_.runners()) {
     const LogicalNode& node = graph.node(runner->id());
     auto [it, added] = index.emplace(node.stream, progress.streams.size());
     if (added) progress.streams.push_back({node.stream});
     StreamProgress& s = progress.streams[it->second];
+    const Counters& c = runner->counters;
+    NodeProgress n;
+    n.id = runner->id();
+    n.kind = node.kind;
+    n.description = run_.describe(n.id);
+    n.stream = node.stream;
+    n.batches_in = c.batches_in.load();
+    n.batches_out = c.batches_out.load();
+    n.rows_in = c.rows_in.load();
+    n.rows_out = c.rows_out.load();
+    n.bytes_in = c.bytes_in.load();
+    n.bytes_out = c.bytes_out.load();
+    n.busy_seconds = static_cast<double>(c.busy_ns.load()) / 1e9;
     if (node.kind == NodeKind::source) {
-      s.rows_read += runner->counters.rows_out.load();
-      s.bytes_read += runner->counters.bytes_out.load();
+      s.rows_read += n.rows_out;
+      s.bytes_read += n.bytes_out;
+      const SourceStep& step = plan.step<SourceStep>(n.id);
+      if (step.sync_mode == SyncMode::cdc && !plan.run.dry_run)
+        s.lag = run_.durable_position(step.stream)->lag();
+      if (graph_started)
+        progress.autotune.push_back(static_cast<const SourceRunner&>(*runner).autotune_event());
     } else if (node.kind == NodeKind::sink) {
-      s.rows_written += runner->counters.rows_in.load();
-      s.bytes_written += runner->counters.bytes_in.load();
+      s.rows_written += n.rows_in;
+      s.bytes_written += n.bytes_in;
     }
+    if (graph_started) n.rejected_rows = runner->rejected_rows();
+    progress.nodes.push_back(std::move(n));
   }
+  progress.error = run_.error();
   return progress;
 }
 
@@ -160,6 +219,14 @@ RunReport RunMonitor::report(double seconds) const {
       stream.bytes_written += stats.bytes_in;
     }
     stream.rejected_rows += stats.rejected_rows;
+    if (logical.kind == NodeKind::source && !plan.run.dry_run &&
+        plan.step<SourceStep>(id).sync_mode == SyncMode::cdc) {
+      stream.cdc = true;
+      if (auto lag = run_.durable_position(logical.stream)->lag()) {
+        stream.lag_bytes = lag->bytes;
+        stream.lag_seconds = lag->seconds;
+      }
+    }
     report.nodes.push_back(std::move(stats));
   }
   return report;

@@ -146,6 +146,7 @@ RunReport run_plan(const PhysicalPlan& plan, const RunOptions& given) {
     spdlog::warn("retry {}/{} in {:.1f} s after {} error: {}", attempt, run.max_retries, wait,
                  error.retry->category, error.to_string());
     retries.push_back({attempt, wait, error.to_string()});
+    if (options.on_retry) options.on_retry(error, retries.back());
     if (!wait_unless_cancelled(wait, options.cancel_requested)) break;
   }
   report.run_id = run_id;

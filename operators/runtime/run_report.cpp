@@ -131,6 +131,7 @@ nlohmann::json report_to_json(const RunReport& report) {
                        {"rejected_rows", s.rejected_rows},
                        {"seconds", s.seconds},
                        {"rows_per_second", s.rows_per_second()}});
+    if (s.cdc) streams.back()["cdc_lag"] = {{"bytes", s.lag_bytes}, {"seconds", s.lag_seconds}};
   }
   out["streams"] = streams;
   nlohmann::json nodes = nlohmann::json::array();
@@ -225,7 +226,10 @@ std::string format_summary(const RunReport& report) {
         << format_byte_count(s.bytes_read) << "), wrote " << s.rows_written << " rows ("
         << format_byte_count(s.bytes_written) << ")";
     if (s.rejected_rows > 0) out << ", rejected " << s.rejected_rows;
-    out << ", " << fixed(s.rows_per_second(), 0) << " rows/s\n";
+    out << ", " << fixed(s.rows_per_second(), 0) << " rows/s";
+    if (s.cdc)
+      out << "; cdc lag " << format_byte_count(s.lag_bytes) << ", " << fixed(s.lag_seconds, 1) << " s";
+    out << '\n';
   }
   out << "  nodes:\n";
   for (const auto& n : report.nodes) {

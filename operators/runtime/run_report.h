@@ -75,6 +75,10 @@ struct StreamStats {
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t rejected_rows = 0;
   double seconds = 0;
+  // cdc streams: how far the applied changes were behind the server when the run ended.
+  bool cdc = false;
+  uint64_t lag_bytes = 0;
+  double lag_seconds = 0;
   // Rows read per second: what a run processed (an aggregation writes far fewer).
   double rows_per_second() const { return seconds > 0 ? static_cast<double>(rows_read) / seconds : 0; }
 };
