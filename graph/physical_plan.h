@@ -54,6 +54,8 @@ struct AutotuneCandidates {
   std::vector<PartitionMode> partition_mode;
   std::vector<int64_t> copy_flush_bytes;
   std::vector<std::string> pinned;  // names of pinned knobs
+  // autotune.mode advise (or `rbc exec --advise`): probe and report the winner, run the baseline.
+  bool advise = false;
 };
 
 struct SourceStep {
@@ -198,6 +200,7 @@ struct RunStep {
   ConnectorRef state_destination;      // the first destination: where backend postgres keeps state by default
   Decided<bool> state_in_destination;  // checkpoints commit in the destination's own transactions
   Decided<int> arena_threads;          // the oneTBB arena: readers + writers + compute workers
+  Decided<int> worker_limit;           // source and transform workers running at once (a semaphore)
   bool dry_run = false;                // planned for `rbc exec --dry-run`: nothing is written
 };
 

@@ -112,6 +112,7 @@ std::string autotune_text(const AutotuneCandidates& candidates) {
   }
   std::string text = join(knobs, "; ");
   if (!candidates.pinned.empty()) text += " (pinned: " + join(candidates.pinned) + ")";
+  if (candidates.advise) text += "; advise only: probes and reports its choice, runs the baseline";
   return text;
 }
 
@@ -246,6 +247,8 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
   const RunStep& run = plan.run;
   if (run.arena_threads.decided())
     out << "threads " << run.arena_threads.value << ": " << run.arena_threads.reason << '\n';
+  if (run.worker_limit.decided())
+    out << "workers " << run.worker_limit.value << ": " << run.worker_limit.reason << '\n';
   if (run.state_in_destination.decided()) {
     out << "state: backend " << run.state.backend.value << ", in the destination "
         << yes_no(run.state_in_destination.value) << ": " << run.state_in_destination.reason

@@ -37,6 +37,7 @@ struct ExecArguments {
   int cores = 0;
   bool no_catalog = false;
   bool until_caught_up = false;
+  bool advise = false;
 };
 
 // A run that follows changes (cdc) stops cleanly at the first SIGINT/SIGTERM (it commits
@@ -123,6 +124,7 @@ int run_exec(const ExecArguments& args) {
     request.options.catalog = catalog.get();
   }
   request.options.dry_run = args.dry_run;
+  request.options.advise = args.advise;
   Compilation compilation = compile_pipeline(request);
   catalog.reset();  // hands its connections to the run: the sources' leaders take them
   if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
@@ -213,6 +215,9 @@ Command add_exec_command(CLI::App& app) {
   command->add_flag("--until-caught-up", args->until_caught_up,
                     "cdc: stop once the changes up to the server's WAL position at the start are applied "
                     "(default: follow changes until SIGINT/SIGTERM)");
+  command->add_flag(
+      "--advise", args->advise,
+      "autotune advises only: probe, print and report what it would choose, run the plan's values");
   return [args] { return run_exec(*args); };
 }
 

@@ -263,6 +263,22 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   if (threads.total() < 2) reason += "; at least 2";
   if (threads.total() > kMaxArenaThreads) reason += "; at most " + std::to_string(kMaxArenaThreads);
   plan.run.arena_threads.set(std::clamp(threads.total(), 2, kMaxArenaThreads), reason);
+
+  // effective_parallelism bounds the source and transform workers running at once, across
+  // the whole pipeline (SPEC §2.5); a probed stream's extra readers get room of their own,
+  // or a candidate with more readers than the bound could not be measured.
+  int probe_extra = 0;
+  for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
+    const SourceStep& step = plan.step<SourceStep>(id);
+    if (step.tuned.value) probe_extra += std::max(0, step.readers.value - step.partitions.value);
+  }
+  const int effective = std::max(1, plan.parallelism->effective);
+  std::string limit = "at most " + std::to_string(effective + probe_extra) +
+                      " source readers and transform batches run at once: effective_parallelism " +
+                      std::to_string(effective);
+  if (probe_extra > 0) limit += " + " + std::to_string(probe_extra) + " for the probes' extra readers";
+  limit += " (a semaphore across the pipeline; cdc readers, routers and sinks take no slot)";
+  plan.run.worker_limit.set(effective + probe_extra, limit);
   return Status::ok();
 }
 

@@ -39,6 +39,10 @@ void TransformRunner::queued(int lane) {
 
 void TransformRunner::process(int copy, const Msg& envelope) {
   if (run_.stopped()) return;
+  // One of the run's worker slots for this batch (worker_slots.h); the wait for it counts
+  // as waiting, not busy.
+  WorkerSlots::Held slot(&run_.workers());
+  Active active(active_, peak_active_);
   int64_t start = now_ns();
   counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
   counters.in(envelope->batch);

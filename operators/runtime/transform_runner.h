@@ -35,6 +35,8 @@ class TransformRunner final : public NodeRunner {
   uint64_t rejected_rows() const override;
   void queued(int lane) override;
   std::vector<LaneStats> lane_stats() const;
+  // The most batches it processed at once.
+  int peak_active() const { return peak_active_.load(); }
 
  private:
   int copy_of(int lane) const { return lane % static_cast<int>(copies_.size()); }
@@ -55,6 +57,7 @@ class TransformRunner final : public NodeRunner {
   const TransformStep& step_;
   std::vector<std::unique_ptr<Operator>> copies_;
   std::unique_ptr<Lane[]> lanes_;
+  std::atomic<int> active_{0}, peak_active_{0};
   std::atomic<uint64_t> next_seq_{0};  // past the largest batch number processed: where finish() numbers on
 };
 

@@ -280,7 +280,44 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
   current_.clear();
 }
 
+bool AutotunePlanner::invalidate(int number, const std::string& why) {
+  auto it = in_flight_.find(number);
+  if (steady_ || it == in_flight_.end()) return false;
+  // Every reader of a failing window may report it: the first says why.
+  if (std::find(invalid_windows_.begin(), invalid_windows_.end(), number) != invalid_windows_.end())
+    return true;
+  const TuneKnobs knobs = it->second;
+  invalid_windows_.push_back(number);
+  // Its windows measured a candidate that does not work: none of them counts.
+  for (auto* list : {&current_, &measured_}) {
+    list->erase(
+        std::remove_if(list->begin(), list->end(), [&](const Candidate& c) { return c.knobs == knobs; }),
+        list->end());
+  }
+  std::string text = "candidate parallelism " + std::to_string(knobs.parallelism) + " partition_mode " +
+                     to_string(knobs.partition_mode) + " invalidated in probe window " +
+                     std::to_string(number) + ": " + why + "; fell back to the baseline";
+  decision_ += (decision_.empty() ? "" : "; ") + text;
+  fall_back_ = true;
+  best_ = baseline_;
+  return true;
+}
+
 TuneWindow AutotunePlanner::next_window() {
+  if (fall_back_ && !steady_) {
+    for (auto& c : current_) {  // what the knob measured so far still shows in the event
+      auto same = std::find_if(measured_.begin(), measured_.end(),
+                               [&](const Candidate& m) { return m.knobs == c.knobs; });
+      if (same != measured_.end()) {
+        *same = std::move(c);
+      } else if (!c.windows.empty()) {
+        measured_.push_back(std::move(c));
+      }
+    }
+    current_.clear();
+    knobs_left_.clear();
+    steady_ = true;
+  }
   while (!steady_) {
     __int128 hi = static_cast<__int128>(next_lo_) + window_keys_;
     // The rows read and in flight, with this window's: the budget is a cap, not a target.
@@ -339,6 +376,7 @@ void AutotunePlanner::record(int number, const WindowMeasure& measure) {
   in_flight_.erase(it);
   probe_rows_ += measure.rows;
   probe_seconds_ += measure.seconds;
+  if (std::find(invalid_windows_.begin(), invalid_windows_.end(), number) != invalid_windows_.end()) return;
   // A window in a gap of the key space measures nothing: it does not count. One that ends
   // after its knob was decided still shows in the event.
   if (measure.rows > 0 && measure.seconds > 0) {
@@ -360,11 +398,12 @@ void AutotunePlanner::record(int number, const WindowMeasure& measure) {
 }
 
 TuneWindow AutotunePlanner::steady_window() const {
+  const TuneKnobs& run = ran();
   TuneWindow window;
   window.number = windows_run_;
   window.steady = true;
-  window.knobs = best_;
-  window.flush_bytes = best_.flush_bytes;
+  window.knobs = run;
+  window.flush_bytes = run.flush_bytes;
   if (!span_ || span_->empty) {
     window.slices.assign(static_cast<size_t>(readers_), std::nullopt);
     window.slices[0] = KeySlice{};  // nothing to split by: the whole stream, one reader
@@ -374,7 +413,7 @@ TuneWindow AutotunePlanner::steady_window() const {
   if (windows_run_ > 0) lo = next_lo_;
   // One slice per reader, the rest of the stream: a query the server runs as one scan (we
   // measured reading a table in index-range chunks at ~1.45x the server time of a scan).
-  window.slices = split(best_, lo, std::nullopt, true);
+  window.slices = split(run, lo, std::nullopt, true);
   return window;
 }
 
@@ -401,6 +440,21 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& kno
   return slices;
 }
 
+// The choice's median bytes/s over the baseline's, each from its latest knob's windows
+// (the baseline ran in the first knob's windows, the choice in the last knob it won).
+double AutotunePlanner::gain() const {
+  const Candidate *chosen = nullptr, *base = nullptr;
+  for (const auto* list : {&measured_, &current_}) {
+    for (const auto& c : *list) {
+      if (c.windows.empty()) continue;
+      if (c.knobs == best_) chosen = &c;
+      if (c.knobs == baseline_) base = &c;
+    }
+  }
+  if (chosen == nullptr || base == nullptr || base->bytes_per_second() <= 0) return 0;
+  return chosen->bytes_per_second() / base->bytes_per_second();
+}
+
 AutotuneEvent AutotunePlanner::event() const {
   AutotuneEvent event;
   event.stream = stream_;
@@ -409,9 +463,16 @@ AutotuneEvent AutotunePlanner::event() const {
   event.reason = event.decided ? decision_ : skipped_;
   if (!steady_)
     event.reason += (event.reason.empty() ? "" : "; ") + std::string("the run stopped while probing");
-  event.parallelism = best_.parallelism;
-  event.partition_mode = best_.partition_mode;
-  if (feeds_copy_) event.copy_flush_bytes = best_.flush_bytes;
+  event.parallelism = ran().parallelism;
+  event.partition_mode = ran().partition_mode;
+  if (feeds_copy_) event.copy_flush_bytes = ran().flush_bytes;
+  if (candidates_.advise && event.decided) {
+    event.advise = true;
+    event.advised_parallelism = best_.parallelism;
+    event.advised_partition_mode = best_.partition_mode;
+    if (feeds_copy_) event.advised_copy_flush_bytes = best_.flush_bytes;
+    event.advised_gain = gain();
+  }
   event.probe_windows = windows_run_;
   event.probe_rows = probe_rows_;
   event.probe_seconds = probe_seconds_;

@@ -100,6 +100,10 @@ class AutotunePlanner {
   TuneWindow next_window();
   // The measurement of window `number` (windows may still be running after it).
   void record(int number, const WindowMeasure& measure);
+  // A slice of probe window `number` failed (`why`) before it delivered a row: its
+  // candidate is invalidated, probing stops, and the steady phase runs the baseline
+  // (docs/autotune.md, Faults). False when it is too late for that (steady already).
+  bool invalidate(int number, const std::string& why);
   // autotune-decision once tuned, autotune-skipped when it fell back to the baseline.
   AutotuneEvent event() const;
 
@@ -125,6 +129,9 @@ class AutotunePlanner {
   size_t leader() const;
   bool better(const Candidate& a, const Candidate& b) const;
   TuneWindow steady_window() const;
+  // The knobs the steady phase runs: the winner, or in advise mode the baseline.
+  const TuneKnobs& ran() const { return candidates_.advise ? baseline_ : best_; }
+  double gain() const;  // advise: the winner's measured bytes/s over the baseline's
   // [lo, hi) split among knobs.parallelism readers, one slice each (NULL keys to reader 0).
   std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
                                              std::optional<int64_t> hi, bool with_nulls) const;
@@ -148,7 +155,9 @@ class AutotunePlanner {
   int windows_run_ = 0;                    // handed out
   uint64_t probe_rows_ = 0, budget_rows_ = 0;
   double probe_seconds_ = 0;
-  std::string decision_;  // how each knob was decided
+  std::string decision_;              // how each knob was decided
+  bool fall_back_ = false;            // a candidate failed: the steady phase runs the baseline
+  std::vector<int> invalid_windows_;  // windows of invalidated candidates: not measured
 };
 
 }  // namespace rbc
