@@ -34,6 +34,7 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
                      {"copy_flush_bytes", c.copy_flush_bytes},
                      {"pinned", c.pinned}};
     if (c.advise) j["autotune"]["mode"] = "advise";
+    if (!c.node_concurrency.empty()) j["autotune"]["node_concurrency"] = c.node_concurrency;
   }
   if (!step.autotune_note.empty()) j["autotune_note"] = step.autotune_note;
   add_decided(j, "readers", step.readers);
@@ -59,6 +60,7 @@ void add_step_json(nlohmann::json& j, const TransformStep& step) {
   add_decided(j, "copies", step.copies);
   add_decided(j, "in_order", step.in_order);
   if (step.copies.decided()) j["lanes"] = step.lanes;
+  if (step.concurrency_tuned_by) j["concurrency_tuned_by"] = *step.concurrency_tuned_by;
   if (step.aggregation) {
     nlohmann::json aggregation = {{"group_by", step.aggregation->group_keys},
                                   {"emit", step.aggregation->emit_changes ? "changes" : "final"}};

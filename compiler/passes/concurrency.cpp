@@ -251,6 +251,35 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id, const CompileOpti
   step.autotune = std::move(candidates);
 }
 
+// A probed stream's stateless transforms that no other stream feeds get their batches at
+// once as a knob: {max(1, c/2), c, min(cap, round(1.5 c))} around the planned c (a manual
+// c above the cap is the most tried). The stream must be read in key windows.
+void record_node_concurrency_candidates(PhysicalPlan& plan) {
+  const LogicalGraph& graph = plan.graph;
+  std::vector<int> sources_reaching(graph.node_count(), 0);
+  for (NodeId source : graph.nodes_of_kind(NodeKind::source)) {
+    for (NodeId id : graph.reachable_from(source)) ++sources_reaching[id];
+  }
+  for (NodeId source : graph.nodes_of_kind(NodeKind::source)) {
+    SourceStep& step = plan.step<SourceStep>(source);
+    if (!step.autotune || step.autotune->partition_mode.empty()) continue;  // no key windows
+    int64_t c = 0;
+    for (NodeId id : graph.reachable_from(source)) {
+      if (graph.node(id).kind != NodeKind::transform || sources_reaching[id] != 1) continue;
+      const TransformStep& transform = plan.step<TransformStep>(id);
+      if (!transform.stateful.value) c = std::max<int64_t>(c, transform.concurrency.value);
+    }
+    if (c == 0) continue;
+    const int64_t cap = std::max<int64_t>(plan.parallelism->cap, c);
+    std::vector<int64_t>& n = step.autotune->node_concurrency;
+    n = {std::max<int64_t>(1, c / 2), c, std::min<int64_t>(cap, std::llround(static_cast<double>(c) * 1.5))};
+    std::sort(n.begin(), n.end());
+    n.erase(std::unique(n.begin(), n.end()), n.end());
+    if (n.size() > 1 && step.autotune_note == "nothing to tune: every knob is pinned")
+      step.autotune_note.clear();
+  }
+}
+
 }  // namespace
 
 Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& context) {
@@ -276,6 +305,7 @@ Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& context) {
       case NodeKind::sink: plan_sink(plan, id, lanes[id]); break;
     }
   }
+  record_node_concurrency_candidates(plan);
   return Status::ok();
 }
 

@@ -129,6 +129,13 @@ RunReport RunMonitor::report(double seconds) const {
               stats.concurrency = step.concurrency.value;
               stats.lanes = static_cast<const TransformRunner&>(runner).lane_stats();
               stats.peak_concurrency = static_cast<const TransformRunner&>(runner).peak_active();
+              if (step.concurrency_tuned_by) {  // the batches at once its stream's tuner kept
+                const auto& source =
+                    static_cast<const SourceRunner&>(*run_.runners()[*step.concurrency_tuned_by]);
+                AutotuneEvent event = source.autotune_event();
+                if (source.tuner() != nullptr && event.decided && event.node_concurrency)
+                  stats.tuned_concurrency = *event.node_concurrency;
+              }
               stats.warning = hot_lane_warning(stats.lanes);
               for (const LaneStats& lane : stats.lanes) stats.late_rows += lane.late_rows;
               if (stats.late_rows > 0 && step.aggregation && step.aggregation->window) {

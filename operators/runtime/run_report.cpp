@@ -67,7 +67,10 @@ namespace {
 std::string advised_knobs(const AutotuneEvent& e) {
   return "parallelism=" + std::to_string(e.advised_parallelism) +
          " partition_mode=" + to_string(e.advised_partition_mode) +
-         (e.advised_copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.advised_copy_flush_bytes) : "");
+         (e.advised_copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.advised_copy_flush_bytes)
+                                     : "") +
+         (e.advised_node_concurrency ? " node_concurrency=" + std::to_string(*e.advised_node_concurrency)
+                                     : "");
 }
 
 std::string gain_text(const AutotuneEvent& e) {
@@ -83,7 +86,8 @@ std::string format_autotune_event(const AutotuneEvent& e) {
   for (const auto& knob : e.pinned) pinned += (pinned.empty() ? "" : ",") + knob;
   std::string knobs = "parallelism=" + std::to_string(e.parallelism) +
                       " partition_mode=" + to_string(e.partition_mode) +
-                      (e.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.copy_flush_bytes) : "");
+                      (e.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.copy_flush_bytes) : "") +
+                      (e.node_concurrency ? " node_concurrency=" + std::to_string(*e.node_concurrency) : "");
   if (!e.decided) {
     out << "autotune-skipped stream=\"" << e.stream << "\" reason=\"" << e.reason << "\" pinned=[" << pinned
         << "] baseline: " << knobs;
@@ -98,7 +102,8 @@ std::string format_autotune_event(const AutotuneEvent& e) {
   }
   for (const auto& c : e.candidates) {
     out << " [p=" << c.parallelism << " " << to_string(c.partition_mode) << " "
-        << format_bytes(c.copy_flush_bytes) << ": "
+        << format_bytes(c.copy_flush_bytes)
+        << (c.node_concurrency > 0 ? " n=" + std::to_string(c.node_concurrency) : "") << ": "
         << format_byte_count(static_cast<uint64_t>(c.bytes_per_second)) << "/s over " << c.windows
         << " windows]";
   }
@@ -195,6 +200,7 @@ nlohmann::json report_to_json(const RunReport& report) {
   for (const auto& e : report.autotune) {
     nlohmann::json knobs = {{"parallelism", e.parallelism}, {"partition_mode", to_string(e.partition_mode)}};
     if (e.copy_flush_bytes) knobs["copy_flush_bytes"] = *e.copy_flush_bytes;
+    if (e.node_concurrency) knobs["node_concurrency"] = *e.node_concurrency;
     nlohmann::json event = {{"event", e.decided ? "autotune-decision" : "autotune-skipped"},
                             {"stream", e.stream},
                             {"reason", e.reason},
@@ -206,6 +212,7 @@ nlohmann::json report_to_json(const RunReport& report) {
         candidates.push_back({{"parallelism", c.parallelism},
                               {"partition_mode", to_string(c.partition_mode)},
                               {"copy_flush_bytes", c.copy_flush_bytes},
+                              {"node_concurrency", c.node_concurrency},
                               {"windows", c.windows},
                               {"rows", c.rows},
                               {"bytes", c.bytes},
@@ -224,6 +231,7 @@ nlohmann::json report_to_json(const RunReport& report) {
       nlohmann::json advised = {{"parallelism", e.advised_parallelism},
                                 {"partition_mode", to_string(e.advised_partition_mode)}};
       if (e.advised_copy_flush_bytes) advised["copy_flush_bytes"] = *e.advised_copy_flush_bytes;
+      if (e.advised_node_concurrency) advised["node_concurrency"] = *e.advised_node_concurrency;
       event["advice"] = advised;
       event["advised_gain"] = e.advised_gain;
       if (e.decided) event["baseline"] = event["winner"];
@@ -291,6 +299,7 @@ std::string format_summary(const RunReport& report) {
     if (e.decided) {
       out << "parallelism=" << e.parallelism << " partition_mode=" << to_string(e.partition_mode);
       if (e.copy_flush_bytes) out << " copy_flush_bytes=" << format_bytes(*e.copy_flush_bytes);
+      if (e.node_concurrency) out << " node_concurrency=" << *e.node_concurrency;
       out << " after " << e.probe_windows << " probe windows (" << e.probe_rows << " rows, "
           << fixed(e.probe_seconds, 3) << " s): " << e.reason << '\n';
       if (e.advise)

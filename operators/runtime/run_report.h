@@ -86,6 +86,7 @@ struct AutotuneCandidateResult {
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   int64_t copy_flush_bytes = 0;
+  int node_concurrency = 0;  // 0: not a knob of the stream
   int windows = 0;
   uint64_t rows = 0, bytes = 0;
   double seconds = 0;
@@ -106,6 +107,7 @@ struct AutotuneEvent {
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   std::optional<int64_t> copy_flush_bytes;  // when the stream feeds a parallel writer
+  std::optional<int> node_concurrency;      // when it feeds a stateless transform of its own
   std::vector<AutotuneCandidateResult> candidates;
   int probe_windows = 0;
   uint64_t probe_rows = 0;
@@ -116,6 +118,7 @@ struct AutotuneEvent {
   int advised_parallelism = 1;
   PartitionMode advised_partition_mode = PartitionMode::mod;
   std::optional<int64_t> advised_copy_flush_bytes;
+  std::optional<int> advised_node_concurrency;
   double advised_gain = 0;
 };
 // The event as one log line.

@@ -115,6 +115,11 @@ Status SourceRunner::prepare() {
 // windows from it, and measures them with the writers of the stream's sinks.
 void SourceRunner::start_tuner() {
   TuneKnobs baseline{step_.partitions.value, step_.partition_mode.value, step_.flush_baseline};
+  for (NodeId next : run_.plan().graph.reachable_from(id())) {  // the plan's transform concurrency
+    if (run_.plan().graph.node(next).kind != NodeKind::transform) continue;
+    const TransformStep& transform = run_.plan().step<TransformStep>(next);
+    if (transform.concurrency_tuned_by == id()) baseline.node_concurrency = transform.concurrency.value;
+  }
   AutotunePlanner planner(step_.stream, *step_.autotune, baseline, step_.readers.value,
                           source_->key_span(request_));
   auto writer_seconds = [this] {

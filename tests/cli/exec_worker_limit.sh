@@ -59,7 +59,7 @@ check_rows manual
 # Bounded: 8 readers pinned, but effective parallelism 2 on 2 cores: at most 2 readers and
 # transform batches at once, with two batches in flight per reader. (max_inflight_batches: 1
 # loses each reader's last batch, with or without the limit: a separate, reported bug.)
-write_pipeline bounded "  autotune: {pin_parallelism: 8, pin_source_partition_mode: mod}
+write_pipeline bounded "  autotune: {enabled: false, pin_parallelism: 8}
   max_inflight_batches: 2"
 "$RBC" compile "$work/bounded.yaml" --cores 2 > "$work/bounded.plan"
 grep -q '^workers 2: at most 2 source readers and transform batches run at once: effective_parallelism 2 (a semaphore' \

@@ -16,6 +16,7 @@ std::string knob_value(const TuneKnobs& knobs, int knob) {
   switch (knob) {
     case 0: return "parallelism " + std::to_string(knobs.parallelism);
     case 1: return "partition_mode " + std::string(to_string(knobs.partition_mode));
+    case 2: return "node_concurrency " + std::to_string(knobs.node_concurrency);
     default: return "copy_flush_bytes " + format_bytes(knobs.flush_bytes);
   }
 }
@@ -85,6 +86,10 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   if (p.empty()) p = {baseline.parallelism};
   if (candidates_.partition_mode.empty()) candidates_.partition_mode = {baseline.partition_mode};
   feeds_copy_ = !candidates_.copy_flush_bytes.empty();
+  // Node concurrency is a knob only where the stream has a tuned transform (its baseline).
+  if (baseline.node_concurrency <= 0) candidates_.node_concurrency.clear();
+  if (candidates_.node_concurrency.empty() && baseline.node_concurrency > 0)
+    candidates_.node_concurrency = {baseline.node_concurrency};
   if (!feeds_copy_) candidates_.copy_flush_bytes = {baseline.flush_bytes};
 
   if (!span_) {
@@ -111,6 +116,10 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   if (candidates_.partition_mode.size() > 1 && *std::max_element(p.begin(), p.end()) > 1) {
     knobs_left_.push_back(Knob::partition_mode);
     slots += static_cast<int>(candidates_.partition_mode.size()) - 1;
+  }
+  if (candidates_.node_concurrency.size() > 1) {
+    knobs_left_.push_back(Knob::node_concurrency);
+    slots += static_cast<int>(candidates_.node_concurrency.size()) - 1;
   }
   if (candidates_.copy_flush_bytes.size() > 1) {
     knobs_left_.push_back(Knob::flush_bytes);
@@ -156,17 +165,27 @@ bool AutotunePlanner::start_knob() {
       }
       current_.push_back(std::move(candidate));
     };
+    // Each candidate is the best knobs so far with this knob's value changed.
+    auto with = [&](auto set) {
+      TuneKnobs knobs = best_;
+      set(knobs);
+      add(knobs);
+    };
     for (int64_t p : candidates_.parallelism) {
       if (knob != Knob::parallelism) break;
-      add({static_cast<int>(p), best_.partition_mode, best_.flush_bytes});
+      with([&](TuneKnobs& k) { k.parallelism = static_cast<int>(p); });
     }
     for (PartitionMode mode : candidates_.partition_mode) {
       if (knob != Knob::partition_mode) break;
-      add({best_.parallelism, mode, best_.flush_bytes});
+      with([&](TuneKnobs& k) { k.partition_mode = mode; });
+    }
+    for (int64_t n : candidates_.node_concurrency) {
+      if (knob != Knob::node_concurrency) break;
+      with([&](TuneKnobs& k) { k.node_concurrency = static_cast<int>(n); });
     }
     for (int64_t bytes : candidates_.copy_flush_bytes) {
       if (knob != Knob::flush_bytes) break;
-      add({best_.parallelism, best_.partition_mode, bytes});
+      with([&](TuneKnobs& k) { k.flush_bytes = bytes; });
     }
     current_knob_ = knob;
     return true;
@@ -466,11 +485,13 @@ AutotuneEvent AutotunePlanner::event() const {
   event.parallelism = ran().parallelism;
   event.partition_mode = ran().partition_mode;
   if (feeds_copy_) event.copy_flush_bytes = ran().flush_bytes;
+  if (ran().node_concurrency > 0) event.node_concurrency = ran().node_concurrency;
   if (candidates_.advise && event.decided) {
     event.advise = true;
     event.advised_parallelism = best_.parallelism;
     event.advised_partition_mode = best_.partition_mode;
     if (feeds_copy_) event.advised_copy_flush_bytes = best_.flush_bytes;
+    if (best_.node_concurrency > 0) event.advised_node_concurrency = best_.node_concurrency;
     event.advised_gain = gain();
   }
   event.probe_windows = windows_run_;
@@ -484,6 +505,7 @@ AutotuneEvent AutotunePlanner::event() const {
     result.parallelism = c->knobs.parallelism;
     result.partition_mode = c->knobs.partition_mode;
     result.copy_flush_bytes = c->knobs.flush_bytes;
+    result.node_concurrency = c->knobs.node_concurrency;
     result.windows = static_cast<int>(c->windows.size());
     for (const auto& w : c->windows)
       result.rows += w.rows, result.bytes += w.bytes, result.seconds += w.seconds;

@@ -11,7 +11,8 @@
 // each row is read exactly once, all from the one snapshot the readers share.
 //
 // Knobs are tuned one after another (parallelism, then partition mode at the chosen
-// parallelism, then flush bytes), each candidate over two to four interleaved windows.
+// parallelism, then the stream's transforms' node concurrency, then flush bytes), each candidate
+// over two to four interleaved windows.
 // Other streams of the run may be running meanwhile: a window measures its candidate on a
 // machine that is doing whatever else the run does.
 //
@@ -38,6 +39,7 @@ struct TuneKnobs {
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   int64_t flush_bytes = kDefaultCopyFlushBytes;
+  int node_concurrency = 0;  // the stream's stateless transforms' batches at once; 0: no such knob
   bool operator==(const TuneKnobs&) const = default;
 };
 
@@ -118,7 +120,7 @@ class AutotunePlanner {
     double slowest() const;  // the lowest bytes/s of its windows
     double fastest() const;  // the highest
   };
-  enum class Knob { parallelism, partition_mode, flush_bytes };
+  enum class Knob { parallelism, partition_mode, node_concurrency, flush_bytes };
 
   void skip(std::string reason);
   bool start_knob();  // the next knob with more than one candidate; false when none is left

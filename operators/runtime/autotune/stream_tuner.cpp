@@ -54,6 +54,7 @@ void StreamTuner::publish(const TuneWindow& window) {
   steady_ = window.steady;
   if (steady_) spdlog::info("{}", format_autotune_event(planner_.event()));
   flush_bytes_.store(window.flush_bytes, std::memory_order_relaxed);
+  node_concurrency_.store(window.knobs.node_concurrency, std::memory_order_relaxed);
   std::shared_ptr<ReadHold> hold;
   if (!window.steady) {
     int64_t now = now_ns();
@@ -151,9 +152,10 @@ void StreamTuner::stop_waiting(size_t i) {
 bool StreamTuner::invalidate(int index, int number, const KeySlice& slice, const std::string& why) {
   std::lock_guard lock(mutex_);
   if (closing_ || steady_ || !planner_.invalidate(number, why)) return false;
-  spdlog::warn("autotune-fallback reader={} probe window {} failed: {}; its candidate is invalidated, the stream "
-               "runs the baseline",
-               index, number, why);
+  spdlog::warn(
+      "autotune-fallback reader={} probe window {} failed: {}; its candidate is invalidated, the stream "
+      "runs the baseline",
+      index, number, why);
   redo_.emplace_back(index, slice);
   return true;
 }

@@ -79,6 +79,8 @@ class StreamTuner {
   bool invalidate(int index, int number, const KeySlice& slice, const std::string& why);
   // The flush threshold of the window being written.
   int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
+  // The batches at once of the stream's tuned transforms, for the window being read.
+  int node_concurrency() const { return node_concurrency_.load(std::memory_order_relaxed); }
   // The graph has stopped: a window that ends from now on (its last holder let go while
   // the run is torn down) measures nothing and syncs no writer.
   void close();
@@ -116,6 +118,7 @@ class StreamTuner {
   int writers_per_reader_;
   ThreadHolder hold_thread_;
   std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
+  std::atomic<int> node_concurrency_{0};
 };
 
 }  // namespace rbc

@@ -97,5 +97,38 @@ TEST(AutotuneFaults, AnInvalidatedCandidateEndsTheProbeOnTheBaseline) {
   EXPECT_FALSE(planner.invalidate(third.number, "late"));
 }
 
+TEST(AutotuneNodeConcurrency, ProbesTheTransformsConcurrencyAtTheWinningParallelism) {
+  AutotuneCandidates c = candidates({1, 2, 3});
+  c.node_concurrency = {1, 2, 3};
+  TuneKnobs baseline{2, PartitionMode::mod, 4 * kMiB, 2};
+  AutotunePlanner planner("t", c, baseline, 3, span(1, 2000000, 2000000));
+  // Two readers are fastest; so are three transform batches at once.
+  TuneWindow steady = drive(planner, [](const TuneKnobs& k) {
+    return (k.parallelism == 2 ? 90e6 : 50e6) * (k.node_concurrency == 3 ? 2.0 : 1.0);
+  });
+  EXPECT_EQ(steady.knobs.parallelism, 2);
+  EXPECT_EQ(steady.knobs.node_concurrency, 3);
+  AutotuneEvent event = planner.event();
+  ASSERT_TRUE(event.node_concurrency);
+  EXPECT_EQ(*event.node_concurrency, 3);
+  EXPECT_NE(event.reason.find("node_concurrency 3 at "), std::string::npos) << event.reason;
+  bool probed_one = false;
+  for (const auto& r : event.candidates)
+    probed_one = probed_one || (r.node_concurrency == 1 && r.windows >= 2);
+  EXPECT_TRUE(probed_one);
+}
+
+TEST(AutotuneNodeConcurrency, NoTunedTransformNoKnob) {
+  AutotuneCandidates c = candidates({1, 2, 3});
+  c.node_concurrency = {1, 2, 3};
+  // Baseline node_concurrency 0: the stream has no transform of its own.
+  AutotunePlanner planner("t", c, TuneKnobs{2, PartitionMode::mod, 4 * kMiB, 0}, 3,
+                          span(1, 2000000, 2000000));
+  TuneWindow steady =
+      drive(planner, [](const TuneKnobs& k) { return k.node_concurrency == 3 ? 200e6 : 60e6; });
+  EXPECT_EQ(steady.knobs.node_concurrency, 0);
+  EXPECT_FALSE(planner.event().node_concurrency);
+}
+
 }  // namespace
 }  // namespace rbc
