@@ -21,6 +21,8 @@ struct CompileOptions {
   SourceCatalog* catalog = nullptr;
   // Plan for `rbc exec --dry-run`: nothing is written and nothing is tuned.
   bool dry_run = false;
+  // `rbc exec --advise`: every probed stream reports the tuner's choice and runs the baseline.
+  bool advise = false;
 };
 
 struct PassContext {

@@ -53,7 +53,11 @@ struct AutotuneCandidates {
   std::vector<int64_t> parallelism;
   std::vector<PartitionMode> partition_mode;
   std::vector<int64_t> copy_flush_bytes;
+  // The batches at once of the stream's stateless transforms (those only it feeds).
+  std::vector<int64_t> node_concurrency;
   std::vector<std::string> pinned;  // names of pinned knobs
+  // autotune.mode advise (or `rbc exec --advise`): probe and report the winner, run the baseline.
+  bool advise = false;
 };
 
 struct SourceStep {
@@ -138,6 +142,8 @@ struct TransformStep {
   Decided<bool> in_order;  // a sequencer restores read order before it
   // aggregation (and lanes, for two_phase's lanes)
   std::optional<AggregationStep> aggregation;
+  // The source whose autotuner sets its batches at once (up to its largest candidate).
+  std::optional<NodeId> concurrency_tuned_by;
 };
 
 struct RouterStep {
@@ -198,6 +204,7 @@ struct RunStep {
   ConnectorRef state_destination;      // the first destination: where backend postgres keeps state by default
   Decided<bool> state_in_destination;  // checkpoints commit in the destination's own transactions
   Decided<int> arena_threads;          // the oneTBB arena: readers + writers + compute workers
+  Decided<int> worker_limit;           // source and transform workers running at once (a semaphore)
   bool dry_run = false;                // planned for `rbc exec --dry-run`: nothing is written
 };
 

@@ -60,6 +60,7 @@ const std::vector<ModelKey<ResourcesSpec>>& resources_keys() {
 const std::vector<ModelKey<AutotuneSpec>>& autotune_keys() {
   static const std::vector<ModelKey<AutotuneSpec>> keys{
       {"enabled", "autotune.enabled", KeyType::boolean, &AutotuneSpec::enabled},
+      {"mode", "autotune.mode", KeyType::enumeration, &AutotuneSpec::mode},
       {"pin_parallelism", "pin_parallelism", KeyType::integer, &AutotuneSpec::pin_parallelism,
        KeyRange{1, kMaxPinParallelism, ""}},
       {"pin_source_partition_mode", "pin_source_partition_mode", KeyType::enumeration,

@@ -44,13 +44,12 @@ struct KeyRange {
 
 // The model field a key fills, as a member of the section's struct.
 template <typename Model>
-using KeyField =
-    std::variant<std::monostate, Located<std::string> Model::*, Located<int64_t> Model::*,
-                 Located<bool> Model::*, Located<std::vector<std::string>> Model::*,
-                 Located<SyncMode> Model::*, Located<WriteMode> Model::*, Located<OnDataError> Model::*,
-                 Located<SchemaEvolution> Model::*, Located<PartitionMode> Model::*,
-                 Located<AggregationStrategy> Model::*, Located<LateRows> Model::*, AutotuneSpec Model::*,
-                 AggregationSpec Model::*, WatermarkSpec Model::*>;
+using KeyField = std::variant<
+    std::monostate, Located<std::string> Model::*, Located<int64_t> Model::*, Located<bool> Model::*,
+    Located<std::vector<std::string>> Model::*, Located<SyncMode> Model::*, Located<WriteMode> Model::*,
+    Located<OnDataError> Model::*, Located<SchemaEvolution> Model::*, Located<PartitionMode> Model::*,
+    Located<AutotuneMode> Model::*, Located<AggregationStrategy> Model::*, Located<LateRows> Model::*,
+    AutotuneSpec Model::*, AggregationSpec Model::*, WatermarkSpec Model::*>;
 
 template <typename Model>
 struct ModelKey {

@@ -56,6 +56,14 @@ const char* to_string(PartitionMode mode) {
   return "?";
 }
 
+const char* to_string(AutotuneMode mode) {
+  switch (mode) {
+    case AutotuneMode::tune: return "tune";
+    case AutotuneMode::advise: return "advise";
+  }
+  return "?";
+}
+
 const char* to_string(SchemaEvolution mode) {
   switch (mode) {
     case SchemaEvolution::add_columns: return "add_columns";

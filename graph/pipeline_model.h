@@ -18,6 +18,8 @@ enum class SyncMode { full_refresh, incremental, cdc };
 enum class WriteMode { append, replace, upsert };
 enum class OnDataError { fail, skip, dlq };
 enum class PartitionMode { mod, range };
+// autotune.mode: tune (probe, then run the winner) or advise (probe, report, run the baseline).
+enum class AutotuneMode { tune, advise };
 enum class SchemaEvolution { add_columns, ignore, fail };
 enum class AggregationStrategy { hash, two_phase, single };
 // What a windowed aggregation does with a row whose windows had closed (watermark.late_rows).
@@ -27,6 +29,7 @@ const char* to_string(SyncMode mode);
 const char* to_string(WriteMode mode);
 const char* to_string(OnDataError mode);
 const char* to_string(PartitionMode mode);
+const char* to_string(AutotuneMode mode);
 const char* to_string(SchemaEvolution mode);
 const char* to_string(AggregationStrategy strategy);
 const char* to_string(LateRows mode);
@@ -53,6 +56,11 @@ inline const std::vector<OnDataError>& enum_values() {
 template <>
 inline const std::vector<PartitionMode>& enum_values() {
   static const std::vector<PartitionMode> values{PartitionMode::mod, PartitionMode::range};
+  return values;
+}
+template <>
+inline const std::vector<AutotuneMode>& enum_values() {
+  static const std::vector<AutotuneMode> values{AutotuneMode::tune, AutotuneMode::advise};
   return values;
 }
 template <>
@@ -134,6 +142,7 @@ struct DestinationSpec {
 
 struct AutotuneSpec {
   Located<bool> enabled{true};
+  Located<AutotuneMode> mode{AutotuneMode::tune};
   Located<int64_t> pin_parallelism;
   Located<PartitionMode> pin_source_partition_mode;
   Located<int64_t> pin_copy_flush_bytes;

@@ -33,6 +33,8 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
                      {"partition_mode", modes},
                      {"copy_flush_bytes", c.copy_flush_bytes},
                      {"pinned", c.pinned}};
+    if (c.advise) j["autotune"]["mode"] = "advise";
+    if (!c.node_concurrency.empty()) j["autotune"]["node_concurrency"] = c.node_concurrency;
   }
   if (!step.autotune_note.empty()) j["autotune_note"] = step.autotune_note;
   add_decided(j, "readers", step.readers);
@@ -58,6 +60,7 @@ void add_step_json(nlohmann::json& j, const TransformStep& step) {
   add_decided(j, "copies", step.copies);
   add_decided(j, "in_order", step.in_order);
   if (step.copies.decided()) j["lanes"] = step.lanes;
+  if (step.concurrency_tuned_by) j["concurrency_tuned_by"] = *step.concurrency_tuned_by;
   if (step.aggregation) {
     nlohmann::json aggregation = {{"group_by", step.aggregation->group_keys},
                                   {"emit", step.aggregation->emit_changes ? "changes" : "final"}};
@@ -201,6 +204,7 @@ nlohmann::json plan_to_json(const PhysicalPlan& plan) {
   const RunStep& run = plan.run;
   nlohmann::json run_json = {{"max_retries", run.max_retries}, {"dry_run", run.dry_run}};
   add_decided(run_json, "arena_threads", run.arena_threads);
+  add_decided(run_json, "worker_limit", run.worker_limit);
   add_decided(run_json, "state_in_destination", run.state_in_destination);
   out["run"] = run_json;
   nlohmann::json edges = nlohmann::json::array();

@@ -110,8 +110,11 @@ std::string autotune_text(const AutotuneCandidates& candidates) {
   if (!candidates.copy_flush_bytes.empty()) {
     knobs.push_back("copy_flush_bytes " + numbers(candidates.copy_flush_bytes, true));
   }
+  if (!candidates.node_concurrency.empty())
+    knobs.push_back("node_concurrency " + numbers(candidates.node_concurrency, false));
   std::string text = join(knobs, "; ");
   if (!candidates.pinned.empty()) text += " (pinned: " + join(candidates.pinned) + ")";
+  if (candidates.advise) text += "; advise only: probes and reports its choice, runs the baseline";
   return text;
 }
 
@@ -157,6 +160,9 @@ void print_step(std::ostream& out, const TransformStep& step) {
       out, "copies " + std::to_string(step.copies.value) + " over " + std::to_string(step.lanes) + " lanes",
       step.copies);
   print_decided(out, std::string("in order ") + yes_no(step.in_order.value), step.in_order);
+  if (step.concurrency_tuned_by)
+    out << "      concurrency tuned: the autotuner of %" << *step.concurrency_tuned_by
+        << " probes its node_concurrency candidates and keeps the winner\n";
   if (!step.aggregation) return;
   const AggregationStep& aggregation = *step.aggregation;
   std::string keys;
@@ -246,6 +252,8 @@ std::string print_plan_text(const PhysicalPlan& plan, const NodeOverlay& overlay
   const RunStep& run = plan.run;
   if (run.arena_threads.decided())
     out << "threads " << run.arena_threads.value << ": " << run.arena_threads.reason << '\n';
+  if (run.worker_limit.decided())
+    out << "workers " << run.worker_limit.value << ": " << run.worker_limit.reason << '\n';
   if (run.state_in_destination.decided()) {
     out << "state: backend " << run.state.backend.value << ", in the destination "
         << yes_no(run.state_in_destination.value) << ": " << run.state_in_destination.reason

@@ -42,6 +42,7 @@ struct ExecArguments {
   bool until_caught_up = false;
   bool from_scratch = false;
   std::string metrics_addr;
+  bool advise = false;
 };
 
 // A run that follows changes (cdc) stops cleanly at the first SIGINT/SIGTERM (it commits
@@ -140,6 +141,7 @@ int run_exec(const ExecArguments& args, int restarts = 0) {
     request.options.catalog = catalog.get();
   }
   request.options.dry_run = args.dry_run;
+  request.options.advise = args.advise;
   Compilation compilation = compile_pipeline(request);
   catalog.reset();  // hands its connections to the run: the sources' leaders take them
   if (auto exit_code = report_compilation_problems(compilation, args.pipeline)) return *exit_code;
@@ -260,6 +262,9 @@ Command add_exec_command(CLI::App& app) {
   command->add_option("--metrics-addr", args->metrics_addr,
                       "serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts "
                       "(e.g. 127.0.0.1:9187)");
+  command->add_flag(
+      "--advise", args->advise,
+      "autotune advises only: probe, print and report what it would choose, run the plan's values");
   return [args] { return run_exec(*args); };
 }
 

@@ -69,6 +69,11 @@ void plan_source(PhysicalPlan& plan, NodeId id, const DestinationSpec* destinati
     if (autotune.pin_parallelism.present) {
       step.partitions.set(static_cast<int>(autotune.pin_parallelism.value),
                           "pinned by autotune.pin_parallelism");
+    } else if (decision.manual) {
+      // The user's number, as written: not capped by the cores (SPEC §2.5).
+      step.partitions.set(decision.effective, "partition-eligible: parallelism " +
+                                                  std::to_string(decision.effective) +
+                                                  " as written (manual), whatever the core count");
     } else {
       step.partitions.set(std::min(decision.per_stream_target, decision.effective),
                           "partition-eligible: min(per_stream_target " +
@@ -192,7 +197,7 @@ std::vector<const DestinationSpec*> parallel_destinations(const LogicalGraph& gr
   return out;
 }
 
-void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
+void record_autotune_candidates(PhysicalPlan& plan, NodeId id, const CompileOptions& options) {
   const AutotuneSpec& autotune = plan.graph.info.resources.autotune;
   SourceStep& step = plan.step<SourceStep>(id);
   if (!autotune.enabled.value) {
@@ -200,17 +205,16 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
     return;
   }
   AutotuneCandidates candidates;
+  candidates.advise = autotune.mode.value == AutotuneMode::advise || options.advise;
   if (step.eligible.value_or(false) && step.split.empty()) {  // key windows, not a file's chunks
     if (autotune.pin_parallelism.present) {
       candidates.parallelism = {autotune.pin_parallelism.value};
       candidates.pinned.push_back("parallelism");
-    } else if (plan.parallelism->manual) {
-      // `parallelism: N` is the user's choice too: the tuner keeps the plan's partitions.
-      candidates.parallelism = {step.partitions.value};
-      candidates.pinned.push_back("parallelism");
     } else {
+      // P0: the plan's partitions (with `parallelism: N`, N). A manual N above the core cap
+      // is the most the tuner tries: the user asked for that many, not for more.
       int64_t p0 = step.partitions.value;
-      int64_t cap = plan.parallelism->cap;
+      int64_t cap = std::max<int64_t>(plan.parallelism->cap, plan.parallelism->manual ? p0 : 0);
       candidates.parallelism = {std::max<int64_t>(1, p0 / 2), p0,
                                 std::min<int64_t>(cap, std::llround(static_cast<double>(p0) * 1.5))};
       std::sort(candidates.parallelism.begin(), candidates.parallelism.end());
@@ -247,9 +251,38 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id) {
   step.autotune = std::move(candidates);
 }
 
+// A probed stream's stateless transforms that no other stream feeds get their batches at
+// once as a knob: {max(1, c/2), c, min(cap, round(1.5 c))} around the planned c (a manual
+// c above the cap is the most tried). The stream must be read in key windows.
+void record_node_concurrency_candidates(PhysicalPlan& plan) {
+  const LogicalGraph& graph = plan.graph;
+  std::vector<int> sources_reaching(graph.node_count(), 0);
+  for (NodeId source : graph.nodes_of_kind(NodeKind::source)) {
+    for (NodeId id : graph.reachable_from(source)) ++sources_reaching[id];
+  }
+  for (NodeId source : graph.nodes_of_kind(NodeKind::source)) {
+    SourceStep& step = plan.step<SourceStep>(source);
+    if (!step.autotune || step.autotune->partition_mode.empty()) continue;  // no key windows
+    int64_t c = 0;
+    for (NodeId id : graph.reachable_from(source)) {
+      if (graph.node(id).kind != NodeKind::transform || sources_reaching[id] != 1) continue;
+      const TransformStep& transform = plan.step<TransformStep>(id);
+      if (!transform.stateful.value) c = std::max<int64_t>(c, transform.concurrency.value);
+    }
+    if (c == 0) continue;
+    const int64_t cap = std::max<int64_t>(plan.parallelism->cap, c);
+    std::vector<int64_t>& n = step.autotune->node_concurrency;
+    n = {std::max<int64_t>(1, c / 2), c, std::min<int64_t>(cap, std::llround(static_cast<double>(c) * 1.5))};
+    std::sort(n.begin(), n.end());
+    n.erase(std::unique(n.begin(), n.end()), n.end());
+    if (n.size() > 1 && step.autotune_note == "nothing to tune: every knob is pinned")
+      step.autotune_note.clear();
+  }
+}
+
 }  // namespace
 
-Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
+Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& context) {
   if (!plan.parallelism) return Status::internal("concurrency runs after parallelism");
   const LogicalGraph& graph = plan.graph;
   std::vector<int> lanes(graph.node_count(), 1);  // the stream slices each node sees
@@ -265,13 +298,14 @@ Status ConcurrencyPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
       case NodeKind::source:
         plan_source(plan, id, destinations[id]);
         lanes[id] = plan.step<SourceStep>(id).partitions.value;
-        record_autotune_candidates(plan, id);
+        record_autotune_candidates(plan, id, context.options);
         break;
       case NodeKind::transform: plan_transform(plan, id, destinations[id]); break;
       case NodeKind::router: plan_router(plan, id); break;
       case NodeKind::sink: plan_sink(plan, id, lanes[id]); break;
     }
   }
+  record_node_concurrency_candidates(plan);
   return Status::ok();
 }
 

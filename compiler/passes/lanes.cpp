@@ -57,6 +57,13 @@ Threads threads_needed(const PhysicalPlan& plan, bool probe) {
       break;
     }
   }
+  // A probed transform concurrency above effective needs its threads too.
+  for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
+    const SourceStep& step = plan.step<SourceStep>(id);
+    if (probe && step.autotune && step.autotune->node_concurrency.size() > 1 &&
+        stream_not_tunable(plan, step).empty())
+      threads.compute = std::max(threads.compute, static_cast<int>(step.autotune->node_concurrency.back()));
+  }
   for (NodeId id : graph.node_ids()) {
     NodeKind kind = graph.node(id).kind;
     if (kind == NodeKind::sink) threads.partitions += std::max(1, plan.step<SinkStep>(id).partitions.value);
@@ -246,6 +253,22 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
         sink.flush_tuned_by = id;
     }
     source.lane_writers = source.tuned.value ? lane_writers(plan, id) : 0;
+    // Its stateless transforms that no other stream feeds run at its tuner's concurrency.
+    if (source.tuned.value && source.autotune && source.autotune->node_concurrency.size() > 1) {
+      for (NodeId next : graph.reachable_from(id)) {
+        if (graph.node(next).kind != NodeKind::transform) continue;
+        TransformStep& transform = plan.step<TransformStep>(next);
+        bool only_this = true;
+        for (NodeId other : graph.nodes_of_kind(NodeKind::source)) {
+          if (other == id) continue;
+          std::vector<NodeId> reach = graph.reachable_from(other);
+          only_this = only_this && !std::binary_search(reach.begin(), reach.end(), next);
+        }
+        if (only_this && !transform.stateful.value && !transform.in_order.value &&
+            transform.copies.value == 1)
+          transform.concurrency_tuned_by = id;
+      }
+    }
   }
   assign_sequence_groups(plan);
 
@@ -257,12 +280,37 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
                        "each: readers and writers block in I/O)";
   if (threads.probes > 0)
     reason += " + " + std::to_string(threads.probes) + " for the probes' extra readers and writers";
-  if (threads.compute > 0)
+  if (threads.compute > std::max(1, plan.parallelism->effective))
+    reason += " + " + std::to_string(threads.compute) +
+              " compute (the largest probed transform concurrency) for transforms and routers";
+  else if (threads.compute > 0)
     reason += " + " + std::to_string(threads.compute) +
               " compute (effective_parallelism) for transforms and routers";
   if (threads.total() < 2) reason += "; at least 2";
   if (threads.total() > kMaxArenaThreads) reason += "; at most " + std::to_string(kMaxArenaThreads);
   plan.run.arena_threads.set(std::clamp(threads.total(), 2, kMaxArenaThreads), reason);
+
+  // effective_parallelism bounds the source and transform workers running at once, across
+  // the whole pipeline (SPEC §2.5); a probed stream's extra readers get room of their own,
+  // or a candidate with more readers than the bound could not be measured.
+  int probe_extra = 0;
+  for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
+    const SourceStep& step = plan.step<SourceStep>(id);
+    if (!step.tuned.value) continue;
+    probe_extra += std::max(0, step.readers.value - step.partitions.value);
+    // A transform concurrency candidate above the plan's needs room too.
+    if (step.autotune && step.autotune->node_concurrency.size() > 1)
+      probe_extra +=
+          std::max(0, static_cast<int>(step.autotune->node_concurrency.back()) - plan.parallelism->effective);
+  }
+  const int effective = std::max(1, plan.parallelism->effective);
+  std::string limit = "at most " + std::to_string(effective + probe_extra) +
+                      " source readers and transform batches run at once: effective_parallelism " +
+                      std::to_string(effective);
+  if (probe_extra > 0)
+    limit += " + " + std::to_string(probe_extra) + " for the probes' extra readers and transform batches";
+  limit += " (a semaphore across the pipeline; cdc readers, routers and sinks take no slot)";
+  plan.run.worker_limit.set(effective + probe_extra, limit);
   return Status::ok();
 }
 

@@ -136,6 +136,13 @@ bool Execution::connect_and_prepare() {
       static_cast<SinkRunner&>(run_.runner(id))
           .set_flush_tuner(static_cast<SourceRunner&>(run_.runner(*step.flush_tuned_by)).tuner());
   }
+  // Likewise the batches at once of the stateless transforms only a probed stream feeds.
+  for (NodeId id : plan.graph.nodes_of_kind(NodeKind::transform)) {
+    const TransformStep& step = plan.step<TransformStep>(id);
+    if (step.concurrency_tuned_by)
+      static_cast<TransformRunner&>(run_.runner(id))
+          .set_concurrency_tuner(static_cast<SourceRunner&>(run_.runner(*step.concurrency_tuned_by)).tuner());
+  }
   return true;
 }
 

@@ -1,6 +1,8 @@
 // The flow-graph builder (flow_graph_builder.h).
 #include "operators/runtime/flow_graph_builder.h"
 
+#include <algorithm>
+
 #include "operators/runtime/router_runner.h"
 #include "operators/runtime/sink_runner.h"
 #include "operators/runtime/source_runner.h"
@@ -56,8 +58,16 @@ class Builder {
     } else if (step.in_order.value) {
       runner.receivers.push_back(in_order([&runner](Msg m) { runner.process(0, m); }));
     } else {
-      runner.receivers.push_back(own(concurrent(static_cast<size_t>(step.concurrency.value),
-                                                [&runner](Msg m) { runner.process(0, m); })));
+      // A tuned node allows its largest candidate; the runner keeps to the tuner's current one.
+      int concurrency = step.concurrency.value;
+      if (step.concurrency_tuned_by) {
+        const auto& tuned = run_.plan().step<SourceStep>(*step.concurrency_tuned_by).autotune;
+        if (tuned) {
+          for (int64_t c : tuned->node_concurrency) concurrency = std::max(concurrency, static_cast<int>(c));
+        }
+      }
+      runner.receivers.push_back(
+          own(concurrent(static_cast<size_t>(concurrency), [&runner](Msg m) { runner.process(0, m); })));
     }
   }
 

@@ -28,7 +28,13 @@ bool FirstError::any() const {
 }
 
 RunContext::RunContext(const PhysicalPlan& plan, RunOptions options, StateStore& state, std::string run_id)
-    : plan_(plan), options_(std::move(options)), state_(state), run_id_(std::move(run_id)) {}
+    : plan_(plan),
+      options_(std::move(options)),
+      state_(state),
+      run_id_(std::move(run_id)),
+      // A plan made without the lanes pass (a test's) sets no bound.
+      workers_(plan.run.worker_limit.decided() ? plan.run.worker_limit.value
+                                               : std::numeric_limits<int>::max()) {}
 
 std::string RunContext::describe(NodeId id) const {
   struct Describe {

@@ -20,6 +20,7 @@
 #include "graph/physical_plan.h"
 #include "operators/runtime/executor.h"
 #include "operators/runtime/run_report.h"
+#include "operators/runtime/worker_slots.h"
 
 namespace rbc {
 
@@ -142,6 +143,10 @@ class RunContext {
   std::optional<RunError> error() const { return first_error_.get(); }
   bool cancelled_by_signal() const { return cancelled_by_signal_.load(); }
 
+  // The plan's bound on source and transform workers at once (worker_slots.h).
+  WorkerSlots& workers() { return workers_; }
+  const WorkerSlots& workers() const { return workers_; }
+
   // What every aggregation's groups hold together, after adding `delta`.
   int64_t add_state_bytes(int64_t delta) { return state_bytes_.fetch_add(delta) + delta; }
 
@@ -182,6 +187,7 @@ class RunContext {
   std::atomic<bool> committed_unsafe_{false};
   std::atomic<bool> graph_started_{false};
   std::atomic<int64_t> state_bytes_{0};
+  WorkerSlots workers_;
   std::mutex durable_mutex_;
   std::map<std::string, std::shared_ptr<DurablePosition>> durable_;
   std::mutex graph_mutex_;  // guards graph_ and arena_ against the monitor thread

@@ -150,6 +150,8 @@ RunReport RunMonitor::report(double seconds) const {
   report.error = run_.error();
   report.seconds = seconds;
   report.arena_concurrency = plan.run.arena_threads.value;
+  report.worker_limit = plan.run.worker_limit.value;
+  report.peak_workers = run_.workers().peak();
   report.parallelism = plan.parallelism;
   std::map<std::string, size_t> stream_index;
   for (NodeId id : plan.graph.node_ids()) {
@@ -175,6 +177,7 @@ RunReport RunMonitor::report(double seconds) const {
               const auto& source = static_cast<const SourceRunner&>(runner);
               stats.concurrency = step.partitions.value;
               stats.copies = source.readers_opened();
+              stats.peak_concurrency = source.peak_active();
               report.max_inflight_batches = step.max_inflight_batches;
               AutotuneEvent event = source.autotune_event();
               if (source.tuner() != nullptr && event.decided) stats.tuned_concurrency = event.parallelism;
@@ -184,6 +187,14 @@ RunReport RunMonitor::report(double seconds) const {
             } else if constexpr (std::is_same_v<S, TransformStep>) {
               stats.concurrency = step.concurrency.value;
               stats.lanes = static_cast<const TransformRunner&>(runner).lane_stats();
+              stats.peak_concurrency = static_cast<const TransformRunner&>(runner).peak_active();
+              if (step.concurrency_tuned_by) {  // the batches at once its stream's tuner kept
+                const auto& source =
+                    static_cast<const SourceRunner&>(*run_.runners()[*step.concurrency_tuned_by]);
+                AutotuneEvent event = source.autotune_event();
+                if (source.tuner() != nullptr && event.decided && event.node_concurrency)
+                  stats.tuned_concurrency = *event.node_concurrency;
+              }
               stats.warning = hot_lane_warning(stats.lanes);
               for (const LaneStats& lane : stats.lanes) stats.late_rows += lane.late_rows;
               if (stats.late_rows > 0 && step.aggregation && step.aggregation->window) {

@@ -62,23 +62,48 @@ std::string format_byte_count(uint64_t bytes) {
   return unit == 0 ? std::to_string(bytes) + " B" : fixed(value, 1) + " " + units[unit];
 }
 
+namespace {
+
+std::string advised_knobs(const AutotuneEvent& e) {
+  return "parallelism=" + std::to_string(e.advised_parallelism) +
+         " partition_mode=" + to_string(e.advised_partition_mode) +
+         (e.advised_copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.advised_copy_flush_bytes)
+                                     : "") +
+         (e.advised_node_concurrency ? " node_concurrency=" + std::to_string(*e.advised_node_concurrency)
+                                     : "");
+}
+
+std::string gain_text(const AutotuneEvent& e) {
+  if (e.advised_gain <= 0) return "gain not measured (the baseline or the choice had no probe window)";
+  return "measured gain " + fixed(e.advised_gain, 2) + "x the baseline's bytes/s";
+}
+
+}  // namespace
+
 std::string format_autotune_event(const AutotuneEvent& e) {
   std::ostringstream out;
   std::string pinned;
   for (const auto& knob : e.pinned) pinned += (pinned.empty() ? "" : ",") + knob;
   std::string knobs = "parallelism=" + std::to_string(e.parallelism) +
                       " partition_mode=" + to_string(e.partition_mode) +
-                      (e.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.copy_flush_bytes) : "");
+                      (e.copy_flush_bytes ? " copy_flush_bytes=" + format_bytes(*e.copy_flush_bytes) : "") +
+                      (e.node_concurrency ? " node_concurrency=" + std::to_string(*e.node_concurrency) : "");
   if (!e.decided) {
     out << "autotune-skipped stream=\"" << e.stream << "\" reason=\"" << e.reason << "\" pinned=[" << pinned
         << "] baseline: " << knobs;
     return out.str();
   }
-  out << "autotune-decision stream=\"" << e.stream << "\" winner: " << knobs << " (" << e.reason
-      << "); candidates:";
+  if (e.advise) {
+    out << "autotune-advice stream=\"" << e.stream << "\" would run: " << advised_knobs(e) << " (" << e.reason
+        << "), " << gain_text(e) << "; runs the baseline: " << knobs << "; candidates:";
+  } else {
+    out << "autotune-decision stream=\"" << e.stream << "\" winner: " << knobs << " (" << e.reason
+        << "); candidates:";
+  }
   for (const auto& c : e.candidates) {
     out << " [p=" << c.parallelism << " " << to_string(c.partition_mode) << " "
-        << format_bytes(c.copy_flush_bytes) << ": "
+        << format_bytes(c.copy_flush_bytes)
+        << (c.node_concurrency > 0 ? " n=" + std::to_string(c.node_concurrency) : "") << ": "
         << format_byte_count(static_cast<uint64_t>(c.bytes_per_second)) << "/s over " << c.windows
         << " windows]";
   }
@@ -120,7 +145,9 @@ nlohmann::json report_to_json(const RunReport& report) {
   out["rows_per_second"] = per_second(report.rows_read(), report.seconds);
   out["bytes_per_second"] = per_second(report.bytes_read(), report.seconds);
   out["runtime"] = {{"arena_concurrency", report.arena_concurrency},
-                    {"max_inflight_batches", report.max_inflight_batches}};
+                    {"max_inflight_batches", report.max_inflight_batches},
+                    {"worker_limit", report.worker_limit},
+                    {"peak_workers", report.peak_workers}};
   nlohmann::json streams = nlohmann::json::array();
   for (const auto& s : report.streams) {
     streams.push_back({{"stream", s.stream},
@@ -155,6 +182,7 @@ nlohmann::json report_to_json(const RunReport& report) {
                      {"concurrency", n.concurrency},
                      {"copies", n.copies},
                      {"tuned_concurrency", n.tuned_concurrency},
+                     {"peak_concurrency", n.peak_concurrency},
                      {"batches_in", n.batches_in},
                      {"batches_out", n.batches_out},
                      {"rows_in", n.rows_in},
@@ -173,6 +201,7 @@ nlohmann::json report_to_json(const RunReport& report) {
   for (const auto& e : report.autotune) {
     nlohmann::json knobs = {{"parallelism", e.parallelism}, {"partition_mode", to_string(e.partition_mode)}};
     if (e.copy_flush_bytes) knobs["copy_flush_bytes"] = *e.copy_flush_bytes;
+    if (e.node_concurrency) knobs["node_concurrency"] = *e.node_concurrency;
     nlohmann::json event = {{"event", e.decided ? "autotune-decision" : "autotune-skipped"},
                             {"stream", e.stream},
                             {"reason", e.reason},
@@ -184,6 +213,7 @@ nlohmann::json report_to_json(const RunReport& report) {
         candidates.push_back({{"parallelism", c.parallelism},
                               {"partition_mode", to_string(c.partition_mode)},
                               {"copy_flush_bytes", c.copy_flush_bytes},
+                              {"node_concurrency", c.node_concurrency},
                               {"windows", c.windows},
                               {"rows", c.rows},
                               {"bytes", c.bytes},
@@ -195,6 +225,18 @@ nlohmann::json report_to_json(const RunReport& report) {
       }
       event["candidates"] = candidates;
       event["probe"] = {{"windows", e.probe_windows}, {"rows", e.probe_rows}, {"seconds", e.probe_seconds}};
+    }
+    if (e.advise) {
+      // The knobs it ran with are the baseline; the advice is what tuning would have run.
+      event["mode"] = "advise";
+      nlohmann::json advised = {{"parallelism", e.advised_parallelism},
+                                {"partition_mode", to_string(e.advised_partition_mode)}};
+      if (e.advised_copy_flush_bytes) advised["copy_flush_bytes"] = *e.advised_copy_flush_bytes;
+      if (e.advised_node_concurrency) advised["node_concurrency"] = *e.advised_node_concurrency;
+      event["advice"] = advised;
+      event["advised_gain"] = e.advised_gain;
+      if (e.decided) event["baseline"] = event["winner"];
+      event.erase("winner");
     }
     events.push_back(std::move(event));
   }
@@ -261,14 +303,19 @@ std::string format_summary(const RunReport& report) {
     if (e.decided) {
       out << "parallelism=" << e.parallelism << " partition_mode=" << to_string(e.partition_mode);
       if (e.copy_flush_bytes) out << " copy_flush_bytes=" << format_bytes(*e.copy_flush_bytes);
+      if (e.node_concurrency) out << " node_concurrency=" << *e.node_concurrency;
       out << " after " << e.probe_windows << " probe windows (" << e.probe_rows << " rows, "
           << fixed(e.probe_seconds, 3) << " s): " << e.reason << '\n';
+      if (e.advise)
+        out << "    advise only: ran the baseline above; tuning would run " << advised_knobs(e) << ", "
+            << gain_text(e) << '\n';
     } else {
       out << "skipped: " << e.reason << '\n';
     }
   }
   out << "  runtime: arena_concurrency=" << report.arena_concurrency
-      << " max_inflight_batches=" << report.max_inflight_batches << '\n';
+      << " max_inflight_batches=" << report.max_inflight_batches << " workers at most " << report.worker_limit
+      << " at once (peak " << report.peak_workers << ")\n";
   return out.str();
 }
 

@@ -56,6 +56,8 @@ struct NodeStats {
   // A source the autotuner tuned: the readers its winner kept reading after the probe
   // (0 when not tuned).
   int tuned_concurrency = 0;
+  // Sources and transforms: the most of its bodies (readers, batches) running at once.
+  int peak_concurrency = 0;
   uint64_t batches_in = 0, batches_out = 0;
   uint64_t rows_in = 0, rows_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;
@@ -88,6 +90,7 @@ struct AutotuneCandidateResult {
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   int64_t copy_flush_bytes = 0;
+  int node_concurrency = 0;  // 0: not a knob of the stream
   int windows = 0;
   uint64_t rows = 0, bytes = 0;
   double seconds = 0;
@@ -108,10 +111,19 @@ struct AutotuneEvent {
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   std::optional<int64_t> copy_flush_bytes;  // when the stream feeds a parallel writer
+  std::optional<int> node_concurrency;      // when it feeds a stateless transform of its own
   std::vector<AutotuneCandidateResult> candidates;
   int probe_windows = 0;
   uint64_t probe_rows = 0;
   double probe_seconds = 0;
+  // autotune.mode advise: the knobs above are the baseline the stream ran with; these are
+  // what the tuner chose, and its median bytes/s over the baseline's (0: not both measured).
+  bool advise = false;
+  int advised_parallelism = 1;
+  PartitionMode advised_partition_mode = PartitionMode::mod;
+  std::optional<int64_t> advised_copy_flush_bytes;
+  std::optional<int> advised_node_concurrency;
+  double advised_gain = 0;
 };
 // The event as one log line.
 std::string format_autotune_event(const AutotuneEvent& event);
@@ -140,6 +152,8 @@ struct RunReport {
   double seconds = 0;
   int arena_concurrency = 0;
   int64_t max_inflight_batches = 0;
+  // The plan's bound on source and transform workers running at once, and the most that did.
+  int worker_limit = 0, peak_workers = 0;
   std::optional<ParallelismDecision> parallelism;
   std::vector<NodeStats> nodes;      // by node id
   std::vector<StreamStats> streams;  // in order of first appearance

@@ -54,6 +54,9 @@ SourceRunner::SourceRunner(RunContext& run, NodeId id, std::atomic<uint64_t>& se
   if (options.max_batch_rows > 0) request_.max_batch_rows = options.max_batch_rows;
   if (options.dry_run)
     request_.max_batch_rows = std::max<size_t>(1, std::min(request_.max_batch_rows, options.limit));
+  // A cdc reader waits inside a read for the server's next change, however long that takes:
+  // holding a worker slot then would stall the transforms of what it already read.
+  uses_slot_ = step_.sync_mode != SyncMode::cdc;
   request_.on_data_error = step_.on_data_error;
   request_.dlq_path = step_.dlq_path;
   if (step_.sync_mode == SyncMode::cdc) {
@@ -112,6 +115,11 @@ Status SourceRunner::prepare() {
 // windows from it, and measures them with the writers of the stream's sinks.
 void SourceRunner::start_tuner() {
   TuneKnobs baseline{step_.partitions.value, step_.partition_mode.value, step_.flush_baseline};
+  for (NodeId next : run_.plan().graph.reachable_from(id())) {  // the plan's transform concurrency
+    if (run_.plan().graph.node(next).kind != NodeKind::transform) continue;
+    const TransformStep& transform = run_.plan().step<TransformStep>(next);
+    if (transform.concurrency_tuned_by == id()) baseline.node_concurrency = transform.concurrency.value;
+  }
   AutotunePlanner planner(step_.stream, *step_.autotune, baseline, step_.readers.value,
                           source_->key_span(request_));
   auto writer_seconds = [this] {
@@ -130,8 +138,9 @@ void SourceRunner::start_tuner() {
 void SourceRunner::add_reader(std::unique_ptr<PartitionReader> reader, int lane) {
   auto state = std::make_unique<Reader>();
   if (tuner_) {
-    auto tuned =
-        std::make_unique<TunedReader>(std::move(reader), *tuner_, lane, [this] { return run_.stopped(); });
+    auto tuned = std::make_unique<TunedReader>(
+        std::move(reader), *tuner_, lane, [this] { return run_.stopped(); },
+        uses_slot_ ? &run_.workers() : nullptr);
     state->tuned = tuned.get();
     state->reader = std::move(tuned);
   } else {
@@ -149,6 +158,10 @@ void SourceRunner::read(int lane, Msg token) {
     counters.waiting_ns.fetch_add(start - state.last_read_end_ns, std::memory_order_relaxed);
   std::optional<Batch> batch;
   bool claimed = false;  // a chunk was claimed: its number is taken, so a batch must follow
+  // One of the run's worker slots for this batch (worker_slots.h says why this cannot
+  // deadlock); taken before a chunk is claimed, so a claimed number is always filled.
+  WorkerSlots::Held slot(uses_slot_ ? &run_.workers() : nullptr);
+  Active active(active_, peak_active_);
   try {
     if (step_.chunks_in_order.value) {
       // One claim at a time: chunks are numbered in input order, whichever reader parses them.

@@ -42,6 +42,8 @@ class SourceRunner final : public NodeRunner {
   AutotuneEvent autotune_event() const;
   int readers_opened() const { return static_cast<int>(readers_.size()); }
   uint64_t rejected_rows() const override;
+  // The most readers that were reading at once.
+  int peak_active() const { return peak_active_.load(); }
 
  private:
   struct Reader {
@@ -65,6 +67,8 @@ class SourceRunner final : public NodeRunner {
   // Bit l: reader l has read its last batch. A batch's progress carries the bits set before
   // its sequence number was taken, so no batch of an ended reader can follow it in order.
   std::atomic<uint64_t> ended_{0};
+  bool uses_slot_ = true;  // reads take one of the run's worker slots
+  std::atomic<int> active_{0}, peak_active_{0};
   // Stamps where and when `token`'s batch was read (for watermarks); before its seq is taken.
   void stamp_progress(int lane, Envelope& token) const;
   void mark_ended(int lane) {

@@ -3,6 +3,9 @@
 
 #include <oneapi/tbb/parallel_for.h>
 
+#include <chrono>
+
+#include "operators/runtime/autotune/stream_tuner.h"
 #include "operators/runtime/clock.h"
 #include "operators/runtime/run_report.h"
 
@@ -39,6 +42,33 @@ void TransformRunner::queued(int lane) {
 
 void TransformRunner::process(int copy, const Msg& envelope) {
   if (run_.stopped()) return;
+  // A tuned node runs at most the tuner's current candidate's batches at once. It is read
+  // as each batch starts (a candidate that rises lets waiting batches in within 2 ms).
+  struct TunedTurn {
+    TransformRunner& runner;
+    explicit TunedTurn(TransformRunner& r) : runner(r) {
+      if (runner.concurrency_tuner_ == nullptr) return;
+      std::unique_lock lock(runner.tuned_mutex_);
+      auto room = [&] {
+        int limit = runner.concurrency_tuner_->node_concurrency();
+        return limit <= 0 || runner.tuned_running_ < limit;
+      };
+      while (!room()) runner.tuned_freed_.wait_for(lock, std::chrono::milliseconds(2));
+      ++runner.tuned_running_;
+    }
+    ~TunedTurn() {
+      if (runner.concurrency_tuner_ == nullptr) return;
+      {
+        std::lock_guard lock(runner.tuned_mutex_);
+        --runner.tuned_running_;
+      }
+      runner.tuned_freed_.notify_one();
+    }
+  } turn(*this);
+  // One of the run's worker slots for this batch (worker_slots.h); the wait for it counts
+  // as waiting, not busy. (Taken after the node's own turn: a slot is never held waiting.)
+  WorkerSlots::Held slot(&run_.workers());
+  Active active(active_, peak_active_);
   int64_t start = now_ns();
   counters.waiting_ns.fetch_add(start - envelope->ready_ns, std::memory_order_relaxed);
   counters.in(envelope->batch);

@@ -4,13 +4,17 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "operators/operator.h"
 #include "operators/runtime/run_context.h"
 
 namespace rbc {
+
+class StreamTuner;
 
 class TransformRunner final : public NodeRunner {
  public:
@@ -35,6 +39,11 @@ class TransformRunner final : public NodeRunner {
   uint64_t rejected_rows() const override;
   void queued(int lane) override;
   std::vector<LaneStats> lane_stats() const;
+  // The most batches it processed at once.
+  int peak_active() const { return peak_active_.load(); }
+  // The autotuner of the stream that feeds it sets its batches at once (the plan's
+  // concurrency_tuned_by); the flow-graph node allows the largest candidate.
+  void set_concurrency_tuner(const StreamTuner* tuner) { concurrency_tuner_ = tuner; }
 
  private:
   int copy_of(int lane) const { return lane % static_cast<int>(copies_.size()); }
@@ -55,6 +64,11 @@ class TransformRunner final : public NodeRunner {
   const TransformStep& step_;
   std::vector<std::unique_ptr<Operator>> copies_;
   std::unique_ptr<Lane[]> lanes_;
+  std::atomic<int> active_{0}, peak_active_{0};
+  const StreamTuner* concurrency_tuner_ = nullptr;
+  std::mutex tuned_mutex_;
+  std::condition_variable tuned_freed_;
+  int tuned_running_ = 0;              // batches in process() under the tuner's limit
   std::atomic<uint64_t> next_seq_{0};  // past the largest batch number processed: where finish() numbers on
 };
 

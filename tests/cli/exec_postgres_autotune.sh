@@ -5,7 +5,7 @@
 # destination holds exactly the source rows; the decision is in the log, the summary and
 # the JSON report (candidates, windows, probe cost within budget). Pinned knobs and
 # `autotune.enabled: false` skip the probe and say why; a replace stream (one reader)
-# probes only what applies to it.
+# probes only what applies to it. A candidate that fails falls back to the baseline.
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
@@ -113,5 +113,17 @@ run replace
 [[ $(json replace '.autotune[0].winner.parallelism') == 1 ]] || fail "replace: parallelism"
 [[ $(json replace '[.autotune[0].candidates[] | .parallelism == 1] | all') == true ]] ||
   fail "replace: probed a parallelism other than 1"
+
+# A candidate whose slices fail (the test hook of docs/autotune.md, Faults: every slice of a
+# 1-reader window) is invalidated; the stream falls back to the baseline, 2 readers, and the
+# destination still holds exactly the source rows, without a retried attempt.
+write_pipeline "$work/fault.yaml" append "{parallelism: 2}"
+export RBC_TEST_AUTOTUNE_FAIL=1
+run fault
+unset RBC_TEST_AUTOTUNE_FAIL
+[[ $(json fault '.autotune[0].reason') == *"candidate parallelism 1 partition_mode mod invalidated in probe window 0: RBC_TEST_AUTOTUNE_FAIL"*"fell back to the baseline"* ]] ||
+  fail "fault: reason $(json fault '.autotune[0].reason')"
+[[ $(json fault '.autotune[0].winner.parallelism') == 2 ]] || fail "fault: ran $(json fault '.autotune[0].winner')"
+[[ $(json fault '.retry_count') == 0 ]] || fail "fault: the attempt was retried"
 
 finish

@@ -16,6 +16,7 @@ std::string knob_value(const TuneKnobs& knobs, int knob) {
   switch (knob) {
     case 0: return "parallelism " + std::to_string(knobs.parallelism);
     case 1: return "partition_mode " + std::string(to_string(knobs.partition_mode));
+    case 2: return "node_concurrency " + std::to_string(knobs.node_concurrency);
     default: return "copy_flush_bytes " + format_bytes(knobs.flush_bytes);
   }
 }
@@ -85,6 +86,10 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   if (p.empty()) p = {baseline.parallelism};
   if (candidates_.partition_mode.empty()) candidates_.partition_mode = {baseline.partition_mode};
   feeds_copy_ = !candidates_.copy_flush_bytes.empty();
+  // Node concurrency is a knob only where the stream has a tuned transform (its baseline).
+  if (baseline.node_concurrency <= 0) candidates_.node_concurrency.clear();
+  if (candidates_.node_concurrency.empty() && baseline.node_concurrency > 0)
+    candidates_.node_concurrency = {baseline.node_concurrency};
   if (!feeds_copy_) candidates_.copy_flush_bytes = {baseline.flush_bytes};
 
   if (!span_) {
@@ -111,6 +116,10 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   if (candidates_.partition_mode.size() > 1 && *std::max_element(p.begin(), p.end()) > 1) {
     knobs_left_.push_back(Knob::partition_mode);
     slots += static_cast<int>(candidates_.partition_mode.size()) - 1;
+  }
+  if (candidates_.node_concurrency.size() > 1) {
+    knobs_left_.push_back(Knob::node_concurrency);
+    slots += static_cast<int>(candidates_.node_concurrency.size()) - 1;
   }
   if (candidates_.copy_flush_bytes.size() > 1) {
     knobs_left_.push_back(Knob::flush_bytes);
@@ -156,17 +165,27 @@ bool AutotunePlanner::start_knob() {
       }
       current_.push_back(std::move(candidate));
     };
+    // Each candidate is the best knobs so far with this knob's value changed.
+    auto with = [&](auto set) {
+      TuneKnobs knobs = best_;
+      set(knobs);
+      add(knobs);
+    };
     for (int64_t p : candidates_.parallelism) {
       if (knob != Knob::parallelism) break;
-      add({static_cast<int>(p), best_.partition_mode, best_.flush_bytes});
+      with([&](TuneKnobs& k) { k.parallelism = static_cast<int>(p); });
     }
     for (PartitionMode mode : candidates_.partition_mode) {
       if (knob != Knob::partition_mode) break;
-      add({best_.parallelism, mode, best_.flush_bytes});
+      with([&](TuneKnobs& k) { k.partition_mode = mode; });
+    }
+    for (int64_t n : candidates_.node_concurrency) {
+      if (knob != Knob::node_concurrency) break;
+      with([&](TuneKnobs& k) { k.node_concurrency = static_cast<int>(n); });
     }
     for (int64_t bytes : candidates_.copy_flush_bytes) {
       if (knob != Knob::flush_bytes) break;
-      add({best_.parallelism, best_.partition_mode, bytes});
+      with([&](TuneKnobs& k) { k.flush_bytes = bytes; });
     }
     current_knob_ = knob;
     return true;
@@ -280,7 +299,44 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
   current_.clear();
 }
 
+bool AutotunePlanner::invalidate(int number, const std::string& why) {
+  auto it = in_flight_.find(number);
+  if (steady_ || it == in_flight_.end()) return false;
+  // Every reader of a failing window may report it: the first says why.
+  if (std::find(invalid_windows_.begin(), invalid_windows_.end(), number) != invalid_windows_.end())
+    return true;
+  const TuneKnobs knobs = it->second;
+  invalid_windows_.push_back(number);
+  // Its windows measured a candidate that does not work: none of them counts.
+  for (auto* list : {&current_, &measured_}) {
+    list->erase(
+        std::remove_if(list->begin(), list->end(), [&](const Candidate& c) { return c.knobs == knobs; }),
+        list->end());
+  }
+  std::string text = "candidate parallelism " + std::to_string(knobs.parallelism) + " partition_mode " +
+                     to_string(knobs.partition_mode) + " invalidated in probe window " +
+                     std::to_string(number) + ": " + why + "; fell back to the baseline";
+  decision_ += (decision_.empty() ? "" : "; ") + text;
+  fall_back_ = true;
+  best_ = baseline_;
+  return true;
+}
+
 TuneWindow AutotunePlanner::next_window() {
+  if (fall_back_ && !steady_) {
+    for (auto& c : current_) {  // what the knob measured so far still shows in the event
+      auto same = std::find_if(measured_.begin(), measured_.end(),
+                               [&](const Candidate& m) { return m.knobs == c.knobs; });
+      if (same != measured_.end()) {
+        *same = std::move(c);
+      } else if (!c.windows.empty()) {
+        measured_.push_back(std::move(c));
+      }
+    }
+    current_.clear();
+    knobs_left_.clear();
+    steady_ = true;
+  }
   while (!steady_) {
     __int128 hi = static_cast<__int128>(next_lo_) + window_keys_;
     // The rows read and in flight, with this window's: the budget is a cap, not a target.
@@ -339,6 +395,7 @@ void AutotunePlanner::record(int number, const WindowMeasure& measure) {
   in_flight_.erase(it);
   probe_rows_ += measure.rows;
   probe_seconds_ += measure.seconds;
+  if (std::find(invalid_windows_.begin(), invalid_windows_.end(), number) != invalid_windows_.end()) return;
   // A window in a gap of the key space measures nothing: it does not count. One that ends
   // after its knob was decided still shows in the event.
   if (measure.rows > 0 && measure.seconds > 0) {
@@ -360,11 +417,12 @@ void AutotunePlanner::record(int number, const WindowMeasure& measure) {
 }
 
 TuneWindow AutotunePlanner::steady_window() const {
+  const TuneKnobs& run = ran();
   TuneWindow window;
   window.number = windows_run_;
   window.steady = true;
-  window.knobs = best_;
-  window.flush_bytes = best_.flush_bytes;
+  window.knobs = run;
+  window.flush_bytes = run.flush_bytes;
   if (!span_ || span_->empty) {
     window.slices.assign(static_cast<size_t>(readers_), std::nullopt);
     window.slices[0] = KeySlice{};  // nothing to split by: the whole stream, one reader
@@ -374,7 +432,7 @@ TuneWindow AutotunePlanner::steady_window() const {
   if (windows_run_ > 0) lo = next_lo_;
   // One slice per reader, the rest of the stream: a query the server runs as one scan (we
   // measured reading a table in index-range chunks at ~1.45x the server time of a scan).
-  window.slices = split(best_, lo, std::nullopt, true);
+  window.slices = split(run, lo, std::nullopt, true);
   return window;
 }
 
@@ -401,6 +459,21 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& kno
   return slices;
 }
 
+// The choice's median bytes/s over the baseline's, each from its latest knob's windows
+// (the baseline ran in the first knob's windows, the choice in the last knob it won).
+double AutotunePlanner::gain() const {
+  const Candidate *chosen = nullptr, *base = nullptr;
+  for (const auto* list : {&measured_, &current_}) {
+    for (const auto& c : *list) {
+      if (c.windows.empty()) continue;
+      if (c.knobs == best_) chosen = &c;
+      if (c.knobs == baseline_) base = &c;
+    }
+  }
+  if (chosen == nullptr || base == nullptr || base->bytes_per_second() <= 0) return 0;
+  return chosen->bytes_per_second() / base->bytes_per_second();
+}
+
 AutotuneEvent AutotunePlanner::event() const {
   AutotuneEvent event;
   event.stream = stream_;
@@ -409,9 +482,18 @@ AutotuneEvent AutotunePlanner::event() const {
   event.reason = event.decided ? decision_ : skipped_;
   if (!steady_)
     event.reason += (event.reason.empty() ? "" : "; ") + std::string("the run stopped while probing");
-  event.parallelism = best_.parallelism;
-  event.partition_mode = best_.partition_mode;
-  if (feeds_copy_) event.copy_flush_bytes = best_.flush_bytes;
+  event.parallelism = ran().parallelism;
+  event.partition_mode = ran().partition_mode;
+  if (feeds_copy_) event.copy_flush_bytes = ran().flush_bytes;
+  if (ran().node_concurrency > 0) event.node_concurrency = ran().node_concurrency;
+  if (candidates_.advise && event.decided) {
+    event.advise = true;
+    event.advised_parallelism = best_.parallelism;
+    event.advised_partition_mode = best_.partition_mode;
+    if (feeds_copy_) event.advised_copy_flush_bytes = best_.flush_bytes;
+    if (best_.node_concurrency > 0) event.advised_node_concurrency = best_.node_concurrency;
+    event.advised_gain = gain();
+  }
   event.probe_windows = windows_run_;
   event.probe_rows = probe_rows_;
   event.probe_seconds = probe_seconds_;
@@ -423,6 +505,7 @@ AutotuneEvent AutotunePlanner::event() const {
     result.parallelism = c->knobs.parallelism;
     result.partition_mode = c->knobs.partition_mode;
     result.copy_flush_bytes = c->knobs.flush_bytes;
+    result.node_concurrency = c->knobs.node_concurrency;
     result.windows = static_cast<int>(c->windows.size());
     for (const auto& w : c->windows)
       result.rows += w.rows, result.bytes += w.bytes, result.seconds += w.seconds;

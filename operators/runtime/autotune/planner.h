@@ -11,7 +11,8 @@
 // each row is read exactly once, all from the one snapshot the readers share.
 //
 // Knobs are tuned one after another (parallelism, then partition mode at the chosen
-// parallelism, then flush bytes), each candidate over two to four interleaved windows.
+// parallelism, then the stream's transforms' node concurrency, then flush bytes), each candidate
+// over two to four interleaved windows.
 // Other streams of the run may be running meanwhile: a window measures its candidate on a
 // machine that is doing whatever else the run does.
 //
@@ -38,6 +39,7 @@ struct TuneKnobs {
   int parallelism = 1;
   PartitionMode partition_mode = PartitionMode::mod;
   int64_t flush_bytes = kDefaultCopyFlushBytes;
+  int node_concurrency = 0;  // the stream's stateless transforms' batches at once; 0: no such knob
   bool operator==(const TuneKnobs&) const = default;
 };
 
@@ -100,6 +102,10 @@ class AutotunePlanner {
   TuneWindow next_window();
   // The measurement of window `number` (windows may still be running after it).
   void record(int number, const WindowMeasure& measure);
+  // A slice of probe window `number` failed (`why`) before it delivered a row: its
+  // candidate is invalidated, probing stops, and the steady phase runs the baseline
+  // (docs/autotune.md, Faults). False when it is too late for that (steady already).
+  bool invalidate(int number, const std::string& why);
   // autotune-decision once tuned, autotune-skipped when it fell back to the baseline.
   AutotuneEvent event() const;
 
@@ -114,7 +120,7 @@ class AutotunePlanner {
     double slowest() const;  // the lowest bytes/s of its windows
     double fastest() const;  // the highest
   };
-  enum class Knob { parallelism, partition_mode, flush_bytes };
+  enum class Knob { parallelism, partition_mode, node_concurrency, flush_bytes };
 
   void skip(std::string reason);
   bool start_knob();  // the next knob with more than one candidate; false when none is left
@@ -125,6 +131,9 @@ class AutotunePlanner {
   size_t leader() const;
   bool better(const Candidate& a, const Candidate& b) const;
   TuneWindow steady_window() const;
+  // The knobs the steady phase runs: the winner, or in advise mode the baseline.
+  const TuneKnobs& ran() const { return candidates_.advise ? baseline_ : best_; }
+  double gain() const;  // advise: the winner's measured bytes/s over the baseline's
   // [lo, hi) split among knobs.parallelism readers, one slice each (NULL keys to reader 0).
   std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
                                              std::optional<int64_t> hi, bool with_nulls) const;
@@ -148,7 +157,9 @@ class AutotunePlanner {
   int windows_run_ = 0;                    // handed out
   uint64_t probe_rows_ = 0, budget_rows_ = 0;
   double probe_seconds_ = 0;
-  std::string decision_;  // how each knob was decided
+  std::string decision_;              // how each knob was decided
+  bool fall_back_ = false;            // a candidate failed: the steady phase runs the baseline
+  std::vector<int> invalid_windows_;  // windows of invalidated candidates: not measured
 };
 
 }  // namespace rbc

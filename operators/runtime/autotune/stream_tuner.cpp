@@ -41,7 +41,7 @@ StreamTuner::StreamTuner(AutotunePlanner planner, int readers, std::function<dou
       hold_thread_(std::move(hold_thread)) {}
 
 StreamTuner::~StreamTuner() {
-  std::vector<std::optional<Assignment>> pending;
+  std::vector<std::deque<Assignment>> pending;
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -54,6 +54,7 @@ void StreamTuner::publish(const TuneWindow& window) {
   steady_ = window.steady;
   if (steady_) spdlog::info("{}", format_autotune_event(planner_.event()));
   flush_bytes_.store(window.flush_bytes, std::memory_order_relaxed);
+  node_concurrency_.store(window.knobs.node_concurrency, std::memory_order_relaxed);
   std::shared_ptr<ReadHold> hold;
   if (!window.steady) {
     int64_t now = now_ns();
@@ -66,15 +67,31 @@ void StreamTuner::publish(const TuneWindow& window) {
     }
     hold = std::make_shared<ReadHold>(this, window.number, std::move(written));
   }
+  std::vector<size_t> steady_readers;
   for (size_t i = 0; i < pending_.size() && i < window.slices.size(); ++i) {
     if (!window.slices[i]) continue;
-    pending_[i] = Assignment{*window.slices[i], window.batch_rows, hold};
+    pending_[i].push_back(Assignment{*window.slices[i], window.batch_rows, hold, window.knobs.parallelism});
     if (window.steady) {
       ++steady_readers_;
+      steady_readers.push_back(i);
     } else {
       ++unwritten_[i];
     }
   }
+  // After a fallback: each failed probe slice goes to a steady reader, not the one it
+  // failed on where there is another (its connection may be what failed).
+  for (const auto& [failed, slice] : redo_) {
+    if (steady_readers.empty()) break;
+    size_t to = steady_readers.front();
+    for (size_t i : steady_readers) {
+      if (static_cast<int>(i) != failed) {
+        to = i;
+        break;
+      }
+    }
+    pending_[to].push_back(Assignment{slice, window.batch_rows, nullptr, window.knobs.parallelism});
+  }
+  if (window.steady) redo_.clear();
   // `hold` now lives only in pending_: the window is read once every reader took its
   // slice and read it.
   changed_.notify_all();
@@ -89,10 +106,12 @@ std::optional<StreamTuner::Assignment> StreamTuner::take(int index, const std::f
   const auto i = static_cast<size_t>(index);
   waiting_[i] = true;
   while (!stopped() && !closing_) {
-    if (pending_[i]) {
+    if (!pending_[i].empty()) {
       stop_waiting(i);
       reading_steady_[i] = steady_;
-      return std::exchange(pending_[i], std::nullopt);
+      Assignment next = std::move(pending_[i].front());
+      pending_[i].pop_front();
+      return next;
     }
     if (steady_ && reading_steady_[i]) {  // its steady slice is read
       reading_steady_[i] = false;
@@ -128,6 +147,17 @@ void StreamTuner::stop_waiting(size_t i) {
     holding_[i] = false;
     changed_.notify_all();
   }
+}
+
+bool StreamTuner::invalidate(int index, int number, const KeySlice& slice, const std::string& why) {
+  std::lock_guard lock(mutex_);
+  if (closing_ || steady_ || !planner_.invalidate(number, why)) return false;
+  spdlog::warn(
+      "autotune-fallback reader={} probe window {} failed: {}; its candidate is invalidated, the stream "
+      "runs the baseline",
+      index, number, why);
+  redo_.emplace_back(index, slice);
+  return true;
 }
 
 void StreamTuner::close() {

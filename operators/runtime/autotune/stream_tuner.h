@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,7 @@ class StreamTuner {
     KeySlice slice;
     size_t batch_rows = 0;
     std::shared_ptr<ReadHold> hold;  // null in the steady phase
+    int parallelism = 1;             // the window's candidate (or the steady knobs)
   };
   // The next slice for reader `index`: waits while a window it has no part in runs;
   // std::nullopt when it has nothing more to read, or when `stopped()` turns true. Once
@@ -70,8 +72,15 @@ class StreamTuner {
   // to do: it holds an arena thread for each of them (an arena thread with no work spins
   // looking for some, on the cores the servers need).
   std::optional<Assignment> take(int index, const std::function<bool()>& stopped);
+  // Reader `index` failed to read `slice` of probe window `number` (`why`) before it
+  // delivered any of its rows: the window's candidate is invalidated, the slice is read
+  // again in the steady phase, which runs the baseline. False when the tuner is no longer
+  // probing: then the error stands.
+  bool invalidate(int index, int number, const KeySlice& slice, const std::string& why);
   // The flush threshold of the window being written.
   int64_t flush_bytes() const { return flush_bytes_.load(std::memory_order_relaxed); }
+  // The batches at once of the stream's tuned transforms, for the window being read.
+  int node_concurrency() const { return node_concurrency_.load(std::memory_order_relaxed); }
   // The graph has stopped: a window that ends from now on (its last holder let go while
   // the run is torn down) measures nothing and syncs no writer.
   void close();
@@ -96,8 +105,11 @@ class StreamTuner {
   // Per reader, its slice of the current window until it takes it. A probe window is read
   // only once every slice was taken (its hold lives here until then), so all are empty
   // when the next window is published.
-  std::vector<std::optional<Assignment>> pending_;
-  int64_t last_written_ns_ = 0;  // when the latest window was fully written
+  // In the steady phase after a fallback, a reader may also get a failed probe slice to
+  // read again (redo_): then it has two.
+  std::vector<std::deque<Assignment>> pending_;
+  std::vector<std::pair<int, KeySlice>> redo_;  // failed probe slices, and the reader that failed
+  int64_t last_written_ns_ = 0;                 // when the latest window was fully written
   // Per reader: reading a steady slice; waiting in take(); holding its writers' threads;
   // windows it read that are not yet written. And how many steady readers still read.
   std::vector<bool> reading_steady_, waiting_, holding_;
@@ -106,6 +118,7 @@ class StreamTuner {
   int writers_per_reader_;
   ThreadHolder hold_thread_;
   std::atomic<int64_t> flush_bytes_{kDefaultCopyFlushBytes};
+  std::atomic<int> node_concurrency_{0};
 };
 
 }  // namespace rbc

@@ -11,6 +11,7 @@
 
 #include "connectors/connector.h"
 #include "operators/runtime/autotune/stream_tuner.h"
+#include "operators/runtime/worker_slots.h"
 
 namespace rbc {
 
@@ -18,9 +19,11 @@ namespace rbc {
 // another, through a reader opened for sliced reading.
 class TunedReader final : public PartitionReader {
  public:
+  // `slots`: the run's worker slots, one of which the reader holds while it reads; it
+  // gives it back while it waits for its next window (worker_slots.h). May be null.
   TunedReader(std::unique_ptr<PartitionReader> inner, StreamTuner& tuner, int index,
-              std::function<bool()> stopped)
-      : inner_(std::move(inner)), tuner_(tuner), index_(index), stopped_(std::move(stopped)) {}
+              std::function<bool()> stopped, WorkerSlots* slots = nullptr)
+      : inner_(std::move(inner)), tuner_(tuner), index_(index), stopped_(std::move(stopped)), slots_(slots) {}
   Result<std::optional<Batch>> next() override;
   size_t rejected_rows() const override { return inner_->rejected_rows(); }
   // The window the last batch belongs to (null in the steady phase): the batch holds it
@@ -35,8 +38,12 @@ class TunedReader final : public PartitionReader {
   StreamTuner& tuner_;
   int index_;
   std::function<bool()> stopped_;
+  WorkerSlots* slots_;
   bool in_slice_ = false, finished_ = false;
   std::shared_ptr<ReadHold> hold_;  // of the slice being read
+  KeySlice slice_;                  // the slice being read
+  uint64_t slice_rows_ = 0;         // rows it delivered so far
+  bool fell_back(const Status& failure);
   int64_t waited_ns_ = 0;
 };
 
