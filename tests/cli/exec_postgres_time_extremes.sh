@@ -101,5 +101,8 @@ id,t,dd
 1,infinity,infinity
 2,-infinity,-infinity
 CSV
+# A window's bounds are its time plus and minus sizes: an infinity has none (they overflowed).
+run window_infinity "SELECT window_start, COUNT(*) AS n FROM input WINDOW TUMBLING(ts, INTERVAL '1' HOUR)"
+expect_error "TUMBLING over infinity" "window time infinity has no window: its bounds are past the range of a timestamp"
 
 finish "dates and timestamps at and past their ends behave as in PostgreSQL"
