@@ -149,7 +149,9 @@ class Mutator {
         if (end == std::string::npos) break;
         std::string line = text.substr(begin, end - begin + 1);
         std::string run;
-        for (size_t i = 0, n = 1 + pick(20000); i < n; ++i) run += line;
+        // (bounded before it is built: a long line repeated could take gigabytes)
+        const size_t n = std::min<size_t>(1 + pick(20000), kLargestMutant / line.size());
+        for (size_t i = 0; i < n; ++i) run += line;
         text.insert(begin, run);
         break;
       }
