@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "connectors/file/data_error_policy.h"
 #include "connectors/file/record_chunks.h"
@@ -151,10 +153,11 @@ Result<CsvLayout> read_csv_layout(const FileOptions& options, const std::string&
     count = scanner.fields().size();
     if (options.header) {
       std::string scratch;
+      std::unordered_set<std::string> seen;  // a header of 100,000 columns stays linear
       for (const auto& field : scanner.fields()) {
         std::string name(CsvScanner::text(field, scratch));
         if (name.empty()) name = "column" + std::to_string(layout.names.size() + 1);
-        if (std::find(layout.names.begin(), layout.names.end(), name) != layout.names.end()) {
+        if (!seen.insert(name).second) {
           return Status::invalid(path + ":" + std::to_string(scanner.line()) + ": column \"" + name +
                                  "\" appears twice in the header");
         }
@@ -255,6 +258,7 @@ void vote_json(JsonVotes& vote, const JsonValue& value) {
 // later; such a key is typed by all its values.
 Result<Schema> infer_jsonl_schema(const FileOptions& options, const std::string& path, bool every_key) {
   std::vector<JsonVotes> votes;
+  std::unordered_map<std::string, size_t> index;  // votes by name: a record of 100,000 keys stays linear
   bool sampling = true;
   size_t records = 0, sampled = 0;  // after the sample, votes[0, sampled) take no more votes
   auto end_sample = [&] {
@@ -275,9 +279,9 @@ Result<Schema> infer_jsonl_schema(const FileOptions& options, const std::string&
         // Keys usually come in the same order on every line: try the next one first.
         size_t at = guess < votes.size() && votes[guess].name == key ? guess : votes.size();
         if (at == votes.size()) {
-          for (at = 0; at < votes.size() && votes[at].name != key; ++at) {
-          }
-          if (at == votes.size()) {
+          auto [it, added] = index.try_emplace(std::string(key), votes.size());
+          at = it->second;
+          if (added) {
             votes.emplace_back();
             votes.back().name = std::string(key);
           }
@@ -327,15 +331,19 @@ std::string joined(const std::vector<std::string>& names) {
 Result<std::vector<size_t>> csv_field_of_columns(const FileOptions& options, const std::string& path,
                                                  const CsvLayout& layout, const Schema& full) {
   std::vector<size_t> index;
+  std::unordered_map<std::string_view, size_t> position;
+  if (options.header && !layout.empty_file) {
+    for (size_t i = 0; i < layout.names.size(); ++i) position.emplace(layout.names[i], i);
+  }
   for (const auto& field : full.fields()) {
     if (!options.header || layout.empty_file) {
       index.push_back(index.size());
       continue;
     }
-    auto it = std::find(layout.names.begin(), layout.names.end(), field.name);
-    if (it == layout.names.end())
+    auto it = position.find(field.name);
+    if (it == position.end())
       return Status::invalid("file source: " + path + " has no column \"" + field.name + "\" in its header");
-    index.push_back(static_cast<size_t>(it - layout.names.begin()));
+    index.push_back(it->second);
   }
   return index;
 }
@@ -674,6 +682,7 @@ class JsonlReader final : public FileReader {
         // Declared columns choose the keys read; inferred ones follow schema_evolution.
         late_keys_(plan_.inferred ? request.schema_evolution : SchemaEvolution::ignore) {
     for (const auto& field : plan_.output->fields()) names_.push_back(field.name);
+    for (size_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
     slots_.resize(names_.size());
   }
 
@@ -700,8 +709,8 @@ class JsonlReader final : public FileReader {
         // Keys usually come in the same order on every line: try the next one first.
         size_t at = guess;
         if (at >= names_.size() || names_[at] != key) {
-          for (at = 0; at < names_.size() && names_[at] != key; ++at) {
-          }
+          auto it = index_.find(key);
+          at = it == index_.end() ? names_.size() : it->second;
         }
         if (at == names_.size()) {  // a key the stream does not read
           if (!late_key) late_key = key;
@@ -771,6 +780,7 @@ class JsonlReader final : public FileReader {
 
   JsonlScanner scanner_;
   std::vector<std::string> names_;
+  std::unordered_map<std::string_view, size_t> index_;  // into names_, for keys out of order
   std::vector<JsonValue> slots_;
   SchemaEvolution late_keys_;
 };
