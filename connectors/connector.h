@@ -111,6 +111,8 @@ struct StreamRequest {
   size_t max_batch_rows = 65536;
   OnDataError on_data_error = OnDataError::fail;
   std::string dlq_path;  // where rejected records go under on_data_error: dlq
+  // The destination's: what a JSONL source does with a key its inferred columns lack.
+  SchemaEvolution schema_evolution = SchemaEvolution::add_columns;
   // cdc: stop at the server's WAL position of the start instead of following changes until
   // `stop` is set (SIGINT/SIGTERM); the readers end the stream at a transaction's end.
   bool until_caught_up = false;

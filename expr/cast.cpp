@@ -311,7 +311,13 @@ Result<Vec> cast_vec(const Vec& in, const DataType& to, const Expr& expr) {
           const bool infinite =
               from_date ? (v == INT32_MAX || v == INT32_MIN) : (v == INT64_MAX || v == INT64_MIN);
           if (to.id == TypeId::timestamp || to.id == TypeId::timestamptz) {
-            if (from_date) v = infinite ? (v > 0 ? INT64_MAX : INT64_MIN) : v * 86'400'000'000;
+            if (from_date && infinite) {
+              v = v > 0 ? INT64_MAX : INT64_MIN;
+            } else if (from_date && __builtin_mul_overflow(v, int64_t{86'400'000'000}, &v)) {
+              // A date past 294247 (rbc's last timestamp): PostgreSQL's error and words.
+              if (in.is_valid(i)) return runtime_error("date out of range for timestamp", expr);
+              v = 0;
+            }
           } else if (to.id == TypeId::date) {
             if (from_time && infinite) {
               v = v > 0 ? INT32_MAX : INT32_MIN;

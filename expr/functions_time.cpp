@@ -3,6 +3,8 @@
 // timestamps microseconds since 1970-01-01 on the proleptic Gregorian calendar, as
 // PostgreSQL's; a timestamptz is read in UTC (rbc has no session time zone).
 #include <chrono>
+#include <climits>
+#include <cmath>
 #include <optional>
 
 #include "expr/function_kernels.h"
@@ -61,6 +63,26 @@ Fields fields_of(int64_t micros) {
   f.date = civil_from_days(f.days);
   return f;
 }
+
+// A date's fields: its midnight, also past the last timestamp (PostgreSQL 14+ extracts
+// from a date without converting it).
+Fields fields_of_date(int64_t days) { return {days, civil_from_days(days), 0}; }
+
+// PostgreSQL's infinities are each type's extreme values: +1, -1, or 0 for a finite value.
+int infinity_sign(const Vec& v, size_t i) {
+  const int64_t x = v.ints[at(v, i)];
+  if (v.type.id == TypeId::date) return x == INT32_MAX ? 1 : x == INT32_MIN ? -1 : 0;
+  return x == INT64_MAX ? 1 : x == INT64_MIN ? -1 : 0;
+}
+
+void set_null(Vec& out, size_t i) {
+  if (out.valid.empty()) out.valid.assign(out.size, 1);
+  out.valid[i] = 0;
+}
+
+// PostgreSQL's first timestamp, 4714-11-24 00:00:00 BC (its MIN_TIMESTAMP), in rbc's epoch;
+// its last (294276) is past rbc's, whose last value stands for infinity.
+constexpr int64_t kMinTimestamp = -211813488000000000 - 946684800000000;
 
 // ---- units ----------------------------------------------------------------------------
 
@@ -174,17 +196,27 @@ Result<Unit> unit_for(std::string_view text, const DataType& type, bool truncati
 
 // ---- the computations -----------------------------------------------------------------
 
-// DATE_TRUNC of a timestamp (microseconds), as PostgreSQL's timestamp_trunc.
-int64_t truncate(int64_t micros, Unit unit) {
+// `count` units of `size` microseconds; nullopt past the range of a timestamp.
+std::optional<int64_t> checked_micros(int64_t count, int64_t size) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(count, size, &out) || out < kMinTimestamp || out == INT64_MAX)
+    return std::nullopt;
+  return out;
+}
+
+// DATE_TRUNC of a finite timestamp (microseconds), as PostgreSQL's timestamp_trunc;
+// nullopt when the start of the unit is before PostgreSQL's first timestamp.
+std::optional<int64_t> truncate(int64_t micros, Unit unit) {
   Fields f = fields_of(micros);
   switch (unit) {
-    case Unit::microseconds: return micros;
-    case Unit::milliseconds: return floor_div(micros, 1000) * 1000;
-    case Unit::second: return floor_div(micros, kMicrosPerSecond) * kMicrosPerSecond;
-    case Unit::minute: return floor_div(micros, 60 * kMicrosPerSecond) * 60 * kMicrosPerSecond;
-    case Unit::hour: return floor_div(micros, 3600 * kMicrosPerSecond) * 3600 * kMicrosPerSecond;
-    case Unit::day: return f.days * kMicrosPerDay;
-    case Unit::week: return (f.days - (iso_weekday(f.days) - 1)) * kMicrosPerDay;
+    case Unit::microseconds: return checked_micros(micros, 1);
+    case Unit::milliseconds: return checked_micros(floor_div(micros, 1000), 1000);
+    case Unit::second: return checked_micros(floor_div(micros, kMicrosPerSecond), kMicrosPerSecond);
+    case Unit::minute: return checked_micros(floor_div(micros, 60 * kMicrosPerSecond), 60 * kMicrosPerSecond);
+    case Unit::hour:
+      return checked_micros(floor_div(micros, 3600 * kMicrosPerSecond), 3600 * kMicrosPerSecond);
+    case Unit::day: return checked_micros(f.days, kMicrosPerDay);
+    case Unit::week: return checked_micros(f.days - (iso_weekday(f.days) - 1), kMicrosPerDay);
     default: break;
   }
   int64_t year = f.date.year;
@@ -206,12 +238,12 @@ int64_t truncate(int64_t micros, Unit unit) {
     case Unit::quarter: month = 3 * ((month - 1) / 3) + 1; break;
     default: break;  // month
   }
-  return days_from_civil(year, month, 1) * kMicrosPerDay;
+  return checked_micros(days_from_civil(year, month, 1), kMicrosPerDay);
 }
 
-// EXTRACT's value of a timestamp (or a date, as its midnight), unscaled at `scale`.
-int64_t extract_value(int64_t micros, Unit unit, bool from_date) {
-  Fields f = fields_of(micros);
+// EXTRACT's value of a timestamp's or a date's fields, unscaled at `scale`; `epoch` is
+// the timestamp's microseconds or the date's seconds.
+int64_t extract_value(const Fields& f, int64_t epoch, Unit unit) {
   const int64_t year = f.date.year;
   const int64_t micros_of_minute = f.micros_of_day % (60 * kMicrosPerSecond);
   auto iso = [&](bool want_year) {
@@ -240,9 +272,23 @@ int64_t extract_value(int64_t micros, Unit unit, bool from_date) {
       const int64_t y = iso(true);
       return y > 0 ? y : y - 1;
     }
-    case Unit::epoch: return from_date ? f.days * 86400 : micros;  // at scale 0, 6
+    case Unit::epoch: return epoch;  // at scale 0 (a date), 6
   }
   return 0;
+}
+
+// The fields that grow with time: of an infinite value, EXTRACT and DATE_PART give the
+// infinity of the value's sign, the others NULL (PostgreSQL's NonFiniteTimestampTzPart).
+bool is_monotonic(Unit unit) {
+  switch (unit) {
+    case Unit::year:
+    case Unit::decade:
+    case Unit::century:
+    case Unit::millennium:
+    case Unit::isoyear:
+    case Unit::epoch: return true;
+    default: return false;
+  }
 }
 
 // EXTRACT's scale: PostgreSQL's numeric results.
@@ -266,7 +312,7 @@ double date_part_value(int64_t micros, Unit unit) {
     case Unit::milliseconds: return seconds * 1000.0 + fraction / 1000.0;
     case Unit::second: return seconds + fraction / 1000000.0;
     case Unit::epoch: return static_cast<double>(micros) / 1000000.0;
-    default: return static_cast<double>(extract_value(micros, unit, false));
+    default: return static_cast<double>(extract_value(f, micros, unit));
   }
 }
 
@@ -342,11 +388,18 @@ Result<Vec> date_trunc_kernel(const Expr& call, std::vector<Vec>& args, size_t n
   UnitCache units(call.type, true);
   for (size_t i = 0; i < out.size; ++i) {
     if (!out.is_valid(i)) continue;
+    // An infinity stays itself whatever the unit, as in PostgreSQL (which looks at it first).
+    if (int sign = infinity_sign(args[1], i)) {
+      out.ints[i] = sign > 0 ? INT64_MAX : INT64_MIN;
+      continue;
+    }
     auto unit = units.get(args[0].strings[at(args[0], i)]);
     if (!unit.is_ok()) return runtime_error(unit.status().message(), call);
     int64_t micros = 0;
     if (!micros_of(args[1], i, &micros)) return runtime_error("date out of range for timestamp", call);
-    out.ints[i] = truncate(micros, *unit);
+    std::optional<int64_t> start = truncate(micros, *unit);
+    if (!start) return runtime_error("timestamp out of range", call);
+    out.ints[i] = *start;
   }
   return out;
 }
@@ -369,9 +422,20 @@ Result<Vec> extract_kernel(const Expr& call, std::vector<Vec>& args, size_t n) {
     if (!out.is_valid(i)) continue;
     auto unit = units.get(args[0].strings[at(args[0], i)]);
     if (!unit.is_ok()) return runtime_error(unit.status().message(), call);
-    int64_t micros = 0;
-    if (!micros_of(args[1], i, &micros)) return runtime_error("date out of range for timestamp", call);
-    int64_t value = extract_value(micros, *unit, from_date);
+    const int64_t x = args[1].ints[at(args[1], i)];
+    if (int sign = infinity_sign(args[1], i)) {
+      if (!is_monotonic(*unit)) {
+        set_null(out, i);
+        continue;
+      }
+      // PostgreSQL's answer is numeric (-)Infinity, which a decimal cannot hold.
+      return runtime_error(std::string("EXTRACT of ") + (sign > 0 ? "infinity" : "-infinity") + " is " +
+                               (sign > 0 ? "Infinity" : "-Infinity") +
+                               ", which rbc's decimal cannot hold; DATE_PART gives it as a float64",
+                           call);
+    }
+    const Fields f = from_date ? fields_of_date(x) : fields_of(x);
+    int64_t value = extract_value(f, from_date ? f.days * 86400 : x, *unit);
     // The bind hook chose the scale from the constant field.
     const int shift = call.type.scale - extract_scale(*unit, from_date);
     out.decimals[i] = static_cast<__int128>(value) * (shift == 3 ? 1000 : shift == 6 ? 1000000 : 1);
@@ -395,6 +459,14 @@ Result<Vec> date_part_kernel(const Expr& call, std::vector<Vec>& args, size_t n)
     if (!out.is_valid(i)) continue;
     auto unit = units.get(args[0].strings[at(args[0], i)]);
     if (!unit.is_ok()) return runtime_error(unit.status().message(), call);
+    if (int sign = infinity_sign(args[1], i)) {
+      if (is_monotonic(*unit)) {
+        out.floats[i] = sign > 0 ? HUGE_VAL : -HUGE_VAL;
+      } else {
+        set_null(out, i);
+      }
+      continue;
+    }
     int64_t micros = 0;
     if (!micros_of(args[1], i, &micros)) return runtime_error("date out of range for timestamp", call);
     out.floats[i] = date_part_value(micros, *unit);

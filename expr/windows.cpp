@@ -140,12 +140,24 @@ class WindowedState final : public QueryState {
       if (!value.is_valid(row)) continue;
       int64_t v = value.ints[value.constant ? 0 : row];
       if (type == TypeId::date) {
-        v *= 86'400'000'000;
+        // An infinite date is the infinite timestamp; a date past 294247 has no window.
+        if (v == INT32_MAX || v == INT32_MIN) {
+          v = v > 0 ? INT64_MAX : INT64_MIN;
+        } else if (__builtin_mul_overflow(v, int64_t{86'400'000'000}, &v)) {
+          v = v > 0 ? INT64_MAX : INT64_MIN;
+        }
       } else if (type != TypeId::timestamp && type != TypeId::timestamptz) {
         if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
           return Status::invalid("window time " + std::to_string(v) +
                                  " is out of range for epoch milliseconds");
         v *= 1000;
+      }
+      // Window bounds are the time plus and minus sizes: an infinity (PostgreSQL's
+      // timestamp 'infinity'), or a time that near rbc's ends, has none that fits.
+      const int64_t margin = 2 * (window_.size_us + window_.advance_us + window_.gap_us);
+      if (v > INT64_MAX - margin || v < INT64_MIN + margin) {
+        return Status::invalid("window time " + format_time(v) +
+                               " has no window: its bounds are past the range of a timestamp");
       }
       times.us[row] = v;
       times.valid[row] = 1;
@@ -436,7 +448,11 @@ std::optional<int64_t> max_event_time_us(const Column& times) {
     if (times.is_null(row)) continue;
     int64_t us = 0;
     switch (times.type().id) {
-      case TypeId::date: us = int64_t{times.value<int32_t>(row)} * 86'400'000'000; break;
+      case TypeId::date:
+        // Past the range (an infinite date): the lane's own check fails the run on that row.
+        if (__builtin_mul_overflow(int64_t{times.value<int32_t>(row)}, int64_t{86'400'000'000}, &us))
+          continue;
+        break;
       case TypeId::timestamp:
       case TypeId::timestamptz: us = times.value<int64_t>(row); break;
       case TypeId::int16: us = int64_t{times.value<int16_t>(row)} * 1000; break;

@@ -70,8 +70,9 @@ struct SourceStep {
   std::vector<std::string> columns;  // projection; empty = every column
   std::optional<Schema> declared_schema;
   std::string partition_key;
-  std::string cursor_field, tie_breaker_field;    // incremental
-  OnDataError on_data_error = OnDataError::fail;  // of the destination it feeds
+  std::string cursor_field, tie_breaker_field;                      // incremental
+  OnDataError on_data_error = OnDataError::fail;                    // of the destination it feeds
+  SchemaEvolution schema_evolution = SchemaEvolution::add_columns;  // likewise
   std::string dlq_path;
   int64_t max_batch_bytes = 0;
   int max_inflight_batches = 1;  // per reader: the backpressure window

@@ -60,6 +60,7 @@ void plan_source(PhysicalPlan& plan, NodeId id, const DestinationSpec* destinati
   step.cursor_field = source.stream.cursor_field.value;
   step.tie_breaker_field = source.stream.tie_breaker_field.value;
   if (destination != nullptr) step.on_data_error = destination->on_data_error.value;
+  if (destination != nullptr) step.schema_evolution = destination->schema_evolution.value;
   step.dlq_path = dlq_path_of(info, destination);
   step.max_batch_bytes = std::max<int64_t>(1, info.resources.max_batch_bytes.value);
   step.max_inflight_batches =

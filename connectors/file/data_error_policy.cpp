@@ -19,11 +19,13 @@ DataErrorPolicy::~DataErrorPolicy() {
   if (dlq_fd_ >= 0) ::close(dlq_fd_);
 }
 
-Status DataErrorPolicy::reject(uint64_t line, std::string_view raw, std::string_view reason) {
+Status DataErrorPolicy::reject(uint64_t line, std::string_view raw, std::string_view reason,
+                               uint64_t column) {
   switch (mode_) {
     case OnDataError::fail: {
       std::string message = origin_;
       if (line != 0) message += ":" + std::to_string(line);
+      if (line != 0 && column != 0) message += ":" + std::to_string(column);
       message += ": ";
       message += reason;
       return Status::invalid(std::move(message));
@@ -40,10 +42,18 @@ Status DataErrorPolicy::reject(uint64_t line, std::string_view raw, std::string_
   record_.clear();
   record_ += "{\"stream\":";
   append_json_string(record_, stream_);
+  if (partition_ >= 0) {
+    record_ += ",\"partition\":";
+    append_int64(record_, partition_);
+  }
   record_ += ",\"origin\":";
   append_json_string(record_, origin_);
   record_ += ",\"line\":";
   append_int64(record_, static_cast<int64_t>(line));
+  if (column != 0) {
+    record_ += ",\"column\":";
+    append_int64(record_, static_cast<int64_t>(column));
+  }
   record_ += ",\"reason\":";
   append_json_string(record_, reason);
   record_ += ",\"raw\":";

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <variant>
 
 #include "connectors/file/compression.h"
@@ -85,8 +87,27 @@ void sync_directory_of(const std::string& path) {
   ::close(fd);
 }
 
+// The program name of a process (Linux: /proc/PID/comm), or empty where it cannot be read.
+std::string program_of(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
+// Whether process `pid` may be an rbc run still writing its temporary file: it exists and,
+// where /proc tells, runs a program of rbc's name. A killed run's pid that another program
+// now has (pids are recycled, and a container's first pids repeat) keeps no orphan alive.
+bool may_be_writing(pid_t pid) {
+  if (pid == ::getpid()) return false;  // an earlier life of this pid
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  static const std::string self = program_of("self");
+  const std::string other = program_of(std::to_string(pid));
+  return self.empty() || other.empty() || other == self;
+}
+
 // Removes the temporary files that killed runs left next to `target`: `<file>.rbc-tmp-<pid>`
-// (and `-<i>` parts) whose process no longer exists.
+// (and `-<i>` parts) whose process no longer exists or is no rbc.
 void remove_orphans(const std::string& target) {
   namespace fs = std::filesystem;
   const fs::path target_path(target);
@@ -101,8 +122,7 @@ void remove_orphans(const std::string& target) {
     pid_t pid = 0;
     auto [after, parse_error] = std::from_chars(digits, stop, pid);
     if (parse_error != std::errc() || pid <= 0 || (after != stop && *after != '-')) continue;
-    const bool alive = pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM);
-    if (!alive) ::unlink(it->path().c_str());
+    if (!may_be_writing(pid)) ::unlink(it->path().c_str());
   }
 }
 
@@ -267,7 +287,7 @@ class FileSink final : public Sink {
   // Appends the temporary parts [from, to) of `final_path` to `target` (created if
   // missing), syncs it and removes the parts. Parts whose writer never opened are absent.
   static Status append_parts(const std::string& target, const std::string& final_path, int from, int to) {
-    int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return errno_status("open", target);
     Status status;
     for (int i = from; i < to && status.is_ok(); ++i) {

@@ -8,9 +8,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "connectors/file/data_error_policy.h"
 #include "connectors/file/record_chunks.h"
+#include "connectors/file/record_errors.h"
 #include "connectors/file/record_scanner.h"
 #include "graph/value_format.h"
 
@@ -19,7 +22,6 @@ namespace rbc::file {
 namespace {
 
 constexpr size_t kInferenceRecords = 10000;
-constexpr size_t kQuotedValueLimit = 80;   // longer values are cut in error messages
 constexpr size_t kHeaderBlock = 64 << 10;  // enough to read most headers without decompressing much
 
 // Types whose empty text is a value; for every other type an empty field is NULL.
@@ -71,18 +73,6 @@ struct TypeVotes {
   }
 };
 
-std::string quoted_value(std::string_view text) {
-  std::string out = "\"";
-  out.append(text.substr(0, kQuotedValueLimit));
-  if (text.size() > kQuotedValueLimit) out += "...";
-  out += "\"";
-  return out;
-}
-
-std::string cannot_read(const Field& field, std::string_view text) {
-  return "column \"" + field.name + "\": cannot read " + quoted_value(text) + " as " + field.type.to_string();
-}
-
 // The header names, or column1..columnN, of a CSV file.
 struct CsvLayout {
   std::vector<std::string> names;
@@ -107,10 +97,11 @@ Result<CsvLayout> read_csv_layout(const FileOptions& options, const std::string&
     count = scanner.fields().size();
     if (options.header) {
       std::string scratch;
+      std::unordered_set<std::string> seen;  // a header of 100,000 columns stays linear
       for (const auto& field : scanner.fields()) {
         std::string name(CsvScanner::text(field, scratch));
         if (name.empty()) name = "column" + std::to_string(layout.names.size() + 1);
-        if (std::find(layout.names.begin(), layout.names.end(), name) != layout.names.end()) {
+        if (!seen.insert(name).second) {
           return Status::invalid(path + ":" + std::to_string(scanner.line()) + ": column \"" + name +
                                  "\" appears twice in the header");
         }
@@ -185,44 +176,72 @@ struct JsonVotes {
   }
 };
 
-Result<Schema> infer_jsonl_schema(const FileOptions& options, const std::string& path) {
-  JsonlScanner scanner;
-  RBC_RETURN_NOT_OK(scanner.open(path, options.compression));
+void vote_json(JsonVotes& vote, const JsonValue& value) {
+  switch (value.kind) {
+    case JsonKind::absent:
+    case JsonKind::null: break;
+    case JsonKind::true_value:
+    case JsonKind::false_value: vote.saw_bool = true; break;
+    case JsonKind::number: {
+      bool integral = value.text.find_first_of(".eE") == std::string_view::npos &&
+                      text_parses_as(TypeId::int64, value.text);
+      (integral ? vote.saw_int : vote.saw_float) = true;
+      break;
+    }
+    case JsonKind::string:
+      vote.saw_string = true;
+      vote.strings.add(value.text);
+      break;
+    case JsonKind::nested: vote.saw_nested = true; break;
+  }
+}
+
+// The columns of a JSONL stream: its keys, typed by the values of the first
+// kInferenceRecords records of `path`. With `every_key` (schema_evolution: add_columns),
+// the rest of `path` and the stream's other files are read too, for keys that first appear
+// later; such a key is typed by all its values.
+Result<Schema> infer_jsonl_schema(const FileOptions& options, const std::string& path, bool every_key) {
   std::vector<JsonVotes> votes;
-  for (size_t records = 0; records < kInferenceRecords; ++records) {
-    RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner.next());
-    if (scanned == ScanResult::end) break;
-    size_t guess = 0;
-    (void)scanner.parse([&](std::string_view key, const JsonValue& value) {
-      size_t at = guess < votes.size() && votes[guess].name == key ? guess : votes.size();
-      if (at == votes.size()) {
-        for (at = 0; at < votes.size() && votes[at].name != key; ++at) {
-        }
+  std::unordered_map<std::string, size_t> index;  // votes by name: a record of 100,000 keys stays linear
+  bool sampling = true;
+  size_t records = 0, sampled = 0;  // after the sample, votes[0, sampled) take no more votes
+  auto end_sample = [&] {
+    if (sampling) sampled = votes.size();
+    sampling = false;
+  };
+  auto read = [&](const std::string& file) -> Status {
+    JsonlScanner scanner;
+    RBC_RETURN_NOT_OK(scanner.open(file, options.compression));
+    for (;;) {
+      if (records == kInferenceRecords) end_sample();
+      if (!sampling && !every_key) break;
+      RBC_ASSIGN_OR_RETURN(ScanResult scanned, scanner.next());
+      if (scanned == ScanResult::end) break;
+      if (sampling) ++records;
+      size_t guess = 0;
+      (void)scanner.parse([&](std::string_view key, const JsonValue& value) {
+        // Keys usually come in the same order on every line: try the next one first.
+        size_t at = guess < votes.size() && votes[guess].name == key ? guess : votes.size();
         if (at == votes.size()) {
-          votes.emplace_back();
-          votes.back().name = std::string(key);
+          auto [it, added] = index.try_emplace(std::string(key), votes.size());
+          at = it->second;
+          if (added) {
+            votes.emplace_back();
+            votes.back().name = std::string(key);
+          }
         }
-      }
-      guess = at + 1;
-      JsonVotes& vote = votes[at];
-      switch (value.kind) {
-        case JsonKind::absent:
-        case JsonKind::null: break;
-        case JsonKind::true_value:
-        case JsonKind::false_value: vote.saw_bool = true; break;
-        case JsonKind::number: {
-          bool integral = value.text.find_first_of(".eE") == std::string_view::npos &&
-                          text_parses_as(TypeId::int64, value.text);
-          (integral ? vote.saw_int : vote.saw_float) = true;
-          break;
-        }
-        case JsonKind::string:
-          vote.saw_string = true;
-          vote.strings.add(value.text);
-          break;
-        case JsonKind::nested: vote.saw_nested = true; break;
-      }
-    });
+        guess = at + 1;
+        if (sampling || at >= sampled) vote_json(votes[at], value);
+      });
+    }
+    return Status::ok();
+  };
+  RBC_RETURN_NOT_OK(read(path));
+  end_sample();
+  if (every_key) {
+    for (const auto& file : options.files) {
+      if (file != path) RBC_RETURN_NOT_OK(read(file));
+    }
   }
   Schema schema;
   for (const auto& vote : votes) schema.add(Field{vote.name, DataType{vote.result()}});
@@ -242,6 +261,7 @@ struct ReadPlan {
   std::shared_ptr<const Schema> output;
   std::vector<CsvColumns> columns;  // CSV: one per file of options.files
   bool empty_file = false;          // one file, and it is empty
+  bool inferred = false;            // the columns were inferred, not declared
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -255,15 +275,19 @@ std::string joined(const std::vector<std::string>& names) {
 Result<std::vector<size_t>> csv_field_of_columns(const FileOptions& options, const std::string& path,
                                                  const CsvLayout& layout, const Schema& full) {
   std::vector<size_t> index;
+  std::unordered_map<std::string_view, size_t> position;
+  if (options.header && !layout.empty_file) {
+    for (size_t i = 0; i < layout.names.size(); ++i) position.emplace(layout.names[i], i);
+  }
   for (const auto& field : full.fields()) {
     if (!options.header || layout.empty_file) {
       index.push_back(index.size());
       continue;
     }
-    auto it = std::find(layout.names.begin(), layout.names.end(), field.name);
-    if (it == layout.names.end())
+    auto it = position.find(field.name);
+    if (it == position.end())
       return Status::invalid("file source: " + path + " has no column \"" + field.name + "\" in its header");
-    index.push_back(static_cast<size_t>(it - layout.names.begin()));
+    index.push_back(it->second);
   }
   return index;
 }
@@ -294,7 +318,10 @@ Result<ReadPlan> plan_read(const StreamRequest& request) {
   if (request.declared_schema) {
     full = *request.declared_schema;
   } else {
-    RBC_ASSIGN_OR_RETURN(full, infer_file_schema(options));
+    // Under add_columns a JSONL key that first appears after the sample is a column too.
+    RBC_ASSIGN_OR_RETURN(
+        full, infer_file_schema(options, request.schema_evolution == SchemaEvolution::add_columns));
+    plan.inferred = true;
   }
 
   // Without declared columns, the files must agree on the header (in any order).
@@ -500,6 +527,7 @@ class CsvReader final : public FileReader {
       }
       size_t j = 0;
       std::string_view text;
+      bool bad_utf8 = false;
       for (; j < column_count; ++j) {
         const CsvField& field = fields[columns.source_index[j]];
         Column& column = batch.columns[j];
@@ -514,10 +542,26 @@ class CsvReader final : public FileReader {
         }
         text = CsvScanner::text(field, unquote_scratch_);
         if (id == TypeId::text) {
+          // rbc's text is UTF-8, as PostgreSQL's: other bytes are a data error, not a value.
+          if (invalid_utf8_at(text) != std::string_view::npos) {
+            bad_utf8 = true;
+            break;
+          }
           column.append_string(text);
         } else if (!append_parsed_value(column, text, value_scratch_)) {
           break;
         }
+      }
+      if (bad_utf8) {
+        drop_partial_row(batch, rows, j);
+        const CsvField& field = fields[columns.source_index[j]];
+        const std::string_view written(field.data, field.size);  // the same first bad byte
+        const size_t at = std::min(invalid_utf8_at(written), written.size() - 1);
+        auto [line, col] = position_in(scanner_.raw(), scanner_.line(), field.data + at);
+        RBC_RETURN_NOT_OK(
+            policy_.reject(line, scanner_.raw(), invalid_utf8(schema.field(j), written, at), col));
+        bad_utf8 = false;
+        continue;
       }
       if (j < column_count) {
         drop_partial_row(batch, rows, j);
@@ -578,8 +622,11 @@ bool append_json_value(Column& column, const JsonValue& value, std::string& scra
 class JsonlReader final : public FileReader {
  public:
   JsonlReader(ReadPlan plan, const StreamRequest& request, std::shared_ptr<FileChunker> chunker, bool claims)
-      : FileReader(std::move(plan), request, std::move(chunker), claims) {
+      : FileReader(std::move(plan), request, std::move(chunker), claims),
+        // Declared columns choose the keys read; inferred ones follow schema_evolution.
+        late_keys_(plan_.inferred ? request.schema_evolution : SchemaEvolution::ignore) {
     for (const auto& field : plan_.output->fields()) names_.push_back(field.name);
+    for (size_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
     slots_.resize(names_.size());
   }
 
@@ -601,14 +648,18 @@ class JsonlReader final : public FileReader {
       }
       for (auto& slot : slots_) slot.kind = JsonKind::absent;
       size_t guess = 0;
+      std::optional<std::string_view> late_key;
       bool parsed = scanner_.parse([&](std::string_view key, const JsonValue& value) {
         // Keys usually come in the same order on every line: try the next one first.
         size_t at = guess;
         if (at >= names_.size() || names_[at] != key) {
-          for (at = 0; at < names_.size() && names_[at] != key; ++at) {
-          }
+          auto it = index_.find(key);
+          at = it == index_.end() ? names_.size() : it->second;
         }
-        if (at == names_.size()) return;  // a key the stream does not read
+        if (at == names_.size()) {  // a key the stream does not read
+          if (!late_key) late_key = key;
+          return;
+        }
         slots_[at] = value;
         guess = at + 1;
       });
@@ -616,9 +667,31 @@ class JsonlReader final : public FileReader {
         RBC_RETURN_NOT_OK(policy_.reject(scanner_.line(), scanner_.raw(), scanner_.error()));
         continue;
       }
+      if (late_key && late_keys_ != SchemaEvolution::ignore) return late_key_error(*late_key);
       size_t j = 0;
+      bool bad_utf8 = false;
       for (; j < column_count; ++j) {
-        if (!append_json_value(batch.columns[j], slots_[j], value_scratch_)) break;
+        const JsonValue& value = slots_[j];
+        // (a string's text, since an escaped lone surrogate decodes to no UTF-8 either)
+        if ((value.kind == JsonKind::string || value.kind == JsonKind::nested) &&
+            invalid_utf8_at(value.kind == JsonKind::string ? value.text : value.raw) !=
+                std::string_view::npos) {
+          bad_utf8 = true;  // JSON is UTF-8 (RFC 8259): other bytes are a data error
+          break;
+        }
+        if (!append_json_value(batch.columns[j], value, value_scratch_)) break;
+      }
+      if (bad_utf8) {
+        drop_partial_row(batch, rows, j);
+        const JsonValue& value = slots_[j];
+        size_t at = invalid_utf8_at(value.raw);
+        const bool in_raw = at != std::string_view::npos;  // else an escape decoded to it
+        const std::string_view bad = in_raw ? value.raw : value.text;
+        if (!in_raw) at = invalid_utf8_at(value.text);
+        auto [line, col] =
+            position_in(scanner_.raw(), scanner_.line(), in_raw ? value.raw.data() + at : value.raw.data());
+        RBC_RETURN_NOT_OK(policy_.reject(line, scanner_.raw(), invalid_utf8(schema.field(j), bad, at), col));
+        continue;
       }
       if (j < column_count) {
         drop_partial_row(batch, rows, j);
@@ -632,9 +705,28 @@ class JsonlReader final : public FileReader {
     return Status::ok();
   }
 
+  // A key the inferred columns lack: the run stops here (schema_evolution fail, or a file
+  // that changed since the run read its keys under add_columns).
+  Status late_key_error(std::string_view key) const {
+    auto [line, col] = position_in(scanner_.raw(), scanner_.line(), key.data());
+    std::string where = policy_.origin() + ":" + std::to_string(line);
+    if (col != 0) where += ":" + std::to_string(col);
+    std::string message = where + ": key " + quoted_value(key) + " is not among the stream's columns";
+    if (late_keys_ == SchemaEvolution::fail) {
+      message += ", which rbc infers from the first " + std::to_string(kInferenceRecords) +
+                 " records (schema_evolution: fail); declare the stream's columns, or set schema_evolution: "
+                 "add_columns to read it or ignore to leave it out";
+    } else {
+      message += ", read from every record when the run started: did the file change during the run?";
+    }
+    return Status::invalid(std::move(message));
+  }
+
   JsonlScanner scanner_;
   std::vector<std::string> names_;
+  std::unordered_map<std::string_view, size_t> index_;  // into names_, for keys out of order
   std::vector<JsonValue> slots_;
+  SchemaEvolution late_keys_;
 };
 
 class FileSource final : public Source {
@@ -692,10 +784,10 @@ class FileSource final : public Source {
 
 std::unique_ptr<Source> make_file_source() { return std::make_unique<FileSource>(); }
 
-Result<Schema> infer_file_schema(const FileOptions& options) {
+Result<Schema> infer_file_schema(const FileOptions& options, bool every_key) {
   RBC_ASSIGN_OR_RETURN(std::string path, sample_file(options));
   return options.format == FileFormat::csv ? infer_csv_schema(options, path)
-                                           : infer_jsonl_schema(options, path);
+                                           : infer_jsonl_schema(options, path, every_key);
 }
 
 }  // namespace rbc::file

@@ -21,7 +21,9 @@ namespace rbc::file {
 
 std::unique_ptr<Source> make_file_source();
 
-// The schema the file source would use for `options` with no declared schema.
-Result<Schema> infer_file_schema(const FileOptions& options);
+// The schema the file source would use for `options` with no declared schema: a JSONL
+// stream's keys and types from a sample of its first records, or with `every_key` its
+// keys from every record (the run's, under schema_evolution: add_columns).
+Result<Schema> infer_file_schema(const FileOptions& options, bool every_key = false);
 
 }  // namespace rbc::file

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <limits>
 
+#include "graph/value_format.h"
+
 namespace rbc::pg {
 
 namespace {
@@ -79,6 +81,56 @@ constexpr size_t fixed_length(WireKind wire) {
 
 Status field_error(const std::string& name, const std::string& what) {
   return Status::type_error("postgres: column \"" + name + "\": " + what);
+}
+
+// PostgreSQL's text of a numeric in its binary form (NaN, ±Infinity or digits), for a
+// value too large for a decimal.
+std::string numeric_text(const char* p, int32_t length) {
+  if (length < 8) return "";
+  const int ndigits = static_cast<int16_t>(load16(p));
+  const int weight = static_cast<int16_t>(load16(p + 2));
+  const uint16_t sign = load16(p + 4);
+  const int dscale = static_cast<int16_t>(load16(p + 6));
+  if (sign == 0xC000) return "NaN";
+  if (sign == 0xD000) return "Infinity";
+  if (sign == 0xF000) return "-Infinity";
+  if (ndigits < 0 || length < 8 + 2 * ndigits || dscale < 0) return "";
+  auto digit = [&](int i) { return i >= 0 && i < ndigits ? load16(p + 8 + 2 * i) : uint16_t{0}; };
+  std::string out = sign == 0x4000 ? "-" : "";
+  if (weight < 0) out += "0";
+  for (int i = 0; i <= weight; ++i) {
+    std::string group = std::to_string(digit(i));
+    if (i > 0) group.insert(0, 4 - group.size(), '0');
+    out += group;
+  }
+  if (dscale > 0) {
+    std::string fraction;
+    for (int i = weight + 1; static_cast<int>(fraction.size()) < dscale; ++i) {
+      std::string group = std::to_string(digit(i));
+      fraction += std::string(4 - group.size(), '0') + group;
+    }
+    out += "." + fraction.substr(0, static_cast<size_t>(dscale));
+  }
+  return out;
+}
+
+// The text of a field decode_field() refused, as PostgreSQL prints it where rbc knows how.
+std::string undecodable_text(WireKind wire, const char* p, int32_t length) {
+  if (wire == WireKind::numeric) return numeric_text(p, length);
+  if ((wire == WireKind::timestamp || wire == WireKind::timestamptz) && length == 8) {
+    // Past rbc's range: the date and the time of day apart, each of which fits.
+    const auto micros = static_cast<int64_t>(load64(p));
+    constexpr int64_t kDay = 86'400'000'000;
+    const int64_t days = micros / kDay - (micros % kDay < 0);
+    std::string out;
+    append_date(out, static_cast<int32_t>(days + kPgEpochDays));
+    std::string time;
+    append_timestamp(time, micros - days * kDay);  // 1970-01-01 HH:MM:SS[.ffffff]
+    out += time.substr(10);
+    if (wire == WireKind::timestamptz) out += "+00";
+    return out;
+  }
+  return "";
 }
 
 constexpr int kMaxGroups = 24;  // base-10000 digits of a 38-digit decimal, padded
@@ -257,10 +309,10 @@ Result<size_t> CopyDecoder::parse(const char* data, size_t size, Batch& batch) {
     } else {
       Status status = decode_field(f, data + at, length, batch);
       if (!status.is_ok()) {
-        if (!skip_bad_rows_) return status;
-        // Undo the fields of this tuple already appended, then skip the rest of it.
+        if (rejects_ == nullptr) return status;
+        // Undo the fields of this tuple already appended, then hand the whole tuple over.
         for (auto& column : batch.columns) column.truncate(batch.num_rows);
-        ++rejected_;
+        RBC_RETURN_NOT_OK(rejects_->reject(0, tuple_json(data), status.message()));
         return tuple_size;
       }
       at += length;
@@ -269,6 +321,39 @@ Result<size_t> CopyDecoder::parse(const char* data, size_t size, Batch& batch) {
   ++batch.num_rows;
   bytes_ += at;
   return at;
+}
+
+// A rejected tuple as a JSON object of its columns' text forms, for the dead letter: the
+// value that could not be decoded as PostgreSQL prints it (NaN, Infinity, a timestamp past
+// rbc's range), the others as rbc prints them.
+std::string CopyDecoder::tuple_json(const char* data) {
+  Batch scratch;
+  for (const DataType& type : types_) scratch.columns.emplace_back(type);
+  std::string out = "{";
+  size_t at = 2;
+  for (size_t f = 0; f < wires_.size(); ++f) {
+    const int32_t length = static_cast<int32_t>(load32(data + at));
+    at += 4;
+    if (f > 0) out.push_back(',');
+    append_json_string(out, names_[f]);
+    out.push_back(':');
+    if (length < 0) {
+      out += "null";
+      continue;
+    }
+    const char* p = data + at;
+    at += static_cast<size_t>(length);
+    std::string text;
+    if (decode_field(f, p, length, scratch).is_ok()) {
+      Column& column = scratch.columns[f];
+      append_formatted_value(text, column, column.size() - 1);
+    } else {
+      text = undecodable_text(wires_[f], p, length);
+    }
+    append_json_string(out, text);
+  }
+  out.push_back('}');
+  return out;
 }
 
 Status CopyDecoder::decode_field(size_t f, const char* p, int32_t length, Batch& batch) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/file/data_error_policy.h"
 #include "connectors/postgres/pg_catalog.h"
 #include "graph/batch.h"
 #include "graph/status.h"
@@ -38,10 +39,11 @@ class CopyDecoder {
     header_done_ = false;
     finished_ = false;
   }
-  // on_data_error: skip — a tuple with an undecodable value (numeric NaN into a decimal)
-  // is dropped whole and counted instead of failing the read.
-  void set_skip_bad_rows(bool skip) { skip_bad_rows_ = skip; }
-  size_t rejected_rows() const { return rejected_; }
+  // on_data_error skip or dlq: a tuple with an undecodable value (numeric NaN into a
+  // decimal) is dropped whole and handed to `rejects` (which counts it, and under dlq
+  // writes it with the reason) instead of failing the read. Null: such a tuple fails.
+  void set_rejects(DataErrorPolicy* rejects) { rejects_ = rejects; }
+  size_t rejected_rows() const { return rejects_ ? rejects_->rejected() : 0; }
   // Bytes of tuple data decoded so far (for batch sizing and telemetry).
   uint64_t bytes_decoded() const { return bytes_; }
 
@@ -49,6 +51,7 @@ class CopyDecoder {
   // Returns bytes consumed (0 when `data` holds no complete unit), or an error.
   Result<size_t> parse(const char* data, size_t size, Batch& batch);
   Status decode_field(size_t column, const char* value, int32_t length, Batch& batch);
+  std::string tuple_json(const char* tuple);
 
   std::vector<WireKind> wires_;
   std::vector<DataType> types_;
@@ -56,8 +59,7 @@ class CopyDecoder {
   std::string pending_;  // an incomplete unit carried over to the next feed()
   bool header_done_ = false;
   bool finished_ = false;
-  bool skip_bad_rows_ = false;
-  size_t rejected_ = 0;
+  DataErrorPolicy* rejects_ = nullptr;
   uint64_t bytes_ = 0;
 };
 

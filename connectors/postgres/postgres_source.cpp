@@ -141,7 +141,7 @@ Status start_copy_out(PgConn& conn, const std::string& select, const TableRef& t
 class PostgresReader final : public PartitionReader {
  public:
   PostgresReader(PgConn conn, std::shared_ptr<StreamState> state, const StreamRequest& request,
-                 bool in_transaction)
+                 bool in_transaction, int index)
       : conn_(std::move(conn)),
         state_(std::move(state)),
         request_(request),
@@ -151,7 +151,14 @@ class PostgresReader final : public PartitionReader {
         max_bytes_(std::max<size_t>(1, request.max_batch_bytes)),
         decoder_(wires(*state_), types(*state_), names(*state_)),
         done_(sliced_) {
-    decoder_.set_skip_bad_rows(request.on_data_error == OnDataError::skip);
+    // skip and dlq: a row with a value rbc cannot hold (numeric NaN in a decimal) is
+    // dropped and counted, and under dlq written with the reason; fail stops the read.
+    if (request.on_data_error != OnDataError::fail) {
+      rejects_ = std::make_unique<DataErrorPolicy>(request.on_data_error, state_->table.ref.display(),
+                                                   request.stream, request.dlq_path);
+      rejects_->set_partition(index);
+      decoder_.set_rejects(rejects_.get());
+    }
   }
 
   Result<std::optional<Batch>> next() override {
@@ -287,6 +294,7 @@ class PostgresReader final : public PartitionReader {
   size_t batch_bytes_ = std::min<size_t>(max_bytes_, 256 << 10);
   size_t slice_max_rows_ = max_rows_;
   CopyDecoder decoder_;
+  std::unique_ptr<DataErrorPolicy> rejects_;  // skip and dlq; the decoder points at it
   BatchCapacity capacity_;
   std::optional<Batch> carry_;  // the first row of the next batch (see end_at_cursor_change)
   bool done_;
@@ -460,7 +468,7 @@ class PostgresSource final : public Source {
       RBC_RETURN_NOT_OK(start_copy_out(conn, select_sql(request, *state, partition), state->table.ref));
     }
     return std::unique_ptr<PartitionReader>(
-        std::make_unique<PostgresReader>(std::move(conn), state, request, in_transaction));
+        std::make_unique<PostgresReader>(std::move(conn), state, request, in_transaction, index));
   }
 
  private:
@@ -508,7 +516,7 @@ class PostgresSource final : public Source {
     std::unique_ptr<PartitionReader> snapshot;
     if (in_transaction) {
       RBC_RETURN_NOT_OK(start_copy_out(conn, select_sql(request, state, ""), state.table.ref));
-      snapshot = std::make_unique<PostgresReader>(std::move(conn), shared, request, true);
+      snapshot = std::make_unique<PostgresReader>(std::move(conn), shared, request, true, 0);
     }
     std::lock_guard lock(state.mu);
     if (!state.cdc) return Status::internal("postgres: a cdc stream opened twice");

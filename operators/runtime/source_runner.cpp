@@ -42,6 +42,7 @@ SourceRunner::SourceRunner(RunContext& run, NodeId id, std::atomic<uint64_t>& se
   request_.config = step_.config;
   request_.columns = step_.columns;
   request_.declared_schema = step_.declared_schema;
+  request_.schema_evolution = step_.schema_evolution;
   request_.sync_mode = step_.sync_mode;
   request_.cursor_field = step_.cursor_field;
   request_.tie_breaker_field = step_.tie_breaker_field;

@@ -66,6 +66,16 @@ head -n 11 "$work/out/numbers.csv" | cmp - "$work/before.csv" || fail "append ch
 cmp <(tail -n +2 "$work/before.csv" | sort) <(tail -n +12 "$work/out/numbers.csv" | sort) || fail "append rows"
 [[ -z $(compgen -G "$work/out/*.rbc-tmp-*") ]] || { ls "$work/out"; fail "orphaned temporaries were not removed"; }
 
+# An orphan whose pid another program has since taken (pids are recycled; a container's
+# first pids repeat) is removed too: only a live rbc keeps its temporary file.
+sleep 300 &
+recycled=$!
+echo stale > "$work/out/numbers.csv.rbc-tmp-$recycled"
+"$RBC" exec "$work/small.yaml" > /dev/null 2>&1 || { kill $recycled; fail "run beside a recycled pid's orphan"; }
+kill $recycled
+wait $recycled 2>/dev/null || true
+[[ ! -e $work/out/numbers.csv.rbc-tmp-$recycled ]] || fail "the orphan of a recycled pid was kept"
+
 # A temporary name that is a symbolic link is never written through.
 ln -s "$work/victim" "$work/out/numbers.csv.rbc-tmp-999999999"
 "$RBC" exec "$work/small.yaml" > /dev/null 2>&1 || fail "run beside a planted link"

@@ -1,7 +1,10 @@
 // Type fidelity: the numeric codec on its own, and every supported PostgreSQL type
 // round-tripping source table → Batch → destination table, compared by SQL.
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <vector>
 
 #include "connectors/postgres/pg_catalog.h"
@@ -214,18 +217,21 @@ TEST(PostgresTypes, BatchValuesUseTheRbcEpochAndScale) {
   EXPECT_FALSE(end->has_value());
 }
 
-TEST(PostgresTypes, NumericNaNIntoADecimalColumnFailsOrIsSkipped) {
+TEST(PostgresTypes, NumericNaNIntoADecimalColumnFailsIsSkippedOrDeadLettered) {
   RBC_REQUIRE_PG();
   Sql src(src_url());
   src.exec("DROP TABLE IF EXISTS numeric_nan");
   src.exec("CREATE TABLE numeric_nan (id int, n numeric(10,2))");
   src.exec("INSERT INTO numeric_nan VALUES (1, 1.5), (2, 'NaN'), (3, 2.25)");
-  for (OnDataError mode : {OnDataError::fail, OnDataError::skip}) {
+  const std::string dlq = ::testing::TempDir() + "numeric_nan.dlq.jsonl";
+  std::remove(dlq.c_str());
+  for (OnDataError mode : {OnDataError::fail, OnDataError::skip, OnDataError::dlq}) {
     auto source = make_postgres_source();
     StreamRequest req;
     req.stream = "numeric_nan";
     req.config = url_config(src_url());
     req.on_data_error = mode;
+    req.dlq_path = dlq;
     ASSERT_TRUE(source->prepare(req).is_ok());
     auto reader = source->open(req, 0);
     ASSERT_TRUE(reader.is_ok());
@@ -242,6 +248,15 @@ TEST(PostgresTypes, NumericNaNIntoADecimalColumnFailsOrIsSkipped) {
       EXPECT_EQ((*reader)->rejected_rows(), 1u);
     }
   }
+  // dlq used to fail the read as fail does; the row is in the dead-letter file with the
+  // stream, the reader, the reason and the row's values.
+  std::ifstream in(dlq);
+  std::stringstream letters;
+  letters << in.rdbuf();
+  EXPECT_EQ(letters.str(),
+            "{\"stream\":\"numeric_nan\",\"partition\":0,\"origin\":\"public.numeric_nan\",\"line\":0,"
+            "\"reason\":\"postgres: column \\\"n\\\": numeric NaN cannot be represented as a decimal\","
+            "\"raw\":\"{\\\"id\\\":\\\"2\\\",\\\"n\\\":\\\"NaN\\\"}\"}\n");
 }
 
 }  // namespace
