@@ -238,8 +238,16 @@ void Execution::run_graph() {
     // Tickets and batches still buffered in a cancelled graph go with its nodes.
     built.nodes.clear();
   });
-  // A sequencer that still holds batches would mean lost rows; never report success then.
+  // A reader that did not reach the end of its input, or a sequencer that still holds
+  // batches, would mean lost rows; never report success then.
   if (run_.failed()) return;
+  for (NodeId id : run_.plan().graph.nodes_of_kind(NodeKind::source)) {
+    const auto& source = static_cast<const SourceRunner&>(run_.runner(id));
+    for (int lane = 0; lane < source.readers(); ++lane) {
+      if (!source.exhausted(lane) && !run_.stopped())
+        return run_.fail(id, lane, "internal: the reader stopped before the end of its input");
+    }
+  }
   for (const auto& runner : run_.runners()) {
     uint64_t put = runner->counters.puts.load(), processed = runner->counters.batches_in.load();
     if (run_.plan().graph.node(runner->id()).kind != NodeKind::source && put != processed) {

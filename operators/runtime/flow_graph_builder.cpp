@@ -23,19 +23,24 @@ class Builder {
     for (int lane = 0; lane < runner.readers(); ++lane) {
       auto limiter = std::make_unique<Limiter>(graph_, max_inflight);
       Limiter* limiter_ptr = limiter.get();
-      // The input node only hands out admission tokens; the read itself happens after the
-      // limiter, so a batch is never read before there is room for it.
+      // The input node only hands out admission triggers; the read itself happens after the
+      // limiter, so a batch is never read before there is room for it. The reader puts the
+      // batch and its ticket in an envelope of its own: the input node keeps a copy of the
+      // last item it made until it makes the next, and a ticket held there would never give
+      // its room back (with max_inflight_batches 1 the stream would end early, silently).
       auto input = std::make_unique<flow::input_node<Msg>>(
-          graph_, [&run = run_, &runner, lane, limiter_ptr, gate = gate_](tbb::flow_control& control) {
+          graph_, [&run = run_, &runner, lane](tbb::flow_control& control) {
             if (run.stopped() || runner.exhausted(lane)) {
               control.stop();
               return Msg();
             }
-            auto token = std::make_shared<Envelope>();
-            token->ticket = std::make_shared<Ticket>(limiter_ptr, gate);
-            return token;
+            return std::make_shared<Envelope>();
           });
-      auto reader = serial([&runner, lane](Msg token) { runner.read(lane, std::move(token)); });
+      auto reader = serial([&runner, lane, limiter_ptr, gate = gate_](Msg /*trigger*/) {
+        auto token = std::make_shared<Envelope>();
+        token->ticket = std::make_shared<Ticket>(limiter_ptr, gate);
+        runner.read(lane, std::move(token));
+      });
       flow::make_edge(*input, *limiter);
       flow::make_edge(*limiter, *reader);
       out_.inputs.push_back(input.get());

@@ -3,7 +3,7 @@
 # whatever the core count, and the plan's worker limit bounds the source readers and
 # transform batches running at once across the pipeline. The runs record how many ran at
 # once (run report: runtime.peak_workers, nodes[].peak_concurrency), and every row arrives:
-# more partitions than slots, two in-flight batches per reader and an in-order sink must not
+# more partitions than slots, one in-flight batch per reader and an in-order sink must not
 # deadlock, nor may probing streams whose readers outnumber the slots.
 set -euo pipefail
 : "${RBC:?path to the rbc binary}"
@@ -57,10 +57,10 @@ peak=$(json manual '.runtime.peak_workers')
 check_rows manual
 
 # Bounded: 8 readers pinned, but effective parallelism 2 on 2 cores: at most 2 readers and
-# transform batches at once, with two batches in flight per reader. (max_inflight_batches: 1
-# loses each reader's last batch, with or without the limit: a separate, reported bug.)
+# transform batches at once, with one batch in flight per reader (the tightest admission: it
+# once ended every reader after its second batch, silently).
 write_pipeline bounded "  autotune: {enabled: false, pin_parallelism: 8}
-  max_inflight_batches: 2"
+  max_inflight_batches: 1"
 "$RBC" compile "$work/bounded.yaml" --cores 2 > "$work/bounded.plan"
 grep -q '^workers 2: at most 2 source readers and transform batches run at once: effective_parallelism 2 (a semaphore' \
   "$work/bounded.plan" || { cat "$work/bounded.plan"; fail "bounded: no worker limit 2 in the plan"; }

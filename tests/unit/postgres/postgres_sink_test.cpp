@@ -56,7 +56,7 @@ TEST_F(PostgresSink, ReplaceTwiceLeavesNoDuplicatesAndKeepsThePrimaryKey) {
   // Secondary indexes of the replaced table are rebuilt; the staging table is gone.
   EXPECT_EQ(dst.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'sink_rows_name'"), "1");
   EXPECT_EQ(
-      dst.scalar("SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_rbc\\_stage\\_sink\\_rows\\_%'"),
+      dst.scalar("SELECT count(*) FROM pg_tables WHERE starts_with(tablename, '_rbc_stage_sink_rows_')"),
       "0");
 }
 
@@ -76,7 +76,7 @@ TEST_F(PostgresSink, ReplaceFailureLeavesTheOldTable) {
   EXPECT_EQ(dst.scalar("SELECT count(*) FROM sink_rows"), "5000");
   // Abandoning the failed run drops its staging table.
   EXPECT_EQ(
-      dst.scalar("SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_rbc\\_stage\\_sink\\_rows\\_%'"),
+      dst.scalar("SELECT count(*) FROM pg_tables WHERE starts_with(tablename, '_rbc_stage_sink_rows_')"),
       "0");
 }
 
