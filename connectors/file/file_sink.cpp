@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <variant>
 
@@ -205,6 +207,10 @@ class FileWriter final : public PartitionWriter {
 
 class FileSink final : public Sink {
  public:
+  ~FileSink() override {
+    for (auto& [lock_path, fd] : locks_) unlock(lock_path, fd);
+  }
+
   Status prepare(const SinkRequest& request) override {
     RBC_ASSIGN_OR_RETURN(FileOptions options, resolve(request));
     std::error_code ec;
@@ -212,6 +218,7 @@ class FileSink final : public Sink {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec)
       return Status::io_error("file destination: cannot create " + parent.string() + ": " + ec.message());
+    RBC_RETURN_NOT_OK(lock_target(options.path));
     remove_orphans(options.path);
     return Status::ok();
   }
@@ -246,6 +253,7 @@ class FileSink final : public Sink {
       if (std::rename(first.c_str(), options.path.c_str()) != 0)
         return errno_status("rename to", options.path);
       sync_directory_of(options.path);
+      release_target(options.path);
       return Status::ok();
     }
     // append: the old content and the new parts go into one more temporary file, renamed
@@ -263,6 +271,7 @@ class FileSink final : public Sink {
       return status;
     }
     sync_directory_of(options.path);
+    release_target(options.path);
     return Status::ok();
   }
 
@@ -272,9 +281,59 @@ class FileSink final : public Sink {
     for (int i = 0; i <= std::max(1, request.partition_count); ++i) {  // the parts and the joined file
       ::unlink(temporary_path(options->path, i).c_str());
     }
+    release_target(options->path);
   }
 
  private:
+  // Two runs appending to one file would each join the old content with their rows and
+  // rename over the file: one run's rows would be lost. So `.<name>.rbc-lock` beside the
+  // file is locked (flock) from prepare() until the file is published or abandoned, and
+  // then removed; a killed run's lock goes with its process (the file stays, and the next
+  // run uses it). A lock taken on a lock file that its holder removed meanwhile is no lock:
+  // the path must still name the file locked, else the run tries again.
+  static std::string lock_path_of(const std::string& path) {
+    std::filesystem::path target(path);
+    return (target.parent_path() / ("." + target.filename().string() + ".rbc-lock")).string();
+  }
+
+  Status lock_target(const std::string& path) {
+    std::string lock_path = lock_path_of(path);
+    for (;;) {
+      int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0) return errno_status("create", lock_path);
+      if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int error = errno;
+        ::close(fd);
+        if (error != EWOULDBLOCK) return errno_status("lock", lock_path);
+        return Status::invalid("file destination: another run is writing " + path + " (it holds " +
+                               lock_path +
+                               "); runs that write one file cannot overlap, so this one stops "
+                               "before writing");
+      }
+      struct stat locked {
+      }, named{};
+      if (::fstat(fd, &locked) == 0 && ::stat(lock_path.c_str(), &named) == 0 &&
+          locked.st_ino == named.st_ino && locked.st_dev == named.st_dev) {
+        locks_[lock_path] = fd;
+        return Status::ok();
+      }
+      ::close(fd);  // removed by the run that held it: lock the file that is there now
+    }
+  }
+
+  void release_target(const std::string& path) {
+    auto it = locks_.find(lock_path_of(path));
+    if (it == locks_.end()) return;
+    unlock(it->first, it->second);
+    locks_.erase(it);
+  }
+
+  // Removed while still locked, so that nobody locks the old file after it is released.
+  static void unlock(const std::string& lock_path, int fd) {
+    ::unlink(lock_path.c_str());
+    ::close(fd);
+  }
+
   static Result<FileOptions> resolve(const SinkRequest& request) {
     if (request.write_mode == WriteMode::upsert) {
       return Status::invalid("file destination: write_mode upsert is not supported (use append or replace)");
@@ -300,6 +359,8 @@ class FileSink final : public Sink {
     for (int i = from; i < to; ++i) ::unlink(temporary_path(final_path, i).c_str());
     return Status::ok();
   }
+
+  std::map<std::string, int> locks_;  // lock file -> its locked descriptor
 };
 
 }  // namespace

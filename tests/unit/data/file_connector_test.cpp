@@ -406,10 +406,10 @@ TEST(FileConnector, ReplaceReplacesAtomicallyAndLeavesNoTemporaryFile) {
   ASSERT_TRUE(writer.is_ok());
   ASSERT_TRUE((*writer)->write(read->batches[0]).is_ok());
   ASSERT_TRUE((*writer)->commit().is_ok());
-  // Until finish() the destination is untouched.
+  // Until finish() the destination is untouched, and locked.
   EXPECT_EQ(read_file(out), "old,content\nthat,is\nlonger,than the new file\n");
-  EXPECT_EQ(dir.entries(),
-            (std::vector<std::string>{"in.csv", "out.csv", file::temporary_path("out.csv", 0)}));
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{".out.csv.rbc-lock", "in.csv", "out.csv",
+                                                     file::temporary_path("out.csv", 0)}));
   ASSERT_TRUE(sink->finish(request).is_ok());
   EXPECT_EQ(read_file(out), "id,name\n1,a\n2,b\n");
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"in.csv", "out.csv"}));
@@ -469,7 +469,7 @@ TEST(FileConnector, AbandonRemovesTemporaryFilesAndKeepsTheDestination) {
     ASSERT_TRUE((*first)->write(read->batches[0]).is_ok());
     ASSERT_TRUE((*first)->commit().is_ok());
     ASSERT_TRUE((*second)->write(read->batches[0]).is_ok());
-    EXPECT_EQ(dir.entries().size(), 4u);
+    EXPECT_EQ(dir.entries().size(), 5u);  // in, out, two parts and the lock
     (*second)->abort();
     sink->abandon(request);
     EXPECT_EQ(dir.entries(), (std::vector<std::string>{"in.csv", "out.csv"}));
