@@ -134,22 +134,34 @@ Result<FileOptions> resolve_file_options(const Config& config, const std::string
   if (directory) {
     if (stream.empty()) return Status::invalid(std::string(who) + ": `path` " + path + " is a directory");
     fs::path dir(path);
-    if (format_given || role == FileRole::sink) {
+    if (role == FileRole::sink) {
       options.path = (dir / (stream + "." + extension_of(options.format))).string();
     } else {
-      std::string csv = (dir / (stream + ".csv")).string();
-      std::string jsonl = (dir / (stream + ".jsonl")).string();
-      bool has_csv = fs::exists(csv, ec), has_jsonl = fs::exists(jsonl, ec);
-      if (has_csv && has_jsonl) {
-        return Status::invalid(std::string(who) + ": both " + csv + " and " + jsonl +
-                               " exist; set `format` to choose");
+      // The stream's file: <stream>.csv or .jsonl (only the `format` given), plain or
+      // compressed (.gz, .zst); exactly one of them.
+      std::vector<std::pair<std::string, FileFormat>> found;
+      std::string looked_for;
+      for (FileFormat format : {FileFormat::csv, FileFormat::jsonl}) {
+        if (format_given && format != options.format) continue;
+        for (const char* compressed : {"", ".gz", ".zst"}) {
+          std::string candidate = (dir / (stream + "." + extension_of(format) + compressed)).string();
+          looked_for += (looked_for.empty() ? "" : ", ") + candidate;
+          if (fs::exists(candidate, ec)) found.emplace_back(candidate, format);
+        }
       }
-      if (!has_csv && !has_jsonl) {
+      if (found.size() > 1) {
+        return Status::invalid(std::string(who) + ": both " + found[0].first + " and " + found[1].first +
+                               " exist; name the file in `path`" +
+                               (found[0].second != found[1].second ? " or set `format`" : ""));
+      }
+      if (found.empty() && format_given) {
+        found.emplace_back((dir / (stream + "." + extension_of(options.format))).string(), options.format);
+      } else if (found.empty()) {
         return Status::not_found(std::string(who) + ": no file for stream \"" + stream + "\" (looked for " +
-                                 csv + " and " + jsonl + ")");
+                                 looked_for + ")");
       }
-      options.path = has_csv ? csv : jsonl;
-      options.format = has_csv ? FileFormat::csv : FileFormat::jsonl;
+      options.path = found.front().first;
+      options.format = found.front().second;
     }
   } else {
     if (options.pattern.empty()) options.path = path;

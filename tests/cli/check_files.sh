@@ -48,7 +48,7 @@ sed -e 's#    - name: orders#    - name: orders\n    - name: refunds#' -e 's#pat
   examples/quickstart.yaml > "$work/bad.yaml"
 cat > "$work/expected" <<'OUT'
 stream orders file examples/data/orders.csv ... OK
-stream refunds ... file source: no file for stream "refunds" (looked for examples/data/refunds.csv and examples/data/refunds.jsonl)
+stream refunds ... file source: no file for stream "refunds" (looked for examples/data/refunds.csv, examples/data/refunds.csv.gz, examples/data/refunds.csv.zst, examples/data/refunds.jsonl, examples/data/refunds.jsonl.gz, examples/data/refunds.jsonl.zst)
 destination file /etc/hostname/out/ ... not a directory: /etc/hostname
 OUT
 if [[ -f /etc/hostname ]]; then

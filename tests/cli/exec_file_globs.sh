@@ -92,6 +92,13 @@ write_pipeline app 2 "$work/appended.csv.gz" append
 "$RBC" exec "$work/app.yaml" > /dev/null 2>&1 || fail "append run 2"
 (cat "$work/out1.csv"; tail -n +2 "$work/out1.csv") | cmp - <(zcat "$work/appended.csv.gz") || fail "append"
 
+# A directory path finds the stream's compressed file (orders.csv.gz) as well as a plain one.
+mkdir -p "$work/dirsrc"
+cp "$work/out.csv.gz" "$work/dirsrc/orders.csv.gz"
+SOURCE=$work/dirsrc/ QUERY="SELECT * FROM input" write_pipeline dir 1 "$work/fromdir.csv"
+"$RBC" exec "$work/dir.yaml" > /dev/null 2>&1 || fail "a directory source holding orders.csv.gz"
+cmp "$work/fromdir.csv" "$work/out1.csv" || fail "a directory source holding orders.csv.gz: rows differ"
+
 # A data error in the 9th file names it; a dead letter records it.
 sed -i '2000s/^[0-9]*,/oops,/' "$work/in/2026-12-02/orders-09.csv"
 if "$RBC" exec "$work/p3.yaml" > /dev/null 2> "$work/err"; then fail "expected a data error"; fi
