@@ -426,8 +426,8 @@ class CdcReader final : public PartitionReader {
   std::shared_ptr<const Schema> schema_;
   StreamRequest request_;
   size_t max_rows_;
-  bool announced_copy_ = false;  // the truncate before the snapshot's rows was sent
-  bool copied_ = false;          // this reader copied the table (its end is start_.from)
+  bool announced_copy_ = false;          // the truncate before the snapshot's rows was sent
+  bool copied_ = false;                  // this reader copied the table (its end is start_.from)
   std::optional<Status> schema_change_;  // a new column: the reader stops (describe_relation)
   size_t txn_first_row_ = 0;             // the open transaction's first row in the batch being read
   bool transaction_handed_on_ = false;   // rows of the open transaction went out in an earlier batch
