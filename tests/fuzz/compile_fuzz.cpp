@@ -22,7 +22,12 @@
 #include <thread>
 #include <vector>
 
+#include "run_rbc.h"
+
 namespace fs = std::filesystem;
+using rbc::fuzz::Outcome;
+using rbc::fuzz::read_file;
+using rbc::fuzz::run_rbc;
 
 namespace {
 
@@ -34,13 +39,6 @@ struct Seed {
   std::string extension;  // ".yaml" or ".rbc": the front-end
   std::string text;
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::vector<Seed> load_seeds(const fs::path& source_dir) {
   std::vector<Seed> seeds;
@@ -206,43 +204,8 @@ class Mutator {
   std::mt19937_64 random_;
 };
 
-struct Outcome {
-  bool timed_out = false;
-  int status = 0;  // waitpid's
-  std::string output;
-};
-
 Outcome run_compile(const std::string& rbc, const fs::path& pipeline, const fs::path& output) {
-  Outcome outcome;
-  pid_t child = fork();
-  if (child == 0) {
-    int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    // Address sanitizer reserves far more address space than it uses: no limit there.
-    if (std::getenv("ASAN_OPTIONS") == nullptr) {
-      rlimit limit{kMemoryLimit, kMemoryLimit};
-      setrlimit(RLIMIT_AS, &limit);
-    }
-    execl(rbc.c_str(), rbc.c_str(), "compile", pipeline.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  auto deadline = std::chrono::steady_clock::now() + kTimeLimit;
-  while (true) {
-    pid_t done = waitpid(child, &outcome.status, WNOHANG);
-    if (done == child) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(child, SIGKILL);
-      waitpid(child, &outcome.status, 0);
-      outcome.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  outcome.output = read_file(output);
-  return outcome;
+  return run_rbc(rbc, "compile", pipeline, output, kTimeLimit, kMemoryLimit);
 }
 
 // Why the outcome is a failure, or empty when it is not.

@@ -26,7 +26,12 @@
 #include <thread>
 #include <vector>
 
+#include "run_rbc.h"
+
 namespace fs = std::filesystem;
+using rbc::fuzz::Outcome;
+using rbc::fuzz::read_file;
+using rbc::fuzz::run_rbc;
 
 namespace {
 
@@ -192,13 +197,6 @@ const Shape kShapes[] = {
 
 const char* const kOnDataError[] = {"fail", "skip", "dlq"};
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::string pipeline_yaml(const Shape& shape, const fs::path& dir, const char* on_data_error) {
   std::string yaml = "version: \"1.0\"\npipeline: fuzz\nsource:\n  use: file\n  config: {path: " +
                      (dir / "in" / (std::string("data.") + shape.input)).string() +
@@ -212,42 +210,8 @@ std::string pipeline_yaml(const Shape& shape, const fs::path& dir, const char* o
   return yaml;
 }
 
-struct Outcome {
-  bool timed_out = false;
-  int status = 0;  // waitpid's
-  std::string output;
-};
-
 Outcome run_exec(const std::string& rbc, const fs::path& pipeline, const fs::path& output) {
-  Outcome outcome;
-  pid_t child = fork();
-  if (child == 0) {
-    int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    if (std::getenv("ASAN_OPTIONS") == nullptr) {
-      rlimit limit{kMemoryLimit, kMemoryLimit};
-      setrlimit(RLIMIT_AS, &limit);
-    }
-    execl(rbc.c_str(), rbc.c_str(), "exec", pipeline.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  auto deadline = std::chrono::steady_clock::now() + kTimeLimit;
-  while (true) {
-    pid_t done = waitpid(child, &outcome.status, WNOHANG);
-    if (done == child) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(child, SIGKILL);
-      waitpid(child, &outcome.status, 0);
-      outcome.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  outcome.output = read_file(output);
-  return outcome;
+  return run_rbc(rbc, "exec", pipeline, output, kTimeLimit, kMemoryLimit);
 }
 
 // The first line of `path` that is not one JSON value, or empty.
