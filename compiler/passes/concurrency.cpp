@@ -71,7 +71,7 @@ void plan_source(PhysicalPlan& plan, NodeId id, const DestinationSpec* destinati
       step.partitions.set(static_cast<int>(autotune.pin_parallelism.value),
                           "pinned by autotune.pin_parallelism");
     } else if (decision.manual) {
-      // The user's number, as written: not capped by the cores (SPEC §2.5).
+      // The user's number, as written: not capped by the cores (docs/passes.md, Sources).
       step.partitions.set(decision.effective, "partition-eligible: parallelism " +
                                                   std::to_string(decision.effective) +
                                                   " as written (manual), whatever the core count");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults fall back (SPEC §4): a probe candidate whose slices fail (an error, or a retryable
+# Faults fall back (docs/autotune.md, Faults): a probe candidate whose slices fail (an error, or a retryable
 # one that would otherwise retry the whole attempt) is invalidated, its failed slices are
 # read again with the baseline, and the run continues on the baseline with every row
 # exactly once; only when the baseline fails too does the run fail. The failures come

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Effective parallelism (SPEC §2.5): `parallelism: N` gives an eligible stream N readers
+# Effective parallelism (docs/passes.md, Sources; Transforms and routers): `parallelism: N` gives an eligible stream N readers
 # whatever the core count, and the plan's worker limit bounds the source readers and
 # transform batches running at once across the pipeline. The runs record how many ran at
 # once (run report: runtime.peak_workers, nodes[].peak_concurrency), and every row arrives:
