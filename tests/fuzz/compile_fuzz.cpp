@@ -3,8 +3,6 @@
 // code 0, 1 or 2 with a message, within a time bound: never a signal, a sanitizer report
 // or an internal error. A fixed seed makes a run repeatable; a failing mutant is kept.
 //   rbc_compile_fuzz RBC SOURCE_DIR [CASES] [SEED]   (RBC_FUZZ_CASES overrides CASES)
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,7 +17,6 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "run_rbc.h"

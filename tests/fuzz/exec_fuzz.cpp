@@ -7,8 +7,6 @@
 // Every JSONL output and dead-letter line must be valid JSON. A fixed seed makes a run
 // repeatable; a failing mutant is kept.
 //   rbc_exec_fuzz RBC [CASES] [SEED]   (RBC_FUZZ_CASES overrides CASES)
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +21,6 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "run_rbc.h"

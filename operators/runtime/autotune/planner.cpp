@@ -287,6 +287,10 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
            std::to_string(kMinRounds) + " windows";
   }
   decision_ += (decision_.empty() ? "" : "; ") + text;
+  keep_measured();
+}
+
+void AutotunePlanner::keep_measured() {
   for (auto& c : current_) {
     auto same = std::find_if(measured_.begin(), measured_.end(),
                              [&](const Candidate& m) { return m.knobs == c.knobs; });
@@ -324,16 +328,7 @@ bool AutotunePlanner::invalidate(int number, const std::string& why) {
 
 TuneWindow AutotunePlanner::next_window() {
   if (fall_back_ && !steady_) {
-    for (auto& c : current_) {  // what the knob measured so far still shows in the event
-      auto same = std::find_if(measured_.begin(), measured_.end(),
-                               [&](const Candidate& m) { return m.knobs == c.knobs; });
-      if (same != measured_.end()) {
-        *same = std::move(c);
-      } else if (!c.windows.empty()) {
-        measured_.push_back(std::move(c));
-      }
-    }
-    current_.clear();
+    keep_measured();  // what the knob measured so far still shows in the event
     knobs_left_.clear();
     steady_ = true;
   }

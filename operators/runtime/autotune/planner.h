@@ -126,6 +126,9 @@ class AutotunePlanner {
   bool start_knob();  // the next knob with more than one candidate; false when none is left
   // Picks the knob's winner, or keeps the current value with the reason `not_probed`.
   void finish_knob(std::optional<std::string> not_probed = std::nullopt);
+  // Moves the current knob's candidates into measured_ (replacing earlier measurements of
+  // the same knobs), for the event.
+  void keep_measured();
   std::optional<std::string> flush_unmeasurable() const;
   bool knob_settled() const;
   size_t leader() const;
