@@ -68,14 +68,17 @@ class DurablePosition {
   std::function<ReplicationLag()> lag_probe_;
 };
 
-// The autotuner (docs/autotune.md) reads a stream in windows of its integer key, each window
-// with its own knobs. A slice is what one reader reads of one window: rows with
+// The autotuner (docs/autotune.md) reads a stream in windows, each window with its own
+// knobs: ranges of the table's heap blocks where the source can read those (KeySpan::blocks),
+// else ranges of its integer key. A slice is what one reader reads of one window: rows with
 // lo <= key < hi (an unset bound is open) and abs(mod(key, mod_count)) = mod_index, plus
-// the rows whose key is NULL when with_nulls. A slice with no bounds is the whole stream.
+// the rows whose key is NULL when with_nulls; and, when set, only the rows stored in heap
+// blocks block_lo <= block < block_hi. A slice with no bounds is the whole stream.
 struct KeySlice {
   std::optional<int64_t> lo, hi;
   int mod_count = 1, mod_index = 0;
   bool with_nulls = false;
+  std::optional<int64_t> block_lo, block_hi;
   bool operator==(const KeySlice&) const = default;
 };
 
@@ -85,6 +88,10 @@ struct KeySpan {
   bool empty = true;
   double estimated_rows = 0;  // the catalog's estimate; 0 when unknown
   bool indexed = true;        // a key range is read without scanning everything
+  // > 0: the stream is one heap of this many blocks (in the snapshot) that the source reads
+  // a block range of as it scans the whole (PostgreSQL's TID range scan): the autotuner's
+  // windows are block ranges, so a window reads as the steady phase's scans do.
+  int64_t blocks = 0;
 };
 
 // What the runtime asks of a source for one stream.

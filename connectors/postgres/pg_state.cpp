@@ -2,6 +2,7 @@
 #include "connectors/postgres/pg_state.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -129,6 +130,57 @@ class PostgresStateStore final : public StateStore {
                       " AND stream = " + quote_literal(stream));
   }
 
+  Result<std::optional<TunedChoice>> load_choice(const std::string& pipeline, const std::string& stream,
+                                                 int cores) override {
+    std::lock_guard lock(mu_);
+    return once_more_if_lost([&]() -> Result<std::optional<TunedChoice>> {
+      RBC_ASSIGN_OR_RETURN(
+          auto rows,
+          conn_.query("SELECT parallelism, partition_mode, copy_flush_bytes, node_concurrency, "
+                      "bytes_per_second, table_rows, run_id FROM " +
+                      table("autotune") + " WHERE pipeline = " + quote_literal(pipeline) +
+                      " AND stream = " + quote_literal(stream) + " AND cores = " + std::to_string(cores)));
+      if (PQntuples(rows.get()) == 0) return std::optional<TunedChoice>();
+      const PGresult* row = rows.get();
+      TunedChoice choice;
+      choice.cores = cores;
+      choice.parallelism = std::atoi(PQgetvalue(row, 0, 0));
+      choice.partition_mode = PQgetvalue(row, 0, 1);
+      choice.copy_flush_bytes = std::atoll(PQgetvalue(row, 0, 2));
+      choice.node_concurrency = std::atoi(PQgetvalue(row, 0, 3));
+      choice.bytes_per_second = std::strtod(PQgetvalue(row, 0, 4), nullptr);
+      choice.table_rows = std::strtod(PQgetvalue(row, 0, 5), nullptr);
+      choice.run_id = PQgetvalue(row, 0, 6);
+      return std::optional<TunedChoice>(std::move(choice));
+    });
+  }
+
+  Status save_choice(const std::string& pipeline, const std::string& stream,
+                     const TunedChoice& choice) override {
+    std::lock_guard lock(mu_);
+    auto number = [](double value) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%.17g", value);
+      return std::string(text);
+    };
+    return once_more_if_lost([&] {
+      return conn_.exec("INSERT INTO " + table("autotune") +
+                        " (pipeline, stream, cores, parallelism, partition_mode, copy_flush_bytes, "
+                        "node_concurrency, bytes_per_second, table_rows, run_id) VALUES (" +
+                        quote_literal(pipeline) + ", " + quote_literal(stream) + ", " +
+                        std::to_string(choice.cores) + ", " + std::to_string(choice.parallelism) + ", " +
+                        quote_literal(choice.partition_mode) + ", " +
+                        std::to_string(choice.copy_flush_bytes) + ", " +
+                        std::to_string(choice.node_concurrency) + ", " + number(choice.bytes_per_second) +
+                        ", " + number(choice.table_rows) + ", " + quote_literal(choice.run_id) +
+                        ") ON CONFLICT (pipeline, stream, cores) DO UPDATE SET parallelism = "
+                        "EXCLUDED.parallelism, partition_mode = EXCLUDED.partition_mode, copy_flush_bytes = "
+                        "EXCLUDED.copy_flush_bytes, node_concurrency = EXCLUDED.node_concurrency, "
+                        "bytes_per_second = EXCLUDED.bytes_per_second, table_rows = EXCLUDED.table_rows, "
+                        "run_id = EXCLUDED.run_id, chosen_at = now()");
+    });
+  }
+
   Status end_run(const RunRecord& run) override {
     std::lock_guard lock(mu_);
     return once_more_if_lost([&] {
@@ -201,7 +253,14 @@ class PostgresStateStore final : public StateStore {
         " (run_id text NOT NULL, pipeline text NOT NULL, stream text NOT NULL,"
         " started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, status text NOT NULL,"
         " rows_committed bigint NOT NULL DEFAULT 0, checkpoints integer NOT NULL DEFAULT 0,"
-        " retries integer NOT NULL DEFAULT 0, error text, PRIMARY KEY (run_id, stream))");
+        " retries integer NOT NULL DEFAULT 0, error text, PRIMARY KEY (run_id, stream));"
+        "CREATE TABLE IF NOT EXISTS " +
+        table("autotune") +
+        " (pipeline text NOT NULL, stream text NOT NULL, cores integer NOT NULL, parallelism integer NOT "
+        "NULL,"
+        " partition_mode text NOT NULL, copy_flush_bytes bigint NOT NULL, node_concurrency integer NOT NULL,"
+        " bytes_per_second float8 NOT NULL, table_rows float8 NOT NULL, run_id text NOT NULL,"
+        " chosen_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, stream, cores))");
   }
 
   ConnParams params_;

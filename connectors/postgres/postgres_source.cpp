@@ -32,6 +32,7 @@ struct StreamState {
   PgConn leader;              // in the transaction that exported it, until reader 0 takes it over
   bool range_empty = true;    // min/max: known in range mode and when sliced with a key
   bool key_indexed = false;   // sliced: a btree index starts with the key
+  int64_t heap_blocks = 0;    // sliced: KeySpan::blocks (0: block ranges cannot be read by scan)
   int64_t range_min = 0, range_max = 0;
   int cursor_index = -1, tie_breaker_index = -1;  // incremental: in `columns`
   std::optional<CdcStart> cdc;                    // cdc: until reader 0 takes it
@@ -82,10 +83,17 @@ std::string slice_predicate(const std::string& key_name, bool key_nullable, cons
     parts.push_back("abs(mod(" + key + ", " + std::to_string(slice.mod_count) +
                     ")) = " + std::to_string(slice.mod_index));
   }
-  if (parts.empty()) return "";
   std::string keyed;
   for (const auto& part : parts) keyed += (keyed.empty() ? "" : " AND ") + part;
-  return "(" + keyed + (slice.with_nulls && key_nullable ? " OR " + key + " IS NULL" : "") + ")";
+  if (!keyed.empty())
+    keyed = "(" + keyed + (slice.with_nulls && key_nullable ? " OR " + key + " IS NULL" : "") + ")";
+  // A block range: the server reads just those blocks (a TID range scan).
+  auto block = [](int64_t b) { return "'(" + std::to_string(b) + ",0)'::tid"; };
+  std::string blocks;
+  if (slice.block_lo) blocks = "ctid >= " + block(*slice.block_lo);
+  if (slice.block_hi) blocks += (blocks.empty() ? "" : " AND ") + ("ctid < " + block(*slice.block_hi));
+  if (blocks.empty() || keyed.empty()) return blocks + keyed;
+  return "(" + blocks + " AND " + keyed + ")";
 }
 
 std::string select_sql(const StreamRequest& request, const StreamState& state,
@@ -396,6 +404,15 @@ class PostgresSource final : public Source {
             quote_literal(ref.quoted()) + "::regclass AND a.attname = " + quote_literal(key) +
             " AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)";
       }
+      // The heap's blocks, where a block range is read by a TID range scan (PostgreSQL 14+)
+      // of a plain table: a partitioned table's partitions each have their own blocks.
+      bool blocks = sliced && PQserverVersion(conn.get()) >= 140000;
+      if (blocks) {
+        sql +=
+            ", (SELECT CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_relation_size(c.oid) / "
+            "current_setting('block_size')::int8 ELSE 0 END FROM pg_catalog.pg_class c WHERE c.oid = " +
+            quote_literal(ref.quoted()) + "::regclass)";
+      }
       if (bounds) {  // one scan (or the index's two ends) for both
         sql += " FROM (SELECT min(" + quote_ident(key) + ")::int8 AS lo, max(" + quote_ident(key) +
                ")::int8 AS hi FROM " + ref.quoted() + ") bounds";
@@ -410,7 +427,9 @@ class PostgresSource final : public Source {
           state->range_max = std::stoll(PQgetvalue(row, 0, 2));
         }
       }
-      if (index) state->key_indexed = std::string(PQgetvalue(row, 0, bounds ? 3 : 1)) == "t";
+      int column = bounds ? 3 : 1;
+      if (index) state->key_indexed = std::string(PQgetvalue(row, 0, column++)) == "t";
+      if (blocks) state->heap_blocks = std::stoll(PQgetvalue(row, 0, column));
       state->leader = std::move(conn);
     } else {
       ahead_.give_back(state->params, std::move(conn));
@@ -431,6 +450,7 @@ class PostgresSource final : public Source {
     span.max = state.range_max;
     span.estimated_rows = static_cast<double>(std::max<int64_t>(0, state.table.row_estimate));
     span.indexed = state.key_indexed;
+    span.blocks = state.heap_blocks;
     return span;
   }
 

@@ -36,6 +36,12 @@ class NoStateStore final : public StateStore {
   Status save(const RunRecord&, const Checkpoint&) override { return Status::ok(); }
   Status forget(const std::string&, const std::string&) override { return Status::ok(); }
   Status end_run(const RunRecord&) override { return Status::ok(); }
+  Result<std::optional<TunedChoice>> load_choice(const std::string&, const std::string&, int) override {
+    return std::optional<TunedChoice>();
+  }
+  Status save_choice(const std::string&, const std::string&, const TunedChoice&) override {
+    return Status::ok();
+  }
 };
 
 std::string utc_now() {
@@ -47,7 +53,8 @@ std::string utc_now() {
   return buffer;
 }
 
-// {"pipelines": {NAME: {"cursors": {STREAM: {...}}, "runs": [{...}, ...]}}}; the file is
+// {"pipelines": {NAME: {"cursors": {STREAM: {...}}, "runs": [{...}, ...],
+// "autotune": {STREAM: {CORES: {...}}}}}}; the file is
 // read and rewritten whole (temp file + rename) on every change, so a crash leaves the
 // old content or the new, never a torn file. Only the last kMaxRuns runs are kept.
 // `<path>.lock` serialises the changes of every process (flock, held while one rewrites
@@ -141,6 +148,40 @@ class FileStateStore final : public StateStore {
       if (!doc.contains("pipelines") || !doc["pipelines"].contains(pipeline)) return;
       nlohmann::json& cursors = doc["pipelines"][pipeline]["cursors"];
       if (cursors.is_object()) cursors.erase(stream);
+    });
+  }
+
+  Result<std::optional<TunedChoice>> load_choice(const std::string& pipeline, const std::string& stream,
+                                                 int cores) override {
+    RBC_ASSIGN_OR_RETURN(nlohmann::json doc, read());
+    const nlohmann::json* saved =
+        find(doc, {"pipelines", pipeline, "autotune", stream, std::to_string(cores)});
+    if (saved == nullptr || !saved->is_object()) return std::optional<TunedChoice>();
+    TunedChoice choice;
+    choice.cores = cores;
+    choice.parallelism = saved->value("parallelism", 0);
+    choice.partition_mode = saved->value("partition_mode", "mod");
+    choice.copy_flush_bytes = saved->value("copy_flush_bytes", int64_t{0});
+    choice.node_concurrency = saved->value("node_concurrency", 0);
+    choice.bytes_per_second = saved->value("bytes_per_second", 0.0);
+    choice.table_rows = saved->value("table_rows", 0.0);
+    choice.run_id = saved->value("run_id", "");
+    if (choice.parallelism < 1) return std::optional<TunedChoice>();  // not one rbc wrote
+    return std::optional<TunedChoice>(std::move(choice));
+  }
+
+  Status save_choice(const std::string& pipeline, const std::string& stream,
+                     const TunedChoice& choice) override {
+    return update([&](nlohmann::json& doc) {
+      doc["pipelines"][pipeline]["autotune"][stream][std::to_string(choice.cores)] = {
+          {"parallelism", choice.parallelism},
+          {"partition_mode", choice.partition_mode},
+          {"copy_flush_bytes", choice.copy_flush_bytes},
+          {"node_concurrency", choice.node_concurrency},
+          {"bytes_per_second", choice.bytes_per_second},
+          {"table_rows", choice.table_rows},
+          {"run_id", choice.run_id},
+          {"chosen_at", utc_now()}};
     });
   }
 

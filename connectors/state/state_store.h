@@ -41,6 +41,20 @@ struct RunRecord {
   }
 };
 
+// The autotuner's choice for a stream on a machine with `cores` cores, remembered after a
+// run that succeeded (docs/autotune.md, Remembered choices).
+struct TunedChoice {
+  int cores = 0;
+  int parallelism = 1;
+  std::string partition_mode = "mod";
+  int64_t copy_flush_bytes = 0;
+  int node_concurrency = 0;     // 0: the stream has no tuned transform
+  double bytes_per_second = 0;  // the winner's median over its probe windows
+  double table_rows = 0;        // the stream's estimated rows when it was chosen
+  std::string run_id;           // the run that chose it
+  bool operator==(const TunedChoice&) const = default;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -68,6 +82,12 @@ class StateStore {
   virtual Status forget(const std::string& pipeline, const std::string& stream) = 0;
   // The run's outcome: status, end time, retries, error.
   virtual Status end_run(const RunRecord& run) = 0;
+  // The stream's remembered autotune choice for `cores` cores; unset when there is none.
+  virtual Result<std::optional<TunedChoice>> load_choice(const std::string& pipeline,
+                                                         const std::string& stream, int cores) = 0;
+  // Remembers `choice` for (pipeline, stream, choice.cores), replacing what was there.
+  virtual Status save_choice(const std::string& pipeline, const std::string& stream,
+                             const TunedChoice& choice) = 0;
 };
 
 // The backends without a database: `none`, and `file` at `state.config.path`.

@@ -17,6 +17,7 @@
 
 #include "connectors/registry.h"
 #include "connectors/state/state_store.h"
+#include "operators/runtime/autotune/planner.h"
 #include "operators/runtime/execution.h"
 
 namespace rbc {
@@ -58,6 +59,27 @@ bool wait_unless_cancelled(double seconds, const std::atomic<bool>* cancel) {
 // With --from-scratch, forgets the stream's saved position. Otherwise refuses a
 // full-refresh stream whose append cannot be repeated (SinkStep::redo_safe) when an earlier
 // run of it committed rows and failed: running it again would write those rows twice.
+// The autotuner's new choices, for the next run to verify instead of probing (docs/autotune.md,
+// Remembered choices). Only after a run that succeeded: a failed run's probe may have
+// measured a machine in trouble.
+void remember_choices(const PhysicalPlan& plan, const RunReport& report, StateStore& state) {
+  for (const AutotuneEvent& e : report.autotune) {
+    if (!e.to_remember) continue;
+    TunedChoice choice;
+    choice.cores = tuning_cores(plan);
+    choice.parallelism = e.parallelism;
+    choice.partition_mode = to_string(e.partition_mode);
+    choice.copy_flush_bytes = e.copy_flush_bytes.value_or(0);
+    choice.node_concurrency = e.node_concurrency.value_or(0);
+    choice.bytes_per_second = e.chosen_bytes_per_second;
+    choice.table_rows = e.estimated_rows;
+    choice.run_id = report.run_id;
+    Status saved = state.save_choice(plan.run.pipeline, e.stream, choice);
+    if (!saved.is_ok())
+      spdlog::warn("autotune stream=\"{}\": cannot remember its choice: {}", e.stream, saved.message());
+  }
+}
+
 Status start_afresh_or_refuse(const PhysicalPlan& plan, StateStore& state, const RunRecord& record,
                               bool from_scratch) {
   if (from_scratch) return state.forget(record.pipeline, record.stream);
@@ -151,6 +173,7 @@ RunReport run_plan(const PhysicalPlan& plan, const RunOptions& given) {
   }
   report.run_id = run_id;
   report.retries = std::move(retries);
+  if (report.ok() && !options.dry_run) remember_choices(plan, report, state);
   if (!options.dry_run) {
     for (auto& record : records) {
       record.status = report.ok() ? "succeeded" : "failed";

@@ -107,8 +107,8 @@ std::string format_autotune_event(const AutotuneEvent& e) {
         << format_byte_count(static_cast<uint64_t>(c.bytes_per_second)) << "/s over " << c.windows
         << " windows]";
   }
-  out << "; probe cost " << e.probe_windows << " windows, " << e.probe_rows << " rows, "
-      << fixed(e.probe_seconds, 3) << " s; pinned=[" << pinned << "]";
+  out << "; probe cost " << e.probe_windows << " windows of " << e.window_unit << ", " << e.probe_rows
+      << " rows, " << fixed(e.probe_seconds, 3) << " s; pinned=[" << pinned << "]";
   return out.str();
 }
 
@@ -207,6 +207,7 @@ nlohmann::json report_to_json(const RunReport& report) {
                             {"reason", e.reason},
                             {"pinned", e.pinned},
                             {e.decided ? "winner" : "baseline", knobs}};
+    if (!e.remembered.empty()) event["remembered"] = e.remembered;
     if (e.decided) {
       nlohmann::json candidates = nlohmann::json::array();
       for (const auto& c : e.candidates) {
@@ -224,7 +225,10 @@ nlohmann::json report_to_json(const RunReport& report) {
                               {"bytes_per_cpu_second", c.bytes_per_cpu_second}});
       }
       event["candidates"] = candidates;
-      event["probe"] = {{"windows", e.probe_windows}, {"rows", e.probe_rows}, {"seconds", e.probe_seconds}};
+      event["probe"] = {{"windows", e.probe_windows},
+                        {"window_unit", e.window_unit},
+                        {"rows", e.probe_rows},
+                        {"seconds", e.probe_seconds}};
     }
     if (e.advise) {
       // The knobs it ran with are the baseline; the advice is what tuning would have run.
@@ -304,8 +308,8 @@ std::string format_summary(const RunReport& report) {
       out << "parallelism=" << e.parallelism << " partition_mode=" << to_string(e.partition_mode);
       if (e.copy_flush_bytes) out << " copy_flush_bytes=" << format_bytes(*e.copy_flush_bytes);
       if (e.node_concurrency) out << " node_concurrency=" << *e.node_concurrency;
-      out << " after " << e.probe_windows << " probe windows (" << e.probe_rows << " rows, "
-          << fixed(e.probe_seconds, 3) << " s): " << e.reason << '\n';
+      out << " after " << e.probe_windows << " probe windows of " << e.window_unit << " (" << e.probe_rows
+          << " rows, " << fixed(e.probe_seconds, 3) << " s): " << e.reason << '\n';
       if (e.advise)
         out << "    advise only: ran the baseline above; tuning would run " << advised_knobs(e) << ", "
             << gain_text(e) << '\n';

@@ -113,7 +113,14 @@ struct AutotuneEvent {
   std::optional<int64_t> copy_flush_bytes;  // when the stream feeds a parallel writer
   std::optional<int> node_concurrency;      // when it feeds a stateless transform of its own
   std::vector<AutotuneCandidateResult> candidates;
+  // A remembered choice (docs/autotune.md, Remembered choices): "verified", "re-probed",
+  // "kept", or "" when none was remembered.
+  std::string remembered;
+  bool to_remember = false;            // a new choice, stored when the run succeeds
+  double chosen_bytes_per_second = 0;  // the choice's median over its probe windows
+  double estimated_rows = 0;           // the stream's, when probed
   int probe_windows = 0;
+  std::string window_unit;  // probed: what a window is a range of, "heap blocks" or "keys"
   uint64_t probe_rows = 0;
   double probe_seconds = 0;
   // autotune.mode advise: the knobs above are the baseline the stream ran with; these are

@@ -122,7 +122,7 @@ void SourceRunner::start_tuner() {
     if (transform.concurrency_tuned_by == id()) baseline.node_concurrency = transform.concurrency.value;
   }
   AutotunePlanner planner(step_.stream, *step_.autotune, baseline, step_.readers.value,
-                          source_->key_span(request_));
+                          source_->key_span(request_), remembered_choice());
   auto writer_seconds = [this] {
     int64_t busy = 0;
     for (NodeId next : run_.plan().graph.reachable_from(id())) {
@@ -134,6 +134,29 @@ void SourceRunner::start_tuner() {
   tuner_ = std::make_unique<StreamTuner>(
       std::move(planner), step_.readers.value, writer_seconds, step_.lane_writers,
       [this](std::function<void()> wait) { run_.hold_thread(std::move(wait)); });
+}
+
+std::optional<RememberedChoice> SourceRunner::remembered_choice() const {
+  const PhysicalPlan& plan = run_.plan();
+  Result<std::optional<TunedChoice>> saved =
+      run_.state().load_choice(plan.run.pipeline, step_.stream, tuning_cores(plan));
+  if (!saved.is_ok()) {
+    spdlog::warn("autotune stream=\"{}\": cannot read its remembered choice ({}); probing", step_.stream,
+                 saved.status().message());
+    return std::nullopt;
+  }
+  if (!*saved) return std::nullopt;
+  const TunedChoice& choice = **saved;
+  RememberedChoice remembered;
+  remembered.knobs.parallelism = choice.parallelism;
+  remembered.knobs.partition_mode =
+      choice.partition_mode == "range" ? PartitionMode::range : PartitionMode::mod;
+  remembered.knobs.flush_bytes = choice.copy_flush_bytes;
+  remembered.knobs.node_concurrency = choice.node_concurrency;
+  remembered.bytes_per_second = choice.bytes_per_second;
+  remembered.table_rows = choice.table_rows;
+  remembered.run_id = choice.run_id;
+  return remembered;
 }
 
 void SourceRunner::add_reader(std::unique_ptr<PartitionReader> reader, int lane) {

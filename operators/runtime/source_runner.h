@@ -25,6 +25,8 @@ class SourceRunner final : public NodeRunner {
   Status prepare();
   // Starts the autotuner once the source is prepared (its key span is known).
   void start_tuner();
+  // The stream's choice an earlier run remembered, if the state backend has one.
+  std::optional<RememberedChoice> remembered_choice() const;
   Result<std::unique_ptr<PartitionReader>> open(int lane) { return source_->open(request_, lane); }
   void add_reader(std::unique_ptr<PartitionReader> reader, int lane);
   // Reads one batch into `token` (a limiter's admission) for reader `lane` and emits it;

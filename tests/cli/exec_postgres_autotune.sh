@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rbc exec with the runtime autotuner against a real server: a 400k-row stream is probed
-# over key windows (an indexed partition key with NULLs and gaps) and then read with the
-# winner, or, without an index on the key, read with the plan's values; the
+# over windows of its heap blocks (a partition key with NULLs and gaps, with or without an
+# index) and then read with the winner; a partitioned table, over key windows; the
 # destination holds exactly the source rows; the decision is in the log, the summary and
 # the JSON report (candidates, windows, probe cost within budget). Pinned knobs and
 # `autotune.enabled: false` skip the probe and say why; a replace stream (one reader)
@@ -66,6 +66,8 @@ grep -q "autotune-decision stream=\"public.$table\" winner: parallelism=" "$work
 grep -q "^  autotune \"public.$table\": parallelism=[0-9]* partition_mode=[a-z]* copy_flush_bytes=[0-9]*mb after [0-9]* probe windows" \
   "$work/probed.out" || fail "probed: no autotune line in the summary"
 [[ $(json probed '.autotune[0].event') == autotune-decision ]] || fail "probed: report event"
+[[ $(json probed '.autotune[0].probe.window_unit') == "heap blocks" ]] || fail "probed: windows not of heap blocks"
+grep -q "probe cost [0-9]* windows of heap blocks" "$work/probed.err" || fail "probed: log lacks the window unit"
 probe_rows=$(json probed '.autotune[0].probe.rows')
 ((probe_rows > 0 && probe_rows <= 60000)) || fail "probed: probe read $probe_rows rows, budget 15% of 400000"
 # Every candidate of the parallelism knob ran at least two windows, and the winner is one of them.
@@ -101,11 +103,33 @@ run disabled
 [[ $(json disabled '.autotune[0].reason') == "disabled (autotune.enabled: false): baseline values" ]] ||
   fail "disabled: reason $(json disabled '.autotune[0].reason')"
 
-# A key without an index: every window would scan the table, so the plan's values are kept.
+# A key without an index: block windows need none.
 write_pipeline "$work/unindexed.yaml" append "" u
 run unindexed
-[[ $(json unindexed '.autotune[0].reason') == "the key has no index: every probe window would scan the whole table" ]] ||
-  fail "unindexed: reason $(json unindexed '.autotune[0].reason')"
+[[ $(json unindexed '.autotune[0].event') == autotune-decision ]] ||
+  fail "unindexed: not probed: $(json unindexed '.autotune[0].reason')"
+[[ $(json unindexed '.autotune[0].probe.window_unit') == "heap blocks" ]] || fail "unindexed: window unit"
+
+# A partitioned table has no one heap: key windows, through the key's index (the
+# partitions' primary keys); every row still arrives once.
+psql_q "$SRC" "
+CREATE TABLE public.${table}_p (id bigint PRIMARY KEY, k int, u int, payload text) PARTITION BY RANGE (id);
+CREATE TABLE public.${table}_p1 PARTITION OF public.${table}_p FOR VALUES FROM (MINVALUE) TO (200000);
+CREATE TABLE public.${table}_p2 PARTITION OF public.${table}_p FOR VALUES FROM (200000) TO (MAXVALUE);
+INSERT INTO public.${table}_p SELECT * FROM public.$table;
+ANALYZE public.${table}_p;"
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.${table}_p"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.${table}_p"
+sed "s/public\.$table\b/public.${table}_p/" > "$work/parted.yaml" < <(write_pipeline /dev/stdout append "" id)
+if "$RBC" exec "$work/parted.yaml" --report "$work/parted.json" > "$work/parted.out" 2> "$work/parted.err"; then
+  [[ $(json parted '.autotune[0].probe.window_unit') == keys ]] ||
+    fail "parted: window unit $(json parted '.autotune[0].probe.window_unit'): $(json parted '.autotune[0].reason')"
+  got=$(psql_q "$DST" "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM public.${table}_p t")
+  [[ $got == "$src_digest" ]] || fail "parted: destination $got, source $src_digest"
+else
+  fail "parted: rbc exec failed"
+  cat "$work/parted.err"
+fi
 
 # replace is not partition-eligible: one reader, so only the flush threshold is a knob.
 write_pipeline "$work/replace.yaml" replace

@@ -71,7 +71,8 @@ double AutotunePlanner::Candidate::fastest() const {
 }
 
 AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& candidates, TuneKnobs baseline,
-                                 int readers, std::optional<KeySpan> span)
+                                 int readers, std::optional<KeySpan> span,
+                                 std::optional<RememberedChoice> remembered)
     : stream_(std::move(stream)),
       candidates_(candidates),
       baseline_(baseline),
@@ -100,12 +101,16 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
     skip("no row has a key value");
     return;
   }
-  if (!span_->indexed) {
+  by_blocks_ = span_->blocks > 0;
+  if (!span_->indexed && !by_blocks_) {
     skip("the key has no index: every probe window would scan the whole table");
     return;
   }
-  double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
+  // A window is a range of blocks or of keys ("units"); rows per unit convert the two.
+  double keys = by_blocks_ ? static_cast<double>(span_->blocks)
+                           : static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
   double rows = span_->estimated_rows > 0 ? span_->estimated_rows : keys;
+  rows_ = rows;
   int slots = 0;
   // The windows are sized for the parallelism and partition-mode candidates; the flush
   // thresholds get what budget is left (they can rarely be measured: flush_unmeasurable()).
@@ -137,8 +142,61 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
     return;
   }
   window_keys_ = std::max<int64_t>(1, std::llround(planned_window_rows_ * keys / rows));
-  next_lo_ = span_->min;
+  next_lo_ = by_blocks_ ? 0 : span_->min;
   start_knob();
+  // Advise mode always probes: its point is the measured gain.
+  if (remembered && !candidates_.advise) {
+    if (!feeds_copy_) remembered->knobs.flush_bytes = baseline_.flush_bytes;  // not a knob: not stored
+    char change[32];
+    double ratio = remembered->table_rows > 0 ? rows / remembered->table_rows : 0;
+    std::snprintf(change, sizeof change, "%.2f", ratio);
+    std::string of = "the remembered choice of run " + remembered->run_id;
+    if (!is_candidate(remembered->knobs)) {
+      memory_ = "re-probed";
+      decision_ = of + " is not among this plan's candidates: probed again";
+    } else if (ratio <= 0 || ratio > kSizeChange || ratio < 1 / kSizeChange) {
+      memory_ = "re-probed";
+      decision_ =
+          "the stream's estimated rows changed " + std::string(change) + "x since " + of + ": probed again";
+    } else {
+      remembered_ = std::move(remembered);
+      verifying_ = true;
+    }
+  }
+}
+
+bool AutotunePlanner::is_candidate(const TuneKnobs& knobs) const {
+  auto in = [](const auto& list, auto value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+  };
+  bool concurrency = candidates_.node_concurrency.empty()
+                         ? knobs.node_concurrency == baseline_.node_concurrency
+                         : in(candidates_.node_concurrency, int64_t{knobs.node_concurrency});
+  return in(candidates_.parallelism, int64_t{knobs.parallelism}) &&
+         in(candidates_.partition_mode, knobs.partition_mode) &&
+         in(candidates_.copy_flush_bytes, knobs.flush_bytes) && concurrency;
+}
+
+void AutotunePlanner::verify(const WindowMeasure& measure) {
+  double share = static_cast<double>(measure.bytes) / measure.seconds / remembered_->bytes_per_second;
+  best_verified_share_ = std::max(best_verified_share_, share);
+  if (share < kVerifiedShare && ++verify_measured_ < kVerifyWindows) return;
+  verifying_ = false;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", share >= kVerifiedShare ? share : best_verified_share_);
+  std::string of = "the remembered choice of run " + remembered_->run_id;
+  if (share >= kVerifiedShare) {
+    memory_ = "verified";
+    decision_ = of + " verified: a verification window ran at " + text + "x its remembered bytes/s";
+    best_ = remembered_->knobs;
+    current_.clear();
+    knobs_left_.clear();
+    steady_ = true;
+  } else {
+    memory_ = "re-probed";
+    decision_ = of + " probed again: its " + std::to_string(kVerifyWindows) +
+                " verification windows ran at most " + text + "x its remembered bytes/s";
+  }
 }
 
 void AutotunePlanner::skip(std::string reason) {
@@ -193,13 +251,22 @@ bool AutotunePlanner::start_knob() {
   return false;
 }
 
+double AutotunePlanner::Candidate::spread() const {
+  double median = bytes_per_second();
+  return median > 0 ? (fastest() - slowest()) / (2 * median) : 0;
+}
+
+double AutotunePlanner::noise(const Candidate& a, const Candidate& b) {
+  return std::max({kTie, a.spread(), b.spread()});
+}
+
 bool AutotunePlanner::better(const Candidate& a, const Candidate& b) const {
   if (a.windows.empty() != b.windows.empty()) return b.windows.empty();
   if (a.knobs.parallelism != b.knobs.parallelism) {
-    // Windows favour more readers (see kMoreReadersMargin): they must win clearly.
+    // More readers take more of the machine: they must win by more than the windows' noise.
     const Candidate& more = a.knobs.parallelism > b.knobs.parallelism ? a : b;
     const Candidate& fewer = &more == &a ? b : a;
-    bool more_wins = more.bytes_per_second() > kMoreReadersMargin * fewer.bytes_per_second();
+    bool more_wins = more.bytes_per_second() > (1 + noise(a, b)) * fewer.bytes_per_second();
     return (&a == &more) == more_wins;
   }
   auto differ = [](double x, double y) {
@@ -230,8 +297,8 @@ bool AutotunePlanner::knob_settled() const {
   for (const auto& c : current_) {
     if (&c == &lead) continue;
     double weight = 1;
-    if (c.knobs.parallelism > lead.knobs.parallelism) weight = 1 / kMoreReadersMargin;
-    if (c.knobs.parallelism < lead.knobs.parallelism) weight = kMoreReadersMargin;
+    if (c.knobs.parallelism > lead.knobs.parallelism) weight = 1 / (1 + noise(lead, c));
+    if (c.knobs.parallelism < lead.knobs.parallelism) weight = 1 + noise(lead, c);
     second = std::max(second, c.bytes_per_second() * weight);
     second_best_window = std::max(second_best_window, c.fastest() * weight);
   }
@@ -278,9 +345,14 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
     std::snprintf(ratio, sizeof ratio, "%.2f", second > 0 ? winner.bytes_per_second() / second : 0.0);
     text = knob_value(best_, knob) + " at " + ratio + "x the next candidate's bytes/s";
     if (second > winner.bytes_per_second()) {
+      // Only a candidate with more readers can be faster and lose: within the noise.
+      double guard = 0;
+      for (const auto& c : current_) {
+        if (&c != &winner) guard = std::max(guard, noise(winner, c));
+      }
       char margin[16];
-      std::snprintf(margin, sizeof margin, "%.2f", kMoreReadersMargin);
-      text += std::string(" (more readers must be ") + margin + "x faster)";
+      std::snprintf(margin, sizeof margin, "%.2f", 1 + guard);
+      text += std::string(" (more readers must be ") + margin + "x faster: the windows' noise)";
     }
   } else {
     text = knob_value(best_, knob) + " kept: the probe budget ran out before every candidate ran " +
@@ -338,7 +410,7 @@ TuneWindow AutotunePlanner::next_window() {
     double rows_out =
         static_cast<double>(probe_rows_) + planned_window_rows_ * static_cast<double>(in_flight_.size() + 1);
     bool out_of_budget = rows_out > static_cast<double>(budget_rows_) || probe_seconds_ >= kMaxProbeSeconds ||
-                         hi > static_cast<__int128>(span_->max);  // the steady phase keeps the last keys
+                         hi > last_unit();  // the steady phase keeps the last keys (blocks)
     if (!out_of_budget && current_knob_ == Knob::flush_bytes) {
       if (std::optional<std::string> why = flush_unmeasurable()) {
         finish_knob(*why);
@@ -348,6 +420,18 @@ TuneWindow AutotunePlanner::next_window() {
         }
         continue;
       }
+    }
+    if (verifying_) {
+      // The remembered choice's windows run until the first of them is measured.
+      if (!out_of_budget) return probe_window(remembered_->knobs, hi, true);
+      verifying_ = false;  // windows without rows all along: nothing to verify it with
+      memory_ = "kept";
+      decision_ = "the remembered choice of run " + remembered_->run_id +
+                  " kept: the probe budget ran out before a verification window read a row";
+      best_ = remembered_->knobs;
+      current_.clear();
+      steady_ = true;
+      break;
     }
     if (out_of_budget || knob_settled()) {
       finish_knob();
@@ -368,19 +452,24 @@ TuneWindow AutotunePlanner::next_window() {
     for (size_t i = 1; i < current_.size(); ++i) {
       if (count(current_[i]) < count(current_[next])) next = i;
     }
-    TuneWindow window;
-    window.number = windows_run_++;
-    window.knobs = current_[next].knobs;
-    window.flush_bytes = current_knob_ == Knob::flush_bytes ? window.knobs.flush_bytes : kProbeFlushBytes;
-    window.slices = split(window.knobs, next_lo_, static_cast<int64_t>(hi), false);
-    window.batch_rows =
-        std::max(kMinBatchRows,
-                 static_cast<size_t>(planned_window_rows_ / (window.knobs.parallelism * kBatchesPerWindow)));
-    in_flight_[window.number] = window.knobs;
-    next_lo_ = static_cast<int64_t>(hi);
-    return window;
+    return probe_window(current_[next].knobs, hi, false);
   }
   return steady_window();
+}
+
+TuneWindow AutotunePlanner::probe_window(const TuneKnobs& knobs, __int128 hi, bool verification) {
+  TuneWindow window;
+  window.number = windows_run_++;
+  window.knobs = knobs;
+  window.flush_bytes =
+      current_knob_ == Knob::flush_bytes && !verification ? knobs.flush_bytes : kProbeFlushBytes;
+  window.slices = split(knobs, next_lo_, static_cast<int64_t>(hi), false);
+  window.batch_rows = std::max(
+      kMinBatchRows, static_cast<size_t>(planned_window_rows_ / (knobs.parallelism * kBatchesPerWindow)));
+  in_flight_[window.number] = knobs;
+  if (verification) verify_windows_.push_back(window.number);
+  next_lo_ = static_cast<int64_t>(hi);
+  return window;
 }
 
 void AutotunePlanner::record(int number, const WindowMeasure& measure) {
@@ -393,7 +482,11 @@ void AutotunePlanner::record(int number, const WindowMeasure& measure) {
   if (std::find(invalid_windows_.begin(), invalid_windows_.end(), number) != invalid_windows_.end()) return;
   // A window in a gap of the key space measures nothing: it does not count. One that ends
   // after its knob was decided still shows in the event.
-  if (measure.rows > 0 && measure.seconds > 0) {
+  bool verification =
+      std::find(verify_windows_.begin(), verify_windows_.end(), number) != verify_windows_.end();
+  if (verification) {
+    if (verifying_ && measure.rows > 0 && measure.seconds > 0) verify(measure);
+  } else if (measure.rows > 0 && measure.seconds > 0) {
     bool found = false;
     for (auto* list : {&current_, &measured_}) {
       for (auto& c : *list) {
@@ -425,8 +518,7 @@ TuneWindow AutotunePlanner::steady_window() const {
   }
   std::optional<int64_t> lo;
   if (windows_run_ > 0) lo = next_lo_;
-  // One slice per reader, the rest of the stream: a query the server runs as one scan (we
-  // measured reading a table in index-range chunks at ~1.45x the server time of a scan).
+  // One slice per reader, the rest of the stream: a query the server runs as one scan.
   window.slices = split(run, lo, std::nullopt, true);
   return window;
 }
@@ -436,8 +528,26 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& kno
                                                             bool with_nulls) const {
   std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
   int n = std::max(1, knobs.parallelism);
+  if (by_blocks_) {
+    // The window's blocks, each reader its share of their keys (every window has NULLs).
+    std::vector<std::optional<KeySlice>> keyed = split_keys(knobs, std::nullopt, std::nullopt, true);
+    for (int i = 0; i < n; ++i) {
+      keyed[i]->block_lo = lo;
+      keyed[i]->block_hi = hi;
+    }
+    return keyed;
+  }
+  return split_keys(knobs, lo, hi, with_nulls);
+}
+
+std::vector<std::optional<KeySlice>> AutotunePlanner::split_keys(const TuneKnobs& knobs,
+                                                                 std::optional<int64_t> lo,
+                                                                 std::optional<int64_t> hi,
+                                                                 bool with_nulls) const {
+  std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
+  int n = std::max(1, knobs.parallelism);
   if (n == 1 || knobs.partition_mode == PartitionMode::mod) {
-    for (int i = 0; i < n; ++i) slices[i] = KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0};
+    for (int i = 0; i < n; ++i) slices[i] = KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0, {}, {}};
     return slices;
   }
   // range: n contiguous pieces; the first keeps lo (open below when unset), the last hi.
@@ -457,16 +567,19 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& kno
 // The choice's median bytes/s over the baseline's, each from its latest knob's windows
 // (the baseline ran in the first knob's windows, the choice in the last knob it won).
 double AutotunePlanner::gain() const {
-  const Candidate *chosen = nullptr, *base = nullptr;
-  for (const auto* list : {&measured_, &current_}) {
-    for (const auto& c : *list) {
-      if (c.windows.empty()) continue;
-      if (c.knobs == best_) chosen = &c;
-      if (c.knobs == baseline_) base = &c;
-    }
-  }
+  const Candidate *chosen = measured(best_), *base = measured(baseline_);
   if (chosen == nullptr || base == nullptr || base->bytes_per_second() <= 0) return 0;
   return chosen->bytes_per_second() / base->bytes_per_second();
+}
+
+const AutotunePlanner::Candidate* AutotunePlanner::measured(const TuneKnobs& knobs) const {
+  const Candidate* found = nullptr;
+  for (const auto* list : {&measured_, &current_}) {
+    for (const auto& c : *list) {
+      if (!c.windows.empty() && c.knobs == knobs) found = &c;
+    }
+  }
+  return found;
 }
 
 AutotuneEvent AutotunePlanner::event() const {
@@ -489,7 +602,14 @@ AutotuneEvent AutotunePlanner::event() const {
     if (best_.node_concurrency > 0) event.advised_node_concurrency = best_.node_concurrency;
     event.advised_gain = gain();
   }
+  event.remembered = memory_;
+  event.estimated_rows = rows_;
+  if (const Candidate* chosen = measured(best_)) event.chosen_bytes_per_second = chosen->bytes_per_second();
+  // A choice this run probed and runs, to verify next time (a verified one stays as it was).
+  event.to_remember = event.decided && steady_ && !candidates_.advise && !fall_back_ &&
+                      event.chosen_bytes_per_second > 0 && memory_ != "verified" && memory_ != "kept";
   event.probe_windows = windows_run_;
+  event.window_unit = by_blocks_ ? "heap blocks" : "keys";
   event.probe_rows = probe_rows_;
   event.probe_seconds = probe_seconds_;
   std::vector<const Candidate*> all;

@@ -1,14 +1,17 @@
 // The runtime autotuner (docs/autotune.md): per stream, probe candidate knob values over
-// short windows of the stream's integer key, then lock the winner for the rest ("steady").
+// short windows of the stream, then lock the winner for the rest ("steady").
 //
-// A window is a contiguous key range [lo, hi) read by the window's parallelism readers
-// (split by mod or by sub-range, the partition-mode knob) while the stream's writers use
-// the window's flush threshold. The next window starts as soon as the current one is read,
-// so the pipeline stays full as in the steady phase (waiting for each window to be written
-// would measure a pipeline that fills and drains, and favour more readers); a window's time
-// runs from the previous window's last write to its own. Windows follow each other in key
-// order and the steady phase reads every key after the last window (and the NULL keys):
-// each row is read exactly once, all from the one snapshot the readers share.
+// A window is a contiguous range [lo, hi) of the table's heap blocks where the source reads
+// block ranges by scanning them (PostgreSQL tables), else of the stream's integer key, read
+// by the window's parallelism readers (its keys split by mod or by sub-range, the
+// partition-mode knob) while the stream's writers use the window's flush threshold. Block
+// windows read as the steady phase does (a scan); key windows read through the key's index,
+// which costs the server more per row than a scan (generator streams cost the same). The next window starts
+// as soon as the current one is read, so the pipeline stays full as in the steady phase (waiting for each
+// window to be written would measure a pipeline that fills and drains, and favour more readers); a window's
+// time runs from the previous window's last write to its own. Windows follow each other in order and the
+// steady phase reads every block or key after the last window (and the NULL keys): each row is read exactly
+// once, all from the one snapshot the readers share.
 //
 // Knobs are tuned one after another (parallelism, then partition mode at the chosen
 // parallelism, then the stream's transforms' node concurrency, then flush bytes), each candidate
@@ -64,6 +67,20 @@ struct TuneWindow {
   std::vector<std::optional<KeySlice>> slices;  // per reader
 };
 
+// A stream's choice remembered from an earlier run on this many cores (docs/autotune.md,
+// Remembered choices): the next run verifies it with one window instead of probing.
+struct RememberedChoice {
+  TuneKnobs knobs;
+  double bytes_per_second = 0;  // its median in the probe that chose it
+  double table_rows = 0;        // the stream's estimated rows then
+  std::string run_id;           // the run that chose it
+};
+
+// Remembered choices are per machine size: the cores the plan was made for.
+inline int tuning_cores(const PhysicalPlan& plan) {
+  return plan.parallelism ? plan.parallelism->available_cores : 0;
+}
+
 class AutotunePlanner {
  public:
   // Probe budget (docs/autotune.md, Windows).
@@ -75,10 +92,12 @@ class AutotunePlanner {
   // candidates' windows are a measurable share of the run.
   static constexpr int kMinRounds = 2, kMaxRounds = 4;
   // After kMinRounds a knob is settled when the leader's median is this far ahead of every
-  // other candidate's (more readers weighed by kMoreReadersMargin) and even its slowest
-  // window beats their medians (stable; after two rounds, their best windows).
+  // other candidate's (more readers weighed by the noise, see noise()) and even its slowest
+  // window beats their medians (stable; after two rounds, their best windows). 8% is four
+  // ties (kTie): a lead more windows are unlikely to reverse; closer races run kMaxRounds.
   static constexpr double kLeadToStop = 1.08;
-  static constexpr double kTie = 0.02;              // closer than this is a tie, for the next criterion
+  // Closer than this is a tie, for the next criterion: below what a window can resolve.
+  static constexpr double kTie = 0.02;
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
   static constexpr int kBatchesPerWindow = 8;       // per reader
   static constexpr size_t kMinBatchRows = 256;
@@ -86,17 +105,19 @@ class AutotunePlanner {
   // window's rows during a later window, and the candidate measured then would pay for
   // it. Flushing at the smallest threshold a pin may set sends each window's rows within it.
   static constexpr int64_t kProbeFlushBytes = kMinCopyFlushBytes;
-  // A probe window reads a small key range through the key's index, where the steady phase
-  // reads the rest in one scan per reader: one reader gets ~1.45x cheaper per row on the
-  // server (measured on PostgreSQL 15, a whole table by index ranges against one scan),
-  // while several readers each scan rows the others read. So a candidate with more readers
-  // than another must be that much faster in the windows to win.
-  static constexpr double kMoreReadersMargin = 1.45;
+  // A remembered choice is probed again when its verification window runs below this share
+  // of its remembered bytes/s (a 20% drop is beyond what windows of one candidate differ by
+  // on a quiet machine), or when the table's estimated rows changed more than this factor.
+  static constexpr double kVerifiedShare = 0.8, kSizeChange = 2.0;
+  // A run's first window also fills the pipeline (connections, buffers, the writers' first
+  // flush): a choice fails verification only when both of its first two windows fall short.
+  static constexpr int kVerifyWindows = 2;
 
   // `readers`: how many readers the stream was opened with (at least every parallelism
   // candidate). `span`: the key span, std::nullopt when the stream has no integer key.
+  // `remembered`: the choice an earlier run stored, verified before anything is probed.
   AutotunePlanner(std::string stream, const AutotuneCandidates& candidates, TuneKnobs baseline, int readers,
-                  std::optional<KeySpan> span);
+                  std::optional<KeySpan> span, std::optional<RememberedChoice> remembered = std::nullopt);
 
   // The window to run next; once it is steady, the same steady window again.
   TuneWindow next_window();
@@ -119,7 +140,12 @@ class AutotunePlanner {
     double bytes_per_cpu_second() const;
     double slowest() const;  // the lowest bytes/s of its windows
     double fastest() const;  // the highest
+    double spread() const;   // (fastest - slowest) / (2 x median): how far its windows disagree
   };
+  // What two candidates' windows cannot tell apart, as a share of a rate: the larger spread
+  // of the two (at least kTie). A candidate with more readers must beat one with fewer by
+  // more than this: on a tie the one that leaves more of the machine to the rest of the run.
+  static double noise(const Candidate& a, const Candidate& b);
   enum class Knob { parallelism, partition_mode, node_concurrency, flush_bytes };
 
   void skip(std::string reason);
@@ -134,12 +160,23 @@ class AutotunePlanner {
   size_t leader() const;
   bool better(const Candidate& a, const Candidate& b) const;
   TuneWindow steady_window() const;
+  // The next probe window, [next_lo_, hi) read with `knobs`; `verification`: a remembered choice's.
+  TuneWindow probe_window(const TuneKnobs& knobs, __int128 hi, bool verification);
   // The knobs the steady phase runs: the winner, or in advise mode the baseline.
   const TuneKnobs& ran() const { return candidates_.advise ? baseline_ : best_; }
   double gain() const;  // advise: the winner's measured bytes/s over the baseline's
-  // [lo, hi) split among knobs.parallelism readers, one slice each (NULL keys to reader 0).
+  const Candidate* measured(const TuneKnobs& knobs) const;  // the knobs' windows, if any ran
+  bool is_candidate(const TuneKnobs& knobs) const;
+  void verify(const WindowMeasure& measure);  // the first measured verification window decides
+  // The window [lo, hi) (keys or blocks) split among knobs.parallelism readers, one slice
+  // each (NULL keys to reader 0).
   std::vector<std::optional<KeySlice>> split(const TuneKnobs& knobs, std::optional<int64_t> lo,
                                              std::optional<int64_t> hi, bool with_nulls) const;
+  // The keys [lo, hi) split so (mod, or n sub-ranges of the key span).
+  std::vector<std::optional<KeySlice>> split_keys(const TuneKnobs& knobs, std::optional<int64_t> lo,
+                                                  std::optional<int64_t> hi, bool with_nulls) const;
+  // The last unit a window may reach: the largest key, or the last block.
+  __int128 last_unit() const { return by_blocks_ ? span_->blocks - 1 : static_cast<__int128>(span_->max); }
 
   std::string stream_;
   AutotuneCandidates candidates_;
@@ -147,8 +184,17 @@ class AutotunePlanner {
   int readers_;
   std::optional<KeySpan> span_;
   bool feeds_copy_ = false;  // the stream feeds a COPY destination: flush bytes is a knob
+  bool by_blocks_ = false;   // windows are ranges of heap blocks (KeySpan::blocks), not keys
   std::string skipped_;      // why it fell back to the baseline; empty when tuning
   bool steady_ = false;
+  double rows_ = 0;  // the stream's estimated rows
+  // A remembered choice: verifying_ while its windows run, until the first is measured.
+  std::optional<RememberedChoice> remembered_;
+  bool verifying_ = false;
+  std::string memory_;  // "verified", "re-probed" or "" (nothing remembered)
+  std::vector<int> verify_windows_;
+  int verify_measured_ = 0;  // verification windows measured that fell short
+  double best_verified_share_ = 0;
   // probing
   std::vector<Knob> knobs_left_;
   std::vector<Candidate> current_;   // the candidates of the knob being tuned

@@ -122,6 +122,29 @@ TEST_F(PostgresIncremental, ReadsOnlyAfterTheSavedPosition) {
   EXPECT_EQ(batches[0][0].at, "2024-01-01 00:01:00+00:00");
 }
 
+// The autotuner's remembered choices in the postgres backend's table rbc_state.autotune.
+TEST_F(PostgresIncremental, StateRemembersAutotuneChoicesPerCoreCount) {
+  auto store = make_postgres_state_store(url_config(dst_url()), true, "rbc_state_test");
+  ASSERT_TRUE(store.is_ok());
+  const std::string stream = "choice_" + std::to_string(getpid());
+  ASSERT_TRUE((*store)->begin_run(RunRecord::of("run-choice", "inc-test", stream)).is_ok());
+  TunedChoice choice{4, 3, "range", 8 << 20, 2, 123456789.5, 2e6, "run-choice"};
+  auto none = (*store)->load_choice("inc-test", stream, 4);
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE((*store)->save_choice("inc-test", stream, choice).is_ok());
+  auto loaded = (*store)->load_choice("inc-test", stream, 4);
+  ASSERT_TRUE(loaded.is_ok() && loaded->has_value()) << loaded.status().message();
+  EXPECT_EQ(**loaded, choice);
+  EXPECT_FALSE((*store)->load_choice("inc-test", stream, 2)->has_value());
+  choice.parallelism = 1;
+  ASSERT_TRUE((*store)->save_choice("inc-test", stream, choice).is_ok());
+  EXPECT_EQ(**(*store)->load_choice("inc-test", stream, 4), choice);
+  EXPECT_EQ(
+      sql(dst_url()).scalar("SELECT count(*) FROM rbc_state_test.autotune WHERE stream = '" + stream + "'"),
+      "1");
+}
+
 TEST_F(PostgresIncremental, AbortAfterCheckpointKeepsRowsAndCursorTogether) {
   // The state tables, as the state store creates them, in a schema of this test.
   Config dst_config = url_config(dst_url());

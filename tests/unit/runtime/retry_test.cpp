@@ -116,6 +116,28 @@ TEST(StateBackends, TheRegistryMakesTheBackendsTheCompilerAccepts) {
   EXPECT_EQ(registered_state_backends(), state_backend_names());
 }
 
+// The autotuner's remembered choices: per (pipeline, stream, cores), replaced by a new one.
+TEST(FileStateStore, RemembersAutotuneChoicesPerCoreCount) {
+  std::string path = ::testing::TempDir() + "rbc_choice_" + std::to_string(getpid()) + ".json";
+  std::remove(path.c_str());
+  TunedChoice choice{4, 3, "range", 8 << 20, 2, 123456789.5, 2e6, "run-1"};
+  auto store = make_file_state_store(path);
+  auto none = store->load_choice("p", "public.orders", 4);
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store->save_choice("p", "public.orders", choice).is_ok());
+  auto loaded = make_file_state_store(path)->load_choice("p", "public.orders", 4);
+  ASSERT_TRUE(loaded.is_ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, choice);
+  EXPECT_FALSE(make_file_state_store(path)->load_choice("p", "public.orders", 2)->has_value());
+  EXPECT_FALSE(make_file_state_store(path)->load_choice("q", "public.orders", 4)->has_value());
+  choice.parallelism = 1;
+  choice.run_id = "run-2";
+  ASSERT_TRUE(store->save_choice("p", "public.orders", choice).is_ok());
+  EXPECT_EQ(**make_file_state_store(path)->load_choice("p", "public.orders", 4), choice);
+  std::remove(path.c_str());
+}
+
 TEST(FileStateStore, SavesCursorAndRunRecords) {
   std::string path = ::testing::TempDir() + "rbc_state_" + std::to_string(getpid()) + ".json";
   std::remove(path.c_str());
