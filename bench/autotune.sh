@@ -29,17 +29,20 @@
 # row count and sum of ids of the destination (a, c, e: against the source; b: ROWS rows,
 # ids 1..ROWS; d: the groups, SUM(n) = ROWS and SUM(total) against the input); a failed
 # run or a wrong result fails the benchmark (exit 1) after the report.
-# Prints per workload the median seconds of each configuration, the tuned run's choice per
-# round and its probe (seconds, windows, share of the run = probe seconds / the run's
-# seconds), and, per target, PASS or MISS (a MISS does not fail the run):
+# Prints per workload the median seconds of each configuration (and in how many rounds each
+# was the fastest static one), the tuned run's choices (in how many rounds each), its probe
+# (seconds, windows, share of the run = probe seconds / the tuned run's seconds), and, per
+# target, PASS or MISS (a MISS does not fail the run):
 #   tuned/best    the median over rounds of tuned / the fastest static configuration of
 #                 that round: at most 1.05 (also printed: tuned's median / the median of the
-#                 configuration that is fastest by median)
+#                 configuration that is fastest by median; the fastest of several noisy runs is
+#                 biased low, so on a noisy machine even a tuned run that equals one of them
+#                 shows above 1: d, which the tuner cannot probe, runs exactly its baseline)
 #   probe share   the median over rounds: at most 0.03
 #   e skips       every tuned run of e logs autotune-skipped (no probe)
 #
-#   bench/autotune.sh       (about 15 minutes on 2 idle cores with the defaults: a and c
-#                            take about 6 minutes each, 10 configurations x 6 rounds)
+#   bench/autotune.sh       (about 13 minutes on 2 cores with the defaults: a about 5, b 3,
+#                            c 3.5, d and e under a minute each, generating the data 0.5)
 #   ROWS=200000 ROUNDS=1 WORKLOADS="b d" bench/autotune.sh      (a quick smoke run)
 # Environment: RBC (default build/rbc); WORKLOADS (default "a b c d e"); ROWS (a, b, c, d;
 # default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5). Uses
