@@ -1,0 +1,439 @@
+#!/usr/bin/env bash
+# The runtime autotuner against an oracle (issue 17): for each workload, every static
+# configuration the tuner could choose (autotune off, its knobs pinned) and the tuned run
+# (autotune on, nothing pinned), on the same data in one invocation:
+#   a  PostgreSQL -> PostgreSQL, ROWS rows of the bench_events shape (8 columns, ~140 B/row;
+#      the table bench/pg_copy.sh copies), write_mode append
+#   b  generator -> CPU-heavy sql (two regexp_replace and float math per row) -> CSV file,
+#      ROWS rows
+#   c  PostgreSQL -> sql (a filter, text and float functions) -> PostgreSQL, the table of a
+#   d  CSV file -> GROUP BY (ROWS rows "k,v", ROWS/20 keys; the aggregation's lanes follow
+#      the readers) -> CSV file
+#   e  PostgreSQL -> PostgreSQL, SMALL_ROWS (default 100,000) rows of the same shape: a tiny
+#      stream, where the tuner must skip probing
+# The static configurations are the cross product of the candidates `rbc compile --emit
+# json` records for the stream (so the set follows the tuner when its candidates change):
+# parallelism x partition mode (mode only at parallelism > 1) x COPY flush bytes (postgres
+# destinations), each run with autotune.enabled: false and pin_parallelism,
+# pin_source_partition_mode and pin_copy_flush_bytes. Node concurrency (b, c) has
+# candidates but no pin, so the static runs keep the plan's concurrency (effective
+# parallelism) and a tuned run that picks another one has no static twin. A stream the
+# tuner cannot probe (d: a file's chunks are not key windows) has no candidates; then the
+# static set is the parallelism candidates a probed stream with the same partitions P0
+# would get, {max(1, P0/2), P0, min(cap, round(1.5 P0))}, so that the table shows what
+# tuning it could gain. Before the rounds, one tuned run per workload warms up (not
+# counted); then ROUNDS rounds that each run every configuration of the workload once,
+# interleaved (each round starts one configuration later, so the tuned run moves through
+# the order). Postgres destinations are truncated before each run, after which the
+# destination server CHECKPOINTs; a file destination is removed. Every run is checked:
+# row count and sum of ids of the destination (a, c, e: against the source; b: ROWS rows,
+# ids 1..ROWS; d: the groups, SUM(n) = ROWS and SUM(total) against the input); a failed
+# run or a wrong result fails the benchmark (exit 1) after the report.
+# Prints per workload the median seconds of each configuration (and in how many rounds each
+# was the fastest static one), the tuned run's choices (in how many rounds each), its probe
+# (seconds, windows, share of the run = probe seconds / the tuned run's seconds), and, per
+# target, PASS or MISS (a MISS does not fail the run):
+#   tuned/best    the median over rounds of tuned / the fastest static configuration of
+#                 that round: at most 1.05 (also printed: tuned's median / the median of the
+#                 configuration that is fastest by median; the fastest of several noisy runs is
+#                 biased low, so on a noisy machine even a tuned run that equals one of them
+#                 shows above 1: d, which the tuner cannot probe, runs exactly its baseline)
+#   probe share   the median over rounds: at most 0.03
+#   e skips       every tuned run of e logs autotune-skipped (no probe)
+#
+#   bench/autotune.sh       (about 13 minutes on 2 cores with the defaults: a about 5, b 3,
+#                            c 3.5, d and e under a minute each, generating the data 0.5)
+#   ROWS=200000 ROUNDS=1 WORKLOADS="b d" bench/autotune.sh      (a quick smoke run)
+# Environment: RBC (default build/rbc); WORKLOADS (default "a b c d e"); ROWS (a, b, c, d;
+# default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5). Uses
+# RBC_PG_SRC_URL / RBC_PG_DST_URL when both are set (tables bench_autotune* in public and
+# a schema autotune_c in the destination, dropped at the end), else starts its own server
+# with scripts/pg-test-server (and stops it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+RBC=${RBC:-$root/build/rbc}
+WORKLOADS=${WORKLOADS:-a b c d e}
+ROWS=${ROWS:-2000000}
+SMALL_ROWS=${SMALL_ROWS:-100000}
+ROUNDS=${ROUNDS:-5}
+table=bench_autotune small=bench_autotune_small
+cores=$(nproc)
+started=$(date +%s)
+log() { echo "autotune: $*" >&2; }
+runs() { [[ " $WORKLOADS " == *" $1 "* ]]; }
+
+for w in $WORKLOADS; do
+  case $w in a | b | c | d | e) ;; *) log "unknown workload $w in WORKLOADS (a b c d e)"; exit 2 ;; esac
+done
+[[ -x $RBC ]] || { log "no rbc binary at $RBC (set RBC)"; exit 2; }
+command -v jq > /dev/null || { log "needs jq (apt-get install -y jq)"; exit 2; }
+
+work=$(mktemp -d)
+server_dir=""
+SRC="" DST=""
+q() { psql "$1" -X -q -v ON_ERROR_STOP=1 -At -c "SET client_min_messages = warning" -c "$2"; }
+cleanup() {
+  if [[ -n $SRC ]]; then
+    q "$SRC" "DROP TABLE IF EXISTS public.$table, public.$small" > /dev/null 2>&1 || true
+    q "$DST" "DROP TABLE IF EXISTS public.$table, public.$small; DROP SCHEMA IF EXISTS autotune_c CASCADE" > /dev/null 2>&1 || true
+  fi
+  if [[ -n $server_dir ]]; then "$root/scripts/pg-test-server" stop "$server_dir" > /dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/out"
+
+# ---- The data.
+needs_pg=0
+for w in a c e; do runs "$w" && needs_pg=1; done
+ddl_columns="(id bigint PRIMARY KEY, n int, s text, amount numeric(12,2), x float8, flag bool, payload text,
+  at timestamptz)"
+make_table() {  # make_table TABLE ROWS: the bench_events shape, in the source; empty in the destination
+  log "generating $2 rows in the source's public.$1"
+  q "$SRC" "DROP TABLE IF EXISTS public.$1; CREATE TABLE public.$1 $ddl_columns;
+INSERT INTO public.$1
+SELECT g, (g * 37) % 1000000, 'name-' || g, round(((g * 7919) % 10000000)::numeric / 100, 2),
+       g / 7.0, g % 3 = 0,
+       substr(md5(g::text) || md5((g + 1)::text), 1, 64),
+       timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second'
+FROM generate_series(1::bigint, $2) g"
+  q "$SRC" "VACUUM ANALYZE public.$1"
+  # Every configuration loads the same rows into this table: an autovacuum started by one
+  # run would run during the next one, so it is off for the table.
+  q "$DST" "DROP TABLE IF EXISTS public.$1; CREATE TABLE public.$1 $ddl_columns;
+ALTER TABLE public.$1 SET (autovacuum_enabled = false)"
+}
+if ((needs_pg)); then
+  if [[ -z ${RBC_PG_SRC_URL:-} || -z ${RBC_PG_DST_URL:-} ]]; then
+    server_dir=$work/pg
+    eval "$("$root/scripts/pg-test-server" start "$server_dir")"
+  fi
+  SRC=$RBC_PG_SRC_URL DST=$RBC_PG_DST_URL
+  if runs a || runs c; then make_table "$table" "$ROWS"; fi
+  runs e && make_table "$small" "$SMALL_ROWS"
+  q "$DST" "DROP SCHEMA IF EXISTS autotune_c CASCADE"
+fi
+keys=$((ROWS / 20 > 0 ? ROWS / 20 : 1))
+if runs d; then
+  log "generating $ROWS rows, $keys keys, in $work/in/pairs.csv"
+  mkdir -p "$work/in"
+  # k = i * 7919 mod keys visits every key (7919 is a prime); v = i mod 1000.
+  awk -v rows="$ROWS" -v keys="$keys" 'BEGIN {
+    for (i = 0; i < rows; i++) { print (i * 7919) % keys "," i % 1000; total += i % 1000 }
+    printf "%.0f\n", total > "/dev/stderr" }' > "$work/in/pairs.csv" 2> "$work/d.total"
+  sync  # the input's writeback must not land inside a timed run
+fi
+
+# ---- The pipelines: body_W prints workload W's pipeline less its resources block.
+# Queries are read from quoted here-documents, so that their backslashes reach the YAML.
+query_b=$(
+  cat << 'SQL'
+SELECT id, regexp_replace(regexp_replace(rpad(name, 48, name), '([0-9])([0-9])', '\\2\\1', 'g'), '([a-z]+)_', 'x\\1-', 'g') AS r, sqrt(abs(value) + 1) * ln(abs(value) + 2) + power(abs(value) + 1, 0.33) + exp(value / 1000) AS v FROM input
+SQL
+)
+query_c=$(
+  cat << 'SQL'
+SELECT id, n, upper(s) AS s, amount * 2 AS amount, sqrt(x) + ln(x + 1) AS x, flag, substr(payload, 1, 32) AS payload, at FROM input WHERE n % 10 <> 0
+SQL
+)
+pg_source() {  # pg_source TABLE
+  cat << YAML
+source:
+  use: postgres
+  config: {url: "$SRC"}
+  streams:
+    - name: public.$1
+      sync_mode: full_refresh
+      partition_key: id
+YAML
+}
+body_a() {
+  pg_source "$table"
+  printf 'destination:\n  use: postgres\n  config: {url: "%s"}\n  write_mode: append\n' "$DST"
+}
+body_e() {
+  pg_source "$small"
+  printf 'destination:\n  use: postgres\n  config: {url: "%s"}\n  write_mode: append\n' "$DST"
+}
+body_c() {
+  pg_source "$table"
+  cat << YAML
+transforms:
+  - use: sql
+    config: {query: "$query_c"}
+destination:
+  use: postgres
+  config: {url: "$DST", schema: autotune_c}
+  write_mode: append
+YAML
+}
+# File destinations append (the file is removed before each run): replace would make the
+# stream not partition-eligible, and one reader would read it all.
+body_b() {
+  cat << YAML
+source:
+  use: generator
+  config: {rows: $ROWS, seed: 17}
+  streams:
+    - name: events
+      partition_key: id
+transforms:
+  - use: sql
+    config: {query: "$query_b"}
+destination:
+  use: file
+  config: {path: $work/out/b/, format: csv}
+  write_mode: append
+YAML
+}
+body_d() {
+  cat << YAML
+source:
+  use: file
+  config: {path: $work/in/, format: csv, header: false}
+  streams:
+    - name: pairs
+      columns: [{name: k, type: int64}, {name: v, type: int64}]
+transforms:
+  - use: sql
+    config: {query: "SELECT k, COUNT(*) AS n, SUM(v) AS total FROM input GROUP BY k"}
+destination:
+  use: file
+  config: {path: $work/out/d/, format: csv}
+  write_mode: append
+YAML
+}
+declare -A title
+title[a]="PostgreSQL -> PostgreSQL, $ROWS rows (bench_events shape)"
+title[b]="generator -> CPU-heavy sql -> CSV, $ROWS rows"
+title[c]="PostgreSQL -> sql -> PostgreSQL, $ROWS rows (bench_events shape, 90% pass the filter)"
+title[d]="CSV -> GROUP BY -> CSV, $ROWS rows, $keys keys"
+title[e]="PostgreSQL -> PostgreSQL, $SMALL_ROWS rows (a tiny stream: probing must be skipped)"
+
+# write_pipeline W NAME [RESOURCES]: $work/W-NAME.yaml
+write_pipeline() {
+  {
+    echo 'version: "1.0"'
+    echo "pipeline: autotune_$1"
+    "body_$1"
+    if [[ -n ${3:-} ]]; then echo "resources: $3"; fi
+  } > "$work/$1-$2.yaml"
+}
+
+# ---- The static configurations of each workload, from the tuned pipeline's plan.
+# configs_W: "NAME PARALLELISM MODE FLUSH_BYTES" lines (FLUSH_BYTES 0: no postgres
+# destination), then "tuned - - -".
+declare -A configs note
+plan_configs() {  # plan_configs W
+  local w=$1 plan p0 cap ps ms fs p m f
+  write_pipeline "$w" tuned
+  plan=$work/$w.plan.json
+  if ! "$RBC" compile --catalog --emit json "$work/$w-tuned.yaml" > "$plan" 2> "$work/$w.plan.err"; then
+    log "$w: rbc compile failed:"; cat "$work/$w.plan.err" >&2; exit 1
+  fi
+  local at='[.nodes[] | select(.kind == "source")][0].step'
+  ps=$(jq -r "$at.autotune.parallelism // [] | join(\" \")" "$plan")
+  ms=$(jq -r "$at.autotune.partition_mode // [] | join(\" \")" "$plan")
+  fs=$(jq -r "$at.autotune.copy_flush_bytes // [] | join(\" \")" "$plan")
+  note[$w]="candidates: $(jq -r "$at.autotune | del(.pinned) | to_entries | map(select(.value | length > 0)
+    | .key as \$k | \"\(.key) {\(.value | map(if \$k == \"copy_flush_bytes\" then \"\(. / 1048576)mb\" else tostring end)
+    | join(\", \"))}\") | join(\"; \")" "$plan")"
+  if [[ -z $ps ]]; then
+    # Not probed: the parallelism a probed stream with these partitions would get.
+    p0=$(jq -r "$at.partitions.value" "$plan") cap=$(jq -r '.parallelism_cap' "$plan")
+    ps=$(awk -v p="$p0" -v c="$cap" 'BEGIN {
+      a = int(p / 2); if (a < 1) a = 1; b = int(1.5 * p + 0.5); if (b > c) b = c
+      print a; print p; print b }' | sort -n -u | tr '\n' ' ')
+    note[$w]="no candidates ($(jq -r "$at.autotune_note // \"?\"" "$plan")); static parallelism {${ps% }} from P0 $p0, cap $cap"
+    ms=none  # a file's chunks have no key to split: no mode to pin
+  fi
+  [[ -n $ms ]] || ms=mod
+  [[ -n $fs ]] || fs=0
+  configs[$w]=""
+  for p in $ps; do
+    for m in $ms; do
+      ((p == 1)) && [[ $m != "${ms%% *}" ]] && continue  # one reader: the mode does not matter
+      for f in $fs; do
+        local name="p$p" pins="pin_parallelism: $p"
+        if ((p > 1)) && [[ $m != none ]]; then name+="-$m"; fi
+        [[ $m != none ]] && pins+=", pin_source_partition_mode: $m"
+        if ((f > 0)); then name+="-$((f / 1048576))mb"; pins+=", pin_copy_flush_bytes: $f"; fi
+        write_pipeline "$w" "$name" "{autotune: {enabled: false, $pins}}"
+        configs[$w]+="$name"$'\n'
+      done
+    done
+  done
+  configs[$w]+="tuned"
+}
+
+# ---- One run, and its check.
+declare -A wants
+expected() {  # expected W: sets want, the destination's "count sum" that a correct run leaves
+  if [[ -n ${wants[$1]:-} ]]; then want=${wants[$1]}; return; fi
+  case $1 in
+    a) want="$ROWS $((ROWS * (ROWS + 1) / 2))" ;;
+    e) want="$SMALL_ROWS $((SMALL_ROWS * (SMALL_ROWS + 1) / 2))" ;;
+    b) want="$ROWS $((ROWS * (ROWS + 1) / 2))" ;;
+    c) want=$(q "$SRC" "SELECT count(*) || ' ' || coalesce(sum(id), 0) FROM public.$table WHERE n % 10 <> 0") ;;
+    d) want="$keys $ROWS $(cat "$work/d.total")" ;;
+  esac
+  wants[$1]=$want
+}
+prepare() {  # prepare W: an empty destination
+  case $1 in
+    a) q "$DST" "TRUNCATE public.$table" ;;
+    e) q "$DST" "TRUNCATE public.$small" ;;
+    c) q "$DST" "DO \$\$ BEGIN IF to_regclass('autotune_c.$table') IS NOT NULL THEN TRUNCATE autotune_c.$table; END IF; END \$\$" ;;
+    b | d) rm -rf "$work/out/$1" ;;
+  esac
+  case $1 in
+    # Each run starts without the previous run's dirty pages to write (best effort: needs
+    # pg_checkpoint, which scripts/pg-test-server grants).
+    a | c | e) q "$DST" "CHECKPOINT" > /dev/null 2>&1 || true ;;
+  esac
+}
+result() {  # result W: prints the destination's "count sum" (d: "groups sum(n) sum(total)")
+  case $1 in
+    a) q "$DST" "SELECT count(*) || ' ' || coalesce(sum(id), 0) FROM public.$table" ;;
+    e) q "$DST" "SELECT count(*) || ' ' || coalesce(sum(id), 0) FROM public.$small" ;;
+    c) q "$DST" "SELECT count(*) || ' ' || coalesce(sum(id), 0) FROM autotune_c.$table" ;;
+    # CSV with a header; ids and counts are integers, so awk's doubles are exact here.
+    b) awk -F, 'NR > 1 { n++; s += $1 } END { printf "%d %.0f\n", n, s }' "$work/out/b/events.csv" ;;
+    d) awk -F, 'NR > 1 { g++; n += $2; t += $3 } END { printf "%d %.0f %.0f\n", g, n, t }' "$work/out/d/pairs.csv" ;;
+  esac
+}
+
+failed=0
+# measure W NAME ROUND: one timed run; appends its seconds to $work/W/NAME.times (round 0,
+# the warm-up, is not kept); the tuned run also appends its choice, probe seconds, windows
+# and share to $work/W/tuned.{choice,probe,windows,share}.
+measure() {
+  local w=$1 name=$2 round=$3 t0 t1 seconds got want dir
+  dir=$work/$w
+  mkdir -p "$dir"
+  [[ -f $dir/$name.failed ]] && return
+  prepare "$w"
+  t0=$(date +%s.%N)
+  if ! "$RBC" exec --report "$dir/$name.report.json" "$work/$w-$name.yaml" > "$dir/$name.out" 2> "$dir/$name.err"; then
+    log "$w $name (round $round) failed:"; tail -n 8 "$dir/$name.err" >&2
+    touch "$dir/$name.failed"; failed=1; return
+  fi
+  t1=$(date +%s.%N)
+  expected "$w"
+  got=$(result "$w" 2>&1) || true
+  if [[ $got != "$want" ]]; then
+    log "$w $name (round $round): wrong result: the destination gives \"$got\", expected \"$want\" (rows and sum of ids; d: groups, SUM(n), SUM(total))"
+    touch "$dir/$name.failed"; failed=1; return
+  fi
+  seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+  local extra=""
+  if [[ $name == tuned ]]; then
+    local event choice probe windows share
+    event='[.autotune[]?][0]'
+    choice=$(jq -r "$event | if . == null then \"no autotune event\"
+      elif .event == \"autotune-decision\" then
+        (.winner | [\"p\(.parallelism)\", (if .parallelism > 1 then .partition_mode else empty end),
+          (if .copy_flush_bytes then \"\(.copy_flush_bytes / 1048576)mb\" else empty end),
+          (if (.node_concurrency // 0) > 0 then \"nc\(.node_concurrency)\" else empty end)] | join(\"-\"))
+      else \"skipped (\(.reason))\" end" "$dir/tuned.report.json")
+    probe=$(jq -r "$event | .probe.seconds // 0" "$dir/tuned.report.json")
+    windows=$(jq -r "$event | .probe.windows // 0" "$dir/tuned.report.json")
+    share=$(awk -v p="$probe" -v s="$seconds" 'BEGIN {printf "%.4f", p / s}')
+    extra=": $choice, probe $(printf '%.3f' "$probe") s in $windows windows ($(awk -v x="$share" 'BEGIN {printf "%.1f", 100 * x}')%)"
+    if ((round > 0)); then
+      echo "$choice" >> "$dir/tuned.choice"
+      echo "$probe" >> "$dir/tuned.probe"
+      echo "$windows" >> "$dir/tuned.windows"
+      echo "$share" >> "$dir/tuned.share"
+    fi
+  fi
+  if ((round == 0)); then
+    log "$w warm-up $name: $seconds s$extra (not counted)"
+  else
+    echo "$seconds" >> "$dir/$name.times"
+    log "$w round $round $name: $seconds s$extra"
+  fi
+}
+
+# ---- The rounds: per workload, a warm-up run, then ROUNDS interleaved rounds.
+for w in $WORKLOADS; do
+  plan_configs "$w"
+  mapfile -t list <<< "${configs[$w]}"
+  log "$w: ${title[$w]}; ${note[$w]}; ${#list[@]} configurations"
+  measure "$w" tuned 0
+  if [[ $w == c && -n $DST ]]; then
+    # rbc created the table in the warm-up run; no autovacuum between the timed runs.
+    q "$DST" "ALTER TABLE autotune_c.$table SET (autovacuum_enabled = false)" 2> /dev/null || true
+  fi
+  for ((round = 1; round <= ROUNDS; ++round)); do
+    n=${#list[@]}
+    for ((i = 0; i < n; ++i)); do measure "$w" "${list[(i + round - 1) % n]}" "$round"; done
+  done
+done
+
+# ---- Report.
+median() { sort -g | awk '{v[NR] = $1} END {print NR == 0 ? "n/a" : NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+counted() { [[ ! -f $1.failed && -s $1.times ]]; }
+verdict() {  # verdict VALUE LIMIT: PASS when VALUE <= LIMIT, MISS, or n/a
+  [[ $1 == n/a ]] && { echo "n/a "; return; }
+  awk -v v="$1" -v l="$2" 'BEGIN {print v <= l ? "PASS" : "MISS"}'
+}
+echo
+echo "autotune against the static configurations it could choose; $ROUNDS rounds on $cores cores"
+echo "(static: autotune off, knobs pinned; tuned: autotune on; seconds are medians over the rounds)"
+summary=()
+for w in $WORKLOADS; do
+  dir=$work/$w
+  mapfile -t list <<< "${configs[$w]}"
+  echo
+  echo "$w  ${title[$w]}"
+  echo "   ${note[$w]}"
+  best="" best_s=""
+  statics=()
+  for name in "${list[@]}"; do
+    [[ $name != tuned ]] && counted "$dir/$name" && statics+=("$dir/$name.times")
+  done
+  # Each round's fastest static configuration: its seconds, and its name.
+  if ((${#statics[@]} > 0)); then
+    paste "${statics[@]}" | awk '{m = 1; for (i = 2; i <= NF; i++) if ($i < $m) m = i; print $m, m}' > "$dir/best.rounds"
+    cut -d' ' -f1 "$dir/best.rounds" > "$dir/best.times"
+  fi
+  printf '   %-18s %9s  %s\n' configuration "median s" "fastest static in"
+  for name in "${list[@]}"; do
+    if counted "$dir/$name"; then s=$(median < "$dir/$name.times" | awk '{printf "%.3f", $1}'); else s=n/a; fi
+    wins=""
+    for ((i = 0; i < ${#statics[@]}; ++i)); do
+      [[ ${statics[i]} == "$dir/$name.times" ]] && wins="$(awk -v c=$((i + 1)) '$2 == c' "$dir/best.rounds" | wc -l)/$ROUNDS rounds"
+    done
+    printf '   %-18s %9s  %s\n' "$name" "$s" "$wins"
+    [[ $name == tuned || $s == n/a ]] && continue
+    if [[ -z $best_s ]] || awk -v a="$s" -v b="$best_s" 'BEGIN {exit !(a < b)}'; then best=$name best_s=$s; fi
+  done
+  ratio=n/a by_median=n/a share=n/a probe=n/a
+  if counted "$dir/tuned" && ((${#statics[@]} > 0)); then
+    # tuned / the round's fastest static configuration, per round.
+    ratio=$(paste "$dir/tuned.times" "$dir/best.times" | awk '{printf "%.4f\n", $1 / $2}' | median | awk '{printf "%.3f", $1}')
+    by_median=$(awk -v a="$(median < "$dir/tuned.times")" -v b="$best_s" 'BEGIN {printf "%.3f", a / b}')
+    share=$(median < "$dir/tuned.share" | awk '{printf "%.4f", $1}')
+    probe=$(median < "$dir/tuned.probe" | awk '{printf "%.3f", $1}')
+    echo "   tuned chose: $(sort "$dir/tuned.choice" | uniq -c | sort -rn | awk '{c = $1; $1 = ""; printf "%s%s (%d/'"$ROUNDS"')", sep, substr($0, 2), c; sep = "; "}')"
+    echo "   tuned / the round's fastest static, by round: $(paste "$dir/tuned.times" "$dir/best.times" | awk '{printf "%s%.3f", sep, $1 / $2; sep = " "}')"
+    echo "   probe: median $probe s, $(median < "$dir/tuned.windows") windows; share of the run $(awk -v x="$share" 'BEGIN {printf "%.1f%%", 100 * x}')"
+  fi
+  echo "   best static by median: ${best:-n/a} ${best_s:-n/a} s; tuned's median / its median $by_median"
+  summary+=("$(verdict "$ratio" 1.05)  $w tuned/best static of the round  $ratio (median of $ROUNDS rounds; <= 1.05)")
+  if [[ $w == e ]]; then
+    skipped=n/a
+    if [[ -s $dir/tuned.choice ]]; then
+      if grep -qv '^skipped (tiny stream' "$dir/tuned.choice"; then skipped=MISS; else skipped=PASS; fi
+    fi
+    summary+=("$skipped  $w probing skipped (tiny stream) in every round")
+  else
+    summary+=("$(verdict "$share" 0.03)  $w probe share of the run  $share (median; <= 0.03)")
+  fi
+done
+echo
+echo "targets"
+printf '  %s\n' "${summary[@]}"
+echo "(took $(($(date +%s) - started)) s)"
+((failed == 0)) || { log "a run failed or left a wrong result (see above)"; exit 1; }
