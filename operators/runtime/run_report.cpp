@@ -228,7 +228,8 @@ nlohmann::json report_to_json(const RunReport& report) {
       event["probe"] = {{"windows", e.probe_windows},
                         {"window_unit", e.window_unit},
                         {"rows", e.probe_rows},
-                        {"seconds", e.probe_seconds}};
+                        {"seconds", e.probe_seconds},
+                        {"overhead_seconds", e.probe_overhead_seconds}};
     }
     if (e.advise) {
       // The knobs it ran with are the baseline; the advice is what tuning would have run.
@@ -309,7 +310,8 @@ std::string format_summary(const RunReport& report) {
       if (e.copy_flush_bytes) out << " copy_flush_bytes=" << format_bytes(*e.copy_flush_bytes);
       if (e.node_concurrency) out << " node_concurrency=" << *e.node_concurrency;
       out << " after " << e.probe_windows << " probe windows of " << e.window_unit << " (" << e.probe_rows
-          << " rows, " << fixed(e.probe_seconds, 3) << " s): " << e.reason << '\n';
+          << " rows, " << fixed(e.probe_seconds, 3) << " s, " << fixed(e.probe_overhead_seconds, 3)
+          << " s of it overhead): " << e.reason << '\n';
       if (e.advise)
         out << "    advise only: ran the baseline above; tuning would run " << advised_knobs(e) << ", "
             << gain_text(e) << '\n';

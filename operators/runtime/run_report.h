@@ -123,6 +123,9 @@ struct AutotuneEvent {
   std::string window_unit;  // probed: what a window is a range of, "heap blocks" or "keys"
   uint64_t probe_rows = 0;
   double probe_seconds = 0;
+  // What probing cost: the windows' seconds less what their rows take at the choice's
+  // measured rows/s (the probe's rows are the run's rows: only the slower candidates cost).
+  double probe_overhead_seconds = 0;
   // autotune.mode advise: the knobs above are the baseline the stream ran with; these are
   // what the tuner chose, and its median bytes/s over the baseline's (0: not both measured).
   bool advise = false;

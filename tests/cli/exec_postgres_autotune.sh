@@ -68,6 +68,9 @@ grep -q "^  autotune \"public.$table\": parallelism=[0-9]* partition_mode=[a-z]*
 [[ $(json probed '.autotune[0].event') == autotune-decision ]] || fail "probed: report event"
 [[ $(json probed '.autotune[0].probe.window_unit') == "heap blocks" ]] || fail "probed: windows not of heap blocks"
 grep -q "probe cost [0-9]* windows of heap blocks" "$work/probed.err" || fail "probed: log lacks the window unit"
+# The overhead is what the windows took beyond their rows at the winner's rate: no more than they took.
+[[ $(json probed '.autotune[0].probe | .overhead_seconds >= 0 and .overhead_seconds <= .seconds') == true ]] ||
+  fail "probed: probe $(json probed '.autotune[0].probe')"
 probe_rows=$(json probed '.autotune[0].probe.rows')
 ((probe_rows > 0 && probe_rows <= 60000)) || fail "probed: probe read $probe_rows rows, budget 15% of 400000"
 # Every candidate of the parallelism knob ran at least two windows, and the winner is one of them.

@@ -604,7 +604,7 @@ AutotuneEvent AutotunePlanner::event() const {
   }
   event.remembered = memory_;
   event.estimated_rows = rows_;
-  if (const Candidate* chosen = measured(best_)) event.chosen_bytes_per_second = chosen->bytes_per_second();
+  if (const Candidate* choice = measured(best_)) event.chosen_bytes_per_second = choice->bytes_per_second();
   // A choice this run probed and runs, to verify next time (a verified one stays as it was).
   event.to_remember = event.decided && steady_ && !candidates_.advise && !fall_back_ &&
                       event.chosen_bytes_per_second > 0 && memory_ != "verified" && memory_ != "kept";
@@ -612,6 +612,10 @@ AutotuneEvent AutotunePlanner::event() const {
   event.window_unit = by_blocks_ ? "heap blocks" : "keys";
   event.probe_rows = probe_rows_;
   event.probe_seconds = probe_seconds_;
+  const Candidate* chosen = measured(best_);
+  double rate = chosen != nullptr ? chosen->rows_per_second() : 0;
+  event.probe_overhead_seconds =
+      rate > 0 ? std::max(0.0, probe_seconds_ - static_cast<double>(probe_rows_) / rate) : probe_seconds_;
   std::vector<const Candidate*> all;
   for (const auto& c : measured_) all.push_back(&c);
   for (const auto& c : current_) all.push_back(&c);
