@@ -219,15 +219,30 @@ TEST_F(PostgresPartition, PartitionedCopyToTheSinkWithSmallFlushes) {
   EXPECT_EQ(dst.rows(digest), src.rows(digest));
 }
 
+// The autotuner's requests: `readers` sliced readers of `table` by k (baseline 2), and
+// opening them.
+StreamRequest sliced_request(const std::string& table, int readers) {
+  StreamRequest req = source_request(table, {"id"});
+  req.partition_count = 2;
+  req.partition_key = "k";
+  req.sliced_readers = readers;
+  return req;
+}
+void open_readers(Source& source, const StreamRequest& req,
+                  std::vector<std::unique_ptr<PartitionReader>>& out) {
+  for (int r = 0; r < req.sliced_readers; ++r) {
+    auto reader = source.open(req, r);
+    ASSERT_TRUE(reader.is_ok()) << reader.status().message();
+    out.push_back(std::move(reader).value());
+  }
+}
+
 // The autotuner's reading: readers opened for slices read nothing until given one, then one
 // COPY per slice in the leader's snapshot; slices that tile the key span (mod within a
 // window, sub-ranges, the NULL keys with the open tail) read every row exactly once.
 TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
   auto source = make_postgres_source();
-  StreamRequest req = source_request(table_, {"id"});
-  req.partition_count = 2;
-  req.partition_key = "k";
-  req.sliced_readers = 3;
+  StreamRequest req = sliced_request(table_, 3);
   ASSERT_TRUE(source->prepare(req).is_ok());
   Sql src = sql(src_url());
   src.exec("INSERT INTO part_rows VALUES (100001, 1, 'late')");  // after the snapshot
@@ -239,11 +254,7 @@ TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
   EXPECT_FALSE(span->empty);
 
   std::vector<std::unique_ptr<PartitionReader>> readers;
-  for (int r = 0; r < 3; ++r) {
-    auto reader = source->open(req, r);
-    ASSERT_TRUE(reader.is_ok()) << reader.status().message();
-    readers.push_back(std::move(reader).value());
-  }
+  ASSERT_NO_FATAL_FAILURE(open_readers(*source, req, readers));
   std::vector<int64_t> ids;
   auto read = [&](int r, const KeySlice& slice, size_t batch_rows) {
     ASSERT_TRUE(readers[r]->start_slice(slice, batch_rows).is_ok());
@@ -265,10 +276,7 @@ TEST_F(PostgresPartition, KeySlicesTileTheStreamInOneSnapshot) {
 // another block, which the snapshot does not see).
 TEST_F(PostgresPartition, BlockSlicesTileTheStreamInOneSnapshot) {
   auto source = make_postgres_source();
-  StreamRequest req = source_request(table_, {"id"});
-  req.partition_count = 2;
-  req.partition_key = "k";
-  req.sliced_readers = 3;
+  StreamRequest req = sliced_request(table_, 3);
   ASSERT_TRUE(source->prepare(req).is_ok());
   Sql src = sql(src_url());
   src.exec("INSERT INTO part_rows VALUES (100001, 1, 'late')");
@@ -281,11 +289,7 @@ TEST_F(PostgresPartition, BlockSlicesTileTheStreamInOneSnapshot) {
   EXPECT_LT(span->blocks, std::stoll(blocks[0][0]));
 
   std::vector<std::unique_ptr<PartitionReader>> readers;
-  for (int r = 0; r < 3; ++r) {
-    auto reader = source->open(req, r);
-    ASSERT_TRUE(reader.is_ok()) << reader.status().message();
-    readers.push_back(std::move(reader).value());
-  }
+  ASSERT_NO_FATAL_FAILURE(open_readers(*source, req, readers));
   std::vector<int64_t> ids;
   auto read = [&](int r, KeySlice slice, std::optional<int64_t> block_lo, std::optional<int64_t> block_hi) {
     slice.block_lo = block_lo;
