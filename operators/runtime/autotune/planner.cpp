@@ -422,7 +422,7 @@ TuneWindow AutotunePlanner::next_window() {
       }
     }
     if (verifying_) {
-      // The remembered choice's windows run until the first of them is measured.
+      // The remembered choice's windows run until one passes or two fall short (verify()).
       if (!out_of_budget) return probe_window(remembered_->knobs, hi, true);
       verifying_ = false;  // windows without rows all along: nothing to verify it with
       memory_ = "kept";
@@ -526,18 +526,15 @@ TuneWindow AutotunePlanner::steady_window() const {
 std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
                                                             std::optional<int64_t> hi,
                                                             bool with_nulls) const {
-  std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
-  int n = std::max(1, knobs.parallelism);
-  if (by_blocks_) {
-    // The window's blocks, each reader its share of their keys (every window has NULLs).
-    std::vector<std::optional<KeySlice>> keyed = split_keys(knobs, std::nullopt, std::nullopt, true);
-    for (int i = 0; i < n; ++i) {
-      keyed[i]->block_lo = lo;
-      keyed[i]->block_hi = hi;
-    }
-    return keyed;
+  if (!by_blocks_) return split_keys(knobs, lo, hi, with_nulls);
+  // The window's blocks, each reader its share of their keys (every window has NULLs).
+  std::vector<std::optional<KeySlice>> slices = split_keys(knobs, std::nullopt, std::nullopt, true);
+  for (auto& slice : slices) {
+    if (!slice) continue;
+    slice->block_lo = lo;
+    slice->block_hi = hi;
   }
-  return split_keys(knobs, lo, hi, with_nulls);
+  return slices;
 }
 
 std::vector<std::optional<KeySlice>> AutotunePlanner::split_keys(const TuneKnobs& knobs,
