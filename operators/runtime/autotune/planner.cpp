@@ -106,10 +106,11 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
     skip("the key has no index: every probe window would scan the whole table");
     return;
   }
-  // A window is a range of blocks or of keys ("units"); rows per unit convert the two.
-  double keys = by_blocks_ ? static_cast<double>(span_->blocks)
-                           : static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
+  // A window is a range of blocks or of keys ("units"); rows per unit convert the two. A
+  // table never analyzed has no estimate: then each key counts as a row.
+  double keys = static_cast<double>(span_->max) - static_cast<double>(span_->min) + 1;
   double rows = span_->estimated_rows > 0 ? span_->estimated_rows : keys;
+  double units = by_blocks_ ? static_cast<double>(span_->blocks) : keys;
   rows_ = rows;
   int slots = 0;
   // The windows are sized for the parallelism and partition-mode candidates; the flush
@@ -141,7 +142,7 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
          " rows, a probe window would hold fewer than " + std::to_string(kMinWindowRows));
     return;
   }
-  window_keys_ = std::max<int64_t>(1, std::llround(planned_window_rows_ * keys / rows));
+  window_keys_ = std::max<int64_t>(1, std::llround(planned_window_rows_ * units / rows));
   next_lo_ = by_blocks_ ? 0 : span_->min;
   start_knob();
   // Advise mode always probes: its point is the measured gain.

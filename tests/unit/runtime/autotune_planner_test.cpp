@@ -221,6 +221,18 @@ TEST(AutotunePlanner, MoreReadersWinByMoreThanTheWindowsNoise) {
       << noisy.event().reason;
 }
 
+TEST(AutotunePlanner, ATableNeverAnalyzedCountsItsKeysAsRows) {
+  // No estimate (PostgreSQL's reltuples -1): 2M keys in 20000 blocks is not a tiny stream,
+  // and a window is sized by 100 keys per block.
+  KeySpan heap = span(1, 2000000, 0);
+  heap.blocks = 20000;
+  AutotunePlanner planner("t", candidates({1, 2}), TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2, heap);
+  TuneWindow w = planner.next_window();
+  ASSERT_FALSE(w.steady) << planner.event().reason;
+  // 200000 rows of budget over 2 candidates x 4 rounds: 25000 rows, 250 blocks.
+  EXPECT_EQ(*w.slices[0]->block_hi - *w.slices[0]->block_lo, 250);
+}
+
 TEST(AutotunePlanner, BlockWindowsCoverEveryBlockOnceAndSplitTheirKeys) {
   // 20000 blocks of 100 rows: windows are block ranges; each reader reads its keys of them.
   KeySpan heap = span(1, 2000000, 2000000);
