@@ -83,7 +83,11 @@ inline int tuning_cores(const PhysicalPlan& plan) {
 
 class AutotunePlanner {
  public:
-  // Probe budget (docs/autotune.md, Windows).
+  // Probe budget (docs/autotune.md, Windows). The probe's rows are the run's own rows, so
+  // the budget bounds what slower candidates can cost, not rows read twice: 15% of a stream
+  // at most, so that even if every other candidate ran at half the winner's rate the probe
+  // costs under a tenth of the run; 200,000 rows are enough for 2-4 windows of several
+  // thousand rows per candidate; 30 s stops a stream whose windows crawl.
   static constexpr double kMaxProbeRows = 200000, kMaxProbeShare = 0.15, kMaxProbeSeconds = 30;
   // Rates are medians over a candidate's windows. Two windows each (the least, so that
   // no single window decides) decide a clear lead, one where every window of the leader beats every window of
@@ -99,7 +103,11 @@ class AutotunePlanner {
   // Closer than this is a tie, for the next criterion: below what a window can resolve.
   static constexpr double kTie = 0.02;
   static constexpr uint64_t kMinWindowRows = 2000;  // smaller windows measure noise: skip tuning
-  static constexpr int kBatchesPerWindow = 8;       // per reader
+  // Each reader's part of a window comes in this many batches, so that its batches overlap
+  // with the transforms and writers as in the steady phase (one batch per window would
+  // measure a pipeline that runs its stages one after another) ...
+  static constexpr int kBatchesPerWindow = 8;
+  // ... but no smaller than this: below it the per-batch cost, not the rows, is measured.
   static constexpr size_t kMinBatchRows = 256;
   // A window holds a few MiB: with the default 4 MiB threshold a writer would send one
   // window's rows during a later window, and the candidate measured then would pay for
