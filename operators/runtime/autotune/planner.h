@@ -85,8 +85,8 @@ class AutotunePlanner {
  public:
   // Probe budget (docs/autotune.md, Windows). The probe's rows are the run's own rows, so
   // the budget bounds what slower candidates can cost, not rows read twice: 15% of a stream
-  // at most, so that even if every other candidate ran at half the winner's rate the probe
-  // costs under a tenth of the run; 200,000 rows are enough for 2-4 windows of several
+  // at most, so that if the losing candidates (two thirds of the windows) ran at half the
+  // winner's rate the probe would cost a tenth of the run; 200,000 rows are enough for 2-4 windows of several
   // thousand rows per candidate; 30 s stops a stream whose windows crawl.
   static constexpr double kMaxProbeRows = 200000, kMaxProbeShare = 0.15, kMaxProbeSeconds = 30;
   // Rates are medians over a candidate's windows. Two windows each (the least, so that
