@@ -72,6 +72,8 @@ class DurablePosition {
 // with its own knobs. A slice is what one reader reads of one window: rows with
 // lo <= key < hi (an unset bound is open) and abs(mod(key, mod_count)) = mod_index, plus
 // the rows whose key is NULL when with_nulls. A slice with no bounds is the whole stream.
+// A split file's key is its records' ordinal (FileChunker): a window's readers together
+// claim its chunks in order, up to hi; they do not split it by lo or mod.
 struct KeySlice {
   std::optional<int64_t> lo, hi;
   int mod_count = 1, mod_index = 0;
