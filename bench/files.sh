@@ -70,6 +70,8 @@ version: "1.0"
 pipeline: files_bench
 resources:
   parallelism: $1
+  # fixed readers, as DuckDB's threads are fixed (the autotuner would choose them)
+  autotune: {enabled: false}
 source:
   use: file
   config: {path: "$data/orders-*.csv.gz"}

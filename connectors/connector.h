@@ -74,6 +74,8 @@ class DurablePosition {
 // lo <= key < hi (an unset bound is open) and abs(mod(key, mod_count)) = mod_index, plus
 // the rows whose key is NULL when with_nulls; and, when set, only the rows stored in heap
 // blocks block_lo <= block < block_hi. A slice with no bounds is the whole stream.
+// A split file's key is its records' ordinal (FileChunker): a window's readers together
+// claim its chunks in order, up to hi; they do not split it by lo or mod.
 struct KeySlice {
   std::optional<int64_t> lo, hi;
   int mod_count = 1, mod_index = 0;
@@ -92,6 +94,7 @@ struct KeySpan {
   // a block range of as it scans the whole (PostgreSQL's TID range scan): the autotuner's
   // windows are block ranges, so a window reads as the steady phase's scans do.
   int64_t blocks = 0;
+  bool records = false;  // the key is a split file's record ordinal (for the report)
 };
 
 // What the runtime asks of a source for one stream.

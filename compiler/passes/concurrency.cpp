@@ -207,7 +207,9 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id, const CompileOpti
   }
   AutotuneCandidates candidates;
   candidates.advise = autotune.mode.value == AutotuneMode::advise || options.advise;
-  if (step.eligible.value_or(false) && step.split.empty()) {  // key windows, not a file's chunks
+  // An eligible stream is read in windows of its key; a split file's key is its records'
+  // ordinal (docs/autotune.md, Files).
+  if (step.eligible.value_or(false)) {
     if (autotune.pin_parallelism.present) {
       candidates.parallelism = {autotune.pin_parallelism.value};
       candidates.pinned.push_back("parallelism");
@@ -222,7 +224,9 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id, const CompileOpti
       candidates.parallelism.erase(std::unique(candidates.parallelism.begin(), candidates.parallelism.end()),
                                    candidates.parallelism.end());
     }
-    if (autotune.pin_source_partition_mode.present) {
+    if (!step.split.empty()) {
+      candidates.partition_mode = {PartitionMode::mod};  // one: a window's readers claim its chunks in order
+    } else if (autotune.pin_source_partition_mode.present) {
       candidates.partition_mode = {autotune.pin_source_partition_mode.value};
       candidates.pinned.push_back("partition_mode");
     } else {
@@ -244,9 +248,7 @@ void record_autotune_candidates(PhysicalPlan& plan, NodeId id, const CompileOpti
     step.autotune_note =
         candidates.pinned.empty()
             ? "nothing to tune: " + (!step.eligibility_reason.empty() ? step.eligibility_reason
-                                     : !step.split.empty()
-                                         ? std::string("a file's chunks are not key windows to probe")
-                                         : std::string("no knob applies"))
+                                                                      : std::string("no knob applies"))
             : "nothing to tune: every knob is pinned";
   }
   step.autotune = std::move(candidates);

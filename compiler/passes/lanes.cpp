@@ -23,8 +23,13 @@ std::string stream_not_tunable(const PhysicalPlan& plan, const SourceStep& step)
     return "an incremental stream is read in cursor order, not in key windows: baseline values";
   if (step.sync_mode == SyncMode::cdc)
     return "a cdc stream is read in commit order, not in key windows: baseline values";
-  if (!step.partitioned_reads)
+  // A split file is read in windows of its records (docs/autotune.md, Files).
+  if (!step.partitioned_reads && step.split.empty()) {
+    if (!step.eligibility_reason.empty())
+      return "a " + step.connector + " stream that is not partition-eligible (" + step.eligibility_reason +
+             ") is not read in windows: baseline values";
     return "a " + step.connector + " source cannot be read in key windows: baseline values";
+  }
   return "";
 }
 
@@ -148,7 +153,11 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           why_not = "the probes' extra readers and writers would not fit the runtime's " +
                     std::to_string(kMaxArenaThreads) + " threads: baseline values";
         if (why_not.empty()) {
-          step.tuned.set(true, "probes its candidates, then keeps the winner for the rest of the stream");
+          step.tuned.set(true, step.split.empty()
+                                   ? "probes its candidates, then keeps the winner for the rest of the stream"
+                                   : "probes its candidates over windows of the files' records (each "
+                                     "window's readers claim its chunks in file order), then keeps the "
+                                     "winner for the rest of the stream");
           int readers = probe_readers(step);
           step.readers.set(readers, readers == step.partitions.value
                                         ? "the partitions"
@@ -159,7 +168,8 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           step.readers.set(step.partitions.value, "the partitions");
         }
         if (!step.split.empty()) {
-          const bool several = step.readers.value > 1;
+          // A tuned stream claims even with one reader: its windows are runs of chunks.
+          const bool several = step.readers.value > 1 || step.tuned.value;
           step.chunks_in_order.set(several,
                                    several ? "the readers claim the chunks one at a time, numbering "
                                              "each chunk's batch as they claim it: batches carry file order"

@@ -2,6 +2,7 @@
 #include "connectors/file/compression.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -55,6 +56,39 @@ std::string_view without_compression_extension(std::string_view path) {
   if (ends_with(path, ".gz")) return path.substr(0, path.size() - 3);
   if (ends_with(path, ".zst")) return path.substr(0, path.size() - 4);
   return path;
+}
+
+uint64_t plain_size_estimate(const std::string& path, Compression compression) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat info {};
+  unsigned char head[18] = {};
+  const ssize_t got = ::fstat(fd, &info) == 0 ? ::pread(fd, head, sizeof head, 0) : -1;
+  const auto size = static_cast<uint64_t>(info.st_size);
+  if (compression == Compression::detect) {
+    compression = compression_of_extension(path);
+    if (compression == Compression::none && got >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+      compression = Compression::gzip;
+    if (compression == Compression::none && got >= 4 && head[0] == 0x28 && head[1] == 0xb5 &&
+        head[2] == 0x2f && head[3] == 0xfd)
+      compression = Compression::zstd;
+  }
+  uint64_t plain = size;
+  if (compression == Compression::gzip) {
+    unsigned char tail[4] = {};
+    plain = 4 * size;
+    if (size >= 18 && ::pread(fd, tail, sizeof tail, static_cast<off_t>(size - 4)) == 4) {
+      const uint64_t isize = tail[0] | tail[1] << 8 | tail[2] << 16 | static_cast<uint64_t>(tail[3]) << 24;
+      plain = std::max(size, isize);
+    }
+  } else if (compression == Compression::zstd) {
+    const unsigned long long content = got > 0 ? ZSTD_getFrameContentSize(head, static_cast<size_t>(got)) : 0;
+    plain = content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR
+                ? 4 * size
+                : std::max<uint64_t>(size, content);
+  }
+  ::close(fd);
+  return plain;
 }
 
 // ---- reading ----

@@ -28,6 +28,12 @@ Compression compression_of_extension(std::string_view path);
 // The path without a compression extension ("orders.csv.gz" -> "orders.csv").
 std::string_view without_compression_extension(std::string_view path);
 
+// About how many plain bytes a file holds, without reading it: its size, or for a compressed
+// file what its trailer or first frame header says (gzip ISIZE, the last member's size mod
+// 4 GiB; a zstd frame's content size, when its writer stored it), at least the compressed
+// size; else 4 times that. 0 when it cannot be opened.
+uint64_t plain_size_estimate(const std::string& path, Compression compression);
+
 // Reads a file's plain bytes. A corrupt or truncated compressed file is an error naming
 // the file and the byte offset (in the compressed file) where reading failed.
 class ByteInput {

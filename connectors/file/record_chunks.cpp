@@ -218,9 +218,12 @@ Status FileChunker::read_more(Chunk& chunk, bool grow) {
   return Status::ok();
 }
 
-Result<bool> FileChunker::next(Chunk& chunk) {
+Result<bool> FileChunker::next(Chunk& chunk, const ClaimLimit& limit) {
   std::lock_guard lock(mutex_);
   if (!opened_) return Status::internal("file chunker: " + files_.front() + " is not open");
+  if (next_record_ >= limit.below) return false;
+  size_t max_records = limit.max_records > 0 ? std::min(max_records_, limit.max_records) : max_records_;
+  max_records = static_cast<size_t>(std::min<uint64_t>(max_records, limit.below - next_record_));
   CutProgress progress;
   for (;;) {
     if (chunk.bytes.size() < carry_.size()) chunk.bytes.resize(carry_.size());
@@ -229,7 +232,7 @@ Result<bool> FileChunker::next(Chunk& chunk) {
     carry_.clear();
     progress = CutProgress{};
     for (;;) {
-      cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records_, progress);
+      cut_records(format_, delimiter_, chunk.view(), eof_, max_bytes_, max_records, progress);
       if (progress.full) break;
       RBC_RETURN_NOT_OK(read_more(chunk, progress.records == 0));
     }
@@ -246,9 +249,30 @@ Result<bool> FileChunker::next(Chunk& chunk) {
   chunk.index = next_index_++;
   chunk.first_line = next_line_;
   chunk.offset = next_offset_;
+  chunk.record = next_record_;
   next_line_ += progress.newlines;
   next_offset_ += progress.bytes;
+  next_record_ += progress.records;
   return true;
+}
+
+uint64_t estimate_records(const std::vector<std::string>& files, Compression compression) {
+  if (files.empty()) return 0;
+  uint64_t bytes = 0;
+  for (const auto& path : files) bytes += plain_size_estimate(path, compression);
+  ByteInput input;
+  if (!input.open(files.front(), compression).is_ok()) return 0;
+  std::vector<char> sample(256 << 10);
+  size_t size = 0;
+  while (size < sample.size()) {
+    Result<size_t> n = input.read(sample.data() + size, sample.size() - size);
+    if (!n.is_ok() || *n == 0) break;
+    size += *n;
+  }
+  if (size == 0) return 0;
+  const uint64_t lines = std::max<uint64_t>(1, count_newlines(sample.data(), sample.data() + size));
+  return static_cast<uint64_t>(static_cast<double>(bytes) * static_cast<double>(lines) /
+                               static_cast<double>(size));
 }
 
 }  // namespace rbc::file

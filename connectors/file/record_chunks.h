@@ -49,6 +49,7 @@ struct Chunk {
   bool file_start = false;  // the file's first chunk (its byte order mark and header)
   uint64_t first_line = 1;  // the line the chunk starts on (from 1)
   uint64_t offset = 0;      // its first byte's offset in the (decompressed) file
+  uint64_t record = 0;      // its first record's ordinal over the stream (headers count)
 
   std::string_view view() const { return {bytes.data(), size}; }
 };
@@ -60,6 +61,13 @@ struct Chunk {
 // out one chunk at a time. The cut is serial, so decompressing in it would be too: readers
 // call read_ahead() between chunks to decompress the next compressed files' first blocks
 // in parallel (each file under its own lock; a few blocks per file, two files ahead).
+// The autotuner reads a stream in windows of consecutive records (docs/autotune.md, Files):
+// a claim may be limited to the records before a window's end, in smaller chunks.
+struct ClaimLimit {
+  uint64_t below = UINT64_MAX;  // only records whose ordinal is below this
+  size_t max_records = 0;       // at most this many records in the chunk; 0: the chunker's limit
+};
+
 class FileChunker {
  public:
   FileChunker(std::vector<std::string> files, Compression compression, FileFormat format, char delimiter,
@@ -70,8 +78,9 @@ class FileChunker {
 
   // Opens the first file.
   Status open();
-  // The file's next chunk into `chunk`; false after the last one.
-  Result<bool> next(Chunk& chunk);
+  // The file's next chunk into `chunk`; false after the last one, or when the next record
+  // is at or past `limit.below`.
+  Result<bool> next(Chunk& chunk, const ClaimLimit& limit = {});
   // Decompresses up to about one chunk's bytes of the compressed files after the one being
   // cut, for the cut to take later; called outside next(), never blocks on a busy file.
   void read_ahead();
@@ -102,6 +111,11 @@ class FileChunker {
   bool eof_ = false;
   std::vector<char> carry_;  // bytes read past the last cut: the start of the next chunk
   uint64_t next_index_ = 0, next_line_ = 1, next_offset_ = 0;  // line and offset: in file_
+  uint64_t next_record_ = 0;                                   // over the stream
 };
+
+// About how many records `files` hold (for the autotuner's windows): their plain bytes
+// (plain_size_estimate) over the bytes per line break of the first file's first 256 KiB.
+uint64_t estimate_records(const std::vector<std::string>& files, Compression compression);
 
 }  // namespace rbc::file

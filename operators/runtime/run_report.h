@@ -120,7 +120,7 @@ struct AutotuneEvent {
   double chosen_bytes_per_second = 0;  // the choice's median over its probe windows
   double estimated_rows = 0;           // the stream's, when probed
   int probe_windows = 0;
-  std::string window_unit;  // probed: what a window is a range of, "heap blocks" or "keys"
+  std::string window_unit;  // probed: what a window is a range of: "heap blocks", "keys" or "records"
   uint64_t probe_rows = 0;
   double probe_seconds = 0;
   // What probing cost: the windows' seconds less what their rows take at the choice's

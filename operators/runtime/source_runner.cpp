@@ -164,7 +164,7 @@ void SourceRunner::add_reader(std::unique_ptr<PartitionReader> reader, int lane)
   if (tuner_) {
     auto tuned = std::make_unique<TunedReader>(
         std::move(reader), *tuner_, lane, [this] { return run_.stopped(); },
-        uses_slot_ ? &run_.workers() : nullptr);
+        uses_slot_ ? &run_.workers() : nullptr, step_.chunks_in_order.value);
     state->tuned = tuned.get();
     state->reader = std::move(tuned);
   } else {
@@ -187,7 +187,17 @@ void SourceRunner::read(int lane, Msg token) {
   WorkerSlots::Held slot(uses_slot_ ? &run_.workers() : nullptr);
   Active active(active_, peak_active_);
   try {
-    if (step_.chunks_in_order.value) {
+    while (step_.chunks_in_order.value && !claimed) {
+      // A tuned reader first takes its slice of the tuner's window, outside the claim lock:
+      // it may wait there for the window's other readers.
+      if (state.tuned) {
+        Result<bool> ready = state.tuned->ready();
+        if (!ready.is_ok() || !*ready) {
+          state.exhausted.store(true);
+          if (!ready.is_ok()) return run_.fail(id(), lane, ready.status());
+          return;
+        }
+      }
       // One claim at a time: chunks are numbered in input order, whichever reader parses them.
       std::lock_guard lock(claim_mutex_);
       Result<bool> claim = state.reader->claim();
@@ -195,10 +205,11 @@ void SourceRunner::read(int lane, Msg token) {
         state.exhausted.store(true);
         return run_.fail(id(), lane, claim.status());
       }
-      if (!*claim) {
+      if (!*claim && !state.tuned) {
         state.exhausted.store(true);
         return;
       }
+      if (!*claim) continue;  // its slice is read: the next one
       stamp_progress(lane, *token);
       token->seq = sequence_.fetch_add(1);
       claimed = true;

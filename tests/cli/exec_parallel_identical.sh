@@ -13,7 +13,7 @@ mkdir -p "$work/in"
 awk 'BEGIN { print "id,name,amount"; for (i = 1; i <= 60000; i++) printf "%d,user_%d,%d\n", i, i % 977, (i * 7919) % 1000 }' \
   > "$work/in/events.csv"
 
-write_pipeline() {  # $1 = parallelism, $2 = output dir
+write_pipeline() {  # $1 = parallelism, $2 = output dir, $3 = more resources
   cat > "$work/p$1.yaml" <<YAML
 version: "1.0"
 pipeline: exec_parallel
@@ -34,9 +34,11 @@ resources:
   parallelism: $1
   max_batch_bytes: 65536
   max_inflight_batches: 6
+${3:-}
 YAML
 }
-write_pipeline 1 "$work/out1"
+# One reader with autotune off (it would probe more): the bytes the 4 readers must write.
+write_pipeline 1 "$work/out1" "  autotune: {enabled: false}"
 write_pipeline 4 "$work/out4"
 mkdir -p "$work/out1" "$work/out4"
 "$RBC" exec "$work/p1.yaml" --report "$work/r1.json" > /dev/null 2>&1

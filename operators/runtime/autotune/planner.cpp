@@ -607,7 +607,7 @@ AutotuneEvent AutotunePlanner::event() const {
   event.to_remember = event.decided && steady_ && !candidates_.advise && !fall_back_ &&
                       event.chosen_bytes_per_second > 0 && memory_ != "verified" && memory_ != "kept";
   event.probe_windows = windows_run_;
-  event.window_unit = by_blocks_ ? "heap blocks" : "keys";
+  event.window_unit = by_blocks_ ? "heap blocks" : span_ && span_->records ? "records" : "keys";
   event.probe_rows = probe_rows_;
   event.probe_seconds = probe_seconds_;
   const Candidate* chosen = measured(best_);

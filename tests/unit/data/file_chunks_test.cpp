@@ -212,6 +212,43 @@ TEST(FileChunker, CutsARealFileInOrderAndCountsLines) {
   EXPECT_FALSE(*again);
 }
 
+// The autotuner's windows (docs/autotune.md, Files): a claim takes only records before the
+// window's end, at most max_records of them; the stream's record ordinals run on.
+TEST(FileChunker, ClaimsStopAtTheWindowsEndAndTakeAtMostItsRecords) {
+  TempDir dir;
+  std::string csv = "id\n";
+  for (int i = 0; i < 100; ++i) csv += std::to_string(i) + "\n";
+  write_file(dir.file("in.csv"), csv);
+  file::FileChunker chunker({dir.file("in.csv")}, file::Compression::detect, FileFormat::csv, ',', 1 << 20,
+                            1000);
+  ASSERT_TRUE(chunker.open().is_ok());
+  file::Chunk chunk;
+  std::string joined;
+  uint64_t records = 0;
+  auto claim = [&](file::ClaimLimit limit) {
+    auto got = chunker.next(chunk, limit);
+    EXPECT_TRUE(got.is_ok());
+    if (!got.is_ok() || !*got) return false;
+    EXPECT_EQ(chunk.record, records);
+    std::string text(chunk.view());
+    records += static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+    joined += text;
+    return true;
+  };
+  // The window [0, 30) in chunks of at most 8 records: 8, 8, 8, 6 (the header counts).
+  std::vector<uint64_t> sizes;
+  for (uint64_t before = records; claim({30, 8}); before = records) sizes.push_back(records - before);
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{8, 8, 8, 6}));
+  EXPECT_EQ(joined, csv.substr(0, joined.size()));
+  EXPECT_FALSE(claim({30, 8}));  // read: nothing more below 30
+  ASSERT_TRUE(claim({35, 0}));   // the next window, at the chunker's own limit
+  EXPECT_EQ(records, 35u);
+  while (claim({})) {  // the rest, with no window
+  }
+  EXPECT_EQ(joined, csv);
+  EXPECT_EQ(records, 101u);
+}
+
 StreamRequest request_for(const std::string& path, std::optional<Schema> schema, size_t max_batch_bytes) {
   StreamRequest request;
   request.pipeline = "p";

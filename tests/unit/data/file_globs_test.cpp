@@ -2,7 +2,8 @@
 // ByteOutput and ByteInput, concatenated members, detection by magic bytes, the byte offset
 // of a truncated or corrupt file; globs with `**` in name order; the chunker over several
 // files (each file's lines from 1, its header skipped); and the file source over a glob read
-// by one reader and by three in claimed chunks, giving the same rows in the same order.
+// by one reader and by three in claimed chunks, giving the same rows in the same order, also
+// in the autotuner's windows of records.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -232,6 +233,87 @@ TEST(FileSource, AGlobReadsTheSameRowsWithOneReaderOrThreeInClaimedChunks) {
     }
     EXPECT_EQ(rows, expected) << (claimed ? "three readers" : "one reader");
   }
+}
+
+// A compressed file's plain size is read from its gzip trailer (or its zstd frame header).
+TEST(FileGlobs, PlainSizeEstimatesOfCompressedFiles) {
+  TempDir dir;
+  const std::string text = many_lines(5000);
+  write_file(dir.file("x.csv"), text);
+  write_compressed(dir.file("x.csv.gz"), {text}, Compression::gzip);
+  write_compressed(dir.file("x.csv.zst"), {text}, Compression::zstd);
+  for (const char* name : {"x.csv", "x.csv.gz"})
+    EXPECT_EQ(file::plain_size_estimate(dir.file(name), Compression::detect), text.size()) << name;
+  // A zstd stream written without its size (as ByteOutput writes): 4 times the compressed size.
+  EXPECT_EQ(file::plain_size_estimate(dir.file("x.csv.zst"), Compression::detect),
+            4 * std::filesystem::file_size(dir.file("x.csv.zst")));
+  EXPECT_EQ(file::estimate_records({dir.file("x.csv"), dir.file("x.csv.gz")}, Compression::detect), 10000u);
+  EXPECT_EQ(file::plain_size_estimate(dir.file("missing.csv"), Compression::detect), 0u);
+}
+
+// The autotuner reads a split glob in windows of its records (docs/autotune.md, Files): each
+// window's readers claim its chunks in turn, in smaller batches, until the window is read;
+// the rest is read with no window. The rows are the glob's, in order, each once.
+TEST(FileGlobs, TunedWindowsOfRecordsReadEveryRowOnceInOrder) {
+  TempDir dir;
+  std::string expected;
+  for (int part = 0; part < 3; ++part) {
+    std::string text = "id,name\n";
+    for (int i = 0; i < 400; ++i) {
+      const std::string id = std::to_string(1000 + part * 1000 + i);  // lines of one length
+      text += id + ",n" + id + "\n";
+      expected += id + "|n" + id + "\n";
+    }
+    const std::string name = dir.file("part-" + std::to_string(part) + ".csv");
+    if (part == 1) {
+      write_compressed(name + ".gz", {text}, Compression::gzip);
+    } else {
+      write_file(name, text);
+    }
+  }
+  StreamRequest request;
+  request.pipeline = "p";
+  request.stream = "s";
+  request.config = config_of({{"path", dir.file("part-*")}, {"format", "csv"}});
+  request.claimed_chunks = true;
+  request.partition_count = 2;
+  request.sliced_readers = 2;
+  auto source = file::make_file_source();
+  ASSERT_TRUE(source->prepare(request).is_ok());
+  std::optional<KeySpan> span = source->key_span(request);
+  ASSERT_TRUE(span.has_value());
+  EXPECT_FALSE(span->empty);
+  EXPECT_EQ(span->min, 0);
+  EXPECT_NEAR(span->estimated_rows, 1203, 1203 * 0.1);  // records: the headers count
+  std::vector<std::unique_ptr<PartitionReader>> readers;
+  for (int i = 0; i < 2; ++i) readers.push_back(std::move(source->open(request, i)).value());
+  std::string rows;
+  std::vector<size_t> window_rows;
+  // Windows [0, 300), [300, 700), then the rest; batches of at most 64 records in the windows.
+  for (std::optional<int64_t> hi :
+       {std::optional<int64_t>(300), std::optional<int64_t>(700), std::optional<int64_t>()}) {
+    for (auto& reader : readers)
+      ASSERT_TRUE(reader->start_slice(KeySlice{0, hi, 1, 0, false, {}, {}}, hi ? 64 : 0).is_ok());
+    size_t in_window = 0;
+    for (size_t turn = 0;; ++turn) {  // the readers take turns; the first that finds it read ends it
+      PartitionReader& reader = *readers[turn % readers.size()];
+      auto got = reader.claim();
+      ASSERT_TRUE(got.is_ok()) << got.status().message();
+      if (!*got) break;
+      auto batch = reader.next();
+      ASSERT_TRUE(batch.is_ok() && *batch) << (batch.is_ok() ? "no batch" : batch.status().message());
+      if (hi) {
+        EXPECT_LE((*batch)->num_rows, 64u);
+      }
+      in_window += (*batch)->num_rows;
+      for (const auto& row : test::rows_as_text({**batch})) rows += row + "\n";
+    }
+    window_rows.push_back(in_window);
+  }
+  EXPECT_EQ(rows, expected);
+  // 300 records: the first file's header and 299 rows; 400 more: its last 101 rows, the
+  // second file's header and 298 rows.
+  EXPECT_EQ(window_rows, (std::vector<size_t>{299, 399, 502}));
 }
 
 }  // namespace
