@@ -301,8 +301,8 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
   plan.run.arena_threads.set(std::clamp(threads.total(), 2, kMaxArenaThreads), reason);
 
   // effective_parallelism bounds the source and transform workers running at once, across
-  // the whole pipeline (docs/passes.md, Transforms and routers); a probed stream's extra readers get room of their own,
-  // or a candidate with more readers than the bound could not be measured.
+  // the whole pipeline (docs/passes.md, Transforms and routers); a probed stream's extra readers get room of
+  // their own, or a candidate with more readers than the bound could not be measured.
   int probe_extra = 0;
   for (NodeId id : graph.nodes_of_kind(NodeKind::source)) {
     const SourceStep& step = plan.step<SourceStep>(id);
