@@ -58,6 +58,20 @@ std::string_view without_compression_extension(std::string_view path) {
   return path;
 }
 
+namespace {
+
+// `detect`: by the path's extension, else by the first bytes' magic number.
+Compression detected(const std::string& path, const unsigned char* head, size_t size) {
+  Compression by_name = compression_of_extension(path);
+  if (by_name != Compression::none) return by_name;
+  if (size >= 2 && head[0] == 0x1f && head[1] == 0x8b) return Compression::gzip;
+  if (size >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd)
+    return Compression::zstd;
+  return Compression::none;
+}
+
+}  // namespace
+
 uint64_t plain_size_estimate(const std::string& path, Compression compression) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
@@ -65,14 +79,8 @@ uint64_t plain_size_estimate(const std::string& path, Compression compression) {
   unsigned char head[18] = {};
   const ssize_t got = ::fstat(fd, &info) == 0 ? ::pread(fd, head, sizeof head, 0) : -1;
   const auto size = static_cast<uint64_t>(info.st_size);
-  if (compression == Compression::detect) {
-    compression = compression_of_extension(path);
-    if (compression == Compression::none && got >= 2 && head[0] == 0x1f && head[1] == 0x8b)
-      compression = Compression::gzip;
-    if (compression == Compression::none && got >= 4 && head[0] == 0x28 && head[1] == 0xb5 &&
-        head[2] == 0x2f && head[3] == 0xfd)
-      compression = Compression::zstd;
-  }
+  if (compression == Compression::detect)
+    compression = detected(path, head, got > 0 ? static_cast<size_t>(got) : 0);
   uint64_t plain = size;
   if (compression == Compression::gzip) {
     unsigned char tail[4] = {};
@@ -124,17 +132,8 @@ Status ByteInput::open(const std::string& path, Compression compression) {
   raw_eof_ = false;
   in_frame_ = false;
   if (compression == Compression::detect) {
-    compression = compression_of_extension(path);
-    if (compression == Compression::none) {
-      RBC_RETURN_NOT_OK(fill_raw());
-      const auto* bytes = reinterpret_cast<const unsigned char*>(raw_.data());
-      const size_t size = raw_end_;
-      if (size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
-        compression = Compression::gzip;
-      } else if (size >= 4 && bytes[0] == 0x28 && bytes[1] == 0xb5 && bytes[2] == 0x2f && bytes[3] == 0xfd) {
-        compression = Compression::zstd;
-      }
-    }
+    if (compression_of_extension(path) == Compression::none) RBC_RETURN_NOT_OK(fill_raw());
+    compression = detected(path, reinterpret_cast<const unsigned char*>(raw_.data()), raw_end_);
   }
   compression_ = compression;
   if (compression_ == Compression::none) return Status::ok();

@@ -149,8 +149,9 @@ std::optional<RememberedChoice> SourceRunner::remembered_choice() const {
   const TunedChoice& choice = **saved;
   RememberedChoice remembered;
   remembered.knobs.parallelism = choice.parallelism;
-  remembered.knobs.partition_mode =
-      choice.partition_mode == "range" ? PartitionMode::range : PartitionMode::mod;
+  for (PartitionMode mode : enum_values<PartitionMode>()) {
+    if (choice.partition_mode == to_string(mode)) remembered.knobs.partition_mode = mode;
+  }
   remembered.knobs.flush_bytes = choice.copy_flush_bytes;
   remembered.knobs.node_concurrency = choice.node_concurrency;
   remembered.bytes_per_second = choice.bytes_per_second;
