@@ -17,6 +17,9 @@ namespace {
 
 // How long a reader waits for a change before it checks whether to stop.
 constexpr int kPollMs = 200;
+// How many times, 100 ms apart, a run waits for an active slot to be released (10 s): a
+// killed run's walsender lets go once the server sees its connection close.
+constexpr int kSlotReleaseWaits = 100;
 // Standby status updates at least this often keep the walsender from timing the
 // connection out (wal_sender_timeout, 60 s by default) and let the slot release WAL.
 constexpr auto kStatusInterval = std::chrono::seconds(10);
@@ -508,10 +511,20 @@ Result<CdcStart> prepare_cdc(PgConn& conn, const ConnParams& params, const Strea
                            " ADD TABLE " + table.ref.quoted() + ", or name another publication");
   }
 
-  RBC_ASSIGN_OR_RETURN(auto slot,
-                       conn.query("SELECT active, coalesce(active_pid, 0), plugin FROM "
-                                  "pg_catalog.pg_replication_slots WHERE slot_name = " +
-                                  quote_literal(start.slot) + " AND database = current_database()"));
+  const std::string slot_sql =
+      "SELECT active, coalesce(active_pid, 0), plugin FROM "
+      "pg_catalog.pg_replication_slots WHERE slot_name = " +
+      quote_literal(start.slot) + " AND database = current_database()";
+  RBC_ASSIGN_OR_RETURN(auto slot, conn.query(slot_sql));
+  // A run that was killed leaves its walsender holding the slot until the server notices
+  // the connection is gone (on a busy server, a moment after the process died): a rerun
+  // waits a little for it before it concludes that another run is going on.
+  for (int wait = 0; wait < kSlotReleaseWaits && PQntuples(slot.get()) > 0 &&
+                     std::string(PQgetvalue(slot.get(), 0, 0)) == "t";
+       ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    RBC_ASSIGN_OR_RETURN(slot, conn.query(slot_sql));
+  }
   bool slot_exists = PQntuples(slot.get()) > 0;
   if (slot_exists && std::string(PQgetvalue(slot.get(), 0, 0)) == "t") {
     return Status::invalid("postgres: replication slot " + start.slot +
