@@ -52,6 +52,18 @@ bool ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &
 
 void map_case(std::string_view s, Case mode, std::string& out) {
   bool after_alnum = false;  // INITCAP: lower case after a letter or digit, else upper
+  if (is_ascii(s) && mode != Case::initcap) {  // the common case, in one pass the compiler vectorizes
+    const size_t at = out.size();
+    out.resize(at + s.size());
+    char* to = out.data() + at;
+    const char from = mode == Case::upper ? 'a' : 'A';
+    const char flip = 'a' - 'A';  // the bit 0x20
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      to[i] = static_cast<char>(static_cast<unsigned char>(c - from) < 26 ? c ^ flip : c);
+    }
+    return;
+  }
   if (is_ascii(s)) {
     for (char c : s) {
       bool up = mode == Case::upper || (mode == Case::initcap && !after_alnum);

@@ -8,16 +8,16 @@
 namespace rbc::file {
 
 CsvFormatter::CsvFormatter(const Schema& schema, char delimiter, std::string null_text)
-    : names_(schema.names()), delimiter_(delimiter), null_text_(std::move(null_text)) {}
+    : names_(schema.names()), delimiter_(delimiter), null_text_(std::move(null_text)) {
+  for (char c : {delimiter, '"', '\n', '\r'}) needs_quotes_[static_cast<unsigned char>(c)] = true;
+}
 
 void CsvFormatter::quote_if_needed(std::string& out, size_t from) {
   const size_t length = out.size() - from;
   // An empty value needs quotes only where an unquoted empty field reads as NULL.
   bool needs_quotes = length == null_text_.size() && out.compare(from, length, null_text_) == 0;
-  for (size_t i = from; i < out.size() && !needs_quotes; ++i) {
-    char c = out[i];
-    needs_quotes = c == delimiter_ || c == '"' || c == '\n' || c == '\r';
-  }
+  for (size_t i = from; i < out.size() && !needs_quotes; ++i)
+    needs_quotes = needs_quotes_[static_cast<unsigned char>(out[i])];
   if (!needs_quotes) return;
   scratch_.assign(out, from, length);
   out.resize(from);

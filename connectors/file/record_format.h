@@ -3,6 +3,7 @@
 // file source reads back is exactly what was written.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ class CsvFormatter {
   std::vector<std::string> names_;
   char delimiter_;
   std::string null_text_;
+  std::array<bool, 256> needs_quotes_{};  // the bytes that make a value need quotes
   std::string scratch_;
 };
 

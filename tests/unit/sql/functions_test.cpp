@@ -165,6 +165,9 @@ TEST(TextFunctions, CaseMappingIsPerCharacterUnicode) {
                                    "C"}),
             (Strings{"àb\xff"
                      "c"}));  // a stray byte passes through
+  // ASCII takes a faster path: only the 26 letters change, their neighbours do not.
+  EXPECT_EQ(value_of("UPPER('@az[`AZ{ 09~')"), "@AZ[`AZ{ 09~");
+  EXPECT_EQ(value_of("LOWER('@az[`AZ{ 09~')"), "@az[`az{ 09~");
 }
 
 TEST(TextFunctions, Trim) {
