@@ -14,14 +14,12 @@
 # The static configurations are the cross product of the candidates `rbc compile --emit
 # json` records for the stream (so the set follows the tuner when its candidates change):
 # parallelism x partition mode (mode only at parallelism > 1) x COPY flush bytes (postgres
-# destinations), each run with autotune.enabled: false and pin_parallelism,
-# pin_source_partition_mode and pin_copy_flush_bytes. Node concurrency (b, c) has
-# candidates but no pin, so the static runs keep the plan's concurrency (effective
-# parallelism) and a tuned run that picks another one has no static twin. A stream the
-# tuner cannot probe (d: a file's chunks are not key windows) has no candidates; then the
-# static set is the parallelism candidates a probed stream with the same partitions P0
-# would get, {max(1, P0/2), P0, min(cap, round(1.5 P0))}, so that the table shows what
-# tuning it could gain. Before the rounds, one tuned run per workload warms up (not
+# destinations) x node concurrency (b and c, whose sql transform is stateless), each run
+# with autotune.enabled: false and pin_parallelism, pin_source_partition_mode,
+# pin_copy_flush_bytes and pin_node_concurrency. A stream the tuner cannot probe has no
+# candidates; then the static set is the parallelism candidates a probed stream with the
+# same partitions P0 would get, {max(1, P0/2), P0, min(cap, round(1.5 P0))}, so that the
+# table shows what tuning it could gain. Before the rounds, one tuned run per workload warms up (not
 # counted); then ROUNDS rounds that each run every configuration of the workload once,
 # interleaved (each round starts one configuration later, so the tuned run moves through
 # the order). Postgres destinations are truncated before each run, after which the
@@ -227,7 +225,7 @@ write_pipeline() {
 # destination), then "tuned - - -".
 declare -A configs note
 plan_configs() {  # plan_configs W
-  local w=$1 plan p0 cap ps ms fs p m f
+  local w=$1 plan p0 cap ps ms fs ns p m f n
   write_pipeline "$w" tuned
   plan=$work/$w.plan.json
   if ! "$RBC" compile --catalog --emit json "$work/$w-tuned.yaml" > "$plan" 2> "$work/$w.plan.err"; then
@@ -237,6 +235,7 @@ plan_configs() {  # plan_configs W
   ps=$(jq -r "$at.autotune.parallelism // [] | join(\" \")" "$plan")
   ms=$(jq -r "$at.autotune.partition_mode // [] | join(\" \")" "$plan")
   fs=$(jq -r "$at.autotune.copy_flush_bytes // [] | join(\" \")" "$plan")
+  ns=$(jq -r "$at.autotune.node_concurrency // [] | join(\" \")" "$plan")
   note[$w]="candidates: $(jq -r "$at.autotune | del(.pinned) | to_entries | map(select(.value | length > 0)
     | .key as \$k | \"\(.key) {\(.value | map(if \$k == \"copy_flush_bytes\" then \"\(. / 1048576)mb\" else tostring end)
     | join(\", \"))}\") | join(\"; \")" "$plan")"
@@ -251,17 +250,21 @@ plan_configs() {  # plan_configs W
   fi
   [[ -n $ms ]] || ms=mod
   [[ -n $fs ]] || fs=0
+  [[ -n $ns ]] || ns=0
   configs[$w]=""
   for p in $ps; do
     for m in $ms; do
       ((p == 1)) && [[ $m != "${ms%% *}" ]] && continue  # one reader: the mode does not matter
       for f in $fs; do
-        local name="p$p" pins="pin_parallelism: $p"
-        if ((p > 1)) && [[ $m != none ]]; then name+="-$m"; fi
-        [[ $m != none ]] && pins+=", pin_source_partition_mode: $m"
-        if ((f > 0)); then name+="-$((f / 1048576))mb"; pins+=", pin_copy_flush_bytes: $f"; fi
-        write_pipeline "$w" "$name" "{autotune: {enabled: false, $pins}}"
-        configs[$w]+="$name"$'\n'
+        for n in $ns; do
+          local name="p$p" pins="pin_parallelism: $p"
+          if ((p > 1)) && [[ $m != none ]]; then name+="-$m"; fi
+          [[ $m != none ]] && pins+=", pin_source_partition_mode: $m"
+          if ((f > 0)); then name+="-$((f / 1048576))mb"; pins+=", pin_copy_flush_bytes: $f"; fi
+          if ((n > 0)); then name+="-nc$n"; pins+=", pin_node_concurrency: $n"; fi
+          write_pipeline "$w" "$name" "{autotune: {enabled: false, $pins}}"
+          configs[$w]+="$name"$'\n'
+        done
       done
     done
   done

@@ -68,6 +68,8 @@ const std::vector<ModelKey<AutotuneSpec>>& autotune_keys() {
       {"pin_copy_flush_bytes", "pin_copy_flush_bytes", KeyType::byte_size,
        &AutotuneSpec::pin_copy_flush_bytes,
        KeyRange{kMinCopyFlushBytes, kMaxCopyFlushBytes, " bytes (1 MiB .. 32 MiB)"}},
+      {"pin_node_concurrency", "pin_node_concurrency", KeyType::integer, &AutotuneSpec::pin_node_concurrency,
+       KeyRange{1, kMaxPinParallelism, ""}},
   };
   return keys;
 }

@@ -146,6 +146,7 @@ struct AutotuneSpec {
   Located<int64_t> pin_parallelism;
   Located<PartitionMode> pin_source_partition_mode;
   Located<int64_t> pin_copy_flush_bytes;
+  Located<int64_t> pin_node_concurrency;
 };
 
 constexpr int64_t kMinCopyFlushBytes = int64_t{1} << 20;

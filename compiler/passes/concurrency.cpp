@@ -120,9 +120,19 @@ void plan_transform(PhysicalPlan& plan, NodeId id, const DestinationSpec* destin
     plan.graph.node(id).remarks.push_back("runs serially: " + keeps_state);
   } else {
     step.stateful.set(false, "keeps no state across batches");
-    step.concurrency.set(plan.parallelism->effective, "stateless: up to effective_parallelism " +
-                                                          std::to_string(plan.parallelism->effective) +
-                                                          " batches at once");
+    const Located<int64_t>& pin = info.resources.autotune.pin_node_concurrency;
+    const int effective = plan.parallelism->effective;
+    if (pin.present) {
+      // The pipeline's workers still bound it: at most effective_parallelism run at once.
+      step.concurrency.set(static_cast<int>(pin.value),
+                           "pinned by autotune.pin_node_concurrency" +
+                               (pin.value > effective ? "; the pipeline runs at most effective_parallelism " +
+                                                            std::to_string(effective) + " at once"
+                                                      : std::string()));
+    } else {
+      step.concurrency.set(effective, "stateless: up to effective_parallelism " + std::to_string(effective) +
+                                          " batches at once");
+    }
   }
 }
 
@@ -273,6 +283,10 @@ void record_node_concurrency_candidates(PhysicalPlan& plan) {
       if (!transform.stateful.value) c = std::max<int64_t>(c, transform.concurrency.value);
     }
     if (c == 0) continue;
+    if (graph.info.resources.autotune.pin_node_concurrency.present) {
+      step.autotune->pinned.push_back("node_concurrency");
+      continue;
+    }
     const int64_t cap = std::max<int64_t>(plan.parallelism->cap, c);
     std::vector<int64_t>& n = step.autotune->node_concurrency;
     n = {std::max<int64_t>(1, c / 2), c, std::min<int64_t>(cap, std::llround(static_cast<double>(c) * 1.5))};

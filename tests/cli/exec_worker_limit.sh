@@ -78,6 +78,21 @@ reader_peak=$(json bounded '.nodes[0].peak_concurrency')
 grep -q 'workers at most 2 at once (peak 2)' "$work/bounded.out" || fail "bounded: no worker line in the summary"
 check_rows bounded
 
+# Pinned node concurrency: the sql transform runs one batch at a time although two readers
+# feed it, and the tuner does not probe that knob.
+write_pipeline nc_pinned "  parallelism: 2
+  autotune: {pin_node_concurrency: 1}"
+"$RBC" compile "$work/nc_pinned.yaml" --cores 2 > "$work/nc_pinned.plan"
+grep -q '^      concurrency 1: pinned by autotune.pin_node_concurrency$' "$work/nc_pinned.plan" ||
+  { cat "$work/nc_pinned.plan"; fail "nc_pinned: the plan does not pin the transform's concurrency"; }
+"$RBC" exec "$work/nc_pinned.yaml" --cores 2 --report "$work/nc_pinned.json" > "$work/nc_pinned.out" \
+  2> "$work/nc_pinned.err" || { cat "$work/nc_pinned.err"; fail "nc_pinned: rbc exec failed"; }
+[[ $(json nc_pinned '.nodes[1].peak_concurrency') == 1 ]] ||
+  fail "nc_pinned: the transform ran $(json nc_pinned '.nodes[1].peak_concurrency') batches at once, pinned 1"
+[[ $(json nc_pinned '.autotune[0].pinned | index("node_concurrency") != null') == true ]] ||
+  fail "nc_pinned: node_concurrency is not listed as pinned: $(json nc_pinned '.autotune[0]')"
+check_rows nc_pinned
+
 # Probing: three generator streams on 2 cores, each probed with readers {1, 2}: 6 readers,
 # 5 slots (effective 2 + 3 probe readers). A reader waiting for its next window gives its
 # slot back; the run ends with every row.
