@@ -12,11 +12,23 @@ namespace rbc {
 
 namespace {
 
-std::string knob_value(const TuneKnobs& knobs, int knob) {
+std::string knob_name(int knob) {
   switch (knob) {
-    case 0: return "parallelism " + std::to_string(knobs.parallelism);
-    case 1: return "partition_mode " + std::string(to_string(knobs.partition_mode));
-    case 2: return "node_concurrency " + std::to_string(knobs.node_concurrency);
+    case 0: return "parallelism and partition_mode";
+    case 1: return "node_concurrency";
+    default: return "copy_flush_bytes";
+  }
+}
+
+// `knob`: 0 readers (parallelism, with the partition mode where `modes` are probed and
+// there is more than one reader), 1 node concurrency, 2 flush bytes.
+std::string knob_value(const TuneKnobs& knobs, int knob, bool modes) {
+  switch (knob) {
+    case 0:
+      return "parallelism " + std::to_string(knobs.parallelism) +
+             (modes && knobs.parallelism > 1 ? " partition_mode " + std::string(to_string(knobs.partition_mode))
+                                             : std::string());
+    case 1: return "node_concurrency " + std::to_string(knobs.node_concurrency);
     default: return "copy_flush_bytes " + format_bytes(knobs.flush_bytes);
   }
 }
@@ -115,13 +127,16 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   int slots = 0;
   // The windows are sized for the parallelism and partition-mode candidates; the flush
   // thresholds get what budget is left (they can rarely be measured: flush_unmeasurable()).
-  if (p.size() > 1) {
-    knobs_left_.push_back(Knob::parallelism);
-    slots += static_cast<int>(p.size());
-  }
-  if (candidates_.partition_mode.size() > 1 && *std::max_element(p.begin(), p.end()) > 1) {
-    knobs_left_.push_back(Knob::partition_mode);
-    slots += static_cast<int>(candidates_.partition_mode.size()) - 1;
+  // Parallelism and partition mode are one knob: each parallelism with each mode (one
+  // reader has no mode to choose). Decided one after the other, the readers would be chosen
+  // under the baseline's mode, which can be the wrong one for more readers (with mod every
+  // reader scans all of the table, with range each a part of it).
+  probe_modes_ = candidates_.partition_mode.size() > 1 && *std::max_element(p.begin(), p.end()) > 1;
+  int pairs = 0;
+  for (int64_t n : p) pairs += n > 1 && probe_modes_ ? static_cast<int>(candidates_.partition_mode.size()) : 1;
+  if (pairs > 1) {
+    knobs_left_.push_back(Knob::readers);
+    slots += pairs;
   }
   if (candidates_.node_concurrency.size() > 1) {
     knobs_left_.push_back(Knob::node_concurrency);
@@ -211,11 +226,6 @@ bool AutotunePlanner::start_knob() {
   while (!knobs_left_.empty()) {
     Knob knob = knobs_left_.front();
     knobs_left_.erase(knobs_left_.begin());
-    if (knob == Knob::partition_mode && best_.parallelism == 1) {
-      decision_ += (decision_.empty() ? "" : "; ") +
-                   std::string("partition_mode not probed: one reader reads whole windows");
-      continue;
-    }
     auto add = [&](TuneKnobs knobs) {
       Candidate candidate{knobs, {}};
       // A candidate measured for an earlier knob keeps its windows.
@@ -231,12 +241,17 @@ bool AutotunePlanner::start_knob() {
       add(knobs);
     };
     for (int64_t p : candidates_.parallelism) {
-      if (knob != Knob::parallelism) break;
-      with([&](TuneKnobs& k) { k.parallelism = static_cast<int>(p); });
-    }
-    for (PartitionMode mode : candidates_.partition_mode) {
-      if (knob != Knob::partition_mode) break;
-      with([&](TuneKnobs& k) { k.partition_mode = mode; });
+      if (knob != Knob::readers) break;
+      if (p == 1 || !probe_modes_) {
+        with([&](TuneKnobs& k) { k.parallelism = static_cast<int>(p); });
+        continue;
+      }
+      for (PartitionMode mode : candidates_.partition_mode) {
+        with([&](TuneKnobs& k) {
+          k.parallelism = static_cast<int>(p);
+          k.partition_mode = mode;
+        });
+      }
     }
     for (int64_t n : candidates_.node_concurrency) {
       if (knob != Knob::node_concurrency) break;
@@ -344,7 +359,7 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
     }
     char ratio[32];
     std::snprintf(ratio, sizeof ratio, "%.2f", second > 0 ? winner.bytes_per_second() / second : 0.0);
-    text = knob_value(best_, knob) + " at " + ratio + "x the next candidate's bytes/s";
+    text = knob_value(best_, knob, probe_modes_) + " at " + ratio + "x the next candidate's bytes/s";
     if (second > winner.bytes_per_second()) {
       // Only a candidate with more readers can be faster and lose: within the noise.
       double guard = 0;
@@ -356,7 +371,7 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
       text += std::string(" (more readers must be ") + margin + "x faster: the windows' noise)";
     }
   } else {
-    text = knob_value(best_, knob) + " kept: the probe budget ran out before every candidate ran " +
+    text = knob_value(best_, knob, probe_modes_) + " kept: the probe budget ran out before every candidate ran " +
            std::to_string(kMinRounds) + " windows";
   }
   decision_ += (decision_.empty() ? "" : "; ") + text;
@@ -436,7 +451,14 @@ TuneWindow AutotunePlanner::next_window() {
     }
     if (out_of_budget || knob_settled()) {
       finish_knob();
-      if (out_of_budget || !start_knob()) {
+      if (out_of_budget) {
+        // The knobs still to come keep their values: say so, so that no knob goes unexplained.
+        for (Knob knob : knobs_left_) {
+          decision_ += "; " + knob_name(static_cast<int>(knob)) + " not probed: the probe budget ran out";
+        }
+        knobs_left_.clear();
+      }
+      if (!start_knob()) {
         steady_ = true;
         break;
       }

@@ -13,9 +13,9 @@
 // steady phase reads every block or key after the last window (and the NULL keys): each row is read exactly
 // once, all from the one snapshot the readers share.
 //
-// Knobs are tuned one after another (parallelism, then partition mode at the chosen
-// parallelism, then the stream's transforms' node concurrency, then flush bytes), each candidate
-// over two to four interleaved windows.
+// Knobs are tuned one after another (the readers: parallelism and partition mode together,
+// each parallelism with each mode; then the stream's transforms' node concurrency; then
+// flush bytes), each candidate over two to four interleaved windows.
 // Other streams of the run may be running meanwhile: a window measures its candidate on a
 // machine that is doing whatever else the run does.
 //
@@ -154,7 +154,8 @@ class AutotunePlanner {
   // of the two (at least kTie). A candidate with more readers must beat one with fewer by
   // more than this: on a tie the one that leaves more of the machine to the rest of the run.
   static double noise(const Candidate& a, const Candidate& b);
-  enum class Knob { parallelism, partition_mode, node_concurrency, flush_bytes };
+  // readers: parallelism and partition mode, one candidate per pair (knob_value's order).
+  enum class Knob { readers, node_concurrency, flush_bytes };
 
   void skip(std::string reason);
   bool start_knob();  // the next knob with more than one candidate; false when none is left
@@ -207,7 +208,8 @@ class AutotunePlanner {
   std::vector<Knob> knobs_left_;
   std::vector<Candidate> current_;   // the candidates of the knob being tuned
   std::vector<Candidate> measured_;  // every candidate of every finished knob
-  Knob current_knob_ = Knob::parallelism;
+  Knob current_knob_ = Knob::readers;
+  bool probe_modes_ = false;  // the readers knob pairs each parallelism above 1 with each mode
   std::map<int, TuneKnobs> in_flight_;  // windows handed out and not yet measured
   double planned_window_rows_ = 0;
   int64_t window_keys_ = 1, next_lo_ = 0;  // the next window is [next_lo_, next_lo_ + window_keys_)

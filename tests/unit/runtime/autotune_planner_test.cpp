@@ -127,7 +127,7 @@ TEST(AutotunePlanner, RunsAFourthRoundWhenCandidatesAreClose) {
       << planner.event().reason;
 }
 
-TEST(AutotunePlanner, ProbesPartitionModeAtTheWinningParallelismAndSplitsRanges) {
+TEST(AutotunePlanner, ProbesEachParallelismWithEachPartitionModeAndSplitsRanges) {
   AutotunePlanner planner("t", candidates({1, 2, 3}, {PartitionMode::mod, PartitionMode::range}),
                           TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3, span(1, 2000000, 2000000));
   auto windows = drive(planner, [](const TuneKnobs& k) {
@@ -137,14 +137,15 @@ TEST(AutotunePlanner, ProbesPartitionModeAtTheWinningParallelismAndSplitsRanges)
   const TuneWindow& steady = windows.back();
   EXPECT_EQ(steady.knobs.parallelism, 2);
   EXPECT_EQ(steady.knobs.partition_mode, PartitionMode::range);
-  // Range windows: two contiguous halves, no mod.
+  // Range windows: p contiguous pieces, no mod.
   bool saw_range = false;
   for (const auto& w : windows) {
-    if (w.steady || w.knobs.partition_mode != PartitionMode::range) continue;
+    if (w.steady || w.knobs.partition_mode != PartitionMode::range || w.knobs.parallelism == 1) continue;
     saw_range = true;
-    EXPECT_EQ(w.slices[0]->mod_count, 1);
-    EXPECT_EQ(*w.slices[0]->hi, *w.slices[1]->lo);
-    EXPECT_FALSE(w.slices[2]);
+    const int n = w.knobs.parallelism;
+    for (int r = 0; r < n; ++r) EXPECT_EQ(w.slices[r]->mod_count, 1);
+    for (int r = 0; r + 1 < n; ++r) EXPECT_EQ(*w.slices[r]->hi, *w.slices[r + 1]->lo);
+    for (int r = n; r < 3; ++r) EXPECT_FALSE(w.slices[r]);
   }
   EXPECT_TRUE(saw_range);
   // Steady: the rest of the keys in two sub-ranges, the NULL keys with the first.
@@ -157,17 +158,49 @@ TEST(AutotunePlanner, ProbesPartitionModeAtTheWinningParallelismAndSplitsRanges)
   EXPECT_EQ(*steady.slices[0], (KeySlice{after_probe, *steady.slices[0]->hi, 1, 0, true, {}, {}}));
   EXPECT_EQ(*steady.slices[1], (KeySlice{*steady.slices[0]->hi, std::nullopt, 1, 0, false, {}, {}}));
   EXPECT_FALSE(steady.slices[2]);
-  // The mod candidate at parallelism 2 kept its windows from the parallelism knob.
+  // One reader is one candidate; two and three readers are one with each mode.
   AutotuneEvent event = planner.event();
-  EXPECT_EQ(event.candidates.size(), 4u);
+  EXPECT_EQ(event.candidates.size(), 5u);
+  EXPECT_NE(event.reason.find("parallelism 2 partition_mode range at 1.30x"), std::string::npos) << event.reason;
 }
 
-TEST(AutotunePlanner, SkipsPartitionModeAtParallelismOne) {
+TEST(AutotunePlanner, OneReaderHasNoModeToProbe) {
   AutotunePlanner planner("t", candidates({1, 2}, {PartitionMode::mod, PartitionMode::range}),
                           TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2, span(1, 2000000, 2000000));
   auto windows = drive(planner, [](const TuneKnobs& k) { return k.parallelism == 1 ? 90e6 : 50e6; });
-  for (const auto& w : windows) EXPECT_EQ(w.knobs.partition_mode, PartitionMode::mod);
-  EXPECT_NE(planner.event().reason.find("partition_mode not probed"), std::string::npos);
+  EXPECT_EQ(windows.back().knobs.parallelism, 1);
+  for (const auto& w : windows) {
+    if (w.knobs.parallelism == 1) {
+      EXPECT_EQ(w.knobs.partition_mode, PartitionMode::mod);
+    }
+  }
+  EXPECT_EQ(planner.event().candidates.size(), 3u);  // 1, 2 mod, 2 range
+  EXPECT_NE(planner.event().reason.find("parallelism 1 at 1.80x"), std::string::npos) << planner.event().reason;
+}
+
+// With mod every reader of a table scans all of it: two mod readers can be slower than one
+// while two range readers are faster. Parallelism decided under the baseline's mod first
+// would keep one reader and never try range.
+TEST(AutotunePlanner, MoreReadersWinWithTheModeThatSuitsThem) {
+  AutotunePlanner planner("t", candidates({1, 2}, {PartitionMode::mod, PartitionMode::range}),
+                          TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 2, span(1, 2000000, 2000000));
+  auto windows = drive(planner, [](const TuneKnobs& k) {
+    if (k.parallelism == 1) return 60e6;
+    return k.partition_mode == PartitionMode::mod ? 50e6 : 80e6;
+  });
+  EXPECT_EQ(windows.back().knobs.parallelism, 2);
+  EXPECT_EQ(windows.back().knobs.partition_mode, PartitionMode::range);
+}
+
+TEST(AutotunePlanner, AKnobLeftWhenTheBudgetRanOutSaysSo) {
+  AutotunePlanner planner("t", candidates({1, 2, 3}, {}, {4 * kMiB, 8 * kMiB, 16 * kMiB}),
+                          TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3, span(1, 2000000, 2000000));
+  // Within 2% of each other: the readers take all four rounds, the whole budget.
+  auto windows = drive(planner, [](const TuneKnobs& k) { return 50e6 + 1e6 * k.parallelism; }, 1000);
+  EXPECT_EQ(windows.back().knobs.flush_bytes, 4 * kMiB);
+  EXPECT_NE(planner.event().reason.find("; copy_flush_bytes not probed: the probe budget ran out"),
+            std::string::npos)
+      << planner.event().reason;
 }
 
 TEST(AutotunePlanner, KeepsTheFlushThresholdWhenWindowsAreTooSmallToCompareIt) {
