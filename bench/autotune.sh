@@ -47,8 +47,8 @@
 #                            c 3.5, d and e under a minute each, generating the data 0.5)
 #   ROWS=200000 ROUNDS=1 WORKLOADS="b d" bench/autotune.sh      (a quick smoke run)
 # Environment: RBC (default build/rbc); WORKLOADS (default "a b c d e"); ROWS (a, b, c, d;
-# default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5); SMALL_ROUNDS (e;
-# default 3 x ROUNDS). Uses
+# default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5); SMALL_ROUNDS (d and
+# e, whose runs are short; default 3 x ROUNDS). Uses
 # RBC_PG_SRC_URL / RBC_PG_DST_URL when both are set (tables bench_autotune* in public and
 # a schema autotune_c in the destination, dropped at the end), else starts its own server
 # with scripts/pg-test-server (and stops it).
@@ -59,9 +59,9 @@ WORKLOADS=${WORKLOADS:-a b c d e}
 ROWS=${ROWS:-2000000}
 SMALL_ROWS=${SMALL_ROWS:-100000}
 ROUNDS=${ROUNDS:-5}
-# e's runs last a few tenths of a second, where this machine's noise is 10%: more rounds.
+# d's and e's runs last a few tenths of a second, where this machine's noise is 10%: more rounds.
 SMALL_ROUNDS=${SMALL_ROUNDS:-$((3 * ROUNDS))}
-rounds_of() { if [[ $1 == e ]]; then echo "$SMALL_ROUNDS"; else echo "$ROUNDS"; fi; }
+rounds_of() { if [[ $1 == d || $1 == e ]]; then echo "$SMALL_ROUNDS"; else echo "$ROUNDS"; fi; }
 table=bench_autotune small=bench_autotune_small
 cores=$(nproc)
 started=$(date +%s)
@@ -396,7 +396,7 @@ verdict() {  # verdict VALUE LIMIT: PASS when VALUE <= LIMIT, MISS, or n/a
   awk -v v="$1" -v l="$2" 'BEGIN {print v <= l ? "PASS" : "MISS"}'
 }
 echo
-echo "autotune against the static configurations it could choose; $ROUNDS rounds (e: $SMALL_ROUNDS) on $cores cores"
+echo "autotune against the static configurations it could choose; $ROUNDS rounds (d, e: $SMALL_ROUNDS) on $cores cores"
 echo "(static: autotune off, knobs pinned; tuned: autotune on; seconds are medians over the rounds)"
 summary=()
 for w in $WORKLOADS; do
