@@ -448,6 +448,12 @@ for w in $WORKLOADS; do
   fi
   echo "   best static by median: ${best:-n/a} ${best_s:-n/a} s; tuned's median / its median $by_median"
   echo "   tuned / the round's fastest static (median of rounds) $round_ratio; tuned / the static twin of what it ran $twin_ratio"
+  # How far one configuration's own runs disagree: (slowest - fastest) / (2 x median) per
+  # static configuration, the median over them. A ratio within it is below what the rounds resolve.
+  if ((${#statics[@]} > 0)); then
+    noise=$(for t in "${statics[@]}"; do sort -g "$t" | awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", (v[NR] - v[1]) / (2 * m)}'; done | median)
+    echo "   run-to-run noise of the static configurations: +-$(awk -v x="$noise" 'BEGIN {printf "%.1f%%", 100 * x}') (median over them of (slowest - fastest) / (2 x median))"
+  fi
   summary+=("$(verdict "$ratio" 1.05)  $w tuned/best static $ratio (median of $rounds paired rounds; <= 1.05)")
   if [[ $w == e ]]; then
     skipped=n/a
