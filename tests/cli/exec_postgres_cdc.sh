@@ -22,8 +22,8 @@ source "$(dirname "$0")/lib/postgres.sh"
 export PGTZ=UTC
 t=rbc_cdc_$$
 pipeline=cdc_$$
-drop_slots="SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'rbc_${pipeline}%' AND NOT active"
-drop_on_exit "$SRC" "$drop_slots; DROP PUBLICATION IF EXISTS dummy_$$"
+drop_slots_on_exit "$SRC" "rbc_${pipeline}%"
+drop_on_exit "$SRC" "DROP PUBLICATION IF EXISTS dummy_$$"
 drop_on_exit "$SRC" "DO \$\$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication WHERE pubname LIKE 'rbc_${pipeline}%' LOOP EXECUTE 'DROP PUBLICATION ' || quote_ident(p); END LOOP; END \$\$"
 drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.${t}, public.${t}_k"
 drop_on_exit "$DST" "DROP TABLE IF EXISTS public.${t}, public.${t}_k; DROP SCHEMA IF EXISTS ${t}_log CASCADE;

@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib/postgres.sh"
 export PGTZ=UTC
 t=rbc_cdcm_$$
 pipeline=cdcm_$$
-drop_on_exit "$SRC" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'rbc_${pipeline}%' AND NOT active"
+drop_slots_on_exit "$SRC" "rbc_${pipeline}%"
 drop_on_exit "$SRC" "DO \$\$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication WHERE pubname LIKE 'rbc_${pipeline}%' LOOP EXECUTE 'DROP PUBLICATION ' || quote_ident(p); END LOOP; END \$\$"
 drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$t, public.${t}_big, public.${t}_s, public.${t}_f"
 drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$t, public.${t}_big, public.${t}_s, public.${t}_f;
