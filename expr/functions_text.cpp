@@ -51,7 +51,7 @@ enum class Case { upper, lower, initcap };
 bool ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
 void map_case(std::string_view s, Case mode, std::string& out) {
-  bool after_alnum = false;  // INITCAP: lower case after a letter or digit, else upper
+  bool after_alnum = false;                    // INITCAP: lower case after a letter or digit, else upper
   if (is_ascii(s) && mode != Case::initcap) {  // the common case, in one pass the compiler vectorizes
     const size_t at = out.size();
     out.resize(at + s.size());

@@ -202,7 +202,8 @@ class FileWriter final : public PartitionWriter {
   void start_writeback() {
     const off_t end = ::lseek(fd_, 0, SEEK_CUR);
     if (end - written_back_ < kWritebackBytes) return;
-    ::sync_file_range(fd_, written_back_, end - written_back_, SYNC_FILE_RANGE_WRITE);  // a hint: errors show at fsync
+    // A hint: its errors show at the fsync of commit.
+    ::sync_file_range(fd_, written_back_, end - written_back_, SYNC_FILE_RANGE_WRITE);
     written_back_ = end;
   }
 

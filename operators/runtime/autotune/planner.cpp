@@ -26,8 +26,9 @@ std::string knob_value(const TuneKnobs& knobs, int knob, bool modes) {
   switch (knob) {
     case 0:
       return "parallelism " + std::to_string(knobs.parallelism) +
-             (modes && knobs.parallelism > 1 ? " partition_mode " + std::string(to_string(knobs.partition_mode))
-                                             : std::string());
+             (modes && knobs.parallelism > 1
+                  ? " partition_mode " + std::string(to_string(knobs.partition_mode))
+                  : std::string());
     case 1: return "node_concurrency " + std::to_string(knobs.node_concurrency);
     default: return "copy_flush_bytes " + format_bytes(knobs.flush_bytes);
   }
@@ -133,7 +134,8 @@ AutotunePlanner::AutotunePlanner(std::string stream, const AutotuneCandidates& c
   // reader scans all of the table, with range each a part of it).
   probe_modes_ = candidates_.partition_mode.size() > 1 && *std::max_element(p.begin(), p.end()) > 1;
   int pairs = 0;
-  for (int64_t n : p) pairs += n > 1 && probe_modes_ ? static_cast<int>(candidates_.partition_mode.size()) : 1;
+  for (int64_t n : p)
+    pairs += n > 1 && probe_modes_ ? static_cast<int>(candidates_.partition_mode.size()) : 1;
   if (pairs > 1) {
     knobs_left_.push_back(Knob::readers);
     slots += pairs;
@@ -371,8 +373,9 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
       text += std::string(" (more readers must be ") + margin + "x faster: the windows' noise)";
     }
   } else {
-    text = knob_value(best_, knob, probe_modes_) + " kept: the probe budget ran out before every candidate ran " +
-           std::to_string(kMinRounds) + " windows";
+    text = knob_value(best_, knob, probe_modes_) +
+           " kept: the probe budget ran out before every candidate ran " + std::to_string(kMinRounds) +
+           " windows";
   }
   decision_ += (decision_.empty() ? "" : "; ") + text;
   keep_measured();

@@ -209,7 +209,7 @@ class AutotunePlanner {
   std::vector<Candidate> current_;   // the candidates of the knob being tuned
   std::vector<Candidate> measured_;  // every candidate of every finished knob
   Knob current_knob_ = Knob::readers;
-  bool probe_modes_ = false;  // the readers knob pairs each parallelism above 1 with each mode
+  bool probe_modes_ = false;            // the readers knob pairs each parallelism above 1 with each mode
   std::map<int, TuneKnobs> in_flight_;  // windows handed out and not yet measured
   double planned_window_rows_ = 0;
   int64_t window_keys_ = 1, next_lo_ = 0;  // the next window is [next_lo_, next_lo_ + window_keys_)

@@ -161,7 +161,8 @@ TEST(AutotunePlanner, ProbesEachParallelismWithEachPartitionModeAndSplitsRanges)
   // One reader is one candidate; two and three readers are one with each mode.
   AutotuneEvent event = planner.event();
   EXPECT_EQ(event.candidates.size(), 5u);
-  EXPECT_NE(event.reason.find("parallelism 2 partition_mode range at 1.30x"), std::string::npos) << event.reason;
+  EXPECT_NE(event.reason.find("parallelism 2 partition_mode range at 1.30x"), std::string::npos)
+      << event.reason;
 }
 
 TEST(AutotunePlanner, OneReaderHasNoModeToProbe) {
@@ -175,7 +176,8 @@ TEST(AutotunePlanner, OneReaderHasNoModeToProbe) {
     }
   }
   EXPECT_EQ(planner.event().candidates.size(), 3u);  // 1, 2 mod, 2 range
-  EXPECT_NE(planner.event().reason.find("parallelism 1 at 1.80x"), std::string::npos) << planner.event().reason;
+  EXPECT_NE(planner.event().reason.find("parallelism 1 at 1.80x"), std::string::npos)
+      << planner.event().reason;
 }
 
 // With mod every reader of a table scans all of it: two mod readers can be slower than one
@@ -196,7 +198,8 @@ TEST(AutotunePlanner, AKnobLeftWhenTheBudgetRanOutSaysSo) {
   AutotunePlanner planner("t", candidates({1, 2, 3}, {}, {4 * kMiB, 8 * kMiB, 16 * kMiB}),
                           TuneKnobs{2, PartitionMode::mod, 4 * kMiB}, 3, span(1, 2000000, 2000000));
   // Within 2% of each other: the readers take all four rounds, the whole budget.
-  auto windows = drive(planner, [](const TuneKnobs& k) { return 50e6 + 1e6 * k.parallelism; }, 1000);
+  auto windows = drive(
+      planner, [](const TuneKnobs& k) { return 50e6 + 1e6 * k.parallelism; }, 1000);
   EXPECT_EQ(windows.back().knobs.flush_bytes, 4 * kMiB);
   EXPECT_NE(planner.event().reason.find("; copy_flush_bytes not probed: the probe budget ran out"),
             std::string::npos)
