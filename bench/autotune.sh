@@ -43,8 +43,8 @@
 #   probe share   the overhead's share, median over rounds: at most 0.03
 #   e skips       every tuned run of e logs autotune-skipped (no probe)
 #
-#   bench/autotune.sh       (about 13 minutes on 2 cores with the defaults: a about 5, b 3,
-#                            c 3.5, d and e under a minute each, generating the data 0.5)
+#   bench/autotune.sh       (about 11 minutes on 2 cores with the defaults: a about 4, b 2.5,
+#                            c 4, d and e a minute each, generating the data 0.5)
 #   ROWS=200000 ROUNDS=1 WORKLOADS="b d" bench/autotune.sh      (a quick smoke run)
 # Environment: RBC (default build/rbc); WORKLOADS (default "a b c d e"); ROWS (a, b, c, d;
 # default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5); SMALL_ROUNDS (d and
