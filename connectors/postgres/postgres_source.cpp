@@ -193,6 +193,11 @@ class PostgresReader final : public PartitionReader {
     if (!sliced_ || !done_ || carry_) return Status::internal("postgres: start_slice() while reading");
     if (state_->partition_key.empty() && !(slice == KeySlice{}))
       return Status::internal("postgres: a key slice of a stream without a partition key");
+    // The steady phase's slice, every block from one on (most of the table), is cheaper as a
+    // filter over a sequential scan than as a TID range scan: PostgreSQL 15 spent 196 against
+    // 225 ns per row (a plain scan 178). A probe window's few blocks stay a TID range scan.
+    // The reader's transaction ends after its last slice, and the setting with it.
+    if (slice.block_lo && !slice.block_hi) RBC_RETURN_NOT_OK(conn_.exec("SET LOCAL enable_tidscan = off"));
     RBC_RETURN_NOT_OK(start_copy_out(
         conn_, select_sql(request_, *state_, slice_predicate(state_->partition_key, key_nullable(), slice)),
         state_->table.ref));
