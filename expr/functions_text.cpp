@@ -64,9 +64,9 @@ void map_case(std::string_view s, Case mode, std::string& out) {
     }
     return;
   }
-  if (is_ascii(s)) {
+  if (is_ascii(s)) {  // INITCAP
     for (char c : s) {
-      bool up = mode == Case::upper || (mode == Case::initcap && !after_alnum);
+      bool up = !after_alnum;
       if (up && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
       if (!up && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
       out.push_back(c);

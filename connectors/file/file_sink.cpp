@@ -262,23 +262,19 @@ class FileSink final : public Sink {
         if (!writer.is_ok()) return writer.status();
         RBC_RETURN_NOT_OK((*writer)->commit());
       }
-      if (parts > 1) RBC_RETURN_NOT_OK(append_parts(first, options.path, 1, parts));
-      if (std::rename(first.c_str(), options.path.c_str()) != 0)
-        return errno_status("rename to", options.path);
-      sync_directory_of(options.path);
+      RBC_RETURN_NOT_OK(publish(first, options.path, parts, 0));
       release_target(options.path);
       return Status::ok();
     }
     // append onto a file that does not exist: the parts are the whole file, as in replace,
     // and no copy is needed. RENAME_NOREPLACE keeps a file another program made meanwhile.
     if (!file_exists(options.path) && file_exists(first)) {
-      if (parts > 1) RBC_RETURN_NOT_OK(append_parts(first, options.path, 1, parts));
-      if (::renameat2(AT_FDCWD, first.c_str(), AT_FDCWD, options.path.c_str(), RENAME_NOREPLACE) == 0) {
-        sync_directory_of(options.path);
+      Status published = publish(first, options.path, parts, RENAME_NOREPLACE);
+      if (published.is_ok()) {
         release_target(options.path);
         return Status::ok();
       }
-      if (errno != EEXIST) return errno_status("rename to", options.path);
+      if (!file_exists(options.path)) return published;
       // Another program made the file: append onto it as onto any existing file.
     }
     // append: the old content and the new parts go into one more temporary file, renamed
@@ -366,6 +362,16 @@ class FileSink final : public Sink {
     if (!request.schema)
       return Status::invalid("file destination: stream \"" + request.stream + "\" has no schema");
     return resolve_file_options(request.config, request.stream, FileRole::sink);
+  }
+
+  // Joins the parts after the first onto it and renames it to `path` (`flags`: renameat2's),
+  // durably.
+  static Status publish(const std::string& first, const std::string& path, int parts, unsigned flags) {
+    if (parts > 1) RBC_RETURN_NOT_OK(append_parts(first, path, 1, parts));
+    if (::renameat2(AT_FDCWD, first.c_str(), AT_FDCWD, path.c_str(), flags) != 0)
+      return errno_status("rename to", path);
+    sync_directory_of(path);
+    return Status::ok();
   }
 
   // Appends the temporary parts [from, to) of `final_path` to `target` (created if

@@ -206,12 +206,8 @@ fi
 same_as_source "stopped by SIGINT" "$t"
 
 # --- a slot that vanished -----------------------------------------------------------------
-# The stopped run's walsender may hold the slot a moment longer (hang guard: 10 s).
-for _ in $(seq 1 100); do
-  [[ $(psql_q "$SRC" "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'rbc_${pipeline}_main%' AND active") == 0 ]] && break
-  sleep 0.1
-done
-psql_q "$SRC" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'rbc_${pipeline}_main%'" > /dev/null
+# (drop_slots waits for the stopped run's walsender to let the slot go.)
+drop_slots "$SRC" "rbc_${pipeline}_main%"
 run_fails main "vanished slot" "replication slot rbc_${pipeline}_main.* does not exist, but public.$t was applied up to LSN"
 
 # --- rbc cdc status and drop ----------------------------------------------------------------
