@@ -99,6 +99,17 @@ run pinned
 grep -q "autotune-skipped stream=\"public.$table\" reason=\"nothing to tune: every knob is pinned\" pinned=\[parallelism,partition_mode,copy_flush_bytes\] baseline: parallelism=2 partition_mode=range copy_flush_bytes=8mb" \
   "$work/pinned.err" || { fail "pinned: autotune-skipped line"; grep autotune "$work/pinned.err"; }
 
+# range over block windows: each reader scans its own part of a window's blocks (and of
+# the rest, when steady), NULL keys and all; every row still arrives once (run checks).
+write_pipeline "$work/ranged.yaml" append "{autotune: {pin_source_partition_mode: range}}"
+run ranged
+[[ $(json ranged '[.autotune[0].candidates[] | select(.parallelism > 1 and .partition_mode == "range") | .windows >= 2] | (length > 0 and all)') == true ]] ||
+  fail "ranged: no range candidate with 2 windows: $(json ranged '.autotune[0]')"
+write_pipeline "$work/ranged2.yaml" append "{autotune: {pin_parallelism: 2, pin_source_partition_mode: range}}"
+run ranged2
+[[ $(json ranged2 '.autotune[0].winner | .parallelism == 2 and .partition_mode == "range"') == true ]] ||
+  fail "ranged2: $(json ranged2 '.autotune[0]')"
+
 # The escape hatch.
 write_pipeline "$work/disabled.yaml" append "{autotune: {enabled: false}}"
 run disabled

@@ -553,7 +553,25 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& kno
                                                             std::optional<int64_t> hi,
                                                             bool with_nulls) const {
   if (!by_blocks_) return split_keys(knobs, lo, hi, with_nulls);
-  // The window's blocks, each reader its share of their keys (every window has NULLs).
+  int n = std::max(1, knobs.parallelism);
+  if (n > 1 && knobs.partition_mode == PartitionMode::range) {
+    // range: each reader its own contiguous part of the blocks. Untuned, a range reader reads
+    // its keys through the key's index, which on a table loaded in key order is its own part
+    // of the heap, not all of it; every reader scanning all of a window and keeping a key
+    // range would cost the server p times that, and range would lose windows it wins after.
+    std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
+    int64_t from = lo.value_or(0), to = hi.value_or(span_->blocks);
+    auto bound = [&](int i) { return from + (to - from) * i / n; };
+    for (int i = 0; i < n; ++i) {
+      KeySlice slice;
+      slice.block_lo = i == 0 ? lo : std::optional<int64_t>(bound(i));
+      slice.block_hi = i == n - 1 ? hi : std::optional<int64_t>(bound(i + 1));
+      slices[i] = slice;
+    }
+    return slices;
+  }
+  // mod: each reader scans all of the window's blocks and keeps its share of their keys, as
+  // an untuned mod reader scans all of the table (every window has NULLs).
   std::vector<std::optional<KeySlice>> slices = split_keys(knobs, std::nullopt, std::nullopt, true);
   for (auto& slice : slices) {
     if (!slice) continue;

@@ -269,8 +269,9 @@ TEST(AutotunePlanner, ATableNeverAnalyzedCountsItsKeysAsRows) {
   EXPECT_EQ(*w.slices[0]->block_hi - *w.slices[0]->block_lo, 250);
 }
 
-TEST(AutotunePlanner, BlockWindowsCoverEveryBlockOnceAndSplitTheirKeys) {
-  // 20000 blocks of 100 rows: windows are block ranges; each reader reads its keys of them.
+TEST(AutotunePlanner, BlockWindowsCoverEveryBlockOnceSplitByKeyOrByBlock) {
+  // 20000 blocks of 100 rows: windows are block ranges. A mod reader scans all of a
+  // window's blocks for its keys; a range reader scans its own part of the blocks.
   KeySpan heap = span(1, 2000000, 2000000);
   heap.blocks = 20000;
   heap.indexed = false;  // block windows need no index
@@ -288,29 +289,36 @@ TEST(AutotunePlanner, BlockWindowsCoverEveryBlockOnceAndSplitTheirKeys) {
   for (size_t i = 0; i + 1 < windows.size(); ++i) {
     const TuneWindow& w = windows[i];
     int n = w.knobs.parallelism;
+    int64_t end = *w.slices[n - 1]->block_hi;
+    int64_t from = next;
     for (int r = 0; r < n; ++r) {
       ASSERT_TRUE(w.slices[r]) << "window " << i << " reader " << r;
       const KeySlice& s = *w.slices[r];
-      EXPECT_EQ(s.block_lo, next) << "window " << i;
-      EXPECT_EQ(s.block_hi, w.slices[0]->block_hi);
-      EXPECT_EQ(s.with_nulls, r == 0);  // each window's NULL keys are in its blocks
       if (n > 1 && w.knobs.partition_mode == PartitionMode::range) {
         saw_range = true;
-        EXPECT_EQ(s.mod_count, 1);
-        EXPECT_EQ(s.lo.has_value(), r > 0);  // the key span in n pieces, open at both ends
-        EXPECT_EQ(s.hi.has_value(), r < n - 1);
+        // Contiguous block ranges, together the window; no key filter, so NULL keys too.
+        int64_t hi = r == n - 1 ? end : next + (end - next) * (r + 1) / n;
+        EXPECT_EQ(s, (KeySlice{std::nullopt, std::nullopt, 1, 0, false, from, hi}))
+            << "window " << i << " reader " << r;
+        from = *s.block_hi;
       } else {
-        EXPECT_EQ(s, (KeySlice{std::nullopt, std::nullopt, n, n == 1 ? 0 : r, r == 0, next, s.block_hi}));
+        EXPECT_EQ(s, (KeySlice{std::nullopt, std::nullopt, n, n == 1 ? 0 : r, r == 0, next, end}))
+            << "window " << i << " reader " << r;  // each window's NULL keys are in its blocks
       }
     }
-    next = *w.slices[0]->block_hi;
+    if (n > 1 && w.knobs.partition_mode == PartitionMode::range) {
+      EXPECT_EQ(from, end) << "window " << i;
+    }
+    next = end;
     EXPECT_LT(next, 20000);
   }
   EXPECT_TRUE(saw_range);
   const TuneWindow& steady = windows.back();
   EXPECT_EQ(steady.knobs, (TuneKnobs{2, PartitionMode::range, 4 * kMiB}));
-  EXPECT_EQ(*steady.slices[0], (KeySlice{std::nullopt, 1000001, 1, 0, true, next, std::nullopt}));
-  EXPECT_EQ(*steady.slices[1], (KeySlice{1000001, std::nullopt, 1, 0, false, next, std::nullopt}));
+  // The rest of the heap in two block ranges, the last open above.
+  int64_t half = next + (20000 - next) / 2;
+  EXPECT_EQ(*steady.slices[0], (KeySlice{std::nullopt, std::nullopt, 1, 0, false, next, half}));
+  EXPECT_EQ(*steady.slices[1], (KeySlice{std::nullopt, std::nullopt, 1, 0, false, half, std::nullopt}));
   EXPECT_FALSE(steady.slices[2]);
   EXPECT_TRUE(planner.event().decided);
 }
