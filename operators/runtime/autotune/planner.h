@@ -3,9 +3,10 @@
 //
 // A window is a contiguous range [lo, hi) of the table's heap blocks where the source reads
 // block ranges by scanning them (PostgreSQL tables), else of the stream's integer key, read
-// by the window's parallelism readers (its keys split by mod or by sub-range, the
-// partition-mode knob) while the stream's writers use the window's flush threshold. Block
-// windows read as the steady phase does (a scan); key windows read through the key's index,
+// by the window's parallelism readers (the partition-mode knob: each keeps its keys mod p, or
+// its sub-range of the keys, or of a block window's blocks) while the stream's writers use
+// the window's flush threshold. Block windows read as the steady phase does (a scan); key
+// windows read through the key's index,
 // which costs the server more per row than a scan (generator streams cost the same). The next window starts
 // as soon as the current one is read, so the pipeline stays full as in the steady phase (waiting for each
 // window to be written would measure a pipeline that fills and drains, and favour more readers); a window's
