@@ -48,7 +48,8 @@
 #   ROWS=200000 ROUNDS=1 WORKLOADS="b d" bench/autotune.sh      (a quick smoke run)
 # Environment: RBC (default build/rbc); WORKLOADS (default "a b c d e"); ROWS (a, b, c, d;
 # default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5); SMALL_ROUNDS (d and
-# e, whose runs are short; default 3 x ROUNDS). Uses
+# e, whose runs are short; default 3 x ROUNDS); KEEP=1 keeps the work directory (the last
+# run of each configuration: its report; the tuned run's has its candidates' window rates). Uses
 # RBC_PG_SRC_URL / RBC_PG_DST_URL when both are set (tables bench_autotune* in public and
 # a schema autotune_c in the destination, dropped at the end), else starts its own server
 # with scripts/pg-test-server (and stops it).
@@ -84,7 +85,7 @@ cleanup() {
     q "$DST" "DROP TABLE IF EXISTS public.$table, public.$small; DROP SCHEMA IF EXISTS autotune_c CASCADE" > /dev/null 2>&1 || true
   fi
   if [[ -n $server_dir ]]; then "$root/scripts/pg-test-server" stop "$server_dir" > /dev/null 2>&1 || true; fi
-  rm -rf "$work"
+  if [[ -n ${KEEP:-} ]]; then log "kept $work (pipelines, run reports with each candidate's windows, logs)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 mkdir -p "$work/out"
