@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 #include <utility>
 
 #include "graph/plan_printer.h"
@@ -549,30 +550,45 @@ TuneWindow AutotunePlanner::steady_window() const {
   return window;
 }
 
+namespace {
+
+// [lo, hi) in n contiguous pieces, `from` and `to` standing for an unset bound; the first
+// piece keeps lo and the last hi, so an open end stays open.
+std::vector<std::pair<std::optional<int64_t>, std::optional<int64_t>>> pieces(std::optional<int64_t> lo,
+                                                                              std::optional<int64_t> hi,
+                                                                              __int128 from, __int128 to,
+                                                                              int n) {
+  auto bound = [&](int i) {
+    return std::optional<int64_t>(static_cast<int64_t>(from + (to - from) * i / n));
+  };
+  std::vector<std::pair<std::optional<int64_t>, std::optional<int64_t>>> out;
+  for (int i = 0; i < n; ++i) out.emplace_back(i == 0 ? lo : bound(i), i == n - 1 ? hi : bound(i + 1));
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::optional<KeySlice>> AutotunePlanner::split(const TuneKnobs& knobs, std::optional<int64_t> lo,
                                                             std::optional<int64_t> hi,
                                                             bool with_nulls) const {
   if (!by_blocks_) return split_keys(knobs, lo, hi, with_nulls);
   int n = std::max(1, knobs.parallelism);
+  std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
   if (n > 1 && knobs.partition_mode == PartitionMode::range) {
     // range: each reader its own contiguous part of the blocks. Untuned, a range reader reads
     // its keys through the key's index, which on a table loaded in key order is its own part
     // of the heap, not all of it; every reader scanning all of a window and keeping a key
     // range would cost the server p times that, and range would lose windows it wins after.
-    std::vector<std::optional<KeySlice>> slices(static_cast<size_t>(readers_));
-    int64_t from = lo.value_or(0), to = hi.value_or(span_->blocks);
-    auto bound = [&](int i) { return from + (to - from) * i / n; };
+    auto parts = pieces(lo, hi, lo.value_or(0), hi.value_or(span_->blocks), n);
     for (int i = 0; i < n; ++i) {
-      KeySlice slice;
-      slice.block_lo = i == 0 ? lo : std::optional<int64_t>(bound(i));
-      slice.block_hi = i == n - 1 ? hi : std::optional<int64_t>(bound(i + 1));
-      slices[i] = slice;
+      slices[i] = KeySlice{};
+      std::tie(slices[i]->block_lo, slices[i]->block_hi) = parts[i];
     }
     return slices;
   }
   // mod: each reader scans all of the window's blocks and keeps its share of their keys, as
   // an untuned mod reader scans all of the table (every window has NULLs).
-  std::vector<std::optional<KeySlice>> slices = split_keys(knobs, std::nullopt, std::nullopt, true);
+  slices = split_keys(knobs, std::nullopt, std::nullopt, true);
   for (auto& slice : slices) {
     if (!slice) continue;
     slice->block_lo = lo;
@@ -591,14 +607,12 @@ std::vector<std::optional<KeySlice>> AutotunePlanner::split_keys(const TuneKnobs
     for (int i = 0; i < n; ++i) slices[i] = KeySlice{lo, hi, n, n == 1 ? 0 : i, with_nulls && i == 0, {}, {}};
     return slices;
   }
-  // range: n contiguous pieces; the first keeps lo (open below when unset), the last hi.
-  __int128 from = lo.value_or(span_->min);
+  // range: n contiguous pieces of the key span; the first also keeps the NULL keys.
   __int128 to = hi ? static_cast<__int128>(*hi) : static_cast<__int128>(span_->max) + 1;
-  auto bound = [&](int i) { return static_cast<int64_t>(from + (to - from) * i / n); };
+  auto parts = pieces(lo, hi, lo.value_or(span_->min), to, n);
   for (int i = 0; i < n; ++i) {
     KeySlice slice;
-    slice.lo = i == 0 ? lo : std::optional<int64_t>(bound(i));
-    slice.hi = i == n - 1 ? hi : std::optional<int64_t>(bound(i + 1));
+    std::tie(slice.lo, slice.hi) = parts[i];
     slice.with_nulls = with_nulls && i == 0;
     slices[i] = slice;
   }
