@@ -94,6 +94,10 @@ struct SourceStep {
   int sequence_group = 0;      // sources of one connected part share one sequence counter
   // A split file's readers claim its chunks in file order, each numbering its chunk's batch then.
   Decided<bool> chunks_in_order;
+  // A tuned stream whose lanes only reach two_phase aggregations: its batches are dealt over
+  // the lanes by sequence number, so that a candidate with fewer readers still feeds every
+  // partial aggregate (decided, true, only then).
+  Decided<bool> deals_lanes;
   // commit-protocol (incremental streams)
   Decided<bool> cursor_with_rows;  // a sink commits the cursor with the rows; else after every sink finished
 };

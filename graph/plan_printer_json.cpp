@@ -40,6 +40,7 @@ void add_step_json(nlohmann::json& j, const SourceStep& step) {
   add_decided(j, "readers", step.readers);
   add_decided(j, "tuned", step.tuned);
   add_decided(j, "chunks_in_order", step.chunks_in_order);
+  add_decided(j, "deals_lanes", step.deals_lanes);
   if (step.readers.decided()) {
     j["sequence_group"] = step.sequence_group;
     j["flush_baseline"] = step.flush_baseline;

@@ -143,6 +143,7 @@ void print_step(std::ostream& out, const SourceStep& step) {
   print_decided(out, std::string("autotuned ") + yes_no(step.tuned.value), step.tuned);
   print_decided(out, std::string("chunks in order ") + yes_no(step.chunks_in_order.value),
                 step.chunks_in_order);
+  print_decided(out, std::string("deals lanes ") + yes_no(step.deals_lanes.value), step.deals_lanes);
   if (step.readers.decided()) {
     out << "      sequence group " << step.sequence_group;
     if (step.tuned.value)

@@ -128,6 +128,34 @@ int lane_writers(const PhysicalPlan& plan, NodeId source) {
   return writers;
 }
 
+// True when every node that `source`'s lanes reach before a merge is a stateless transform
+// that only this stream feeds, and the merges are two_phase aggregations that emit once,
+// when the input ends: then a batch may go to any lane, whichever reader read it.
+bool lanes_only_reach_merges(const PhysicalPlan& plan, NodeId source) {
+  const LogicalGraph& graph = plan.graph;
+  std::vector<NodeId> frontier = graph.successors(source), seen;
+  bool merges = false;
+  while (!frontier.empty()) {
+    NodeId id = frontier.back();
+    frontier.pop_back();
+    if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+    seen.push_back(id);
+    if (graph.predecessors(id).size() != 1 || graph.node(id).kind != NodeKind::transform) return false;
+    const TransformStep& step = plan.step<TransformStep>(id);
+    if (step.aggregation) {
+      const AggregationStep& aggregation = *step.aggregation;
+      if (aggregation.strategy.value != AggregationStrategy::two_phase || aggregation.window ||
+          aggregation.emit_changes)
+        return false;
+      merges = true;
+      continue;
+    }
+    if (step.stateful.value || step.in_order.value || step.copies.value != 1) return false;
+    for (NodeId next : graph.successors(id)) frontier.push_back(next);
+  }
+  return merges;
+}
+
 }  // namespace
 
 Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
@@ -263,6 +291,13 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
         sink.flush_tuned_by = id;
     }
     source.lane_writers = source.tuned.value ? lane_writers(plan, id) : 0;
+    // A candidate with fewer readers than the aggregation has partial aggregates would feed
+    // only some of them, and be measured (and run, if it wins) with less of the aggregation.
+    if (source.tuned.value && source.readers.value > 1 && lanes_only_reach_merges(plan, id))
+      source.deals_lanes.set(true, "its batches are dealt over the " + std::to_string(source.readers.value) +
+                                       " lanes by sequence number, whichever reader read them: "
+                                       "two_phase merges any lane's rows, and a candidate with "
+                                       "fewer readers feeds every partial aggregate");
     // Its stateless transforms that no other stream feeds run at its tuner's concurrency.
     if (source.tuned.value && source.autotune && source.autotune->node_concurrency.size() > 1) {
       for (NodeId next : graph.reachable_from(id)) {

@@ -253,7 +253,7 @@ void SourceRunner::read(int lane, Msg token) {
     stamp_progress(lane, *token);
     token->seq = sequence_.fetch_add(1);
   }
-  token->lane = lane;
+  token->lane = step_.deals_lanes.value ? static_cast<int>(token->seq % step_.readers.value) : lane;
   run_.emit(*this, std::move(token));
 }
 

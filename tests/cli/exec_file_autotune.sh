@@ -4,8 +4,9 @@
 # claiming its chunks in file order; the report and the log show the decision; the file
 # written is byte-identical to one written by one reader with autotune off, every row once.
 # A candidate whose probe slices fail is invalidated and the baseline reads the rest, still
-# every row once, in order. A small glob is a tiny stream, and says so. `parallelism: 2` on
-# a 4-core plan probes {1, 2, 3}.
+# every row once, in order. A GROUP BY after a probed stream gets rows in every partial
+# aggregate. A small glob is a tiny stream, and says so. `parallelism: 2` on a 4-core plan
+# probes {1, 2, 3}.
 set -euo pipefail
 : "${RBC:?path to the rbc binary}"
 work=$(mktemp -d)
@@ -96,6 +97,57 @@ RBC_TEST_AUTOTUNE_FAIL=3 run fault
 grep -q 'autotune-fallback reader=[0-2] probe window [0-9]* failed: RBC_TEST_AUTOTUNE_FAIL' "$work/fault.err" ||
   fail "fault: no warning in the log"
 same_output fault
+
+# A GROUP BY after a probed stream merges its partial aggregates (two_phase), one per reader
+# of the largest candidate (3): the readers deal their batches over its lanes, so that each
+# partial aggregate gets its share of the rows whichever candidate reads (here the baseline's
+# 2 readers, after the candidate with 3 fails), and the groups are those of one reader with
+# autotune off. A tuned run that decides gets them too.
+write_groups() {  # $1 = name, $2 = parallelism, $3 = autotune block
+  mkdir -p "$work/out_$1"
+  cat > "$work/$1.yaml" <<YAML
+version: "1.0"
+pipeline: file_autotune_groups
+source:
+  use: file
+  config: {path: "$work/in/orders-*", format: csv}
+  streams:
+    - name: orders
+transforms:
+  - use: sql
+    config: {query: "SELECT customer, COUNT(*) AS n, SUM(amount) AS total FROM input GROUP BY customer"}
+destination:
+  use: file
+  config: {path: $work/out_$1/, format: csv}
+resources:
+  parallelism: $2
+  autotune: $3
+YAML
+}
+write_groups groups_tuned 2 "{enabled: true}"
+timeout 60 "$RBC" compile "$work/groups_tuned.yaml" --cores 4 > "$work/groups_plan.txt"
+grep -q '^      deals lanes yes: its batches are dealt over the 3 lanes by sequence number' "$work/groups_plan.txt" ||
+  { cat "$work/groups_plan.txt"; fail "groups: the plan does not deal the lanes"; }
+grep -q '^      copies 3 over 3 lanes: one partial aggregate per lane' "$work/groups_plan.txt" ||
+  { cat "$work/groups_plan.txt"; fail "groups: not 3 partial aggregates"; }
+write_groups groups_baseline 1 "{enabled: false}"
+run groups_baseline
+sort "$work/out_groups_baseline/orders.csv" > "$work/groups_baseline.sorted"
+[[ $(wc -l < "$work/groups_baseline.sorted") == 50001 ]] || fail "groups: not 50000 groups"
+cp "$work/groups_tuned.yaml" "$work/groups_fault.yaml"
+sed -i "s#out_groups_tuned#out_groups_fault#" "$work/groups_fault.yaml"
+mkdir -p "$work/out_groups_fault"
+RBC_TEST_AUTOTUNE_FAIL=3 run groups_fault
+[[ $(json groups_fault '.autotune[0].winner.parallelism') == 2 ]] || fail "groups: ran $(json groups_fault '.autotune[0]')"
+# Each of the 3 lanes holds about a third of the rows (whole batches: at least a fifth).
+[[ $(json groups_fault "[.nodes[] | select(.lanes) | .lanes[] | .rows_in > $rows / 5] | length == 3 and all") == true ]] ||
+  fail "groups: the lanes' rows are not dealt: $(json groups_fault '[.nodes[] | select(.lanes) | .lanes]')"
+for name in groups_fault groups_tuned; do
+  [[ $name == groups_tuned ]] && run groups_tuned
+  sort "$work/out_$name/orders.csv" | cmp - "$work/groups_baseline.sorted" ||
+    fail "$name: the groups differ from one reader's"
+done
+[[ $(json groups_tuned '.autotune[0].event') == autotune-decision ]] || fail "groups: not probed"
 
 # A small glob: too few records for a probe window.
 write_pipeline small small 2 "{enabled: true}"

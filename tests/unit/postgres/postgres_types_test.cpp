@@ -257,6 +257,7 @@ TEST(PostgresTypes, NumericNaNIntoADecimalColumnFailsIsSkippedOrDeadLettered) {
             "{\"stream\":\"numeric_nan\",\"partition\":0,\"origin\":\"public.numeric_nan\",\"line\":0,"
             "\"reason\":\"postgres: column \\\"n\\\": numeric NaN cannot be represented as a decimal\","
             "\"raw\":\"{\\\"id\\\":\\\"2\\\",\\\"n\\\":\\\"NaN\\\"}\"}\n");
+  std::remove(dlq.c_str());
 }
 
 }  // namespace

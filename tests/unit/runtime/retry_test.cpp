@@ -136,6 +136,7 @@ TEST(FileStateStore, RemembersAutotuneChoicesPerCoreCount) {
   ASSERT_TRUE(store->save_choice("p", "public.orders", choice).is_ok());
   EXPECT_EQ(**make_file_state_store(path)->load_choice("p", "public.orders", 4), choice);
   std::remove(path.c_str());
+  std::remove((path + ".lock").c_str());
 }
 
 TEST(FileStateStore, SavesCursorAndRunRecords) {
@@ -168,6 +169,7 @@ TEST(FileStateStore, SavesCursorAndRunRecords) {
   EXPECT_NE(text.find("\"rows\": 15"), std::string::npos) << text;
   EXPECT_NE(text.find("\"status\": \"succeeded\""), std::string::npos) << text;
   std::remove(path.c_str());
+  std::remove((path + ".lock").c_str());
 }
 
 // Two stores on one file stand for two processes: a stream's run lock is exclusive and

@@ -86,6 +86,7 @@ TEST(Validate, DeadLettersListEveryFailedRule) {
   EXPECT_EQ(text.str(),
             "{\"pipeline\":\"p\",\"stream\":\"s\",\"record\":{\"id\":9,\"email\":null},\"errors\":[{\"rule\":"
             "\"assert_not_null(email)\"},{\"rule\":\"assert_range(id <= 5)\"}]}\n");
+  std::remove(path.c_str());
 }
 
 TEST(Validate, BadRulesAreErrors) {
