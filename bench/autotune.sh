@@ -444,15 +444,15 @@ for w in $WORKLOADS; do
   done
   # Each round's fastest static configuration: its seconds, and its name.
   if ((${#statics[@]} > 0)); then
-    paste "${statics[@]}" | awk '{m = 1; for (i = 2; i <= NF; i++) if ($i < $m) m = i; print $m, m}' > "$dir/best.rounds"
-    cut -d' ' -f1 "$dir/best.rounds" > "$dir/best.times"
+    paste "${statics[@]}" | awk '{m = 1; for (i = 2; i <= NF; i++) if ($i < $m) m = i; print $m, m}' > "$dir/fastest.rounds"
+    cut -d' ' -f1 "$dir/fastest.rounds" > "$dir/fastest.times"
   fi
   printf '   %-18s %9s  %s\n' configuration "median s" "fastest static in"
   for name in "${list[@]}"; do
     if counted "$dir/$name"; then s=$(median < "$dir/$name.times" | awk '{printf "%.3f", $1}'); else s=n/a; fi
     wins=""
     for ((i = 0; i < ${#statics[@]}; ++i)); do
-      [[ ${statics[i]} == "$dir/$name.times" ]] && wins="$(awk -v c=$((i + 1)) '$2 == c' "$dir/best.rounds" | wc -l)/$rounds rounds"
+      [[ ${statics[i]} == "$dir/$name.times" ]] && wins="$(awk -v c=$((i + 1)) '$2 == c' "$dir/fastest.rounds" | wc -l)/$rounds rounds"
     done
     printf '   %-18s %9s  %s\n' "$name" "$s" "$wins"
   done
@@ -465,7 +465,7 @@ for w in $WORKLOADS; do
     by_median=$(awk -v a="$(median < "$dir/tuned.times")" -v b="$best_s" 'BEGIN {printf "%.3f", a / b}')
     # tuned / the round's fastest static: harsher, as the fastest of several noisy runs is
     # biased low.
-    round_ratio=$(paired "$dir/tuned.times" "$dir/best.times")
+    round_ratio=$(paired "$dir/tuned.times" "$dir/fastest.times")
     # tuned / the static twin of what it ran, paired by round: the tuner's own cost.
     twin_ratio=$(r=0; while read -r twin; do
       r=$((r + 1)); t=$(sed -n "${r}p" "$dir/tuned.times"); s=$(sed -n "${r}p" "$dir/$twin.times" 2> /dev/null)
@@ -476,7 +476,7 @@ for w in $WORKLOADS; do
     share=$(tuned_runs share | median | awk '{printf "%.4f", $1}')
     probe=$(tuned_runs probe | median | awk '{printf "%.3f", $1}')
     echo "   tuned chose: $(tuned_runs choice | sort | uniq -c | sort -rn | awk '{c = $1; $1 = ""; printf "%s%s (%d)", sep, substr($0, 2), c; sep = "; "}') (of $(tuned_runs choice | wc -l) tuned runs)"
-    echo "   tuned / the round's fastest static, by round: $(paste "$dir/tuned.times" "$dir/best.times" | awk '{printf "%s%.3f", sep, $1 / $2; sep = " "}')"
+    echo "   tuned / the round's fastest static, by round: $(paste "$dir/tuned.times" "$dir/fastest.times" | awk '{printf "%s%.3f", sep, $1 / $2; sep = " "}')"
     echo "   probe: median $probe s, $(tuned_runs windows | median) windows; its overhead's share of the run $(awk -v x="$share" 'BEGIN {printf "%.1f%%", 100 * x}')"
   fi
   echo "   best static by median: ${best:-n/a} ${best_s:-n/a} s; tuned's median / its median $by_median"
@@ -484,9 +484,9 @@ for w in $WORKLOADS; do
   # The confirmation rounds: the target's ratio, free of the sweep's choice of the best.
   ratio=n/a again=n/a
   c=$dir/confirm
-  if [[ -s $c/best.times ]] && counted "$c/tuned" && counted "$c/best"; then
+  if counted "$c/tuned" && counted "$c/best"; then
     ratio=$(paired "$c/tuned.times" "$c/best.times")
-    again=$(paired "$c/again.times" "$c/best.times")
+    counted "$c/again" && again=$(paired "$c/again.times" "$c/best.times")
     echo "   confirmation, $(wc -l < "$c/best.times") rounds of tuned, $(cat "$dir/best.name") and $(cat "$dir/best.name") again: medians $(median < "$c/tuned.times") s, $(median < "$c/best.times") s, $(median < "$c/again.times") s"
     echo "     tuned / best, by round: $(paste "$c/tuned.times" "$c/best.times" | awk '{printf "%s%.3f", sep, $1 / $2; sep = " "}'); median $ratio (the target)"
     echo "     again / best (the same configuration: what the rounds resolve): median $again"
