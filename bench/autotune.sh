@@ -48,12 +48,14 @@
 #   probe share   the overhead's share, median over the tuned runs of both phases: at most 0.03
 #   e skips       every tuned run of e logs autotune-skipped (no probe)
 #
-#   bench/autotune.sh       (about 14 minutes on 2 cores with the defaults: a about 5, b 3,
-#                            c 4.5, d and e a minute each, generating the data 0.5)
+#   bench/autotune.sh       (about 20 minutes on 2 cores with the defaults: a about 7, b 4.5,
+#                            c 6, d and e a minute each, generating the data 0.5)
 #   ROWS=200000 ROUNDS=1 WORKLOADS="b d" bench/autotune.sh      (a quick smoke run)
 # Environment: RBC (default build/rbc); WORKLOADS (default "a b c d e"); ROWS (a, b, c, d;
 # default 2000000); SMALL_ROWS (e; default 100000); ROUNDS (default 5); SMALL_ROUNDS (d and
-# e, whose runs are short; default 3 x ROUNDS); KEEP=1 keeps the work directory (the last
+# e, whose runs are short; default 3 x ROUNDS); CONFIRM_ROUNDS (every workload's confirmation
+# rounds; default 3 x ROUNDS: with 5 a paired median moved by 5-9% between runs of the same
+# code, more than the target resolves); KEEP=1 keeps the work directory (the last
 # run of each configuration: its report; the tuned run's has its candidates' window rates). Uses
 # RBC_PG_SRC_URL / RBC_PG_DST_URL when both are set (tables bench_autotune* in public and
 # a schema autotune_c in the destination, dropped at the end), else starts its own server
@@ -67,6 +69,7 @@ SMALL_ROWS=${SMALL_ROWS:-100000}
 ROUNDS=${ROUNDS:-5}
 # d's and e's runs last a few tenths of a second, where this machine's noise is 10%: more rounds.
 SMALL_ROUNDS=${SMALL_ROUNDS:-$((3 * ROUNDS))}
+CONFIRM_ROUNDS=${CONFIRM_ROUNDS:-$((3 * ROUNDS))}
 rounds_of() { if [[ $1 == d || $1 == e ]]; then echo "$SMALL_ROUNDS"; else echo "$ROUNDS"; fi; }
 table=bench_autotune small=bench_autotune_small
 cores=$(nproc)
@@ -396,7 +399,7 @@ best_static() {
 }
 
 # ---- The rounds: per workload, a warm-up run, then ROUNDS interleaved rounds (the sweep),
-# then ROUNDS confirmation rounds of the tuned run and the sweep's best static configuration,
+# then CONFIRM_ROUNDS confirmation rounds of the tuned run and the sweep's best static configuration,
 # run twice ("best" and "again"), interleaved.
 for w in $WORKLOADS; do
   plan_configs "$w"
@@ -417,7 +420,7 @@ for w in $WORKLOADS; do
   cp "$work/$w-$best.yaml" "$work/$w-again.yaml"
   echo "$best" > "$work/$w/best.name"
   confirm=(tuned best again)
-  for ((round = 1; round <= $(rounds_of "$w"); ++round)); do
+  for ((round = 1; round <= CONFIRM_ROUNDS; ++round)); do
     for ((i = 0; i < 3; ++i)); do measure "$w" "${confirm[(i + round - 1) % 3]}" "$round" confirm; done
   done
 done
@@ -428,7 +431,7 @@ verdict() {  # verdict VALUE LIMIT: PASS when VALUE <= LIMIT, MISS, or n/a
   awk -v v="$1" -v l="$2" 'BEGIN {print v <= l ? "PASS" : "MISS"}'
 }
 echo
-echo "autotune against the static configurations it could choose; $ROUNDS rounds (d, e: $SMALL_ROUNDS) on $cores cores"
+echo "autotune against the static configurations it could choose; $ROUNDS rounds (d, e: $SMALL_ROUNDS), then $CONFIRM_ROUNDS confirmation rounds, on $cores cores"
 echo "(static: autotune off, knobs pinned; tuned: autotune on; seconds are medians over the rounds)"
 summary=()
 for w in $WORKLOADS; do
@@ -498,7 +501,7 @@ for w in $WORKLOADS; do
     noise=$(for t in "${statics[@]}"; do sort -g "$t" | awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", (v[NR] - v[1]) / (2 * m)}'; done | median)
     echo "   run-to-run noise of the static configurations: +-$(awk -v x="$noise" 'BEGIN {printf "%.1f%%", 100 * x}') (median over them of (slowest - fastest) / (2 x median))"
   fi
-  summary+=("$(verdict "$ratio" 1.05)  $w tuned/best static $ratio (median of $rounds paired confirmation rounds; <= 1.05; the same configuration twice: $again)")
+  summary+=("$(verdict "$ratio" 1.05)  $w tuned/best static $ratio (median of $CONFIRM_ROUNDS paired confirmation rounds; <= 1.05; the same configuration twice: $again)")
   if [[ $w == e ]]; then
     skipped=n/a
     if [[ -s $dir/tuned.choice ]]; then
