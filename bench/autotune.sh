@@ -386,7 +386,8 @@ median() { sort -g | awk '{v[NR] = $1} END {print NR == 0 ? "n/a" : NR % 2 ? v[(
 counted() { [[ ! -f $1.failed && -s $1.times ]]; }
 # paired A B: the median over rounds of A's seconds / B's, from two files of one line per round.
 paired() { paste "$1" "$2" | awk 'NF == 2 {printf "%.4f\n", $1 / $2}' | median | awk '{printf "%.3f", $1}'; }
-# best_static W: the static configuration fastest by median over the sweep's rounds.
+# best_static W: the static configuration fastest by median over the sweep's rounds (kept in
+# W/best.name for the report).
 best_static() {
   local name best="" best_s="" s
   while read -r name; do
@@ -459,7 +460,7 @@ for w in $WORKLOADS; do
     done
     printf '   %-18s %9s  %s\n' "$name" "$s" "$wins"
   done
-  best=$(best_static "$w")
+  best=$(cat "$dir/best.name" 2> /dev/null || true)
   [[ -n $best ]] && best_s=$(median < "$dir/$best.times" | awk '{printf "%.3f", $1}')
   sweep_ratio=n/a by_median=n/a share=n/a probe=n/a round_ratio=n/a twin_ratio=n/a
   if counted "$dir/tuned" && ((${#statics[@]} > 0)); then

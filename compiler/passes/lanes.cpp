@@ -133,13 +133,14 @@ int lane_writers(const PhysicalPlan& plan, NodeId source) {
 // when the input ends: then a batch may go to any lane, whichever reader read it.
 bool lanes_only_reach_merges(const PhysicalPlan& plan, NodeId source) {
   const LogicalGraph& graph = plan.graph;
-  std::vector<NodeId> frontier = graph.successors(source), seen;
+  std::vector<NodeId> frontier = graph.successors(source);
+  std::vector<bool> seen(graph.node_count(), false);
   bool merges = false;
   while (!frontier.empty()) {
     NodeId id = frontier.back();
     frontier.pop_back();
-    if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-    seen.push_back(id);
+    if (seen[id]) continue;
+    seen[id] = true;
     if (graph.predecessors(id).size() != 1 || graph.node(id).kind != NodeKind::transform) return false;
     const TransformStep& step = plan.step<TransformStep>(id);
     if (step.aggregation) {

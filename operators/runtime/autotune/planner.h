@@ -7,12 +7,12 @@
 // its sub-range of the keys, or of a block window's blocks) while the stream's writers use
 // the window's flush threshold. Block windows read as the steady phase does (a scan); key
 // windows read through the key's index, which costs the server more per row than a scan
-// (generator streams cost the same). The next window starts
-// as soon as the current one is read, so the pipeline stays full as in the steady phase (waiting for each
-// window to be written would measure a pipeline that fills and drains, and favour more readers); a window's
-// time runs from the previous window's last write to its own. Windows follow each other in order and the
-// steady phase reads every block or key after the last window (and the NULL keys): each row is read exactly
-// once, all from the one snapshot the readers share.
+// (generator streams cost the same). The next window starts as soon as the current one is
+// read, so the pipeline stays full as in the steady phase (waiting for each window to be
+// written would measure a pipeline that fills and drains, and favour more readers); a
+// window's time runs from the previous window's last write to its own. Windows follow each
+// other in order and the steady phase reads every block or key after the last window (and
+// the NULL keys): each row is read exactly once, all from the one snapshot the readers share.
 //
 // Knobs are tuned one after another (the readers: parallelism and partition mode together,
 // each parallelism with each mode; then the stream's transforms' node concurrency; then
