@@ -279,23 +279,14 @@ double AutotunePlanner::noise(const Candidate& a, const Candidate& b) {
   return std::max({kTie, a.spread(), b.spread()});
 }
 
-const AutotunePlanner::Candidate& AutotunePlanner::kept_on_tie(const Candidate& a, const Candidate& b) const {
-  if (a.knobs.parallelism == b.knobs.parallelism)
-    return a.knobs.partition_mode == PartitionMode::range ? a : b;
-  auto distance = [&](const Candidate& c) { return std::abs(c.knobs.parallelism - baseline_.parallelism); };
-  if (distance(a) != distance(b)) return distance(a) < distance(b) ? a : b;
-  return a.knobs.parallelism < b.knobs.parallelism ? a : b;
-}
-
 bool AutotunePlanner::better(const Candidate& a, const Candidate& b) const {
   if (a.windows.empty() != b.windows.empty()) return b.windows.empty();
-  if (!same_readers(a, b)) {
-    // Readers that differ must win by more than the windows' noise to be chosen over the
-    // ones a tie keeps.
-    const Candidate& kept = kept_on_tie(a, b);
-    const Candidate& other = &kept == &a ? b : a;
-    bool other_wins = other.bytes_per_second() > (1 + noise(a, b)) * kept.bytes_per_second();
-    return (&a == &other) == other_wins;
+  if (a.knobs.parallelism != b.knobs.parallelism) {
+    // More readers take more of the machine: they must win by more than the windows' noise.
+    const Candidate& more = a.knobs.parallelism > b.knobs.parallelism ? a : b;
+    const Candidate& fewer = &more == &a ? b : a;
+    bool more_wins = more.bytes_per_second() > (1 + noise(a, b)) * fewer.bytes_per_second();
+    return (&a == &more) == more_wins;
   }
   auto differ = [](double x, double y) {
     return std::abs(x - y) > kTie * std::max(std::abs(x), std::abs(y));
@@ -324,11 +315,9 @@ bool AutotunePlanner::knob_settled() const {
   double second = 0, second_best_window = 0;
   for (const auto& c : current_) {
     if (&c == &lead) continue;
-    // A rival that a tie would keep needs the leader to be ahead by the noise too; one that
-    // a tie would drop counts at its full rate (more windows may shrink the noise).
     double weight = 1;
-    if (!same_readers(lead, c) && &kept_on_tie(lead, c) == &c)
-      weight = 1 + noise(lead, c);
+    if (c.knobs.parallelism > lead.knobs.parallelism) weight = 1 / (1 + noise(lead, c));
+    if (c.knobs.parallelism < lead.knobs.parallelism) weight = 1 + noise(lead, c);
     second = std::max(second, c.bytes_per_second() * weight);
     second_best_window = std::max(second_best_window, c.fastest() * weight);
   }
@@ -375,16 +364,14 @@ void AutotunePlanner::finish_knob(std::optional<std::string> not_probed) {
     std::snprintf(ratio, sizeof ratio, "%.2f", second > 0 ? winner.bytes_per_second() / second : 0.0);
     text = knob_value(best_, knob, probe_modes_) + " at " + ratio + "x the next candidate's bytes/s";
     if (second > winner.bytes_per_second()) {
-      // Only readers that a tie drops can be faster and lose: within the noise.
+      // Only a candidate with more readers can be faster and lose: within the noise.
       double guard = 0;
       for (const auto& c : current_) {
         if (&c != &winner) guard = std::max(guard, noise(winner, c));
       }
       char margin[16];
       std::snprintf(margin, sizeof margin, "%.2f", 1 + guard);
-      text += " (the windows' noise: readers further from the plan's parallelism " +
-              std::to_string(baseline_.parallelism) + ", or in mod rather than range, must be " + margin +
-              "x faster)";
+      text += std::string(" (more readers must be ") + margin + "x faster: the windows' noise)";
     }
   } else {
     text = knob_value(best_, knob, probe_modes_) +

@@ -97,7 +97,7 @@ class AutotunePlanner {
   // candidates' windows are a measurable share of the run.
   static constexpr int kMinRounds = 2, kMaxRounds = 4;
   // After kMinRounds a knob is settled when the leader's median is this far ahead of every
-  // other candidate's (weighed by the noise, see noise()) and even its slowest
+  // other candidate's (more readers weighed by the noise, see noise()) and even its slowest
   // window beats their medians (stable; after two rounds, their best windows). 8% is four
   // ties (kTie): a lead more windows are unlikely to reverse; closer races run kMaxRounds.
   static constexpr double kLeadToStop = 1.08;
@@ -152,19 +152,9 @@ class AutotunePlanner {
     double spread() const;   // (fastest - slowest) / (2 x median): how far its windows disagree
   };
   // What two candidates' windows cannot tell apart, as a share of a rate: the larger spread
-  // of the two (at least kTie). Of two candidates with different readers (parallelism or
-  // partition mode), the one kept_on_tie() names wins unless the other beats it by more
-  // than this.
+  // of the two (at least kTie). A candidate with more readers must beat one with fewer by
+  // more than this: on a tie the one that leaves more of the machine to the rest of the run.
   static double noise(const Candidate& a, const Candidate& b);
-  static bool same_readers(const Candidate& a, const Candidate& b) {
-    return a.knobs.parallelism == b.knobs.parallelism && a.knobs.partition_mode == b.knobs.partition_mode;
-  }
-  // Which of two candidates with different readers wins when the windows cannot tell them
-  // apart. With different parallelism: the one nearer the plan's (the baseline, which
-  // already shares the machine among the run's streams; noise is no reason to leave it),
-  // then fewer readers. With the same: range, whose readers each read their own part of a
-  // window once, where mod readers each read all of it and keep their share.
-  const Candidate& kept_on_tie(const Candidate& a, const Candidate& b) const;
   // readers: parallelism and partition mode, one candidate per pair (knob_value's order).
   enum class Knob { readers, node_concurrency, flush_bytes };
 
