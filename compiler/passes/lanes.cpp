@@ -128,6 +128,12 @@ int lane_writers(const PhysicalPlan& plan, NodeId source) {
   return writers;
 }
 
+// A transform that keeps no state, no order and runs one copy: any lane's batch may go
+// through it, on any thread, at any concurrency.
+bool passes_any_batch(const TransformStep& step) {
+  return !step.stateful.value && !step.in_order.value && step.copies.value == 1;
+}
+
 // True when every node that `source`'s lanes reach before a merge is a stateless transform
 // that only this stream feeds, and the merges are two_phase aggregations that emit once,
 // when the input ends: then a batch may go to any lane, whichever reader read it.
@@ -151,7 +157,7 @@ bool lanes_only_reach_merges(const PhysicalPlan& plan, NodeId source) {
       merges = true;
       continue;
     }
-    if (step.stateful.value || step.in_order.value || step.copies.value != 1) return false;
+    if (!passes_any_batch(step)) return false;
     for (NodeId next : graph.successors(id)) frontier.push_back(next);
   }
   return merges;
@@ -310,9 +316,7 @@ Status LanesPass::run(PhysicalPlan& plan, PassContext& /*context*/) {
           std::vector<NodeId> reach = graph.reachable_from(other);
           only_this = only_this && !std::binary_search(reach.begin(), reach.end(), next);
         }
-        if (only_this && !transform.stateful.value && !transform.in_order.value &&
-            transform.copies.value == 1)
-          transform.concurrency_tuned_by = id;
+        if (only_this && passes_any_batch(transform)) transform.concurrency_tuned_by = id;
       }
     }
   }
