@@ -12,8 +12,8 @@ GroupTable::GroupTable(const Plan& plan)
   for (const AggregateCall& call : plan_.aggregates) states_.push_back(make_states(call));
 }
 
-uint32_t GroupTable::group_of(std::string_view bytes) {
-  auto found = index_.find(bytes);
+uint32_t GroupTable::group_of(std::string_view bytes, uint64_t hash) {
+  auto found = index_.find(Hashed{bytes, hash});
   if (found != index_.end()) return found->second;
   auto id = static_cast<uint32_t>(keys_.size());
   keys_.emplace_back(bytes);

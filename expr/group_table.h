@@ -1,9 +1,11 @@
 // One table of groups: each group's key bytes (group_key.h), looked up in one hash table,
 // and the aggregates' states by group id (ids count up in the order groups first appear).
-// A plain aggregation holds one per lane; a windowed one holds one per open window.
+// A plain aggregation holds one per lane (a two_phase lane one per part of the keys); a
+// windowed one holds one per open window.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <xxhash.h>
 
 #include <deque>
 #include <memory>
@@ -17,12 +19,17 @@
 
 namespace rbc::sql {
 
+// The hash of a group's key bytes: the same in every lane and run.
+inline uint64_t key_hash(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
 class GroupTable {
  public:
   explicit GroupTable(const Plan& plan);
 
-  // The id of the group whose key bytes are `bytes`, a new one when it is new.
-  uint32_t group_of(std::string_view bytes);
+  // The id of the group whose key bytes are `bytes`, a new one when it is new; `hash` is
+  // key_hash(bytes), when the caller has it already.
+  uint32_t group_of(std::string_view bytes) { return group_of(bytes, key_hash(bytes)); }
+  uint32_t group_of(std::string_view bytes, uint64_t hash);
   size_t size() const { return keys_.size(); }
   // Folds row rows[k] of every aggregate's evaluated arguments into group groups[k].
   Status update(const std::vector<std::vector<Vec>>& args, const uint32_t* rows, const uint32_t* groups,
@@ -39,7 +46,27 @@ class GroupTable {
   std::shared_ptr<const Schema> schema_;  // the groups' (plan.select.input)
   // Group g's key bytes are keys_[g]; a deque never moves them, so the index can point into them.
   std::deque<std::string> keys_;
-  absl::flat_hash_map<std::string_view, uint32_t> index_;
+  // Looked up by key bytes with their hash computed once (a two_phase lane also picks the
+  // part by it); the table hashes only when it grows.
+  struct Hashed {
+    std::string_view bytes;
+    uint64_t hash;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view bytes) const { return key_hash(bytes); }
+    size_t operator()(const Hashed& key) const { return key.hash; }
+  };
+  struct Equal {
+    using is_transparent = void;
+    static std::string_view bytes(std::string_view b) { return b; }
+    static std::string_view bytes(const Hashed& key) { return key.bytes; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return bytes(a) == bytes(b);
+    }
+  };
+  absl::flat_hash_map<std::string_view, uint32_t, Hash, Equal> index_;
   size_t key_bytes_ = 0;
   std::vector<std::unique_ptr<AggregateStates>> states_;
 };

@@ -36,9 +36,10 @@ struct Plan {
   std::optional<WindowSpec> window;
 };
 
-// One lane's groups of an aggregation (aggregation.cpp; with a window, windows.cpp).
+// One lane's groups of an aggregation (aggregation.cpp; with a window, windows.cpp, which
+// has one part).
 std::unique_ptr<QueryState> start_aggregation(std::shared_ptr<const Plan> plan,
-                                              const WatermarkStep& watermark);
+                                              const WatermarkStep& watermark, MergePart part);
 std::unique_ptr<QueryState> start_windows(std::shared_ptr<const Plan> plan, const WatermarkStep& watermark);
 
 // Groups leave a finished aggregation in batches of at most this many rows.

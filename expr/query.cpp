@@ -246,8 +246,8 @@ class LimitState final : public QueryState {
 }  // namespace
 }  // namespace sql
 
-std::unique_ptr<QueryState> CompiledQuery::start(const WatermarkStep& watermark) const {
-  if (plan_->shape.aggregate) return sql::start_aggregation(plan_, watermark);
+std::unique_ptr<QueryState> CompiledQuery::start(const WatermarkStep& watermark, MergePart part) const {
+  if (plan_->shape.aggregate) return sql::start_aggregation(plan_, watermark, part);
   return std::make_unique<sql::LimitState>(plan_);
 }
 

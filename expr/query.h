@@ -77,14 +77,25 @@ class QueryState {
   // Windows holding groups now, and late rows so far.
   virtual size_t open_windows() const { return 0; }
   virtual uint64_t late_rows() const { return 0; }
-  // Adds another lane's partial state of the same query into this one (two-phase
-  // aggregation), group by group; `other` is left empty.
+  // Adds another lane's partial state of the same query (two-phase aggregation), group by
+  // group: the groups of the part of the keys this lane owns (MergePart), which `other`
+  // then no longer holds. Lanes may merge at once, each its own part.
   virtual Status merge(QueryState& other) = 0;
-  // Once the input has ended: EMIT FINAL's row per group (after HAVING and LIMIT), in the
-  // order the groups first appeared, in batches of at most 65,536 rows; nothing for the others.
+  // Once the input has ended: EMIT FINAL's row per group (after HAVING and LIMIT) in the
+  // order the groups first appeared (a two-phase lane: of its part), in batches of at most
+  // 65,536 rows; nothing for the others.
   virtual Result<std::vector<Batch>> finish() = 0;
   virtual size_t groups() const = 0;
   virtual size_t state_bytes() const = 0;
+};
+
+// Which groups a lane of a two-phase aggregation emits. Each of `count` lanes keeps its
+// groups in `count` parts by key hash; at the end, lane `own` gathers part `own` from every
+// other lane (QueryState::merge) and emits it, the lanes in parallel, each touching only
+// its part. One part: the lane keeps and emits all its groups.
+struct MergePart {
+  int count = 1;
+  int own = 0;
 };
 
 // What the compiler plans an aggregation by, known from the query text alone (and exact
@@ -116,7 +127,7 @@ class CompiledQuery {
   // processed in parallel by evaluate(); otherwise each lane runs its own start().
   bool is_stateless() const;
   const QueryShape& shape() const;
-  std::unique_ptr<QueryState> start(const WatermarkStep& watermark = {}) const;
+  std::unique_ptr<QueryState> start(const WatermarkStep& watermark = {}, MergePart part = {}) const;
   // The bound query for plan printing: each item as `expr AS name:type`, implicit casts
   // shown, constants folded, e.g. `SELECT id AS id:int64, upper(name) AS name:text,
   // (amount * 1.2) AS gross:float64 FROM input WHERE (amount > 10)`.

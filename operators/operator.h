@@ -41,8 +41,10 @@ class Operator {
   virtual size_t rejected_rows() const { return 0; }
 
   // Operators that hold rows until their input ends (an aggregation's groups). The runtime
-  // calls finish() once, after every batch of the input went through process(); a
-  // two-phase plan first merges the other copies' partial state into one copy.
+  // calls finish() once, after every batch of the input went through process(). In a
+  // two-phase plan copy c owns part c of the keys (OperatorContext::merge_part): it first
+  // merges that part of every other copy's partial state, then finishes; the copies run
+  // merge_from and finish at once, each on its own part.
   virtual Result<std::vector<Batch>> finish() { return std::vector<Batch>{}; }
   virtual Status merge_from(Operator& other) {
     return Status::internal("this operator's copies do not merge");
@@ -61,6 +63,10 @@ struct OperatorContext {
   OnDataError on_data_error = OnDataError::fail;
   std::string dlq_path;                    // resolved: destination.dlq_path or "<pipeline>.dlq.jsonl"
   std::optional<WatermarkStep> watermark;  // a windowed aggregation's (the plan's)
+  // A two_phase aggregation's copy: its partial state is kept in merge_parts parts by key
+  // hash, and it emits part merge_part.
+  int merge_parts = 1;
+  int merge_part = 0;
 };
 
 // Builds the operator named `use` with `config` over batches of schema `input`; an

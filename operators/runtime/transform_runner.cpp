@@ -19,7 +19,13 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
   context.dlq_path = step_.dlq_path;
   if (step_.aggregation && step_.aggregation->window)
     context.watermark = step_.aggregation->window->watermark.value;
+  const bool two_phase =
+      step_.aggregation && step_.aggregation->strategy.value == AggregationStrategy::two_phase;
   for (int copy = 0; copy < std::max(1, step_.copies.value); ++copy) {
+    if (two_phase) {
+      context.merge_parts = std::max(1, step_.copies.value);
+      context.merge_part = copy;
+    }
     auto op = make_operator(step_.op, step_.config, input, context);
     if (!op.is_ok()) return op.status();
     if ((*op)->stateful() != step_.stateful.value)
@@ -123,23 +129,30 @@ void TransformRunner::account_state(int copy) {
 
 void TransformRunner::finish() {
   if (!holds_rows() || run_.stopped()) return;
-  if (step_.aggregation->strategy.value == AggregationStrategy::two_phase) {
-    for (size_t copy = 1; copy < copies_.size(); ++copy) {
-      Status merged = copies_[0]->merge_from(*copies_[copy]);
-      if (!merged.is_ok()) return run_.fail(id(), static_cast<int>(copy), merged.message());
-    }
-    account_state(0);
-    for (size_t copy = 1; copy < copies_.size(); ++copy) account_state(static_cast<int>(copy));
-  }
+  // two_phase: copy c gathers part c of the keys from the other copies, then emits it; the
+  // copies at once, each touching only its part.
+  const bool two_phase = step_.aggregation->strategy.value == AggregationStrategy::two_phase;
   std::vector<Result<std::vector<Batch>>> finished(copies_.size(),
                                                    Result<std::vector<Batch>>(std::vector<Batch>{}));
   tbb::parallel_for(size_t{0}, copies_.size(), [&](size_t copy) {
     try {
+      for (size_t other = 0; two_phase && other < copies_.size(); ++other) {
+        if (other == copy) continue;
+        Status merged = copies_[copy]->merge_from(*copies_[other]);
+        if (!merged.is_ok()) {
+          finished[copy] = merged;
+          return;
+        }
+      }
       finished[copy] = copies_[copy]->finish();
     } catch (const std::exception& e) {
       finished[copy] = Status::internal(std::string("unexpected exception: ") + e.what());
     }
   });
+  if (two_phase) {
+    for (size_t copy = 0; copy < copies_.size(); ++copy) account_state(static_cast<int>(copy));
+    if (run_.stopped()) return;
+  }
   uint64_t seq = emits_while_running() ? next_seq_.load() : 0;
   for (size_t copy = 0; copy < copies_.size(); ++copy) {
     if (!finished[copy].is_ok())

@@ -20,7 +20,9 @@ class SqlOperator final : public Operator {
  public:
   SqlOperator(CompiledQuery query, const OperatorContext& context)
       : query_(std::move(query)), schema_(query_.output_schema_ptr()), context_(context) {
-    if (!query_.is_stateless()) state_ = query_.start(context.watermark.value_or(WatermarkStep{}));
+    if (!query_.is_stateless())
+      state_ = query_.start(context.watermark.value_or(WatermarkStep{}),
+                            MergePart{context.merge_parts, context.merge_part});
   }
   ~SqlOperator() override {
     if (dlq_ != nullptr) std::fclose(dlq_);

@@ -251,14 +251,49 @@ TEST(SqlAggregate, MergedPartialStatesEqualOneLane) {
   for (int lanes : {2, 3, 4, 8}) {
     std::vector<std::unique_ptr<QueryState>> states;
     for (const Batch& part : split(batch, lanes, [&](size_t r) { return static_cast<int>(r % lanes); })) {
-      states.push_back(q.start());
+      states.push_back(q.start({}, MergePart{lanes, static_cast<int>(states.size())}));
       ASSERT_TRUE(states.back()->add(part).is_ok());
     }
-    for (int lane = 1; lane < lanes; ++lane) ASSERT_TRUE(states[0]->merge(*states[lane]).is_ok());
-    Strings merged = finish_rows(*states[0]);
+    // Each lane gathers its part of the keys from the others and emits it, all at once.
+    std::vector<Strings> parts(static_cast<size_t>(lanes));
+    std::vector<std::thread> threads;
+    for (int lane = 0; lane < lanes; ++lane) {
+      threads.emplace_back([&, lane] {
+        for (int other = 0; other < lanes; ++other) {
+          if (other == lane) continue;
+          EXPECT_TRUE(states[lane]->merge(*states[other]).is_ok());
+        }
+        parts[static_cast<size_t>(lane)] = finish_rows(*states[lane]);
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    Strings merged;
+    for (const Strings& part : parts) {
+      EXPECT_LT(part.size(), one.size()) << "each lane emits only its part";
+      merged.insert(merged.end(), part.begin(), part.end());
+    }
     std::sort(merged.begin(), merged.end());
     EXPECT_EQ(merged, one) << lanes << " lanes";
   }
+}
+
+TEST(SqlAggregate, MergedLanesWithoutGroupByGiveOneRow) {
+  Schema schema({{"v", DataType{TypeId::int64}, true}});
+  CompiledQuery q = compile_ok("SELECT COUNT(*) AS n, SUM(v) AS s FROM input", schema);
+  std::vector<std::unique_ptr<QueryState>> states;
+  for (int lane = 0; lane < 3; ++lane) states.push_back(q.start({}, MergePart{3, lane}));
+  ASSERT_TRUE(states[0]->add(batch_of(schema, {{"1", "2"}})).is_ok());
+  ASSERT_TRUE(states[2]->add(batch_of(schema, {{"4", std::nullopt}})).is_ok());
+  Strings rows;
+  for (int lane = 0; lane < 3; ++lane) {
+    for (int other = 0; other < 3; ++other) {
+      if (other == lane) continue;
+      ASSERT_TRUE(states[lane]->merge(*states[other]).is_ok());
+    }
+    Strings part = finish_rows(*states[lane]);
+    rows.insert(rows.end(), part.begin(), part.end());
+  }
+  EXPECT_EQ(rows, (Strings{"4|7"}));
 }
 
 TEST(SqlAggregate, EmitChangesGivesEachRowsUpdatedGroup) {
