@@ -3,8 +3,11 @@
 // are evaluated and each row's key bytes (group_key.h) are looked up in the group table,
 // giving a group id per row; then every aggregate folds its evaluated arguments into its
 // states by those ids. A two_phase lane keeps its groups in parts by key hash (MergePart,
-// query.h), so that at the end every lane merges and emits its own part at once. Windowed
-// aggregations are in windows.cpp.
+// query.h), so that at the end every lane merges and emits its own part at once; its lanes
+// may instead fold each row into its part's owner (QueryState::join). Windowed aggregations
+// are in windows.cpp.
+#include <atomic>
+#include <mutex>
 #include <numeric>
 
 #include "expr/group_key.h"
@@ -14,6 +17,30 @@
 namespace rbc::sql {
 namespace {
 
+// Pre-aggregating in every lane pays when a lane's rows keep finding the groups it holds.
+// A lane whose first kShuffleDecisionRows rows made at least kShuffleGroupsPerRow groups per
+// row is looking at many keys: every lane would hold nearly every key (the lanes' count
+// times the groups, and as many merges per key at the end) for little reduction. The lanes
+// then fold each row into its key's owner instead, for a lock per part and batch. Neither
+// value is tuned: bench/autotune.sh's GROUP BY (100k keys over 2M rows) makes 0.75 groups
+// per row there, a GROUP BY of a thousand keys 0.015.
+constexpr uint64_t kShuffleDecisionRows = 65'536;
+constexpr double kShuffleGroupsPerRow = 0.5;
+
+class GroupedState;
+
+// The lanes of one two-phase aggregation, shared by their states once joined.
+struct Lanes {
+  explicit Lanes(size_t count) : locks(count), owners(count, nullptr) {}
+  // Lane c's own part: other lanes fold into it once shuffling, so every lane takes its
+  // lock to touch it.
+  std::vector<std::mutex> locks;
+  std::vector<GroupedState*> owners;
+  std::atomic<bool> shuffle{false};
+  std::mutex note_mutex;
+  std::string note;  // the decision, as the run report says it
+};
+
 class GroupedState final : public QueryState {
  public:
   GroupedState(std::shared_ptr<const Plan> plan, MergePart part)
@@ -22,6 +49,23 @@ class GroupedState final : public QueryState {
       tables_.push_back(std::make_unique<GroupTable>(*plan_));
     // An aggregate without GROUP BY has its one group even over no rows (COUNT(*) is 0).
     if (plan_->keys.empty()) table_of(std::string()).group_of(std::string());
+    if (tables_.size() > 1) {
+      lanes_ = std::make_shared<Lanes>(tables_.size());
+      lanes_->owners[static_cast<size_t>(part_.own)] = this;
+    }
+  }
+
+  void join(QueryState& first_state) override {
+    auto& first = static_cast<GroupedState&>(first_state);
+    if (&first == this || !first.lanes_ || first.tables_.size() != tables_.size()) return;
+    lanes_ = first.lanes_;
+    lanes_->owners[static_cast<size_t>(part_.own)] = this;
+  }
+
+  std::string lanes_note() const override {
+    if (!lanes_) return "";
+    std::lock_guard lock(lanes_->note_mutex);
+    return lanes_->note;
   }
 
   Result<Batch> add(const Batch& input, const BatchProgress& /*progress*/) override {
@@ -80,20 +124,30 @@ class GroupedState final : public QueryState {
   }
 
   size_t groups() const override {
-    size_t total = 0;
-    for (const auto& table : tables_) total += table->size();
-    return total;
+    return sum_tables([](const GroupTable& table) { return table.size(); });
   }
   size_t state_bytes() const override {
-    size_t total = 0;
-    for (const auto& table : tables_) total += table->bytes();
-    return total;
+    return sum_tables([](const GroupTable& table) { return table.bytes(); });
   }
 
  private:
   // The part of the keys whose hash is `hash`: by its high half, so that the group table's
   // probe (by the low bits) stays spread within a part.
   size_t part_of(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * tables_.size()) >> 32); }
+  // Over every table; the own part's under its lock, as other lanes may be folding into it.
+  template <typename F>
+  size_t sum_tables(F f) const {
+    size_t total = 0;
+    for (size_t part = 0; part < tables_.size(); ++part) {
+      if (lanes_ && part == static_cast<size_t>(part_.own)) {
+        std::lock_guard lock(lanes_->locks[part]);
+        total += f(*tables_[part]);
+      } else {
+        total += f(*tables_[part]);
+      }
+    }
+    return total;
+  }
   GroupTable& table_of(std::string_view bytes) {
     return *tables_[tables_.size() == 1 ? 0 : part_of(key_hash(bytes))];
   }
@@ -102,30 +156,65 @@ class GroupedState final : public QueryState {
     return *tables_[tables_.size() == 1 ? 0 : static_cast<size_t>(part_.own)];
   }
 
-  // A two_phase lane (EMIT FINAL): each row's group is in the table of its key's part.
+  // A two_phase lane (EMIT FINAL): each row's group is in the table of its key's part: this
+  // lane's own, or once the lanes shuffle, the part's owner's. Its own part first, so that
+  // lanes folding at once start on different locks.
   Result<Batch> add_by_part(const std::vector<Vec>& keys, const EvalContext& context, size_t count) {
     part_rows_.resize(tables_.size());
-    part_groups_.resize(tables_.size());
-    for (size_t part = 0; part < tables_.size(); ++part) {
-      part_rows_[part].clear();
-      part_groups_[part].clear();
-    }
-    std::string bytes;  // without GROUP BY, every row's are empty
+    for (auto& rows : part_rows_) rows.clear();
+    key_bytes_.clear();  // without GROUP BY, every row's are empty
+    key_ends_.resize(count);
+    hashes_.resize(count);
     for (size_t row = 0; row < count; ++row) {
-      bytes.clear();
-      for (const Vec& key : keys) append_key(bytes, key, row);
-      const uint64_t hash = key_hash(bytes);
-      const size_t part = part_of(hash);
-      part_rows_[part].push_back(static_cast<uint32_t>(row));
-      part_groups_[part].push_back(tables_[part]->group_of(bytes, hash));
+      const size_t begin = key_bytes_.size();
+      for (const Vec& key : keys) append_key(key_bytes_, key, row);
+      key_ends_[row] = key_bytes_.size();
+      hashes_[row] = key_hash(std::string_view(key_bytes_).substr(begin));
+      part_rows_[part_of(hashes_[row])].push_back(static_cast<uint32_t>(row));
     }
     RBC_ASSIGN_OR_RETURN(auto args, aggregate_args(*plan_, context));
-    for (size_t part = 0; part < tables_.size(); ++part) {
-      if (part_rows_[part].empty()) continue;
-      RBC_RETURN_NOT_OK(tables_[part]->update(args, part_rows_[part].data(), part_groups_[part].data(),
-                                              part_rows_[part].size()));
+    const bool shuffle = lanes_ && lanes_->shuffle.load(std::memory_order_acquire);
+    for (size_t i = 0; i < tables_.size(); ++i) {
+      const size_t part = (static_cast<size_t>(part_.own) + i) % tables_.size();
+      const std::vector<uint32_t>& rows = part_rows_[part];
+      if (rows.empty()) continue;
+      GroupTable& table = shuffle ? *lanes_->owners[part]->tables_[part] : *tables_[part];
+      std::unique_lock<std::mutex> lock;
+      if (lanes_ && (shuffle || part == static_cast<size_t>(part_.own)))
+        lock = std::unique_lock(lanes_->locks[part]);
+      groups_.resize(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) {
+        const size_t row = rows[k], begin = row == 0 ? 0 : key_ends_[row - 1];
+        groups_[k] =
+            table.group_of(std::string_view(key_bytes_).substr(begin, key_ends_[row] - begin), hashes_[row]);
+      }
+      RBC_RETURN_NOT_OK(table.update(args, rows.data(), groups_.data(), rows.size()));
+    }
+    if (lanes_ && !shuffle && rows_seen_ < kShuffleDecisionRows) {
+      rows_seen_ += count;
+      if (rows_seen_ >= kShuffleDecisionRows) decide_shuffle();
     }
     return Batch::empty(plan_->select.output);
+  }
+
+  // After this lane's first kShuffleDecisionRows rows: shuffle from here on when they made
+  // many groups. The first lane to find so turns every lane; the note keeps what it found.
+  void decide_shuffle() {
+    const size_t groups = this->groups();
+    const double per_row = static_cast<double>(groups) / static_cast<double>(rows_seen_);
+    const bool many = per_row >= kShuffleGroupsPerRow;
+    char ratio[64];
+    std::snprintf(ratio, sizeof ratio, "%.2f per row; at %.2f or more the lanes shuffle", per_row,
+                  kShuffleGroupsPerRow);
+    std::string note = "lane " + std::to_string(part_.own) + "'s first " + std::to_string(rows_seen_) +
+                       " rows made " + std::to_string(groups) + " groups (" + ratio + "): ";
+    std::lock_guard lock(lanes_->note_mutex);
+    if (many && !lanes_->shuffle.load()) {
+      lanes_->note = note + "from then on each lane folds every row into the lane that owns its key";
+      lanes_->shuffle.store(true, std::memory_order_release);
+    } else if (!many && lanes_->note.empty()) {
+      lanes_->note = note + "each lane pre-aggregates every key it sees";
+    }
   }
 
   // EMIT CHANGES (one part): row by row, each row's group folds it and then gives its updated row.
@@ -146,7 +235,15 @@ class GroupedState final : public QueryState {
   MergePart part_;
   std::vector<std::unique_ptr<GroupTable>> tables_;  // one per part of the keys
   std::vector<uint32_t> rows_;                       // 0, 1, 2, ...: the rows of a batch in evaluation order
-  std::vector<std::vector<uint32_t>> part_rows_, part_groups_;  // each part's rows and their groups
+  // add_by_part's: each part's rows, their groups; each row's key bytes (ending at
+  // key_ends_[row] in key_bytes_) and hash
+  std::vector<std::vector<uint32_t>> part_rows_;
+  std::vector<uint32_t> groups_;
+  std::string key_bytes_;
+  std::vector<size_t> key_ends_;
+  std::vector<uint64_t> hashes_;
+  std::shared_ptr<Lanes> lanes_;  // with several parts: the aggregation's lanes, once joined
+  uint64_t rows_seen_ = 0;        // until the shuffle is decided
   RowLimit limit_;
 };
 

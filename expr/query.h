@@ -81,6 +81,12 @@ class QueryState {
   // group: the groups of the part of the keys this lane owns (MergePart), which `other`
   // then no longer holds. Lanes may merge at once, each its own part.
   virtual Status merge(QueryState& other) = 0;
+  // Every lane of a two-phase aggregation but the first joins the first before any batch,
+  // so that the lanes may shuffle: when a lane's first rows make many groups, every lane
+  // folds each row into the lane that owns its key's part from then on (aggregation.cpp).
+  // lanes_note() says what was decided and why ("" before a decision, or without lanes).
+  virtual void join(QueryState& /*first*/) {}
+  virtual std::string lanes_note() const { return ""; }
   // Once the input has ended: EMIT FINAL's row per group (after HAVING and LIMIT) in the
   // order the groups first appeared (a two-phase lane: of its part), in batches of at most
   // 65,536 rows; nothing for the others.

@@ -49,6 +49,11 @@ class Operator {
   virtual Status merge_from(Operator& other) {
     return Status::internal("this operator's copies do not merge");
   }
+  // A two-phase plan's copies but the first join the first before any batch, and may then
+  // fold rows into each other's part (expr/query.h, QueryState::join); the note says whether
+  // they did, and why.
+  virtual void join_copies(Operator& /*first*/) {}
+  virtual std::string lanes_note() const { return ""; }
   // Groups held and the memory they take, for the report and resources.max_state_bytes.
   virtual size_t groups() const { return 0; }
   virtual size_t state_bytes() const { return 0; }

@@ -187,6 +187,7 @@ RunReport RunMonitor::report(double seconds) const {
             } else if constexpr (std::is_same_v<S, TransformStep>) {
               stats.concurrency = step.concurrency.value;
               stats.lanes = static_cast<const TransformRunner&>(runner).lane_stats();
+              stats.lanes_note = static_cast<const TransformRunner&>(runner).lanes_note();
               stats.peak_concurrency = static_cast<const TransformRunner&>(runner).peak_active();
               if (step.concurrency_tuned_by) {  // the batches at once its stream's tuner kept
                 const auto& source =

@@ -195,6 +195,7 @@ nlohmann::json report_to_json(const RunReport& report) {
                      {"waiting_seconds", n.waiting_seconds}});
     if (!n.lanes.empty()) nodes.back()["lanes"] = lanes;
     if (!n.warning.empty()) nodes.back()["warning"] = n.warning;
+    if (!n.lanes_note.empty()) nodes.back()["lanes_note"] = n.lanes_note;
   }
   out["nodes"] = nodes;
   nlohmann::json events = nlohmann::json::array();
@@ -300,6 +301,7 @@ std::string format_summary(const RunReport& report) {
       if (lane.late_rows > 0) out << ", late rows " << lane.late_rows;
       out << '\n';
     }
+    if (!n.lanes_note.empty()) out << "      lanes: " << n.lanes_note << '\n';
     if (!n.warning.empty()) out << "      warning: " << n.warning << '\n';
   }
   if (report.parallelism) out << "  parallelism: " << describe_decision(*report.parallelism) << '\n';

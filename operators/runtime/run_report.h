@@ -68,6 +68,7 @@ struct NodeStats {
   // and a tuned reader's time waiting for its next probe window or for the run's end).
   double busy_seconds = 0, waiting_seconds = 0;
   std::vector<LaneStats> lanes;  // an aggregation's, one per copy
+  std::string lanes_note;        // a two_phase aggregation's: whether its lanes shuffled, and why
   std::string warning;           // e.g. a hot key
 };
 

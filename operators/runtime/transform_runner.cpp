@@ -32,6 +32,9 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
       return Status::internal("the operator's statefulness differs from the plan's");
     copies_.push_back(std::move(op).value());
   }
+  if (two_phase) {
+    for (size_t copy = 1; copy < copies_.size(); ++copy) copies_[copy]->join_copies(*copies_[0]);
+  }
   lanes_ = std::make_unique<Lane[]>(copies_.size());
   output_schema = copies_.front()->output_schema();
   return Status::ok();

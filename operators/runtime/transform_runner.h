@@ -39,6 +39,8 @@ class TransformRunner final : public NodeRunner {
   uint64_t rejected_rows() const override;
   void queued(int lane) override;
   std::vector<LaneStats> lane_stats() const;
+  // A two_phase aggregation's: whether its lanes shuffled, and why ("" otherwise).
+  std::string lanes_note() const { return copies_.empty() ? "" : copies_.front()->lanes_note(); }
   // The most batches it processed at once.
   int peak_active() const { return peak_active_.load(); }
   // The autotuner of the stream that feeds it sets its batches at once (the plan's

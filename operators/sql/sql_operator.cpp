@@ -45,6 +45,11 @@ class SqlOperator final : public Operator {
     if (!state_ || !from || !from->state_) return Status::internal("sql: only aggregations merge");
     return state_->merge(*from->state_);
   }
+  void join_copies(Operator& first) override {
+    auto* to = dynamic_cast<SqlOperator*>(&first);
+    if (state_ && to && to->state_) state_->join(*to->state_);
+  }
+  std::string lanes_note() const override { return state_ ? state_->lanes_note() : ""; }
   size_t groups() const override { return state_ ? state_->groups() : 0; }
   size_t state_bytes() const override { return state_ ? state_->state_bytes() : 0; }
   size_t open_windows() const override { return state_ ? state_->open_windows() : 0; }

@@ -296,6 +296,108 @@ TEST(SqlAggregate, MergedLanesWithoutGroupByGiveOneRow) {
   EXPECT_EQ(rows, (Strings{"4|7"}));
 }
 
+// Rows k = first .. first + count - 1 (each k % modulo), v = 1, in batches of 8192.
+std::vector<Batch> key_batches(const Schema& schema, int64_t first, int64_t count, int64_t modulo) {
+  std::vector<Batch> batches;
+  for (int64_t at = first; at < first + count; at += 8192) {
+    std::vector<Opt> k, v;
+    for (int64_t i = at; i < std::min(first + count, at + 8192); ++i) {
+      k.push_back(std::to_string(i % modulo));
+      v.push_back("1");
+    }
+    batches.push_back(batch_of(schema, {k, v}));
+  }
+  return batches;
+}
+
+// Two joined lanes: each gathers its part from the other, then all rows, sorted.
+Strings merged_rows(std::vector<std::unique_ptr<QueryState>>& lanes) {
+  Strings rows;
+  for (size_t lane = 0; lane < lanes.size(); ++lane) {
+    for (size_t other = 0; other < lanes.size(); ++other) {
+      if (other == lane) continue;
+      EXPECT_TRUE(lanes[lane]->merge(*lanes[other]).is_ok());
+    }
+    Strings part = finish_rows(*lanes[lane]);
+    rows.insert(rows.end(), part.begin(), part.end());
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(SqlAggregate, JoinedLanesShuffleWhenTheirFirstRowsMakeManyGroups) {
+  Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
+  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", schema);
+  std::vector<std::unique_ptr<QueryState>> lanes;
+  for (int lane = 0; lane < 2; ++lane) lanes.push_back(q.start({}, MergePart{2, lane}));
+  lanes[1]->join(*lanes[0]);
+  // 70,000 distinct keys in lane 0: more than 0.5 groups per row after 65,536 rows.
+  for (const Batch& batch : key_batches(schema, 0, 70'000, 1'000'000))
+    ASSERT_TRUE(lanes[0]->add(batch).is_ok());
+  EXPECT_EQ(lanes[0]->lanes_note(),
+            "lane 0's first 65536 rows made 65536 groups (1.00 per row; at 0.50 or more the lanes shuffle): "
+            "from then on each lane folds every row into the lane that owns its key");
+  EXPECT_EQ(lanes[1]->lanes_note(), lanes[0]->lanes_note());
+  // From now on a key is held once, by its owner, whichever lane folds it.
+  const size_t before = lanes[0]->groups() + lanes[1]->groups();
+  const size_t lane0_before = lanes[0]->groups();
+  for (const Batch& batch : key_batches(schema, 100'000, 1'000, 1'000'000)) {
+    ASSERT_TRUE(lanes[1]->add(batch).is_ok());
+    ASSERT_TRUE(lanes[0]->add(batch).is_ok());
+  }
+  EXPECT_EQ(lanes[0]->groups() + lanes[1]->groups(), before + 1'000);
+  EXPECT_GT(lanes[0]->groups(), lane0_before) << "lane 1 folded lane 0's part into lane 0";
+  Strings rows = merged_rows(lanes);
+  ASSERT_EQ(rows.size(), 71'000u);
+  EXPECT_EQ(
+      std::count_if(rows.begin(), rows.end(), [](const std::string& row) { return row.ends_with("|2"); }),
+      1'000);
+}
+
+TEST(SqlAggregate, JoinedLanesKeepPreAggregatingAFewKeys) {
+  Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
+  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", schema);
+  std::vector<std::unique_ptr<QueryState>> lanes;
+  for (int lane = 0; lane < 2; ++lane) lanes.push_back(q.start({}, MergePart{2, lane}));
+  lanes[1]->join(*lanes[0]);
+  for (const Batch& batch : key_batches(schema, 0, 70'000, 100)) ASSERT_TRUE(lanes[1]->add(batch).is_ok());
+  EXPECT_EQ(lanes[0]->lanes_note(),
+            "lane 1's first 65536 rows made 100 groups (0.00 per row; at 0.50 or more the lanes shuffle): "
+            "each lane pre-aggregates every key it sees");
+  for (const Batch& batch : key_batches(schema, 0, 1'000, 100)) ASSERT_TRUE(lanes[0]->add(batch).is_ok());
+  EXPECT_EQ(lanes[0]->groups(), 100u) << "lane 0 holds every key it saw";
+  Strings rows = merged_rows(lanes);
+  ASSERT_EQ(rows.size(), 100u);
+  EXPECT_EQ(rows.front(), "0|710");  // 700 rows of lane 1, 10 of lane 0
+}
+
+TEST(SqlAggregate, JoinedLanesFoldingAtOnceLoseNoRow) {
+  Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
+  CompiledQuery q = compile_ok("SELECT k, COUNT(*) AS n, SUM(v) AS s FROM input GROUP BY k", schema);
+  for (int count : {2, 3}) {
+    std::vector<std::unique_ptr<QueryState>> lanes;
+    for (int lane = 0; lane < count; ++lane) lanes.push_back(q.start({}, MergePart{count, lane}));
+    for (int lane = 1; lane < count; ++lane) lanes[lane]->join(*lanes[0]);
+    // 300,000 rows over 150,000 keys, dealt over the lanes, folded at once: they shuffle midway.
+    std::vector<Batch> batches = key_batches(schema, 0, 300'000, 150'000);
+    std::vector<std::thread> threads;
+    for (int lane = 0; lane < count; ++lane) {
+      threads.emplace_back([&, lane] {
+        for (size_t b = static_cast<size_t>(lane); b < batches.size(); b += static_cast<size_t>(count))
+          EXPECT_TRUE(lanes[lane]->add(batches[b]).is_ok());
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    EXPECT_NE(lanes[0]->lanes_note().find("from then on"), std::string::npos) << lanes[0]->lanes_note();
+    Strings rows = merged_rows(lanes);
+    ASSERT_EQ(rows.size(), 150'000u) << count << " lanes";
+    EXPECT_EQ(
+        std::count_if(rows.begin(), rows.end(), [](const std::string& row) { return row.ends_with("|2|2"); }),
+        150'000)
+        << count << " lanes: every key's two rows, once";
+  }
+}
+
 TEST(SqlAggregate, EmitChangesGivesEachRowsUpdatedGroup) {
   Schema schema({{"k", DataType{TypeId::text}, false}, {"v", DataType{TypeId::int32}, true}});
   CompiledQuery q =
