@@ -296,8 +296,14 @@ TEST(SqlAggregate, MergedLanesWithoutGroupByGiveOneRow) {
   EXPECT_EQ(rows, (Strings{"4|7"}));
 }
 
+// Columns k and v, int64.
+const Schema& pairs_schema() {
+  static const Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
+  return schema;
+}
+
 // Rows k = first .. first + count - 1 (each k % modulo), v = 1, in batches of 8192.
-std::vector<Batch> key_batches(const Schema& schema, int64_t first, int64_t count, int64_t modulo) {
+std::vector<Batch> key_batches(int64_t first, int64_t count, int64_t modulo) {
   std::vector<Batch> batches;
   for (int64_t at = first; at < first + count; at += 8192) {
     std::vector<Opt> k, v;
@@ -305,12 +311,20 @@ std::vector<Batch> key_batches(const Schema& schema, int64_t first, int64_t coun
       k.push_back(std::to_string(i % modulo));
       v.push_back("1");
     }
-    batches.push_back(batch_of(schema, {k, v}));
+    batches.push_back(batch_of(pairs_schema(), {k, v}));
   }
   return batches;
 }
 
-// Two joined lanes: each gathers its part from the other, then all rows, sorted.
+// `count` lanes of a two-phase aggregation, joined as the runtime joins them.
+std::vector<std::unique_ptr<QueryState>> joined_lanes(const CompiledQuery& q, int count) {
+  std::vector<std::unique_ptr<QueryState>> lanes;
+  for (int lane = 0; lane < count; ++lane) lanes.push_back(q.start({}, MergePart{count, lane}));
+  for (int lane = 1; lane < count; ++lane) lanes[lane]->join(*lanes[0]);
+  return lanes;
+}
+
+// Joined lanes: each gathers its part from the others, then all rows, sorted.
 Strings merged_rows(std::vector<std::unique_ptr<QueryState>>& lanes) {
   Strings rows;
   for (size_t lane = 0; lane < lanes.size(); ++lane) {
@@ -326,14 +340,10 @@ Strings merged_rows(std::vector<std::unique_ptr<QueryState>>& lanes) {
 }
 
 TEST(SqlAggregate, JoinedLanesShuffleWhenTheirFirstRowsMakeManyGroups) {
-  Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
-  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", schema);
-  std::vector<std::unique_ptr<QueryState>> lanes;
-  for (int lane = 0; lane < 2; ++lane) lanes.push_back(q.start({}, MergePart{2, lane}));
-  lanes[1]->join(*lanes[0]);
+  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", pairs_schema());
+  std::vector<std::unique_ptr<QueryState>> lanes = joined_lanes(q, 2);
   // 70,000 distinct keys in lane 0: more than 0.5 groups per row after 65,536 rows.
-  for (const Batch& batch : key_batches(schema, 0, 70'000, 1'000'000))
-    ASSERT_TRUE(lanes[0]->add(batch).is_ok());
+  for (const Batch& batch : key_batches(0, 70'000, 1'000'000)) ASSERT_TRUE(lanes[0]->add(batch).is_ok());
   EXPECT_EQ(lanes[0]->lanes_note(),
             "lane 0's first 65536 rows made 65536 groups (1.00 per row; at 0.50 or more the lanes shuffle): "
             "from then on each lane folds every row into the lane that owns its key");
@@ -341,7 +351,7 @@ TEST(SqlAggregate, JoinedLanesShuffleWhenTheirFirstRowsMakeManyGroups) {
   // From now on a key is held once, by its owner, whichever lane folds it.
   const size_t before = lanes[0]->groups() + lanes[1]->groups();
   const size_t lane0_before = lanes[0]->groups();
-  for (const Batch& batch : key_batches(schema, 100'000, 1'000, 1'000'000)) {
+  for (const Batch& batch : key_batches(100'000, 1'000, 1'000'000)) {
     ASSERT_TRUE(lanes[1]->add(batch).is_ok());
     ASSERT_TRUE(lanes[0]->add(batch).is_ok());
   }
@@ -355,16 +365,13 @@ TEST(SqlAggregate, JoinedLanesShuffleWhenTheirFirstRowsMakeManyGroups) {
 }
 
 TEST(SqlAggregate, JoinedLanesKeepPreAggregatingAFewKeys) {
-  Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
-  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", schema);
-  std::vector<std::unique_ptr<QueryState>> lanes;
-  for (int lane = 0; lane < 2; ++lane) lanes.push_back(q.start({}, MergePart{2, lane}));
-  lanes[1]->join(*lanes[0]);
-  for (const Batch& batch : key_batches(schema, 0, 70'000, 100)) ASSERT_TRUE(lanes[1]->add(batch).is_ok());
+  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", pairs_schema());
+  std::vector<std::unique_ptr<QueryState>> lanes = joined_lanes(q, 2);
+  for (const Batch& batch : key_batches(0, 70'000, 100)) ASSERT_TRUE(lanes[1]->add(batch).is_ok());
   EXPECT_EQ(lanes[0]->lanes_note(),
             "lane 1's first 65536 rows made 100 groups (0.00 per row; at 0.50 or more the lanes shuffle): "
             "each lane pre-aggregates every key it sees");
-  for (const Batch& batch : key_batches(schema, 0, 1'000, 100)) ASSERT_TRUE(lanes[0]->add(batch).is_ok());
+  for (const Batch& batch : key_batches(0, 1'000, 100)) ASSERT_TRUE(lanes[0]->add(batch).is_ok());
   EXPECT_EQ(lanes[0]->groups(), 100u) << "lane 0 holds every key it saw";
   Strings rows = merged_rows(lanes);
   ASSERT_EQ(rows.size(), 100u);
@@ -372,14 +379,11 @@ TEST(SqlAggregate, JoinedLanesKeepPreAggregatingAFewKeys) {
 }
 
 TEST(SqlAggregate, JoinedLanesFoldingAtOnceLoseNoRow) {
-  Schema schema({{"k", DataType{TypeId::int64}, false}, {"v", DataType{TypeId::int64}, false}});
-  CompiledQuery q = compile_ok("SELECT k, COUNT(*) AS n, SUM(v) AS s FROM input GROUP BY k", schema);
+  CompiledQuery q = compile_ok("SELECT k, COUNT(*) AS n, SUM(v) AS s FROM input GROUP BY k", pairs_schema());
   for (int count : {2, 3}) {
-    std::vector<std::unique_ptr<QueryState>> lanes;
-    for (int lane = 0; lane < count; ++lane) lanes.push_back(q.start({}, MergePart{count, lane}));
-    for (int lane = 1; lane < count; ++lane) lanes[lane]->join(*lanes[0]);
+    std::vector<std::unique_ptr<QueryState>> lanes = joined_lanes(q, count);
     // 300,000 rows over 150,000 keys, dealt over the lanes, folded at once: they shuffle midway.
-    std::vector<Batch> batches = key_batches(schema, 0, 300'000, 150'000);
+    std::vector<Batch> batches = key_batches(0, 300'000, 150'000);
     std::vector<std::thread> threads;
     for (int lane = 0; lane < count; ++lane) {
       threads.emplace_back([&, lane] {
