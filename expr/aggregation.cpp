@@ -6,6 +6,7 @@
 // query.h), so that at the end every lane merges and emits its own part at once; its lanes
 // may instead fold each row into its part's owner (QueryState::join). Windowed aggregations
 // are in windows.cpp.
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <numeric>
@@ -200,6 +201,8 @@ class GroupedState final : public QueryState {
   // After this lane's first kShuffleDecisionRows rows: shuffle from here on when they made
   // many groups. The first lane to find so turns every lane; the note keeps what it found.
   void decide_shuffle() {
+    // Lanes that were not all joined (a lane started on its own) cannot reach every owner.
+    if (std::find(lanes_->owners.begin(), lanes_->owners.end(), nullptr) != lanes_->owners.end()) return;
     const size_t groups = this->groups();
     const double per_row = static_cast<double>(groups) / static_cast<double>(rows_seen_);
     const bool many = per_row >= kShuffleGroupsPerRow;

@@ -378,6 +378,15 @@ TEST(SqlAggregate, JoinedLanesKeepPreAggregatingAFewKeys) {
   EXPECT_EQ(rows.front(), "0|710");  // 700 rows of lane 1, 10 of lane 0
 }
 
+TEST(SqlAggregate, ALaneNotJoinedKeepsItsParts) {
+  CompiledQuery q = compile_ok("SELECT k, SUM(v) AS n FROM input GROUP BY k", pairs_schema());
+  auto lane = q.start({}, MergePart{2, 0});  // the other lane never joins: no owner to fold into
+  for (const Batch& batch : key_batches(0, 70'000, 1'000'000)) ASSERT_TRUE(lane->add(batch).is_ok());
+  for (const Batch& batch : key_batches(0, 10'000, 1'000'000)) ASSERT_TRUE(lane->add(batch).is_ok());
+  EXPECT_EQ(lane->lanes_note(), "");
+  EXPECT_EQ(lane->groups(), 70'000u);
+}
+
 TEST(SqlAggregate, JoinedLanesFoldingAtOnceLoseNoRow) {
   CompiledQuery q = compile_ok("SELECT k, COUNT(*) AS n, SUM(v) AS s FROM input GROUP BY k", pairs_schema());
   for (int count : {2, 3}) {
