@@ -149,13 +149,10 @@ class GroupedState final : public QueryState {
     }
     return total;
   }
-  GroupTable& table_of(std::string_view bytes) {
-    return *tables_[tables_.size() == 1 ? 0 : part_of(key_hash(bytes))];
-  }
-  GroupTable& own_table() { return *tables_[tables_.size() == 1 ? 0 : static_cast<size_t>(part_.own)]; }
-  const GroupTable& own_table() const {
-    return *tables_[tables_.size() == 1 ? 0 : static_cast<size_t>(part_.own)];
-  }
+  // (With one part, part_of is 0 and part_.own is 0.)
+  GroupTable& table_of(std::string_view bytes) { return *tables_[part_of(key_hash(bytes))]; }
+  GroupTable& own_table() { return *tables_[static_cast<size_t>(part_.own)]; }
+  const GroupTable& own_table() const { return *tables_[static_cast<size_t>(part_.own)]; }
 
   // A two_phase lane (EMIT FINAL): each row's group is in the table of its key's part: this
   // lane's own, or once the lanes shuffle, the part's owner's. Its own part first, so that
