@@ -468,16 +468,22 @@ TuneWindow AutotunePlanner::next_window() {
       }
       continue;
     }
-    // Interleaved rounds: the first candidate with the fewest windows (measured or
-    // running) runs next.
+    // Interleaved rounds: a candidate with the fewest windows (measured or running) runs
+    // next. Round r starts at candidate r (mod their count), so that no candidate always
+    // follows the same one: a window inherits what the one before it left behind (a
+    // destination still inserting its rows, a writer's connection idle or backed up), and
+    // in a fixed order that would favour the same candidates every round.
     auto count = [&](const Candidate& c) {
       size_t n = c.windows.size();
       for (const auto& [number, knobs] : in_flight_) n += knobs == c.knobs;
       return n;
     };
+    size_t fewest = count(current_[0]);
+    for (const Candidate& c : current_) fewest = std::min(fewest, count(c));
     size_t next = 0;
-    for (size_t i = 1; i < current_.size(); ++i) {
-      if (count(current_[i]) < count(current_[next])) next = i;
+    for (size_t k = 0; k < current_.size(); ++k) {
+      next = (fewest + k) % current_.size();
+      if (count(current_[next]) == fewest) break;
     }
     return probe_window(current_[next].knobs, hi, false);
   }
