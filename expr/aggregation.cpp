@@ -48,8 +48,12 @@ class GroupedState final : public QueryState {
       : plan_(std::move(plan)), part_(part), limit_(plan_->shape.limit) {
     for (int p = 0; p < std::max(1, part_.count); ++p)
       tables_.push_back(std::make_unique<GroupTable>(*plan_));
+    sizes_ = std::make_unique<PartSize[]>(tables_.size());
     // An aggregate without GROUP BY has its one group even over no rows (COUNT(*) is 0).
-    if (plan_->keys.empty()) table_of(std::string()).group_of(std::string());
+    if (plan_->keys.empty()) {
+      table_of(std::string()).group_of(std::string());
+      note_size(part_of(key_hash(std::string())));
+    }
     if (tables_.size() > 1) {
       lanes_ = std::make_shared<Lanes>(tables_.size());
       lanes_->owners[static_cast<size_t>(part_.own)] = this;
@@ -98,6 +102,7 @@ class GroupedState final : public QueryState {
       std::iota(rows_.begin(), rows_.end(), 0u);
     }
     RBC_RETURN_NOT_OK(tables_[0]->update(args, rows_.data(), groups.data(), count));
+    note_size(0);
     return Batch::empty(plan_->select.output);
   }
 
@@ -108,6 +113,8 @@ class GroupedState final : public QueryState {
     auto& theirs = other.tables_[static_cast<size_t>(part_.own)];
     RBC_RETURN_NOT_OK(own_table().merge(*theirs));
     theirs = std::make_unique<GroupTable>(*plan_);
+    note_size(static_cast<size_t>(part_.own));
+    other.note_size(static_cast<size_t>(part_.own));
     return Status::ok();
   }
 
@@ -124,30 +131,28 @@ class GroupedState final : public QueryState {
     return out;
   }
 
-  size_t groups() const override {
-    return sum_tables([](const GroupTable& table) { return table.size(); });
-  }
-  size_t state_bytes() const override {
-    return sum_tables([](const GroupTable& table) { return table.bytes(); });
-  }
+  // From any thread: other lanes may be folding into this one's own part meanwhile.
+  size_t groups() const override { return sum_sizes(&PartSize::groups); }
+  size_t state_bytes() const override { return sum_sizes(&PartSize::bytes); }
 
  private:
   // The part of the keys whose hash is `hash`: by its high half, so that the group table's
   // probe (by the low bits) stays spread within a part.
   size_t part_of(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * tables_.size()) >> 32); }
-  // Over every table; the own part's under its lock, as other lanes may be folding into it.
-  template <typename F>
-  size_t sum_tables(F f) const {
+  struct PartSize {
+    std::atomic<size_t> groups{0}, bytes{0};
+  };
+  size_t sum_sizes(std::atomic<size_t> PartSize::*field) const {
     size_t total = 0;
-    for (size_t part = 0; part < tables_.size(); ++part) {
-      if (lanes_ && part == static_cast<size_t>(part_.own)) {
-        std::lock_guard lock(lanes_->locks[part]);
-        total += f(*tables_[part]);
-      } else {
-        total += f(*tables_[part]);
-      }
-    }
+    for (size_t part = 0; part < tables_.size(); ++part)
+      total += (sizes_[part].*field).load(std::memory_order_relaxed);
     return total;
+  }
+  // Publishes part `part`'s size, by whichever lane just changed its table (under the
+  // part's lock where other lanes may fold into it), for groups() and state_bytes().
+  void note_size(size_t part) {
+    sizes_[part].groups.store(tables_[part]->size(), std::memory_order_relaxed);
+    sizes_[part].bytes.store(tables_[part]->bytes(), std::memory_order_relaxed);
   }
   // (With one part, part_of is 0 and part_.own is 0.)
   GroupTable& table_of(std::string_view bytes) { return *tables_[part_of(key_hash(bytes))]; }
@@ -187,6 +192,7 @@ class GroupedState final : public QueryState {
             table.group_of(std::string_view(key_bytes_).substr(begin, key_ends_[row] - begin), hashes_[row]);
       }
       RBC_RETURN_NOT_OK(table.update(args, rows.data(), groups_.data(), rows.size()));
+      (shuffle ? lanes_->owners[part] : this)->note_size(part);
     }
     if (lanes_ && !shuffle && rows_seen_ < kShuffleDecisionRows) {
       rows_seen_ += count;
@@ -227,6 +233,7 @@ class GroupedState final : public QueryState {
       RBC_ASSIGN_OR_RETURN(Batch one, tables_[0]->rows(groups[row], 1, std::nullopt));
       append_rows(updated, one);
     }
+    note_size(0);
     RBC_ASSIGN_OR_RETURN(Batch rows, project(plan_->select, updated));
     return limit_.cut(std::move(rows));
   }
@@ -234,6 +241,7 @@ class GroupedState final : public QueryState {
   std::shared_ptr<const Plan> plan_;
   MergePart part_;
   std::vector<std::unique_ptr<GroupTable>> tables_;  // one per part of the keys
+  std::unique_ptr<PartSize[]> sizes_;                // each table's, as its last change left it
   std::vector<uint32_t> rows_;                       // 0, 1, 2, ...: the rows of a batch in evaluation order
   // add_by_part's: each part's rows, their groups; each row's key bytes (ending at
   // key_ends_[row] in key_bytes_) and hash

@@ -11,6 +11,17 @@
 
 namespace rbc {
 
+namespace {
+
+// Raises `peak` to `value` when it is below; any thread may.
+void raise_peak(std::atomic<int64_t>& peak, int64_t value) {
+  int64_t seen = peak.load(std::memory_order_relaxed);
+  while (value > seen && !peak.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
 Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
   OperatorContext context;
   context.pipeline = run_.plan().run.pipeline;
@@ -19,10 +30,8 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
   context.dlq_path = step_.dlq_path;
   if (step_.aggregation && step_.aggregation->window)
     context.watermark = step_.aggregation->window->watermark.value;
-  const bool two_phase =
-      step_.aggregation && step_.aggregation->strategy.value == AggregationStrategy::two_phase;
   for (int copy = 0; copy < std::max(1, step_.copies.value); ++copy) {
-    if (two_phase) {
+    if (two_phase()) {
       context.merge_parts = std::max(1, step_.copies.value);
       context.merge_part = copy;
     }
@@ -32,7 +41,7 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
       return Status::internal("the operator's statefulness differs from the plan's");
     copies_.push_back(std::move(op).value());
   }
-  if (two_phase) {
+  if (two_phase()) {
     for (size_t copy = 1; copy < copies_.size(); ++copy) copies_[copy]->join_copies(*copies_[0]);
   }
   lanes_ = std::make_unique<Lane[]>(copies_.size());
@@ -43,10 +52,7 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
 void TransformRunner::queued(int lane) {
   if (!holds_rows()) return;
   Lane& l = lanes_[static_cast<size_t>(copy_of(lane))];
-  int64_t depth = l.queued.fetch_add(1, std::memory_order_relaxed) + 1;
-  int64_t most = l.max_queue.load(std::memory_order_relaxed);
-  while (depth > most && !l.max_queue.compare_exchange_weak(most, depth, std::memory_order_relaxed)) {
-  }
+  raise_peak(l.max_queue, l.queued.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
 void TransformRunner::process(int copy, const Msg& envelope) {
@@ -91,7 +97,12 @@ void TransformRunner::process(int copy, const Msg& envelope) {
       lane.queued.fetch_sub(1, std::memory_order_relaxed);
       lane.rows_in.fetch_add(envelope->batch.num_rows, std::memory_order_relaxed);
       lane.busy_ns.fetch_add(busy, std::memory_order_relaxed);
-      account_state(copy);
+      // Shuffling two_phase lanes fold rows into each other's parts: every copy may have grown.
+      if (two_phase()) {
+        for (size_t other = 0; other < copies_.size(); ++other) account_state(static_cast<int>(other));
+      } else {
+        account_state(copy);
+      }
       uint64_t next = envelope->seq + 1, seen = next_seq_.load();
       while (next > seen && !next_seq_.compare_exchange_weak(seen, next)) {
       }
@@ -112,10 +123,8 @@ void TransformRunner::account_state(int copy) {
   Lane& lane = lanes_[static_cast<size_t>(copy)];
   auto bytes = static_cast<int64_t>(copies_[copy]->state_bytes());
   int64_t total = run_.add_state_bytes(bytes - lane.state_bytes.exchange(bytes));
-  // Only this copy's thread writes its peaks.
-  lane.peak_state_bytes.store(std::max(lane.peak_state_bytes.load(), bytes), std::memory_order_relaxed);
-  auto windows = static_cast<int64_t>(copies_[copy]->open_windows());
-  lane.peak_windows.store(std::max(lane.peak_windows.load(), windows), std::memory_order_relaxed);
+  raise_peak(lane.peak_state_bytes, bytes);
+  raise_peak(lane.peak_windows, static_cast<int64_t>(copies_[copy]->open_windows()));
   const int64_t limit = step_.aggregation->max_state_bytes.value;
   if (total <= limit) return;
   uint64_t groups = 0;
@@ -134,12 +143,11 @@ void TransformRunner::finish() {
   if (!holds_rows() || run_.stopped()) return;
   // two_phase: copy c gathers part c of the keys from the other copies, then emits it; the
   // copies at once, each touching only its part.
-  const bool two_phase = step_.aggregation->strategy.value == AggregationStrategy::two_phase;
   std::vector<Result<std::vector<Batch>>> finished(copies_.size(),
                                                    Result<std::vector<Batch>>(std::vector<Batch>{}));
   tbb::parallel_for(size_t{0}, copies_.size(), [&](size_t copy) {
     try {
-      for (size_t other = 0; two_phase && other < copies_.size(); ++other) {
+      for (size_t other = 0; two_phase() && other < copies_.size(); ++other) {
         if (other == copy) continue;
         Status merged = copies_[copy]->merge_from(*copies_[other]);
         if (!merged.is_ok()) {
@@ -152,7 +160,7 @@ void TransformRunner::finish() {
       finished[copy] = Status::internal(std::string("unexpected exception: ") + e.what());
     }
   });
-  if (two_phase) {
+  if (two_phase()) {
     for (size_t copy = 0; copy < copies_.size(); ++copy) account_state(static_cast<int>(copy));
     if (run_.stopped()) return;
   }

@@ -28,6 +28,10 @@ class TransformRunner final : public NodeRunner {
   void process(int copy, const Msg& envelope);
   // Whether it holds rows until its input ends (an aggregation).
   bool holds_rows() const { return step_.aggregation.has_value(); }
+  // Partial aggregates in every copy, merged at the end (copies may fold into each other).
+  bool two_phase() const {
+    return holds_rows() && step_.aggregation->strategy.value == AggregationStrategy::two_phase;
+  }
   // An aggregation that emits as its input arrives: EMIT CHANGES, or windows closing.
   bool emits_while_running() const {
     return holds_rows() && (step_.aggregation->emit_changes || step_.aggregation->window.has_value());

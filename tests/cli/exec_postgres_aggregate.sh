@@ -5,7 +5,9 @@
 #     4 (replace reads in one lane: 4 hash lanes) and with 3 pinned hash lanes; and with
 #     write_mode append into an empty table at parallelism 4 (4 partitions: two_phase);
 #   - EMIT CHANGES into an upsert table (primary_key: [k]): every change overwrites the
-#     group's row, so the table ends equal to the FINAL result, at parallelism 1 and 4.
+#     group's row, so the table ends equal to the FINAL result, at parallelism 1 and 4;
+#   - max_state_bytes stops two_phase lanes that shuffle as soon as their groups together
+#     pass it, though one lane gets no more batches (the others fold into its part).
 #
 # Needs RBC_PG_SRC_URL / RBC_PG_DST_URL (see scripts/pg-test-server); skipped (exit 77) without.
 set -euo pipefail
@@ -107,4 +109,45 @@ for p in 1 4; do
   fi
 done
 
-finish "aggregation between PostgreSQL tables: replace equals psql's GROUP BY, EMIT CHANGES upserts end at FINAL"
+# max_state_bytes holds while two_phase lanes shuffle: one lane (a range partition with a
+# single row) gets no batch after its first, while the other folds half of its rows into
+# the first lane's part. Those groups count at once, not when the input ends: the run stops
+# at the limit, before every row is aggregated, and writes nothing.
+skew=rbc_agg_skew_$$
+drop_on_exit "$SRC" "DROP TABLE IF EXISTS public.$skew"
+drop_on_exit "$DST" "DROP TABLE IF EXISTS public.$skew"
+psql_q "$SRC" "CREATE TABLE public.$skew (id bigint PRIMARY KEY, v int);
+INSERT INTO public.$skew SELECT g, g % 7 FROM generate_series(1, 150000) g;
+INSERT INTO public.$skew VALUES (1000000000000, 1); ANALYZE public.$skew" > /dev/null
+cat > "$work/skew.yaml" <<YAML
+version: "1.0"
+pipeline: exec_postgres_aggregate_skew
+source:
+  use: postgres
+  config: {url: "$SRC"}
+  streams:
+    - name: public.$skew
+      sync_mode: full_refresh
+      partition_key: id
+transforms:
+  - use: sql
+    config: {query: "SELECT id, COUNT(*) AS n, SUM(v) AS total FROM input GROUP BY id"}
+destination:
+  use: postgres
+  config: {url: "$DST"}
+  write_mode: append
+resources: {parallelism: 2, max_batch_bytes: 64kb, max_state_bytes: 14mb, autotune: {enabled: false, pin_source_partition_mode: range}}
+YAML
+"$RBC" compile "$work/skew.yaml" | grep -q 'strategy two_phase' || fail "skewed lanes: the plan is not two_phase"
+if "$RBC" exec "$work/skew.yaml" --report "$work/skew.json" > "$work/skew.log" 2>&1; then
+  fail "skewed lanes: 150001 groups ran within max_state_bytes 14mb"
+fi
+held=$(grep -Eo "groups hold [0-9.]+ MiB \(the limit is 14.0 MiB\)" "$work/skew.log" | grep -Eo "[0-9.]+" | head -1)
+[[ -n $held ]] || { cat "$work/skew.log"; fail "skewed lanes: no max_state_bytes error"; }
+awk -v h="${held:-99}" 'BEGIN { exit !(h <= 14.5) }' || fail "skewed lanes: the groups reached $held MiB before the limit stopped them"
+aggregated=$(jq '[.nodes[] | select(.kind == "transform")][0].rows_in' "$work/skew.json")
+((aggregated < 150001)) || fail "skewed lanes: all $aggregated rows were aggregated before the limit stopped the run"
+rows=$(psql_q "$DST" "SELECT count(*) FROM public.$skew" 2> /dev/null || echo 0)
+[[ $rows == 0 ]] || fail "skewed lanes: the failed run left $rows rows in the destination"
+
+finish "aggregation between PostgreSQL tables: replace equals psql's GROUP BY, EMIT CHANGES upserts end at FINAL, the state limit holds while lanes shuffle"
