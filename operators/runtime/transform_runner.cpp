@@ -121,8 +121,14 @@ void TransformRunner::process(int copy, const Msg& envelope) {
 
 void TransformRunner::account_state(int copy) {
   Lane& lane = lanes_[static_cast<size_t>(copy)];
-  auto bytes = static_cast<int64_t>(copies_[copy]->state_bytes());
-  int64_t total = run_.add_state_bytes(bytes - lane.state_bytes.exchange(bytes));
+  int64_t bytes = 0, total = 0;
+  {
+    // Every thread of a two_phase aggregation accounts every copy: an older reading must
+    // not replace a newer one, nor its difference reach the run's total after the newer's.
+    std::lock_guard lock(lane.accounting);
+    bytes = static_cast<int64_t>(copies_[copy]->state_bytes());
+    total = run_.add_state_bytes(bytes - lane.state_bytes.exchange(bytes));
+  }
   raise_peak(lane.peak_state_bytes, bytes);
   raise_peak(lane.peak_windows, static_cast<int64_t>(copies_[copy]->open_windows()));
   const int64_t limit = step_.aggregation->max_state_bytes.value;

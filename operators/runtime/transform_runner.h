@@ -62,6 +62,7 @@ class TransformRunner final : public NodeRunner {
     std::atomic<int64_t> queued{0};
     std::atomic<int64_t> max_queue{0};
     std::atomic<int64_t> state_bytes{0};
+    std::mutex accounting;                     // a reading of the copy's state and its publishing, together
     std::atomic<int64_t> peak_state_bytes{0};  // after any batch
     std::atomic<int64_t> peak_windows{0};      // open windows, after any batch
   };
