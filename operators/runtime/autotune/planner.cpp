@@ -469,10 +469,11 @@ TuneWindow AutotunePlanner::next_window() {
       continue;
     }
     // Interleaved rounds: a candidate with the fewest windows (measured or running) runs
-    // next. Round r starts at candidate r (mod their count), so that no candidate always
-    // follows the same one: a window inherits what the one before it left behind (a
-    // destination still inserting its rows, a writer's connection idle or backed up), and
-    // in a fixed order that would favour the same candidates every round.
+    // next. Round r starts at candidate r (mod their count): over n rounds each candidate
+    // runs once at each place in a round, so each one's windows come as early in the probe,
+    // on average, as the others'. The probe is no steady state (a destination falls further
+    // behind its socket with each window), and in a fixed order the first candidate would
+    // always run earliest.
     auto count = [&](const Candidate& c) {
       size_t n = c.windows.size();
       for (const auto& [number, knobs] : in_flight_) n += knobs == c.knobs;
