@@ -48,12 +48,10 @@ class GroupedState final : public QueryState {
       : plan_(std::move(plan)), part_(part), limit_(plan_->shape.limit) {
     for (int p = 0; p < std::max(1, part_.count); ++p)
       tables_.push_back(std::make_unique<GroupTable>(*plan_));
-    sizes_ = std::make_unique<PartSize[]>(tables_.size());
     // An aggregate without GROUP BY has its one group even over no rows (COUNT(*) is 0).
-    if (plan_->keys.empty()) {
-      table_of(std::string()).group_of(std::string());
-      note_size(part_of(key_hash(std::string())));
-    }
+    if (plan_->keys.empty()) table_of(std::string()).group_of(std::string());
+    sizes_ = std::make_unique<PartSize[]>(tables_.size());
+    for (size_t p = 0; p < tables_.size(); ++p) note_size(p);
     if (tables_.size() > 1) {
       lanes_ = std::make_shared<Lanes>(tables_.size());
       lanes_->owners[static_cast<size_t>(part_.own)] = this;

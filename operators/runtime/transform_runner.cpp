@@ -8,19 +8,9 @@
 #include "operators/runtime/autotune/stream_tuner.h"
 #include "operators/runtime/clock.h"
 #include "operators/runtime/run_report.h"
+#include "operators/runtime/worker_slots.h"
 
 namespace rbc {
-
-namespace {
-
-// Raises `peak` to `value` when it is below; any thread may.
-void raise_peak(std::atomic<int64_t>& peak, int64_t value) {
-  int64_t seen = peak.load(std::memory_order_relaxed);
-  while (value > seen && !peak.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
-  }
-}
-
-}  // namespace
 
 Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
   OperatorContext context;
@@ -52,7 +42,7 @@ Status TransformRunner::prepare(std::shared_ptr<const Schema> input) {
 void TransformRunner::queued(int lane) {
   if (!holds_rows()) return;
   Lane& l = lanes_[static_cast<size_t>(copy_of(lane))];
-  raise_peak(l.max_queue, l.queued.fetch_add(1, std::memory_order_relaxed) + 1);
+  raise_peak(l.max_queue, l.queued.fetch_add(1, std::memory_order_relaxed) + int64_t{1});
 }
 
 void TransformRunner::process(int copy, const Msg& envelope) {
@@ -103,9 +93,7 @@ void TransformRunner::process(int copy, const Msg& envelope) {
       } else {
         account_state(copy);
       }
-      uint64_t next = envelope->seq + 1, seen = next_seq_.load();
-      while (next > seen && !next_seq_.compare_exchange_weak(seen, next)) {
-      }
+      raise_peak(next_seq_, envelope->seq + 1);
     }
     if (!out.is_ok()) return run_.fail(id(), envelope->lane, out.status().message());
     if (run_.stopped()) return;

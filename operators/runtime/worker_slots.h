@@ -86,15 +86,20 @@ class WorkerSlots {
   int held_ = 0, peak_ = 0;
 };
 
+// Raises `peak` to `value` when it is below; any thread may.
+template <typename T>
+void raise_peak(std::atomic<T>& peak, T value) {
+  T seen = peak.load();
+  while (value > seen && !peak.compare_exchange_weak(seen, value)) {
+  }
+}
+
 // Counts one node's bodies running at once, and the most seen (the run report's
 // peak_concurrency), for its scope.
 class Active {
  public:
   Active(std::atomic<int>& active, std::atomic<int>& peak) : active_(active) {
-    const int now = active.fetch_add(1) + 1;
-    int most = peak.load();
-    while (now > most && !peak.compare_exchange_weak(most, now)) {
-    }
+    raise_peak(peak, active.fetch_add(1) + 1);
   }
   ~Active() { active_.fetch_sub(1); }
   Active(const Active&) = delete;
